@@ -1,0 +1,1 @@
+export { ReferenceBackend, RefData } from './backend.ts';

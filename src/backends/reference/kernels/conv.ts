@@ -1,0 +1,3 @@
+import type { KernelFunc } from '../../../core/backend.ts';
+
+export const convKernels: Record<string, KernelFunc> = {};

@@ -1,0 +1,12 @@
+/** Gradient helper: sums a broadcast gradient back to the shape of the operand it came from. */
+import { broadcastedAxes, shapesEqual } from '../core/shape.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { reshape } from './reshape.ts';
+import { sum } from './sum.ts';
+
+export function reduceTo(dy: Tensor, shape: readonly number[]): Tensor {
+  if (shapesEqual(dy.shape, shape)) return dy;
+  const axes = broadcastedAxes(shape, dy.shape);
+  const s = axes.length > 0 ? sum(dy, axes) : dy;
+  return reshape(s, shape.slice());
+}

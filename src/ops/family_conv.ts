@@ -1,0 +1,1 @@
+// conv ops: filled in by the conv family work.

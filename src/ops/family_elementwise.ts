@@ -1,0 +1,1 @@
+// elementwise ops: filled in by the elementwise family work.

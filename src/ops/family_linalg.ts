@@ -1,0 +1,1 @@
+// linalg ops: filled in by the linalg family work.

@@ -1,0 +1,1 @@
+// random ops: filled in by the random family work.

@@ -1,0 +1,1 @@
+// shape ops: filled in by the shape family work.

@@ -1,0 +1,23 @@
+/** Every public op. One file per op (or small family); grouped re-exports below. */
+export { op } from './op.ts';
+export * from './convert.ts';
+export * from './creation.ts';
+export { add } from './add.ts';
+export { sub } from './sub.ts';
+export { mul } from './mul.ts';
+export { div } from './div.ts';
+export { neg } from './neg.ts';
+export { exp } from './exp.ts';
+export { log } from './log.ts';
+export { cast } from './cast.ts';
+export { reshape } from './reshape.ts';
+export { sum } from './sum.ts';
+export { broadcastTo } from './broadcast_to.ts';
+export { clone } from './identity.ts';
+export * from './family_elementwise.ts';
+export * from './family_shape.ts';
+export * from './family_reduce.ts';
+export * from './family_linalg.ts';
+export * from './family_nn.ts';
+export * from './family_conv.ts';
+export * from './family_random.ts';
