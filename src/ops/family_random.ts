@@ -1,1 +1,5 @@
-// random ops: filled in by the random family work.
+export { randomUniform } from './random_uniform.ts';
+export { randomNormal, randomStandardNormal, truncatedNormal } from './random_normal.ts';
+export { bernoulli, multinomial, randomPermutation, randomShuffle } from './random_misc.ts';
+export { dropout, nnDropout } from './dropout.ts';
+export { setSeed, setSeed as randomSeed, getGlobalSeed, SeedGenerator, type SeedLike } from '../random/seed.ts';

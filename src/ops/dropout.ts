@@ -1,0 +1,45 @@
+import { fail, fmtShape } from '../core/errors.ts';
+import { sizeFromShape } from '../core/shape.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { nextStream, randomWords, type SeedLike } from '../random/seed.ts';
+import { assertFloat, convertToTensor, type TensorLike } from './convert.ts';
+import { mul } from './mul.ts';
+import { op } from './op.ts';
+import { fromFloats, floatStorage } from './random_util.ts';
+
+/**
+ * Dropout with TensorFlow 2 / Keras semantics: `rate` is the fraction of units DROPPED (not a
+ * keep probability). A unit is kept where u ≥ rate (u uniform in [0, 1)); kept units are
+ * scaled by 1/(1 − rate) so the expected value is unchanged ("inverted dropout"):
+ *   y = (x · 1/(1 − rate)) · mask
+ * `noiseShape` (broadcastable to x's shape) shares one mask value along its size-1 axes.
+ * A seed makes the mask sequence deterministic, not constant (new mask on every call).
+ */
+export const dropout = op('dropout', (x: TensorLike, rate: number, noiseShape?: number[] | null, seed?: SeedLike): Tensor => {
+  const $x = convertToTensor(x, 'x', 'dropout');
+  assertFloat($x, 'x', 'dropout');
+  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
+    fail('dropout', `\`rate\` is the fraction of units to drop and must be in [0, 1), received rate=${rate}`);
+  }
+  const shape = noiseShape ?? $x.shape;
+  if (noiseShape) {
+    const ok = noiseShape.length === $x.rank && noiseShape.every((d, i) => d === $x.shape[i] || d === 1);
+    if (!ok) fail('dropout', `\`noiseShape\` must have x's rank with each dimension equal to x's or 1: x is ${fmtShape($x.shape)}, noiseShape is ${fmtShape(noiseShape)}`);
+  }
+  if (rate === 0) return mul($x, 1);
+  const n = sizeFromShape(shape);
+  const words = randomWords(nextStream(seed, 'dropout'), n);
+  const mask = floatStorage(n);
+  for (let i = 0; i < n; i++) mask[i] = (words[i]! >>> 9) * 1.1920928955078125e-7 >= rate ? 1 : 0;
+  return mul(mul($x, 1 / (1 - rate)), fromFloats(mask, shape.slice()));
+});
+
+/** `tf.nn.dropout(x, {rate, noiseShape, seed})`: the TensorFlow 2 keyword form of `dropout`. */
+export function nnDropout(x: TensorLike, args: { rate: number; noiseShape?: number[]; seed?: SeedLike }): Tensor {
+  if (typeof args !== 'object' || args === null) fail('nn.dropout', '`args` must be an object {rate, noiseShape?, seed?}');
+  if ('keepProb' in args || 'keep_prob' in args) {
+    fail('nn.dropout', 'takes `rate` (the fraction dropped), not a keep probability: pass {rate: 1 - keepProb}');
+  }
+  for (const k of Object.keys(args)) if (!['rate', 'noiseShape', 'seed'].includes(k)) fail('nn.dropout', `unknown option \`${k}\` (expected rate, noiseShape, seed)`);
+  return dropout(x, args.rate, args.noiseShape, args.seed);
+}

@@ -1,0 +1,31 @@
+import { ENGINE } from '../core/engine.ts';
+import type { DataType } from '../core/dtypes.ts';
+import { fail } from '../core/errors.ts';
+import { sizeFromShape } from '../core/shape.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { nextStream, randomWords, type SeedLike } from '../random/seed.ts';
+import { op } from './op.ts';
+import { checkRandomArgs, floatStorage, fromFloats } from './random_util.ts';
+
+/**
+ * Uniform values in [minval, maxval). float32: minval + u·(maxval − minval) with u from the top
+ * 23 bits of a Philox word (TensorFlow's conversion). int32: minval + word mod (maxval − minval).
+ * Seed rules: see random/seed.ts.
+ */
+export const randomUniform = op('randomUniform', (shape: number[], minval = 0, maxval = 1, dtype: DataType = 'float32', seed?: SeedLike): Tensor => {
+  checkRandomArgs(shape, dtype, 'randomUniform', ['float32', 'int32']);
+  if (!(maxval > minval)) fail('randomUniform', `\`maxval\` must be greater than \`minval\`, received minval=${minval}, maxval=${maxval}`);
+  const n = sizeFromShape(shape);
+  const words = randomWords(nextStream(seed, 'randomUniform'), n);
+  if (dtype === 'int32') {
+    if (!Number.isInteger(minval) || !Number.isInteger(maxval)) fail('randomUniform', `int32 bounds must be integers, received minval=${minval}, maxval=${maxval}`);
+    const range = maxval - minval;
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = minval + (words[i]! % range);
+    return ENGINE.makeTensor(out, shape, 'int32');
+  }
+  const out = floatStorage(n);
+  const span = maxval - minval;
+  for (let i = 0; i < n; i++) out[i] = minval + (words[i]! >>> 9) * 1.1920928955078125e-7 * span;
+  return fromFloats(out, shape);
+});

@@ -1,0 +1,129 @@
+/**
+ * Seeds. The rules (TensorFlow 2's, with Keras `SeedGenerator` semantics):
+ *
+ * - There is one global seed, 0 when the program starts (idem is deterministic by default).
+ *   `tf.setSeed(s)` (alias `tf.randomSeed`) sets it and restarts every sequence below.
+ * - A random op without a seed draws the next stream of the global sequence: the same program
+ *   gives the same numbers on every run, and each call gives new numbers.
+ * - A random op with an integer `seed` draws the next stream of the sequence named by
+ *   (global seed, seed): deterministic, not constant — two calls with `seed: 7` give two
+ *   different tensors, and the pair repeats on the next run or after `setSeed`. `seed: 0` is a seed.
+ * - A `SeedGenerator` object owns its own sequence (Keras layers such as Dropout hold one);
+ *   it is independent of every other draw, so adding a random op elsewhere never changes it.
+ *   It does not restart on `setSeed` (create a new one).
+ *
+ * A stream is a Philox key (from the seeds) plus a 64-bit stream number; element i of a draw
+ * uses counter block i/4 of it. All backends share this generator, so draws are identical on
+ * every backend and thread count.
+ */
+import { fail } from '../core/errors.ts';
+import { philoxBlock, philoxWords } from './philox.ts';
+
+let globalSeed = 0;
+let generation = 0;
+const sequences = new Map<string, number>();
+
+function checkSeed(seed: unknown, op: string): number {
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) fail(op, `\`seed\` must be an integer, received ${String(seed)}`);
+  return seed;
+}
+
+function splitSeed(s: number): [number, number] {
+  const lo = s >>> 0;
+  const hi = Math.floor(s / 4294967296) >>> 0;
+  return [lo, hi];
+}
+
+/** A Philox key derived from (global seed, op seed) by one Philox block (good mixing, no collisions of note). */
+export function deriveKey(global: number, opSeed: number, salt: number): [number, number] {
+  const [g0, g1] = splitSeed(global);
+  const [o0, o1] = splitSeed(opSeed);
+  const out = new Uint32Array(4);
+  philoxBlock(o0, o1, salt >>> 0, 0x5eed5eed, g0, g1, out);
+  return [out[0]!, out[1]!];
+}
+
+export function setSeed(seed: number): void {
+  globalSeed = checkSeed(seed, 'setSeed');
+  generation++;
+  sequences.clear();
+}
+
+export function getGlobalSeed(): number {
+  return globalSeed;
+}
+
+/** Where a draw comes from. */
+export interface Stream {
+  key: [number, number];
+  stream: number;
+}
+
+/** Keras-style seed generator: a key fixed at construction and a counter advanced by each draw. */
+export class SeedGenerator {
+  readonly seed: number;
+  private readonly key: [number, number];
+  private count = 0;
+  constructor(seed?: number) {
+    this.seed = seed === undefined ? nextUnseeded() : checkSeed(seed, 'SeedGenerator');
+    this.key = deriveKey(this.seed, 0, 0x5eed6e4e);
+  }
+  /** The next stream (advances the state). */
+  next(): Stream {
+    return { key: this.key, stream: this.count++ };
+  }
+  /** Number of draws taken so far (its state, as Keras's `state` variable). */
+  get state(): number {
+    return this.count;
+  }
+  set state(n: number) {
+    this.count = n;
+  }
+  getConfig(): { seed: number } {
+    return { seed: this.seed };
+  }
+}
+
+let unseededGenerators = 0;
+/** Seed for a SeedGenerator created without one: the next of the global sequence. */
+function nextUnseeded(): number {
+  return deriveKey(globalSeed, unseededGenerators++, 0x6e6f5eed)[0];
+}
+
+export type SeedLike = number | SeedGenerator | undefined | null;
+
+/** The stream for the next draw of an op given `seed` (see the rules above). */
+export function nextStream(seed: SeedLike, op: string): Stream {
+  if (seed instanceof SeedGenerator) return seed.next();
+  const named = seed !== undefined && seed !== null;
+  const s = named ? checkSeed(seed, op) : 0;
+  const name = named ? `s${s}` : 'global';
+  const n = sequences.get(name) ?? 0;
+  sequences.set(name, n + 1);
+  return { key: deriveKey(globalSeed, s, named ? 1 : 2), stream: n };
+}
+
+/** `n` uint32 words from a stream. */
+export function randomWords(st: Stream, n: number): Uint32Array {
+  return philoxWords(st.key, st.stream, n);
+}
+
+/** Uniform floats in [0, 1) with 23-bit resolution (TensorFlow's float conversion: mantissa from the top bits). */
+export function uniformFromWords(words: Uint32Array, out: Float64Array | Float32Array = new Float64Array(words.length)): Float64Array | Float32Array {
+  for (let i = 0; i < words.length; i++) out[i] = (words[i]! >>> 9) * 1.1920928955078125e-7;
+  return out;
+}
+
+/** Standard normals by Box–Muller over consecutive pairs of words (float64). */
+export function normalsFromWords(words: Uint32Array, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i += 2) {
+    // u1 in (0, 1]: never log(0).
+    const u1 = ((words[i]! >>> 9) + 1) * 1.1920928955078125e-7;
+    const u2 = (words[i + 1]! >>> 9) * 1.1920928955078125e-7;
+    const r = Math.sqrt(-2 * Math.log(u1));
+    out[i] = r * Math.cos(2 * Math.PI * u2);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
+  }
+  return out;
+}
