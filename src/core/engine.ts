@@ -44,7 +44,6 @@ interface DataRecord {
   backend: KernelBackend;
   refs: number;
   bytes: number;
-  token: object;
 }
 
 interface Scope {
@@ -59,13 +58,13 @@ interface BackendEntry {
 }
 
 export interface MemoryInfo {
-  /** Tensors created and neither disposed nor yet finalized by the garbage collector. */
+  /** Tensors created and not disposed (exact for code that disposes; tensors reclaimed by the GC stay counted). */
   numTensors: number;
-  /** Storage buffers alive (shared by reshape/clone). */
+  /** Storage buffers created and not released by dispose (reshape/clone share one). */
   numDataBuffers: number;
   /** Bytes of those buffers. */
   numBytes: number;
-  /** True: counts drop when the GC finalizes unreferenced tensors, which happens later, between event-loop tasks. */
+  /** Always true: the garbage collector reclaims undisposed tensors without these counts seeing it. */
   unreliable: boolean;
   reasons: string[];
 }
@@ -79,18 +78,13 @@ export class Engine {
   private readonly dataInfo = new WeakMap<DataId, DataRecord>();
   private readonly tapeSaved = new WeakSet<Tensor>();
   private tensorCounter = 0;
+  // Counts of what was created and not disposed. No FinalizationRegistry on purpose: its
+  // cells are only released by a cleanup task between event-loop turns, so in a synchronous
+  // training loop they would grow without bound (measured: ~7 KB per step). The GC still
+  // reclaims unreferenced tensors and storage; these counters just cannot see it.
   private liveTensors = 0;
   private liveBuffers = 0;
   private liveBytes = 0;
-  // Held values are plain numbers: a finalizer must never keep the storage itself alive.
-  private readonly tensorFinalizer = new FinalizationRegistry<number>(() => {
-    this.liveTensors--;
-  });
-  private readonly bufferFinalizer = new FinalizationRegistry<number>((bytes) => {
-    this.liveBuffers--;
-    this.liveBytes -= bytes;
-  });
-  private readonly tensorTokens = new WeakMap<Tensor, object>();
   private readonly scopes: Scope[] = [];
   /** Active tapes, innermost last. */
   readonly tapes: Tape[] = [];
@@ -190,11 +184,9 @@ export class Engine {
     let n = 1;
     for (const d of shape) n *= d;
     const bytes = n * bytesPerElement(dtype);
-    const token = {};
-    this.dataInfo.set(dataId, { backend, refs: 1, bytes, token });
+    this.dataInfo.set(dataId, { backend, refs: 1, bytes });
     this.liveBuffers++;
     this.liveBytes += bytes;
-    this.bufferFinalizer.register(dataId, bytes, token);
   }
 
   private releaseData(dataId: DataId): void {
@@ -202,7 +194,6 @@ export class Engine {
     if (!rec) return;
     if (--rec.refs > 0) return;
     rec.backend.disposeData(dataId);
-    this.bufferFinalizer.unregister(rec.token);
     this.dataInfo.delete(dataId);
     this.liveBuffers--;
     this.liveBytes -= rec.bytes;
@@ -238,8 +229,6 @@ export class Engine {
     if (t.isDisposed) return;
     t.markDisposed();
     this.liveTensors--;
-    const token = this.tensorTokens.get(t);
-    if (token) this.tensorFinalizer.unregister(token);
     this.releaseData(t.dataId);
   }
 
@@ -249,9 +238,6 @@ export class Engine {
 
   onTensorCreated(t: Tensor): void {
     this.liveTensors++;
-    const token = {};
-    this.tensorTokens.set(t, token);
-    this.tensorFinalizer.register(t, 0, token);
     const scope = this.scopes[this.scopes.length - 1];
     if (scope && !(t instanceof Variable)) scope.tracked.push(t);
   }
@@ -262,7 +248,7 @@ export class Engine {
       numDataBuffers: this.liveBuffers,
       numBytes: this.liveBytes,
       unreliable: true,
-      reasons: ['tensors that are not disposed are reclaimed by the garbage collector; counts drop when it finalizes them'],
+      reasons: ['tensors that are never disposed are reclaimed by the garbage collector, which these counts do not see'],
     };
   }
 

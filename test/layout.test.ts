@@ -1,0 +1,43 @@
+/**
+ * The layout shows the architecture: each folder of src/ imports only from folders below it
+ * (or from itself). Order: core → backends → autodiff, random → ops → index.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, dirname, resolve } from 'node:path';
+
+const SRC = resolve(import.meta.dirname, '../src');
+const RANK: Record<string, number> = { core: 0, backends: 1, autodiff: 2, random: 2, ops: 3, '.': 9 };
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+function layer(path: string): string {
+  const rel = relative(SRC, path);
+  return rel.includes('/') ? rel.split('/')[0]! : '.';
+}
+
+describe('layout', () => {
+  it('every import points down the stack', () => {
+    const bad: string[] = [];
+    for (const f of files(SRC)) {
+      const from = layer(f);
+      assert.ok(from in RANK, `src/${relative(SRC, f)}: folder '${from}' is not in the layer list of test/layout.test.ts`);
+      const src = readFileSync(f, 'utf8');
+      for (const m of src.matchAll(/from\s+'(\.[^']+)'/g)) {
+        const to = layer(resolve(dirname(f), m[1]!));
+        if (to !== from && !(RANK[to]! < RANK[from]!)) bad.push(`src/${relative(SRC, f)} (${from}) imports ${m[1]} (${to})`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+  it('no Math.random in src', () => {
+    const hits = files(SRC).filter((f) => readFileSync(f, 'utf8').includes('Math' + '.random'));
+    assert.deepEqual(hits, []);
+  });
+});
