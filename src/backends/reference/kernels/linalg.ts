@@ -1,3 +1,48 @@
+/**
+ * Linear algebra kernels.
+ *
+ * BatchMatMul: a [Ba, m, k] (or [Ba, k, m] with transposeA), b [Bb, k, n] (or [Bb, n, k] with
+ * transposeB), Ba = Bb or one of them 1 (broadcast) → out [max(Ba, Bb), m, n] with
+ * out[p, i, j] = Σ_l A[p, i, l] · B[p, l, j]. A plain triple loop accumulating in float64: it is
+ * the oracle for fast GEMMs, so it stays obviously right rather than fast.
+ */
 import type { KernelFunc } from '../../../core/backend.ts';
+import { ref } from './util.ts';
 
-export const linalgKernels: Record<string, KernelFunc> = {};
+export const linalgKernels: Record<string, KernelFunc> = {
+  BatchMatMul: (args) => {
+    const be = ref(args);
+    const a = args.inputs['a']!;
+    const b = args.inputs['b']!;
+    const ta = args.attrs['transposeA'] === true;
+    const tb = args.attrs['transposeB'] === true;
+    const [ba, a1, a2] = a.shape as [number, number, number];
+    const [bb, b1, b2] = b.shape as [number, number, number];
+    const m = ta ? a2 : a1;
+    const k = ta ? a1 : a2;
+    const n = tb ? b1 : b2;
+    const batch = Math.max(ba, bb);
+    const av = be.values(a);
+    const bv = be.values(b);
+    const out = be.alloc(a.dtype, batch * m * n);
+    // Element (i, l) of op(A) and (l, j) of op(B), as flat offsets within one batch matrix.
+    const aStrideI = ta ? 1 : k;
+    const aStrideL = ta ? m : 1;
+    const bStrideL = tb ? 1 : n;
+    const bStrideJ = tb ? k : 1;
+    for (let p = 0; p < batch; p++) {
+      const aOff = (ba === 1 ? 0 : p) * m * k;
+      const bOff = (bb === 1 ? 0 : p) * k * n;
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let acc = 0;
+          for (let l = 0; l < k; l++) {
+            acc += av[aOff + i * aStrideI + l * aStrideL]! * bv[bOff + l * bStrideL + j * bStrideJ]!;
+          }
+          out[(p * m + i) * n + j] = acc;
+        }
+      }
+    }
+    return be.make(out, [batch, m, n], a.dtype);
+  },
+};
