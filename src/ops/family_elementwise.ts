@@ -1,1 +1,37 @@
-// elementwise ops: filled in by the elementwise family work.
+/** Elementwise ops: unary math, activations, binary arithmetic, comparisons, logicals, where. */
+export { abs } from './abs.ts';
+export { sign } from './sign.ts';
+export { log1p } from './log1p.ts';
+export { expm1 } from './expm1.ts';
+export { sqrt } from './sqrt.ts';
+export { rsqrt } from './rsqrt.ts';
+export { square } from './square.ts';
+export { reciprocal } from './reciprocal.ts';
+export { sin } from './sin.ts';
+export { cos } from './cos.ts';
+export { tanh } from './tanh.ts';
+export { sigmoid } from './sigmoid.ts';
+export { relu } from './relu.ts';
+export { relu6 } from './relu6.ts';
+export { elu } from './elu.ts';
+export { selu } from './selu.ts';
+export { leakyRelu } from './leaky_relu.ts';
+export { prelu } from './prelu.ts';
+export { softplus } from './softplus.ts';
+export { softsign } from './softsign.ts';
+export { gelu } from './gelu.ts';
+export { erf } from './erf.ts';
+export { floor } from './floor.ts';
+export { ceil } from './ceil.ts';
+export { round } from './round.ts';
+export { floorDiv } from './floor_div.ts';
+export { mod } from './mod.ts';
+export { pow } from './pow.ts';
+export { maximum } from './maximum.ts';
+export { minimum } from './minimum.ts';
+export { squaredDifference } from './squared_difference.ts';
+export { clipByValue } from './clip_by_value.ts';
+export { where } from './where.ts';
+export { equal, notEqual, greater, greaterEqual, less, lessEqual } from './compare.ts';
+export { logicalAnd, logicalOr, logicalNot } from './logical.ts';
+export { isNaN, isFinite, isInf } from './is_nan.ts';
