@@ -1,1 +1,19 @@
-// shape ops: filled in by the shape family work.
+/** Shape family: data-movement ops (transpose, slicing, joining, gathering) and generators. */
+export { transpose } from './transpose.ts';
+export { expandDims } from './expand_dims.ts';
+export { squeeze } from './squeeze.ts';
+export { slice } from './slice.ts';
+export { stridedSlice } from './strided_slice.ts';
+export { concat } from './concat.ts';
+export { stack } from './stack.ts';
+export { unstack } from './unstack.ts';
+export { split } from './split.ts';
+export { tile } from './tile.ts';
+export { pad } from './pad.ts';
+export { gather } from './gather.ts';
+export { reverse } from './reverse.ts';
+export { range } from './range.ts';
+export { linspace } from './linspace.ts';
+export { eye } from './eye.ts';
+export { oneHot } from './one_hot.ts';
+export { unsortedSegmentSum } from './unsorted_segment_sum.ts';
