@@ -1,1 +1,8 @@
-// nn ops: filled in by the nn family work.
+/** Softmax and cross-entropy on logits. */
+export { softmax, logSoftmax } from './softmax.ts';
+export {
+  softmaxCrossEntropyWithLogits,
+  sparseSoftmaxCrossEntropyWithLogits,
+  sigmoidCrossEntropyWithLogits,
+  type CrossEntropyArgs,
+} from './cross_entropy.ts';
