@@ -18,6 +18,61 @@ export { ReferenceBackend } from './backends/reference/index.ts';
 export { GradientTape, type GradientTapeOptions } from './autodiff/tape.ts';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './autodiff/gradients.ts';
 export * from './ops/index.ts';
+import './ops/chain.ts';
+
+import {
+  nnDropout,
+  softmax as _softmax,
+  logSoftmax as _logSoftmax,
+  softmaxCrossEntropyWithLogits,
+  sparseSoftmaxCrossEntropyWithLogits,
+  sigmoidCrossEntropyWithLogits,
+  moments as _moments,
+  batchNorm as _batchNorm,
+  relu as _relu,
+  relu6 as _relu6,
+  elu as _elu,
+  selu as _selu,
+  sigmoid as _sigmoid,
+  softplus as _softplus,
+  gelu as _gelu,
+  leakyRelu as _leakyRelu,
+  conv2d as _conv2d,
+  conv1d as _conv1d,
+  depthwiseConv2d as _depthwiseConv2d,
+  conv2dTranspose as _conv2dTranspose,
+  maxPool as _maxPool,
+  avgPool as _avgPool,
+} from './ops/index.ts';
+
+/**
+ * `tf.nn`: TensorFlow's neural-network namespace. `tf.nn.dropout(x, {rate, noiseShape, seed})`
+ * takes `rate`, the fraction dropped (TensorFlow 2), never a keep probability.
+ */
+export const nn = {
+  dropout: nnDropout,
+  softmax: _softmax,
+  logSoftmax: _logSoftmax,
+  softmaxCrossEntropyWithLogits,
+  sparseSoftmaxCrossEntropyWithLogits,
+  sigmoidCrossEntropyWithLogits,
+  moments: _moments,
+  batchNormalization: _batchNorm,
+  relu: _relu,
+  relu6: _relu6,
+  elu: _elu,
+  selu: _selu,
+  sigmoid: _sigmoid,
+  softplus: _softplus,
+  gelu: _gelu,
+  leakyRelu: _leakyRelu,
+  conv1d: _conv1d,
+  conv2d: _conv2d,
+  depthwiseConv2d: _depthwiseConv2d,
+  conv2dTranspose: _conv2dTranspose,
+  maxPool: _maxPool,
+  avgPool: _avgPool,
+};
 
 export function registerBackend(name: string, factory: () => import('./core/backend.ts').KernelBackend | Promise<import('./core/backend.ts').KernelBackend>, priority = 1): boolean {
   return ENGINE.registerBackend(name, factory, priority);
