@@ -165,3 +165,17 @@ describe('moments', () => {
     checkGrad((a) => tf.moments(a, -1, true).variance, [randInput([2, 3], 11)]);
   });
 });
+
+describe('edge cases', () => {
+  it('logSumExp of -Infinity slices and +Infinity (as TF)', () => {
+    expectTensor(tf.logSumExp(tf.tensor([[-Infinity, -Infinity], [0, -Infinity]]), 1), [-Infinity, 0]);
+    expectTensor(tf.logSumExp(tf.tensor([Infinity, 1])), [Infinity]);
+  });
+  it('max gradient with infinite maxima', () => {
+    expectTensor(tf.grad((a) => tf.max(a))(tf.tensor([Infinity, 1, Infinity])), [0.5, 0, 0.5]);
+  });
+  it('second order through prod and max', () => {
+    checkGrad((a) => tf.grad((y) => tf.prod(y))(a), [randInput([3], 12, 0.5, 1.5)]);
+    checkGrad((a) => tf.grad((y) => tf.sum(tf.mul(tf.max(y, 1, true), y)))(a), [randInput([2, 3], 13)]);
+  });
+});

@@ -1,8 +1,9 @@
 /**
  * logSumExp(x, axis?, keepDims?) = log Σ exp(x) over `axis` (all axes when omitted), computed
  * stably as m + log Σ exp(x - m) with m = max(x) held constant (stop-gradient, as TF's
- * reduce_logsumexp). As TF.js, a slice whose max is ±Infinity gives NaN. Gradient: dx = dy · softmax(x)
- * over the reduced axes, obtained by differentiating the composition.
+ * reduce_logsumexp; a non-finite max is replaced by 0, so an all -Infinity slice gives
+ * -Infinity). Gradient: dx = dy · softmax(x) over the reduced axes, obtained by
+ * differentiating the composition.
  */
 import { ENGINE } from '../core/engine.ts';
 import { parseAxes } from '../core/shape.ts';
@@ -16,10 +17,19 @@ import { op } from './op.ts';
 import { reshape } from './reshape.ts';
 import { sub } from './sub.ts';
 import { sum } from './sum.ts';
+import { zerosLike } from './creation.ts';
+import { isFinite } from './is_nan.ts';
+import { where } from './where.ts';
 
-/** max(x) over `axes` (kept dims), held constant: it only shifts for stability. */
+/**
+ * max(x) over `axes` (kept dims), held constant: it only shifts for stability. A non-finite
+ * maximum is replaced by 0 (TF's reduce_logsumexp), so all -Infinity gives -Infinity, not NaN.
+ */
 export function stableShift(x: Tensor, axes: number[]): Tensor {
-  return ENGINE.withoutTapes(() => max(x, axes, true));
+  return ENGINE.withoutTapes(() => {
+    const m = max(x, axes, true);
+    return where(isFinite(m), m, zerosLike(m));
+  });
 }
 
 export const logSumExp = op('logSumExp', (x: TensorLike, axis?: number | number[] | null, keepDims = false): Tensor => {

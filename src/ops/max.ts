@@ -9,23 +9,20 @@ import { parseAxes } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { GradFunc } from '../core/engine.ts';
 import { cast } from './cast.ts';
+import { equal } from './compare.ts';
 import { assertNumeric, convertToTensor, type TensorLike } from './convert.ts';
 import { div } from './div.ts';
 import { mul } from './mul.ts';
 import { op } from './op.ts';
 import { reshape } from './reshape.ts';
-import { sub } from './sub.ts';
 import { sum } from './sum.ts';
 
 /**
  * 1 where `a == b` (broadcast), 0 elsewhere, as float32. Piecewise constant, so computed with
- * tapes paused (it carries no gradient). `a - b == 0` is `a == b` for finite values.
+ * tapes paused (it carries no gradient).
  */
 export function equalMask(a: Tensor, b: Tensor | number): Tensor {
-  return ENGINE.withoutTapes(() => {
-    const ne = cast(cast(sub(a, b), 'bool'), 'float32');
-    return sub(1, ne);
-  });
+  return ENGINE.withoutTapes(() => cast(equal(a, b), 'float32'));
 }
 
 /** Shared gradient of Max and Min: dy to every element equal to the result, split among ties. */
