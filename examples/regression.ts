@@ -16,6 +16,6 @@ for (let step = 0; step < 200; step++) {
   const { value, grads } = tf.variableGrads(loss);
   w.assignSub(tf.mul(grads['w']!, 0.1));
   b.assignSub(tf.mul(grads['b']!, 0.1));
-  if (step % 50 === 0) console.log(`step ${step}: loss ${value.dataSync()[0]!.toFixed(6)}`);
+  if (step % 40 === 0) console.log(`step ${step}: loss ${value.dataSync()[0]!.toExponential(3)}`);
 }
 console.log('w =', w.dataSync(), 'b =', b.dataSync());

@@ -14,6 +14,7 @@ export { reshape } from './reshape.ts';
 export { sum } from './sum.ts';
 export { broadcastTo } from './broadcast_to.ts';
 export { clone } from './identity.ts';
+export { stopGradient } from './stop_gradient.ts';
 export * from './family_elementwise.ts';
 export * from './family_shape.ts';
 export * from './family_reduce.ts';

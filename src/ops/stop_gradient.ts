@@ -1,0 +1,13 @@
+import { ENGINE } from '../core/engine.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { convertToTensor, type TensorLike } from './convert.ts';
+import { op } from './op.ts';
+
+/**
+ * The same values with no gradient path (TensorFlow's `tf.stop_gradient`): the copy is made
+ * with every tape paused, so nothing that depends on it sends a gradient back to `x`.
+ */
+export const stopGradient = op('stopGradient', (x: TensorLike): Tensor => {
+  const $x = convertToTensor(x, 'x', 'stopGradient');
+  return ENGINE.withoutTapes(() => ENGINE.runKernel('Identity', { x: $x }));
+});
