@@ -383,3 +383,15 @@ describe('shape ops compose', () => {
     );
   });
 });
+
+describe('second-order gradients', () => {
+  const sq = (f: (b: tf.Tensor) => tf.Tensor) => (a: tf.Tensor) => tf.grad((b: tf.Tensor) => { const y = f(b); return tf.sum(tf.mul(y, y)); })(a);
+  it('through gather/unsortedSegmentSum, tile, transpose, split/concat, reverse', () => {
+    checkGrad(sq((b) => tf.gather(b, [1, 0, 1], 1)), [randInput([2, 2], 38)]);
+    checkGrad(sq((b) => tf.unsortedSegmentSum(b, [1, 0, 1], 2)), [randInput([3, 2], 39)]);
+    checkGrad(sq((b) => tf.tile(b, [2, 2])), [randInput([2, 1], 40)]);
+    checkGrad(sq((b) => tf.mul(tf.transpose(b), tf.reverse(tf.transpose(b), 0))), [randInput([2, 3], 41)]);
+    checkGrad(sq((b) => { const [p, q] = tf.split(b, 2, 1); return tf.mul(p!, q!); }), [randInput([2, 4], 42)]);
+    checkGrad(sq((b) => tf.mul(tf.concat([b, b], 0), tf.reshape(tf.stack([b, tf.reverse(b)]), [4, 2]))), [randInput([2, 2], 43)]);
+  });
+});
