@@ -95,6 +95,23 @@ describe('conv2d', () => {
   it('accepts unbatched rank-3 input', () => {
     expectTensor(tf.conv2d(tf.reshape(x, [3, 3, 1]), diag, 1, 'valid'), [6, 8, 12, 14], [2, 2, 1]);
   });
+  it("dataFormat 'NCHW' equals NHWC with transposed input and output", () => {
+    const a = T(randInput([2, 5, 4, 3], 90));
+    const w = T(randInput([3, 2, 3, 2], 91));
+    for (const pad of ['same', 'valid', 1] as const) {
+      const ref = tf.conv2d(a, w, [2, 1], pad, 'NHWC', 1);
+      const got = tf.conv2d(tf.transpose(a, [0, 3, 1, 2]), w, [2, 1], pad, 'NCHW', 1);
+      assert.deepEqual(got.shape, [ref.shape[0], ref.shape[3], ref.shape[1], ref.shape[2]]);
+      close(Array.from(got.dataSync()), Array.from(tf.transpose(ref, [0, 3, 1, 2]).dataSync()), 1e-5);
+    }
+    // explicit padding in NCHW axis order; unbatched CHW
+    const e = tf.conv2d(tf.transpose(a, [0, 3, 1, 2]), w, 1, [[0, 0], [0, 0], [1, 0], [0, 2]], 'NCHW');
+    const eRef = tf.conv2d(a, w, 1, [[0, 0], [1, 0], [0, 2], [0, 0]], 'NHWC');
+    close(Array.from(e.dataSync()), Array.from(tf.transpose(eRef, [0, 3, 1, 2]).dataSync()), 1e-5);
+    const u = tf.conv2d(tf.transpose(tf.reshape(tf.slice(a, [0, 0, 0, 0], [1, 5, 4, 3]), [5, 4, 3]), [2, 0, 1]), w, 1, 'same', 'NCHW');
+    assert.deepEqual(u.shape, [2, 5, 4]);
+    checkGrad((p, q) => tf.conv2d(p, q, 2, 'same', 'NCHW'), [randInput([1, 2, 3, 3], 92), randInput([2, 2, 2, 2], 93)]);
+  });
   it('gradients match finite differences', () => {
     checkGrad((a, w) => tf.conv2d(a, w, 1, 'valid'), [randInput([1, 3, 3, 2], 1), randInput([2, 2, 2, 2], 2)]);
     checkGrad((a, w) => tf.conv2d(a, w, 2, 'same'), [randInput([2, 4, 4, 1], 3), randInput([3, 3, 1, 2], 4)]);
@@ -130,7 +147,8 @@ describe('conv2d', () => {
     expectThrows(() => tf.conv2d(tf.zeros([1, 2, 2, 1]), tf.zeros([3, 3, 1, 1]), 1, 'valid'), /conv2d: the filter \(effective size \[3,3\].*x is \[1,2,2,1\], filter is \[3,3,1,1\]/);
     expectThrows(() => tf.conv2d(tf.zeros([1, 5, 5, 1]), tf.zeros([3, 3, 1, 1]), 0, 'valid'), /conv2d: `strides` must be a positive integer or a pair of positive integers, received 0/);
     expectThrows(() => tf.conv2d(tf.zeros([1, 5, 5, 1]), tf.zeros([3, 3, 1, 1]), 1, 'full' as 'same'), /conv2d: `pad` must be 'valid', 'same'/);
-    expectThrows(() => tf.conv2d(tf.zeros([1, 5, 5, 1]), tf.zeros([3, 3, 1, 1]), 1, 'valid', 'NCHW'), /conv2d: `dataFormat` must be 'NHWC'/);
+    expectThrows(() => tf.conv2d(tf.zeros([1, 5, 5, 1]), tf.zeros([3, 3, 1, 1]), 1, 'valid', 'NWHC' as 'NHWC'), /conv2d: `dataFormat` must be 'NHWC' or 'NCHW', received "NWHC"/);
+    expectThrows(() => tf.conv2d(tf.zeros([1, 3, 5, 5]), tf.zeros([3, 3, 1, 1]), 1, 'valid', 'NCHW'), /^conv2d: input depth must match filter in-channels: x is \[1,3,5,5\], filter is \[3,3,1,1\]$/);
     expectThrows(() => tf.conv2d(tf.zeros([1, 5, 5, 1], 'int32'), tf.zeros([3, 3, 1, 1]), 1, 'valid'), /conv2d: `x` must have dtype float32, received int32/);
     expectThrows(() => tf.conv2d(tf.zeros([1, 5, 5, 1]), tf.zeros([3, 3, 1, 1]), 1, 'same', 'NHWC', 1, 'ceil'), /conv2d: `dimRoundingMode` is only allowed with a numeric `pad`/);
   });
@@ -151,6 +169,13 @@ describe('conv1d', () => {
     const w2 = tf.tensor([1, 0, 0, 1, 1, 1, 1, 1], [2, 2, 2]);
     expectTensor(tf.conv1d(x2, w2, 1, 'valid'), [1 + 3 + 4, 2 + 3 + 4], [1, 1, 2]);
   });
+  it("dataFormat 'NCW'", () => {
+    const x = tf.tensor([1, 2, 3, 4, 5, 10, 20, 30, 40, 50], [1, 2, 5]);
+    const w = tf.tensor([1, -1, 1, 0], [2, 2, 1]); // w[kx,i]: y = x0[t] - x1[t] + x0[t+1]
+    expectTensor(tf.conv1d(x, w, 1, 'valid', 'NCW'), [3 - 10, 5 - 20, 7 - 30, 9 - 40], [1, 1, 4]);
+    expectTensor(tf.conv1d(tf.reshape(x, [2, 5]), w, 2, 'valid', 'NCW'), [3 - 10, 7 - 30], [1, 2]);
+    checkGrad((a, q) => tf.conv1d(a, q, 1, 'same', 'NCW'), [randInput([1, 2, 4], 24), randInput([2, 2, 3], 25)]);
+  });
   it('gradients', () => {
     checkGrad((a, w) => tf.conv1d(a, w, 2, 'same'), [randInput([2, 5, 2], 20), randInput([3, 2, 2], 21)]);
     checkGrad((a, w) => tf.conv1d(a, w, 1, 'valid', 'NWC', 2), [randInput([6, 1], 22), randInput([2, 1, 2], 23)]);
@@ -159,6 +184,8 @@ describe('conv1d', () => {
     expectThrows(() => tf.conv1d(tf.zeros([1, 5, 3]), tf.zeros([2, 4, 1]), 1, 'valid'), /^conv1d: input depth must match filter in-channels: x is \[1,5,3\], filter is \[2,4,1\]$/);
     expectThrows(() => tf.conv1d(tf.zeros([1, 5, 3]), tf.zeros([2, 3, 1, 1]), 1, 'valid'), /conv1d: `filter` must be rank 3/);
     expectThrows(() => tf.conv1d(tf.zeros([1, 5, 3]), tf.zeros([2, 3, 1]), 1.5, 'valid'), /conv1d: `stride` must be a positive integer, received 1.5/);
+    expectThrows(() => tf.conv1d(tf.zeros([1, 2, 3]), tf.zeros([2, 3, 1]), 1, 'valid', 'NWC', 2), /^conv1d: the filter \(effective width 3 with dilation 2\) does not fit the padded input: x is \[1,2,3\], filter is \[2,3,1\], pad "valid"$/);
+    expectThrows(() => tf.conv1d(tf.zeros([1, 5, 3]), tf.zeros([2, 3, 1]), 1, 'valid', 'NHWC' as 'NWC'), /conv1d: `dataFormat` must be 'NWC' or 'NCW'/);
   });
 });
 
@@ -170,6 +197,13 @@ describe('depthwiseConv2d', () => {
     const ones = tf.ones([2, 2, 2, 1]);
     expectTensor(tf.depthwiseConv2d(x, ones, 1, 'valid'), [10, 100], [1, 1, 1, 2]);
     expectTensor(tf.depthwiseConv2d(tf.reshape(x, [2, 2, 2]), ones, 1, 'same'), [10, 100, 6, 60, 7, 70, 4, 40], [2, 2, 2]);
+  });
+  it("dataFormat 'NCHW'", () => {
+    const a = T(randInput([1, 4, 5, 2], 41));
+    const w = T(randInput([2, 3, 2, 2], 42));
+    const ref = tf.depthwiseConv2d(a, w, 2, 'same');
+    const got = tf.depthwiseConv2d(tf.transpose(a, [0, 3, 1, 2]), w, 2, 'same', 'NCHW');
+    close(Array.from(got.dataSync()), Array.from(tf.transpose(ref, [0, 3, 1, 2]).dataSync()), 1e-5);
   });
   it('gradients (first and second order)', () => {
     checkGrad((a, w) => tf.depthwiseConv2d(a, w, 1, 'same'), [randInput([1, 3, 3, 2], 30), randInput([2, 2, 2, 2], 31)]);
@@ -290,6 +324,8 @@ describe('batchNorm', () => {
     checkGrad((a, m, v) => tf.batchNorm(a, m, v, undefined, undefined, 0.1), [randInput([3, 2], 85), randInput([3, 1], 86), randInput([1, 2], 87, 0.5, 2)]);
   });
   it('errors', () => {
+    expectTensor(tf.batchNorm2d(tf.tensor([[1, 2]]), [1, 1], [4, 4], [0, 1], undefined, 0), [0, 1.5], [1, 2]);
+    expectThrows(() => tf.batchNorm4d(tf.zeros([2, 4]), 0, 1), /^batchNorm4d: `x` must be rank 4, received rank 2 of shape \[2,4\]$/);
     expectThrows(() => tf.batchNorm(tf.zeros([2, 4]), tf.zeros([3]), tf.ones([4])), /^batchNorm: `mean` of shape \[3\] does not broadcast to x of shape \[2,4\]$/);
     expectThrows(() => tf.batchNorm(tf.zeros([2, 4]), tf.zeros([4]), tf.ones([2, 2, 4])), /batchNorm: `variance` of shape \[2,2,4\] does not broadcast to x of shape \[2,4\]/);
     expectThrows(() => tf.batchNorm(tf.zeros([2, 4]), tf.zeros([4]), tf.ones([4]), undefined, tf.ones([4], 'int32')), /batchNorm: `scale` must have dtype float32, received int32/);

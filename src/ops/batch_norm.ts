@@ -54,3 +54,29 @@ export const batchNorm = op(
     return $offset ? add(y, $offset) : y;
   },
 );
+
+function ranked(rank: number) {
+  const name = `batchNorm${rank}d`;
+  return op(
+    name,
+    (
+      x: TensorLike,
+      mean: TensorLike,
+      variance: TensorLike,
+      offset?: TensorLike | null,
+      scale?: TensorLike | null,
+      varianceEpsilon = 0.001,
+    ): Tensor => {
+      const $x = convertToTensor(x, 'x', name);
+      if ($x.rank !== rank) fail(name, `\`x\` must be rank ${rank}, received rank ${$x.rank} of shape ${fmtShape($x.shape)}`);
+      return batchNorm($x, mean, variance, offset, scale, varianceEpsilon);
+    },
+  );
+}
+
+/** batchNorm for a rank-2 x (TF.js alias). */
+export const batchNorm2d = ranked(2);
+/** batchNorm for a rank-3 x (TF.js alias). */
+export const batchNorm3d = ranked(3);
+/** batchNorm for a rank-4 x (TF.js alias). */
+export const batchNorm4d = ranked(4);

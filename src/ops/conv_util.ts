@@ -153,13 +153,6 @@ export function convInfo(
   };
 }
 
-/** Checks the layout argument: only channels-last is implemented. */
-export function checkDataFormat(dataFormat: string | undefined, expected: string, op: string): void {
-  if (dataFormat !== undefined && dataFormat !== expected) {
-    fail(op, `\`dataFormat\` must be '${expected}' (channels last), received ${JSON.stringify(dataFormat)}`);
-  }
-}
-
 /** Kernel attributes of a conv/pool from its geometry. */
 export function convAttrs(info: Conv2DInfo): { strides: number[]; dilations: number[]; pad: number[] } {
   return { strides: info.strides.slice(), dilations: info.dilations.slice(), pad: info.pad.slice() };

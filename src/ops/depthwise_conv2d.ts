@@ -1,7 +1,7 @@
 /**
  * depthwiseConv2d: each input channel i is convolved with its own `multiplier` filters:
  * y[b,oy,ox,i*M+m] = Σ_{ky,kx} x[b, oy*sh + ky*dh - top, ox*sw + kx*dw - left, i] · w[ky,kx,i,m]
- * (NHWC input, filter [fh, fw, inC, M], zero padding; 'same' pads as TensorFlow).
+ * (NHWC or NCHW input, filter [fh, fw, inC, M], zero padding; 'same' pads as TensorFlow).
  *
  * Gradients, closed over the three linear kernels as for conv2d:
  * - Depthwise(x, w):            dx = BackpropInput(dy, w),  dw = BackpropFilter(x, dy)
@@ -13,10 +13,9 @@ import { ENGINE } from '../core/engine.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { convArgs, geometryAttrs } from './conv2d.ts';
-import { checkDataFormat, convAttrs, convInfo, pair, type PadSpec, type RoundingMode } from './conv_util.ts';
+import { convAttrs, convInfo, pair, type PadSpec, type RoundingMode } from './conv_util.ts';
 import type { TensorLike } from './convert.ts';
 import { op } from './op.ts';
-import { reshape } from './reshape.ts';
 
 function depthwiseKernel(x: Tensor, filter: Tensor, attrs: Attrs): Tensor {
   return ENGINE.runKernel('DepthwiseConv2dNative', { x, filter }, geometryAttrs(attrs));
@@ -43,17 +42,15 @@ export const depthwiseConv2d = op(
     dimRoundingMode?: RoundingMode,
   ): Tensor => {
     const name = 'depthwiseConv2d';
-    const { $x, $f, x4, batched } = convArgs(x, filter, name);
-    checkDataFormat(dataFormat, 'NHWC', name);
+    const { $x, $f, x4, pad: pad4, back } = convArgs(x, filter, name, dataFormat, pad);
     const s = pair(strides, 'strides', name);
     const d = pair(dilations, 'dilations', name, 1);
     if (x4.shape[3] !== $f.shape[2]) {
       fail(name, `input depth must match filter in-channels: x is ${fmtShape($x.shape)}, filter is ${fmtShape($f.shape)}`);
     }
     const outC = $f.shape[2]! * $f.shape[3]!;
-    const info = convInfo(name, x4.shape, [$f.shape[0]!, $f.shape[1]!], outC, s, d, pad, dimRoundingMode, `, filter is ${fmtShape($f.shape)}`);
-    const y = depthwiseKernel(x4, $f, convAttrs(info));
-    return batched ? y : reshape(y, y.shape.slice(1));
+    const info = convInfo(name, x4.shape, [$f.shape[0]!, $f.shape[1]!], outC, s, d, pad4, dimRoundingMode, `, filter is ${fmtShape($f.shape)}`);
+    return back(depthwiseKernel(x4, $f, convAttrs(info)));
   },
 );
 

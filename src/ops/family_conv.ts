@@ -5,5 +5,5 @@ export { depthwiseConv2d } from './depthwise_conv2d.ts';
 export { conv2dTranspose } from './conv2d_transpose.ts';
 export { maxPool } from './max_pool.ts';
 export { avgPool } from './avg_pool.ts';
-export { batchNorm } from './batch_norm.ts';
+export { batchNorm, batchNorm2d, batchNorm3d, batchNorm4d } from './batch_norm.ts';
 export type { PadSpec, ExplicitPadding, RoundingMode } from './conv_util.ts';
