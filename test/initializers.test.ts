@@ -152,6 +152,18 @@ describe('initializers: orthogonal', () => {
     assert.deepEqual(conv.shape, [3, 3, 4, 8]);
     close(gram(conv.dataSync(), 36, 8, true), eyeFlat(8), 1e-5);
   });
+  it('keeps float64 precision on the float64 backend', async () => {
+    const prev = tf.getBackend();
+    await tf.setBackend('reference64');
+    try {
+      const q = init.orthogonal({ seed: 8 }).apply([7, 4]);
+      close(gram(q.dataSync(), 7, 4, true), eyeFlat(4), 1e-12);
+      const i = init.identity({ gain: 0.1 }).apply([2, 2]);
+      assert.equal(i.dataSync()[0], 0.1);
+    } finally {
+      await tf.setBackend(prev);
+    }
+  });
   it("is Keras's algorithm: Q from QR of N(0,1) draws, with R's diagonal made positive", () => {
     // For a tall draw A (m×n), Keras's result Q satisfies A = Q·R' with R' = QᵀA upper triangular, diag > 0.
     const q = init.orthogonal({ seed: 11 }).apply([5, 3]).dataSync();

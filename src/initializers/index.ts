@@ -20,7 +20,7 @@ import {
 export { Initializer, computeFans, InitializerSeed, type InitializerConfig, type InitSeed } from './initializer.ts';
 export { Zeros, Ones, Constant, Identity, type ConstantArgs, type IdentityArgs } from './constant.ts';
 export {
-  RandomInitializer, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal,
+  RandomInitializer, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, VarianceScalingPreset, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal,
   TRUNCATED_STD, type RandomNormalArgs, type RandomUniformArgs, type VarianceScalingArgs, type SeedOnlyArgs, type FanMode, type Distribution,
 } from './random.ts';
 export { Orthogonal, householderQR, type OrthogonalArgs } from './orthogonal.ts';

@@ -176,38 +176,56 @@ export interface SeedOnlyArgs {
   seed?: InitSeed;
 }
 
-function preset(className: string, opName: string, scale: number, mode: FanMode, distribution: Distribution) {
-  const C = class extends VarianceScaling {
-    static override className = className;
-    static override opName = opName;
-    constructor(args: SeedOnlyArgs = {}) {
-      const o = checkOptions(args, ['seed'], opName);
-      super({ scale, mode, distribution, seed: o.seed as InitSeed }, opName);
-    }
-    // Keras 3: the presets' config holds only the seed.
-    override getConfig(): InitializerConfig {
-      return { seed: this.seedState.config() };
-    }
-  };
-  Object.defineProperty(C, 'name', { value: className });
-  return C;
+/** A fixed (scale, mode, distribution) VarianceScaling; subclasses set the static fields. */
+export abstract class VarianceScalingPreset extends VarianceScaling {
+  static presetScale = 1;
+  static presetMode: FanMode = 'fan_in';
+  static presetDistribution: Distribution = 'truncated_normal';
+  constructor(args: SeedOnlyArgs = {}) {
+    const C = new.target as unknown as typeof VarianceScalingPreset;
+    const o = checkOptions(args, ['seed'], C.opName);
+    super({ scale: C.presetScale, mode: C.presetMode, distribution: C.presetDistribution, seed: o.seed as InitSeed }, C.opName);
+  }
+  /** Keras 3: the presets' config holds only the seed. */
+  override getConfig(): InitializerConfig {
+    return { seed: this.seedState.config() };
+  }
 }
 
 /** Glorot (Xavier) uniform: U[-l, l), l = sqrt(6 / (fan_in + fan_out)). */
-export const GlorotUniform = preset('GlorotUniform', 'glorotUniform', 1, 'fan_avg', 'uniform');
+export class GlorotUniform extends VarianceScalingPreset {
+  static override className = 'GlorotUniform';
+  static override opName = 'glorotUniform';
+  static override presetMode: FanMode = 'fan_avg';
+  static override presetDistribution: Distribution = 'uniform';
+}
 /** Glorot normal: truncated normal, stddev = sqrt(2 / (fan_in + fan_out)) / 0.8796…. */
-export const GlorotNormal = preset('GlorotNormal', 'glorotNormal', 1, 'fan_avg', 'truncated_normal');
+export class GlorotNormal extends VarianceScalingPreset {
+  static override className = 'GlorotNormal';
+  static override opName = 'glorotNormal';
+  static override presetMode: FanMode = 'fan_avg';
+}
 /** He uniform: U[-l, l), l = sqrt(6 / fan_in). */
-export const HeUniform = preset('HeUniform', 'heUniform', 2, 'fan_in', 'uniform');
+export class HeUniform extends VarianceScalingPreset {
+  static override className = 'HeUniform';
+  static override opName = 'heUniform';
+  static override presetScale = 2;
+  static override presetDistribution: Distribution = 'uniform';
+}
 /** He normal: truncated normal, stddev = sqrt(2 / fan_in) / 0.8796…. */
-export const HeNormal = preset('HeNormal', 'heNormal', 2, 'fan_in', 'truncated_normal');
+export class HeNormal extends VarianceScalingPreset {
+  static override className = 'HeNormal';
+  static override opName = 'heNormal';
+  static override presetScale = 2;
+}
 /** LeCun uniform: U[-l, l), l = sqrt(3 / fan_in). */
-export const LecunUniform = preset('LecunUniform', 'lecunUniform', 1, 'fan_in', 'uniform');
+export class LecunUniform extends VarianceScalingPreset {
+  static override className = 'LecunUniform';
+  static override opName = 'lecunUniform';
+  static override presetDistribution: Distribution = 'uniform';
+}
 /** LeCun normal: truncated normal, stddev = sqrt(1 / fan_in) / 0.8796…. */
-export const LecunNormal = preset('LecunNormal', 'lecunNormal', 1, 'fan_in', 'truncated_normal');
-export type GlorotUniform = InstanceType<typeof GlorotUniform>;
-export type GlorotNormal = InstanceType<typeof GlorotNormal>;
-export type HeUniform = InstanceType<typeof HeUniform>;
-export type HeNormal = InstanceType<typeof HeNormal>;
-export type LecunUniform = InstanceType<typeof LecunUniform>;
-export type LecunNormal = InstanceType<typeof LecunNormal>;
+export class LecunNormal extends VarianceScalingPreset {
+  static override className = 'LecunNormal';
+  static override opName = 'lecunNormal';
+}
