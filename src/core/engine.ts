@@ -275,7 +275,7 @@ export class Engine {
     const res = kernel({ inputs: infos, attrs, backend });
     const list = Array.isArray(res) ? res : [res];
     const outputs = list.map((info) => this.adoptOutput(info, backend));
-    if (this.debugMode) this.checkNumerics(kernelName, outputs);
+    if (this.debugMode && this.dryRun === 0) this.checkNumerics(kernelName, outputs);
     if (this.tapes.length > 0) this.record(kernelName, inputs, outputs, attrs);
     return outputs;
   }
@@ -303,6 +303,19 @@ export class Engine {
   }
 
   // ---------------------------------------------------------------- op names (errors, debug mode)
+
+  /**
+   * Graph mode hook (set by src/graph): sees every public op call first and may record it
+   * instead of running it (when an argument is symbolic). Null in plain eager code.
+   */
+  opInterceptor: ((name: string, fn: (...a: unknown[]) => unknown, thisArg: unknown, args: unknown[]) => { handled: boolean; value?: unknown }) | null = null;
+  /**
+   * Depth of shape-inference dry runs (src/graph): ops run on stand-in values, and state is
+   * left alone: variable assignments are skipped, random sequences do not advance.
+   */
+  dryRun = 0;
+  /** Set when a dry run skipped a state change (the recorded op is stateful). */
+  dryRunSkippedEffect = false;
 
   /** Runs `fn` with `name` on the op stack (used by `op()` wrappers for messages). */
   withOpName<T>(name: string, fn: () => T): T {
@@ -451,6 +464,10 @@ export class Engine {
   }
 
   assignVariable(v: Variable, value: Tensor): void {
+    if (this.dryRun > 0) {
+      this.dryRunSkippedEffect = true;
+      return;
+    }
     this.ensureOnCurrent(value);
     const old = v.dataId;
     this.retainData(value.dataId, value.shape, value.dtype);
@@ -483,5 +500,7 @@ setVariableHost({
   assign: (v, value) => ENGINE.assignVariable(v, value),
   read: (v) => ENGINE.makeTensorFromDataId(v.dataId, v.shape, v.dtype),
   registerVariable: (v) => ENGINE.registerVariable(v),
+  interceptAssign: (v, value, how) =>
+    ENGINE.opInterceptor === null ? { handled: false } : ENGINE.opInterceptor(how, (x) => v[how](x as Tensor).read(), v, [value]),
   combine: (kernel, a, b) => ENGINE.withoutTapes(() => ENGINE.runKernel(kernel, { a, b })),
 });

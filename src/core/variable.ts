@@ -12,6 +12,8 @@ export interface VariableHost {
   assign(v: Variable, value: Tensor): void;
   read(v: Variable): Tensor;
   registerVariable(v: Variable): void;
+  /** Graph mode: records an assignment of a symbolic value instead of running it (returns true if it did). */
+  interceptAssign(v: Variable, value: Tensor, how: 'assign' | 'assignAdd' | 'assignSub'): { handled: boolean; value?: unknown };
   /** Runs a binary kernel without recording it on any tape (state updates are not differentiable). */
   combine(kernel: 'Add' | 'Sub', a: Tensor, b: Tensor): Tensor;
 }
@@ -36,6 +38,8 @@ export class Variable extends Tensor {
 
   /** Replaces the value; shape and dtype must match. Returns this variable. */
   assign(value: Tensor): this {
+    const r = vhost!.interceptAssign(this, value, 'assign');
+    if (r.handled) return this;
     value.throwIfDisposed(`Variable.assign (${this.name})`);
     if (value.dtype !== this.dtype) {
       fail(`Variable.assign (${this.name})`, `dtype must stay ${this.dtype}, received ${value.dtype}`);
@@ -56,11 +60,13 @@ export class Variable extends Tensor {
 
   /** `this += delta` (delta broadcast to this shape is not allowed: shapes must match). */
   assignAdd(delta: Tensor): this {
+    if (vhost!.interceptAssign(this, delta, 'assignAdd').handled) return this;
     return this.assign(vhost!.combine('Add', this, delta));
   }
 
   /** `this -= delta`. */
   assignSub(delta: Tensor): this {
+    if (vhost!.interceptAssign(this, delta, 'assignSub').handled) return this;
     return this.assign(vhost!.combine('Sub', this, delta));
   }
 }

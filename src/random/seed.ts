@@ -16,11 +16,13 @@
  * uses counter block i/4 of it. All backends share this generator, so draws are identical on
  * every backend and thread count.
  */
+import { ENGINE } from '../core/engine.ts';
 import { fail } from '../core/errors.ts';
 import { philoxBlock, philoxWords } from './philox.ts';
 
 let globalSeed = 0;
 let generation = 0;
+let unseededGenerators = 0;
 const sequences = new Map<string, number>();
 
 function checkSeed(seed: unknown, op: string): number {
@@ -47,6 +49,7 @@ export function setSeed(seed: number): void {
   globalSeed = checkSeed(seed, 'setSeed');
   generation++;
   sequences.clear();
+  unseededGenerators = 0;
 }
 
 export function getGlobalSeed(): number {
@@ -70,6 +73,7 @@ export class SeedGenerator {
   }
   /** The next stream (advances the state). */
   next(): Stream {
+    if (ENGINE.dryRun > 0) return dryRunStream();
     return { key: this.key, stream: this.count++ };
   }
   /** Number of draws taken so far (its state, as Keras's `state` variable). */
@@ -84,7 +88,6 @@ export class SeedGenerator {
   }
 }
 
-let unseededGenerators = 0;
 /** Seed for a SeedGenerator created without one: the next of the global sequence. */
 function nextUnseeded(): number {
   return deriveKey(globalSeed, unseededGenerators++, 0x6e6f5eed)[0];
@@ -95,12 +98,22 @@ export type SeedLike = number | SeedGenerator | undefined | null;
 /** The stream for the next draw of an op given `seed` (see the rules above). */
 export function nextStream(seed: SeedLike, op: string): Stream {
   if (seed instanceof SeedGenerator) return seed.next();
+  if (ENGINE.dryRun > 0) {
+    if (seed !== undefined && seed !== null) checkSeed(seed, op);
+    return dryRunStream();
+  }
   const named = seed !== undefined && seed !== null;
   const s = named ? checkSeed(seed, op) : 0;
   const name = named ? `s${s}` : 'global';
   const n = sequences.get(name) ?? 0;
   sequences.set(name, n + 1);
   return { key: deriveKey(globalSeed, s, named ? 1 : 2), stream: n };
+}
+
+/** Graph shape inference runs ops on stand-ins: it draws from a throwaway stream and advances nothing. */
+function dryRunStream(): Stream {
+  ENGINE.dryRunSkippedEffect = true;
+  return { key: [0, 0], stream: 0 };
 }
 
 /** `n` uint32 words from a stream. */
