@@ -491,6 +491,29 @@ describe('optimizers', () => {
       other.minimize(() => tf.add(tf.sum(tf.square(a)), tf.sum(slot)));
       assert.deepEqual(Array.from(slot.dataSync()), before);
     });
+    it('errors: nothing trainable, or a loss that depends on no variable', () => {
+      const frozen = tf.variable(tf.tensor([1], [1], 'float32'), false, `frozen_${counter++}`);
+      const a = fresh([1]);
+      const opt = train.sgd(0.1);
+      expectThrows(() => opt.minimize(() => tf.sum(frozen), false, [frozen]), /minimize: none of the variables in `varList` is trainable/);
+      expectThrows(() => opt.minimize(() => tf.sum(frozen), false, [a]), /minimize: no gradients: the loss does not depend on any of the 1 trainable variable\(s\) \('opt_test_\d+'\)/);
+      assert.equal(opt.iterations, 0);
+    });
+    it('several 2-D variables in one Adam step match the rule per element', () => {
+      const w = tf.variable(tf.tensor([[1, -2], [3, 0.5]], [2, 2], 'float32'), true, `w2d_${counter++}`);
+      const b = fresh([0.25, -0.75]);
+      const opt = train.adam(0.1, 0.8, 0.9, 0.1);
+      const gw = [[0.5, -1], [2, 0.1]];
+      const gb = [-0.3, 0.6];
+      const rule = ref.adam(0.1, 0.8, 0.9, 0.1);
+      const ew = rule([1, -2, 3, 0.5], [gw.flat(), gw.flat().map((x) => -x)]);
+      const eb = rule([0.25, -0.75], [gb, gb.map((x) => 2 * x)]);
+      opt.applyGradients([{ name: w.name, tensor: tf.tensor(gw, [2, 2], 'float32') }, { name: b.name, tensor: tf.tensor(gb, [2], 'float32') }]);
+      opt.applyGradients({ [w.name]: tf.neg(tf.tensor(gw, [2, 2], 'float32')), [b.name]: tf.mul(tf.tensor(gb, [2], 'float32'), 2) });
+      close(w.dataSync(), ew[1]!, 1e-12);
+      close(b.dataSync(), eb[1]!, 1e-12);
+      assert.deepEqual(opt.getSlot(w, 'm')!.shape, [2, 2]);
+    });
     it('computeGradients returns {value, grads} keyed by variable name', () => {
       const a = fresh([1, 2]);
       const { value, grads } = train.sgd().computeGradients(() => tf.sum(tf.square(a)), [a]);

@@ -286,7 +286,11 @@ export abstract class Optimizer {
   minimize(f: () => Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
     if (typeof f !== 'function') fail('minimize', '`f` must be a function returning a scalar Tensor');
     const vars = this.trainableList(varList);
+    if (vars.length === 0) fail('minimize', varList ? 'none of the variables in `varList` is trainable' : 'there are no trainable variables');
     const { value, grads } = variableGrads(f, vars);
+    if (Object.keys(grads).length === 0) {
+      fail('minimize', `no gradients: the loss does not depend on any of the ${vars.length} trainable variable(s) (${vars.slice(0, 5).map((v) => `'${v.name}'`).join(', ')}${vars.length > 5 ? ', ...' : ''})`);
+    }
     const byName = new Map(vars.map((v) => [v.name, v]));
     const pairs: [Tensor, Variable][] = [];
     for (const [name, g] of Object.entries(grads)) pairs.push([g, byName.get(name)!]);
