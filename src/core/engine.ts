@@ -20,6 +20,22 @@ export type GradFunc = (
   dys: Tensor[],
 ) => Record<string, () => Tensor>;
 
+/**
+ * What `tf.function` tracing (src/graph/function.ts) hears from the engine while a function
+ * runs for the first time; replaying these events reruns the function without JS control flow.
+ */
+export interface Tracer {
+  kernel(kernelName: string, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void;
+  /** A replayable computation that is not a kernel (random draws, host-side state). */
+  stateful(inputs: Tensor[], fn: (inputs: Tensor[]) => Tensor | null, output: Tensor | null): void;
+  assign(v: Variable, value: Tensor): void;
+  /** `t` holds the value variable `v` has now (a snapshot). */
+  readVariable(t: Tensor, v: Variable): void;
+  hostCall(fn: () => void): void;
+  /** Throws if `t` was computed inside the trace (its value differs on every call). */
+  checkRead(t: Tensor): void;
+}
+
 export interface TapeNode {
   kernelName: string;
   inputNames: string[];
@@ -218,6 +234,7 @@ export class Engine {
   }
 
   readSync(t: Tensor): TypedArray {
+    if (this.tracer && this.tracerPaused === 0) this.tracer.checkRead(t);
     return this.backendOf(t.dataId).readSync(t.dataId);
   }
 
@@ -277,6 +294,7 @@ export class Engine {
     const outputs = list.map((info) => this.adoptOutput(info, backend));
     if (this.debugMode && this.dryRun === 0) this.checkNumerics(kernelName, outputs);
     if (this.tapes.length > 0) this.record(kernelName, inputs, outputs, attrs);
+    if (this.tracer !== null && this.tracerPaused === 0 && this.dryRun === 0) this.tracer.kernel(kernelName, inputs, attrs, outputs);
     return outputs;
   }
 
@@ -316,6 +334,51 @@ export class Engine {
   dryRun = 0;
   /** Set when a dry run skipped a state change (the recorded op is stateful). */
   dryRunSkippedEffect = false;
+  /** Active `tf.function` trace, if any. */
+  tracer: Tracer | null = null;
+  private tracerPaused = 0;
+
+  /**
+   * Runs `fn(inputs)` as one replayable step: under `tf.function` tracing it is recorded as a
+   * unit (kernels inside are not), so a replay runs `fn` again — random ops use this to draw new
+   * numbers on every call.
+   */
+  runStateful<T extends Tensor | null>(inputs: Tensor[], fn: (inputs: Tensor[]) => T): T {
+    const tracer = this.tracerPaused === 0 ? this.tracer : null;
+    if (!tracer) return fn(inputs);
+    this.tracerPaused++;
+    let out: T;
+    try {
+      out = fn(inputs);
+    } finally {
+      this.tracerPaused--;
+    }
+    tracer.stateful(inputs, fn, out);
+    return out;
+  }
+
+  /**
+   * Runs a state change as one replayable step (an optimizer's update: its host-side step
+   * counter and learning-rate schedule advance on every `tf.function` replay, with the new
+   * values of `inputs`).
+   */
+  runEffect(inputs: Tensor[], fn: (inputs: Tensor[]) => void): void {
+    this.runStateful(inputs, (xs) => {
+      fn(xs);
+      return null;
+    });
+  }
+
+  /** Runs host-side code (e.g. an optimizer's step counter) now and on every `tf.function` replay. */
+  hostCall(fn: () => void): void {
+    fn();
+    if (this.tracer && this.tracerPaused === 0) this.tracer.hostCall(fn);
+  }
+
+  /** Whether reads of traced tensors are currently allowed (not inside a traced region). */
+  get tracingActive(): boolean {
+    return this.tracer !== null && this.tracerPaused === 0;
+  }
 
   /** Runs `fn` with `name` on the op stack (used by `op()` wrappers for messages). */
   withOpName<T>(name: string, fn: () => T): T {
@@ -343,7 +406,7 @@ export class Engine {
 
   private savedCopy(t: Tensor): Tensor {
     // A variable may be reassigned before the gradient is taken: save its current value.
-    if (t instanceof Variable) return this.makeTensorFromDataId(t.dataId, t.shape, t.dtype);
+    if (t instanceof Variable) return this.snapshot(t);
     return t;
   }
 
@@ -432,7 +495,7 @@ export class Engine {
     const scope = this.scopes.pop();
     if (!scope) return;
     for (const t of scope.tracked) {
-      if (keepers.has(t) || t.kept || t.isDisposed || this.tapeSaved.has(t)) continue;
+      if (keepers.has(t) || t.kept || t.isDisposed || (this.tapes.length > 0 && this.tapeSaved.has(t))) continue;
       this.disposeTensor(t);
     }
     const parent = this.scopes[this.scopes.length - 1];
@@ -463,11 +526,19 @@ export class Engine {
     return out;
   }
 
+  /** A tensor sharing the variable's current storage (it keeps this value after a later assign). */
+  snapshot(v: Variable): Tensor {
+    const t = this.makeTensorFromDataId(v.dataId, v.shape, v.dtype);
+    if (this.tracer && this.tracerPaused === 0) this.tracer.readVariable(t, v);
+    return t;
+  }
+
   assignVariable(v: Variable, value: Tensor): void {
     if (this.dryRun > 0) {
       this.dryRunSkippedEffect = true;
       return;
     }
+    if (this.tracer && this.tracerPaused === 0) this.tracer.assign(v, value);
     this.ensureOnCurrent(value);
     const old = v.dataId;
     this.retainData(value.dataId, value.shape, value.dtype);
@@ -498,7 +569,7 @@ setTensorHost({
 
 setVariableHost({
   assign: (v, value) => ENGINE.assignVariable(v, value),
-  read: (v) => ENGINE.makeTensorFromDataId(v.dataId, v.shape, v.dtype),
+  read: (v) => ENGINE.snapshot(v),
   registerVariable: (v) => ENGINE.registerVariable(v),
   interceptAssign: (v, value, how) =>
     ENGINE.opInterceptor === null ? { handled: false } : ENGINE.opInterceptor(how, (x) => v[how](x as Tensor).read(), v, [value]),

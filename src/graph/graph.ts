@@ -150,7 +150,7 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 }
 
 /** Calls `visit` on every tensor inside arrays / plain objects, in a fixed order. */
-function walk(x: unknown, visit: (t: Tensor) => void, depth = 0): void {
+export function walk(x: unknown, visit: (t: Tensor) => void, depth = 0): void {
   if (depth > 8) return;
   if (x instanceof Tensor) visit(x);
   else if (Array.isArray(x)) for (const e of x) walk(e, visit, depth + 1);
@@ -158,7 +158,7 @@ function walk(x: unknown, visit: (t: Tensor) => void, depth = 0): void {
 }
 
 /** A copy of `x` with each tensor replaced by `f(tensor)`. */
-function mapTensors(x: unknown, f: (t: Tensor) => Tensor, depth = 0): unknown {
+export function mapTensors(x: unknown, f: (t: Tensor) => Tensor, depth = 0): unknown {
   if (depth > 8) return x;
   if (x instanceof Tensor) return f(x);
   if (Array.isArray(x)) return x.map((e) => mapTensors(e, f, depth + 1));

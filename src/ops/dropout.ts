@@ -1,3 +1,4 @@
+import { ENGINE } from '../core/engine.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import { sizeFromShape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
@@ -28,10 +29,13 @@ export const dropout = op('dropout', (x: TensorLike, rate: number, noiseShape?: 
   }
   if (rate === 0) return mul($x, 1);
   const n = sizeFromShape(shape);
-  const words = randomWords(nextStream(seed, 'dropout'), n);
-  const mask = floatStorage(n);
-  for (let i = 0; i < n; i++) mask[i] = (words[i]! >>> 9) * 1.1920928955078125e-7 >= rate ? 1 : 0;
-  return mul(mul($x, 1 / (1 - rate)), fromFloats(mask, shape.slice()));
+  const mask = ENGINE.runStateful([], () => {
+    const words = randomWords(nextStream(seed, 'dropout'), n);
+    const m = floatStorage(n);
+    for (let i = 0; i < n; i++) m[i] = (words[i]! >>> 9) * 1.1920928955078125e-7 >= rate ? 1 : 0;
+    return fromFloats(m, shape.slice());
+  });
+  return mul(mul($x, 1 / (1 - rate)), mask);
 });
 
 /** `tf.nn.dropout(x, {rate, noiseShape, seed})`: the TensorFlow 2 keyword form of `dropout`. */

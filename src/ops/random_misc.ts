@@ -6,7 +6,7 @@ import type { Tensor } from '../core/tensor.ts';
 import { nextStream, randomWords, type SeedLike } from '../random/seed.ts';
 import { convertToTensor, type TensorLike } from './convert.ts';
 import { op } from './op.ts';
-import { checkRandomArgs } from './random_util.ts';
+import { checkRandomArgs, floatStorage } from './random_util.ts';
 
 const U = 1.1920928955078125e-7;
 
@@ -15,10 +15,12 @@ export const bernoulli = op('bernoulli', (shape: number[], p: number, seed?: See
   checkRandomArgs(shape, 'float32', 'bernoulli');
   if (!(p >= 0 && p <= 1)) fail('bernoulli', `\`p\` must be in [0, 1], received ${p}`);
   const n = sizeFromShape(shape);
-  const w = randomWords(nextStream(seed, 'bernoulli'), n);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (w[i]! >>> 9) * U < p ? 1 : 0;
-  return ENGINE.makeTensor(ENGINE.backend.floatPrecision === 'float64' ? Float64Array.from(out) : out, shape, 'float32');
+  return ENGINE.runStateful([], () => {
+    const w = randomWords(nextStream(seed, 'bernoulli'), n);
+    const out = floatStorage(n);
+    for (let i = 0; i < n; i++) out[i] = (w[i]! >>> 9) * U < p ? 1 : 0;
+    return ENGINE.makeTensor(out, shape, 'float32');
+  });
 });
 
 /**
@@ -30,6 +32,10 @@ export const multinomial = op('multinomial', (logits: TensorLike, numSamples: nu
   const $l = convertToTensor(logits, 'logits', 'multinomial');
   if ($l.rank !== 1 && $l.rank !== 2) fail('multinomial', `\`logits\` must be rank 1 or 2, received shape [${$l.shape}]`);
   if (!Number.isInteger(numSamples) || numSamples < 1) fail('multinomial', `\`numSamples\` must be a positive integer, received ${numSamples}`);
+  return ENGINE.runStateful([$l], ([l]) => multinomialDraw(l!, numSamples, seed, normalized));
+});
+
+function multinomialDraw($l: Tensor, numSamples: number, seed: SeedLike, normalized: boolean): Tensor {
   const rows = $l.rank === 1 ? 1 : $l.shape[0]!;
   const k = $l.shape[$l.rank - 1]!;
   const v = $l.dataSync();
@@ -56,7 +62,7 @@ export const multinomial = op('multinomial', (logits: TensorLike, numSamples: nu
     }
   }
   return ENGINE.makeTensor(out, $l.rank === 1 ? [numSamples] : [rows, numSamples], 'int32');
-});
+}
 
 /** Fisher–Yates permutation of 0..n-1 from Philox words (the same on every backend). */
 export function permutationIndices(n: number, seed: SeedLike, opName: string): Int32Array {
@@ -75,19 +81,21 @@ export function permutationIndices(n: number, seed: SeedLike, opName: string): I
 /** A random permutation of 0..n-1 (int32). */
 export const randomPermutation = op('randomPermutation', (n: number, seed?: SeedLike): Tensor => {
   if (!Number.isInteger(n) || n < 0) fail('randomPermutation', `\`n\` must be a non-negative integer, received ${n}`);
-  return ENGINE.makeTensor(permutationIndices(n, seed, 'randomPermutation'), [n], 'int32');
+  return ENGINE.runStateful([], () => ENGINE.makeTensor(permutationIndices(n, seed, 'randomPermutation'), [n], 'int32'));
 });
 
 /** Shuffles `x` along its first axis (tf.random.shuffle). Not differentiable. */
 export const randomShuffle = op('randomShuffle', (x: TensorLike, seed?: SeedLike): Tensor => {
   const $x = convertToTensor(x, 'x', 'randomShuffle');
   if ($x.rank === 0) fail('randomShuffle', '`x` must have rank ≥ 1, received a scalar');
-  const n = $x.shape[0]!;
-  const row = n === 0 ? 0 : $x.size / n;
-  const perm = permutationIndices(n, seed, 'randomShuffle');
-  const v = $x.dataSync();
-  const out = new (v.constructor as { new (n: number): typeof v })(v.length);
-  for (let i = 0; i < n; i++) out.set(v.subarray(perm[i]! * row, perm[i]! * row + row), i * row);
-  return ENGINE.makeTensor(out, $x.shape, $x.dtype);
+  return ENGINE.runStateful([$x], ([t]) => {
+    const n = t!.shape[0]!;
+    const row = n === 0 ? 0 : t!.size / n;
+    const perm = permutationIndices(n, seed, 'randomShuffle');
+    const v = t!.dataSync();
+    const out = new (v.constructor as { new (n: number): typeof v })(v.length);
+    for (let i = 0; i < n; i++) out.set(v.subarray(perm[i]! * row, perm[i]! * row + row), i * row);
+    return ENGINE.makeTensor(out, t!.shape, t!.dtype);
+  });
 });
 

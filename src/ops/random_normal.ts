@@ -1,3 +1,4 @@
+import { ENGINE } from '../core/engine.ts';
 import type { DataType } from '../core/dtypes.ts';
 import { fail } from '../core/errors.ts';
 import { sizeFromShape } from '../core/shape.ts';
@@ -11,10 +12,12 @@ export const randomNormal = op('randomNormal', (shape: number[], mean = 0, stdDe
   checkRandomArgs(shape, dtype, 'randomNormal');
   if (!(stdDev >= 0)) fail('randomNormal', `\`stdDev\` must be non-negative, received ${stdDev}`);
   const n = sizeFromShape(shape);
-  const z = normalsFromWords(randomWords(nextStream(seed, 'randomNormal'), n + (n % 2)), n);
-  const out = floatStorage(n);
-  for (let i = 0; i < n; i++) out[i] = mean + stdDev * z[i]!;
-  return fromFloats(out, shape);
+  return ENGINE.runStateful([], () => {
+    const z = normalsFromWords(randomWords(nextStream(seed, 'randomNormal'), n + (n % 2)), n);
+    const out = floatStorage(n);
+    for (let i = 0; i < n; i++) out[i] = mean + stdDev * z[i]!;
+    return fromFloats(out, shape);
+  });
 });
 
 /** `tf.randomStandardNormal(shape, dtype?, seed?)`: mean 0, standard deviation 1. */
@@ -31,6 +34,10 @@ export const truncatedNormal = op('truncatedNormal', (shape: number[], mean = 0,
   checkRandomArgs(shape, dtype, 'truncatedNormal');
   if (!(stdDev >= 0)) fail('truncatedNormal', `\`stdDev\` must be non-negative, received ${stdDev}`);
   const n = sizeFromShape(shape);
+  return ENGINE.runStateful([], () => truncatedDraw(n, shape, mean, stdDev, seed));
+});
+
+function truncatedDraw(n: number, shape: number[], mean: number, stdDev: number, seed: SeedLike): Tensor {
   const st = nextStream(seed, 'truncatedNormal');
   const out = floatStorage(n);
   // About 95.4% of candidates are accepted; draw in rounds from consecutive sub-streams.
@@ -46,4 +53,4 @@ export const truncatedNormal = op('truncatedNormal', (shape: number[], mean = 0,
     round++;
   }
   return fromFloats(out, shape);
-});
+}

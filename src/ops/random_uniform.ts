@@ -15,17 +15,22 @@ import { checkRandomArgs, floatStorage, fromFloats } from './random_util.ts';
 export const randomUniform = op('randomUniform', (shape: number[], minval = 0, maxval = 1, dtype: DataType = 'float32', seed?: SeedLike): Tensor => {
   checkRandomArgs(shape, dtype, 'randomUniform', ['float32', 'int32']);
   if (!(maxval > minval)) fail('randomUniform', `\`maxval\` must be greater than \`minval\`, received minval=${minval}, maxval=${maxval}`);
-  const n = sizeFromShape(shape);
-  const words = randomWords(nextStream(seed, 'randomUniform'), n);
-  if (dtype === 'int32') {
-    if (!Number.isInteger(minval) || !Number.isInteger(maxval)) fail('randomUniform', `int32 bounds must be integers, received minval=${minval}, maxval=${maxval}`);
-    const range = maxval - minval;
-    const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) out[i] = minval + (words[i]! % range);
-    return ENGINE.makeTensor(out, shape, 'int32');
+  if (dtype === 'int32' && (!Number.isInteger(minval) || !Number.isInteger(maxval))) {
+    fail('randomUniform', `int32 bounds must be integers, received minval=${minval}, maxval=${maxval}`);
   }
-  const out = floatStorage(n);
-  const span = maxval - minval;
-  for (let i = 0; i < n; i++) out[i] = minval + (words[i]! >>> 9) * 1.1920928955078125e-7 * span;
-  return fromFloats(out, shape);
+  const n = sizeFromShape(shape);
+  // runStateful: a tf.function replay draws again (the next stream), as eager calls would.
+  return ENGINE.runStateful([], () => {
+    const words = randomWords(nextStream(seed, 'randomUniform'), n);
+    if (dtype === 'int32') {
+      const range = maxval - minval;
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = minval + (words[i]! % range);
+      return ENGINE.makeTensor(out, shape, 'int32');
+    }
+    const out = floatStorage(n);
+    const span = maxval - minval;
+    for (let i = 0; i < n; i++) out[i] = minval + (words[i]! >>> 9) * 1.1920928955078125e-7 * span;
+    return fromFloats(out, shape);
+  });
 });

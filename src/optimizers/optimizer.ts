@@ -379,6 +379,13 @@ export abstract class Optimizer {
   /** Applies one step (see the file comment) and increments `iterations`. */
   applyGradients(grads: GradientsInput): void {
     const pairs = this.normalize(grads);
+    // One replayable unit under tf.function: a replay reruns this with the new gradients, so
+    // `iterations` and the learning-rate schedule advance as in eager execution.
+    const vars = pairs.map((p) => p[1]);
+    ENGINE.runEffect(pairs.map((p) => p[0]), (gs) => this.applyPairs(gs.map((g, i) => [g, vars[i]!] as [Tensor, Variable])));
+  }
+
+  private applyPairs(pairs: [Tensor, Variable][]): void {
     const lr = this.currentLearningRate();
     const step = this.iterations + 1;
     ENGINE.withoutTapes(() =>

@@ -1,0 +1,200 @@
+/**
+ * `tf.function(fn)`: trace once per input signature, replay afterwards.
+ *
+ * The first call with a new signature (the shapes and dtypes of the tensor arguments and the
+ * values of the other arguments) runs `fn` eagerly while the engine reports every kernel call,
+ * variable read and assignment, random draw and optimizer step to a trace. Later calls with the
+ * same signature replay that trace with the new arguments: the same kernels in the same order,
+ * so results are bit-identical to eager execution. Random ops and optimizer updates are
+ * recorded as replayable units, so every replay draws new numbers and advances optimizer state
+ * exactly as an eager call would; variables are read when the replay reaches them.
+ *
+ * Like TensorFlow, a trace cannot see JavaScript control flow that depends on tensor values:
+ * reading the value of a tensor computed inside the function while tracing throws.
+ * Tensors created inside `fn` from JavaScript values are captured as constants.
+ */
+import { ENGINE, type Tracer } from '../core/engine.ts';
+import type { Attrs } from '../core/backend.ts';
+import { fail } from '../core/errors.ts';
+import { Tensor } from '../core/tensor.ts';
+import { Variable } from '../core/variable.ts';
+import { mapTensors } from './graph.ts';
+
+type Ref = { k: 'arg'; i: number } | { k: 'slot'; i: number } | { k: 'const'; t: Tensor };
+
+type Event =
+  | { type: 'kernel'; name: string; inputNames: string[]; inputs: Ref[]; attrs: Attrs; outs: number[] }
+  | { type: 'stateful'; inputs: Ref[]; fn: (inputs: Tensor[]) => Tensor | null; out: number }
+  | { type: 'assign'; v: Variable; value: Ref }
+  | { type: 'read'; v: Variable; out: number }
+  | { type: 'host'; fn: () => void };
+
+class Trace implements Tracer {
+  readonly events: Event[] = [];
+  private readonly slots = new Map<Tensor, number>();
+  nSlots = 0;
+  constructor(private readonly args: Map<Tensor, number>) {}
+
+  ref(t: Tensor): Ref {
+    const a = this.args.get(t);
+    if (a !== undefined) return { k: 'arg', i: a };
+    const s = this.slots.get(t);
+    if (s !== undefined) return { k: 'slot', i: s };
+    // A variable passed directly is read when the replay reaches this point.
+    if (!(t instanceof Variable)) t.kept = true;
+    return { k: 'const', t };
+  }
+
+  private slot(t: Tensor): number {
+    const i = this.nSlots++;
+    this.slots.set(t, i);
+    return i;
+  }
+
+  kernel(name: string, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void {
+    const names = Object.keys(inputs);
+    this.events.push({ type: 'kernel', name, inputNames: names, inputs: names.map((n) => this.ref(inputs[n]!)), attrs, outs: outputs.map((o) => this.slot(o)) });
+  }
+
+  stateful(inputs: Tensor[], fn: (inputs: Tensor[]) => Tensor | null, output: Tensor | null): void {
+    this.events.push({ type: 'stateful', inputs: inputs.map((t) => this.ref(t)), fn, out: output ? this.slot(output) : -1 });
+  }
+
+  assign(v: Variable, value: Tensor): void {
+    this.events.push({ type: 'assign', v, value: this.ref(value) });
+  }
+
+  readVariable(t: Tensor, v: Variable): void {
+    this.events.push({ type: 'read', v, out: this.slot(t) });
+  }
+
+  hostCall(fn: () => void): void {
+    this.events.push({ type: 'host', fn });
+  }
+
+  checkRead(t: Tensor): void {
+    if (this.args.has(t) || this.slots.has(t)) {
+      fail('tf.function', `cannot read the value of a tensor computed inside a traced function (shape [${t.shape}]): the trace would bake in this call's value; compute with ops instead`);
+    }
+  }
+
+  /** Drops trace-time references that replays do not need. */
+  seal(): void {
+    this.slots.clear();
+    this.args.clear();
+  }
+}
+
+interface Traced {
+  trace: Trace;
+  /** `fn`'s result with tensors replaced by refs. */
+  template: unknown;
+}
+
+function signatureOf(args: unknown[]): { key: string; tensors: Tensor[] } {
+  const tensors: Tensor[] = [];
+  const key = JSON.stringify(args, (_k, v: unknown) => {
+    if (v instanceof Variable) return `V${v.id}`;
+    if (v instanceof Tensor) {
+      tensors.push(v);
+      return `T${v.dtype}[${v.shape.join(',')}]`;
+    }
+    if (typeof v === 'function') fail('tf.function', 'arguments must be tensors or plain values, received a function');
+    return v;
+  });
+  return { key, tensors };
+}
+
+/** A traced function, with the number of traces it made (for tests and diagnostics). */
+export interface TracedFunction<A extends unknown[], R> {
+  (...args: A): R;
+  readonly traceCount: number;
+}
+
+/** `tf.function(fn)` (exported under the name `function`). */
+export function tfFunction<A extends unknown[], R>(fn: (...args: A) => R): TracedFunction<A, R> {
+  if (typeof fn !== 'function') fail('tf.function', '`fn` must be a function');
+  const cache = new Map<string, Traced>();
+  let traces = 0;
+  const call = (...args: A): R => {
+    // Inside another trace (or graph dry run), just run: the outer trace records the kernels.
+    if (ENGINE.tracer !== null || ENGINE.dryRun > 0) return fn(...args);
+    const { key, tensors } = signatureOf(args);
+    const hit = cache.get(key);
+    if (hit) return replay(hit, tensors) as R;
+    const argIndex = new Map<Tensor, number>();
+    tensors.forEach((t, i) => {
+      if (!argIndex.has(t)) argIndex.set(t, i);
+    });
+    const trace = new Trace(argIndex);
+    ENGINE.tracer = trace;
+    let result: R;
+    try {
+      result = fn(...args);
+      if (result instanceof Promise) fail('tf.function', 'the function must be synchronous');
+    } finally {
+      ENGINE.tracer = null;
+    }
+    const template = mapTensors(result, (t) => new RefBox(trace.ref(t)) as unknown as Tensor);
+    trace.seal();
+    cache.set(key, { trace, template });
+    traces++;
+    return result;
+  };
+  Object.defineProperty(call, 'traceCount', { get: () => traces });
+  return call as TracedFunction<A, R>;
+}
+
+/** A ref inside a result template. */
+class RefBox {
+  constructor(readonly r: Ref) {}
+}
+
+function fillTemplate(x: unknown, get: (r: Ref) => Tensor): unknown {
+  if (x instanceof RefBox) return get(x.r);
+  if (Array.isArray(x)) return x.map((e) => fillTemplate(e, get));
+  if (typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) out[k] = fillTemplate(v, get);
+    return out;
+  }
+  return x;
+}
+
+function replay(t: Traced, args: Tensor[]): unknown {
+  const slots: (Tensor | undefined)[] = new Array(t.trace.nSlots);
+  const get = (r: Ref): Tensor => {
+    if (r.k === 'arg') return args[r.i]!;
+    if (r.k === 'const') return r.t;
+    const v = slots[r.i];
+    if (!v) throw new Error(`tf.function: internal error, slot ${r.i} is empty`);
+    return v;
+  };
+  for (const e of t.trace.events) {
+    switch (e.type) {
+      case 'kernel': {
+        const inputs: Record<string, Tensor> = {};
+        e.inputNames.forEach((n, i) => (inputs[n] = get(e.inputs[i]!)));
+        const outs = ENGINE.runKernelMulti(e.name, inputs, e.attrs);
+        e.outs.forEach((s, i) => (slots[s] = outs[i]));
+        break;
+      }
+      case 'stateful': {
+        const out = ENGINE.runStateful(e.inputs.map(get), e.fn);
+        if (e.out >= 0) slots[e.out] = out!;
+        break;
+      }
+      case 'assign':
+        e.v.assign(get(e.value));
+        break;
+      case 'read':
+        slots[e.out] = e.v.read();
+        break;
+      case 'host':
+        e.fn();
+        break;
+    }
+  }
+  return fillTemplate(t.template, get);
+}
+
