@@ -74,6 +74,48 @@ export const nn = {
   avgPool: _avgPool,
 };
 
+export * as initializers from './initializers/index.ts';
+export { Initializer, getInitializer } from './initializers/index.ts';
+export {
+  train,
+  Optimizer,
+  SGD,
+  Adam,
+  AdamW,
+  Adamax,
+  Adagrad,
+  Adadelta,
+  RMSprop,
+  schedules,
+  getOptimizer,
+  deserializeOptimizer,
+  SGDOptimizer,
+  MomentumOptimizer,
+  AdamOptimizer,
+  AdamaxOptimizer,
+  AdagradOptimizer,
+  AdadeltaOptimizer,
+  RMSPropOptimizer,
+} from './optimizers/index.ts';
+export { losses, Reduction } from './losses/index.ts';
+export {
+  placeholder,
+  placeholderWithDefault,
+  Session,
+  SymbolicTensor,
+  Graph,
+  getDefaultGraph,
+  resetDefaultGraph,
+  disableEagerExecution,
+  enableEagerExecution,
+  executingEagerly,
+  globalVariablesInitializer,
+  type FeedDict,
+  type GraphJSON,
+} from './graph/graph.ts';
+export { tfFunction as function, tfFunction, type TracedFunction } from './graph/function.ts';
+export { variableScope, getVariable, globalVariables, trainableVariables, resetVariableStore, currentScopeName, type Reuse, type GetVariableOptions } from './variables/scope.ts';
+
 export function registerBackend(name: string, factory: () => import('./core/backend.ts').KernelBackend | Promise<import('./core/backend.ts').KernelBackend>, priority = 1): boolean {
   return ENGINE.registerBackend(name, factory, priority);
 }

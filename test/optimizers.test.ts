@@ -257,9 +257,9 @@ describe('optimizers', () => {
       assert.equal(opt.getSlot(v, 'm'), null);
       opt.applyGradients([[tf.tensor([1, -1], [2], 'float32'), v]]);
       const m = opt.getSlot(v, 'm')!;
-      assert.equal(m.name, 'dense_1/kernel/Adam');
-      assert.equal(opt.getSlot(v, 'velocity')!.name, 'dense_1/kernel/Adam_1');
-      assert.equal(opt.getSlot(v, 'vhat')!.name, 'dense_1/kernel/Adam_2');
+      assert.equal(m.name, 'dense_1/kernel/Adam:0');
+      assert.equal(opt.getSlot(v, 'velocity')!.name, 'dense_1/kernel/Adam_1:0');
+      assert.equal(opt.getSlot(v, 'vhat')!.name, 'dense_1/kernel/Adam_2:0');
       assert.equal(m.trainable, false);
       close(m.dataSync(), [0.1, -0.1], 1e-15);
       close(opt.getSlot(v, 'v')!.dataSync(), [0.001, 0.001], 1e-15);
@@ -267,7 +267,7 @@ describe('optimizers', () => {
     });
     it('names per optimizer', () => {
       const names = (opt: Optimizer) => {
-        const v = fresh([1, 2], 'w:0');
+        const v = fresh([1, 2], 'w');
         opt.applyGradients([[tf.tensor([1, 1], [2], 'float32'), v]]);
         return opt.getWeights().slice(1).map((w) => w.name);
       };

@@ -33,6 +33,7 @@ import { clipByValue } from '../ops/clip_by_value.ts';
 import { clone } from '../ops/identity.ts';
 import { fill } from '../ops/creation.ts';
 import { LearningRateSchedule, deserializeSchedule } from './schedules.ts';
+import { minimizeNode, SymbolicTensor } from '../graph/graph.ts';
 
 export type LearningRate = number | LearningRateSchedule;
 export type NamedTensor = { name: string; tensor: Tensor };
@@ -238,7 +239,9 @@ export abstract class Optimizer {
   }
 
   private slotName(v: Variable, index: number): string {
-    return `${baseVariableName(v.name)}/${this.slotPrefix}${index === 0 ? '' : `_${index}`}`;
+    // TensorFlow names: `dense_1/kernel:0` → `dense_1/kernel/Adam:0`; a name without `:N` gets none.
+    const suffix = /:\d+$/.test(v.name) ? ':0' : '';
+    return `${baseVariableName(v.name)}/${this.slotPrefix}${index === 0 ? '' : `_${index}`}${suffix}`;
   }
 
   private makeSlot(v: Variable, spec: SlotSpec, value?: Tensor): Variable {
@@ -283,7 +286,9 @@ export abstract class Optimizer {
    * `f()` with respect to the trainable variables in `varList` (default: every live trainable
    * variable). Non-trainable variables are never updated. Returns the cost when asked, else null.
    */
-  minimize(f: () => Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
+  minimize(f: (() => Tensor) | Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
+    // Graph mode (TF1): `minimize(symbolicLoss)` returns a training node to fetch with session.run.
+    if (f instanceof SymbolicTensor) return minimizeNode(this, f, varList);
     if (typeof f !== 'function') fail('minimize', '`f` must be a function returning a scalar Tensor');
     const vars = this.trainableList(varList);
     if (vars.length === 0) fail('minimize', varList ? 'none of the variables in `varList` is trainable' : 'there are no trainable variables');
