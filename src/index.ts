@@ -116,6 +116,8 @@ export {
 export { tfFunction as function, tfFunction, type TracedFunction } from './graph/function.ts';
 export { variableScope, getVariable, globalVariables, trainableVariables, resetVariableStore, currentScopeName, type Reuse, type GetVariableOptions } from './variables/scope.ts';
 
+export { data, datasets, utils, Dataset, readIdx, toCategorical, imageFolder, type ImageFolderOptions } from './data/index.ts';
+
 export function registerBackend(name: string, factory: () => import('./core/backend.ts').KernelBackend | Promise<import('./core/backend.ts').KernelBackend>, priority = 1): boolean {
   return ENGINE.registerBackend(name, factory, priority);
 }
