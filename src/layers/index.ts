@@ -1,0 +1,20 @@
+/** `tf.layers.*` factories (TF.js shape) and the layer classes. */
+import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, input, type DenseArgs, type DropoutArgs, type InputLayerArgs } from './core.ts';
+import { BatchNormalization, type BatchNormalizationArgs } from './normalization.ts';
+import type { LayerArgs } from './layer.ts';
+
+export { Layer, KerasTensor, resetLayerNames, toSnakeCase, type LayerArgs, type CallKwargs, type Shape, type LayerNode } from './layer.ts';
+export { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, input, type DenseArgs, type DropoutArgs, type InputLayerArgs } from './core.ts';
+export { BatchNormalization, type BatchNormalizationArgs } from './normalization.ts';
+export { l1l2, getRegularizer, type Regularizer } from './regularizers.ts';
+export { activationName, getActivation } from './activations.ts';
+
+export const layers = {
+  inputLayer: (args: InputLayerArgs) => new InputLayer(args),
+  dense: (args: DenseArgs) => new Dense(args),
+  activation: (args: LayerArgs & { activation: string }) => new Activation(args),
+  dropout: (args: DropoutArgs) => new Dropout(args),
+  flatten: (args: LayerArgs = {}) => new Flatten(args),
+  reshape: (args: LayerArgs & { targetShape: number[] }) => new Reshape(args),
+  batchNormalization: (args: BatchNormalizationArgs = {}) => new BatchNormalization(args),
+};

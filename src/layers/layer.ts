@@ -1,0 +1,355 @@
+/**
+ * The Keras `Layer`: the constructor validates and stores config, `build(inputShape)` creates
+ * weights with `addWeight`, `call(inputs, {training})` computes with public ops only (never
+ * kernels), `computeOutputShape` and `getConfig` describe it.
+ *
+ * `apply(inputs, kwargs)` is how a layer is used: on tensors it builds the layer on first use
+ * and calls it (eager); on `KerasTensor`s (from `tf.input`) it records a node of a functional
+ * model and returns symbolic outputs whose shapes come from `computeOutputShape`.
+ *
+ * Weights: a layer owns its variables, named `<layer name>/<weight>:0`; calling one layer object
+ * twice shares them (the Keras way to share). Inside `tf.variableScope(...)`, weights are made by
+ * `tf.getVariable`, so scope reuse applies: `{reuse: true}` shares an existing variable, and
+ * creating an existing name without reuse throws — never a silent copy (seed 002).
+ */
+import { ENGINE } from '../core/engine.ts';
+import type { DataType } from '../core/dtypes.ts';
+import { fail, fmtShape } from '../core/errors.ts';
+import { Tensor } from '../core/tensor.ts';
+import { Variable } from '../core/variable.ts';
+import { variable } from '../core/api.ts';
+import { fill } from '../ops/creation.ts';
+import { getInitializer, Initializer, type InitializerIdentifier } from '../initializers/index.ts';
+import { currentScopeName, getVariable } from '../variables/scope.ts';
+
+export type Shape = (number | null)[];
+
+/** A symbolic tensor of a functional Keras model: a shape (null batch) and where it came from. */
+export class KerasTensor {
+  constructor(
+    readonly shape: Shape,
+    readonly dtype: DataType,
+    readonly sourceLayer: Layer,
+    readonly nodeIndex: number,
+    readonly tensorIndex: number,
+    readonly name: string,
+  ) {}
+  get rank(): number {
+    return this.shape.length;
+  }
+  toString(): string {
+    return `KerasTensor '${this.name}' shape [${this.shape.map((d) => (d === null ? 'null' : d))}] ${this.dtype}`;
+  }
+}
+
+/** One call of a layer on symbolic inputs (a node of the functional graph). */
+export interface LayerNode {
+  layer: Layer;
+  inputs: KerasTensor[];
+  outputs: KerasTensor[];
+  kwargs: CallKwargs;
+  /** Whether the layer was called with a single tensor (not an array). */
+  singleInput: boolean;
+}
+
+export interface CallKwargs {
+  training?: boolean;
+  mask?: Tensor | Tensor[] | null;
+  [k: string]: unknown;
+}
+
+export interface LayerArgs {
+  name?: string;
+  trainable?: boolean;
+  /** Input shape without the batch dimension (first layer of a Sequential model). */
+  inputShape?: Shape;
+  /** Input shape with the batch dimension. */
+  batchInputShape?: Shape;
+  batchSize?: number;
+  inputDim?: number;
+  dtype?: DataType;
+}
+
+const LAYER_ARG_KEYS = ['name', 'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'inputDim', 'dtype'];
+
+// ------------------------------------------------------------------ naming
+
+const nameCounts = new Map<string, number>();
+
+/** Keras's `to_snake_case`: `BatchNormalization` → `batch_normalization`, `Conv2D` → `conv2d`. */
+export function toSnakeCase(name: string): string {
+  return name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/** `dense`, `dense_1`, `dense_2`, ... per base name, process-wide (Keras auto-naming). */
+export function uniqueLayerName(base: string): string {
+  const n = nameCounts.get(base) ?? 0;
+  nameCounts.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
+
+/** Restarts auto-naming (Keras `clear_session`). */
+export function resetLayerNames(): void {
+  nameCounts.clear();
+}
+
+/** Throws for option keys a layer does not know (Keras rejects unknown keyword arguments). */
+export function checkArgs(layer: string, args: object, known: readonly string[]): void {
+  for (const k of Object.keys(args)) {
+    if (!known.includes(k) && !LAYER_ARG_KEYS.includes(k)) {
+      fail(layer, `unknown option \`${k}\` (expected one of ${[...known, ...LAYER_ARG_KEYS].join(', ')})`);
+    }
+  }
+}
+
+export function positiveInt(layer: string, arg: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    fail(layer, `Received an invalid value for \`${arg}\`, expected a positive integer. Received: ${arg}=${String(v)}`);
+  }
+  return v;
+}
+
+// ------------------------------------------------------------------ the base class
+
+interface WeightRecord {
+  variable: Variable;
+  /** The weight's own trainability (moving statistics are never trainable). */
+  trainable: boolean;
+  regularizer: ((w: Tensor) => Tensor) | null;
+  initializer: Initializer;
+}
+
+export abstract class Layer {
+  /** Keras class name (used in summaries and configs). */
+  static className = 'Layer';
+  name: string;
+  private trainableFlag: boolean;
+  built = false;
+  readonly dtype: DataType;
+  /** Declared input shape with batch dimension (from inputShape/batchInputShape/inputDim). */
+  batchInputShape: Shape | null = null;
+  readonly inboundNodes: LayerNode[] = [];
+  protected readonly weightRecords: WeightRecord[] = [];
+  /** Layers nested in this one (their weights are this layer's too). */
+  protected readonly sublayers: Layer[] = [];
+
+  constructor(args: LayerArgs = {}) {
+    const cls = (this.constructor as typeof Layer).className;
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) fail(cls, `\`name\` must be a non-empty string, received ${String(args.name)}`);
+    this.name = args.name ?? uniqueLayerName(toSnakeCase(cls));
+    this.trainableFlag = args.trainable ?? true;
+    this.dtype = args.dtype ?? 'float32';
+    if (args.batchInputShape) this.batchInputShape = args.batchInputShape.slice();
+    else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
+    else if (args.inputDim !== undefined) this.batchInputShape = [args.batchSize ?? null, positiveInt(cls, 'inputDim', args.inputDim)];
+  }
+
+  get className(): string {
+    return (this.constructor as typeof Layer).className;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Creates the layer's weights for `inputShape` (batch dimension may be null). */
+  build(_inputShape: Shape | Shape[]): void {
+    this.built = true;
+  }
+
+  /** The computation, with public ops. */
+  abstract call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor | Tensor[];
+
+  /**
+   * Output shape for `inputShape`. The default runs `call` once on stand-in values with every
+   * state change and random draw suppressed (the engine's dry run); layers may override it.
+   */
+  computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    const multi = Array.isArray(inputShape[0]) || (Array.isArray(inputShape) && inputShape.length === 0);
+    const shapes = (multi ? inputShape : [inputShape]) as Shape[];
+    const run = (unknown: number) => {
+      ENGINE.dryRun++;
+      try {
+        const ins = shapes.map((s) => fill(s.map((d) => d ?? unknown), 0, this.inputDtype()));
+        return ENGINE.withoutTapes(() => this.call(multi ? ins : ins[0]!, { training: false }));
+      } finally {
+        ENGINE.dryRun--;
+      }
+    };
+    const a = run(2);
+    const b = shapes.some((s) => s.some((d) => d === null)) ? run(3) : a;
+    const la = Array.isArray(a) ? a : [a];
+    const lb = Array.isArray(b) ? b : [b];
+    const out = la.map((t, i) => t.shape.map((d, k) => (lb[i]!.shape[k] !== d ? null : d)));
+    return Array.isArray(a) ? out : out[0]!;
+  }
+
+  /** dtype of stand-in inputs in shape inference (embedding layers use int32). */
+  protected inputDtype(): DataType {
+    return 'float32';
+  }
+
+  /** Uses the layer: eager on tensors, a functional-model node on KerasTensors. */
+  apply(inputs: Tensor | Tensor[] | KerasTensor | KerasTensor[], kwargs: CallKwargs = {}): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length > 0 && list.every((x) => x instanceof KerasTensor)) return this.applySymbolic(list as KerasTensor[], !Array.isArray(inputs), kwargs);
+    if (list.some((x) => x instanceof KerasTensor)) fail(this.name, 'inputs mix KerasTensors and Tensors');
+    const tensors = list.map((x, i) => {
+      if (!(x instanceof Tensor)) fail(this.name, `input ${i} must be a Tensor, received ${typeof x}`);
+      return x;
+    });
+    this.checkInputShapes(tensors.map((t) => t.shape));
+    if (!this.built) this.buildWith(Array.isArray(inputs) ? tensors.map((t) => [null, ...t.shape.slice(1)]) : [null, ...tensors[0]!.shape.slice(1)]);
+    return this.call(Array.isArray(inputs) ? tensors : tensors[0]!, kwargs);
+  }
+
+  protected buildWith(shape: Shape | Shape[]): void {
+    ENGINE.withoutTapes(() => this.build(shape));
+    this.built = true;
+  }
+
+  private applySymbolic(inputs: KerasTensor[], single: boolean, kwargs: CallKwargs): KerasTensor | KerasTensor[] {
+    const shapes = inputs.map((t) => t.shape);
+    this.checkInputShapes(shapes);
+    const shapeArg = single ? shapes[0]! : shapes;
+    if (!this.built) this.buildWith(shapeArg);
+    const outShape = this.computeOutputShape(shapeArg);
+    const outShapes = (single && !Array.isArray(outShape[0]) ? [outShape] : outShape) as Shape[];
+    const nodeIndex = this.inboundNodes.length;
+    const outputs = outShapes.map((s, i) => new KerasTensor(s, this.outputDtype(inputs[0]!.dtype), this, nodeIndex, i, outShapes.length === 1 ? this.name : `${this.name}:${i}`));
+    this.inboundNodes.push({ layer: this, inputs, outputs, kwargs, singleInput: single });
+    return outputs.length === 1 && !Array.isArray(outShape[0]) ? outputs[0]! : outputs;
+  }
+
+  protected outputDtype(inputDtype: DataType): DataType {
+    return this.dtype === 'float32' ? (inputDtype === 'int32' ? 'float32' : this.dtype) : this.dtype;
+  }
+
+  /** Checks inputs against the declared input shape: rank and known dimensions. */
+  protected checkInputShapes(shapes: readonly (readonly (number | null)[])[]): void {
+    const spec = this.batchInputShape;
+    if (!spec || shapes.length !== 1) return;
+    const s = shapes[0]!;
+    const ok = s.length === spec.length && spec.every((d, i) => d === null || i === 0 || s[i] === null || s[i] === d);
+    if (!ok) {
+      fail(this.name, `expected input shape [${spec.map((d) => (d === null ? 'null' : d))}], received [${s.map((d) => (d === null ? 'null' : d))}]`);
+    }
+  }
+
+  /** Output of the first call on symbolic inputs (`layer.output` in Keras). */
+  get output(): KerasTensor | KerasTensor[] {
+    const n = this.inboundNodes[0];
+    if (!n) fail(this.name, 'layer has never been called on a symbolic input, so it has no `output`');
+    return n.outputs.length === 1 ? n.outputs[0]! : n.outputs;
+  }
+
+  get input(): KerasTensor | KerasTensor[] {
+    const n = this.inboundNodes[0];
+    if (!n) fail(this.name, 'layer has never been called on a symbolic input, so it has no `input`');
+    return n.singleInput ? n.inputs[0]! : n.inputs;
+  }
+
+  get outputShape(): Shape | Shape[] {
+    const o = this.output;
+    return Array.isArray(o) ? o.map((t) => t.shape) : o.shape;
+  }
+
+  // ---------------------------------------------------------------- weights
+
+  /**
+   * Creates a weight `<layer name>/<name>:0` (inside a variable scope: `<scope>/<layer>/<name>:0`
+   * through `getVariable`, with the scope's reuse rules).
+   */
+  addWeight(
+    name: string,
+    shape: number[],
+    options: { dtype?: DataType; initializer?: InitializerIdentifier | Initializer; trainable?: boolean; regularizer?: ((w: Tensor) => Tensor) | null } = {},
+  ): Variable {
+    const init = getInitializer(options.initializer ?? 'glorotUniform');
+    const trainable = options.trainable ?? true;
+    const dtype = options.dtype ?? this.dtype;
+    let v: Variable;
+    if (currentScopeName() !== '') {
+      v = getVariable(`${this.name}/${name}`, { shape, dtype, initializer: (s, d) => init.apply(s, d), trainable: trainable && this.trainableFlag });
+    } else {
+      const value = ENGINE.withoutTapes(() => init.apply(shape, dtype));
+      v = variable(value, trainable && this.trainableFlag, `${this.name}/${name}:0`);
+    }
+    this.weightRecords.push({ variable: v, trainable, regularizer: options.regularizer ?? null, initializer: init });
+    return v;
+  }
+
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  /** Freezing a layer makes all its weights (and its sublayers') non-trainable. */
+  set trainable(value: boolean) {
+    this.trainableFlag = value;
+    for (const r of this.weightRecords) r.variable.trainable = value && r.trainable;
+    for (const l of this.sublayers) l.trainable = value;
+  }
+
+  /** All weights: trainable ones first, as Keras lists them. */
+  get weights(): Variable[] {
+    return [...this.trainableWeights, ...this.nonTrainableWeights];
+  }
+
+  get trainableWeights(): Variable[] {
+    if (!this.trainableFlag) return [];
+    const own = this.weightRecords.filter((r) => r.trainable).map((r) => r.variable);
+    return dedupe([...own, ...this.sublayers.flatMap((l) => l.trainableWeights)]);
+  }
+
+  get nonTrainableWeights(): Variable[] {
+    const own = this.weightRecords.filter((r) => !r.trainable || !this.trainableFlag).map((r) => r.variable);
+    const sub = this.sublayers.flatMap((l) => (this.trainableFlag ? l.nonTrainableWeights : l.weights));
+    return dedupe([...own, ...sub]);
+  }
+
+  /** Regularization penalties of this layer's weights (added to the loss in training). */
+  get losses(): Tensor[] {
+    const own = this.weightRecords.filter((r) => r.regularizer).map((r) => r.regularizer!(r.variable));
+    return [...own, ...this.sublayers.flatMap((l) => l.losses)];
+  }
+
+  /** Current weight values, in `weights` order. */
+  getWeights(): Tensor[] {
+    return this.weights.map((w) => w.read());
+  }
+
+  setWeights(values: Tensor[]): void {
+    const ws = this.weights;
+    if (!Array.isArray(values) || values.length !== ws.length) {
+      fail(this.name, `setWeights expected ${ws.length} arrays (${ws.map((w) => `${w.name} ${fmtShape(w.shape)}`).join(', ')}), received ${Array.isArray(values) ? values.length : typeof values}`);
+    }
+    values.forEach((v, i) => {
+      const w = ws[i]!;
+      if (v.shape.length !== w.shape.length || v.shape.some((d, k) => d !== w.shape[k])) {
+        fail(this.name, `setWeights: weight ${i} (${w.name}) has shape ${fmtShape(w.shape)}, received ${fmtShape(v.shape)}`);
+      }
+    });
+    values.forEach((v, i) => ws[i]!.assign(v));
+  }
+
+  countParams(): number {
+    if (!this.built) fail(this.name, 'countParams: the layer is not built yet (call it or give it an input shape)');
+    return this.weights.reduce((n, w) => n + w.size, 0);
+  }
+
+  /** Keras config (camelCase keys as TF.js). */
+  getConfig(): Record<string, unknown> {
+    const c: Record<string, unknown> = { name: this.name, trainable: this.trainableFlag, dtype: this.dtype };
+    if (this.batchInputShape) c['batchInputShape'] = this.batchInputShape.slice();
+    return c;
+  }
+
+  /** Initializer config of a weight (for summaries and sameness reports). */
+  weightInitializer(v: Variable): Initializer | undefined {
+    return this.weightRecords.find((r) => r.variable === v)?.initializer;
+  }
+}
+
+function dedupe<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+export { Initializer };

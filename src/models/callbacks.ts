@@ -1,0 +1,136 @@
+/**
+ * Training callbacks with every Keras hook, `History`, and the Keras-style progress bar.
+ *
+ * The progress bar's `loss`/metric figures are running averages over the epoch so far (as in
+ * Keras — seed 001's confusion); `val_*` figures are computed on the validation data at the end
+ * of the epoch. The bar says so in its first line.
+ */
+export type Logs = Record<string, number>;
+
+export class Callback {
+  /** Set by fit: the model being trained (typed loosely to keep this module below models). */
+  model: { stopTraining: boolean } | null = null;
+  params: { epochs: number; steps: number; verbose: number } = { epochs: 0, steps: 0, verbose: 0 };
+  setModel(m: { stopTraining: boolean }): void {
+    this.model = m;
+  }
+  setParams(p: { epochs: number; steps: number; verbose: number }): void {
+    this.params = p;
+  }
+  async onTrainBegin(_logs?: Logs): Promise<void> {}
+  async onTrainEnd(_logs?: Logs): Promise<void> {}
+  async onEpochBegin(_epoch: number, _logs?: Logs): Promise<void> {}
+  async onEpochEnd(_epoch: number, _logs?: Logs): Promise<void> {}
+  async onBatchBegin(_batch: number, _logs?: Logs): Promise<void> {}
+  async onBatchEnd(_batch: number, _logs?: Logs): Promise<void> {}
+  async onTestBegin(_logs?: Logs): Promise<void> {}
+  async onTestEnd(_logs?: Logs): Promise<void> {}
+  async onPredictBegin(_logs?: Logs): Promise<void> {}
+  async onPredictEnd(_logs?: Logs): Promise<void> {}
+}
+
+/** Hooks given as plain functions (TF.js `CustomCallbackArgs`). */
+export interface CustomCallbackArgs {
+  onTrainBegin?: (logs?: Logs) => void | Promise<void>;
+  onTrainEnd?: (logs?: Logs) => void | Promise<void>;
+  onEpochBegin?: (epoch: number, logs?: Logs) => void | Promise<void>;
+  onEpochEnd?: (epoch: number, logs?: Logs) => void | Promise<void>;
+  onBatchBegin?: (batch: number, logs?: Logs) => void | Promise<void>;
+  onBatchEnd?: (batch: number, logs?: Logs) => void | Promise<void>;
+}
+
+export class CustomCallback extends Callback {
+  constructor(private readonly args: CustomCallbackArgs) {
+    super();
+  }
+  override async onTrainBegin(logs?: Logs) {
+    await this.args.onTrainBegin?.(logs);
+  }
+  override async onTrainEnd(logs?: Logs) {
+    await this.args.onTrainEnd?.(logs);
+  }
+  override async onEpochBegin(e: number, logs?: Logs) {
+    await this.args.onEpochBegin?.(e, logs);
+  }
+  override async onEpochEnd(e: number, logs?: Logs) {
+    await this.args.onEpochEnd?.(e, logs);
+  }
+  override async onBatchBegin(b: number, logs?: Logs) {
+    await this.args.onBatchBegin?.(b, logs);
+  }
+  override async onBatchEnd(b: number, logs?: Logs) {
+    await this.args.onBatchEnd?.(b, logs);
+  }
+}
+
+/** `model.fit` returns this: `history[name]` holds one value per epoch. */
+export class History extends Callback {
+  epoch: number[] = [];
+  history: Record<string, number[]> = {};
+  override async onEpochEnd(epoch: number, logs: Logs = {}) {
+    this.epoch.push(epoch);
+    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+  }
+}
+
+function fmtTime(s: number): string {
+  if (s >= 3600) return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+  if (s >= 60) return `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+  return `${Math.round(s)}s`;
+}
+
+function fmtLogs(logs: Logs): string {
+  return Object.entries(logs)
+    .map(([k, v]) => ` - ${k}: ${Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(4) : v.toFixed(4)}`)
+    .join('');
+}
+
+/**
+ * Keras's progress bar (verbose 1: one bar per epoch, redrawn in place on a terminal; verbose 2:
+ * one line per epoch).
+ */
+export class ProgressBar extends Callback {
+  private start = 0;
+  private lastDraw = 0;
+  private epochIndex = 0;
+  constructor(
+    private readonly verbose: number,
+    private readonly write: (s: string) => void = (s) => process.stdout.write(s),
+    private readonly isTTY: boolean = Boolean(process.stdout.isTTY),
+  ) {
+    super();
+  }
+  override async onTrainBegin() {
+    if (this.verbose === 1) this.write('(loss and metrics: running averages over the epoch so far; val_*: computed at the end of each epoch)\n');
+  }
+  override async onEpochBegin(epoch: number) {
+    this.epochIndex = epoch;
+    this.start = Date.now();
+    this.lastDraw = 0;
+    if (this.verbose >= 1) this.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
+  }
+  private bar(step: number, logs: Logs, done: boolean): string {
+    const steps = this.params.steps;
+    const width = 30;
+    const elapsed = (Date.now() - this.start) / 1000;
+    const filled = steps > 0 ? Math.floor((width * step) / steps) : width;
+    const arrow = done || filled >= width ? '='.repeat(width) : '='.repeat(filled) + '>' + '.'.repeat(width - filled - 1);
+    const n = String(steps).length;
+    const time = done ? `${fmtTime(elapsed)} ${Math.round((elapsed * 1000) / Math.max(step, 1))}ms/step` : `ETA: ${fmtTime(((steps - step) * elapsed) / Math.max(step, 1))}`;
+    return `${String(step).padStart(n)}/${steps} [${arrow}] - ${time}${fmtLogs(logs)}`;
+  }
+  override async onBatchEnd(batch: number, logs: Logs = {}) {
+    if (this.verbose !== 1 || !this.isTTY) return;
+    const now = Date.now();
+    if (now - this.lastDraw < 100 && batch + 1 < this.params.steps) return;
+    this.lastDraw = now;
+    this.write(`\r${this.bar(batch + 1, logs, false)}\x1b[K`);
+  }
+  override async onEpochEnd(_epoch: number, logs: Logs = {}) {
+    if (this.verbose === 1) this.write(`${this.isTTY ? '\r' : ''}${this.bar(this.params.steps, logs, true)}${this.isTTY ? '\x1b[K' : ''}\n`);
+    else if (this.verbose === 2) {
+      const elapsed = (Date.now() - this.start) / 1000;
+      this.write(`Epoch ${this.epochIndex + 1}/${this.params.epochs} - ${fmtTime(elapsed)}${fmtLogs(logs)}\n`);
+    }
+  }
+}

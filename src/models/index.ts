@@ -1,0 +1,3 @@
+export { LayersModel, Sequential, model, sequential, type Summary, type SummaryRow } from './model.ts';
+export { Callback, CustomCallback, History, ProgressBar, type Logs, type CustomCallbackArgs } from './callbacks.ts';
+export { trainStep, batchLoss, type CompileArgs, type FitArgs } from './training.ts';

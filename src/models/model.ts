@@ -1,0 +1,313 @@
+/**
+ * Keras models: the functional `LayersModel` (`tf.model({inputs, outputs})`) and `Sequential`.
+ * A model is a layer: it can be called on tensors (eager), on KerasTensors (nested in another
+ * functional model), and its weights are its layers' weights.
+ *
+ * Sequential's three ways to declare the input (seed 003) end in the same structure: an
+ * `inputShape` on the first layer, an explicit `inputLayer` first, or no shape at all (the model
+ * is built on its first call from the input's shape). In every case the layers are built by one
+ * symbolic pass over an input KerasTensor, so weights, results and batch-norm updates are the same.
+ */
+import { fail } from '../core/errors.ts';
+import type { Tensor } from '../core/tensor.ts';
+import type { Variable } from '../core/variable.ts';
+import { InputLayer } from '../layers/core.ts';
+import { KerasTensor, Layer, type CallKwargs, type LayerArgs, type LayerNode, type Shape } from '../layers/layer.ts';
+import type { Dataset } from '../data/index.ts';
+import type { Optimizer } from '../optimizers/index.ts';
+import type { History } from './callbacks.ts';
+import * as training from './training.ts';
+
+function fmt(s: Shape | Shape[]): string {
+  const one = (x: Shape) => `(${x.map((d) => (d === null ? 'None' : d)).join(', ')}${x.length === 1 ? ',' : ''})`;
+  return Array.isArray(s[0]) ? (s as Shape[]).map(one).join(', ') : one(s as Shape);
+}
+
+export interface SummaryRow {
+  name: string;
+  className: string;
+  outputShape: string;
+  params: number;
+  connectedTo: string[];
+}
+
+export interface Summary {
+  rows: SummaryRow[];
+  totalParams: number;
+  trainableParams: number;
+  nonTrainableParams: number;
+  text: string;
+}
+
+export class LayersModel extends Layer {
+  static override className = 'Functional';
+  inputs: KerasTensor[] = [];
+  outputs: KerasTensor[] = [];
+  /** Functional-graph nodes in execution order. */
+  protected nodes: LayerNode[] = [];
+  private layerList: Layer[] = [];
+  private singleOutput = true;
+
+  constructor(args: (LayerArgs & { inputs?: KerasTensor | KerasTensor[]; outputs?: KerasTensor | KerasTensor[] }) = {}) {
+    const { inputs, outputs, ...rest } = args;
+    super(rest);
+    if (inputs !== undefined || outputs !== undefined) {
+      if (inputs === undefined || outputs === undefined) fail('model', 'needs both `inputs` and `outputs`');
+      this.initGraph(inputs, outputs);
+    }
+  }
+
+  /** Wires the functional graph from `inputs` to `outputs`. */
+  protected initGraph(inputs: KerasTensor | KerasTensor[], outputs: KerasTensor | KerasTensor[]): void {
+    this.inputs = Array.isArray(inputs) ? inputs : [inputs];
+    this.singleOutput = !Array.isArray(outputs);
+    this.outputs = Array.isArray(outputs) ? outputs : [outputs];
+    for (const t of [...this.inputs, ...this.outputs]) {
+      if (!(t instanceof KerasTensor)) fail('model', '`inputs` and `outputs` must be KerasTensors (from tf.input and layer.apply)');
+    }
+    for (const t of this.inputs) {
+      if (!(t.sourceLayer instanceof InputLayer)) fail('model', `input '${t.name}' is not an Input (create it with tf.input)`);
+    }
+    // Depth-first from the outputs: a node runs after the nodes producing its inputs.
+    const order: LayerNode[] = [];
+    const seen = new Set<LayerNode>();
+    const inputSet = new Set(this.inputs);
+    const visit = (t: KerasTensor, path: Set<LayerNode>) => {
+      if (inputSet.has(t)) return;
+      const node = t.sourceLayer.inboundNodes[t.nodeIndex]!;
+      if (node.layer instanceof InputLayer) fail('model', `output depends on input '${t.name}', which is not among the model's inputs`);
+      if (seen.has(node)) return;
+      if (path.has(node)) fail('model', 'the layer graph has a cycle');
+      path.add(node);
+      for (const i of node.inputs) visit(i, path);
+      path.delete(node);
+      seen.add(node);
+      order.push(node);
+    };
+    for (const o of this.outputs) visit(o, new Set());
+    this.nodes = order;
+    const layers: Layer[] = this.inputs.map((t) => t.sourceLayer);
+    for (const n of order) if (!layers.includes(n.layer)) layers.push(n.layer);
+    this.layerList = layers;
+    this.sublayers.length = 0;
+    this.sublayers.push(...layers);
+    this.built = true;
+    this.batchInputShape = this.inputs.length === 1 ? this.inputs[0]!.shape.slice() : null;
+  }
+
+  // ---------------------------------------------------------------- training (see training.ts)
+
+  /** Set by callbacks (EarlyStopping) to end `fit` after the current batch. */
+  stopTraining = false;
+  private compiled: training.Compiled | null = null;
+
+  compile(args: training.CompileArgs): void {
+    this.compiled = training.compile(this, args);
+  }
+
+  get optimizer(): Optimizer | null {
+    return this.compiled?.optimizer ?? null;
+  }
+
+  /** Size of the last output axis (used to pick the accuracy variant). */
+  outputUnits(): number {
+    const s = this.outputs[0]?.shape;
+    return s ? (s[s.length - 1] ?? 0) : 0;
+  }
+
+  fit(x: Tensor, y: Tensor, args: training.FitArgs = {}): Promise<History> {
+    if (!this.built) this.build([null, ...x.shape.slice(1)]);
+    return training.fit(this, this.compiled, x, y, args);
+  }
+
+  fitDataset(ds: Dataset<unknown>, args: Parameters<typeof training.fitDataset>[3] = {}): Promise<History> {
+    return training.fitDataset(this, this.compiled, ds, args);
+  }
+
+  evaluate(x: Tensor, y: Tensor, args: { batchSize?: number; sampleWeight?: Tensor; verbose?: number } = {}): Tensor | Tensor[] {
+    return training.evaluate(this, this.compiled, x, y, args);
+  }
+
+  predict(x: Tensor, args: { batchSize?: number; verbose?: number } = {}): Tensor {
+    return training.predict(this, x, args);
+  }
+
+  predictOnBatch(x: Tensor): Tensor {
+    return training.predict(this, x, { batchSize: Math.max(1, x.shape[0] ?? 1) });
+  }
+
+  trainOnBatch(x: Tensor, y: Tensor): number {
+    return training.trainOnBatch(this, this.compiled, x, y);
+  }
+
+  testOnBatch(x: Tensor, y: Tensor): number {
+    return training.testOnBatch(this, this.compiled, x, y);
+  }
+
+  /** Layers in topological order (input layers first). */
+  get layers(): Layer[] {
+    return this.layerList.slice();
+  }
+
+  getLayer(name?: string, index?: number): Layer {
+    if (index !== undefined) {
+      const l = this.layers[index];
+      if (!l) fail('getLayer', `index ${index} is out of range: the model has ${this.layers.length} layers`);
+      return l;
+    }
+    const l = this.layers.find((x) => x.name === name);
+    if (!l) fail('getLayer', `no layer named '${name}' (layers: ${this.layers.map((x) => x.name).join(', ')})`);
+    return l;
+  }
+
+  call(inputs: Tensor | Tensor[], kwargs: CallKwargs = {}): Tensor | Tensor[] {
+    const xs = Array.isArray(inputs) ? inputs : [inputs];
+    if (xs.length !== this.inputs.length) fail(this.name, `expected ${this.inputs.length} input(s), received ${xs.length}`);
+    const values = new Map<KerasTensor, Tensor>();
+    this.inputs.forEach((t, i) => values.set(t, xs[i]!));
+    for (const node of this.nodes) {
+      const ins = node.inputs.map((t) => {
+        const v = values.get(t);
+        if (!v) fail(this.name, `internal error: no value for '${t.name}'`);
+        return v;
+      });
+      const out = node.layer.apply(node.singleInput ? ins[0]! : ins, { ...node.kwargs, ...kwargs });
+      const outs: Tensor[] = Array.isArray(out) ? out : [out];
+      node.outputs.forEach((t, i) => values.set(t, outs[i]!));
+    }
+    const res = this.outputs.map((t) => values.get(t)!);
+    return this.singleOutput ? res[0]! : res;
+  }
+
+  override computeOutputShape(): Shape | Shape[] {
+    return this.singleOutput ? this.outputs[0]!.shape : this.outputs.map((t) => t.shape);
+  }
+
+  /** Keras `model.summary()`: prints the table (or passes each line to `printFn`) and returns it. */
+  summary(lineLength = 80, printFn: ((line: string) => void) | null = console.log): Summary {
+    if (!this.built) fail('summary', `model '${this.name}' is not built yet: give the first layer an \`inputShape\`, or call the model once`);
+    const rows: SummaryRow[] = [];
+    const showConnected = !(this instanceof Sequential) && this.nodes.some((n) => n.inputs.length > 1);
+    for (const l of this.layers) {
+      if (l instanceof InputLayer && this instanceof Sequential) continue;
+      const outShape = l instanceof InputLayer ? fmt(l.inputTensor.shape) : fmt(nodeOutShape(l, this));
+      rows.push({
+        name: l.name,
+        className: l.className,
+        outputShape: outShape,
+        params: l.built ? l.countParams() : 0,
+        connectedTo: this.nodes.filter((n) => n.layer === l).flatMap((n) => n.inputs.map((t) => t.sourceLayer.name)),
+      });
+    }
+    const trainable = sizeOf(this.trainableWeights);
+    const nonTrainable = sizeOf(this.nonTrainableWeights);
+    const cols = showConnected ? [0.3, 0.24, 0.12, 0.34] : [0.45, 0.35, 0.2];
+    const widths = cols.map((c) => Math.floor(c * lineLength));
+    const line = (cells: string[]) => cells.map((c, i) => (c.length >= widths[i]! ? c.slice(0, widths[i]! - 1) + ' ' : c.padEnd(widths[i]!))).join('').trimEnd();
+    const out: string[] = [];
+    out.push(`Model: "${this.name}"`);
+    out.push('_'.repeat(lineLength));
+    out.push(line(showConnected ? ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'] : ['Layer (type)', 'Output Shape', 'Param #']));
+    out.push('='.repeat(lineLength));
+    rows.forEach((r, i) => {
+      const cells = [`${r.name} (${r.className})`, r.outputShape, String(r.params)];
+      if (showConnected) cells.push(r.connectedTo.join(', '));
+      out.push(line(cells));
+      out.push(i === rows.length - 1 ? '='.repeat(lineLength) : '_'.repeat(lineLength));
+    });
+    out.push(`Total params: ${(trainable + nonTrainable).toLocaleString('en-US')}`);
+    out.push(`Trainable params: ${trainable.toLocaleString('en-US')}`);
+    out.push(`Non-trainable params: ${nonTrainable.toLocaleString('en-US')}`);
+    out.push('_'.repeat(lineLength));
+    const text = out.join('\n');
+    if (printFn) for (const l of out) printFn(l);
+    return { rows, totalParams: trainable + nonTrainable, trainableParams: trainable, nonTrainableParams: nonTrainable, text };
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      name: this.name,
+      trainable: this.trainable,
+      layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })),
+      inputLayers: this.inputs.map((t) => t.sourceLayer.name),
+      outputLayers: this.outputs.map((t) => t.sourceLayer.name),
+    };
+  }
+}
+
+function sizeOf(ws: Variable[]): number {
+  return ws.reduce((n, w) => n + w.size, 0);
+}
+
+function nodeOutShape(l: Layer, m: LayersModel): Shape | Shape[] {
+  const n = (m as unknown as { nodes: LayerNode[] }).nodes.find((x) => x.layer === l);
+  if (!n) return l.outputShape;
+  return n.outputs.length === 1 ? n.outputs[0]!.shape : n.outputs.map((t) => t.shape);
+}
+
+/** `tf.model({inputs, outputs, name})`. */
+export function model(args: { inputs: KerasTensor | KerasTensor[]; outputs: KerasTensor | KerasTensor[]; name?: string }): LayersModel {
+  return new LayersModel(args);
+}
+
+// ------------------------------------------------------------------ Sequential
+
+export class Sequential extends LayersModel {
+  static override className = 'Sequential';
+  private stack: Layer[] = [];
+
+  constructor(args: LayerArgs & { layers?: Layer[] } = {}) {
+    const { layers, ...rest } = args;
+    super(rest);
+    for (const l of layers ?? []) this.add(l);
+  }
+
+  /** Appends a layer; builds the model as soon as the input shape is known. */
+  add(layer: Layer): void {
+    if (!(layer instanceof Layer)) fail('Sequential.add', `expected a Layer, received ${typeof layer}`);
+    if (layer instanceof InputLayer && this.stack.length > 0) fail('Sequential.add', 'an InputLayer can only be the first layer');
+    this.stack.push(layer);
+    const first = this.stack[0]!;
+    if (first.batchInputShape) this.buildFrom(first.batchInputShape);
+    else this.built = false;
+  }
+
+  pop(): void {
+    if (this.stack.length === 0) fail('Sequential.pop', 'the model has no layers');
+    this.stack.pop();
+    const first = this.stack[0];
+    if (first?.batchInputShape && this.stack.length > 0) this.buildFrom(first.batchInputShape);
+  }
+
+  private buildFrom(batchInputShape: Shape): void {
+    const first = this.stack[0]!;
+    const inputLayer = first instanceof InputLayer ? first : new InputLayer({ batchInputShape, name: `${this.name}_input`, dtype: first.dtype === 'int32' ? 'int32' : 'float32' });
+    let x: KerasTensor = inputLayer.inputTensor;
+    for (const l of this.stack) {
+      if (l instanceof InputLayer) continue;
+      const y = l.apply(x);
+      if (Array.isArray(y)) fail('Sequential', `layer '${l.name}' returns several outputs; Sequential models need single-output layers`);
+      x = y;
+    }
+    this.initGraph(inputLayer.inputTensor, x);
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    if (this.stack.length === 0) fail(this.name, 'cannot build a Sequential model with no layers');
+    this.buildFrom(inputShape as Shape);
+  }
+
+  override get layers(): Layer[] {
+    return this.stack.filter((l) => !(l instanceof InputLayer));
+  }
+
+  override apply(inputs: Tensor | Tensor[] | KerasTensor | KerasTensor[], kwargs: CallKwargs = {}): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (!this.built && !(inputs instanceof KerasTensor) && !Array.isArray(inputs)) this.buildFrom([null, ...(inputs as Tensor).shape.slice(1)]);
+    return super.apply(inputs, kwargs);
+  }
+}
+
+/** `tf.sequential({layers, name})`. */
+export function sequential(args: LayerArgs & { layers?: Layer[] } = {}): Sequential {
+  return new Sequential(args);
+}

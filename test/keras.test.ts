@@ -1,0 +1,144 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '../src/index.ts';
+import { expectThrows } from './util.ts';
+
+function data(n: number, seed: number) {
+  tf.setSeed(seed);
+  const x = tf.randomNormal([n, 10]);
+  const y = tf.oneHot(tf.randomUniform([n], 0, 3, 'int32'), 3).cast('float32');
+  return { x, y };
+}
+
+describe('Keras API', () => {
+  it('Sequential fit and a hand loop with ops + getVariable give bit-identical losses (dropout + batch norm, 100 steps)', async () => {
+    const { x, y } = data(400, 1);
+    // (a) Keras
+    tf.resetLayerNames();
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 16, inputShape: [10], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+        tf.layers.batchNormalization(),
+        tf.layers.activation({ activation: 'relu' }),
+        tf.layers.dropout({ rate: 0.3, seed: 5 }),
+        tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+      ],
+    });
+    model.compile({ optimizer: tf.train.adam(0.01), loss: tf.kerasLosses.categoricalCrossentropy({ fromLogits: true }) });
+    const kerasLosses: number[] = [];
+    await model.fit(x, y, { epochs: 25, batchSize: 100, shuffle: false, verbose: 0, callbacks: { onBatchEnd: async (_b, logs) => void kerasLosses.push(logs!['loss']!) } });
+
+    // (b) by hand: variables from getVariable, ops, an optimizer
+    tf.resetVariableStore();
+    const w1 = tf.variableScope('hand', () => tf.getVariable('w1', { shape: [10, 16], initializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+    const b1 = tf.variableScope('hand', () => tf.getVariable('b1', { shape: [16], initializer: 'zeros' }));
+    const gamma = tf.variable(tf.ones([16]), true, 'gamma');
+    const beta = tf.variable(tf.zeros([16]), true, 'beta');
+    const mm = tf.variable(tf.zeros([16]), false, 'mm');
+    const mv = tf.variable(tf.ones([16]), false, 'mv');
+    const w2 = tf.variableScope('hand', () => tf.getVariable('w2', { shape: [16, 3], initializer: tf.initializers.glorotUniform({ seed: 2 }) }));
+    const b2 = tf.variableScope('hand', () => tf.getVariable('b2', { shape: [3], initializer: 'zeros' }));
+    const seedGen = new tf.SeedGenerator(5);
+    const opt = tf.train.adam(0.01);
+    const handLosses: number[] = [];
+    for (let epoch = 0; epoch < 25; epoch++) {
+      for (let s = 0; s < 4; s++) {
+        const xb = tf.slice(x, [s * 100], [100]);
+        const yb = tf.slice(y, [s * 100], [100]);
+        const { value, grads } = tf.variableGrads(() => {
+          const h = tf.add(tf.matMul(xb, w1), b1);
+          const { mean, variance } = tf.moments(h, [0]);
+          mm.assign(tf.add(tf.mul(mm, 0.99), tf.mul(mean, 1 - 0.99)));
+          mv.assign(tf.add(tf.mul(mv, 0.99), tf.mul(variance, 1 - 0.99)));
+          const bn = tf.batchNorm(h, mean, variance, beta, gamma, 1e-3);
+          const d = tf.dropout(tf.relu(bn), 0.3, null, seedGen);
+          const logits = tf.add(tf.matMul(d, w2), b2);
+          return tf.mean(tf.softmaxCrossEntropyWithLogits({ labels: yb, logits }));
+        }, [w1, b1, gamma, beta, w2, b2]);
+        opt.applyGradients([[grads['hand/w1:0']!, w1], [grads['hand/b1:0']!, b1], [grads['gamma']!, gamma], [grads['beta']!, beta], [grads['hand/w2:0']!, w2], [grads['hand/b2:0']!, b2]]);
+        handLosses.push(value.dataSync()[0]!);
+      }
+    }
+    // Compare weights and moving statistics exactly, and the epoch-average losses.
+    const bn = model.layers[1] as tf.BatchNormalization;
+    assert.deepEqual(Array.from(bn.movingMean!.dataSync()), Array.from(mm.dataSync()));
+    assert.deepEqual(Array.from(bn.movingVariance!.dataSync()), Array.from(mv.dataSync()));
+    assert.deepEqual(Array.from((model.layers[0] as tf.Dense).kernel!.dataSync()), Array.from(w1.dataSync()));
+    assert.deepEqual(Array.from((model.layers[4] as tf.Dense).kernel!.dataSync()), Array.from(w2.dataSync()));
+    for (let e = 0; e < 25; e++) {
+      const avg = kerasLosses[e * 4 + 3]!;
+      const hand = handLosses.slice(e * 4, e * 4 + 4);
+      const handAvg = (hand[0]! * 100 + hand[1]! * 100 + hand[2]! * 100 + hand[3]! * 100) / 400;
+      assert.ok(Math.abs(avg - handAvg) < 1e-12, `epoch ${e}: ${avg} vs ${handAvg}`);
+    }
+    assert.ok(handLosses[99]! < handLosses[0]!);
+  });
+
+  it('the three ways to declare the input behave identically (seed 003)', () => {
+    const build = (style: 'inputShape' | 'inputLayer' | 'deferred') => {
+      tf.resetLayerNames();
+      const first = tf.layers.dense({ units: 4, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }), ...(style === 'inputShape' ? { inputShape: [5] } : {}) });
+      const ls: tf.Layer[] = [first, tf.layers.batchNormalization(), tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) })];
+      if (style === 'inputLayer') ls.unshift(tf.layers.inputLayer({ inputShape: [5] }));
+      return tf.sequential({ layers: ls });
+    };
+    const x = tf.ones([3, 5]);
+    const results = (['inputShape', 'inputLayer', 'deferred'] as const).map((s) => {
+      const m = build(s);
+      const out = m.apply(x, { training: true }) as tf.Tensor;
+      const bn = m.layers[1] as tf.BatchNormalization;
+      return { out: Array.from(out.dataSync()), mv: Array.from(bn.movingVariance!.dataSync()), summary: m.summary(80, null).rows.map((r) => r.outputShape), n: m.countParams() };
+    });
+    assert.deepEqual(results[1], results[0]);
+    assert.deepEqual(results[2], results[0]);
+    assert.deepEqual(results[0]!.summary, ['(None, 4)', '(None, 4)', '(None, 2)']);
+    // constant inputs: batch variance 0, so moving variance = 0.99 after one step
+    assert.ok(results[0]!.mv.every((v) => Math.abs(v - 0.99) < 1e-7));
+  });
+
+  it('functional models, getLayer, layer.output, nested models, summary counts', () => {
+    tf.resetLayerNames();
+    const inp = tf.input({ shape: [8] });
+    const h = tf.layers.dense({ units: 6, activation: 'relu', name: 'hidden' }).apply(inp);
+    const out = tf.layers.dense({ units: 1, activation: 'sigmoid', name: 'out' }).apply(h);
+    const base = tf.model({ inputs: inp, outputs: out });
+    assert.deepEqual(base.layers.map((l) => l.name), ['input_layer', 'hidden', 'out']);
+    const s = base.summary(80, null);
+    assert.equal(s.totalParams, 8 * 6 + 6 + 6 + 1);
+    const sub = tf.model({ inputs: base.inputs[0]!, outputs: base.getLayer('hidden').output as tf.KerasTensor });
+    assert.deepEqual((sub.predict(tf.ones([2, 8])) as tf.Tensor).shape, [2, 6]);
+    const inp2 = tf.input({ shape: [8] });
+    const wrapped = tf.model({ inputs: inp2, outputs: tf.layers.dense({ units: 2 }).apply(base.apply(inp2)) });
+    assert.deepEqual(wrapped.predict(tf.ones([4, 8])).shape, [4, 2]);
+    expectThrows(() => base.getLayer('nope'), /getLayer: no layer named 'nope'/);
+  });
+
+  it('trainable = false is honoured by fit; predict/evaluate change nothing', async () => {
+    tf.resetLayerNames();
+    const { x, y } = data(64, 2);
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [10], activation: 'relu' }), tf.layers.batchNormalization(), tf.layers.dense({ units: 3, activation: 'softmax' })] });
+    m.layers[0]!.trainable = false;
+    assert.equal(m.trainableWeights.length, 4);
+    const frozen = Array.from((m.layers[0] as tf.Dense).kernel!.dataSync());
+    const bnBefore = Array.from((m.layers[1] as tf.BatchNormalization).movingMean!.dataSync());
+    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    m.predict(x);
+    m.evaluate(x, y);
+    assert.deepEqual(Array.from((m.layers[1] as tf.BatchNormalization).movingMean!.dataSync()), bnBefore);
+    const h = await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+    assert.deepEqual(Object.keys(h.history), ['loss', 'accuracy']);
+    assert.equal(h.history['loss']!.length, 2);
+    assert.deepEqual(Array.from((m.layers[0] as tf.Dense).kernel!.dataSync()), frozen);
+    assert.notDeepEqual(Array.from((m.layers[1] as tf.BatchNormalization).movingMean!.dataSync()), bnBefore);
+  });
+
+  it('errors name the layer and the argument', async () => {
+    expectThrows(() => tf.layers.dense({ units: 0 }), /Dense: Received an invalid value for `units`, expected a positive integer. Received: units=0/);
+    expectThrows(() => tf.layers.dropout({ rate: 1.5 }), /Dropout: Received an invalid value for `rate`/);
+    expectThrows(() => tf.layers.dense({ units: 2, activation: 'relux' }), /Dense: unknown activation 'relux'/);
+    expectThrows(() => tf.layers.dense({ units: 2, unitz: 3 } as never), /Dense: unknown option `unitz`/);
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], name: 'fc' })] });
+    expectThrows(() => m.predict(tf.ones([1, 4])), /sequential(_\d+)?: expected input shape \[null,3\], received \[1,4\]/);
+    await assert.rejects(m.fit(tf.ones([2, 3]), tf.ones([2, 2])), /fit: the model must be compiled first/);
+  });
+});
