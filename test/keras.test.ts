@@ -132,6 +132,21 @@ describe('Keras API', () => {
     assert.notDeepEqual(Array.from((m.layers[1] as tf.BatchNormalization).movingMean!.dataSync()), bnBefore);
   });
 
+  it('config round trip through the registry', () => {
+    const layers = [
+      tf.layers.dense({ units: 3, activation: 'tanh', useBias: false, name: 'd_cfg' }),
+      tf.layers.dropout({ rate: 0.25, seed: 3, name: 'do_cfg' }),
+      tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: 'bn_cfg' }),
+      tf.layers.flatten({ name: 'fl_cfg' }),
+    ];
+    for (const l of layers) {
+      const again = tf.deserializeLayer({ className: l.className, config: l.getConfig() });
+      assert.equal(again.className, l.className);
+      assert.deepEqual(again.getConfig(), l.getConfig());
+    }
+    expectThrows(() => tf.deserializeLayer({ className: 'Lambda', config: {} }), /unknown layer class 'Lambda'/);
+  });
+
   it('errors name the layer and the argument', async () => {
     expectThrows(() => tf.layers.dense({ units: 0 }), /Dense: Received an invalid value for `units`, expected a positive integer. Received: units=0/);
     expectThrows(() => tf.layers.dropout({ rate: 1.5 }), /Dropout: Received an invalid value for `rate`/);

@@ -11,6 +11,7 @@ import { SeedGenerator } from '../random/seed.ts';
 import { activationName, getActivation } from './activations.ts';
 import { checkArgs, KerasTensor, Layer, positiveInt, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
 import { getRegularizer, type RegularizerIdentifier } from './regularizers.ts';
+import { registerLayer } from './registry.ts';
 
 // ------------------------------------------------------------------ InputLayer
 
@@ -233,3 +234,10 @@ export class Reshape extends Layer {
     return { ...super.getConfig(), targetShape: this.targetShape.slice() };
   }
 }
+
+registerLayer(InputLayer);
+registerLayer(Dense);
+registerLayer(Activation);
+registerLayer(Dropout);
+registerLayer(Flatten);
+registerLayer(Reshape);

@@ -8,6 +8,7 @@ export { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, input, type D
 export { BatchNormalization, type BatchNormalizationArgs } from './normalization.ts';
 export { l1l2, getRegularizer, type Regularizer } from './regularizers.ts';
 export { activationName, getActivation } from './activations.ts';
+export { registerLayer, deserializeLayer, registeredLayerNames, fromConfig } from './registry.ts';
 
 export const layers = {
   inputLayer: (args: InputLayerArgs) => new InputLayer(args),

@@ -14,6 +14,7 @@ import { moments } from '../ops/moments.ts';
 import { mul } from '../ops/mul.ts';
 import { reshape } from '../ops/reshape.ts';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.ts';
+import { registerLayer } from './registry.ts';
 import { checkArgs, Layer, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
 
 export interface BatchNormalizationArgs extends LayerArgs {
@@ -97,3 +98,5 @@ export class BatchNormalization extends Layer {
     return { ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
   }
 }
+
+registerLayer(BatchNormalization);
