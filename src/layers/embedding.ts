@@ -1,0 +1,147 @@
+/**
+ * `Embedding` and `Masking` (Keras 3).
+ *
+ * Embedding(inputDim, outputDim, embeddingsInitializer = 'uniform' (RandomUniform(−0.05, 0.05)),
+ * maskZero = false): y[..., :] = embeddings[x[...], :] — `gather(embeddings, x, 0)` on int32
+ * indices (float inputs are cast to int32, as Keras does). The gradient reaches only the looked-up
+ * rows (gather's gradient, an unsortedSegmentSum). `computeMask(x)` = x ≠ 0 when `maskZero`.
+ *
+ * Masking(maskValue = 0): a timestep is kept when ANY of its features differs from `maskValue`:
+ *   keep[b, t] = any(x[b, t, :] ≠ maskValue);  y = x · cast(keep[..., None])
+ * `computeMask(x)` (or the exported `maskingMask(x, maskValue)`) returns the bool [batch, time]
+ * mask. idem does not attach masks to tensors: to let a following RNN skip the masked steps,
+ * pass it explicitly — `rnn.apply(masking.apply(x), {mask: masking.computeMask(x)})` (the
+ * recurrent layers accept `kwargs.mask`).
+ */
+import type { DataType } from '../core/dtypes.ts';
+import { fail } from '../core/errors.ts';
+import type { Tensor } from '../core/tensor.ts';
+import type { Variable } from '../core/variable.ts';
+import { any } from '../ops/all_any.ts';
+import { cast } from '../ops/cast.ts';
+import { notEqual } from '../ops/compare.ts';
+import { gather } from '../ops/gather.ts';
+import { mul } from '../ops/mul.ts';
+import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.ts';
+import { checkArgs, Layer, positiveInt, type LayerArgs, type Shape } from './layer.ts';
+import { getRegularizer, type RegularizerIdentifier } from './regularizers.ts';
+import { registerLayer } from './registry.ts';
+
+export interface EmbeddingArgs extends LayerArgs {
+  inputDim: number;
+  outputDim: number;
+  embeddingsInitializer?: InitializerIdentifier;
+  embeddingsRegularizer?: RegularizerIdentifier;
+  maskZero?: boolean;
+}
+
+export class Embedding extends Layer {
+  static override className = 'Embedding';
+  readonly embeddingInputDim: number;
+  readonly outputDim: number;
+  readonly embeddingsInitializer: Initializer;
+  private readonly embeddingsRegularizer;
+  readonly maskZero: boolean;
+  embeddings: Variable | null = null;
+
+  constructor(args: EmbeddingArgs) {
+    checkArgs('Embedding', args, ['inputDim', 'outputDim', 'embeddingsInitializer', 'embeddingsRegularizer', 'maskZero']);
+    // `inputDim` is the vocabulary size here, not the base Layer's input-shape shorthand.
+    const { inputDim, ...rest } = args;
+    super(rest);
+    this.embeddingInputDim = positiveInt('Embedding', 'inputDim', inputDim);
+    this.outputDim = positiveInt('Embedding', 'outputDim', args.outputDim);
+    this.embeddingsInitializer = getInitializer(args.embeddingsInitializer ?? 'uniform');
+    this.embeddingsRegularizer = getRegularizer(args.embeddingsRegularizer);
+    this.maskZero = args.maskZero ?? false;
+  }
+
+  get inputDim(): number {
+    return this.embeddingInputDim;
+  }
+
+  override build(): void {
+    this.embeddings = this.addWeight('embeddings', [this.embeddingInputDim, this.outputDim], { initializer: this.embeddingsInitializer, regularizer: this.embeddingsRegularizer });
+  }
+
+  protected override inputDtype(): DataType {
+    return 'int32';
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    if (Array.isArray(inputs)) fail(this.name, `expects a single tensor of indices, received a list of ${inputs.length}`);
+    const x = inputs.dtype === 'int32' ? inputs : cast(inputs, 'int32');
+    return gather(this.embeddings!, x, 0);
+  }
+
+  /** The mask Keras attaches to the output: x ≠ 0 when `maskZero`, else null. */
+  computeMask(inputs: Tensor): Tensor | null {
+    if (!this.maskZero) return null;
+    return notEqual(inputs.dtype === 'int32' ? inputs : cast(inputs, 'int32'), 0);
+  }
+
+  override computeOutputShape(s: Shape | Shape[]): Shape {
+    return [...(s as Shape), this.outputDim];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      inputDim: this.embeddingInputDim,
+      outputDim: this.outputDim,
+      embeddingsInitializer: { className: this.embeddingsInitializer.className, config: this.embeddingsInitializer.getConfig() },
+      maskZero: this.maskZero,
+    };
+  }
+}
+
+// ------------------------------------------------------------------ Masking
+
+export interface MaskingArgs extends LayerArgs {
+  maskValue?: number;
+}
+
+/** The bool [batch, time] mask of `Masking`: any(x[b, t, :] ≠ maskValue). */
+export function maskingMask(x: Tensor, maskValue = 0, keepDims = false): Tensor {
+  return any(notEqual(x, maskValue), -1, keepDims);
+}
+
+export class Masking extends Layer {
+  static override className = 'Masking';
+  readonly maskValue: number;
+
+  constructor(args: MaskingArgs = {}) {
+    checkArgs('Masking', args, ['maskValue']);
+    super(args);
+    const v = args.maskValue ?? 0;
+    if (typeof v !== 'number' || Number.isNaN(v)) fail('Masking', `Received an invalid value for \`maskValue\`, expected a number. Received: maskValue=${String(v)}`);
+    this.maskValue = v;
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    if (Array.isArray(inputs)) fail(this.name, `expects a single tensor, received a list of ${inputs.length}`);
+    if (inputs.rank < 2) fail(this.name, `input must have rank >= 2 ([batch, ..., features]), received shape [${inputs.shape}]`);
+    return mul(inputs, cast(maskingMask(inputs, this.maskValue, true), inputs.dtype));
+  }
+
+  /** The bool mask [batch, time] (all axes but the last) a following RNN receives as `kwargs.mask`. */
+  computeMask(inputs: Tensor): Tensor {
+    return maskingMask(inputs, this.maskValue);
+  }
+
+  override computeOutputShape(s: Shape | Shape[]): Shape {
+    return (s as Shape).slice();
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), maskValue: this.maskValue };
+  }
+}
+
+registerLayer(Embedding);
+registerLayer(Masking);
+
+export const embeddingLayers = {
+  embedding: (args: EmbeddingArgs) => new Embedding(args),
+  masking: (args: MaskingArgs = {}) => new Masking(args),
+};
