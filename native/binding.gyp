@@ -1,0 +1,30 @@
+{
+  "targets": [
+    {
+      "target_name": "idem_native_avx2",
+      "type": "static_library",
+      "sources": ["src/kernel_avx2.cc"],
+      "cflags": ["-O3", "-fPIC"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fPIC"],
+      "cflags!": ["-O2"],
+      "cflags_cc!": ["-O2"],
+      "conditions": [
+        ["target_arch=='x64' or target_arch=='ia32'", {
+          "cflags_cc": ["-mavx2", "-mfma"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma"] }
+        }]
+      ]
+    },
+    {
+      "target_name": "idem_native",
+      "dependencies": ["idem_native_avx2"],
+      "sources": ["src/addon.cc", "src/gemm.cc", "src/kernel_generic.cc"],
+      "cflags": ["-O3"],
+      "cflags_cc": ["-O3", "-std=c++17"],
+      "cflags!": ["-O2"],
+      "cflags_cc!": ["-O2", "-fno-exceptions"],
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17"] },
+      "msvs_settings": { "VCCLCompilerTool": { "Optimization": 2 } }
+    }
+  ]
+}

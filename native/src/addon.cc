@@ -1,0 +1,134 @@
+/*
+ * Node-API entry points of idem's native backend (plain C Node-API, no other dependency).
+ *
+ *   batchMatMul(a, b, out, batch, ba, bb, m, n, k, transposeA, transposeB)
+ *     a: Float32Array [ba, m, k] (or [ba, k, m] transposed), b: Float32Array [bb, k, n] (or
+ *     [bb, n, k] transposed), out: Float32Array [batch, m, n], written in place. ba/bb equal
+ *     batch or 1 (broadcast). out[p] = op(a[ba == 1 ? 0 : p]) · op(b[bb == 1 ? 0 : p]).
+ *     Zero copy: the typed arrays' own memory is read and written.
+ *   info() → { kernel: 'avx2-fma' | 'generic', avx2fma: boolean }
+ *   setKernel('auto' | 'generic' | 'avx2') → boolean (false if unavailable on this CPU)
+ */
+#include <node_api.h>
+
+#include <cstring>
+#include <string>
+
+#include "gemm.h"
+
+#define CHECK_NAPI(call)                                          \
+  do {                                                            \
+    if ((call) != napi_ok) {                                      \
+      napi_throw_error(env, nullptr, "idem native: " #call " failed"); \
+      return nullptr;                                             \
+    }                                                             \
+  } while (0)
+
+static bool get_f32(napi_env env, napi_value v, float** data, size_t* length, const char* what) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) {
+    std::string msg = std::string("idem native: ") + what + " must be a Float32Array";
+    napi_throw_type_error(env, nullptr, msg.c_str());
+    return false;
+  }
+  napi_typedarray_type type;
+  void* ptr = nullptr;
+  napi_value ab;
+  size_t offset = 0;
+  if (napi_get_typedarray_info(env, v, &type, length, &ptr, &ab, &offset) != napi_ok ||
+      type != napi_float32_array) {
+    std::string msg = std::string("idem native: ") + what + " must be a Float32Array";
+    napi_throw_type_error(env, nullptr, msg.c_str());
+    return false;
+  }
+  *data = static_cast<float*>(ptr);
+  return true;
+}
+
+static bool get_i64(napi_env env, napi_value v, long* out, const char* what) {
+  int64_t x = 0;
+  if (napi_get_value_int64(env, v, &x) != napi_ok || x < 0) {
+    std::string msg = std::string("idem native: ") + what + " must be a non-negative integer";
+    napi_throw_type_error(env, nullptr, msg.c_str());
+    return false;
+  }
+  *out = static_cast<long>(x);
+  return true;
+}
+
+static napi_value BatchMatMul(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value args[11];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  if (argc != 11) {
+    napi_throw_error(env, nullptr, "idem native: batchMatMul expects 11 arguments");
+    return nullptr;
+  }
+  float *a, *b, *out;
+  size_t la, lb, lo;
+  if (!get_f32(env, args[0], &a, &la, "a") || !get_f32(env, args[1], &b, &lb, "b") ||
+      !get_f32(env, args[2], &out, &lo, "out"))
+    return nullptr;
+  long batch, ba, bb, m, n, k;
+  if (!get_i64(env, args[3], &batch, "batch") || !get_i64(env, args[4], &ba, "ba") ||
+      !get_i64(env, args[5], &bb, "bb") || !get_i64(env, args[6], &m, "m") || !get_i64(env, args[7], &n, "n") ||
+      !get_i64(env, args[8], &k, "k"))
+    return nullptr;
+  bool ta = false, tb = false;
+  CHECK_NAPI(napi_get_value_bool(env, args[9], &ta));
+  CHECK_NAPI(napi_get_value_bool(env, args[10], &tb));
+  if ((ba != batch && ba != 1) || (bb != batch && bb != 1) || ((ba == 0 || bb == 0) && batch != 0) || la != static_cast<size_t>(ba * m * k) ||
+      lb != static_cast<size_t>(bb * k * n) || lo != static_cast<size_t>(batch * m * n)) {
+    napi_throw_range_error(env, nullptr, "idem native: batchMatMul sizes do not match the arrays");
+    return nullptr;
+  }
+  // op(A)(i, l): A[i*k + l] or, transposed (stored [k, m]), A[l*m + i].
+  const long rsA = ta ? 1 : k, csA = ta ? m : 1;
+  // op(B)(l, j): B[l*n + j] or, transposed (stored [n, k]), B[j*k + l].
+  const long rsB = tb ? 1 : n, csB = tb ? k : 1;
+  for (long p = 0; p < batch; p++) {
+    const float* ap = a + (ba == 1 ? 0 : p) * m * k;
+    const float* bp = b + (bb == 1 ? 0 : p) * k * n;
+    idem::sgemm(m, n, k, ap, rsA, csA, bp, rsB, csB, out + p * m * n, n);
+  }
+  return nullptr;
+}
+
+static napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, kernel, has;
+  CHECK_NAPI(napi_create_object(env, &obj));
+  CHECK_NAPI(napi_create_string_utf8(env, idem::kernel_name(), NAPI_AUTO_LENGTH, &kernel));
+  CHECK_NAPI(napi_get_boolean(env, idem::cpu_has_avx2_fma(), &has));
+  CHECK_NAPI(napi_set_named_property(env, obj, "kernel", kernel));
+  CHECK_NAPI(napi_set_named_property(env, obj, "avx2fma", has));
+  return obj;
+}
+
+static napi_value SetKernel(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr));
+  char name[32] = {0};
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, arg, name, sizeof name, &len) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "idem native: setKernel expects 'auto', 'generic' or 'avx2'");
+    return nullptr;
+  }
+  int which = std::strcmp(name, "generic") == 0 ? 1 : std::strcmp(name, "avx2") == 0 ? 2 : std::strcmp(name, "auto") == 0 ? 0 : -1;
+  bool ok = which >= 0 && idem::set_kernel(which);
+  napi_value result;
+  CHECK_NAPI(napi_get_boolean(env, ok, &result));
+  return result;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setKernel", nullptr, SetKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  CHECK_NAPI(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

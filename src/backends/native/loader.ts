@@ -1,0 +1,46 @@
+/**
+ * Loads the native addon `native/build/Release/idem_native.node` (built by `npm install`, see
+ * native/build.mjs). Returns null, never throws, when it is missing or cannot load (no
+ * compiler at install time, another platform): idem then runs on its JavaScript backends.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's functions (see native/src/addon.cc). */
+export interface NativeAddon {
+  /**
+   * out[p] = op(a[ba == 1 ? 0 : p]) · op(b[bb == 1 ? 0 : p]) for p < batch, in float32;
+   * a: [ba, m, k] ([ba, k, m] if transposeA), b: [bb, k, n] ([bb, n, k] if transposeB), out: [batch, m, n].
+   */
+  batchMatMul(
+    a: Float32Array, b: Float32Array, out: Float32Array,
+    batch: number, ba: number, bb: number, m: number, n: number, k: number,
+    transposeA: boolean, transposeB: boolean,
+  ): void;
+  info(): { kernel: 'avx2-fma' | 'generic'; avx2fma: boolean };
+  /** Forces a micro-kernel ('auto' picks AVX2+FMA when the CPU has it); false if unavailable. */
+  setKernel(which: 'auto' | 'generic' | 'avx2'): boolean;
+}
+
+let cached: NativeAddon | null | undefined;
+let loadError: string | null = null;
+
+/** The addon, or null if it is not built or does not load here. */
+export function loadNativeAddon(): NativeAddon | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  try {
+    const require = createRequire(import.meta.url);
+    // src/backends/native/ (or dist/backends/native/) → <package root>/native/build/Release/
+    const path = new URL('../../../native/build/Release/idem_native.node', import.meta.url);
+    cached = require(fileURLToPath(path)) as NativeAddon;
+  } catch (e) {
+    loadError = e instanceof Error ? e.message : String(e);
+  }
+  return cached;
+}
+
+/** Why the addon did not load (null if it loaded or was not tried). */
+export function nativeLoadError(): string | null {
+  return loadError;
+}

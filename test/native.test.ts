@@ -1,0 +1,189 @@
+/**
+ * Native backend (C++ Node-API addon) against the reference backend.
+ *
+ * GEMM tolerance: the native kernel accumulates each output in float32 (with FMA on AVX2
+ * machines), the reference kernel in float64 then rounds once. For out = Σ_l a_l·b_l the
+ * float32 error is bounded by ~k·ε·Σ_l |a_l·b_l| in the worst case and ~√k·ε typically, so each
+ * element is checked against |native − reference| ≤ 1e-5 · Σ_l |a_l·b_l| (relative to the sum
+ * of magnitudes, the natural scale of a dot product; plain relative error is meaningless when
+ * terms cancel). Results must be identical bit for bit from run to run.
+ *
+ * Skipped, with a message, when the addon is not built (native/build/Release/idem_native.node).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '../src/index.ts';
+import { loadNativeAddon, nativeLoadError, registerNativeBackend } from '../src/backends/native/index.ts';
+import { rng } from './util.ts';
+
+const addon = loadNativeAddon();
+const skip = addon ? false : `native addon not built (${nativeLoadError() ?? 'missing'}); run \`npm install\` or \`node native/build.mjs\``;
+if (!addon) console.log(`# test/native.test.ts skipped: ${skip}`);
+if (addon) registerNativeBackend(tf.ENGINE);
+
+function randArray(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = 2 * r() - 1;
+  return v;
+}
+
+interface Case { ba: number; bb: number; m: number; n: number; k: number; ta: boolean; tb: boolean }
+
+/** Σ_l |op(a)[p,i,l]·op(b)[p,l,j]| for every output element (the error scale). */
+function magnitudes(c: Case, a: Float32Array, b: Float32Array): Float64Array {
+  const { ba, bb, m, n, k, ta, tb } = c;
+  const batch = Math.max(ba, bb);
+  const out = new Float64Array(batch * m * n);
+  for (let p = 0; p < batch; p++) {
+    const ao = (ba === 1 ? 0 : p) * m * k;
+    const bo = (bb === 1 ? 0 : p) * k * n;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let l = 0; l < k; l++) {
+          s += Math.abs(a[ao + (ta ? l * m + i : i * k + l)]! * b[bo + (tb ? j * k + l : l * n + j)]!);
+        }
+        out[(p * m + i) * n + j] = s;
+      }
+  }
+  return out;
+}
+
+function runOn(backend: string, c: Case, a: Float32Array, b: Float32Array): Float32Array {
+  const prev = tf.getBackend();
+  tf.ENGINE.setBackendSync(backend);
+  try {
+    const at = tf.tensor(a, c.ta ? [c.ba, c.k, c.m] : [c.ba, c.m, c.k], 'float32');
+    const bt = tf.tensor(b, c.tb ? [c.bb, c.n, c.k] : [c.bb, c.k, c.n], 'float32');
+    const out = tf.matMul(at, bt, c.ta, c.tb);
+    assert.deepEqual(out.shape, [c.ba === 0 || c.bb === 0 ? 0 : Math.max(c.ba, c.bb), c.m, c.n]);
+    return Float32Array.from(out.dataSync() as Float32Array);
+  } finally {
+    tf.ENGINE.setBackendSync(prev);
+  }
+}
+
+function checkCase(c: Case, seed: number): void {
+  const a = randArray(c.ba * c.m * c.k, seed);
+  const b = randArray(c.bb * c.k * c.n, seed + 1000);
+  const expected = runOn('reference', c, a, b);
+  const actual = runOn('native', c, a, b);
+  const mag = magnitudes(c, a, b);
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    const err = Math.abs(actual[i]! - expected[i]!);
+    if (!(err <= 1e-5 * mag[i]! + 1e-30)) {
+      assert.fail(`${JSON.stringify(c)}: element ${i}: native ${actual[i]}, reference ${expected[i]}, |err| ${err} > 1e-5·${mag[i]}`);
+    }
+  }
+  // Run to run: bit-identical.
+  const again = runOn('native', c, a, b);
+  assert.deepEqual(again, actual, `${JSON.stringify(c)}: not identical run to run`);
+}
+
+const combos: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+const sizes = [1, 7, 13, 65, 129];
+
+describe('native backend', { skip }, () => {
+  before(() => addon!.setKernel('auto'));
+  after(() => addon!.setKernel('auto'));
+
+  it('reports its micro-kernel', () => {
+    const info = addon!.info();
+    assert.ok(info.kernel === 'avx2-fma' || info.kernel === 'generic');
+    assert.equal(info.kernel === 'avx2-fma', info.avx2fma);
+  });
+
+  for (const kernel of ['auto', 'generic'] as const) {
+    describe(`GEMM (${kernel} micro-kernel) vs reference`, () => {
+      before(() => assert.ok(addon!.setKernel(kernel)));
+      after(() => addon!.setKernel('auto'));
+
+      it('odd sizes, all four transpose combinations', () => {
+        const r = rng(kernel === 'auto' ? 11 : 12);
+        const pick = () => sizes[Math.floor(r() * sizes.length)]!;
+        let seed = 1;
+        for (const [ta, tb] of combos) {
+          for (let t = 0; t < 6; t++) checkCase({ ba: 1, bb: 1, m: pick(), n: pick(), k: pick(), ta, tb }, seed++);
+          checkCase({ ba: 1, bb: 1, m: 129, n: 65, k: 13, ta, tb }, seed++);
+        }
+      });
+
+      it('blocking edges: k > 256 (k blocks), m > 144 (m blocks), n > 4096 (n blocks)', () => {
+        let seed = 100;
+        for (const [ta, tb] of combos) {
+          checkCase({ ba: 1, bb: 1, m: 150, n: 37, k: 300, ta, tb }, seed++);
+          checkCase({ ba: 1, bb: 1, m: 3, n: 4100, k: 5, ta, tb }, seed++);
+        }
+        checkCase({ ba: 1, bb: 1, m: 7, n: 17, k: 513, ta: false, tb: false }, seed++);
+      });
+
+      it('batched, with a broadcast batch of 1 on either side', () => {
+        let seed = 200;
+        for (const [ta, tb] of combos) {
+          checkCase({ ba: 3, bb: 3, m: 7, n: 13, k: 65, ta, tb }, seed++);
+          checkCase({ ba: 4, bb: 1, m: 13, n: 7, k: 9, ta, tb }, seed++);
+          checkCase({ ba: 1, bb: 5, m: 6, n: 17, k: 33, ta, tb }, seed++);
+        }
+      });
+
+      it('empty dimensions: k = 0 gives zeros, m = 0 / n = 0 / batch 0 give empty results', () => {
+        for (const [ta, tb] of combos) {
+          const z = runOn('native', { ba: 2, bb: 1, m: 3, n: 4, k: 0, ta, tb }, new Float32Array(0), new Float32Array(0));
+          assert.deepEqual(Array.from(z), new Array(24).fill(0));
+          assert.equal(runOn('native', { ba: 1, bb: 1, m: 0, n: 4, k: 3, ta, tb }, new Float32Array(0), randArray(12, 1)).length, 0);
+          assert.equal(runOn('native', { ba: 1, bb: 1, m: 4, n: 0, k: 3, ta, tb }, randArray(12, 1), new Float32Array(0)).length, 0);
+          assert.equal(runOn('native', { ba: 0, bb: 1, m: 2, n: 2, k: 2, ta, tb }, new Float32Array(0), randArray(4, 1)).length, 0);
+        }
+      });
+    });
+  }
+
+  it('hand-computed values, and int32 falls back to the reference kernel', () => {
+    const prev = tf.getBackend();
+    tf.ENGINE.setBackendSync('native');
+    try {
+      const a = tf.tensor([[1, 2, 3], [4, 5, 6]]);
+      const b = tf.tensor([[7, 8], [9, 10], [11, 12]]);
+      assert.deepEqual(Array.from(tf.matMul(a, b).dataSync()), [58, 64, 139, 154]);
+      assert.deepEqual(Array.from(tf.matMul(a, b, true, true).dataSync()), [39, 49, 59, 54, 68, 82, 69, 87, 105]);
+      const i = tf.matMul(tf.tensor([[1, 2], [3, 4]], [2, 2], 'int32'), tf.tensor([[5, 6], [7, 8]], [2, 2], 'int32'));
+      assert.equal(i.dtype, 'int32');
+      assert.ok(i.dataSync() instanceof Int32Array);
+      assert.deepEqual(Array.from(i.dataSync()), [19, 22, 43, 50]);
+    } finally {
+      tf.ENGINE.setBackendSync(prev);
+    }
+  });
+
+  it('setBackend("native"): an MLP forward and gradient match the reference backend', async () => {
+    const prev = tf.getBackend();
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      assert.equal(tf.getBackend(), backend);
+      const r = rng(7);
+      const rand = (shape: number[], s = 1) => tf.tensor(Array.from({ length: shape.reduce((x, y) => x * y, 1) }, () => s * (2 * r() - 1)), shape);
+      const x = rand([20, 50]);
+      const w1 = rand([50, 64], 0.2), b1 = rand([64], 0.1);
+      const w2 = rand([64, 10], 0.2), b2 = rand([10], 0.1);
+      const f = (w: tf.Tensor) => tf.softmax(tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w), b1)), w2), b2));
+      const y = f(w1);
+      const g = tf.grad((w: tf.Tensor) => tf.sum(tf.mul(f(w), tf.range(0, 10))))(w1);
+      return { y: Float32Array.from(y.dataSync() as Float32Array), g: Float32Array.from(g.dataSync() as Float32Array) };
+    };
+    try {
+      const ref = await run('reference');
+      const nat = await run('native');
+      for (const key of ['y', 'g'] as const) {
+        for (let i = 0; i < ref[key].length; i++) {
+          assert.ok(Math.abs(nat[key][i]! - ref[key][i]!) <= 1e-5 * (1 + Math.abs(ref[key][i]!)), `${key}[${i}]: native ${nat[key][i]}, reference ${ref[key][i]}`);
+        }
+      }
+      const again = await run('native');
+      assert.deepEqual(again, nat);
+    } finally {
+      await tf.setBackend(prev);
+    }
+  });
+});
