@@ -1,0 +1,571 @@
+/**
+ * Keras 3 recurrent layers: `SimpleRNN`, `LSTM`, `GRU` (the cells' equations, weight layouts,
+ * gate orders and defaults are Keras's, so weights exchange with Keras files unchanged).
+ *
+ * Inputs are [batch, time, features]. The time loop is unrolled with public ops (unstack, matMul,
+ * add, activations, where), so gradients flow through the ops. Per step t (x_t [batch, in]):
+ *
+ *   SimpleRNN  h = act(x·W + b + h₋·U)                    W [in, u], U [u, u], b [u]
+ *   LSTM       z = x·W + h₋·U + b, [i f c̃ o] = split(z, 4)  W [in, 4u], U [u, 4u], b [4u]
+ *              c = σ(f)·c₋ + σ(i)·act(c̃),  h = σ(o)·act(c)   (σ = recurrentActivation)
+ *   GRU        resetAfter (default): b [2, 3u] = [input bias; recurrent bias]
+ *              [xz xr xh] = split(x·W + b₀, 3), [rz rr rh] = split(h₋·U + b₁, 3)
+ *              z = σ(xz + rz), r = σ(xr + rr), ĥ = act(xh + r·rh)
+ *              resetAfter = false: b [3u], [rz rr] = h₋·U[:, :2u], ĥ = act(xh + (r·h₋)·U[:, 2u:])
+ *              h = z·h₋ + (1 − z)·ĥ                      gate order z, r, h
+ *
+ * Masking (`kwargs.mask`, bool [batch, time]): at a masked step the states keep their previous
+ * values and the output repeats the previous output (zeros before the first unmasked step), as
+ * Keras's backend `rnn`. `goBackwards` reads the sequence (and mask) reversed and returns the
+ * outputs in that processing order. `returnState` adds the final states (LSTM [h, c]).
+ *
+ * Dropout (training only), Keras 3's DropoutRNNCell: one mask per call, drawn from the layer's
+ * SeedGenerator as `dropout(ones, rate)` of the step input's shape ([batch, in]) and of the state
+ * shape ([batch, u]) for `recurrentDropout`, the same for every step. With `recurrentDropout > 0`,
+ * LSTM and GRU use Keras's `implementation = 1`: one mask per gate (4 or 3, input masks first),
+ * per-gate matMuls with the column blocks of the kernels.
+ */
+import type { DataType } from '../core/dtypes.ts';
+import { fail, fmtShape } from '../core/errors.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { add } from '../ops/add.ts';
+import { concat } from '../ops/concat.ts';
+import { ones, zeros, onesLike } from '../ops/creation.ts';
+import { dropout } from '../ops/dropout.ts';
+import { matMul } from '../ops/mat_mul.ts';
+import { mul } from '../ops/mul.ts';
+import { reshape } from '../ops/reshape.ts';
+import { slice } from '../ops/slice.ts';
+import { split } from '../ops/split.ts';
+import { stack } from '../ops/stack.ts';
+import { sub } from '../ops/sub.ts';
+import { unstack } from '../ops/unstack.ts';
+import { where } from '../ops/where.ts';
+import { getInitializer, Initializer, type InitializerConfig, type InitializerIdentifier } from '../initializers/index.ts';
+import { SeedGenerator } from '../random/seed.ts';
+import { activationName, getActivation } from './activations.ts';
+import { checkArgs, Layer, positiveInt, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
+import { getRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
+import { registerLayer } from './registry.ts';
+import { Bidirectional, TimeDistributed, type BidirectionalArgs, type TimeDistributedArgs } from './wrappers.ts';
+
+// ------------------------------------------------------------------ shared arguments
+
+export interface RNNBaseArgs extends LayerArgs {
+  units: number;
+  activation?: string | null;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier;
+  recurrentInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
+  kernelRegularizer?: RegularizerIdentifier;
+  recurrentRegularizer?: RegularizerIdentifier;
+  biasRegularizer?: RegularizerIdentifier;
+  /** Fraction of the input units to drop (training only), in [0, 1). */
+  dropout?: number;
+  /** Fraction of the recurrent units to drop (training only), in [0, 1). */
+  recurrentDropout?: number;
+  returnSequences?: boolean;
+  returnState?: boolean;
+  goBackwards?: boolean;
+  seed?: number | null;
+}
+
+const BASE_KEYS = [
+  'units', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer',
+  'dropout', 'recurrentDropout', 'returnSequences', 'returnState', 'goBackwards', 'seed',
+] as const;
+
+function rate(layer: string, arg: string, v: unknown): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !(v >= 0 && v < 1)) fail(layer, `Received an invalid value for \`${arg}\`, expected a float in [0, 1) (the fraction of units to drop). Received: ${arg}=${String(v)}`);
+  return v;
+}
+
+function bool(layer: string, arg: string, v: unknown, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') fail(layer, `Received an invalid value for \`${arg}\`, expected a boolean. Received: ${arg}=${String(v)}`);
+  return v;
+}
+
+function initConfig(i: Initializer): { className: string; config: InitializerConfig } {
+  return { className: i.className, config: i.getConfig() };
+}
+
+function regConfig(r: Regularizer | null): { l1: number; l2: number } | null {
+  return r?.config ? { ...r.config } : null;
+}
+
+const fmt = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? 'null' : d)).join(',')}]`;
+
+/** The state after one step: the step output and the new states. */
+interface StepResult {
+  output: Tensor;
+  states: Tensor[];
+}
+
+/** Dropout masks of one call (empty lists when not training or the rate is 0). */
+interface DropoutMasks {
+  input: Tensor[];
+  recurrent: Tensor[];
+}
+
+/**
+ * The Keras `RNN` layer around one cell: argument handling, the unrolled time loop, masking,
+ * `goBackwards`, `returnSequences`, `returnState`, initial states and dropout masks.
+ */
+export abstract class RNNBase extends Layer {
+  readonly units: number;
+  readonly activation: string;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly recurrentInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly recurrentRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
+  readonly returnSequences: boolean;
+  readonly returnState: boolean;
+  readonly goBackwards: boolean;
+  readonly seed: number | null;
+  readonly seedGenerator: SeedGenerator;
+  /**
+   * Output at masked steps: false (Keras's default) repeats the previous output; true gives zeros
+   * (Bidirectional sets it to `returnSequences` on its two layers, as Keras does). Not config.
+   */
+  zeroOutputForMask = false;
+  kernel: Tensor | null = null;
+  recurrentKernel: Tensor | null = null;
+  bias: Tensor | null = null;
+
+  constructor(args: RNNBaseArgs, extraKeys: readonly string[]) {
+    const cls = new.target.className;
+    if (args === null || typeof args !== 'object') fail(cls, `expected an options object such as {units: 8}, received ${String(args)}`);
+    checkArgs(cls, args, [...BASE_KEYS, ...extraKeys]);
+    super(args);
+    this.units = positiveInt(cls, 'units', args.units);
+    this.activation = activationName(args.activation === undefined ? 'tanh' : args.activation, cls);
+    this.useBias = bool(cls, 'useBias', args.useBias, true);
+    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform');
+    this.recurrentInitializer = getInitializer(args.recurrentInitializer ?? 'orthogonal');
+    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
+    this.recurrentRegularizer = getRegularizer(args.recurrentRegularizer);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.dropout = rate(cls, 'dropout', args.dropout);
+    this.recurrentDropout = rate(cls, 'recurrentDropout', args.recurrentDropout);
+    this.returnSequences = bool(cls, 'returnSequences', args.returnSequences, false);
+    this.returnState = bool(cls, 'returnState', args.returnState, false);
+    this.goBackwards = bool(cls, 'goBackwards', args.goBackwards, false);
+    if (args.seed !== undefined && args.seed !== null && (typeof args.seed !== 'number' || !Number.isSafeInteger(args.seed))) {
+      fail(cls, `Received an invalid value for \`seed\`, expected an integer or null. Received: seed=${String(args.seed)}`);
+    }
+    this.seed = args.seed ?? null;
+    this.seedGenerator = new SeedGenerator(args.seed ?? undefined);
+  }
+
+  /** Number of state tensors (LSTM 2: h and c; others 1). */
+  protected get stateCount(): number {
+    return 1;
+  }
+
+  /** Dropout masks per gate in Keras's implementation 1 (LSTM 4, GRU 3), else 1. */
+  protected get maskCount(): number {
+    return 1;
+  }
+
+  /** Creates the cell's weights for input dimension `inDim`. */
+  protected abstract buildCell(inDim: number): void;
+
+  /** One time step of the cell. */
+  protected abstract step(x: Tensor, states: Tensor[], masks: DropoutMasks): StepResult;
+
+  /** Per-call preparation of weight pieces (slices of kernels); called once before the loop. */
+  protected prepare(): void {}
+
+  private seqShape(inputShape: Shape | Shape[]): Shape {
+    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = this.seqShape(inputShape);
+    if (s.length !== 3) fail(this.name, `expected input of rank 3 [batch, time, features], received shape ${fmt(s)}`);
+    const inDim = s[2];
+    if (typeof inDim !== 'number') fail(this.name, `the last dimension (features) of the input must be known, received shape ${fmt(s)}`);
+    this.buildCell(inDim);
+    this.built = true;
+  }
+
+  call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor | Tensor[] {
+    let x: Tensor;
+    let initial: Tensor[] | null = null;
+    if (Array.isArray(inputs)) {
+      // Keras also accepts [sequences, ...initialStates] as the inputs.
+      x = inputs[0]!;
+      if (inputs.length > 1) initial = inputs.slice(1);
+    } else x = inputs;
+    if (kwargs['initialState'] !== undefined && kwargs['initialState'] !== null) {
+      if (initial) fail(this.name, 'initial states were given both as extra inputs and as `initialState`');
+      const is = kwargs['initialState'];
+      initial = (Array.isArray(is) ? is : [is]) as Tensor[];
+    }
+    if (x.rank !== 3) fail(this.name, `expected input of rank 3 [batch, time, features], received shape ${fmtShape(x.shape)}`);
+    const [batch, time, feat] = x.shape as [number, number, number];
+    if (this.kernel && this.kernel.shape[0] !== feat) fail(this.name, `expected ${this.kernel.shape[0]} input features (the layer was built for them), received shape ${fmtShape(x.shape)}`);
+    if (time === 0) fail(this.name, `the input must have at least one time step, received shape ${fmtShape(x.shape)}`);
+
+    let states: Tensor[];
+    if (initial) {
+      if (initial.length !== this.stateCount) {
+        fail(this.name, `\`initialState\` expected ${this.stateCount} tensor(s) of shape [${batch},${this.units}], received ${initial.length}`);
+      }
+      initial.forEach((s, i) => {
+        if (s.rank !== 2 || s.shape[0] !== batch || s.shape[1] !== this.units) {
+          fail(this.name, `\`initialState\` ${i} expected shape [${batch},${this.units}], received ${fmtShape(s.shape)}`);
+        }
+      });
+      states = initial.slice();
+    } else {
+      const z = zeros([batch, this.units], x.dtype);
+      states = new Array<Tensor>(this.stateCount).fill(z);
+    }
+
+    let maskSteps: Tensor[] | null = null;
+    let mask = kwargs.mask;
+    if (Array.isArray(mask)) mask = mask[0] ?? null;
+    if (mask !== undefined && mask !== null) {
+      if (mask.dtype !== 'bool') fail(this.name, `\`mask\` must be a bool tensor of shape [${batch},${time}], received dtype ${mask.dtype}`);
+      if (mask.rank !== 2 || mask.shape[0] !== batch || mask.shape[1] !== time) {
+        fail(this.name, `\`mask\` must have shape [batch, time] = [${batch},${time}], received ${fmtShape(mask.shape)}`);
+      }
+      maskSteps = unstack(reshape(mask, [batch, time, 1]), 1);
+    }
+
+    let steps = unstack(x, 1);
+    if (this.goBackwards) {
+      steps = steps.reverse();
+      if (maskSteps) maskSteps = maskSteps.reverse();
+    }
+
+    const masks: DropoutMasks = { input: [], recurrent: [] };
+    if (kwargs.training) {
+      if (this.dropout > 0) for (let k = 0; k < this.maskCount; k++) masks.input.push(dropout(onesLike(steps[0]!), this.dropout, null, this.seedGenerator));
+      if (this.recurrentDropout > 0) for (let k = 0; k < this.maskCount; k++) masks.recurrent.push(dropout(onesLike(states[0]!), this.recurrentDropout, null, this.seedGenerator));
+    }
+
+    this.prepare();
+    const outputs: Tensor[] = [];
+    let prevOutput: Tensor | null = null;
+    const zeroOut = maskSteps ? zeros([batch, this.units], x.dtype) : null;
+    for (let t = 0; t < time; t++) {
+      const r = this.step(steps[t]!, states, masks);
+      let out = r.output;
+      if (maskSteps) {
+        const m = maskSteps[t]!;
+        out = where(m, out, this.zeroOutputForMask || prevOutput === null ? zeroOut! : prevOutput);
+        states = r.states.map((s, i) => where(m, s, states[i]!));
+      } else states = r.states;
+      prevOutput = out;
+      outputs.push(out);
+    }
+    const output = this.returnSequences ? stack(outputs, 1) : outputs[time - 1]!;
+    return this.returnState ? [output, ...states] : output;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    const s = this.seqShape(inputShape);
+    if (s.length !== 3) fail(this.name, `expected input of rank 3 [batch, time, features], received shape ${fmt(s)}`);
+    const out: Shape = this.returnSequences ? [s[0]!, s[1]!, this.units] : [s[0]!, this.units];
+    if (!this.returnState) return out;
+    return [out, ...Array.from({ length: this.stateCount }, (): Shape => [s[0]!, this.units])];
+  }
+
+  /** Applies the (per-gate) input dropout mask k. */
+  protected dropIn(x: Tensor, masks: DropoutMasks, k: number): Tensor {
+    return masks.input.length ? mul(x, masks.input[k]!) : x;
+  }
+
+  protected dropRec(h: Tensor, masks: DropoutMasks, k: number): Tensor {
+    return masks.recurrent.length ? mul(h, masks.recurrent[k]!) : h;
+  }
+
+  protected addKernels(kernelCols: number, recurrentCols: number, biasShape: number[], biasInit: Initializer): void {
+    this.kernel = this.addWeight('kernel', [this.kernelInDim, kernelCols], { initializer: this.kernelInitializer, regularizer: this.kernelRegularizer });
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, recurrentCols], { initializer: this.recurrentInitializer, regularizer: this.recurrentRegularizer });
+    if (this.useBias) this.bias = this.addWeight('bias', biasShape, { initializer: biasInit, regularizer: this.biasRegularizer });
+  }
+
+  private kernelInDim = 0;
+  protected setInDim(n: number): void {
+    this.kernelInDim = n;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: initConfig(this.kernelInitializer),
+      recurrentInitializer: initConfig(this.recurrentInitializer),
+      biasInitializer: initConfig(this.biasInitializer),
+      kernelRegularizer: regConfig(this.kernelRegularizer),
+      recurrentRegularizer: regConfig(this.recurrentRegularizer),
+      biasRegularizer: regConfig(this.biasRegularizer),
+      dropout: this.dropout,
+      recurrentDropout: this.recurrentDropout,
+      returnSequences: this.returnSequences,
+      returnState: this.returnState,
+      goBackwards: this.goBackwards,
+      seed: this.seed,
+    };
+  }
+}
+
+// ------------------------------------------------------------------ SimpleRNN
+
+export type SimpleRNNArgs = RNNBaseArgs;
+
+/** Keras `SimpleRNN`: `h = activation(x·kernel + bias + h₋·recurrentKernel)`. */
+export class SimpleRNN extends RNNBase {
+  static override className = 'SimpleRNN';
+
+  constructor(args: SimpleRNNArgs) {
+    super(args, []);
+  }
+
+  protected buildCell(inDim: number): void {
+    this.setInDim(inDim);
+    this.addKernels(this.units, this.units, [this.units], this.biasInitializer);
+  }
+
+  protected step(x: Tensor, states: Tensor[], masks: DropoutMasks): StepResult {
+    let h = matMul(this.dropIn(x, masks, 0), this.kernel!);
+    if (this.bias) h = add(h, this.bias);
+    const out = getActivation(this.activation)(add(h, matMul(this.dropRec(states[0]!, masks, 0), this.recurrentKernel!)));
+    return { output: out, states: [out] };
+  }
+}
+
+// ------------------------------------------------------------------ LSTM
+
+export interface LSTMArgs extends RNNBaseArgs {
+  recurrentActivation?: string | null;
+  /** Adds 1 to the forget gate's bias at initialization (Keras default true). */
+  unitForgetBias?: boolean;
+}
+
+/** Keras's LSTM bias initializer with `unitForgetBias`: [init(u), ones(u), init(2u)]. */
+export class UnitForgetBias extends Initializer {
+  static override className = 'UnitForgetBias';
+  constructor(readonly base: Initializer, readonly units: number) {
+    super();
+  }
+  protected generate(_shape: number[], dtype: DataType): Tensor {
+    return concat([this.base.apply([this.units], dtype), ones([this.units], dtype), this.base.apply([2 * this.units], dtype)], 0);
+  }
+  getConfig(): InitializerConfig {
+    return this.base.getConfig();
+  }
+}
+
+/**
+ * Keras `LSTM`: kernel [in, 4u], recurrent kernel [u, 4u], bias [4u], gate order i, f, c, o;
+ * `c = σ(f)·c₋ + σ(i)·act(c̃)`, `h = σ(o)·act(c)`; returns states [h, c].
+ */
+export class LSTM extends RNNBase {
+  static override className = 'LSTM';
+  readonly recurrentActivation: string;
+  readonly unitForgetBias: boolean;
+  private kParts: Tensor[] = [];
+  private rParts: Tensor[] = [];
+  private bParts: Tensor[] = [];
+
+  constructor(args: LSTMArgs) {
+    super(args, ['recurrentActivation', 'unitForgetBias']);
+    this.recurrentActivation = activationName(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation, 'LSTM');
+    this.unitForgetBias = bool('LSTM', 'unitForgetBias', args.unitForgetBias, true);
+  }
+
+  protected override get stateCount(): number {
+    return 2;
+  }
+
+  protected override get maskCount(): number {
+    return this.recurrentDropout > 0 ? 4 : 1;
+  }
+
+  protected buildCell(inDim: number): void {
+    this.setInDim(inDim);
+    const u = this.units;
+    this.addKernels(4 * u, 4 * u, [4 * u], this.unitForgetBias ? new UnitForgetBias(this.biasInitializer, u) : this.biasInitializer);
+  }
+
+  protected override prepare(): void {
+    if (this.recurrentDropout > 0) {
+      this.kParts = split(this.kernel!, 4, 1);
+      this.rParts = split(this.recurrentKernel!, 4, 1);
+      this.bParts = this.bias ? split(this.bias, 4, 0) : [];
+    }
+  }
+
+  protected step(x: Tensor, states: Tensor[], masks: DropoutMasks): StepResult {
+    const [hPrev, cPrev] = states as [Tensor, Tensor];
+    const act = getActivation(this.activation);
+    const ract = getActivation(this.recurrentActivation);
+    let i: Tensor, f: Tensor, c: Tensor, o: Tensor;
+    if (this.recurrentDropout > 0) {
+      // Keras implementation 1: one dropout mask and one kernel block per gate.
+      const xs = [0, 1, 2, 3].map((k) => {
+        const v = matMul(this.dropIn(x, masks, k), this.kParts[k]!);
+        return this.bParts.length ? add(v, this.bParts[k]!) : v;
+      });
+      const hs = [0, 1, 2, 3].map((k) => this.dropRec(hPrev, masks, k));
+      i = ract(add(xs[0]!, matMul(hs[0]!, this.rParts[0]!)));
+      f = ract(add(xs[1]!, matMul(hs[1]!, this.rParts[1]!)));
+      c = add(mul(f, cPrev), mul(i, act(add(xs[2]!, matMul(hs[2]!, this.rParts[2]!)))));
+      o = ract(add(xs[3]!, matMul(hs[3]!, this.rParts[3]!)));
+    } else {
+      let z = add(matMul(this.dropIn(x, masks, 0), this.kernel!), matMul(hPrev, this.recurrentKernel!));
+      if (this.bias) z = add(z, this.bias);
+      const [z0, z1, z2, z3] = split(z, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
+      i = ract(z0);
+      f = ract(z1);
+      c = add(mul(f, cPrev), mul(i, act(z2)));
+      o = ract(z3);
+    }
+    const h = mul(o, act(c));
+    return { output: h, states: [h, c] };
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), recurrentActivation: this.recurrentActivation, unitForgetBias: this.unitForgetBias };
+  }
+}
+
+// ------------------------------------------------------------------ GRU
+
+export interface GRUArgs extends RNNBaseArgs {
+  recurrentActivation?: string | null;
+  /** Reset gate after the recurrent matMul (Keras 3 default true; bias [2, 3u]). */
+  resetAfter?: boolean;
+}
+
+/**
+ * Keras `GRU`: kernel [in, 3u], recurrent kernel [u, 3u], gate order z, r, h; bias [2, 3u]
+ * (input and recurrent biases) with `resetAfter` (default), [3u] without.
+ */
+export class GRU extends RNNBase {
+  static override className = 'GRU';
+  readonly recurrentActivation: string;
+  readonly resetAfter: boolean;
+  private kParts: Tensor[] = [];
+  private rParts: Tensor[] = [];
+  private inBias: Tensor | null = null;
+  private recBias: Tensor | null = null;
+  private rZR: Tensor | null = null;
+  private rH: Tensor | null = null;
+
+  constructor(args: GRUArgs) {
+    super(args, ['recurrentActivation', 'resetAfter']);
+    this.recurrentActivation = activationName(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation, 'GRU');
+    this.resetAfter = bool('GRU', 'resetAfter', args.resetAfter, true);
+  }
+
+  protected override get maskCount(): number {
+    return this.recurrentDropout > 0 ? 3 : 1;
+  }
+
+  protected buildCell(inDim: number): void {
+    this.setInDim(inDim);
+    const u = this.units;
+    this.addKernels(3 * u, 3 * u, this.resetAfter ? [2, 3 * u] : [3 * u], this.biasInitializer);
+  }
+
+  protected override prepare(): void {
+    const u = this.units;
+    if (this.bias) {
+      if (this.resetAfter) [this.inBias, this.recBias] = unstack(this.bias, 0) as [Tensor, Tensor];
+      else [this.inBias, this.recBias] = [this.bias, null];
+    } else [this.inBias, this.recBias] = [null, null];
+    if (this.recurrentDropout > 0) {
+      this.kParts = split(this.kernel!, 3, 1);
+      this.rParts = split(this.recurrentKernel!, 3, 1);
+    } else if (!this.resetAfter) {
+      this.rZR = slice(this.recurrentKernel!, [0, 0], [u, 2 * u]);
+      this.rH = slice(this.recurrentKernel!, [0, 2 * u], [u, u]);
+    }
+  }
+
+  protected step(x: Tensor, states: Tensor[], masks: DropoutMasks): StepResult {
+    const hPrev = states[0]!;
+    const act = getActivation(this.activation);
+    const ract = getActivation(this.recurrentActivation);
+    let z: Tensor, hh: Tensor;
+    if (this.recurrentDropout > 0) {
+      // Keras implementation 1: one dropout mask and one kernel block per gate.
+      const bIn = this.inBias ? split(this.inBias, 3, 0) : null;
+      const bRec = this.recBias ? split(this.recBias, 3, 0) : null;
+      const xs = [0, 1, 2].map((k) => {
+        const v = matMul(this.dropIn(x, masks, k), this.kParts[k]!);
+        return bIn ? add(v, bIn[k]!) : v;
+      });
+      const hs = [0, 1, 2].map((k) => this.dropRec(hPrev, masks, k));
+      let rz = matMul(hs[0]!, this.rParts[0]!);
+      let rr = matMul(hs[1]!, this.rParts[1]!);
+      if (bRec) {
+        rz = add(rz, bRec[0]!);
+        rr = add(rr, bRec[1]!);
+      }
+      z = ract(add(xs[0]!, rz));
+      const r = ract(add(xs[1]!, rr));
+      let rh: Tensor;
+      if (this.resetAfter) {
+        rh = matMul(hs[2]!, this.rParts[2]!);
+        if (bRec) rh = add(rh, bRec[2]!);
+        rh = mul(r, rh);
+      } else rh = matMul(mul(r, hs[2]!), this.rParts[2]!);
+      hh = act(add(xs[2]!, rh));
+    } else {
+      let mx = matMul(this.dropIn(x, masks, 0), this.kernel!);
+      if (this.inBias) mx = add(mx, this.inBias);
+      const [xz, xr, xh] = split(mx, 3, 1) as [Tensor, Tensor, Tensor];
+      if (this.resetAfter) {
+        let inner = matMul(hPrev, this.recurrentKernel!);
+        if (this.recBias) inner = add(inner, this.recBias);
+        const [rz, rr, rh] = split(inner, 3, 1) as [Tensor, Tensor, Tensor];
+        z = ract(add(xz, rz));
+        const r = ract(add(xr, rr));
+        hh = act(add(xh, mul(r, rh)));
+      } else {
+        const [rz, rr] = split(matMul(hPrev, this.rZR!), 2, 1) as [Tensor, Tensor];
+        z = ract(add(xz, rz));
+        const r = ract(add(xr, rr));
+        hh = act(add(xh, matMul(mul(r, hPrev), this.rH!)));
+      }
+    }
+    const h = add(mul(z, hPrev), mul(sub(1, z), hh));
+    return { output: h, states: [h] };
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), recurrentActivation: this.recurrentActivation, resetAfter: this.resetAfter };
+  }
+}
+
+registerLayer(SimpleRNN);
+registerLayer(LSTM);
+registerLayer(GRU);
+
+export { Bidirectional, TimeDistributed, type BidirectionalArgs, type TimeDistributedArgs, type MergeMode } from './wrappers.ts';
+
+/** Factories for `tf.layers` (TF.js names). */
+export const recurrentLayers = {
+  simpleRNN: (args: SimpleRNNArgs) => new SimpleRNN(args),
+  lstm: (args: LSTMArgs) => new LSTM(args),
+  gru: (args: GRUArgs) => new GRU(args),
+  bidirectional: (args: BidirectionalArgs) => new Bidirectional(args),
+  timeDistributed: (args: TimeDistributedArgs) => new TimeDistributed(args),
+};
