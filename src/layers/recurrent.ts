@@ -465,6 +465,8 @@ export class GRU extends RNNBase {
   private rParts: Tensor[] = [];
   private inBias: Tensor | null = null;
   private recBias: Tensor | null = null;
+  private bInParts: Tensor[] | null = null;
+  private bRecParts: Tensor[] | null = null;
   private rZR: Tensor | null = null;
   private rH: Tensor | null = null;
 
@@ -493,6 +495,8 @@ export class GRU extends RNNBase {
     if (this.recurrentDropout > 0) {
       this.kParts = split(this.kernel!, 3, 1);
       this.rParts = split(this.recurrentKernel!, 3, 1);
+      this.bInParts = this.inBias ? split(this.inBias, 3, 0) : null;
+      this.bRecParts = this.recBias ? split(this.recBias, 3, 0) : null;
     } else if (!this.resetAfter) {
       this.rZR = slice(this.recurrentKernel!, [0, 0], [u, 2 * u]);
       this.rH = slice(this.recurrentKernel!, [0, 2 * u], [u, u]);
@@ -506,8 +510,8 @@ export class GRU extends RNNBase {
     let z: Tensor, hh: Tensor;
     if (this.recurrentDropout > 0) {
       // Keras implementation 1: one dropout mask and one kernel block per gate.
-      const bIn = this.inBias ? split(this.inBias, 3, 0) : null;
-      const bRec = this.recBias ? split(this.recBias, 3, 0) : null;
+      const bIn = this.bInParts;
+      const bRec = this.bRecParts;
       const xs = [0, 1, 2].map((k) => {
         const v = matMul(this.dropIn(x, masks, k), this.kParts[k]!);
         return bIn ? add(v, bIn[k]!) : v;
