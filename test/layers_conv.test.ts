@@ -170,6 +170,7 @@ describe('Conv2DTranspose', () => {
     roundTrip(L.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, outputPadding: [1, 1], kernelInitializer: seeded(25) }), randTensor([1, 3, 3, 2], 26));
     expectThrows(() => L.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, outputPadding: 2 }), /Conv2DTranspose: Strides must be greater than output padding/);
     expectThrows(() => L.conv2dTranspose({ filters: 2, kernelSize: 3, dilationRate: 2 }), /Conv2DTranspose: .*only dilationRate=1/);
+    expectThrows(() => L.conv2dTranspose({ filters: 2, kernelSize: 2, strides: 2, padding: 'same', outputPadding: 0, name: 'ct' }).apply(tf.zeros([1, 3, 3, 1])), /ct: outputPadding=\[0,0\] with padding 'same'.*output length of 4 for input length 3/);
   });
 });
 

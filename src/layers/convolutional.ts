@@ -306,8 +306,26 @@ export class Conv2DTranspose extends BaseConv {
   protected kernelShape(c: number): number[] {
     return [this.kernelSize[0]!, this.kernelSize[1]!, this.filters, c];
   }
+  /**
+   * Output spatial sizes. TensorFlow's conv_transpose needs the forward conv of the output to give
+   * back the input size; with 'same' padding, an even kernel and an explicit outputPadding it may
+   * not (e.g. kernel 2, stride 2, outputPadding 0), and Keras's TF backend fails there too.
+   */
   private outDims(s: readonly (number | null)[]): (number | null)[] {
-    return [1, 2].map((i) => deconvOutputLength(s[i]!, this.kernelSize[i - 1]!, this.padding, this.outputPadding ? this.outputPadding[i - 1]! : null, this.strides[i - 1]!));
+    return [1, 2].map((i) => {
+      const k = this.kernelSize[i - 1]!;
+      const st = this.strides[i - 1]!;
+      const op = this.outputPadding ? this.outputPadding[i - 1]! : null;
+      const len = deconvOutputLength(s[i]!, k, this.padding, op, st);
+      if (len !== null && (len <= 0 || (this.padding === 'same' && Math.ceil(len / st) !== s[i]))) {
+        fail(
+          this.name,
+          `outputPadding=[${this.outputPadding}] with padding 'same', kernelSize=[${this.kernelSize}] and strides=[${this.strides}] gives an output length of ${len} ` +
+            `for input length ${s[i]}, which is not the transpose of a 'same' convolution (ceil(${len} / ${st}) ≠ ${s[i]}); use another outputPadding or an odd kernel size`,
+        );
+      }
+      return len;
+    });
   }
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = inputs as Tensor;
