@@ -323,6 +323,31 @@ describe('ZeroPadding2D, Cropping2D, UpSampling2D', () => {
   });
 });
 
+describe('ZeroPadding1D, Cropping1D, UpSampling1D', () => {
+  it('hand values, summaries, gradients, config, errors', () => {
+    const x = tf.tensor([1, 10, 2, 20, 3, 30], [1, 3, 2]);
+    expectTensor(L.zeroPadding1d().apply(x) as tf.Tensor, [0, 0, 1, 10, 2, 20, 3, 30, 0, 0], [1, 5, 2]);
+    expectTensor(L.zeroPadding1d({ padding: [0, 2] }).apply(x) as tf.Tensor, [1, 10, 2, 20, 3, 30, 0, 0, 0, 0], [1, 5, 2]);
+    expectTensor(L.cropping1d().apply(x) as tf.Tensor, [2, 20], [1, 1, 2]);
+    expectTensor(L.cropping1d({ cropping: [0, 1] }).apply(x) as tf.Tensor, [1, 10, 2, 20], [1, 2, 2]);
+    expectTensor(L.upSampling1d({ size: 3 }).apply(tf.tensor([1, 10, 2, 20], [1, 2, 2])) as tf.Tensor, [1, 10, 1, 10, 1, 10, 2, 20, 2, 20, 2, 20], [1, 6, 2]);
+    assert.deepEqual(summarize(L.upSampling1d(), [5, 4]), { outputShape: '(None, 10, 4)', params: 0 });
+    assert.deepEqual(summarize(L.zeroPadding1d({ padding: 3 }), [5, 4]), { outputShape: '(None, 11, 4)', params: 0 });
+    assert.deepEqual(summarize(L.cropping1d({ cropping: [2, 0] }), [5, 4]), { outputShape: '(None, 3, 4)', params: 0 });
+    checkGrad((t) => L.upSampling1d({ size: 2 }).apply(t) as tf.Tensor, [randInput([1, 3, 2], 80)]);
+    checkGrad((t) => L.cropping1d({ cropping: [1, 0] }).apply(t) as tf.Tensor, [randInput([1, 3, 2], 81)]);
+    checkGrad((t) => L.zeroPadding1d({ padding: [1, 2] }).apply(t) as tf.Tensor, [randInput([1, 3, 2], 82)]);
+    const r = randTensor([2, 6, 3], 83);
+    roundTrip(L.zeroPadding1d({ padding: [2, 1] }), r);
+    roundTrip(L.cropping1d({ cropping: 2 }), r);
+    roundTrip(L.upSampling1d({ size: 4 }), r);
+    expectThrows(() => L.cropping1d({ cropping: [3, 3], name: 'c1d' }).apply(r), /c1d: `cropping` \[3,3\] removes the whole input/);
+    expectThrows(() => L.zeroPadding1d({ padding: [1] as never }), /ZeroPadding1D: Received an invalid value for `padding`/);
+    expectThrows(() => L.upSampling1d({ size: 0 }), /UpSampling1D: Received an invalid value for `size`/);
+    expectThrows(() => L.upSampling1d({ name: 'u1' }).apply(tf.zeros([1, 2, 2, 1])), /u1: expected an input of rank 3/);
+  });
+});
+
 describe('a small CNN', () => {
   it('Sequential CNN = the same model with raw ops (forward), and fit = a hand SGD loop bit for bit', async () => {
     tf.resetLayerNames();

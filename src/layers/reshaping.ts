@@ -6,6 +6,8 @@
  *   computed as reshape [b, h, 1, w, 1, c] → tile [1, 1, sh, 1, sw, 1] → reshape [b, h·sh, w·sw, c].
  * `padding` / `cropping`: an int n (n on all four sides), [h, w] (symmetric per axis), or
  * [[top, bottom], [left, right]].
+ * 1-D versions on [batch, steps, channels]: `ZeroPadding1D(padding)` and `Cropping1D(cropping)`
+ * with an int or [start, end], `UpSampling1D(size)` repeating each step `size` times.
  */
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
@@ -156,12 +158,111 @@ export class UpSampling2D extends Spatial2D {
   }
 }
 
+// ------------------------------------------------------------------ 1-D versions
+
+const LAYOUT1 = '[batch, steps, channels]';
+
+/** int | [start, end] → [start, end] (non-negative ints). */
+function pair1d(cls: string, arg: string, v: unknown): [number, number] {
+  const ok = (d: unknown): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 0;
+  if (ok(v)) return [v, v];
+  if (Array.isArray(v) && v.length === 2 && ok(v[0]) && ok(v[1])) return [v[0], v[1]];
+  fail(cls, `Received an invalid value for \`${arg}\`, expected a non-negative integer or an array of 2 non-negative integers [start, end]. Received: ${arg}=${JSON.stringify(v)}`);
+}
+
+/** A layer on one [batch, steps, channels] input. */
+abstract class Temporal extends Layer {
+  protected override checkInputShapes(shapes: readonly (readonly (number | null)[])[]): void {
+    super.checkInputShapes(shapes);
+    checkRank(this.name, singleShape(this.name, shapes), 3, LAYOUT1);
+  }
+}
+
+export class ZeroPadding1D extends Temporal {
+  static override className = 'ZeroPadding1D';
+  readonly padding: [number, number];
+  constructor(args: LayerArgs & { padding?: number | [number, number] } = {}) {
+    checkArgs('ZeroPadding1D', args, ['padding']);
+    super(args);
+    this.padding = pair1d('ZeroPadding1D', 'padding', args.padding ?? 1);
+  }
+  call(inputs: Tensor | Tensor[]): Tensor {
+    const x = inputs as Tensor;
+    checkRank(this.name, x.shape, 3, LAYOUT1);
+    return pad(x, [[0, 0], this.padding, [0, 0]]);
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = inputShape as Shape;
+    checkRank(this.name, s, 3, LAYOUT1);
+    return [s[0]!, s[1] === null ? null : s[1]! + this.padding[0] + this.padding[1], s[2]!];
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), padding: this.padding.slice() };
+  }
+}
+
+export class Cropping1D extends Temporal {
+  static override className = 'Cropping1D';
+  readonly cropping: [number, number];
+  constructor(args: LayerArgs & { cropping?: number | [number, number] } = {}) {
+    checkArgs('Cropping1D', args, ['cropping']);
+    super(args);
+    this.cropping = pair1d('Cropping1D', 'cropping', args.cropping ?? [1, 1]);
+  }
+  call(inputs: Tensor | Tensor[]): Tensor {
+    const x = inputs as Tensor;
+    const [, n] = this.computeOutputShape(x.shape) as number[];
+    return slice(x, [0, this.cropping[0], 0], [-1, n!, -1]);
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = inputShape as Shape;
+    checkRank(this.name, s, 3, LAYOUT1);
+    const n = s[1] === null ? null : s[1]! - this.cropping[0] - this.cropping[1];
+    if (n !== null && n <= 0) fail(this.name, `\`cropping\` [${this.cropping}] removes the whole input: at least one step must remain, received input of shape ${fmtDims(s)}`);
+    return [s[0]!, n, s[2]!];
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), cropping: this.cropping.slice() };
+  }
+}
+
+export class UpSampling1D extends Temporal {
+  static override className = 'UpSampling1D';
+  readonly size: number;
+  constructor(args: LayerArgs & { size?: number } = {}) {
+    checkArgs('UpSampling1D', args, ['size']);
+    super(args);
+    this.size = intTuple('UpSampling1D', 'size', args.size ?? 2, 1)[0]!;
+  }
+  call(inputs: Tensor | Tensor[]): Tensor {
+    const x = inputs as Tensor;
+    checkRank(this.name, x.shape, 3, LAYOUT1);
+    const [b, n, c] = x.shape as [number, number, number];
+    if (this.size === 1) return x;
+    return reshape(tile(reshape(x, [b, n, 1, c]), [1, 1, this.size, 1]), [b, n * this.size, c]);
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = inputShape as Shape;
+    checkRank(this.name, s, 3, LAYOUT1);
+    return [s[0]!, s[1] === null ? null : s[1]! * this.size, s[2]!];
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), size: this.size };
+  }
+}
+
+registerLayer(ZeroPadding1D);
+registerLayer(Cropping1D);
+registerLayer(UpSampling1D);
 registerLayer(ZeroPadding2D);
 registerLayer(Cropping2D);
 registerLayer(UpSampling2D);
 
 /** `tf.layers.*` factories of this family (merged into `tf.layers` by the lead). */
 export const reshapingLayers = {
+  zeroPadding1d: (args: LayerArgs & { padding?: number | [number, number] } = {}) => new ZeroPadding1D(args),
+  cropping1d: (args: LayerArgs & { cropping?: number | [number, number] } = {}) => new Cropping1D(args),
+  upSampling1d: (args: LayerArgs & { size?: number } = {}) => new UpSampling1D(args),
   zeroPadding2d: (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args),
   cropping2d: (args: Cropping2DArgs = {}) => new Cropping2D(args),
   upSampling2d: (args: UpSampling2DArgs = {}) => new UpSampling2D(args),
