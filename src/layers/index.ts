@@ -2,12 +2,20 @@
 import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, input, type DenseArgs, type DropoutArgs, type InputLayerArgs } from './core.ts';
 import { BatchNormalization, type BatchNormalizationArgs } from './normalization.ts';
 import type { LayerArgs } from './layer.ts';
+import { convLayers } from './convolutional.ts';
+import { poolingLayers } from './pooling.ts';
+import { reshapingLayers } from './reshaping.ts';
+import { recurrentLayers } from './recurrent.ts';
 
 export { Layer, KerasTensor, resetLayerNames, toSnakeCase, type LayerArgs, type CallKwargs, type Shape, type LayerNode } from './layer.ts';
 export { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, input, type DenseArgs, type DropoutArgs, type InputLayerArgs } from './core.ts';
 export { BatchNormalization, type BatchNormalizationArgs } from './normalization.ts';
 export { l1l2, getRegularizer, type Regularizer } from './regularizers.ts';
 export { activationName, getActivation } from './activations.ts';
+export { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './convolutional.ts';
+export * from './pooling.ts';
+export * from './reshaping.ts';
+export * from './recurrent.ts';
 export { registerLayer, deserializeLayer, registeredLayerNames, fromConfig } from './registry.ts';
 
 export const layers = {
@@ -18,4 +26,8 @@ export const layers = {
   flatten: (args: LayerArgs = {}) => new Flatten(args),
   reshape: (args: LayerArgs & { targetShape: number[] }) => new Reshape(args),
   batchNormalization: (args: BatchNormalizationArgs = {}) => new BatchNormalization(args),
+  ...convLayers,
+  ...poolingLayers,
+  ...reshapingLayers,
+  ...recurrentLayers,
 };
