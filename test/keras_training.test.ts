@@ -16,6 +16,7 @@ import { Metric } from '../src/metrics/keras_metrics.ts';
 import { callbacks, CSVLogger, EarlyStopping, formatFilepath, LearningRateScheduler, ModelCheckpoint, pyFloat, ReduceLROnPlateau, TerminateOnNaN } from '../src/models/more_callbacks.ts';
 import { decodeWeights, encodeWeights, fsImpl, loadModelWeights, readWeightsFile, resetFsImpl } from '../src/models/weights_io.ts';
 import { Callback, type Logs } from '../src/models/callbacks.ts';
+import { tfFunction } from '../src/graph/function.ts';
 
 const t2 = (v: number[][]) => tf.tensor(v, [v.length, v[0]!.length], 'float32');
 const val = (t: tf.Tensor) => Array.from(t.dataSync());
@@ -84,6 +85,17 @@ describe('more Keras losses', () => {
     assert.equal(h.name, 'huber');
     expectTensor(h.fn(t2([[0]]), t2([[3]])), [4]);
     expectThrows(() => moreLossObjects.huber({ delta: 0 }), /Huber: `delta` must be a positive number, received 0/);
+  });
+
+  it('every loss traces in tf.function (no host reads; the hinge label check is an op) and replays', () => {
+    for (const [name, fn] of Object.entries(moreLosses)) {
+      const f = tfFunction((a: tf.Tensor, b: tf.Tensor) => fn(a, b));
+      for (const y of [t2([[1, 0, 1], [0, 0, 1]]), t2([[0.3, 0.2, 0.5], [0.1, 0.6, 0.3]])]) {
+        const p = t2([[0.2, 0.3, 0.5], [0.7, 0.1, 0.2]]);
+        assert.deepEqual(val(f(y, p)), val(fn(y, p)), name);
+      }
+      assert.equal(f.traceCount, 1, name);
+    }
   });
 
   it('errors name the loss and both shapes', () => {

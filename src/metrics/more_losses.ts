@@ -9,7 +9,8 @@
  *   categoricalHinge             max(max((1 − y)·p) − Σ y·p + 1, 0)
  *   kullbackLeiblerDivergence    Σ y·log(y / p),  y and p clipped to [ε, 1]
  *   poisson                      mean(p − y·log(p + ε))
- *   cosineSimilarity             −Σ ŷ·p̂,  v̂ = v·min(rsqrt(Σv²), 1/ε)  (Keras returns the NEGATIVE similarity)
+ *   cosineSimilarity             −Σ ŷ·p̂,  v̂ = v·min(rsqrt(Σv²), 1/ε) = v / max(‖v‖, ε)
+ *                                (Keras returns the NEGATIVE similarity)
  *   logCosh                      mean(e + softplus(−2e) − log 2),  e = p − y  (stable log(cosh e))
  *
  * The hinge label conversion is Keras's: it happens when EVERY label of the batch is 0 or 1.
@@ -21,7 +22,9 @@ import { add } from '../ops/add.ts';
 import { cast } from '../ops/cast.ts';
 import { clipByValue } from '../ops/clip_by_value.ts';
 import { div } from '../ops/div.ts';
-import { lessEqual } from '../ops/compare.ts';
+import { equal, lessEqual } from '../ops/compare.ts';
+import { all } from '../ops/all_any.ts';
+import { logicalOr } from '../ops/logical.ts';
 import { log } from '../ops/log.ts';
 import { max } from '../ops/max.ts';
 import { maximum } from '../ops/maximum.ts';
@@ -68,11 +71,10 @@ export function huber(yTrue: Tensor, yPred: Tensor, delta = 1): Tensor {
   return mean(where(lessEqual(absError, delta), quadratic, linear), -1);
 }
 
-/** Keras `convert_binary_labels_to_hinge`: if every label is 0 or 1, map to −1/1. */
+/** Keras `convert_binary_labels_to_hinge`: if every label is 0 or 1, map to −1/1 (with ops, so graphs can trace it). */
 function hingeLabels(y: Tensor): Tensor {
-  const v = y.dataSync();
-  for (let i = 0; i < v.length; i++) if (v[i] !== 0 && v[i] !== 1) return y;
-  return sub(mul(2, y), 1);
+  const isBinary = all(logicalOr(equal(y, 0), equal(y, 1)));
+  return where(isBinary, sub(mul(2, y), 1), y);
 }
 
 export function hinge(yTrue: Tensor, yPred: Tensor): Tensor {
