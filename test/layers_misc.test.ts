@@ -105,6 +105,10 @@ describe('merge layers', () => {
     const v1 = tf.input({ shape: [6] });
     assert.deepEqual((mergeLayers.dot({ axes: 1 }).apply([v1, v1]) as tf.KerasTensor).shape, [null, 1]);
     same(batchDot(a, b, 2, 1), tf.matMul(a, b));
+    // normalize = Keras 3 ops.normalize: x · min(rsqrt(Σx²), 1e7), bit for bit; a zero vector gives 0
+    const nrm = (t: tf.Tensor, ax: number) => tf.mul(t, tf.minimum(tf.rsqrt(tf.sum(tf.square(t), ax, true)), 1 / 1e-7));
+    same(mergeLayers.dot({ axes: [1, 1], normalize: true }).apply([a, c]), tf.matMul(tf.transpose(nrm(a, 1), [0, 2, 1]), nrm(c, 1)), 'normalize');
+    assert.deepEqual(arr(mergeLayers.dot({ axes: 1, normalize: true }).apply([tf.zeros([1, 3]), x.slice([0], [1])])), [0]);
   });
 
   it('gradients through Dot(normalize), Average, Maximum and Subtract', () => {
@@ -244,6 +248,9 @@ describe('MultiHeadAttention', () => {
     const probs = arr(ms!);
     const maskv = arr(tf.cast(tf.tile(tf.expandDims(mask, 1), [1, 2, 1, 1]), 'float32'));
     probs.forEach((p, i) => assert.ok(maskv[i] === 1 || p === 0, `masked position ${i} has probability ${p}`));
+    // a numeric mask keeps entries > 0.5 (Keras's Softmax rule)
+    const num = tf.where(mask, tf.fill([2, 4, 3], 0.9), tf.fill([2, 4, 3], 0.2));
+    same(mha.apply([q, v, k], { attentionMask: num }) as tf.Tensor, mo!, 'numeric mask');
   });
 
   it('causal mask, shape inference with returnAttentionScores, dropout and seeds', () => {
@@ -490,6 +497,45 @@ describe('Permute and RepeatVector', () => {
     expectThrows(() => miscLayers.permute({ dims: [2, 1], name: 'pm' }).apply(tf.ones([2, 3])), /pm: expected an input of rank 3/);
     expectThrows(() => miscLayers.repeatVector({ n: 1.5 }), /RepeatVector: Expected an integer value for `n`/);
     expectThrows(() => miscLayers.repeatVector({ n: 2, name: 'rv' }).apply(tf.ones([2, 3, 4])), /rv: expected an input of rank 2/);
+  });
+});
+
+describe('training through the layers', () => {
+  it('Sequential Embedding → LayerNormalization → Dense: fit equals a hand loop with raw ops bit for bit', async () => {
+    tf.resetLayerNames();
+    const embInit = tf.initializers.randomUniform({ seed: 1 });
+    const m = tf.sequential({
+      layers: [
+        embeddingLayers.embedding({ inputDim: 10, outputDim: 4, inputShape: [3], embeddingsInitializer: embInit }),
+        attentionLayers.layerNormalization(),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3, kernelInitializer: glorot(2) }),
+      ],
+    });
+    assert.equal(m.summary(80, null).totalParams, 40 + 8 + 39);
+    m.compile({ optimizer: tf.train.sgd(0.1), loss: tf.kerasLosses.categoricalCrossentropy({ fromLogits: true }) });
+    const x = tf.tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9], [0, 1, 1]], [4, 3], 'int32');
+    const y = tf.oneHot(tf.tensor([0, 1, 2, 1], [4], 'int32'), 3).cast('float32');
+    await m.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false, verbose: 0 });
+    const emb = tf.variable(embInit.apply([10, 4], 'float32'), true, 'h_emb');
+    const gamma = tf.variable(tf.ones([4]), true, 'h_gamma');
+    const beta = tf.variable(tf.zeros([4]), true, 'h_beta');
+    const w = tf.variable(glorot(2).apply([12, 3], 'float32'), true, 'h_w');
+    const b = tf.variable(tf.zeros([3]), true, 'h_b');
+    const vars = [emb, gamma, beta, w, b];
+    const opt = tf.train.sgd(0.1);
+    for (let step = 0; step < 3; step++) {
+      const { grads } = tf.variableGrads(() => {
+        const e = tf.gather(emb, x);
+        const { mean, variance } = tf.moments(e, [2], true);
+        const inv = tf.mul(tf.rsqrt(tf.add(variance, 1e-3)), gamma);
+        const ln = tf.add(tf.mul(e, inv), tf.add(tf.mul(tf.neg(mean), inv), beta));
+        const logits = tf.add(tf.matMul(tf.reshape(ln, [4, 12]), w), b);
+        return tf.mean(tf.softmaxCrossEntropyWithLogits({ labels: y, logits }));
+      }, vars);
+      opt.applyGradients(vars.map((v) => [grads[v.name]!, v] as [tf.Tensor, tf.Variable]));
+    }
+    m.weights.forEach((mw, i) => same(mw.read(), vars[i]!.read(), mw.name));
   });
 });
 

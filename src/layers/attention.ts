@@ -16,7 +16,8 @@
  *   q = einsum('abc,cde->abde', query, Wq) + bq          → [B, T, H, keyDim]   (k, v likewise)
  *   q = q · 1/sqrt(keyDim)                               (scale applied to the query)
  *   scores = einsum('aecd,abcd->acbe', k, q)             → [B, H, T, S]
- *   scores = where(mask, scores, −1e9) (mask [B, T, S] broadcast over heads), softmax over S
+ *   scores = where(mask, scores, −1e9) (mask [B, T, S] broadcast over heads; a numeric mask keeps
+ *            entries > 0.5, as Keras's Softmax), softmax over S
  *   o = einsum('acbe,aecd->abcd', dropout(scores), v)    → [B, T, H, valueDim]
  *   out = einsum('abcd,cde->abe', o, Wo) + bo            → [B, T, outDim]
  * Each einsum is a reshape/transpose + matMul. Call with `apply([query, value])` or
@@ -29,6 +30,7 @@ import type { Tensor } from '../core/tensor.ts';
 import type { Variable } from '../core/variable.ts';
 import { add } from '../ops/add.ts';
 import { cast } from '../ops/cast.ts';
+import { greater } from '../ops/compare.ts';
 import { logicalAnd } from '../ops/logical.ts';
 import { dropout } from '../ops/dropout.ts';
 import { expandDims } from '../ops/expand_dims.ts';
@@ -281,7 +283,7 @@ export class MultiHeadAttention extends ListInputLayer {
     let scores = matMul(transpose(q, [0, 2, 1, 3]), transpose(k, [0, 2, 1, 3]), false, true); // [B,H,T,S]
     let mask = (kwargs['attentionMask'] as Tensor | null | undefined) ?? null;
     if (mask !== null) {
-      if (mask.dtype !== 'bool') mask = cast(mask, 'bool');
+      if (mask.dtype !== 'bool') mask = greater(mask.dtype === 'float32' ? mask : cast(mask, 'float32'), 0.5); // Keras: keep where mask > 0.5
       if (mask.rank < 2 || mask.rank > 3) fail(this.name, `\`attentionMask\` must be broadcastable to [B, T, S] = [${B},${T},${S}], received shape ${fmt(mask.shape)}`);
     }
     if (kwargs['useCausalMask']) {

@@ -10,8 +10,8 @@
  * - `Dot(axes, normalize = false)`: Keras `batch_dot` — per sample, contracts `axes[0]` of x1
  *   with `axes[1]` of x2; the result is [batch, x1 dims left..., x2 dims left...] (a rank-1
  *   result becomes [batch, 1]). With `normalize`, each input is first L2-normalized along its
- *   contracted axis: x / sqrt(max(Σx², 1e-7)) (Keras's `l2_normalize` in dot.py), so the result
- *   is the cosine proximity.
+ *   contracted axis: x · min(rsqrt(Σx²), 1e7) (Keras 3's `ops.normalize`, epsilon 1e-7), so the
+ *   result is the cosine proximity.
  */
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
@@ -24,7 +24,7 @@ import { maximum } from '../ops/maximum.ts';
 import { minimum } from '../ops/minimum.ts';
 import { mul } from '../ops/mul.ts';
 import { reshape } from '../ops/reshape.ts';
-import { sqrt } from '../ops/sqrt.ts';
+import { rsqrt } from '../ops/rsqrt.ts';
 import { square } from '../ops/square.ts';
 import { sub } from '../ops/sub.ts';
 import { sum } from '../ops/sum.ts';
@@ -268,10 +268,10 @@ export interface DotArgs extends LayerArgs {
   normalize?: boolean;
 }
 
-/** Keras `l2_normalize` of merging/dot.py: x / sqrt(max(Σ_axis x², 1e-7)). */
+/** Keras 3 `ops.normalize(x, axis, order=2)`: x · min(rsqrt(Σ_axis x²), 1/1e-7). */
 function l2Normalize(x: Tensor, axis: number): Tensor {
-  const powerSum = sum(square(x), axis, true);
-  return div(x, sqrt(maximum(powerSum, 1e-7)));
+  const squareSum = sum(square(x), axis, true);
+  return mul(x, minimum(rsqrt(squareSum), 1 / 1e-7));
 }
 
 /** Keras `batch_dot(x, y, axes)` for ranks ≥ 2 with contraction axes ≥ 1. */
