@@ -6,6 +6,7 @@ import { attentionLayers, MultiHeadAttention, LayerNormalization } from '../src/
 import { embeddingLayers, Embedding, maskingMask } from '../src/layers/embedding.ts';
 import { noiseLayers, ALPHA_PRIME } from '../src/layers/noise.ts';
 import { miscLayers } from '../src/layers/misc.ts';
+import { recurrentLayers } from '../src/layers/recurrent.ts';
 import { checkGrad, close, expectThrows, randInput, randTensor } from './util.ts';
 
 const arr = (t: tf.Tensor) => Array.from(t.dataSync());
@@ -352,6 +353,15 @@ describe('Embedding and Masking', () => {
     const inp = tf.input({ shape: [3, 2] });
     assert.deepEqual((l.apply(inp) as tf.KerasTensor).shape, [null, 3, 2]);
     checkGrad((a) => embeddingLayers.masking({ maskValue: 0.5 }).apply(a) as tf.Tensor, [randInput([2, 3, 2], 9)]);
+  });
+
+  it('a following RNN receives the Masking mask as kwargs.mask: padded steps are skipped', () => {
+    const x = tf.concat([randTensor([2, 3, 2], 11), tf.zeros([2, 2, 2])], 1); // 3 real steps + 2 padding
+    const masking = embeddingLayers.masking();
+    const rnn = recurrentLayers.simpleRNN({ units: 3, kernelInitializer: glorot(1), recurrentInitializer: glorot(2) });
+    const masked = rnn.apply(masking.apply(x), { mask: masking.computeMask(x) }) as tf.Tensor;
+    const unpadded = rnn.apply(tf.slice(x, [0, 0, 0], [2, 3, 2])) as tf.Tensor;
+    same(masked, unpadded);
   });
 
   it('errors', () => {
