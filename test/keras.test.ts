@@ -147,6 +147,17 @@ describe('Keras API', () => {
     expectThrows(() => tf.deserializeLayer({ className: 'Lambda', config: {} }), /unknown layer class 'Lambda'/);
   });
 
+  it('compile resolves every Keras loss and metric name; callbacks are wired', async () => {
+    tf.resetLayerNames();
+    const { x, y } = data(32, 9);
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 3, activation: 'softmax', inputShape: [10] })] });
+    m.compile({ optimizer: tf.train.sgd(0.1), loss: 'kl_divergence', metrics: ['accuracy', 'precision', 'auc', 'mse'] });
+    const h = await m.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0, callbacks: [tf.callbacks.earlyStopping({ monitor: 'loss', patience: 0 })] });
+    assert.deepEqual(Object.keys(h.history).sort(), ['accuracy', 'auc', 'loss', 'mse', 'precision']);
+    expectThrows(() => m.compile({ optimizer: 'sgd', loss: 'nope' }), /compile: unknown loss 'nope'/);
+    expectThrows(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['nope'] }), /compile: unknown metric 'nope'/);
+  });
+
   it('errors name the layer and the argument', async () => {
     expectThrows(() => tf.layers.dense({ units: 0 }), /Dense: Received an invalid value for `units`, expected a positive integer. Received: units=0/);
     expectThrows(() => tf.layers.dropout({ rate: 1.5 }), /Dropout: Received an invalid value for `rate`/);

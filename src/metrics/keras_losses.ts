@@ -98,6 +98,13 @@ const ALIASES: Record<string, string> = {
   mae: 'meanAbsoluteError',
 };
 
+/** More losses by name, registered by more_losses.ts (kept out of this file to avoid an import cycle). */
+const extra: { losses: Record<string, LossFn>; aliases: Record<string, string> } = { losses: {}, aliases: {} };
+export function registerLosses(losses: Record<string, LossFn>, aliases: Record<string, string>): void {
+  Object.assign(extra.losses, losses);
+  Object.assign(extra.aliases, aliases);
+}
+
 /** A Keras loss object: per-sample function plus its name and `fromLogits`. */
 export interface KerasLoss {
   name: string;
@@ -110,9 +117,12 @@ export function getLoss(id: string | LossFn | KerasLoss): KerasLoss {
   if (typeof id === 'function') return { name: id.name || 'custom_loss', fn: id, fromLogits: false };
   if (typeof id === 'object' && id !== null && typeof id.fn === 'function') return id;
   if (typeof id === 'string') {
-    const n = ALIASES[id] ?? id;
-    const fn = LOSSES[n];
-    if (!fn) fail('compile', `unknown loss '${id}' (expected one of ${[...Object.keys(LOSSES), ...Object.keys(ALIASES)].join(', ')}, a function, or a loss object)`);
+    const n = ALIASES[id] ?? extra.aliases[id] ?? id;
+    const fn = LOSSES[n] ?? extra.losses[n];
+    if (!fn) {
+      const known = [...Object.keys(LOSSES), ...Object.keys(ALIASES), ...Object.keys(extra.losses), ...Object.keys(extra.aliases)];
+      fail('compile', `unknown loss '${id}' (expected one of ${known.join(', ')}, a function, or a loss object)`);
+    }
     return { name: n, fn, fromLogits: false };
   }
   fail('compile', `\`loss\` must be a name, a function or a loss object, received ${typeof id}`);

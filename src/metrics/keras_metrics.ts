@@ -93,12 +93,15 @@ const ALIASES: Record<string, string> = {
   mean_absolute_error: 'meanAbsoluteError',
 };
 
+/** Names this file resolves (for error messages). */
+export const BASIC_METRIC_NAMES = ['accuracy', ...Object.keys(METRICS), ...Object.keys(ALIASES)];
+
 /**
- * A metric by name, function or Metric. `'accuracy'`/`'acc'` picks the variant Keras picks for
+ * A metric by name, function or Metric (null for names this file does not know). `'accuracy'`/`'acc'` picks the variant Keras picks for
  * the loss: sparse categorical for sparse losses, binary for binary cross-entropy (or a single
  * output unit), categorical otherwise.
  */
-export function getMetric(id: string | Metric | ((a: Tensor, b: Tensor) => Tensor), lossName: string, outputUnits: number): Metric {
+export function getBasicMetric(id: string | Metric | ((a: Tensor, b: Tensor) => Tensor), lossName: string, outputUnits: number): Metric | null {
   if (id instanceof Metric) return id;
   if (typeof id === 'function') return new MeanMetricWrapper(id.name || 'metric', id);
   if (id === 'accuracy' || id === 'acc') {
@@ -107,7 +110,7 @@ export function getMetric(id: string | Metric | ((a: Tensor, b: Tensor) => Tenso
   }
   const n = ALIASES[id] ?? id;
   const fn = METRICS[n];
-  if (!fn) fail('compile', `unknown metric '${id}' (expected accuracy, ${[...Object.keys(METRICS), ...Object.keys(ALIASES)].join(', ')}, a function or a Metric)`);
+  if (!fn) return null;
   return new MeanMetricWrapper(id, fn);
 }
 

@@ -25,8 +25,9 @@ import { slice } from '../ops/slice.ts';
 import { tensor } from '../ops/creation.ts';
 import { permutationIndices } from '../ops/random_misc.ts';
 import { Optimizer, getOptimizer } from '../optimizers/index.ts';
-import { getLoss, reduceLoss, type KerasLoss, type LossFn } from '../metrics/keras_losses.ts';
-import { getMetric, MeanScalar, type Metric } from '../metrics/keras_metrics.ts';
+import { reduceLoss, type KerasLoss, type LossFn } from '../metrics/keras_losses.ts';
+import { getLoss, getMetric } from '../metrics/resolve.ts';
+import { MeanScalar, type Metric } from '../metrics/keras_metrics.ts';
 import type { Dataset } from '../data/index.ts';
 import { Callback, CustomCallback, History, ProgressBar, type CustomCallbackArgs, type Logs } from './callbacks.ts';
 
