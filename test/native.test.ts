@@ -13,7 +13,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '../src/index.ts';
-import { loadNativeAddon, nativeLoadError, registerNativeBackend } from '../src/backends/native/index.ts';
+import { loadNativeAddon, NATIVE_KERNELS, NativeBackend, nativeLoadError, registerNativeBackend } from '../src/backends/native/index.ts';
+import { kernels as referenceKernels } from '../src/backends/reference/kernels/index.ts';
 import { rng } from './util.ts';
 
 const addon = loadNativeAddon();
@@ -88,6 +89,15 @@ const sizes = [1, 7, 13, 65, 129];
 describe('native backend', { skip }, () => {
   before(() => addon!.setKernel('auto'));
   after(() => addon!.setKernel('auto'));
+
+  it('overrides exactly its native kernels, every other kernel is the reference one', () => {
+    const be = new NativeBackend(addon!);
+    for (const [name, fn] of Object.entries(referenceKernels)) {
+      const native = (NATIVE_KERNELS as readonly string[]).includes(name);
+      assert.equal(be.kernels[name] !== fn, native, `kernel ${name}`);
+    }
+    assert.equal(Object.keys(be.kernels).length, Object.keys(referenceKernels).length);
+  });
 
   it('reports its micro-kernel', () => {
     const info = addon!.info();
@@ -184,6 +194,64 @@ describe('native backend', { skip }, () => {
       assert.deepEqual(again, nat);
     } finally {
       await tf.setBackend(prev);
+    }
+  });
+});
+
+describe('native elementwise kernels: bit-identical to the reference', { skip }, () => {
+  const both = (fn: () => tf.Tensor): [number[], number[], number[]] => {
+    const prev = tf.getBackend();
+    try {
+      tf.ENGINE.setBackendSync('reference');
+      const r = fn();
+      tf.ENGINE.setBackendSync('native');
+      const n = fn();
+      assert.deepEqual(n.shape, r.shape);
+      assert.equal(n.dtype, r.dtype);
+      return [Array.from(n.dataSync()), Array.from(r.dataSync()), n.shape];
+    } finally {
+      tf.ENGINE.setBackendSync(prev);
+    }
+  };
+  const t = (shape: number[], seed: number) => tf.tensor(randArray(shape.reduce((x, y) => x * y, 1), seed), shape);
+  const pairs: [number[], number[]][] = [
+    [[4, 5], [4, 5]], [[4, 5], []], [[], [4, 5]], [[3, 4, 5], [5]], [[5], [3, 4, 5]], [[3, 4, 5], [4, 5]],
+    [[3, 4, 5], [1, 1, 5]], [[4, 1], [1, 5]], [[3, 1, 5], [4, 1]], [[0, 5], [5]], [[2, 3], [1]],
+  ];
+  it('Add, Sub, Mul, Div, Greater, GreaterEqual, Less, LessEqual with broadcasting', () => {
+    const ops = [tf.add, tf.sub, tf.mul, tf.div, tf.greater, tf.greaterEqual, tf.less, tf.lessEqual] as ((a: tf.Tensor, b: tf.Tensor) => tf.Tensor)[];
+    let seed = 1;
+    for (const [sa, sb] of pairs) {
+      for (const f of ops) {
+        const s = seed++;
+        const [n, r] = both(() => f(t(sa, s), t(sb, s + 500)));
+        assert.deepEqual(n, r, `${f.name} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`);
+      }
+    }
+    // Special values: signed zeros, infinities, NaN, division by zero.
+    const sp = [0, -0, 1, -1, Infinity, -Infinity, NaN, 3.4e38, 1e-45];
+    const xs = sp.flatMap((x) => sp.map(() => x));
+    const ys = sp.flatMap(() => sp);
+    for (const f of ops) {
+      const [n, r] = both(() => f(tf.tensor(xs), tf.tensor(ys)));
+      assert.ok(n.every((v, i) => Object.is(v, r[i])), `${f.name} special values`);
+    }
+  });
+  it('Relu (NaN stays NaN), Select (scalar branches), Sum over axes', () => {
+    const x = () => tf.tensor([-2, -0, 0, 1.5, NaN, -Infinity, Infinity, 3], [2, 4]);
+    const [n, r] = both(() => tf.relu(x()));
+    assert.ok(n.every((v, i) => Object.is(v, r[i])));
+    assert.deepEqual(both(() => tf.where(tf.greater(x(), 0), x(), 0)).slice(0, 1), both(() => tf.where(tf.greater(x(), 0), x(), 0)).slice(1, 2));
+    for (const [tb, eb] of [[[2, 4], [2, 4]], [[], [2, 4]], [[2, 4], []], [[], []], [[4], [2, 4]]] as [number[], number[]][]) {
+      const [sn, sr] = both(() => tf.where(tf.greater(x(), 0), t(tb, 3), t(eb, 4)));
+      assert.deepEqual(sn, sr, `where ${JSON.stringify(tb)} ${JSON.stringify(eb)}`);
+    }
+    const shape = [3, 4, 5, 6];
+    for (const axes of [[0], [1], [3], [0, 1], [1, 2], [2, 3], [0, 1, 2, 3], [], [0, 2], [-1]]) {
+      for (const keepDims of [false, true]) {
+        const [sn, sr, sh] = both(() => tf.sum(t(shape, 9), axes, keepDims));
+        assert.deepEqual(sn, sr, `sum ${JSON.stringify(axes)} keepDims ${keepDims} → ${JSON.stringify(sh)}`);
+      }
     }
   });
 });

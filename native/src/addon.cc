@@ -6,6 +6,11 @@
  *     [bb, n, k] transposed), out: Float32Array [batch, m, n], written in place. ba/bb equal
  *     batch or 1 (broadcast). out[p] = op(a[ba == 1 ? 0 : p]) · op(b[bb == 1 ? 0 : p]).
  *     Zero copy: the typed arrays' own memory is read and written.
+ *   binary(op, mode, inner, a, b, out)   op: 0 add 1 sub 2 mul 3 div; Float32Arrays
+ *   compare(op, mode, inner, a, b, out)  op: 0 > 1 >= 2 < 3 <=; out Uint8Array
+ *     mode (broadcast): 0 same size, 1 b scalar, 2 a scalar, 3 b a row of `inner`, 4 a a row
+ *   relu(x, out); select(cond: Uint8Array, t, e, out): t, e same size as cond or scalars
+ *   sum(x, out, outer, mid, inner): x as [outer, mid, inner] summed over mid (float64 accumulator)
  *   info() → { kernel: 'avx2-fma' | 'generic', avx2fma: boolean }
  *   setKernel('auto' | 'generic' | 'avx2') → boolean (false if unavailable on this CPU)
  */
@@ -14,6 +19,7 @@
 #include <cstring>
 #include <string>
 
+#include "elementwise.h"
 #include "gemm.h"
 
 #define CHECK_NAPI(call)                                          \
@@ -94,6 +100,126 @@ static napi_value BatchMatMul(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+static bool get_u8(napi_env env, napi_value v, uint8_t** data, size_t* length, const char* what) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  void* ptr = nullptr;
+  napi_value ab;
+  size_t offset = 0;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, length, &ptr, &ab, &offset) != napi_ok || type != napi_uint8_array) {
+    std::string msg = std::string("idem native: ") + what + " must be a Uint8Array";
+    napi_throw_type_error(env, nullptr, msg.c_str());
+    return false;
+  }
+  *data = static_cast<uint8_t*>(ptr);
+  return true;
+}
+
+/* Checks a broadcast mode against the array lengths (see elementwise.h). */
+static bool check_mode(napi_env env, long mode, long inner, size_t la, size_t lb, size_t n) {
+  bool ok = false;
+  switch (mode) {
+    case 0: ok = la == n && lb == n; break;
+    case 1: ok = la == n && lb == 1; break;
+    case 2: ok = la == 1 && lb == n; break;
+    case 3: ok = la == n && inner > 0 && lb == static_cast<size_t>(inner) && n % inner == 0; break;
+    case 4: ok = lb == n && inner > 0 && la == static_cast<size_t>(inner) && n % inner == 0; break;
+  }
+  if (!ok) napi_throw_range_error(env, nullptr, "idem native: elementwise sizes do not match the broadcast mode");
+  return ok;
+}
+
+static napi_value Binary(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value args[6];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  long op, mode, inner;
+  float *a, *b, *out;
+  size_t la, lb, lo;
+  if (argc != 6 || !get_i64(env, args[0], &op, "op") || !get_i64(env, args[1], &mode, "mode") ||
+      !get_i64(env, args[2], &inner, "inner") || !get_f32(env, args[3], &a, &la, "a") ||
+      !get_f32(env, args[4], &b, &lb, "b") || !get_f32(env, args[5], &out, &lo, "out"))
+    return nullptr;
+  if (op > 3 || !check_mode(env, mode, inner, la, lb, lo)) {
+    if (op > 3) napi_throw_range_error(env, nullptr, "idem native: unknown binary op");
+    return nullptr;
+  }
+  idem::binary_f32(static_cast<int>(op), static_cast<int>(mode), a, b, out, lo, static_cast<size_t>(inner));
+  return nullptr;
+}
+
+static napi_value Compare(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value args[6];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  long op, mode, inner;
+  float *a, *b;
+  uint8_t* out;
+  size_t la, lb, lo;
+  if (argc != 6 || !get_i64(env, args[0], &op, "op") || !get_i64(env, args[1], &mode, "mode") ||
+      !get_i64(env, args[2], &inner, "inner") || !get_f32(env, args[3], &a, &la, "a") ||
+      !get_f32(env, args[4], &b, &lb, "b") || !get_u8(env, args[5], &out, &lo, "out"))
+    return nullptr;
+  if (op > 3 || !check_mode(env, mode, inner, la, lb, lo)) {
+    if (op > 3) napi_throw_range_error(env, nullptr, "idem native: unknown compare op");
+    return nullptr;
+  }
+  idem::compare_f32(static_cast<int>(op), static_cast<int>(mode), a, b, out, lo, static_cast<size_t>(inner));
+  return nullptr;
+}
+
+static napi_value Relu(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  float *x, *out;
+  size_t lx, lo;
+  if (argc != 2 || !get_f32(env, args[0], &x, &lx, "x") || !get_f32(env, args[1], &out, &lo, "out")) return nullptr;
+  if (lx != lo) {
+    napi_throw_range_error(env, nullptr, "idem native: relu sizes differ");
+    return nullptr;
+  }
+  idem::relu_f32(x, out, lo);
+  return nullptr;
+}
+
+static napi_value Select(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  uint8_t* c;
+  float *t, *e, *out;
+  size_t lc, lt, le, lo;
+  if (argc != 4 || !get_u8(env, args[0], &c, &lc, "cond") || !get_f32(env, args[1], &t, &lt, "t") ||
+      !get_f32(env, args[2], &e, &le, "e") || !get_f32(env, args[3], &out, &lo, "out"))
+    return nullptr;
+  if (lc != lo || (lt != lo && lt != 1) || (le != lo && le != 1)) {
+    napi_throw_range_error(env, nullptr, "idem native: select sizes differ");
+    return nullptr;
+  }
+  idem::select_f32(c, t, lt != lo, e, le != lo, out, lo);
+  return nullptr;
+}
+
+static napi_value Sum(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  float *x, *out;
+  size_t lx, lo;
+  long outer, mid, inner;
+  if (argc != 5 || !get_f32(env, args[0], &x, &lx, "x") || !get_f32(env, args[1], &out, &lo, "out") ||
+      !get_i64(env, args[2], &outer, "outer") || !get_i64(env, args[3], &mid, "mid") || !get_i64(env, args[4], &inner, "inner"))
+    return nullptr;
+  if (lx != static_cast<size_t>(outer * mid * inner) || lo != static_cast<size_t>(outer * inner)) {
+    napi_throw_range_error(env, nullptr, "idem native: sum sizes do not match");
+    return nullptr;
+  }
+  idem::sum_f32(x, out, outer, mid, inner);
+  return nullptr;
+}
+
 static napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, kernel, has;
   CHECK_NAPI(napi_create_object(env, &obj));
@@ -124,6 +250,11 @@ static napi_value SetKernel(napi_env env, napi_callback_info info) {
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"compare", nullptr, Compare, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"relu", nullptr, Relu, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"select", nullptr, Select, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sum", nullptr, Sum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setKernel", nullptr, SetKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

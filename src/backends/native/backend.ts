@@ -7,24 +7,127 @@
  * directly on the inputs' Float32Arrays, written into a new Float32Array (no copies). It
  * accumulates in float32 (with FMA), so it differs from the reference kernel (float64
  * accumulation) by rounding only: relative error ~1e-6·√k; results are identical run to run.
- * int32 BatchMatMul and every other kernel are the reference ones, unchanged.
+ *
+ * Add, Sub, Mul, Div, Greater, GreaterEqual, Less, LessEqual (float32; same shapes, a scalar
+ * operand, or one operand a row broadcast over the trailing axes), Relu and Select (same
+ * shapes, or scalar t/e): C++ loops, bit-identical to the reference kernels (IEEE float32 +−×÷
+ * is the float64 result rounded once, as the reference stores it). Sum (float32) over a
+ * contiguous block of axes: float64 accumulation in increasing index order, rounded once, the
+ * reference's order and precision, so also bit-identical.
+ *
+ * int32/bool inputs, other broadcast patterns and every other kernel are the reference ones,
+ * unchanged.
  */
-import type { KernelFunc } from '../../core/backend.ts';
+import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
+import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
 import { ReferenceBackend } from '../reference/backend.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
 import type { NativeAddon } from './loader.ts';
 
+/**
+ * The addon's broadcast mode for out = f(a, b) (see NativeAddon.binary), or null when the
+ * pattern is not one it handles: [mode, inner, outShape].
+ */
+function broadcastMode(a: TensorInfo, b: TensorInfo): [number, number, number[]] | null {
+  const outShape = broadcastShapes(a.shape, b.shape);
+  const n = sizeFromShape(outShape);
+  const na = sizeFromShape(a.shape);
+  const nb = sizeFromShape(b.shape);
+  if (na === n && nb === n) return [0, n, outShape];
+  if (nb === 1 && na === n) return [1, 1, outShape];
+  if (na === 1 && nb === n) return [2, 1, outShape];
+  // A row: the operand's shape without leading 1s equals the trailing axes of the output.
+  const isRow = (s: readonly number[]): boolean => {
+    let i = 0;
+    while (i < s.length && s[i] === 1) i++;
+    const t = s.slice(i);
+    const tail = outShape.slice(outShape.length - t.length);
+    return t.length > 0 && t.every((d, j) => d === tail[j]);
+  };
+  if (na === n && nb > 0 && isRow(b.shape)) return [3, nb, outShape];
+  if (nb === n && na > 0 && isRow(a.shape)) return [4, na, outShape];
+  return null;
+}
+
+/** Float32 storage of a kernel input, or null (other dtypes fall back to the reference). */
+function f32(be: NativeBackend, t: TensorInfo): Float32Array | null {
+  if (t.dtype !== 'float32') return null;
+  const v = be.values(t);
+  return v instanceof Float32Array ? v : null;
+}
+
 function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
   const refBatchMatMul = referenceKernels['BatchMatMul']!;
+  const binary = (name: string, op: number): KernelFunc => {
+    const fallback = referenceKernels[name]!;
+    return (args: KernelArgs) => {
+      const be = args.backend as NativeBackend;
+      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+      const av = f32(be, a);
+      const bv = f32(be, b);
+      const mode = av && bv ? broadcastMode(a, b) : null;
+      if (!mode) return fallback(args);
+      const out = new Float32Array(sizeFromShape(mode[2]));
+      if (out.length > 0) addon.binary(op, mode[0], mode[1], av!, bv!, out);
+      return be.make(out, mode[2], 'float32');
+    };
+  };
+  const compare = (name: string, op: number): KernelFunc => {
+    const fallback = referenceKernels[name]!;
+    return (args: KernelArgs) => {
+      const be = args.backend as NativeBackend;
+      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+      const av = f32(be, a);
+      const bv = f32(be, b);
+      const mode = av && bv ? broadcastMode(a, b) : null;
+      if (!mode) return fallback(args);
+      const out = new Uint8Array(sizeFromShape(mode[2]));
+      if (out.length > 0) addon.compare(op, mode[0], mode[1], av!, bv!, out);
+      return be.make(out, mode[2], 'bool');
+    };
+  };
+  const refRelu = referenceKernels['Relu']!;
+  const refSelect = referenceKernels['Select']!;
+  const refSum = referenceKernels['Sum']!;
   return {
+    Add: binary('Add', 0),
+    Sub: binary('Sub', 1),
+    Mul: binary('Mul', 2),
+    Div: binary('Div', 3),
+    Greater: compare('Greater', 0),
+    GreaterEqual: compare('GreaterEqual', 1),
+    Less: compare('Less', 2),
+    LessEqual: compare('LessEqual', 3),
+    Relu: (args) => {
+      const be = args.backend as NativeBackend;
+      const x = args.inputs['x']!;
+      const xv = f32(be, x);
+      if (!xv) return refRelu(args);
+      const out = new Float32Array(xv.length);
+      addon.relu(xv, out);
+      return be.make(out, x.shape, 'float32');
+    },
+    Select: (args) => {
+      const be = args.backend as NativeBackend;
+      const { condition, t, e } = args.inputs as { condition: TensorInfo; t: TensorInfo; e: TensorInfo };
+      const tv = f32(be, t);
+      const ev = f32(be, e);
+      const cv = be.values(condition);
+      const n = cv.length;
+      const outShape = broadcastShapes(broadcastShapes(condition.shape, t.shape), e.shape);
+      if (!tv || !ev || !(cv instanceof Uint8Array) || !sameShape(outShape, condition.shape) ||
+          (tv.length !== n && tv.length !== 1) || (ev.length !== n && ev.length !== 1)) return refSelect(args);
+      const out = new Float32Array(n);
+      if (n > 0) addon.select(cv, tv, ev, out);
+      return be.make(out, outShape, 'float32');
+    },
     BatchMatMul: (args) => {
       const be = args.backend as NativeBackend;
       const a = args.inputs['a']!;
       const b = args.inputs['b']!;
-      if (a.dtype !== 'float32' || b.dtype !== 'float32') return refBatchMatMul(args);
-      const av = be.values(a);
-      const bv = be.values(b);
-      if (!(av instanceof Float32Array) || !(bv instanceof Float32Array)) return refBatchMatMul(args);
+      const av = f32(be, a);
+      const bv = f32(be, b);
+      if (!av || !bv) return refBatchMatMul(args);
       const ta = args.attrs['transposeA'] === true;
       const tb = args.attrs['transposeB'] === true;
       const [ba, a1, a2] = a.shape as [number, number, number];
@@ -38,8 +141,35 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
       addon.batchMatMul(av, bv, out, batch, ba, bb, m, n, k, ta, tb);
       return be.make(out, [batch, m, n], 'float32');
     },
+    Sum: (args) => {
+      const be = args.backend as NativeBackend;
+      const x = args.inputs['x']!;
+      const xv = f32(be, x);
+      const rank = x.shape.length;
+      const axes = [...new Set((args.attrs['axes'] as number[]).map((a) => (a < 0 ? a + rank : a)))].sort((p, q) => p - q);
+      const contiguous = axes.every((a, i) => a === axes[0]! + i && a >= 0 && a < rank);
+      if (!xv || !contiguous) return refSum(args);
+      const lo = axes.length ? axes[0]! : rank;
+      const hi = axes.length ? axes[axes.length - 1]! + 1 : rank;
+      const outer = sizeFromShape(x.shape.slice(0, lo));
+      const mid = sizeFromShape(x.shape.slice(lo, hi));
+      const inner = sizeFromShape(x.shape.slice(hi));
+      const out = new Float32Array(outer * inner);
+      if (out.length > 0) addon.sum(xv, out, outer, mid, inner);
+      const outShape = args.attrs['keepDims'] === true
+        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+        : x.shape.filter((_, i) => !axes.includes(i));
+      return be.make(out, outShape, 'float32');
+    },
   };
 }
+
+function sameShape(x: readonly number[], y: readonly number[]): boolean {
+  return x.length === y.length && x.every((d, i) => d === y[i]);
+}
+
+/** Names of the kernels this backend implements natively (the rest are the reference ones). */
+export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Sum'] as const;
 
 export class NativeBackend extends ReferenceBackend {
   override readonly kernels: Readonly<Record<string, KernelFunc>>;

@@ -6,7 +6,7 @@ import type { Engine } from '../../core/engine.ts';
 import { NativeBackend } from './backend.ts';
 import { loadNativeAddon } from './loader.ts';
 
-export { NativeBackend } from './backend.ts';
+export { NativeBackend, NATIVE_KERNELS } from './backend.ts';
 export { loadNativeAddon, nativeLoadError, type NativeAddon } from './loader.ts';
 
 export function registerNativeBackend(engine: Engine, priority = 2): boolean {

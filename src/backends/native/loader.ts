@@ -17,6 +17,19 @@ export interface NativeAddon {
     batch: number, ba: number, bb: number, m: number, n: number, k: number,
     transposeA: boolean, transposeB: boolean,
   ): void;
+  /**
+   * out[p] = a ∘ b (op 0 +, 1 −, 2 ×, 3 ÷) in float32. mode: 0 same size, 1 b scalar,
+   * 2 a scalar, 3 b a row of `inner` repeated, 4 a a row of `inner` repeated.
+   */
+  binary(op: number, mode: number, inner: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** out[p] = a ⋚ b (op 0 >, 1 >=, 2 <, 3 <=) as 0/1; modes as in `binary`. */
+  compare(op: number, mode: number, inner: number, a: Float32Array, b: Float32Array, out: Uint8Array): void;
+  /** out = x > 0 ? x : (NaN stays NaN) 0. */
+  relu(x: Float32Array, out: Float32Array): void;
+  /** out = cond ? t : e; t and e each the size of cond or of size 1. */
+  select(cond: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array): void;
+  /** x as [outer, mid, inner]: out[o, j] = Σ_m x[o, m, j], float64 accumulator in increasing m. */
+  sum(x: Float32Array, out: Float32Array, outer: number, mid: number, inner: number): void;
   info(): { kernel: 'avx2-fma' | 'generic'; avx2fma: boolean };
   /** Forces a micro-kernel ('auto' picks AVX2+FMA when the CPU has it); false if unavailable. */
   setKernel(which: 'auto' | 'generic' | 'avx2'): boolean;
