@@ -113,6 +113,19 @@ describe('Keras API', () => {
     expectThrows(() => base.getLayer('nope'), /getLayer: no layer named 'nope'/);
   });
 
+  it('multi-input functional model with a merge layer; predict takes a list', () => {
+    tf.resetLayerNames();
+    const a = tf.input({ shape: [3] });
+    const b = tf.input({ shape: [3] });
+    const sum = tf.layers.add().apply([a, b]) as tf.KerasTensor;
+    assert.deepEqual(sum.shape, [null, 3]);
+    const cat = tf.layers.concatenate().apply([a, sum]) as tf.KerasTensor;
+    assert.deepEqual(cat.shape, [null, 6]);
+    const m = tf.model({ inputs: [a, b], outputs: cat });
+    const out = m.predict([tf.ones([2, 3]), tf.fill([2, 3], 2)]);
+    assert.deepEqual(Array.from(out.dataSync()), [1, 1, 1, 3, 3, 3, 1, 1, 1, 3, 3, 3]);
+  });
+
   it('trainable = false is honoured by fit; predict/evaluate change nothing', async () => {
     tf.resetLayerNames();
     const { x, y } = data(64, 2);

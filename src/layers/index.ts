@@ -6,6 +6,11 @@ import { convLayers } from './convolutional.ts';
 import { poolingLayers } from './pooling.ts';
 import { reshapingLayers } from './reshaping.ts';
 import { recurrentLayers } from './recurrent.ts';
+import { mergeLayers } from './merge.ts';
+import { attentionLayers } from './attention.ts';
+import { embeddingLayers } from './embedding.ts';
+import { noiseLayers } from './noise.ts';
+import { miscLayers } from './misc.ts';
 
 export { Layer, KerasTensor, resetLayerNames, toSnakeCase, type LayerArgs, type CallKwargs, type Shape, type LayerNode } from './layer.ts';
 export { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, input, type DenseArgs, type DropoutArgs, type InputLayerArgs } from './core.ts';
@@ -16,6 +21,11 @@ export { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } fro
 export * from './pooling.ts';
 export * from './reshaping.ts';
 export * from './recurrent.ts';
+export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot } from './merge.ts';
+export { MultiHeadAttention, LayerNormalization } from './attention.ts';
+export { Embedding, Masking } from './embedding.ts';
+export { SpatialDropout1D, SpatialDropout2D, GaussianNoise, GaussianDropout, AlphaDropout } from './noise.ts';
+export { Permute, RepeatVector } from './misc.ts';
 export { registerLayer, deserializeLayer, registeredLayerNames, fromConfig } from './registry.ts';
 
 export const layers = {
@@ -30,4 +40,9 @@ export const layers = {
   ...poolingLayers,
   ...reshapingLayers,
   ...recurrentLayers,
+  ...mergeLayers,
+  ...attentionLayers,
+  ...embeddingLayers,
+  ...noiseLayers,
+  ...miscLayers,
 };

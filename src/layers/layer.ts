@@ -212,11 +212,13 @@ export abstract class Layer {
     const shapeArg = single ? shapes[0]! : shapes;
     if (!this.built) this.buildWith(shapeArg);
     const outShape = this.computeOutputShape(shapeArg);
-    const outShapes = (single && !Array.isArray(outShape[0]) ? [outShape] : outShape) as Shape[];
+    // Several outputs exactly when computeOutputShape returns a list of shapes.
+    const multiOut = Array.isArray(outShape[0]);
+    const outShapes = (multiOut ? outShape : [outShape]) as Shape[];
     const nodeIndex = this.inboundNodes.length;
     const outputs = outShapes.map((s, i) => new KerasTensor(s, this.outputDtype(inputs[0]!.dtype), this, nodeIndex, i, outShapes.length === 1 ? this.name : `${this.name}:${i}`));
     this.inboundNodes.push({ layer: this, inputs, outputs, kwargs, singleInput: single });
-    return outputs.length === 1 && !Array.isArray(outShape[0]) ? outputs[0]! : outputs;
+    return multiOut ? outputs : outputs[0]!;
   }
 
   protected outputDtype(inputDtype: DataType): DataType {

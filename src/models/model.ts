@@ -128,12 +128,14 @@ export class LayersModel extends Layer {
     return training.evaluate(this, this.compiled, x, y, args);
   }
 
-  predict(x: Tensor, args: { batchSize?: number; verbose?: number } = {}): Tensor {
-    return training.predict(this, x, args);
+  /** Inference over `x` in batches; a list of tensors for several outputs. */
+  predict(x: Tensor | Tensor[], args: { batchSize?: number; verbose?: number } = {}): Tensor {
+    return training.predict(this, x, args) as Tensor;
   }
 
-  predictOnBatch(x: Tensor): Tensor {
-    return training.predict(this, x, { batchSize: Math.max(1, x.shape[0] ?? 1) });
+  predictOnBatch(x: Tensor | Tensor[]): Tensor {
+    const n = (Array.isArray(x) ? x[0]! : x).shape[0] ?? 1;
+    return training.predict(this, x, { batchSize: Math.max(1, n) }) as Tensor;
   }
 
   trainOnBatch(x: Tensor, y: Tensor): number {

@@ -232,17 +232,24 @@ export function evaluate(model: Trainable, compiled: Compiled | null, x: Tensor,
   return [loss, ...Object.values(r.metrics).map((v) => tensor(v, [], 'float32'))];
 }
 
-/** `predict(x, {batchSize})`: the model in inference mode, batch by batch, concatenated. */
-export function predict(model: Trainable, x: Tensor, args: { batchSize?: number; verbose?: number } = {}): Tensor {
-  if (!(x instanceof Tensor)) fail('predict', `\`x\` must be a Tensor, received ${typeof x}`);
+/** `predict(x, {batchSize})`: the model in inference mode, batch by batch, concatenated (x may be a list for multi-input models). */
+export function predict(model: Trainable, x: Tensor | Tensor[], args: { batchSize?: number; verbose?: number } = {}): Tensor | Tensor[] {
+  const xs = Array.isArray(x) ? x : [x];
+  xs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) fail('predict', `input ${i} must be a Tensor, received ${typeof t}`);
+    if (t.shape[0] !== xs[0]!.shape[0]) fail('predict', `all inputs must have the same number of samples: input 0 is ${fmtShape(xs[0]!.shape)}, input ${i} is ${fmtShape(t.shape)}`);
+  });
   const batchSize = args.batchSize ?? 32;
-  const n = x.shape[0]!;
-  const outs: Tensor[] = [];
+  const n = xs[0]!.shape[0]!;
+  const outs: Tensor[][] = [];
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(start + batchSize, n);
-    outs.push(ENGINE.withoutTapes(() => model.apply(rows(x, null, start, end), { training: false }) as Tensor));
+    const batch = xs.map((t) => rows(t, null, start, end));
+    const out = ENGINE.withoutTapes(() => model.apply(Array.isArray(x) ? batch : batch[0]!, { training: false }));
+    outs.push(Array.isArray(out) ? out : [out]);
   }
-  return outs.length === 1 ? outs[0]! : concat(outs, 0);
+  const joined = outs[0]!.map((_, k) => (outs.length === 1 ? outs[0]![k]! : concat(outs.map((o) => o[k]!), 0)));
+  return joined.length === 1 ? joined[0]! : joined;
 }
 
 export function trainOnBatch(model: Trainable, compiled: Compiled | null, x: Tensor, y: Tensor): number {
