@@ -37,7 +37,10 @@ const verbose = !!process.env.IDEM_NATIVE_VERBOSE;
 const r = spawnSync(cmd, args, { stdio: verbose ? 'inherit' : 'pipe', encoding: 'utf8' });
 if (r.error) warn(`could not run node-gyp: ${r.error.message}`);
 if (r.status !== 0) {
-  const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-5).join('\n  ');
-  warn(`node-gyp exited with ${r.status}${tail ? `:\n  ${tail}\n` : ''}`);
+  // The first lines that say what went wrong (compiler errors before node-gyp's boilerplate).
+  const lines = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => /error|not found|No such file/i.test(l) && !/^gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l));
+  const why = (errors.length ? errors : lines).slice(0, 3).join(' | ');
+  warn(`node-gyp exited with ${r.status}${why ? `: ${why}` : ''}; set IDEM_NATIVE_VERBOSE=1 for the full log`);
 }
 console.log('idem: native backend built (native/build/Release/idem_native.node)');

@@ -150,6 +150,23 @@ describe('native backend', { skip }, () => {
     });
   }
 
+  it('GEMM results are bit-identical whatever the thread count (260·333·300·2 flops > the 5e7 threading threshold)', () => {
+    const run = (threads: number, m: number, n: number, k: number, ta: boolean, tb: boolean) => {
+      addon!.setNumThreads(threads);
+      const out = new Float32Array(m * n);
+      addon!.batchMatMul(randArray(m * k, 5), randArray(k * n, 6), out, 1, 1, 1, m, n, k, ta, tb);
+      return out;
+    };
+    try {
+      for (const [ta, tb] of combos) {
+        const one = run(1, 260, 333, 300, ta, tb);
+        for (const t of [2, 3, 5]) assert.deepEqual(run(t, 260, 333, 300, ta, tb), one, `${t} threads, ${ta} ${tb}`);
+      }
+    } finally {
+      addon!.setNumThreads(0);
+    }
+  });
+
   it('hand-computed values, and int32 falls back to the reference kernel', () => {
     const prev = tf.getBackend();
     tf.ENGINE.setBackendSync('native');

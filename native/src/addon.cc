@@ -11,7 +11,8 @@
  *     mode (broadcast): 0 same size, 1 b scalar, 2 a scalar, 3 b a row of `inner`, 4 a a row
  *   relu(x, out); select(cond: Uint8Array, t, e, out): t, e same size as cond or scalars
  *   sum(x, out, outer, mid, inner): x as [outer, mid, inner] summed over mid (float64 accumulator)
- *   info() → { kernel: 'avx2-fma' | 'generic', avx2fma: boolean }
+ *   info() → { kernel: 'avx2-fma' | 'generic', avx2fma: boolean, threads: number }
+ *   setNumThreads(n) → GEMM threads (n <= 0: default = cores or IDEM_NUM_THREADS)
  *   setKernel('auto' | 'generic' | 'avx2') → boolean (false if unavailable on this CPU)
  */
 #include <node_api.h>
@@ -95,7 +96,7 @@ static napi_value BatchMatMul(napi_env env, napi_callback_info info) {
   for (long p = 0; p < batch; p++) {
     const float* ap = a + (ba == 1 ? 0 : p) * m * k;
     const float* bp = b + (bb == 1 ? 0 : p) * k * n;
-    idem::sgemm(m, n, k, ap, rsA, csA, bp, rsB, csB, out + p * m * n, n);
+    idem::sgemm_mt(m, n, k, ap, rsA, csA, bp, rsB, csB, out + p * m * n, n);
   }
   return nullptr;
 }
@@ -227,6 +228,9 @@ static napi_value Info(napi_env env, napi_callback_info) {
   CHECK_NAPI(napi_get_boolean(env, idem::cpu_has_avx2_fma(), &has));
   CHECK_NAPI(napi_set_named_property(env, obj, "kernel", kernel));
   CHECK_NAPI(napi_set_named_property(env, obj, "avx2fma", has));
+  napi_value threads;
+  CHECK_NAPI(napi_create_int32(env, idem::num_threads(), &threads));
+  CHECK_NAPI(napi_set_named_property(env, obj, "threads", threads));
   return obj;
 }
 
@@ -247,6 +251,21 @@ static napi_value SetKernel(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value SetNumThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr));
+  int32_t n = 0;
+  if (argc < 1 || napi_get_value_int32(env, arg, &n) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "idem native: setNumThreads expects an integer");
+    return nullptr;
+  }
+  idem::set_num_threads(n);
+  napi_value result;
+  CHECK_NAPI(napi_create_int32(env, idem::num_threads(), &result));
+  return result;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -255,6 +274,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"relu", nullptr, Relu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"select", nullptr, Select, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sum", nullptr, Sum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setKernel", nullptr, SetKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

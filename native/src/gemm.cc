@@ -11,6 +11,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 namespace idem {
 
@@ -171,6 +173,51 @@ void sgemm(long m, long n, long k, const float* A, long rsA, long csA, const flo
       }
     }
   }
+}
+
+static int default_threads() {
+  const char* env = std::getenv("IDEM_NUM_THREADS");
+  if (env && std::atoi(env) > 0) return std::atoi(env);
+  const unsigned hc = std::thread::hardware_concurrency();
+  return hc > 0 ? static_cast<int>(hc) : 1;
+}
+
+static int g_threads = default_threads();
+
+void set_num_threads(int n) { g_threads = n > 0 ? n : default_threads(); }
+int num_threads() { return g_threads; }
+
+void sgemm_mt(long m, long n, long k, const float* A, long rsA, long csA, const float* B, long rsB, long csB,
+              float* C, long ldc) {
+  // Threads start per call (no pool yet): below ~50 MFLOP (about 0.5 ms on one core) the start
+  // and the second core being busy elsewhere cost more than they save.
+  const double flops = 2.0 * m * n * k;
+  const long panels = (n + NR - 1) / NR;
+  long t = g_threads;
+  if (t > panels) t = panels;
+  if (t <= 1 || flops < 5e7) {
+    sgemm(m, n, k, A, rsA, csA, B, rsB, csB, C, ldc);
+    return;
+  }
+  // Thread i computes columns [j0, j1) of C, a whole number of NR panels.
+  std::vector<std::thread> workers;
+  long first_end = 0;
+  for (long i = 0; i < t; i++) {
+    const long j0 = (panels * i / t) * NR;
+    const long j1 = i == t - 1 ? n : (panels * (i + 1) / t) * NR;
+    if (i == 0) {
+      first_end = j1;
+      continue;  // run by this thread below
+    }
+    auto job = [=] { sgemm(m, j1 - j0, k, A, rsA, csA, B + j0 * csB, rsB, csB, C + j0, ldc); };
+    try {
+      workers.emplace_back(job);
+    } catch (...) {
+      job();  // could not start a thread: do it here, same result
+    }
+  }
+  sgemm(m, first_end, k, A, rsA, csA, B, rsB, csB, C, ldc);
+  for (auto& w : workers) w.join();
 }
 
 }  // namespace idem

@@ -6,7 +6,8 @@
  * cache-blocked GEMM (AVX2+FMA micro-kernel when the CPU has it, a portable one otherwise)
  * directly on the inputs' Float32Arrays, written into a new Float32Array (no copies). It
  * accumulates in float32 (with FMA), so it differs from the reference kernel (float64
- * accumulation) by rounding only: relative error ~1e-6·√k; results are identical run to run.
+ * accumulation) by rounding only: relative error ~1e-6·√k; results are identical run to run
+ * and whatever the thread count (large products split C's columns over threads).
  *
  * Add, Sub, Mul, Div, Greater, GreaterEqual, Less, LessEqual (float32; same shapes, a scalar
  * operand, or one operand a row broadcast over the trailing axes), Relu and Select (same

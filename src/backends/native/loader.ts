@@ -30,7 +30,12 @@ export interface NativeAddon {
   select(cond: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array): void;
   /** x as [outer, mid, inner]: out[o, j] = Σ_m x[o, m, j], float64 accumulator in increasing m. */
   sum(x: Float32Array, out: Float32Array, outer: number, mid: number, inner: number): void;
-  info(): { kernel: 'avx2-fma' | 'generic'; avx2fma: boolean };
+  info(): { kernel: 'avx2-fma' | 'generic'; avx2fma: boolean; threads: number };
+  /**
+   * GEMM threads (n <= 0: the default, the number of cores or IDEM_NUM_THREADS); returns the
+   * count now used. Results are bit-identical whatever the count (column slices of C).
+   */
+  setNumThreads(n: number): number;
   /** Forces a micro-kernel ('auto' picks AVX2+FMA when the CPU has it); false if unavailable. */
   setKernel(which: 'auto' | 'generic' | 'avx2'): boolean;
 }
