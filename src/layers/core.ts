@@ -11,6 +11,7 @@ import { SeedGenerator } from '../random/seed.ts';
 import { activationName, getActivation } from './activations.ts';
 import { checkArgs, KerasTensor, Layer, positiveInt, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
 import { getRegularizer, type RegularizerIdentifier } from './regularizers.ts';
+import { getConstraint, serializeConstraint, type ConstraintIdentifier } from './constraints.ts';
 import { registerLayer } from './registry.ts';
 
 // ------------------------------------------------------------------ InputLayer
@@ -59,6 +60,8 @@ export interface DenseArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier;
   kernelRegularizer?: RegularizerIdentifier;
   biasRegularizer?: RegularizerIdentifier;
+  kernelConstraint?: ConstraintIdentifier;
+  biasConstraint?: ConstraintIdentifier;
 }
 
 /**
@@ -74,11 +77,13 @@ export class Dense extends Layer {
   readonly biasInitializer: Initializer;
   private readonly kernelRegularizer;
   private readonly biasRegularizer;
+  readonly kernelConstraint;
+  readonly biasConstraint;
   kernel: Tensor | null = null;
   bias: Tensor | null = null;
 
   constructor(args: DenseArgs) {
-    checkArgs('Dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer']);
+    checkArgs('Dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint']);
     super(args);
     this.units = positiveInt('Dense', 'units', args.units);
     this.activation = activationName(args.activation, 'Dense');
@@ -87,14 +92,16 @@ export class Dense extends Layer {
     this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
     this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
     this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.kernelConstraint = getConstraint(args.kernelConstraint);
+    this.biasConstraint = getConstraint(args.biasConstraint);
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const s = inputShape as Shape;
     const inDim = s[s.length - 1];
     if (typeof inDim !== 'number') fail(this.name, `the last dimension of the input must be known, received [${s.map((d) => (d === null ? 'null' : d))}]`);
-    this.kernel = this.addWeight('kernel', [inDim, this.units], { initializer: this.kernelInitializer, regularizer: this.kernelRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], { initializer: this.biasInitializer, regularizer: this.biasRegularizer });
+    this.kernel = this.addWeight('kernel', [inDim, this.units], { initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], { initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
@@ -123,6 +130,8 @@ export class Dense extends Layer {
       useBias: this.useBias,
       kernelInitializer: { className: this.kernelInitializer.className, config: this.kernelInitializer.getConfig() },
       biasInitializer: { className: this.biasInitializer.className, config: this.biasInitializer.getConfig() },
+      ...(this.kernelConstraint ? { kernelConstraint: serializeConstraint(this.kernelConstraint) } : {}),
+      ...(this.biasConstraint ? { biasConstraint: serializeConstraint(this.biasConstraint) } : {}),
     };
   }
 }

@@ -117,6 +117,8 @@ interface WeightRecord {
   trainable: boolean;
   regularizer: ((w: Tensor) => Tensor) | null;
   initializer: Initializer;
+  /** Applied after each optimizer step (`v.assign(constraint(v))`), as Keras does. */
+  constraint: ((w: Tensor) => Tensor) | null;
 }
 
 export abstract class Layer {
@@ -134,7 +136,7 @@ export abstract class Layer {
   protected readonly sublayers: Layer[] = [];
 
   constructor(args: LayerArgs = {}) {
-    const cls = (this.constructor as typeof Layer).className;
+    const cls = classNameOf(this.constructor as typeof Layer);
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) fail(cls, `\`name\` must be a non-empty string, received ${String(args.name)}`);
     this.name = args.name ?? uniqueLayerName(toSnakeCase(cls));
     this.trainableFlag = args.trainable ?? true;
@@ -145,7 +147,7 @@ export abstract class Layer {
   }
 
   get className(): string {
-    return (this.constructor as typeof Layer).className;
+    return classNameOf(this.constructor as typeof Layer);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -201,7 +203,11 @@ export abstract class Layer {
     return this.call(Array.isArray(inputs) ? tensors : tensors[0]!, kwargs);
   }
 
+  /** The input shape the layer was built for by its first call (Keras `_build_shapes_dict`). */
+  buildInputShape: Shape | Shape[] | null = null;
+
   protected buildWith(shape: Shape | Shape[]): void {
+    this.buildInputShape = shape;
     ENGINE.withoutTapes(() => this.build(shape));
     this.built = true;
   }
@@ -263,7 +269,7 @@ export abstract class Layer {
   addWeight(
     name: string,
     shape: number[],
-    options: { dtype?: DataType; initializer?: InitializerIdentifier | Initializer; trainable?: boolean; regularizer?: ((w: Tensor) => Tensor) | null } = {},
+    options: { dtype?: DataType; initializer?: InitializerIdentifier | Initializer; trainable?: boolean; regularizer?: ((w: Tensor) => Tensor) | null; constraint?: ((w: Tensor) => Tensor) | null } = {},
   ): Variable {
     const init = getInitializer(options.initializer ?? 'glorotUniform');
     const trainable = options.trainable ?? true;
@@ -275,7 +281,10 @@ export abstract class Layer {
       const value = ENGINE.withoutTapes(() => init.apply(shape, dtype));
       v = variable(value, trainable && this.trainableFlag, `${this.name}/${name}:0`);
     }
-    this.weightRecords.push({ variable: v, trainable, regularizer: options.regularizer ?? null, initializer: init });
+    if (options.constraint !== undefined && options.constraint !== null && typeof options.constraint !== 'function') {
+      fail(this.name, `addWeight '${name}': \`constraint\` must be a function w => w', received ${typeof options.constraint}`);
+    }
+    this.weightRecords.push({ variable: v, trainable, regularizer: options.regularizer ?? null, initializer: init, constraint: options.constraint ?? null });
     return v;
   }
 
@@ -287,7 +296,29 @@ export abstract class Layer {
   set trainable(value: boolean) {
     this.trainableFlag = value;
     for (const r of this.weightRecords) r.variable.trainable = value && r.trainable;
-    for (const l of this.sublayers) l.trainable = value;
+    for (const l of this.trackedLayers()) l.trainable = value;
+  }
+
+  /**
+   * Layers this layer tracks (Keras auto-tracking): `sublayers`, then every own enumerable
+   * property whose value is a Layer or an array of Layers, in attribute order; deduplicated.
+   */
+  trackedLayers(): Layer[] {
+    const out: Layer[] = [...this.sublayers];
+    for (const k of Object.keys(this)) {
+      const v = (this as unknown as Record<string, unknown>)[k];
+      if (v instanceof Layer) out.push(v);
+      else if (Array.isArray(v)) for (const e of v) if (e instanceof Layer) out.push(e);
+    }
+    return dedupe(out).filter((l) => l !== this);
+  }
+
+  /** Every weight of this layer and its tracked layers that has a constraint, with it. */
+  weightConstraints(): { variable: Variable; constraint: (w: Tensor) => Tensor }[] {
+    const own = this.weightRecords.filter((r) => r.constraint).map((r) => ({ variable: r.variable, constraint: r.constraint! }));
+    const all = [...own, ...this.trackedLayers().flatMap((l) => l.weightConstraints())];
+    const seen = new Set<Variable>();
+    return all.filter((e) => (seen.has(e.variable) ? false : (seen.add(e.variable), true)));
   }
 
   /** All weights: trainable ones first, as Keras lists them. */
@@ -298,19 +329,19 @@ export abstract class Layer {
   get trainableWeights(): Variable[] {
     if (!this.trainableFlag) return [];
     const own = this.weightRecords.filter((r) => r.trainable).map((r) => r.variable);
-    return dedupe([...own, ...this.sublayers.flatMap((l) => l.trainableWeights)]);
+    return dedupe([...own, ...this.trackedLayers().flatMap((l) => l.trainableWeights)]);
   }
 
   get nonTrainableWeights(): Variable[] {
     const own = this.weightRecords.filter((r) => !r.trainable || !this.trainableFlag).map((r) => r.variable);
-    const sub = this.sublayers.flatMap((l) => (this.trainableFlag ? l.nonTrainableWeights : l.weights));
+    const sub = this.trackedLayers().flatMap((l) => (this.trainableFlag ? l.nonTrainableWeights : l.weights));
     return dedupe([...own, ...sub]);
   }
 
   /** Regularization penalties of this layer's weights (added to the loss in training). */
   get losses(): Tensor[] {
     const own = this.weightRecords.filter((r) => r.regularizer).map((r) => r.regularizer!(r.variable));
-    return [...own, ...this.sublayers.flatMap((l) => l.losses)];
+    return [...own, ...this.trackedLayers().flatMap((l) => l.losses)];
   }
 
   /** Current weight values, in `weights` order. */
@@ -348,6 +379,17 @@ export abstract class Layer {
   weightInitializer(v: Variable): Initializer | undefined {
     return this.weightRecords.find((r) => r.variable === v)?.initializer;
   }
+}
+
+/**
+ * A class's Keras class name: its own static `className`; a user's subclass of `Layer` or of a
+ * model class that declares none is named after the JavaScript class (`MyModel` → `my_model`), as
+ * Keras names subclassed layers and models.
+ */
+function classNameOf(ctor: typeof Layer): string {
+  if (Object.prototype.hasOwnProperty.call(ctor, 'className')) return ctor.className;
+  if ((ctor.className === 'Layer' || ctor.className === 'Functional') && ctor.name) return ctor.name;
+  return ctor.className;
 }
 
 function dedupe<T>(xs: T[]): T[] {

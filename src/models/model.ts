@@ -7,9 +7,19 @@
  * `inputShape` on the first layer, an explicit `inputLayer` first, or no shape at all (the model
  * is built on its first call from the input's shape). In every case the layers are built by one
  * symbolic pass over an input KerasTensor, so weights, results and batch-norm updates are the same.
+ *
+ * Subclassed models (`class M extends LayersModel { d = layers.dense(...); call(x) {...} }`): a
+ * LayersModel made without `inputs`/`outputs` runs the user's `call` eagerly. Layers assigned as
+ * attributes are tracked (their weights are the model's, in attribute order); the model is built by
+ * its first call on a tensor (`fit` makes that call, in inference mode, on the first sample before
+ * training). It cannot be called on symbolic KerasTensors.
  */
+import { ENGINE } from '../core/engine.ts';
 import { fail } from '../core/errors.ts';
+import { tidy } from '../core/api.ts';
 import type { Tensor } from '../core/tensor.ts';
+import { zeros } from '../ops/creation.ts';
+import { slice } from '../ops/slice.ts';
 import type { Variable } from '../core/variable.ts';
 import { InputLayer } from '../layers/core.ts';
 import { KerasTensor, Layer, type CallKwargs, type LayerArgs, type LayerNode, type Shape } from '../layers/layer.ts';
@@ -111,12 +121,74 @@ export class LayersModel extends Layer {
 
   /** Size of the last output axis (used to pick the accuracy variant). */
   outputUnits(): number {
-    const s = this.outputs[0]?.shape;
+    return this.outputUnitsAt(0);
+  }
+
+  /** Size of the last axis of output `i` (subclassed models: of their last eager call; 0 if unknown). */
+  outputUnitsAt(i: number): number {
+    const s = this.isSubclassed() ? this.lastOutputShapes?.[i] : this.outputs[i]?.shape;
     return s ? (s[s.length - 1] ?? 0) : 0;
   }
 
-  fit(x: Tensor, y: Tensor, args: training.FitArgs = {}): Promise<History> {
-    if (!this.built) this.build([null, ...x.shape.slice(1)]);
+  /** Output names (the layers producing the outputs), in output order; [] for subclassed models. */
+  outputNames(): string[] {
+    const names = this.outputs.map((t) => t.sourceLayer.name);
+    return names.map((n, i) => (names.indexOf(n) !== i || names.lastIndexOf(n) !== i ? this.outputs[i]!.name.replace(':', '_') : n));
+  }
+
+  /** A LayersModel made without inputs/outputs whose `call` is the user's (Keras model subclassing). */
+  isSubclassed(): boolean {
+    return this.inputs.length === 0;
+  }
+
+  private applying = 0;
+  private lastOutputShapes: Shape[] | null = null;
+
+  override apply(inputs: Tensor | Tensor[] | KerasTensor | KerasTensor[], kwargs: CallKwargs = {}): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (!this.isSubclassed()) return super.apply(inputs, kwargs);
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.some((t) => t instanceof KerasTensor)) {
+      fail(this.name, 'a subclassed model (a LayersModel without `inputs`/`outputs`) runs its `call` eagerly and cannot be called on symbolic KerasTensors from tf.input; call it on tensors (model.apply(x)) or build it with model.build(inputShape)');
+    }
+    this.applying++;
+    try {
+      const out = super.apply(inputs, kwargs);
+      this.lastOutputShapes = (Array.isArray(out) ? out : [out]).map((t: Tensor) => [null, ...t.shape.slice(1)]);
+      return out;
+    } finally {
+      this.applying--;
+    }
+  }
+
+  /**
+   * Subclassed models: `model.build(inputShape)` calls the model once (inference mode) on zeros of
+   * that shape (unknown dimensions 1), so every tracked layer creates its weights, as Keras does.
+   */
+  override build(inputShape: Shape | Shape[]): void {
+    if (!this.isSubclassed() || this.applying > 0) {
+      this.built = true;
+      return;
+    }
+    const multi = Array.isArray(inputShape[0]);
+    const shapes = (multi ? inputShape : [inputShape]) as Shape[];
+    tidy(() => {
+      const xs = shapes.map((s) => zeros(s.map((d) => d ?? 1), 'float32'));
+      ENGINE.withoutTapes(() => this.apply(multi ? xs : xs[0]!, { training: false }));
+    });
+  }
+
+  /** Subclassed models: builds by one inference-mode call on the first sample of `x`. */
+  private buildOn(x: Tensor | Tensor[]): void {
+    if (!this.isSubclassed() || this.built) return;
+    tidy(() => {
+      const first = (Array.isArray(x) ? x : [x]).map((t) => (t.rank === 0 || t.shape[0] === 0 ? t : slice(t, [0], [1])));
+      ENGINE.withoutTapes(() => this.apply(Array.isArray(x) ? first : first[0]!, { training: false }));
+    });
+  }
+
+  fit(x: Tensor | Tensor[], y: training.YData, args: training.FitArgs = {}): Promise<History> {
+    if (this.isSubclassed()) this.buildOn(x);
+    else if (!this.built) this.build([null, ...(Array.isArray(x) ? x[0]! : x).shape.slice(1)]);
     return training.fit(this, this.compiled, x, y, args);
   }
 
@@ -124,7 +196,7 @@ export class LayersModel extends Layer {
     return training.fitDataset(this, this.compiled, ds, args);
   }
 
-  evaluate(x: Tensor, y: Tensor, args: { batchSize?: number; sampleWeight?: Tensor; verbose?: number } = {}): Tensor | Tensor[] {
+  evaluate(x: Tensor | Tensor[], y: training.YData, args: { batchSize?: number; sampleWeight?: Tensor; verbose?: number } = {}): Tensor | Tensor[] {
     return training.evaluate(this, this.compiled, x, y, args);
   }
 
@@ -138,17 +210,18 @@ export class LayersModel extends Layer {
     return training.predict(this, x, { batchSize: Math.max(1, n) }) as Tensor;
   }
 
-  trainOnBatch(x: Tensor, y: Tensor): number {
+  trainOnBatch(x: Tensor | Tensor[], y: training.YData): number {
+    if (this.isSubclassed()) this.buildOn(x);
     return training.trainOnBatch(this, this.compiled, x, y);
   }
 
-  testOnBatch(x: Tensor, y: Tensor): number {
+  testOnBatch(x: Tensor | Tensor[], y: training.YData): number {
     return training.testOnBatch(this, this.compiled, x, y);
   }
 
-  /** Layers in topological order (input layers first). */
+  /** Layers in topological order (input layers first); subclassed models: the tracked layers in attribute order. */
   get layers(): Layer[] {
-    return this.layerList.slice();
+    return this.isSubclassed() ? this.trackedLayers() : this.layerList.slice();
   }
 
   getLayer(name?: string, index?: number): Layer {
@@ -163,6 +236,7 @@ export class LayersModel extends Layer {
   }
 
   call(inputs: Tensor | Tensor[], kwargs: CallKwargs = {}): Tensor | Tensor[] {
+    if (this.isSubclassed()) fail(this.name, 'a LayersModel without `inputs`/`outputs` must define `call(inputs, kwargs)` (model subclassing), or be made with tf.model({inputs, outputs})');
     const xs = Array.isArray(inputs) ? inputs : [inputs];
     if (xs.length !== this.inputs.length) fail(this.name, `expected ${this.inputs.length} input(s), received ${xs.length}`);
     const values = new Map<KerasTensor, Tensor>();
@@ -181,18 +255,20 @@ export class LayersModel extends Layer {
     return this.singleOutput ? res[0]! : res;
   }
 
-  override computeOutputShape(): Shape | Shape[] {
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    if (this.isSubclassed()) return super.computeOutputShape(inputShape);
     return this.singleOutput ? this.outputs[0]!.shape : this.outputs.map((t) => t.shape);
   }
 
   /** Keras `model.summary()`: prints the table (or passes each line to `printFn`) and returns it. */
   summary(lineLength = 80, printFn: ((line: string) => void) | null = console.log): Summary {
-    if (!this.built) fail('summary', `model '${this.name}' is not built yet: give the first layer an \`inputShape\`, or call the model once`);
+    const sub = this.isSubclassed() && !(this instanceof Sequential);
+    if (!this.built && !sub) fail('summary', `model '${this.name}' is not built yet: give the first layer an \`inputShape\`, or call the model once`);
     const rows: SummaryRow[] = [];
     const showConnected = !(this instanceof Sequential) && this.nodes.some((n) => n.inputs.length > 1);
     for (const l of this.layers) {
       if (l instanceof InputLayer && this instanceof Sequential) continue;
-      const outShape = l instanceof InputLayer ? fmt(l.inputTensor.shape) : fmt(nodeOutShape(l, this));
+      const outShape = sub ? eagerOutShape(l) : l instanceof InputLayer ? fmt(l.inputTensor.shape) : fmt(nodeOutShape(l, this));
       rows.push({
         name: l.name,
         className: l.className,
@@ -212,7 +288,8 @@ export class LayersModel extends Layer {
     out.push(line(showConnected ? ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'] : ['Layer (type)', 'Output Shape', 'Param #']));
     out.push('='.repeat(lineLength));
     rows.forEach((r, i) => {
-      const cells = [`${r.name} (${r.className})`, r.outputShape, String(r.params)];
+      const unbuilt = sub && !this.layers.find((l) => l.name === r.name)?.built;
+      const cells = [`${r.name} (${r.className})`, r.outputShape, unbuilt ? '0 (unbuilt)' : String(r.params)];
       if (showConnected) cells.push(r.connectedTo.join(', '));
       out.push(line(cells));
       out.push(i === rows.length - 1 ? '='.repeat(lineLength) : '_'.repeat(lineLength));
@@ -239,6 +316,21 @@ export class LayersModel extends Layer {
 
 function sizeOf(ws: Variable[]): number {
   return ws.reduce((n, w) => n + w.size, 0);
+}
+
+
+/**
+ * Output shape of a layer of a subclassed model (Keras 3): from a symbolic call if it has one,
+ * else computed from the shape it was built with, else '?'.
+ */
+function eagerOutShape(l: Layer): string {
+  if (l.inboundNodes.length > 0 && !(l instanceof InputLayer)) return fmt(l.outputShape);
+  if (!l.built || !l.buildInputShape) return '?';
+  try {
+    return fmt(l.computeOutputShape(l.buildInputShape));
+  } catch {
+    return '?';
+  }
 }
 
 function nodeOutShape(l: Layer, m: LayersModel): Shape | Shape[] {
@@ -297,6 +389,10 @@ export class Sequential extends LayersModel {
   override build(inputShape: Shape | Shape[]): void {
     if (this.stack.length === 0) fail(this.name, 'cannot build a Sequential model with no layers');
     this.buildFrom(inputShape as Shape);
+  }
+
+  override isSubclassed(): boolean {
+    return false;
   }
 
   override get layers(): Layer[] {
