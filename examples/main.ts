@@ -53,17 +53,16 @@ async function keras(): Promise<{ acc: number; meanLoss: number; weights: tf.Ten
   model.compile({ optimizer: tf.train.adam(1e-3), loss: tf.kerasLosses.categoricalCrossentropy({ fromLogits: true }) });
   const t0 = Date.now();
   let meanLoss = 0;
+  console.log('(a) Keras: tf.sequential + fitDataset');
   await model.fitDataset(batches(), {
     epochs: 1,
-    verbose: 0,
+    verbose: 1,
     callbacks: {
-      onBatchEnd: (b, logs) => {
+      onBatchEnd: (_b, logs) => {
         meanLoss = logs!['loss']!;
-        status('keras fit ', b + 1, meanLoss);
       },
     },
   });
-  if (process.stdout.isTTY) process.stdout.write('\n');
   const seconds = (Date.now() - t0) / 1000;
   return { acc: accuracy(model.predict(xTest, { batchSize: 1000 })), meanLoss, weights: model.getWeights(), seconds };
 }
@@ -92,6 +91,7 @@ async function byHand(): Promise<{ acc: number; meanLoss: number; weights: tf.Te
   };
   const opt = tf.train.adam(1e-3);
   const vars = ws.flatMap((w, i) => [w, bs[i]!]);
+  console.log('(b) ops + tf.getVariable + a hand-written loop');
   const t0 = Date.now();
   let total = 0;
   let count = 0;
