@@ -121,7 +121,8 @@ export { variableScope, getVariable, globalVariables, trainableVariables, resetV
 
 export { data, datasets, utils, Dataset, readIdx, toCategorical, imageFolder, type ImageFolderOptions } from './data/index.ts';
 
-export { layers, input, Layer, KerasTensor, Dense, Dropout, Activation, Flatten, Reshape, InputLayer, BatchNormalization, resetLayerNames, l1l2, registerLayer, deserializeLayer } from './layers/index.ts';
+export { layers, input, Layer, KerasTensor, Dense, Dropout, Activation, Flatten, Reshape, InputLayer, BatchNormalization, resetLayerNames, l1l2, registerLayer, deserializeLayer, type CallKwargs, type Shape, type LayerArgs } from './layers/index.ts';
+export { constraints, getConstraint } from './layers/constraints.ts';
 export { LayersModel, Sequential, model, sequential, Callback, CustomCallback, History, callbacks, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, ModelCheckpoint, saveModelWeights, loadModelWeights, type FitArgs, type CompileArgs } from './models/index.ts';
 export { moreLossObjects, confusionMatrix, metricFactories as metrics } from './metrics/index.ts';
 export { kerasLosses, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy } from './metrics/keras_losses.ts';
