@@ -171,6 +171,29 @@ describe('Keras API', () => {
     expectThrows(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['nope'] }), /compile: unknown metric 'nope'/);
   });
 
+  it('fitDataset, evaluateDataset and a hand loop consume the same dataset', async () => {
+    tf.resetLayerNames();
+    const { x, y } = data(60, 4);
+    const make = () => tf.data.fromTensorSlices({ xs: x, ys: y }).shuffle(60, 7).batch(20);
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [10], kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }) })] });
+    m.compile({ optimizer: tf.train.sgd(0.1), loss: tf.kerasLosses.categoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
+    await m.fitDataset(make(), { epochs: 1, verbose: 0 });
+    const w = tf.variable(tf.initializers.glorotUniform({ seed: 9 }).apply([10, 3]), true, 'w_ds');
+    const b = tf.variable(tf.zeros([3]), true, 'b_ds');
+    const opt = tf.train.sgd(0.1);
+    for await (const batch of make()) {
+      const { xs, ys } = batch as { xs: tf.Tensor; ys: tf.Tensor };
+      const { grads } = tf.variableGrads(() => tf.mean(tf.softmaxCrossEntropyWithLogits({ labels: ys, logits: tf.add(tf.matMul(xs, w), b) })), [w, b]);
+      opt.applyGradients([[grads['w_ds']!, w], [grads['b_ds']!, b]]);
+    }
+    assert.deepEqual(Array.from((m.layers[0] as tf.Dense).kernel!.dataSync()), Array.from(w.dataSync()));
+    const [loss, acc] = (await m.evaluateDataset(make())) as tf.Tensor[];
+    const [loss2, acc2] = m.evaluate(x, y, { batchSize: 20 }) as tf.Tensor[];
+    assert.ok(Math.abs(loss!.dataSync()[0]! - loss2!.dataSync()[0]!) < 1e-6);
+    assert.equal(acc!.dataSync()[0], acc2!.dataSync()[0]);
+    await assert.rejects(m.fitDataset(make().repeat(), { verbose: 0 }), /fitDataset: the dataset is infinite or of unknown size: pass `batchesPerEpoch`/);
+  });
+
   it('errors name the layer and the argument', async () => {
     expectThrows(() => tf.layers.dense({ units: 0 }), /Dense: Received an invalid value for `units`, expected a positive integer. Received: units=0/);
     expectThrows(() => tf.layers.dropout({ rate: 1.5 }), /Dropout: Received an invalid value for `rate`/);

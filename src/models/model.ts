@@ -196,6 +196,10 @@ export class LayersModel extends Layer {
     return training.fitDataset(this, this.compiled, ds, args);
   }
 
+  evaluateDataset(ds: Dataset<unknown>, args: { batches?: number; verbose?: number } = {}): Promise<Tensor | Tensor[]> {
+    return training.evaluateDataset(this, this.compiled, ds, args);
+  }
+
   evaluate(x: Tensor | Tensor[], y: training.YData, args: { batchSize?: number; sampleWeight?: Tensor; verbose?: number } = {}): Tensor | Tensor[] {
     return training.evaluate(this, this.compiled, x, y, args);
   }

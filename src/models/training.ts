@@ -562,4 +562,37 @@ export async function fitDataset(
   return history;
 }
 
+/**
+ * `evaluateDataset(ds, {batches})`: loss (and metrics) over `{xs, ys}` / `[xs, ys]` batches of a
+ * dataset, in inference mode; the same return shape as `evaluate`. An infinite dataset needs
+ * `batches`.
+ */
+export async function evaluateDataset(model: Trainable, compiled: Compiled | null, ds: Dataset<unknown>, args: { batches?: number; verbose?: number } = {}): Promise<Tensor | Tensor[]> {
+  const c = requireCompiled(compiled, 'evaluateDataset');
+  if ((ds.size === Infinity || ds.size === null) && args.batches === undefined) {
+    fail('evaluateDataset', 'the dataset is infinite or of unknown size: pass `batches`');
+  }
+  const tr = new Trackers(c);
+  tr.reset();
+  const it = await ds.iterator();
+  let seen = 0;
+  for (let k = 0; args.batches === undefined || k < args.batches; k++) {
+    const r = await it.next();
+    if (r.done) break;
+    const b = r.value as { xs: Tensor | Tensor[]; ys: YData } | [Tensor | Tensor[], YData];
+    const [xb, ybIn] = Array.isArray(b) ? b : [b.xs, b.ys];
+    if (!(xb instanceof Tensor || Array.isArray(xb)) || ybIn === undefined || ybIn === null) fail('evaluateDataset', 'dataset elements must be {xs, ys} or [xs, ys] batches of tensors');
+    const yb = normY(c, ybIn, 'evaluateDataset');
+    checkXY(xb, yb, 'evaluateDataset');
+    const n = firstOf(xb).shape[0]!;
+    tr.add(stepTest(model, c, xb, yb, null), n);
+    seen += n;
+  }
+  if (seen === 0) fail('evaluateDataset', 'the dataset yielded no batches');
+  const { loss, ...metrics } = tr.logs();
+  const lt = tensor(loss!, [], 'float32');
+  if (Object.keys(metrics).length === 0) return lt;
+  return [lt, ...Object.values(metrics).map((v) => tensor(v, [], 'float32'))];
+}
+
 export type { LossFn };
