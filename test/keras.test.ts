@@ -194,6 +194,31 @@ describe('Keras API', () => {
     await assert.rejects(m.fitDataset(make().repeat(), { verbose: 0 }), /fitDataset: the dataset is infinite or of unknown size: pass `batchesPerEpoch`/);
   });
 
+  it('layers inside variableScope share with reuse or throw, never copy (seed 002)', () => {
+    tf.resetVariableStore();
+    const x = tf.ones([2, 4]);
+    const a = tf.variableScope('mlp', () => {
+      const l = tf.layers.dense({ units: 3, name: 'fc1' });
+      l.apply(x);
+      return l;
+    });
+    assert.equal((a.kernel as tf.Variable).name, 'mlp/fc1/kernel:0');
+    const b = tf.variableScope('mlp', { reuse: true }, () => {
+      const l = tf.layers.dense({ units: 3, name: 'fc1' });
+      l.apply(x);
+      return l;
+    });
+    assert.equal(b.kernel, a.kernel, 'the second layer object shares the first one\'s variables');
+    expectThrows(
+      () => tf.variableScope('mlp', () => tf.layers.dense({ units: 3, name: 'fc1' }).apply(x)),
+      /getVariable: variable mlp\/fc1\/kernel:0 already exists; to share it, open the scope with \{reuse: true\}/,
+    );
+    expectThrows(
+      () => tf.variableScope('mlp', { reuse: true }, () => tf.layers.dense({ units: 3, name: 'fc2' }).apply(x)),
+      /variable mlp\/fc2\/kernel:0 does not exist, so it cannot be reused/,
+    );
+  });
+
   it('errors name the layer and the argument', async () => {
     expectThrows(() => tf.layers.dense({ units: 0 }), /Dense: Received an invalid value for `units`, expected a positive integer. Received: units=0/);
     expectThrows(() => tf.layers.dropout({ rate: 1.5 }), /Dropout: Received an invalid value for `rate`/);
