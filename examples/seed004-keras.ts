@@ -15,7 +15,14 @@
  * The thread saw > 95% with Keras and 70–80% (2 layers) / 20% (5 layers) with its TF code: the
  * gap is the initializer alone (see examples/seed004-tf.ts for why std-1 weights hurt).
  *
- * Run:  npx tsx examples/seed004-keras.ts [--init glorot|normal] [--hidden 2|5] [--epochs N] [--limit N]
+ * Softmax output + probability cross-entropy (the seed's Keras code) clips p to [1e-7, 1 − 1e-7]
+ * before the log, as Keras 2 (the thread's) does; an example whose true-class probability is
+ * below 1e-7 then contributes NO gradient. With std-1 weights most examples start saturated that
+ * way, so this model learns far less than the TF program (whose loss takes the logits).
+ * `--from-logits` uses a linear output layer and `categoricalCrossentropy({fromLogits: true})`
+ * instead (the TF program's loss), which keeps a gradient on every example.
+ *
+ * Run:  npx tsx examples/seed004-keras.ts [--init glorot|normal] [--hidden 2|5] [--from-logits] [--epochs N] [--limit N]
  *                                         [--test-limit N] [--verbose 0|1|2]
  */
 import { pathToFileURL } from 'node:url';
@@ -23,6 +30,8 @@ import * as tf from '../src/index.ts';
 
 export interface Seed004KerasOptions {
   init?: 'glorot' | 'normal';
+  /** Linear output layer + `categoricalCrossentropy({fromLogits: true})` instead of softmax + probabilities. */
+  fromLogits?: boolean;
   /** Number of hidden layers (the seed tries 2 and 5). */
   hidden?: number;
   epochs?: number;
@@ -49,7 +58,7 @@ const N_NEURONS = 128;
 const BATCH = 128;
 const RATE = 0.3;
 
-export function buildModel(init: 'glorot' | 'normal', hidden: number): tf.Sequential {
+export function buildModel(init: 'glorot' | 'normal', hidden: number, fromLogits = false): tf.Sequential {
   const inits = init === 'normal'
     ? { kernelInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 1 }), biasInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 1 }) }
     : { kernelInitializer: 'glorotUniform', biasInitializer: 'zeros' };
@@ -58,9 +67,10 @@ export function buildModel(init: 'glorot' | 'normal', hidden: number): tf.Sequen
     layers.push(tf.layers.dense({ units: N_NEURONS, activation: 'relu', ...inits, ...(i === 0 ? { inputShape: [784] } : {}) }));
     layers.push(tf.layers.dropout({ rate: RATE }));
   }
-  layers.push(tf.layers.dense({ units: 10, activation: 'softmax', ...inits }));
+  layers.push(tf.layers.dense({ units: 10, activation: fromLogits ? 'linear' : 'softmax', ...inits }));
   const model = tf.sequential({ layers, name: `seed004_keras_${init}_${hidden}` });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const loss = fromLogits ? tf.kerasLosses.categoricalCrossentropy({ fromLogits: true }) : 'categoricalCrossentropy';
+  model.compile({ optimizer: tf.train.adam(1e-3), loss, metrics: ['accuracy'] });
   return model;
 }
 
@@ -80,10 +90,10 @@ export async function main(options: Seed004KerasOptions = {}): Promise<Seed004Ke
   const xTest = tf.slice(test.images.reshape([-1, 784]), [0, 0], [nTest, 784]);
   const yTest = tf.slice(tf.utils.toCategorical(test.labels, 10), [0, 0], [nTest, 10]);
 
-  const model = buildModel(init, hidden);
+  const model = buildModel(init, hidden, options.fromLogits ?? false);
   const summary = model.summary(80, options.printSummary === false ? null : log);
   const stepsPerEpoch = Math.ceil(n / BATCH);
-  log(`init ${init}, ${hidden} hidden layers: training on ${n} images (${stepsPerEpoch} steps of ${BATCH}), validation data = ${nTest} test images, backend '${tf.getBackend()}'`);
+  log(`init ${init}, ${hidden} hidden layers${options.fromLogits ? ', logits output (fromLogits loss)' : ''}: training on ${n} images (${stepsPerEpoch} steps of ${BATCH}), validation data = ${nTest} test images, backend '${tf.getBackend()}'`);
   const t0 = performance.now();
   const history = await model.fit(xTrain, yTrain, { epochs, batchSize: BATCH, validationData: [xTest, yTest], verbose: options.verbose ?? 1 });
   const fitSeconds = (performance.now() - t0) / 1000;
@@ -107,11 +117,12 @@ function parseArgs(argv: string[]): Seed004KerasOptions {
     else if (a === '--limit') o.limit = int();
     else if (a === '--test-limit') o.testLimit = int();
     else if (a === '--verbose') o.verbose = Math.min(int(0), 2) as 0 | 1 | 2;
+    else if (a === '--from-logits') o.fromLogits = true;
     else if (a === '--init') {
       const v = argv[++i];
       if (v !== 'glorot' && v !== 'normal') throw new Error(`--init expects glorot or normal, received ${v}`);
       o.init = v;
-    } else throw new Error(`unknown argument ${a} (expected --init glorot|normal, --hidden N, --epochs N, --limit N, --test-limit N, --verbose 0|1|2)`);
+    } else throw new Error(`unknown argument ${a} (expected --init glorot|normal, --hidden N, --from-logits, --epochs N, --limit N, --test-limit N, --verbose 0|1|2)`);
   }
   return o;
 }

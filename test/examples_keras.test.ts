@@ -14,7 +14,7 @@ import { main as seed004, buildModel as build004 } from '../examples/seed004-ker
 const quiet = () => {};
 const dropoutRates = (m: tf.Sequential) => m.layers.filter((l) => l.className === 'Dropout').map((l) => (l.getConfig() as { rate: number }).rate);
 const std = (t: tf.Tensor) => {
-  const v = t.dataSync();
+  const v = Array.from(t.dataSync());
   const m = v.reduce((s, x) => s + x, 0) / v.length;
   return Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length);
 };
@@ -94,5 +94,40 @@ describe('examples/seed004-keras.ts', () => {
     const r = Math.sqrt(6 / (784 + 128));
     assert.ok(Math.abs(std(g[0]!) - r / Math.sqrt(3)) < 0.002, `glorot kernel std ${std(g[0]!)}`);
     assert.deepEqual(Array.from(g[1]!.dataSync()), new Array(128).fill(0));
+  });
+
+  it('--init normal with a softmax output: most examples start below the 1e-7 clip and give no gradient', () => {
+    tf.setSeed(0);
+    const m = build004('normal', 2);
+    const { train } = tf.datasets.mnist.loadData();
+    const x = tf.slice(train.images.reshape([-1, 784]), [0, 0], [1000, 784]);
+    const y = tf.slice(tf.utils.toCategorical(train.labels, 10), [0, 0], [1000, 10]);
+    const p = m.predict(x) as tf.Tensor;
+    const pTrue = tf.sum(tf.mul(p, y), -1).dataSync();
+    const g = tf.grad((z: tf.Tensor) => tf.mean(tf.categoricalCrossentropy(y, z)))(p);
+    const gRow = tf.sum(tf.abs(g), -1).dataSync();
+    let clipped = 0;
+    for (let i = 0; i < 1000; i++) {
+      if (pTrue[i]! < 1e-7) clipped++;
+      // (clear of the float32 rounding of the clip bounds; p ≥ 1 − 1e-7 is clipped too)
+      if (pTrue[i]! < 0.5e-7) assert.equal(gRow[i], 0, `example ${i}: p_true ${pTrue[i]} but gradient ${gRow[i]}`);
+      else if (pTrue[i]! > 2e-7 && pTrue[i]! < 0.999) assert.ok(gRow[i]! > 0, `example ${i}: p_true ${pTrue[i]}, gradient 0`);
+    }
+    assert.ok(clipped > 800, `${clipped} of 1000 examples clipped`);
+    // The logits form (--from-logits, the TF program's loss) keeps a gradient on every
+    // misclassified example (its gradient, softmax − y, vanishes only where the softmax is exactly y).
+    tf.setSeed(0);
+    const ml = build004('normal', 2, true);
+    const logits = ml.predict(x) as tf.Tensor;
+    const pl = tf.sum(tf.mul(tf.softmax(logits), y), -1).dataSync();
+    const gl = tf.sum(tf.abs(tf.grad((z: tf.Tensor) => tf.mean(tf.kerasLosses.categoricalCrossentropy({ fromLogits: true }).fn(y, z)))(logits)), -1).dataSync();
+    let wrong = 0;
+    for (let i = 0; i < 1000; i++) {
+      if (pl[i]! < 0.5) {
+        wrong++;
+        assert.ok(gl[i]! > 0, `example ${i}: p_true ${pl[i]}, logits gradient 0`);
+      }
+    }
+    assert.ok(wrong > 800, `${wrong} misclassified`);
   });
 });
