@@ -219,6 +219,21 @@ describe('Keras API', () => {
     );
   });
 
+  it('constraints on conv and batch-norm weights apply after each step and survive the config', async () => {
+    tf.resetLayerNames();
+    const conv = tf.layers.conv2d({ filters: 2, kernelSize: 2, inputShape: [3, 3, 1], kernelConstraint: 'nonNeg', biasConstraint: tf.constraints.maxNorm({ maxValue: 0.01 }) });
+    const bn = tf.layers.batchNormalization({ gammaConstraint: 'nonNeg' });
+    const m = tf.sequential({ layers: [conv, bn, tf.layers.flatten(), tf.layers.dense({ units: 1 })] });
+    m.compile({ optimizer: tf.train.sgd(0.05), loss: 'mse' });
+    tf.setSeed(3);
+    await m.fit(tf.randomNormal([8, 3, 3, 1]), tf.randomNormal([8, 1]), { epochs: 3, batchSize: 4, verbose: 0 });
+    const kernel = Array.from((conv as unknown as { kernel: tf.Tensor }).kernel.dataSync());
+    const gamma = Array.from(bn.gamma!.dataSync());
+    assert.equal(kernel.filter((v) => !(v >= 0)).length, 0, `negative or NaN kernel entries: ${kernel}`);
+    assert.equal(gamma.filter((v) => !(v >= 0)).length, 0, `negative or NaN gamma entries: ${gamma}`);
+    for (const l of [conv, bn]) assert.deepEqual(tf.deserializeLayer({ className: l.className, config: l.getConfig() }).getConfig(), l.getConfig());
+  });
+
   it('errors name the layer and the argument', async () => {
     expectThrows(() => tf.layers.dense({ units: 0 }), /Dense: Received an invalid value for `units`, expected a positive integer. Received: units=0/);
     expectThrows(() => tf.layers.dropout({ rate: 1.5 }), /Dropout: Received an invalid value for `rate`/);

@@ -12,6 +12,7 @@
  * Output lengths (Keras `conv_output_length`): 'valid' → floor((in − eff) / s) + 1, 'same' and
  * 'causal' → ceil(in / s), with eff = (k − 1)·dilation + 1.
  */
+import { getConstraint, serializeConstraint, type ConstraintIdentifier } from './constraints.ts';
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { Variable } from '../core/variable.ts';
@@ -92,7 +93,7 @@ export function regConfig(r: Regularizer | null): unknown {
   return r.config ? { ...r.config } : r;
 }
 
-const CONV_KEYS = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'groups', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'] as const;
+const CONV_KEYS = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'groups', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint'] as const;
 
 export interface ConvArgs extends LayerArgs {
   filters: number;
@@ -108,6 +109,9 @@ export interface ConvArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier;
   kernelRegularizer?: RegularizerIdentifier;
   biasRegularizer?: RegularizerIdentifier;
+  /** Applied after each optimizer step (Keras constraints: maxNorm, nonNeg, unitNorm, minMaxNorm). */
+  kernelConstraint?: ConstraintIdentifier;
+  biasConstraint?: ConstraintIdentifier;
 }
 
 // ------------------------------------------------------------------ BaseConv
@@ -127,6 +131,8 @@ abstract class BaseConv extends Layer {
   readonly biasInitializer: Initializer;
   protected readonly kernelRegularizer: Regularizer | null;
   protected readonly biasRegularizer: Regularizer | null;
+  protected readonly kernelConstraint: ((w: Tensor) => Tensor) | null;
+  protected readonly biasConstraint: ((w: Tensor) => Tensor) | null;
   kernel: Variable | null = null;
   bias: Variable | null = null;
   protected inChannels = 0;
@@ -153,6 +159,8 @@ abstract class BaseConv extends Layer {
     this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
     this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
     this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.kernelConstraint = getConstraint(args.kernelConstraint);
+    this.biasConstraint = getConstraint(args.biasConstraint);
   }
 
   protected abstract layout(): string;
@@ -182,8 +190,8 @@ abstract class BaseConv extends Layer {
     const c = s[s.length - 1];
     if (typeof c !== 'number') fail(this.name, `the channel dimension (last axis) of the input must be known, received ${fmtDims(s)}`);
     this.inChannels = c;
-    this.kernel = this.addWeight('kernel', this.kernelShape(c), { initializer: this.kernelInitializer, regularizer: this.kernelRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], { initializer: this.biasInitializer, regularizer: this.biasRegularizer });
+    this.kernel = this.addWeight('kernel', this.kernelShape(c), { initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], { initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
   }
 
   protected finish(y: Tensor): Tensor {
@@ -206,6 +214,8 @@ abstract class BaseConv extends Layer {
       biasInitializer: initConfig(this.biasInitializer),
       kernelRegularizer: regConfig(this.kernelRegularizer),
       biasRegularizer: regConfig(this.biasRegularizer),
+      ...(this.kernelConstraint ? { kernelConstraint: serializeConstraint(this.kernelConstraint) } : {}),
+      ...(this.biasConstraint ? { biasConstraint: serializeConstraint(this.biasConstraint) } : {}),
     };
   }
 }

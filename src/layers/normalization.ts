@@ -15,6 +15,7 @@ import { mul } from '../ops/mul.ts';
 import { reshape } from '../ops/reshape.ts';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.ts';
 import { registerLayer } from './registry.ts';
+import { getConstraint, serializeConstraint, type ConstraintIdentifier } from './constraints.ts';
 import { checkArgs, Layer, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
 
 export interface BatchNormalizationArgs extends LayerArgs {
@@ -27,6 +28,8 @@ export interface BatchNormalizationArgs extends LayerArgs {
   gammaInitializer?: InitializerIdentifier;
   movingMeanInitializer?: InitializerIdentifier;
   movingVarianceInitializer?: InitializerIdentifier;
+  betaConstraint?: ConstraintIdentifier;
+  gammaConstraint?: ConstraintIdentifier;
 }
 
 export class BatchNormalization extends Layer {
@@ -42,9 +45,11 @@ export class BatchNormalization extends Layer {
   movingMean: Variable | null = null;
   movingVariance: Variable | null = null;
   private reductionAxes: number[] = [];
+  private readonly betaConstraint: ((w: Tensor) => Tensor) | null;
+  private readonly gammaConstraint: ((w: Tensor) => Tensor) | null;
 
   constructor(args: BatchNormalizationArgs = {}) {
-    checkArgs('BatchNormalization', args, ['axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer']);
+    checkArgs('BatchNormalization', args, ['axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer', 'betaConstraint', 'gammaConstraint']);
     super(args);
     this.axis = args.axis ?? -1;
     this.momentum = args.momentum ?? 0.99;
@@ -53,6 +58,8 @@ export class BatchNormalization extends Layer {
     if (!(this.epsilon > 0)) fail('BatchNormalization', `Received an invalid value for \`epsilon\`, expected a positive float. Received: epsilon=${this.epsilon}`);
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
+    this.betaConstraint = getConstraint(args.betaConstraint);
+    this.gammaConstraint = getConstraint(args.gammaConstraint);
     this.inits = {
       beta: getInitializer(args.betaInitializer ?? 'zeros'),
       gamma: getInitializer(args.gammaInitializer ?? 'ones'),
@@ -68,8 +75,8 @@ export class BatchNormalization extends Layer {
     const dim = s[axis];
     if (typeof dim !== 'number') fail(this.name, `the normalized axis ${this.axis} must have a known size, received [${s.map((d) => (d === null ? 'null' : d))}]`);
     this.reductionAxes = s.map((_, i) => i).filter((i) => i !== axis);
-    if (this.scale) this.gamma = this.addWeight('gamma', [dim], { initializer: this.inits.gamma });
-    if (this.center) this.beta = this.addWeight('beta', [dim], { initializer: this.inits.beta });
+    if (this.scale) this.gamma = this.addWeight('gamma', [dim], { initializer: this.inits.gamma, constraint: this.gammaConstraint });
+    if (this.center) this.beta = this.addWeight('beta', [dim], { initializer: this.inits.beta, constraint: this.betaConstraint });
     this.movingMean = this.addWeight('moving_mean', [dim], { initializer: this.inits.movingMean, trainable: false });
     this.movingVariance = this.addWeight('moving_variance', [dim], { initializer: this.inits.movingVariance, trainable: false });
   }
@@ -95,7 +102,16 @@ export class BatchNormalization extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    return {
+      ...super.getConfig(),
+      axis: this.axis,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      ...(this.betaConstraint ? { betaConstraint: serializeConstraint(this.betaConstraint) } : {}),
+      ...(this.gammaConstraint ? { gammaConstraint: serializeConstraint(this.gammaConstraint) } : {}),
+    };
   }
 }
 
