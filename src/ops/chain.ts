@@ -100,7 +100,7 @@ declare module '../core/tensor.ts' {
     dropout: Chained<typeof ops.dropout>;
     /** Reshapes to rank 1. */
     flatten(): Tensor;
-    /** This tensor as rank 2 [size/lastDim, ...] is `reshape`; `asScalar`, `as1D` match TF.js. */
+    /** TF.js `asScalar()` / `as1D()`: reshapes to rank 0 / rank 1. */
     asScalar(): Tensor;
     as1D(): Tensor;
   }

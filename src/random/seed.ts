@@ -21,7 +21,6 @@ import { fail } from '../core/errors.ts';
 import { philoxBlock, philoxWords } from './philox.ts';
 
 let globalSeed = 0;
-let generation = 0;
 let unseededGenerators = 0;
 const sequences = new Map<string, number>();
 
@@ -47,7 +46,6 @@ export function deriveKey(global: number, opSeed: number, salt: number): [number
 
 export function setSeed(seed: number): void {
   globalSeed = checkSeed(seed, 'setSeed');
-  generation++;
   sequences.clear();
   unseededGenerators = 0;
 }
