@@ -234,6 +234,28 @@ describe('Keras API', () => {
     for (const l of [conv, bn]) assert.deepEqual(tf.deserializeLayer({ className: l.className, config: l.getConfig() }).getConfig(), l.getConfig());
   });
 
+  it('masks propagate through models: Masking / Embedding(maskZero) reach the RNN (Keras)', () => {
+    tf.resetLayerNames();
+    // Masking → SimpleRNN in a Sequential equals the RNN called with the explicit mask.
+    const masking = tf.layers.masking({ maskValue: 0, inputShape: [4, 2] });
+    const rnn = tf.layers.simpleRNN({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }), recurrentInitializer: tf.initializers.orthogonal({ seed: 2 }) });
+    const m = tf.sequential({ layers: [masking, rnn] });
+    const x = tf.tensor([[[1, 2], [3, 4], [0, 0], [0, 0]], [[1, 1], [0, 0], [2, 2], [0, 0]]]);
+    const viaModel = m.predict(x);
+    const explicit = rnn.apply(x, { mask: masking.computeMask(x) }) as tf.Tensor;
+    const unmasked = rnn.apply(x) as tf.Tensor;
+    assert.deepEqual(Array.from(viaModel.dataSync()), Array.from(explicit.dataSync()));
+    assert.notDeepEqual(Array.from(viaModel.dataSync()), Array.from(unmasked.dataSync()));
+    // Embedding(maskZero) → LSTM: padding at the end does not change the output.
+    tf.resetLayerNames();
+    const emb = tf.layers.embedding({ inputDim: 10, outputDim: 4, maskZero: true });
+    const lstm = tf.layers.lstm({ units: 3 });
+    const m2 = tf.sequential({ layers: [emb, lstm] });
+    const padded = m2.predict(tf.tensor([[3, 5, 7, 0, 0]], [1, 5], 'int32')).dataSync();
+    const short = (lstm.apply(emb.apply(tf.tensor([[3, 5, 7]], [1, 3], 'int32'))) as tf.Tensor).dataSync();
+    assert.deepEqual(Array.from(padded), Array.from(short));
+  });
+
   it('errors name the layer and the argument', async () => {
     expectThrows(() => tf.layers.dense({ units: 0 }), /Dense: Received an invalid value for `units`, expected a positive integer. Received: units=0/);
     expectThrows(() => tf.layers.dropout({ rate: 1.5 }), /Dropout: Received an invalid value for `rate`/);

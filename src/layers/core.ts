@@ -70,6 +70,7 @@ export interface DenseArgs extends LayerArgs {
  */
 export class Dense extends Layer {
   static override className = 'Dense';
+  override supportsMasking = true;
   readonly units: number;
   readonly activation: string;
   readonly useBias: boolean;
@@ -140,6 +141,7 @@ export class Dense extends Layer {
 
 export class Activation extends Layer {
   static override className = 'Activation';
+  override supportsMasking = true;
   readonly activation: string;
   constructor(args: LayerArgs & { activation: string }) {
     checkArgs('Activation', args, ['activation']);
@@ -174,6 +176,7 @@ export interface DropoutArgs extends LayerArgs {
  */
 export class Dropout extends Layer {
   static override className = 'Dropout';
+  override supportsMasking = true;
   readonly rate: number;
   readonly noiseShape: (number | null)[] | null;
   readonly seed: number | null;

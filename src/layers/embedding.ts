@@ -9,9 +9,9 @@
  * Masking(maskValue = 0): a timestep is kept when ANY of its features differs from `maskValue`:
  *   keep[b, t] = any(x[b, t, :] ≠ maskValue);  y = x · cast(keep[..., None])
  * `computeMask(x)` (or the exported `maskingMask(x, maskValue)`) returns the bool [batch, time]
- * mask. idem does not attach masks to tensors: to let a following RNN skip the masked steps,
- * pass it explicitly — `rnn.apply(masking.apply(x), {mask: masking.computeMask(x)})` (the
- * recurrent layers accept `kwargs.mask`).
+ * mask. Inside a model (Sequential or functional) the mask reaches the following layers as
+ * `kwargs.mask` (Keras mask propagation, src/models/model.ts); when calling layers one by one,
+ * pass it yourself: `rnn.apply(masking.apply(x), {mask: masking.computeMask(x)})`.
  */
 import type { DataType } from '../core/dtypes.ts';
 import { fail } from '../core/errors.ts';
@@ -75,7 +75,7 @@ export class Embedding extends Layer {
   }
 
   /** The mask Keras attaches to the output: x ≠ 0 when `maskZero`, else null. */
-  computeMask(inputs: Tensor): Tensor | null {
+  override computeMask(inputs: Tensor): Tensor | null {
     if (!this.maskZero) return null;
     return notEqual(inputs.dtype === 'int32' ? inputs : cast(inputs, 'int32'), 0);
   }
@@ -125,7 +125,7 @@ export class Masking extends Layer {
   }
 
   /** The bool mask [batch, time] (all axes but the last) a following RNN receives as `kwargs.mask`. */
-  computeMask(inputs: Tensor): Tensor {
+  override computeMask(inputs: Tensor): Tensor {
     return maskingMask(inputs, this.maskValue);
   }
 

@@ -242,6 +242,22 @@ export abstract class Layer {
     }
   }
 
+  /**
+   * Keras `supports_masking`: the layer passes the mask of its input on unchanged (Dense,
+   * Dropout, Activation, BatchNormalization, ...). Layers that make or transform masks override
+   * `computeMask` instead (Embedding with maskZero, Masking, recurrent layers).
+   */
+  supportsMasking = false;
+
+  /**
+   * Keras `compute_mask`: the mask of this layer's output, given its input and the input's mask
+   * (bool, [batch, time]). Models call it after each layer and pass the result to the next layer
+   * as `kwargs.mask`, so a Masking or Embedding(maskZero) layer reaches a following RNN.
+   */
+  computeMask(_inputs: Tensor | Tensor[], mask: Tensor | Tensor[] | null): Tensor | Tensor[] | null {
+    return this.supportsMasking ? mask : null;
+  }
+
   /** Output of the first call on symbolic inputs (`layer.output` in Keras). */
   get output(): KerasTensor | KerasTensor[] {
     const n = this.inboundNodes[0];

@@ -34,6 +34,7 @@ export interface BatchNormalizationArgs extends LayerArgs {
 
 export class BatchNormalization extends Layer {
   static override className = 'BatchNormalization';
+  override supportsMasking = true;
   readonly axis: number;
   readonly momentum: number;
   readonly epsilon: number;

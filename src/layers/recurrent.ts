@@ -127,6 +127,13 @@ export abstract class RNNBase extends Layer {
   readonly dropout: number;
   readonly recurrentDropout: number;
   readonly returnSequences: boolean;
+
+  /** Keras: the input mask follows the sequence output; a last-step output has no mask. */
+  override computeMask(_inputs: Tensor | Tensor[], mask: Tensor | Tensor[] | null): Tensor | Tensor[] | null {
+    const m = Array.isArray(mask) ? (mask[0] ?? null) : mask;
+    const seq = this.returnSequences ? m : null;
+    return this.returnState ? [seq, ...new Array(this.stateCount).fill(null)] as Tensor[] : seq;
+  }
   readonly returnState: boolean;
   readonly goBackwards: boolean;
   readonly seed: number | null;

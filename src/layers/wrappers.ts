@@ -52,6 +52,12 @@ export class Bidirectional extends Layer {
   readonly backwardLayer: RNNBase;
   readonly mergeMode: MergeMode;
   readonly returnSequences: boolean;
+
+  /** The input mask follows the sequence output (Keras). */
+  override computeMask(_inputs: Tensor | Tensor[], mask: Tensor | Tensor[] | null): Tensor | Tensor[] | null {
+    const m = Array.isArray(mask) ? (mask[0] ?? null) : mask;
+    return this.returnSequences ? m : null;
+  }
   readonly returnState: boolean;
 
   constructor(args: BidirectionalArgs) {

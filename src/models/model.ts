@@ -244,6 +244,8 @@ export class LayersModel extends Layer {
     const xs = Array.isArray(inputs) ? inputs : [inputs];
     if (xs.length !== this.inputs.length) fail(this.name, `expected ${this.inputs.length} input(s), received ${xs.length}`);
     const values = new Map<KerasTensor, Tensor>();
+    // Keras mask propagation: each layer's computeMask output reaches the next layer as kwargs.mask.
+    const masks = new Map<KerasTensor, Tensor | null>();
     this.inputs.forEach((t, i) => values.set(t, xs[i]!));
     for (const node of this.nodes) {
       const ins = node.inputs.map((t) => {
@@ -251,9 +253,20 @@ export class LayersModel extends Layer {
         if (!v) fail(this.name, `internal error: no value for '${t.name}'`);
         return v;
       });
-      const out = node.layer.apply(node.singleInput ? ins[0]! : ins, { ...node.kwargs, ...kwargs });
+      const inMasks = node.inputs.map((t) => masks.get(t) ?? null);
+      const mask = node.singleInput ? inMasks[0]! : inMasks.every((m) => m === null) ? null : (inMasks as Tensor[]);
+      const kw: CallKwargs = { ...node.kwargs, ...kwargs };
+      if (mask !== null && kw.mask === undefined) kw.mask = mask;
+      const arg = node.singleInput ? ins[0]! : ins;
+      const out = node.layer.apply(arg, kw);
       const outs: Tensor[] = Array.isArray(out) ? out : [out];
       node.outputs.forEach((t, i) => values.set(t, outs[i]!));
+      const outMask = node.layer.computeMask(arg, mask);
+      const outMasks = Array.isArray(outMask) ? outMask : [outMask];
+      node.outputs.forEach((t, i) => {
+        const m = outMasks[i] ?? null;
+        if (m !== null) masks.set(t, m);
+      });
     }
     const res = this.outputs.map((t) => values.get(t)!);
     return this.singleOutput ? res[0]! : res;
