@@ -256,6 +256,29 @@ describe('Keras API', () => {
     assert.deepEqual(Array.from(padded), Array.from(short));
   });
 
+  it('constraints are accepted where Keras has them, applied after fit steps, and kept in configs', async () => {
+    tf.resetLayerNames();
+    const cases: [tf.Layer, number[]][] = [
+      [tf.layers.lstm({ units: 2, kernelConstraint: 'nonNeg', recurrentConstraint: 'nonNeg', biasConstraint: 'nonNeg' }), [2, 3, 2]],
+      [tf.layers.layerNormalization({ gammaConstraint: 'nonNeg', betaConstraint: 'nonNeg' }), [2, 3]],
+      [tf.layers.separableConv2d({ filters: 2, kernelSize: 1, depthwiseConstraint: 'nonNeg', pointwiseConstraint: 'nonNeg', biasConstraint: 'nonNeg' }), [2, 2, 2, 2]],
+      [tf.layers.depthwiseConv2d({ kernelSize: 1, depthwiseConstraint: 'nonNeg', biasConstraint: 'nonNeg' }), [2, 2, 2, 2]],
+    ];
+    for (const [layer, shape] of cases) {
+      const m = tf.sequential({ layers: [layer, tf.layers.flatten(), tf.layers.dense({ units: 1 })] });
+      m.compile({ optimizer: tf.train.sgd(0.1), loss: 'mse' });
+      tf.setSeed(4);
+      await m.fit(tf.randomNormal(shape), tf.randomNormal([shape[0]!, 1]), { epochs: 2, batchSize: 2, verbose: 0 });
+      for (const w of layer.trainableWeights) {
+        const neg = Array.from(w.dataSync()).filter((v) => !(v >= 0)).length;
+        assert.equal(neg, 0, `${layer.name}: ${w.name} has negative entries after fit`);
+      }
+      assert.deepEqual(tf.deserializeLayer({ className: layer.className, config: layer.getConfig() }).getConfig(), layer.getConfig(), layer.className);
+    }
+    const emb = tf.layers.embedding({ inputDim: 5, outputDim: 2, embeddingsConstraint: 'nonNeg' });
+    assert.deepEqual((emb.getConfig() as { embeddingsConstraint: unknown }).embeddingsConstraint, { className: 'NonNeg', config: {} });
+  });
+
   it('errors name the layer and the argument', async () => {
     expectThrows(() => tf.layers.dense({ units: 0 }), /Dense: Received an invalid value for `units`, expected a positive integer. Received: units=0/);
     expectThrows(() => tf.layers.dropout({ rate: 1.5 }), /Dropout: Received an invalid value for `rate`/);

@@ -25,6 +25,7 @@
  * `useCausalMask`, `returnAttentionScores` (then the result is [output, scores]), `training`
  * (dropout on the attention probabilities, from the layer's own SeedGenerator).
  */
+import { getConstraint, serializeConstraint, type ConstraintIdentifier, type Constraint } from './constraints.ts';
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { Variable } from '../core/variable.ts';
@@ -65,6 +66,8 @@ export interface LayerNormalizationArgs extends LayerArgs {
   gammaInitializer?: InitializerIdentifier;
   betaRegularizer?: RegularizerIdentifier;
   gammaRegularizer?: RegularizerIdentifier;
+  betaConstraint?: ConstraintIdentifier;
+  gammaConstraint?: ConstraintIdentifier;
 }
 
 export class LayerNormalization extends Layer {
@@ -77,12 +80,14 @@ export class LayerNormalization extends Layer {
   readonly gammaInitializer: Initializer;
   private readonly betaRegularizer;
   private readonly gammaRegularizer;
+  private readonly betaConstraint: Constraint | ((w: Tensor) => Tensor) | null;
+  private readonly gammaConstraint: Constraint | ((w: Tensor) => Tensor) | null;
   gamma: Variable | null = null;
   beta: Variable | null = null;
   private axes: number[] = [];
 
   constructor(args: LayerNormalizationArgs = {}) {
-    checkArgs('LayerNormalization', args, ['axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'betaRegularizer', 'gammaRegularizer']);
+    checkArgs('LayerNormalization', args, ['axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'betaRegularizer', 'gammaRegularizer', 'betaConstraint', 'gammaConstraint']);
     super(args);
     const axis = args.axis ?? -1;
     const okAxis = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
@@ -98,6 +103,8 @@ export class LayerNormalization extends Layer {
     this.gammaInitializer = getInitializer(args.gammaInitializer ?? 'ones');
     this.betaRegularizer = getRegularizer(args.betaRegularizer);
     this.gammaRegularizer = getRegularizer(args.gammaRegularizer);
+    this.betaConstraint = getConstraint(args.betaConstraint);
+    this.gammaConstraint = getConstraint(args.gammaConstraint);
   }
 
   private resolveAxes(rank: number): number[] {
@@ -119,8 +126,8 @@ export class LayerNormalization extends Layer {
       if (typeof d !== 'number') fail(this.name, `the normalized axis ${a} must have a known size, received input shape ${fmt(s)}`);
       return d;
     });
-    if (this.scale) this.gamma = this.addWeight('gamma', shape, { initializer: this.gammaInitializer, regularizer: this.gammaRegularizer });
-    if (this.center) this.beta = this.addWeight('beta', shape, { initializer: this.betaInitializer, regularizer: this.betaRegularizer });
+    if (this.scale) this.gamma = this.addWeight('gamma', shape, { initializer: this.gammaInitializer, regularizer: this.gammaRegularizer, constraint: this.gammaConstraint });
+    if (this.center) this.beta = this.addWeight('beta', shape, { initializer: this.betaInitializer, regularizer: this.betaRegularizer, constraint: this.betaConstraint });
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
@@ -152,6 +159,8 @@ export class LayerNormalization extends Layer {
       scale: this.scale,
       betaInitializer: initConfig(this.betaInitializer),
       gammaInitializer: initConfig(this.gammaInitializer),
+      ...(this.betaConstraint ? { betaConstraint: serializeConstraint(this.betaConstraint) } : {}),
+      ...(this.gammaConstraint ? { gammaConstraint: serializeConstraint(this.gammaConstraint) } : {}),
     };
   }
 }

@@ -369,15 +369,18 @@ export interface DepthwiseConv2DArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier;
   depthwiseRegularizer?: RegularizerIdentifier;
   biasRegularizer?: RegularizerIdentifier;
+  depthwiseConstraint?: ConstraintIdentifier;
+  biasConstraint?: ConstraintIdentifier;
 }
 
 export interface SeparableConv2DArgs extends DepthwiseConv2DArgs {
   filters: number;
   pointwiseInitializer?: InitializerIdentifier;
   pointwiseRegularizer?: RegularizerIdentifier;
+  pointwiseConstraint?: ConstraintIdentifier;
 }
 
-const DW_KEYS = ['kernelSize', 'strides', 'padding', 'depthMultiplier', 'dataFormat', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer', 'depthwiseRegularizer', 'biasRegularizer'];
+const DW_KEYS = ['kernelSize', 'strides', 'padding', 'depthMultiplier', 'dataFormat', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer', 'depthwiseRegularizer', 'biasRegularizer', 'depthwiseConstraint', 'biasConstraint'];
 
 /** Shared arguments of DepthwiseConv2D and SeparableConv2D. */
 abstract class BaseDepthwise extends Layer {
@@ -393,6 +396,8 @@ abstract class BaseDepthwise extends Layer {
   readonly biasInitializer: Initializer;
   protected readonly depthwiseRegularizer: Regularizer | null;
   protected readonly biasRegularizer: Regularizer | null;
+  protected readonly depthwiseConstraint: ((w: Tensor) => Tensor) | null;
+  protected readonly biasConstraint: ((w: Tensor) => Tensor) | null;
   bias: Variable | null = null;
   protected inChannels = 0;
 
@@ -416,6 +421,8 @@ abstract class BaseDepthwise extends Layer {
     this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
     this.depthwiseRegularizer = getRegularizer(args.depthwiseRegularizer);
     this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.depthwiseConstraint = getConstraint(args.depthwiseConstraint);
+    this.biasConstraint = getConstraint(args.biasConstraint);
   }
 
   protected checkInput(s: readonly (number | null)[]): void {
@@ -470,6 +477,8 @@ abstract class BaseDepthwise extends Layer {
       biasInitializer: initConfig(this.biasInitializer),
       depthwiseRegularizer: regConfig(this.depthwiseRegularizer),
       biasRegularizer: regConfig(this.biasRegularizer),
+      ...(this.depthwiseConstraint ? { depthwiseConstraint: serializeConstraint(this.depthwiseConstraint) } : {}),
+      ...(this.biasConstraint ? { biasConstraint: serializeConstraint(this.biasConstraint) } : {}),
     };
   }
 }
@@ -483,8 +492,8 @@ export class DepthwiseConv2D extends BaseDepthwise {
   }
   override build(inputShape: Shape | Shape[]): void {
     const c = this.buildChannels(inputShape);
-    this.kernel = this.addWeight('kernel', [this.kernelSize[0]!, this.kernelSize[1]!, c, this.depthMultiplier], { initializer: this.depthwiseInitializer, regularizer: this.depthwiseRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', [c * this.depthMultiplier], { initializer: this.biasInitializer, regularizer: this.biasRegularizer });
+    this.kernel = this.addWeight('kernel', [this.kernelSize[0]!, this.kernelSize[1]!, c, this.depthMultiplier], { initializer: this.depthwiseInitializer, regularizer: this.depthwiseRegularizer, constraint: this.depthwiseConstraint });
+    if (this.useBias) this.bias = this.addWeight('bias', [c * this.depthMultiplier], { initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
   }
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = inputs as Tensor;
@@ -507,20 +516,22 @@ export class SeparableConv2D extends BaseDepthwise {
   readonly filters: number;
   readonly pointwiseInitializer: Initializer;
   protected readonly pointwiseRegularizer: Regularizer | null;
+  protected readonly pointwiseConstraint: ((w: Tensor) => Tensor) | null;
   depthwiseKernel: Variable | null = null;
   pointwiseKernel: Variable | null = null;
   constructor(args: SeparableConv2DArgs) {
-    super('SeparableConv2D', args, ['filters', 'pointwiseInitializer', 'pointwiseRegularizer']);
+    super('SeparableConv2D', args, ['filters', 'pointwiseInitializer', 'pointwiseRegularizer', 'pointwiseConstraint']);
     this.filters = positiveInt('SeparableConv2D', 'filters', args.filters);
     this.pointwiseInitializer = getInitializer(args.pointwiseInitializer ?? 'glorotUniform');
     this.pointwiseRegularizer = getRegularizer(args.pointwiseRegularizer);
+    this.pointwiseConstraint = getConstraint(args.pointwiseConstraint);
   }
   override build(inputShape: Shape | Shape[]): void {
     const c = this.buildChannels(inputShape);
     const m = this.depthMultiplier;
-    this.depthwiseKernel = this.addWeight('depthwise_kernel', [this.kernelSize[0]!, this.kernelSize[1]!, c, m], { initializer: this.depthwiseInitializer, regularizer: this.depthwiseRegularizer });
-    this.pointwiseKernel = this.addWeight('pointwise_kernel', [1, 1, c * m, this.filters], { initializer: this.pointwiseInitializer, regularizer: this.pointwiseRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], { initializer: this.biasInitializer, regularizer: this.biasRegularizer });
+    this.depthwiseKernel = this.addWeight('depthwise_kernel', [this.kernelSize[0]!, this.kernelSize[1]!, c, m], { initializer: this.depthwiseInitializer, regularizer: this.depthwiseRegularizer, constraint: this.depthwiseConstraint });
+    this.pointwiseKernel = this.addWeight('pointwise_kernel', [1, 1, c * m, this.filters], { initializer: this.pointwiseInitializer, regularizer: this.pointwiseRegularizer, constraint: this.pointwiseConstraint });
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], { initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
   }
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = inputs as Tensor;
@@ -539,6 +550,7 @@ export class SeparableConv2D extends BaseDepthwise {
       filters: this.filters,
       pointwiseInitializer: initConfig(this.pointwiseInitializer),
       pointwiseRegularizer: regConfig(this.pointwiseRegularizer),
+      ...(this.pointwiseConstraint ? { pointwiseConstraint: serializeConstraint(this.pointwiseConstraint) } : {}),
     };
   }
 }

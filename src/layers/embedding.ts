@@ -13,6 +13,7 @@
  * `kwargs.mask` (Keras mask propagation, src/models/model.ts); when calling layers one by one,
  * pass it yourself: `rnn.apply(masking.apply(x), {mask: masking.computeMask(x)})`.
  */
+import { getConstraint, serializeConstraint, type ConstraintIdentifier, type Constraint } from './constraints.ts';
 import type { DataType } from '../core/dtypes.ts';
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
@@ -32,6 +33,7 @@ export interface EmbeddingArgs extends LayerArgs {
   outputDim: number;
   embeddingsInitializer?: InitializerIdentifier;
   embeddingsRegularizer?: RegularizerIdentifier;
+  embeddingsConstraint?: ConstraintIdentifier;
   maskZero?: boolean;
 }
 
@@ -41,11 +43,12 @@ export class Embedding extends Layer {
   readonly outputDim: number;
   readonly embeddingsInitializer: Initializer;
   private readonly embeddingsRegularizer;
+  private readonly embeddingsConstraint: Constraint | ((w: Tensor) => Tensor) | null;
   readonly maskZero: boolean;
   embeddings: Variable | null = null;
 
   constructor(args: EmbeddingArgs) {
-    checkArgs('Embedding', args, ['inputDim', 'outputDim', 'embeddingsInitializer', 'embeddingsRegularizer', 'maskZero']);
+    checkArgs('Embedding', args, ['inputDim', 'outputDim', 'embeddingsInitializer', 'embeddingsRegularizer', 'embeddingsConstraint', 'maskZero']);
     // `inputDim` is the vocabulary size here, not the base Layer's input-shape shorthand.
     const { inputDim, ...rest } = args;
     super(rest);
@@ -53,6 +56,7 @@ export class Embedding extends Layer {
     this.outputDim = positiveInt('Embedding', 'outputDim', args.outputDim);
     this.embeddingsInitializer = getInitializer(args.embeddingsInitializer ?? 'uniform');
     this.embeddingsRegularizer = getRegularizer(args.embeddingsRegularizer);
+    this.embeddingsConstraint = getConstraint(args.embeddingsConstraint);
     this.maskZero = args.maskZero ?? false;
   }
 
@@ -61,7 +65,7 @@ export class Embedding extends Layer {
   }
 
   override build(): void {
-    this.embeddings = this.addWeight('embeddings', [this.embeddingInputDim, this.outputDim], { initializer: this.embeddingsInitializer, regularizer: this.embeddingsRegularizer });
+    this.embeddings = this.addWeight('embeddings', [this.embeddingInputDim, this.outputDim], { initializer: this.embeddingsInitializer, regularizer: this.embeddingsRegularizer, constraint: this.embeddingsConstraint });
   }
 
   protected override inputDtype(): DataType {
@@ -91,6 +95,7 @@ export class Embedding extends Layer {
       outputDim: this.outputDim,
       embeddingsInitializer: { className: this.embeddingsInitializer.className, config: this.embeddingsInitializer.getConfig() },
       maskZero: this.maskZero,
+      ...(this.embeddingsConstraint ? { embeddingsConstraint: serializeConstraint(this.embeddingsConstraint) } : {}),
     };
   }
 }

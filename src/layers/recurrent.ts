@@ -25,6 +25,7 @@
  * LSTM and GRU use Keras's `implementation = 1`: one mask per gate (4 or 3, input masks first),
  * per-gate matMuls with the column blocks of the kernels.
  */
+import { getConstraint, serializeConstraint, type ConstraintIdentifier, type Constraint } from './constraints.ts';
 import type { DataType } from '../core/dtypes.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
@@ -61,6 +62,9 @@ export interface RNNBaseArgs extends LayerArgs {
   kernelRegularizer?: RegularizerIdentifier;
   recurrentRegularizer?: RegularizerIdentifier;
   biasRegularizer?: RegularizerIdentifier;
+  kernelConstraint?: ConstraintIdentifier;
+  recurrentConstraint?: ConstraintIdentifier;
+  biasConstraint?: ConstraintIdentifier;
   /** Fraction of the input units to drop (training only), in [0, 1). */
   dropout?: number;
   /** Fraction of the recurrent units to drop (training only), in [0, 1). */
@@ -72,7 +76,7 @@ export interface RNNBaseArgs extends LayerArgs {
 }
 
 const BASE_KEYS = [
-  'units', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer',
+  'units', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'kernelConstraint', 'recurrentConstraint', 'biasConstraint',
   'dropout', 'recurrentDropout', 'returnSequences', 'returnState', 'goBackwards', 'seed',
 ] as const;
 
@@ -124,6 +128,9 @@ export abstract class RNNBase extends Layer {
   readonly kernelRegularizer: Regularizer | null;
   readonly recurrentRegularizer: Regularizer | null;
   readonly biasRegularizer: Regularizer | null;
+  readonly kernelConstraint: Constraint | ((w: Tensor) => Tensor) | null;
+  readonly recurrentConstraint: Constraint | ((w: Tensor) => Tensor) | null;
+  readonly biasConstraint: Constraint | ((w: Tensor) => Tensor) | null;
   readonly dropout: number;
   readonly recurrentDropout: number;
   readonly returnSequences: boolean;
@@ -161,6 +168,9 @@ export abstract class RNNBase extends Layer {
     this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
     this.recurrentRegularizer = getRegularizer(args.recurrentRegularizer);
     this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.kernelConstraint = getConstraint(args.kernelConstraint);
+    this.recurrentConstraint = getConstraint(args.recurrentConstraint);
+    this.biasConstraint = getConstraint(args.biasConstraint);
     this.dropout = rate(cls, 'dropout', args.dropout);
     this.recurrentDropout = rate(cls, 'recurrentDropout', args.recurrentDropout);
     this.returnSequences = bool(cls, 'returnSequences', args.returnSequences, false);
@@ -299,9 +309,9 @@ export abstract class RNNBase extends Layer {
   }
 
   protected addKernels(kernelCols: number, recurrentCols: number, biasShape: number[], biasInit: Initializer): void {
-    this.kernel = this.addWeight('kernel', [this.kernelInDim, kernelCols], { initializer: this.kernelInitializer, regularizer: this.kernelRegularizer });
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, recurrentCols], { initializer: this.recurrentInitializer, regularizer: this.recurrentRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', biasShape, { initializer: biasInit, regularizer: this.biasRegularizer });
+    this.kernel = this.addWeight('kernel', [this.kernelInDim, kernelCols], { initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, recurrentCols], { initializer: this.recurrentInitializer, regularizer: this.recurrentRegularizer, constraint: this.recurrentConstraint });
+    if (this.useBias) this.bias = this.addWeight('bias', biasShape, { initializer: biasInit, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
   }
 
   private kernelInDim = 0;
@@ -321,6 +331,9 @@ export abstract class RNNBase extends Layer {
       kernelRegularizer: regConfig(this.kernelRegularizer),
       recurrentRegularizer: regConfig(this.recurrentRegularizer),
       biasRegularizer: regConfig(this.biasRegularizer),
+      ...(this.kernelConstraint ? { kernelConstraint: serializeConstraint(this.kernelConstraint) } : {}),
+      ...(this.recurrentConstraint ? { recurrentConstraint: serializeConstraint(this.recurrentConstraint) } : {}),
+      ...(this.biasConstraint ? { biasConstraint: serializeConstraint(this.biasConstraint) } : {}),
       dropout: this.dropout,
       recurrentDropout: this.recurrentDropout,
       returnSequences: this.returnSequences,
