@@ -275,6 +275,8 @@ describe('Keras API', () => {
       }
       assert.deepEqual(tf.deserializeLayer({ className: layer.className, config: layer.getConfig() }).getConfig(), layer.getConfig(), layer.className);
     }
+    const mha = tf.layers.multiHeadAttention({ numHeads: 1, keyDim: 2, kernelConstraint: 'nonNeg', biasConstraint: tf.constraints.maxNorm({ maxValue: 1 }) });
+    assert.deepEqual(tf.deserializeLayer({ className: mha.className, config: mha.getConfig() }).getConfig(), mha.getConfig());
     const emb = tf.layers.embedding({ inputDim: 5, outputDim: 2, embeddingsConstraint: 'nonNeg' });
     assert.deepEqual((emb.getConfig() as { embeddingsConstraint: unknown }).embeddingsConstraint, { className: 'NonNeg', config: {} });
   });

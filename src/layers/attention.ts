@@ -179,6 +179,8 @@ export interface MultiHeadAttentionArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier;
   kernelRegularizer?: RegularizerIdentifier;
   biasRegularizer?: RegularizerIdentifier;
+  kernelConstraint?: ConstraintIdentifier;
+  biasConstraint?: ConstraintIdentifier;
   seed?: number | null;
 }
 
@@ -204,6 +206,8 @@ export class MultiHeadAttention extends ListInputLayer {
   readonly biasInitializer: Initializer;
   private readonly kernelRegularizer;
   private readonly biasRegularizer;
+  private readonly kernelConstraint: Constraint | ((w: Tensor) => Tensor) | null;
+  private readonly biasConstraint: Constraint | ((w: Tensor) => Tensor) | null;
   readonly seed: number | null;
   readonly seedGenerator: SeedGenerator;
   queryKernel: Variable | null = null;
@@ -216,7 +220,7 @@ export class MultiHeadAttention extends ListInputLayer {
   outputBias: Variable | null = null;
 
   constructor(args: MultiHeadAttentionArgs) {
-    checkArgs('MultiHeadAttention', args, ['numHeads', 'keyDim', 'valueDim', 'dropout', 'useBias', 'outputShape', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'seed']);
+    checkArgs('MultiHeadAttention', args, ['numHeads', 'keyDim', 'valueDim', 'dropout', 'useBias', 'outputShape', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'seed']);
     super(args);
     this.numHeads = positiveInt('MultiHeadAttention', 'numHeads', args.numHeads);
     this.keyDim = positiveInt('MultiHeadAttention', 'keyDim', args.keyDim);
@@ -234,6 +238,8 @@ export class MultiHeadAttention extends ListInputLayer {
     this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
     this.kernelRegularizer = getRegularizer(args.kernelRegularizer);
     this.biasRegularizer = getRegularizer(args.biasRegularizer);
+    this.kernelConstraint = getConstraint(args.kernelConstraint);
+    this.biasConstraint = getConstraint(args.biasConstraint);
     this.seed = args.seed ?? null;
     this.seedGenerator = new SeedGenerator(args.seed ?? undefined);
   }
@@ -254,7 +260,7 @@ export class MultiHeadAttention extends ListInputLayer {
   override build(inputShape: Shape | Shape[]): void {
     const { q, v, k } = this.shapes(inputShape);
     const H = this.numHeads;
-    const kw = (reg: ReturnType<typeof getRegularizer>, init: Initializer) => ({ initializer: init, regularizer: reg });
+    const kw = (reg: ReturnType<typeof getRegularizer>, init: Initializer) => ({ initializer: init, regularizer: reg, constraint: init === this.kernelInitializer ? this.kernelConstraint : this.biasConstraint });
     const outDim = this.outputShapeArg ?? (q[2] as number);
     this.queryKernel = this.addWeight('query/kernel', [q[2] as number, H, this.keyDim], kw(this.kernelRegularizer, this.kernelInitializer));
     if (this.useBias) this.queryBias = this.addWeight('query/bias', [H, this.keyDim], kw(this.biasRegularizer, this.biasInitializer));
@@ -332,6 +338,8 @@ export class MultiHeadAttention extends ListInputLayer {
       outputShape: this.outputShapeArg,
       kernelInitializer: initConfig(this.kernelInitializer),
       biasInitializer: initConfig(this.biasInitializer),
+      ...(this.kernelConstraint ? { kernelConstraint: serializeConstraint(this.kernelConstraint) } : {}),
+      ...(this.biasConstraint ? { biasConstraint: serializeConstraint(this.biasConstraint) } : {}),
       seed: this.seed,
     };
   }
