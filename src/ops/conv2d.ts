@@ -13,7 +13,7 @@ import type { Attrs } from '../core/backend.ts';
 import { ENGINE } from '../core/engine.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
-import { convAttrs, convInfo, pair, type ExplicitPadding, type PadSpec, type RoundingMode } from './conv_util.ts';
+import { registerConvGradients, convAttrs, convInfo, pair, type ExplicitPadding, type PadSpec, type RoundingMode } from './conv_util.ts';
 import { assertFloat, convertToTensor, type TensorLike } from './convert.ts';
 import { op } from './op.ts';
 import { reshape } from './reshape.ts';
@@ -100,29 +100,4 @@ export const conv2d = op(
   },
 );
 
-ENGINE.registerGradient('Conv2D', (dy, { inputs, attrs }) => {
-  const x = inputs['x']!;
-  const filter = inputs['filter']!;
-  return {
-    x: () => conv2dBackpropInput(dy, filter, x.shape, attrs),
-    filter: () => conv2dBackpropFilter(x, dy, filter.shape, attrs),
-  };
-});
-
-ENGINE.registerGradient('Conv2DBackpropInput', (g, { inputs, attrs }) => {
-  const dy = inputs['dy']!;
-  const filter = inputs['filter']!;
-  return {
-    dy: () => conv2dKernel(g, filter, attrs),
-    filter: () => conv2dBackpropFilter(g, dy, filter.shape, attrs),
-  };
-});
-
-ENGINE.registerGradient('Conv2DBackpropFilter', (g, { inputs, attrs }) => {
-  const x = inputs['x']!;
-  const dy = inputs['dy']!;
-  return {
-    x: () => conv2dBackpropInput(dy, g, x.shape, attrs),
-    dy: () => conv2dKernel(x, g, attrs),
-  };
-});
+registerConvGradients({ forward: 'Conv2D', input: 'Conv2DBackpropInput', filter: 'Conv2DBackpropFilter' }, { forward: conv2dKernel, input: conv2dBackpropInput, filter: conv2dBackpropFilter });

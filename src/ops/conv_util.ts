@@ -14,6 +14,9 @@
  * input rows are never read).
  */
 import { fail, fmtShape } from '../core/errors.ts';
+import { ENGINE } from '../core/engine.ts';
+import type { Attrs } from '../core/backend.ts';
+import type { Tensor } from '../core/tensor.ts';
 
 export type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 export type PadSpec = 'valid' | 'same' | number | ExplicitPadding;
@@ -156,4 +159,35 @@ export function convInfo(
 /** Kernel attributes of a conv/pool from its geometry. */
 export function convAttrs(info: Conv2DInfo): { strides: number[]; dilations: number[]; pad: number[] } {
   return { strides: info.strides.slice(), dilations: info.dilations.slice(), pad: info.pad.slice() };
+}
+
+/**
+ * Registers the gradients of a convolution's three kernels, which are each other's gradients:
+ * forward y = F(x, w), input backprop dx = I(dy, w) and filter backprop dw = W(x, dy).
+ * dF/dx = I, dF/dw = W; dI/ddy = F, dI/dw = W(g, dy); dW/dx = I(dy, g), dW/ddy = F(x, g).
+ * Conv2D and DepthwiseConv2dNative share this triangle.
+ */
+export function registerConvGradients(
+  names: { forward: string; input: string; filter: string },
+  k: {
+    forward: (x: Tensor, w: Tensor, attrs: Attrs) => Tensor;
+    input: (dy: Tensor, w: Tensor, xShape: readonly number[], attrs: Attrs) => Tensor;
+    filter: (x: Tensor, dy: Tensor, wShape: readonly number[], attrs: Attrs) => Tensor;
+  },
+): void {
+  ENGINE.registerGradient(names.forward, (dy, { inputs, attrs }) => {
+    const x = inputs['x']!;
+    const filter = inputs['filter']!;
+    return { x: () => k.input(dy, filter, x.shape, attrs), filter: () => k.filter(x, dy, filter.shape, attrs) };
+  });
+  ENGINE.registerGradient(names.input, (g, { inputs, attrs }) => {
+    const dy = inputs['dy']!;
+    const filter = inputs['filter']!;
+    return { dy: () => k.forward(g, filter, attrs), filter: () => k.filter(g, dy, filter.shape, attrs) };
+  });
+  ENGINE.registerGradient(names.filter, (g, { inputs, attrs }) => {
+    const x = inputs['x']!;
+    const dy = inputs['dy']!;
+    return { x: () => k.input(dy, g, x.shape, attrs), dy: () => k.forward(x, g, attrs) };
+  });
 }

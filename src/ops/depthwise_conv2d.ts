@@ -13,7 +13,7 @@ import { ENGINE } from '../core/engine.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { convArgs, geometryAttrs } from './conv2d.ts';
-import { convAttrs, convInfo, pair, type PadSpec, type RoundingMode } from './conv_util.ts';
+import { registerConvGradients, convAttrs, convInfo, pair, type PadSpec, type RoundingMode } from './conv_util.ts';
 import type { TensorLike } from './convert.ts';
 import { op } from './op.ts';
 
@@ -54,29 +54,4 @@ export const depthwiseConv2d = op(
   },
 );
 
-ENGINE.registerGradient('DepthwiseConv2dNative', (dy, { inputs, attrs }) => {
-  const x = inputs['x']!;
-  const filter = inputs['filter']!;
-  return {
-    x: () => depthwiseConv2dBackpropInput(dy, filter, x.shape, attrs),
-    filter: () => depthwiseConv2dBackpropFilter(x, dy, filter.shape, attrs),
-  };
-});
-
-ENGINE.registerGradient('DepthwiseConv2dNativeBackpropInput', (g, { inputs, attrs }) => {
-  const dy = inputs['dy']!;
-  const filter = inputs['filter']!;
-  return {
-    dy: () => depthwiseKernel(g, filter, attrs),
-    filter: () => depthwiseConv2dBackpropFilter(g, dy, filter.shape, attrs),
-  };
-});
-
-ENGINE.registerGradient('DepthwiseConv2dNativeBackpropFilter', (g, { inputs, attrs }) => {
-  const x = inputs['x']!;
-  const dy = inputs['dy']!;
-  return {
-    x: () => depthwiseConv2dBackpropInput(dy, g, x.shape, attrs),
-    dy: () => depthwiseKernel(x, g, attrs),
-  };
-});
+registerConvGradients({ forward: 'DepthwiseConv2dNative', input: 'DepthwiseConv2dNativeBackpropInput', filter: 'DepthwiseConv2dNativeBackpropFilter' }, { forward: depthwiseKernel, input: depthwiseConv2dBackpropInput, filter: depthwiseConv2dBackpropFilter });
