@@ -1,18 +1,18 @@
 /**
- * Short runs of the seed examples (examples/seed000-tf.ts, examples/seed004-tf.ts) through their
+ * Short runs of the seed examples (examples/seeds/seed000-tf.ts, examples/seeds/seed004-tf.ts) through their
  * exported `main(options)`: TF names of scoped variables and Adam slots, variable sharing by
  * `reuse`, the loss going down, accuracy well above chance (10%) after 30 steps, run-to-run
  * determinism, and seed 004's activation explosion under std-1 initial weights.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { main as seed000 } from '../examples/seed000-tf.ts';
-import { main as seed004 } from '../examples/seed004-tf.ts';
+import { main as seed000 } from '../examples/seeds/seed000-tf.ts';
+import { main as seed004 } from '../examples/seeds/seed004-tf.ts';
 
 const quiet = () => {};
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 
-describe('examples/seed000-tf.ts (short run)', () => {
+describe('examples/seeds/seed000-tf.ts (short run)', () => {
   const r = seed000({ steps: 30, testLimit: 1000, log: quiet });
 
   it('names the scoped variables and Adam slots as TensorFlow does; reuse shares them', () => {
@@ -46,7 +46,7 @@ describe('examples/seed000-tf.ts (short run)', () => {
   });
 });
 
-describe('examples/seed004-tf.ts (short runs)', () => {
+describe('examples/seeds/seed004-tf.ts (short runs)', () => {
   it('std-1 weights blow up activations by ~8x per layer; the net barely learns', () => {
     const r = seed004({ init: 'normal', hidden: 5, steps: 10, testLimit: 1000, log: quiet });
     const s = r.initPreactivationStd;

@@ -1,6 +1,6 @@
 /**
- * Short runs of the Keras-side seed examples (examples/seed000-keras.ts,
- * examples/seed004-keras.ts) through their exported `main(options)`: the seed-000 model's
+ * Short runs of the Keras-side seed examples (examples/seeds/seed000-keras.ts,
+ * examples/seeds/seed004-keras.ts) through their exported `main(options)`: the seed-000 model's
  * summary (400,906 parameters = 784·256+256 + 3·(256·256+256) + 256·10+10), the History keys,
  * accuracy above chance (10%) after 20 steps, bit-identical reruns, the keep-prob bug's dropout
  * rate 0.7, and seed 004's initializers (std-1 kernels and biases with `--init normal`).
@@ -8,8 +8,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '../src/index.ts';
-import { main as seed000, buildModel as build000 } from '../examples/seed000-keras.ts';
-import { main as seed004, buildModel as build004 } from '../examples/seed004-keras.ts';
+import { main as seed000, buildModel as build000 } from '../examples/seeds/seed000-keras.ts';
+import { main as seed004, buildModel as build004 } from '../examples/seeds/seed004-keras.ts';
 
 const quiet = () => {};
 const dropoutRates = (m: tf.Sequential) => m.layers.filter((l) => l.className === 'Dropout').map((l) => (l.getConfig() as { rate: number }).rate);
@@ -19,7 +19,7 @@ const std = (t: tf.Tensor) => {
   return Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length);
 };
 
-describe('examples/seed000-keras.ts (short run)', async () => {
+describe('examples/seeds/seed000-keras.ts (short run)', async () => {
   const r = await seed000({ limit: 2000, valLimit: 500, testLimit: 1000, verbose: 0, log: quiet });
 
   it("summary: the thread's layers and 400,906 parameters", () => {
@@ -73,7 +73,7 @@ describe('examples/seed000-keras.ts (short run)', async () => {
   });
 });
 
-describe('examples/seed004-keras.ts', () => {
+describe('examples/seeds/seed004-keras.ts', () => {
   it('glorot init (Keras default) learns: above chance after 16 steps', async () => {
     const r = await seed004({ init: 'glorot', hidden: 2, limit: 2000, testLimit: 1000, verbose: 0, log: quiet });
     assert.equal(r.summary.totalParams, 784 * 128 + 128 + 128 * 128 + 128 + 128 * 10 + 10);

@@ -1,7 +1,7 @@
 /**
  * Seed 004's Keras program ("MNIST with Tensorflow and Keras, same architecture but less
  * accurate in Tensorflow"), written with idem's Keras API. The TF1 side is
- * examples/seed004-tf.ts.
+ * examples/seeds/seed004-tf.ts.
  *
  * The model (PRODUCT.md W2 with H = 2): 784 → H × [Dense 128 relu → Dropout(0.3)] → Dense 10
  * softmax, loss 'categoricalCrossentropy' (on probabilities, as the seed), metric accuracy,
@@ -13,7 +13,7 @@
  *   --init normal: the TF program's mistake brought to Keras — every kernel AND bias
  *                  `tf.initializers.randomNormal({stddev: 1})`, i.e. `tf.random_normal(shape)`.
  * The thread saw > 95% with Keras and 70–80% (2 layers) / 20% (5 layers) with its TF code: the
- * gap is the initializer alone (see examples/seed004-tf.ts for why std-1 weights hurt).
+ * gap is the initializer alone (see examples/seeds/seed004-tf.ts for why std-1 weights hurt).
  *
  * Softmax output + probability cross-entropy (the seed's Keras code) clips p to [1e-7, 1 − 1e-7]
  * before the log, as Keras 2 (the thread's) does; an example whose true-class probability is
@@ -22,11 +22,11 @@
  * `--from-logits` uses a linear output layer and `categoricalCrossentropy({fromLogits: true})`
  * instead (the TF program's loss), which keeps a gradient on every example.
  *
- * Run:  npx tsx examples/seed004-keras.ts [--init glorot|normal] [--hidden 2|5] [--from-logits] [--epochs N] [--limit N]
+ * Run:  npx tsx examples/seeds/seed004-keras.ts [--init glorot|normal] [--hidden 2|5] [--from-logits] [--epochs N] [--limit N]
  *                                         [--test-limit N] [--verbose 0|1|2]
  */
 import { pathToFileURL } from 'node:url';
-import * as tf from '../src/index.ts';
+import * as tf from '../../src/index.ts';
 
 export interface Seed004KerasOptions {
   init?: 'glorot' | 'normal';

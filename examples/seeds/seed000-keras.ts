@@ -1,7 +1,7 @@
 /**
  * Seed 000's Keras program ("Same (?) neural network architecture in Tensorflow and Keras
  * produces different accuracy on the same data"), written with idem's Keras API. The TF1 side is
- * examples/seed000-tf.ts.
+ * examples/seeds/seed000-tf.ts.
  *
  * The model, as the thread's `keras_train()` builds it:
  *   784 → 4 × [Dense 256 relu → Dropout(rate)] → Dense 10 (linear logits),
@@ -22,11 +22,11 @@
  * program uses the rate that matches the TF model, 0.3; `--keep-prob-bug` reproduces the
  * mistake (rate 0.7).
  *
- * Run:  npx tsx examples/seed000-keras.ts [--epochs N] [--rate R] [--keep-prob-bug] [--limit N]
+ * Run:  npx tsx examples/seeds/seed000-keras.ts [--epochs N] [--rate R] [--keep-prob-bug] [--limit N]
  *                                         [--test-limit N] [--verbose 0|1|2]
  */
 import { pathToFileURL } from 'node:url';
-import * as tf from '../src/index.ts';
+import * as tf from '../../src/index.ts';
 
 export interface Seed000KerasOptions {
   /** Epochs (default 1; the thread trained 30). */

@@ -29,10 +29,10 @@
  * a meaningful fraction of each weight. The program prints the measured std of every layer's
  * pre-activations at initialization (on 1000 test images), so the explosion is visible.
  *
- * Run:  npx tsx examples/seed004-tf.ts [--init normal|glorot] [--hidden 2|5] [--epochs N] [--steps N]
+ * Run:  npx tsx examples/seeds/seed004-tf.ts [--init normal|glorot] [--hidden 2|5] [--epochs N] [--steps N]
  */
 import { pathToFileURL } from 'node:url';
-import * as tf from '../src/index.ts';
+import * as tf from '../../src/index.ts';
 
 export interface Seed004Options {
   init?: 'normal' | 'glorot';

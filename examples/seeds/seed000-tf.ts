@@ -25,10 +25,10 @@
  * second forward pass built without dropout inside `variableScope(name, {reuse: true})`: it
  * shares the training variables (and shows `reuse`).
  *
- * Run:  npx tsx examples/seed000-tf.ts [--epochs N] [--steps N] [--keep-prob-bug]
+ * Run:  npx tsx examples/seeds/seed000-tf.ts [--epochs N] [--steps N] [--keep-prob-bug]
  */
 import { pathToFileURL } from 'node:url';
-import * as tf from '../src/index.ts';
+import * as tf from '../../src/index.ts';
 
 export interface Seed000Options {
   epochs?: number;
