@@ -18,7 +18,7 @@
     {
       "target_name": "idem_native",
       "dependencies": ["idem_native_avx2"],
-      "sources": ["src/addon.cc", "src/gemm.cc", "src/kernel_generic.cc", "src/elementwise.cc"],
+      "sources": ["src/addon.cc", "src/gemm.cc", "src/kernel_generic.cc", "src/elementwise.cc", "src/pool.cc"],
       "cflags": ["-O3"],
       "cflags_cc": ["-O3", "-std=c++17"],
       "cflags!": ["-O2"],

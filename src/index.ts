@@ -4,6 +4,7 @@
 import { ENGINE } from './core/engine.ts';
 import { ReferenceBackend } from './backends/reference/index.ts';
 import { registerNativeBackend } from './backends/native/index.ts';
+export { setNumThreads, getNumThreads } from './backends/native/index.ts';
 
 ENGINE.registerBackend('reference', () => new ReferenceBackend(), 1);
 ENGINE.registerBackend('reference64', () => new ReferenceBackend({ precision: 'float64' }), 0);

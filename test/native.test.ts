@@ -150,7 +150,7 @@ describe('native backend', { skip }, () => {
     });
   }
 
-  it('GEMM results are bit-identical whatever the thread count (260·333·300·2 flops > the 5e7 threading threshold)', () => {
+  it('GEMM results are bit-identical whatever the thread count (260·333·300·2 flops, above the 4e6 threading threshold)', () => {
     const run = (threads: number, m: number, n: number, k: number, ta: boolean, tb: boolean) => {
       addon!.setNumThreads(threads);
       const out = new Float32Array(m * n);
@@ -164,6 +164,21 @@ describe('native backend', { skip }, () => {
       }
     } finally {
       addon!.setNumThreads(0);
+    }
+  });
+
+  it('tf.setNumThreads / tf.getNumThreads: the pool size, 0 = default, bad counts rejected', () => {
+    try {
+      assert.equal(tf.setNumThreads(3), 3);
+      assert.equal(tf.getNumThreads(), 3);
+      assert.equal(addon!.info().threads, 3);
+      const def = tf.setNumThreads(0);
+      const env = Number(process.env['IDEM_NUM_THREADS'] ?? 0);
+      assert.ok(def >= 1, `default ${def}`);
+      if (env > 0) assert.equal(def, env);
+      for (const bad of [-1, 1.5, NaN, 1000]) assert.throws(() => tf.setNumThreads(bad), /setNumThreads: expected an integer/);
+    } finally {
+      tf.setNumThreads(0);
     }
   });
 

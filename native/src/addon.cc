@@ -12,7 +12,8 @@
  *   relu(x, out); select(cond: Uint8Array, t, e, out): t, e same size as cond or scalars
  *   sum(x, out, outer, mid, inner): x as [outer, mid, inner] summed over mid (float64 accumulator)
  *   info() → { kernel: 'avx2-fma' | 'generic', avx2fma: boolean, threads: number }
- *   setNumThreads(n) → GEMM threads (n <= 0: default = cores or IDEM_NUM_THREADS)
+ *   setNumThreads(n) → threads of the pool (pool.h) every kernel uses (n <= 0: default = cores
+ *     or IDEM_NUM_THREADS); returns the count now used
  *   setKernel('auto' | 'generic' | 'avx2') → boolean (false if unavailable on this CPU)
  */
 #include <node_api.h>
@@ -22,6 +23,7 @@
 
 #include "elementwise.h"
 #include "gemm.h"
+#include "pool.h"
 
 #define CHECK_NAPI(call)                                          \
   do {                                                            \

@@ -39,13 +39,9 @@ bool set_kernel(int which);
 const char* kernel_name();
 bool cpu_has_avx2_fma();
 
-/* Threads used by sgemm_mt (default: hardware concurrency, or IDEM_NUM_THREADS). */
-void set_num_threads(int n);
-int num_threads();
-
 /*
- * sgemm over column slices of C (multiples of NR) in parallel threads when the product is large
- * enough. Each output element is computed by exactly one thread with the same k blocking and
+ * sgemm over column slices of C (multiples of NR) on the thread pool (pool.h) when the product
+ * is large enough. Each output element is computed by exactly one thread with the same k blocking and
  * order as sgemm, so results are bit-identical whatever the thread count.
  */
 void sgemm_mt(long m, long n, long k, const float* A, long rsA, long csA, const float* B, long rsB, long csB,
