@@ -124,7 +124,14 @@ export { data, datasets, utils, Dataset, readIdx, toCategorical, imageFolder, ty
 
 export { layers, input, Layer, KerasTensor, Dense, Dropout, Activation, Flatten, Reshape, InputLayer, BatchNormalization, resetLayerNames, l1l2, registerLayer, deserializeLayer, type CallKwargs, type Shape, type LayerArgs } from './layers/index.ts';
 export { constraints, getConstraint } from './layers/constraints.ts';
-export { LayersModel, Sequential, model, sequential, Callback, CustomCallback, History, callbacks, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, ModelCheckpoint, saveModelWeights, loadModelWeights, type FitArgs, type CompileArgs } from './models/index.ts';
+export { LayersModel, Sequential, model, sequential, Callback, CustomCallback, History, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, ModelCheckpoint, saveModelWeights, loadModelWeights, type FitArgs, type CompileArgs } from './models/index.ts';
+import { callbacks as _modelCallbacks } from './models/index.ts';
+import { tensorBoard as _tensorBoard } from './summary/index.ts';
+/** `tf.callbacks.*`: Keras's callbacks, TensorBoard included (`tf.callbacks.tensorBoard(logdir, args)`). */
+export const callbacks = { ..._modelCallbacks, tensorBoard: _tensorBoard };
+export * as summary from './summary/index.ts';
+export { TensorBoard, type TensorBoardArgs } from './summary/index.ts';
+export * as applications from './applications/index.ts';
 export { moreLossObjects, confusionMatrix, metricFactories as metrics } from './metrics/index.ts';
 export { kerasLosses, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy } from './metrics/keras_losses.ts';
 export { Metric, categoricalAccuracy, sparseCategoricalAccuracy, binaryAccuracy } from './metrics/keras_metrics.ts';
