@@ -1,0 +1,214 @@
+/**
+ * `npm run bench`: the workloads W1–W5 of PRODUCT.md for idem (native, wasm when registered,
+ * reference) and, in the same run, for @tensorflow/tfjs (`cpu` and `wasm`, 1 thread) and, when
+ * `/usr/bin/python3 -c 'import torch'` works, PyTorch (bench/torch_w.py, 1 thread). Every
+ * (implementation, workload) runs in its own child process, one after another, so each has its
+ * own peak RSS (`process.resourceUsage().maxRSS`). Prints medians, idem's speed-ups and RSS, and
+ * writes them with the machine, the versions and the command into bench/RESULTS.md (between the
+ * `npm run bench` markers; other sections of that file are left alone).
+ *
+ *   npm run bench [-- --quick] [-- --full] [-- --only W1,W4] [-- --impls idem-native,tfjs-wasm] [-- --reps N] [-- --no-write]
+ *
+ * --quick: 1 repetition and fewer steps; --full: every peer runs the whole workload (TF.js cpu
+ * W1 is then ~5 min). Slow implementations run fewer steps or samples than the workload defines
+ * and the figure is extrapolated linearly (marked * with the count in the notes).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildTables, median, replaceSection, type Cell, type Run } from './report.ts';
+import type { WorkloadOptions } from './workloads.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const argv = process.argv.slice(2);
+const opt = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const quick = argv.includes('--quick');
+const full = argv.includes('--full');
+const write = !argv.includes('--no-write');
+const only = opt('only')?.split(',').map((s) => s.trim().toUpperCase()) ?? ['W1', 'W2', 'W3', 'W4', 'W5'];
+const repsOverride = opt('reps') ? Number(opt('reps')) : undefined;
+const SIZES = [256, 512, 1024, 2048];
+
+function hasTorch(): boolean {
+  return spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+function hasIdemBackend(name: string): boolean {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import('./src/index.ts').then(async (tf) => process.exit((await tf.setBackend('${name}')) && tf.getBackend() === '${name}' ? 0 : 3))`], { cwd: ROOT, stdio: 'ignore' });
+  return r.status === 0;
+}
+
+const IDEM = ['idem-native', 'idem-wasm'];
+const PEERS = ['tfjs-wasm', 'tfjs-cpu'];
+const torch = hasTorch();
+if (torch) PEERS.push('torch-1t');
+const allImpls = ['idem-native', 'idem-native-1t', 'idem-wasm', 'idem-reference', ...PEERS];
+let impls = opt('impls')?.split(',') ?? allImpls;
+const skipped: string[] = [];
+for (const [impl, backend] of [['idem-native', 'native'], ['idem-wasm', 'wasm']] as const) {
+  if (impls.includes(impl) && !hasIdemBackend(backend)) {
+    skipped.push(`${impl}: the '${backend}' backend is not available on this machine`);
+    impls = impls.filter((i) => i !== impl && !(backend === 'native' && i === 'idem-native-1t'));
+  }
+}
+
+/** How each implementation runs each workload (null: not run). Slow ones run fewer steps. */
+function plan(impl: string, w: string): WorkloadOptions | null {
+  const reps = repsOverride ?? (quick ? 1 : 3);
+  const slow = impl === 'idem-reference' || impl === 'tfjs-cpu';
+  const o = (steps: number, warm: number, r = reps, sizes = SIZES): WorkloadOptions => ({ steps, warm, reps: r, sizes });
+  if (impl === 'idem-native-1t') return w === 'W4' ? o(0, 0) : null;
+  switch (w) {
+    case 'W1':
+    case 'W2': {
+      const epoch = w === 'W1' ? 600 : 469;
+      if (full) return o(epoch, 2);
+      if (slow) return o(quick ? 5 : 10, 1, 1);
+      if (impl === 'tfjs-wasm') return o(quick ? 50 : 100, 2);
+      return o(quick ? 100 : epoch, 2);
+    }
+    case 'W3':
+      if (impl === 'tfjs-cpu') return o(1, 0, 1); // ~41 s per step
+      if (impl === 'idem-reference') return o(1, 1, 1);
+      return o(quick ? 5 : 10, 2);
+    case 'W4':
+      return slow ? o(0, 0, full ? reps : 1, [256, 512]) : o(0, 0);
+    case 'W5':
+      return slow && !full ? o(2000, 0, 1) : o(10000, 1);
+  }
+  return null;
+}
+
+function runChild(impl: string, w: string, o: WorkloadOptions): Run {
+  const json = JSON.stringify(o);
+  const isTorch = impl.startsWith('torch');
+  const cmd = isTorch ? '/usr/bin/python3' : process.execPath;
+  const args = isTorch ? [join(HERE, 'torch_w.py'), impl === 'torch-1t' ? '1' : '0', w, json] : ['--import', 'tsx', join(HERE, 'child.ts'), impl, w, json];
+  const env = { ...process.env, ...(impl === 'idem-native-1t' ? { IDEM_NUM_THREADS: '1' } : {}) };
+  const r = spawnSync(cmd, args, { cwd: ROOT, env, encoding: 'utf8', timeout: 20 * 60 * 1000, maxBuffer: 64 << 20 });
+  const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) {
+    const why = r.error ? String(r.error.message) : (r.stderr ?? '').trim().split('\n').slice(-1)[0] ?? `exit ${r.status}`;
+    return { impl, workload: w, cells: {}, error: `no result (${why})` };
+  }
+  const res = JSON.parse(line.slice(7)) as { values?: Record<string, number[]>; unit?: string; extrapolatedFrom?: string; maxRssMB?: number; error?: string; version?: string };
+  if (res.version) versions[impl] = res.version;
+  if (res.error) return { impl, workload: w, cells: {}, error: res.error };
+  const cells: Record<string, Cell> = {};
+  for (const [row, values] of Object.entries(res.values ?? {})) {
+    cells[row] = { values, unit: res.unit ?? '', ...(res.extrapolatedFrom ? { extrapolatedFrom: res.extrapolatedFrom } : {}) };
+  }
+  return { impl, workload: w, cells, ...(res.maxRssMB !== undefined ? { maxRssMB: res.maxRssMB } : {}) };
+}
+
+function pkgVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+function cpuModel(): string {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const model = /model name\s*:\s*(.+)/.exec(info)?.[1] ?? cpus()[0]?.model ?? 'unknown';
+    const family = /cpu family\s*:\s*(\d+)/.exec(info)?.[1];
+    const num = /\nmodel\s*:\s*(\d+)/.exec(info)?.[1];
+    const flags = /flags\s*:\s*(.+)/.exec(info)?.[1]?.split(' ') ?? [];
+    const simd = ['avx2', 'fma', 'avx512f'].filter((f) => flags.includes(f));
+    return `${model.trim()} (family ${family ?? '?'} model ${num ?? '?'}; ${simd.join(', ') || 'no AVX2/FMA'})`;
+  } catch {
+    return cpus()[0]?.model ?? 'unknown';
+  }
+}
+function gitCommit(): string {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown';
+}
+function torchBlas(): string {
+  const r = spawnSync('/usr/bin/python3', ['-c', "import torch,re; c=torch.__config__.show(); print(re.search(r'BLAS_INFO=(\\w+)', c).group(1))"], { encoding: 'utf8' });
+  const alt = spawnSync('sh', ['-c', 'readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3'], { encoding: 'utf8' }).stdout.trim();
+  return `BLAS_INFO=${r.stdout.trim() || '?'}, libblas.so.3 → ${alt || '?'}`;
+}
+
+const versions: Record<string, string> = {};
+const command = `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`;
+const load0 = loadavg()[0]!;
+const t0 = Date.now();
+const runs: Run[] = [];
+for (const w of only) {
+  for (const impl of impls) {
+    const o = plan(impl, w);
+    if (!o) continue;
+    process.stdout.write(`${w} ${impl} (${o.steps ? `${o.steps} ${w === 'W5' ? 'samples' : 'steps'}, ` : ''}${o.reps} rep${o.reps > 1 ? 's' : ''})... `);
+    const t = Date.now();
+    const run = runChild(impl, w, o);
+    runs.push(run);
+    const summary = run.error ?? Object.entries(run.cells).map(([row, c]) => `${row}: ${median(c.values).toPrecision(4)} ${c.unit}`).join('; ');
+    console.log(`${((Date.now() - t) / 1000).toFixed(1)} s — ${summary}`);
+  }
+}
+const load1 = loadavg()[0]!;
+
+const idemCols = IDEM.filter((i) => impls.includes(i));
+const peerCols = PEERS.filter((i) => impls.includes(i));
+const extraCols = impls.filter((i) => !idemCols.includes(i) && !peerCols.includes(i));
+const tables = buildTables(runs, [...idemCols, ...extraCols], peerCols);
+// Ratios only for the idem backends users get by default (native) or in browsers (wasm).
+const ratioTables = buildTables(runs, idemCols, peerCols);
+
+const machine = [
+  `- CPU: ${cpuModel()}, ${cpus().length} cores; memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  `- load average (1 min) ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end (the machine is shared: figures measured under load are noisy)`,
+  `- Node ${process.version}; idem ${pkgVersion('../')} at commit ${gitCommit()}; @tensorflow/tfjs ${pkgVersion('@tensorflow/tfjs')}, @tensorflow/tfjs-backend-wasm ${pkgVersion('@tensorflow/tfjs-backend-wasm')} (1 thread, SIMD)`,
+  torch ? `- PyTorch ${versions['torch-1t'] ?? '?'} (Debian python3-torch; ${torchBlas()}), 1 thread` : '- PyTorch: not installed (column omitted)',
+  `- wall time of the run: ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+];
+const section = [
+  '## All workloads: `npm run bench`',
+  '',
+  `Command: \`${command}\` (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`,
+  '',
+  ...machine,
+  '',
+  'Workloads (PRODUCT.md, real MNIST, batches in file order, the same code for idem and TF.js: bench/workloads.ts; PyTorch: bench/torch_w.py):',
+  'W1 seed MLP 784 → 4 × [Dense 256 relu → Dropout 0.3] → Dense 10, softmax cross-entropy, Adam 1e-3, one epoch of 600 steps of 100 (Keras `trainOnBatch` loop);',
+  'W2 784 → 128 relu → Dropout → 128 relu → Dropout → 10 softmax, batch 128, one epoch (469 steps);',
+  'W3 CNN+BN (Conv 32 → BN → relu → pool → Conv 64 → BN → relu → pool → Dense 128 → Dense 10), ms per step of 64;',
+  'W4 `matMul` of n×n float32 (2n³ flops, includes dispatch and reading the result);',
+  'W5 W1 forward (`predict`, batch 1000) over the 10k test images.',
+  'Each figure is the median over repetitions (count in parentheses); * = extrapolated linearly from fewer steps/samples (see notes).',
+  'idem-native uses all cores (its GEMM splits large products over threads); idem-native-1t is the same with IDEM_NUM_THREADS=1.',
+  '',
+  '### Medians',
+  '',
+  tables.medians,
+  '',
+  '### Speed-up of idem (× faster than the peer; > 1: idem is faster)',
+  '',
+  ratioTables.ratios,
+  '',
+  '### Peak RSS per workload (MB, one process per implementation × workload)',
+  '',
+  tables.rss,
+  '',
+  ...(tables.notes.length || skipped.length ? ['Notes:', '', ...[...skipped, ...tables.notes].map((n) => `- ${n}`), ''] : []),
+].join('\n');
+
+console.log('\n' + section);
+if (write) {
+  const path = join(HERE, 'RESULTS.md');
+  const doc = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n';
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, replaceSection(doc, section));
+  const fd = openSync(tmp, 'r');
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(tmp, path);
+  console.log(`\nwrote ${path}`);
+}

