@@ -1,0 +1,145 @@
+/**
+ * Op-level tracing of one forward pass, for `compare` and `lint`.
+ *
+ * While a traced function runs, the engine's op interceptor (the hook graph mode uses) sees
+ * every public op call. The top-level ones (not those an op makes internally) are recorded with
+ * their output, first input, the variables among their arguments and, for Keras models, the
+ * layer whose `call` made them. Variable assignments (batch-norm moving statistics) are noted.
+ *
+ * Dropout masks are made comparable: the k-th top-level `dropout` call of a traced run draws
+ * from a fresh `SeedGenerator(maskSeed·1009 + k)` instead of the seed it was given, so two models
+ * whose dropouts have the same rate get the same masks, and neither the layers' own generators
+ * nor the global sequence advance (compare leaves the user's random state alone).
+ */
+import { ENGINE } from '../core/engine.ts';
+import { fail } from '../core/errors.ts';
+import { Tensor } from '../core/tensor.ts';
+import { Variable } from '../core/variable.ts';
+import { SeedGenerator } from '../random/seed.ts';
+import type { Layer } from '../layers/layer.ts';
+
+export interface OpRecord {
+  /** Position in the trace (0-based). */
+  index: number;
+  op: string;
+  /** Layer that made the call (Keras), else null. */
+  layer: Layer | null;
+  output: Tensor;
+  /** The first tensor argument (dropout: the input whose units are dropped). */
+  input: Tensor | null;
+  /** Variables among the arguments, in argument order. */
+  params: Variable[];
+  /** Dropout's `rate` argument. */
+  rate?: number;
+}
+
+export interface Trace<T> {
+  result: T;
+  ops: OpRecord[];
+  /** Variables assigned during the run (top level or inside layers), in order, deduplicated. */
+  assigned: Variable[];
+}
+
+const ASSIGNS = new Set(['assign', 'assignAdd', 'assignSub']);
+
+/**
+ * Runs `fn` with op recording. `layers`: Keras layers whose calls attribute ops (their `call` is
+ * wrapped for the run and restored after). `maskSeed`: reseed dropout (null: leave it alone).
+ */
+export function traceRun<T>(fn: () => T, layers: Layer[], maskSeed: number | null, op = 'compare'): Trace<T> {
+  if (ENGINE.opInterceptor !== null) fail(op, 'needs eager execution (graph mode is on: call tf.enableEagerExecution() first)');
+  const ops: OpRecord[] = [];
+  const assigned: Variable[] = [];
+  const stack: Layer[] = [];
+  let depth = 0;
+  let dropouts = 0;
+  const restore: (() => void)[] = [];
+  for (const l of layers) {
+    const own = Object.prototype.hasOwnProperty.call(l, 'call');
+    const prev = (l as unknown as { call: (...a: unknown[]) => unknown }).call;
+    (l as unknown as { call: (...a: unknown[]) => unknown }).call = function (this: unknown, ...a: unknown[]) {
+      stack.push(l);
+      try {
+        return prev.apply(l, a);
+      } finally {
+        stack.pop();
+      }
+    };
+    restore.push(() => {
+      if (own) (l as unknown as { call: unknown }).call = prev;
+      else delete (l as unknown as { call?: unknown }).call;
+    });
+  }
+  ENGINE.opInterceptor = (name, f, thisArg, args) => {
+    if (ASSIGNS.has(name)) {
+      if (thisArg instanceof Variable && !assigned.includes(thisArg)) assigned.push(thisArg);
+      return { handled: false };
+    }
+    if (depth > 0) return { handled: false };
+    let a = args;
+    let rate: number | undefined;
+    if (name === 'dropout') {
+      rate = typeof args[1] === 'number' ? args[1] : undefined;
+      if (maskSeed !== null) {
+        a = [...args];
+        while (a.length < 3) a.push(undefined);
+        a[3] = new SeedGenerator(maskSeed * 1009 + dropouts);
+      }
+      dropouts++;
+    }
+    depth++;
+    let value: unknown;
+    try {
+      value = ENGINE.withOpName(name, () => f.apply(thisArg, a));
+    } finally {
+      depth--;
+    }
+    const out = value instanceof Tensor ? value : Array.isArray(value) && value[0] instanceof Tensor ? (value[0] as Tensor) : null;
+    if (out !== null) {
+      const params: Variable[] = [];
+      let input: Tensor | null = null;
+      const visit = (x: unknown) => {
+        if (x instanceof Variable) {
+          if (!params.includes(x)) params.push(x);
+        }
+        if (x instanceof Tensor && input === null) input = x;
+      };
+      for (const x of a) {
+        if (Array.isArray(x)) x.forEach(visit);
+        else visit(x);
+      }
+      ops.push({ index: ops.length, op: name, layer: stack[stack.length - 1] ?? null, output: out, input, params, ...(rate !== undefined ? { rate } : {}) });
+    }
+    return { handled: true, value };
+  };
+  try {
+    const result = fn();
+    return { result, ops, assigned };
+  } finally {
+    ENGINE.opInterceptor = null;
+    for (const r of restore.reverse()) r();
+  }
+}
+
+/** Longest-common-subsequence alignment of two op traces by op name: pairs in order; a side is null where only the other has the op. */
+export function alignOps(a: OpRecord[], b: OpRecord[]): { a: OpRecord | null; b: OpRecord | null }[] {
+  const n = a.length;
+  const m = b.length;
+  const L: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      L[i]![j] = a[i]!.op === b[j]!.op ? L[i + 1]![j + 1]! + 1 : Math.max(L[i + 1]![j]!, L[i]![j + 1]!);
+    }
+  }
+  const out: { a: OpRecord | null; b: OpRecord | null }[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (a[i]!.op === b[j]!.op) out.push({ a: a[i++]!, b: b[j++]! });
+    else if (L[i + 1]![j]! >= L[i]![j + 1]!) out.push({ a: a[i++]!, b: null });
+    else out.push({ a: null, b: b[j++]! });
+  }
+  while (i < n) out.push({ a: a[i++]!, b: null });
+  while (j < m) out.push({ a: null, b: b[j++]! });
+  return out;
+}
