@@ -268,6 +268,16 @@ static napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// Convolution, pooling and softmax kernels (nn_napi.cc).
+namespace idem {
+bool register_nn_kernels(napi_env env, napi_value exports);
+}
+
+// Fused kernels: dropout with Philox, optimizer updates (fused_napi.cc).
+namespace idem {
+bool register_fused_kernels(napi_env env, napi_value exports);
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -281,6 +291,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setKernel", nullptr, SetKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   CHECK_NAPI(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  if (!idem::register_fused_kernels(env, exports)) return nullptr;
+  if (!idem::register_nn_kernels(env, exports)) return nullptr;
   return exports;
 }
 

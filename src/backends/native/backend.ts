@@ -24,6 +24,7 @@ import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
 import { ReferenceBackend } from '../reference/backend.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
 import type { NativeAddon } from './loader.ts';
+import { hasNnKernels, NATIVE_NN_KERNELS, nativeNnKernels } from './conv_kernels.ts';
 
 /**
  * The addon's broadcast mode for out = f(a, b) (see NativeAddon.binary), or null when the
@@ -170,13 +171,14 @@ function sameShape(x: readonly number[], y: readonly number[]): boolean {
 }
 
 /** Names of the kernels this backend implements natively (the rest are the reference ones). */
-export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Sum'] as const;
+export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Sum', ...NATIVE_NN_KERNELS] as const;
 
 export class NativeBackend extends ReferenceBackend {
   override readonly kernels: Readonly<Record<string, KernelFunc>>;
 
   constructor(readonly addon: NativeAddon) {
     super({ precision: 'float32', name: 'native' });
-    this.kernels = { ...referenceKernels, ...nativeKernels(addon) };
+    // Convolution, pooling and softmax kernels: conv_kernels.ts.
+    this.kernels = { ...referenceKernels, ...nativeKernels(addon), ...(hasNnKernels(addon) ? nativeNnKernels(addon) : {}) };
   }
 }

@@ -1,0 +1,208 @@
+/*
+ * Node-API entry points of the convolution, pooling and softmax kernels (conv.h, softmax.h),
+ * added to the addon's exports by register_nn_kernels (called from addon.cc's Init).
+ *
+ *   conv2d(op, geo, a, b, out)   geo: Int32Array [batch, inH, inW, inC, outH, outW, outC,
+ *                                 fh, fw, sh, sw, dh, dw, top, left]; all Float32Arrays NHWC
+ *     op 0 Conv2D               a = x, b = w [fh,fw,inC,outC], out = y
+ *     op 1 Conv2DBackpropInput  a = dy, b = w, out = dx
+ *     op 2 Conv2DBackpropFilter a = x, b = dy, out = dw
+ *     op 3/4/5 the same three for depthwise (w [fh,fw,inC,mult], outC = inC·mult)
+ *   pool2d(op, geo, a, b, out)   outC == inC
+ *     op 0 MaxPool (a = x), 1 MaxPoolGrad (a = dy, b = x, out = dx), 2 AvgPool (a = x),
+ *     3 AvgPoolGrad (a = dy, out = dx; b ignored)
+ *   softmax(op, outer, n, inner, x, labels, out)  op 0 softmax, 1 log-softmax (labels ignored),
+ *     2 softmax cross-entropy with logits (labels same size as x, out [outer, inner])
+ * Sizes are checked against the geometry; a mismatch throws a RangeError.
+ */
+#include <node_api.h>
+
+#include <cstdint>
+#include <string>
+
+#include "conv.h"
+#include "softmax.h"
+
+namespace {
+
+#define NN_CHECK(call)                                                  \
+  do {                                                                  \
+    if ((call) != napi_ok) {                                            \
+      napi_throw_error(env, nullptr, "idem native: " #call " failed"); \
+      return nullptr;                                                   \
+    }                                                                   \
+  } while (0)
+
+bool typed(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length, const char* what) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset = 0;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, length, data, &ab, &offset) != napi_ok || type != want) {
+    std::string msg = std::string("idem native: ") + what +
+                      (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array");
+    napi_throw_type_error(env, nullptr, msg.c_str());
+    return false;
+  }
+  return true;
+}
+
+bool f32(napi_env env, napi_value v, float** data, size_t* length, const char* what) {
+  void* p = nullptr;
+  if (!typed(env, v, napi_float32_array, &p, length, what)) return false;
+  *data = static_cast<float*>(p);
+  return true;
+}
+
+bool int_arg(napi_env env, napi_value v, long* out, const char* what) {
+  int64_t x = 0;
+  if (napi_get_value_int64(env, v, &x) != napi_ok || x < 0) {
+    std::string msg = std::string("idem native: ") + what + " must be a non-negative integer";
+    napi_throw_type_error(env, nullptr, msg.c_str());
+    return false;
+  }
+  *out = static_cast<long>(x);
+  return true;
+}
+
+bool range_error(napi_env env, const char* msg) {
+  napi_throw_range_error(env, nullptr, msg);
+  return false;
+}
+
+/* Reads geo (15 non-negative int32) into g. */
+bool read_geo(napi_env env, napi_value v, idem::ConvGeo* g) {
+  void* p = nullptr;
+  size_t n = 0;
+  if (!typed(env, v, napi_int32_array, &p, &n, "geo")) return false;
+  if (n != 15) return range_error(env, "idem native: geo must have 15 entries");
+  const int32_t* a = static_cast<const int32_t*>(p);
+  for (int i = 0; i < 15; i++)
+    if (a[i] < 0) return range_error(env, "idem native: geo entries must be non-negative");
+  *g = idem::ConvGeo{a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]};
+  if (g->sh == 0 || g->sw == 0 || g->dh == 0 || g->dw == 0)
+    return range_error(env, "idem native: strides and dilations must be positive");
+  return true;
+}
+
+napi_value Conv2d(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  NN_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  long op;
+  idem::ConvGeo g;
+  float *a, *b, *out;
+  size_t la, lb, lo;
+  if (argc != 5 || !int_arg(env, args[0], &op, "op") || !read_geo(env, args[1], &g) ||
+      !f32(env, args[2], &a, &la, "a") || !f32(env, args[3], &b, &lb, "b") || !f32(env, args[4], &out, &lo, "out"))
+    return nullptr;
+  if (op > 5) {
+    range_error(env, "idem native: unknown conv2d op");
+    return nullptr;
+  }
+  const bool depthwise = op >= 3;
+  long mult = 0;
+  if (depthwise) {
+    if (g.inC == 0 || g.outC % g.inC != 0) {
+      range_error(env, "idem native: depthwise outC must be a multiple of inC");
+      return nullptr;
+    }
+    mult = g.outC / g.inC;
+  }
+  const size_t nx = static_cast<size_t>(g.batch * g.inH * g.inW * g.inC);
+  const size_t ny = static_cast<size_t>(g.batch * g.outH * g.outW * g.outC);
+  const size_t nw = static_cast<size_t>(g.fh * g.fw * (depthwise ? g.outC : g.inC * g.outC));
+  const int kind = static_cast<int>(op % 3);
+  const size_t ea = kind == 1 ? ny : nx, eb = kind == 2 ? ny : nw, eo = kind == 0 ? ny : kind == 1 ? nx : nw;
+  if (la != ea || lb != eb || lo != eo) {
+    range_error(env, "idem native: conv2d array sizes do not match the geometry");
+    return nullptr;
+  }
+  switch (op) {
+    case 0: idem::conv2d_forward(g, a, b, out); break;
+    case 1: idem::conv2d_backprop_input(g, a, b, out); break;
+    case 2: idem::conv2d_backprop_filter(g, a, b, out); break;
+    case 3: idem::depthwise_forward(g, mult, a, b, out); break;
+    case 4: idem::depthwise_backprop_input(g, mult, a, b, out); break;
+    case 5: idem::depthwise_backprop_filter(g, mult, a, b, out); break;
+  }
+  return nullptr;
+}
+
+napi_value Pool2d(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  NN_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  long op;
+  idem::ConvGeo g;
+  float *a, *b, *out;
+  size_t la, lb, lo;
+  if (argc != 5 || !int_arg(env, args[0], &op, "op") || !read_geo(env, args[1], &g) ||
+      !f32(env, args[2], &a, &la, "a") || !f32(env, args[3], &b, &lb, "b") || !f32(env, args[4], &out, &lo, "out"))
+    return nullptr;
+  if (op > 3) {
+    range_error(env, "idem native: unknown pool2d op");
+    return nullptr;
+  }
+  const size_t nx = static_cast<size_t>(g.batch * g.inH * g.inW * g.inC);
+  const size_t ny = static_cast<size_t>(g.batch * g.outH * g.outW * g.inC);
+  bool ok = g.outC == g.inC;
+  switch (op) {
+    case 0: case 2: ok = ok && la == nx && lo == ny; break;
+    case 1: ok = ok && la == ny && lb == nx && lo == nx; break;
+    case 3: ok = ok && la == ny && lo == nx; break;
+  }
+  if (!ok) {
+    range_error(env, "idem native: pool2d array sizes do not match the geometry");
+    return nullptr;
+  }
+  switch (op) {
+    case 0: idem::max_pool(g, a, out); break;
+    case 1: idem::max_pool_grad(g, a, b, out); break;
+    case 2: idem::avg_pool(g, a, out); break;
+    case 3: idem::avg_pool_grad(g, a, out); break;
+  }
+  return nullptr;
+}
+
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value args[7];
+  NN_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  long op, outer, n, inner;
+  float *x, *labels, *out;
+  size_t lx, ll, lo;
+  if (argc != 7 || !int_arg(env, args[0], &op, "op") || !int_arg(env, args[1], &outer, "outer") ||
+      !int_arg(env, args[2], &n, "n") || !int_arg(env, args[3], &inner, "inner") || !f32(env, args[4], &x, &lx, "x") ||
+      !f32(env, args[5], &labels, &ll, "labels") || !f32(env, args[6], &out, &lo, "out"))
+    return nullptr;
+  const size_t total = static_cast<size_t>(outer * n * inner);
+  const bool ok = op <= 2 && lx == total &&
+                  (op == 2 ? ll == total && lo == static_cast<size_t>(outer * inner) : lo == total);
+  if (!ok) {
+    range_error(env, "idem native: softmax array sizes do not match");
+    return nullptr;
+  }
+  if (op == 2)
+    idem::softmax_xent_f32(labels, x, out, outer, n, inner);
+  else
+    idem::softmax_f32(static_cast<int>(op), x, out, outer, n, inner);
+  return nullptr;
+}
+
+}  // namespace
+
+namespace idem {
+
+/* Adds conv2d, pool2d and softmax to the addon's exports. */
+bool register_nn_kernels(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"pool2d", nullptr, Pool2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
+}
+
+}  // namespace idem

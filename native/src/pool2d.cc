@@ -1,0 +1,206 @@
+/*
+ * 2-D pooling kernels, NHWC float32 (see conv.h). All bit-identical to the reference kernels:
+ * max and comparisons are exact; sums run in float64 in the reference's order and round once.
+ * Threads take whole images (forward) so each output is computed by one thread.
+ */
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "conv.h"
+#include "nn_parallel.h"
+
+namespace idem {
+
+namespace {
+
+/* For each channel c of output pixel (b, oy, ox): arg[c] = flat index into x of the window's
+ * first maximum (NaN wins), or -1 for an empty window. */
+inline void window_argmax(const ConvGeo& g, const float* x, long b, long oy, long ox, long* arg, float* best) {
+  const long C = g.inC;
+  bool any = false;
+  for (long ky = 0; ky < g.fh; ky++) {
+    const long iy = oy * g.sh + ky * g.dh - g.top;
+    if (iy < 0 || iy >= g.inH) continue;
+    for (long kx = 0; kx < g.fw; kx++) {
+      const long ix = ox * g.sw + kx * g.dw - g.left;
+      if (ix < 0 || ix >= g.inW) continue;
+      const long base = ((b * g.inH + iy) * g.inW + ix) * C;
+      const float* src = x + base;
+      if (!any) {
+        for (long c = 0; c < C; c++) {
+          best[c] = src[c];
+          arg[c] = base + c;
+        }
+        any = true;
+      } else {
+        for (long c = 0; c < C; c++) {
+          const float v = src[c], cur = best[c];
+          if (v > cur || (v != v && cur == cur)) {
+            best[c] = v;
+            arg[c] = base + c;
+          }
+        }
+      }
+    }
+  }
+  if (!any)
+    for (long c = 0; c < C; c++) {
+      best[c] = -std::numeric_limits<float>::infinity();
+      arg[c] = -1;
+    }
+}
+
+/* True when no input pixel lies in two windows (each dx element receives at most one dy). */
+bool disjoint_windows(const ConvGeo& g) { return (g.fh - 1) * g.dh + 1 <= g.sh && (g.fw - 1) * g.dw + 1 <= g.sw; }
+
+}  // namespace
+
+void max_pool(const ConvGeo& g, const float* x, float* y) {
+  const long C = g.inC;
+  const long per = g.outH * g.outW * C;
+  parallel_rows(g.batch * g.outH, g.outW * C * g.fh * g.fw, [&](long r0, long r1) {
+    const float neg_inf = -std::numeric_limits<float>::infinity();
+    for (long r = r0; r < r1; r++) {
+      const long b = r / g.outH, oy = r % g.outH;
+      for (long ox = 0; ox < g.outW; ox++) {
+        float* dst = y + b * per + (oy * g.outW + ox) * C;
+        bool any = false;
+        for (long ky = 0; ky < g.fh; ky++) {
+          const long iy = oy * g.sh + ky * g.dh - g.top;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (long kx = 0; kx < g.fw; kx++) {
+            const long ix = ox * g.sw + kx * g.dw - g.left;
+            if (ix < 0 || ix >= g.inW) continue;
+            const float* src = x + ((b * g.inH + iy) * g.inW + ix) * C;
+            if (!any) {
+              std::memcpy(dst, src, sizeof(float) * C);
+              any = true;
+            } else {
+              for (long c = 0; c < C; c++) {
+                const float v = src[c], cur = dst[c];
+                dst[c] = (v > cur || (v != v && cur == cur)) ? v : cur;
+              }
+            }
+          }
+        }
+        if (!any)
+          for (long c = 0; c < C; c++) dst[c] = neg_inf;
+      }
+    }
+  });
+}
+
+void max_pool_grad(const ConvGeo& g, const float* dy, const float* x, float* dx) {
+  const long C = g.inC;
+  const long nx = g.batch * g.inH * g.inW * C;
+  if (nx <= 0) return;
+  std::memset(dx, 0, sizeof(float) * nx);
+  const long pix = g.outH * g.outW;
+  if (pix * C <= 0) return;
+  if (disjoint_windows(g)) {
+    // Each dx element receives at most one dy: 0 + dy in float32 is exact (as the reference's
+    // float64 0 + dy rounded). Images are independent: threads take whole images.
+    parallel_rows(g.batch, pix * C * g.fh * g.fw, [&](long b0, long b1) {
+      std::vector<long> arg(static_cast<size_t>(C));
+      std::vector<float> best(static_cast<size_t>(C));
+      for (long b = b0; b < b1; b++)
+        for (long oy = 0; oy < g.outH; oy++)
+          for (long ox = 0; ox < g.outW; ox++) {
+            window_argmax(g, x, b, oy, ox, arg.data(), best.data());
+            const float* d = dy + ((b * g.outH + oy) * g.outW + ox) * C;
+            for (long c = 0; c < C; c++)
+              if (arg[c] >= 0) dx[arg[c]] += d[c];
+          }
+    });
+    return;
+  }
+  // Overlapping windows: float64 accumulation in the reference's order (output order).
+  const long per = g.inH * g.inW * C;
+  parallel_rows(g.batch, pix * C * g.fh * g.fw, [&](long b0, long b1) {
+    std::vector<long> arg(static_cast<size_t>(C));
+    std::vector<float> best(static_cast<size_t>(C));
+    std::vector<double> acc(static_cast<size_t>(per));
+    for (long b = b0; b < b1; b++) {
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (long oy = 0; oy < g.outH; oy++)
+        for (long ox = 0; ox < g.outW; ox++) {
+          window_argmax(g, x, b, oy, ox, arg.data(), best.data());
+          const float* d = dy + ((b * g.outH + oy) * g.outW + ox) * C;
+          for (long c = 0; c < C; c++)
+            if (arg[c] >= 0) acc[arg[c] - b * per] += d[c];
+        }
+      float* xb = dx + b * per;
+      for (long p = 0; p < per; p++) xb[p] = static_cast<float>(acc[p]);
+    }
+  });
+}
+
+void avg_pool(const ConvGeo& g, const float* x, float* y) {
+  const long C = g.inC;
+  const long per = g.outH * g.outW * C;
+  parallel_rows(g.batch * g.outH, g.outW * C * g.fh * g.fw, [&](long r0, long r1) {
+    std::vector<double> acc(static_cast<size_t>(C));
+    for (long r = r0; r < r1; r++) {
+      const long b = r / g.outH, oy = r % g.outH;
+      for (long ox = 0; ox < g.outW; ox++) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        long count = 0;
+        for (long ky = 0; ky < g.fh; ky++) {
+          const long iy = oy * g.sh + ky * g.dh - g.top;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (long kx = 0; kx < g.fw; kx++) {
+            const long ix = ox * g.sw + kx * g.dw - g.left;
+            if (ix < 0 || ix >= g.inW) continue;
+            const float* src = x + ((b * g.inH + iy) * g.inW + ix) * C;
+            for (long c = 0; c < C; c++) acc[c] += src[c];
+            count++;
+          }
+        }
+        float* dst = y + b * per + (oy * g.outW + ox) * C;
+        // An empty window divides 0 by 0 (NaN), as the reference does.
+        for (long c = 0; c < C; c++) dst[c] = static_cast<float>(acc[c] / static_cast<double>(count));
+      }
+    }
+  });
+}
+
+void avg_pool_grad(const ConvGeo& g, const float* dy, float* dx) {
+  const long C = g.inC;
+  const long per = g.inH * g.inW * C;
+  if (g.batch * per <= 0) return;
+  parallel_rows(g.batch, g.outH * g.outW * C * g.fh * g.fw, [&](long b0, long b1) {
+    std::vector<double> acc(static_cast<size_t>(per));
+    for (long b = b0; b < b1; b++) {
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (long oy = 0; oy < g.outH; oy++)
+        for (long ox = 0; ox < g.outW; ox++) {
+          long count = 0;
+          for (long ky = 0; ky < g.fh; ky++) {
+            const long iy = oy * g.sh + ky * g.dh - g.top;
+            if (iy < 0 || iy >= g.inH) continue;
+            for (long kx = 0; kx < g.fw; kx++) {
+              const long ix = ox * g.sw + kx * g.dw - g.left;
+              if (ix >= 0 && ix < g.inW) count++;
+            }
+          }
+          const float* d = dy + ((b * g.outH + oy) * g.outW + ox) * C;
+          for (long ky = 0; ky < g.fh; ky++) {
+            const long iy = oy * g.sh + ky * g.dh - g.top;
+            if (iy < 0 || iy >= g.inH) continue;
+            for (long kx = 0; kx < g.fw; kx++) {
+              const long ix = ox * g.sw + kx * g.dw - g.left;
+              if (ix < 0 || ix >= g.inW) continue;
+              double* a = acc.data() + (iy * g.inW + ix) * C;
+              for (long c = 0; c < C; c++) a[c] += static_cast<double>(d[c]) / static_cast<double>(count);
+            }
+          }
+        }
+      float* xb = dx + b * per;
+      for (long p = 0; p < per; p++) xb[p] = static_cast<float>(acc[p]);
+    }
+  });
+}
+
+}  // namespace idem

@@ -1,0 +1,65 @@
+/* Softmax-family kernels (see softmax.h). */
+#include "softmax.h"
+
+#include <cmath>
+#include <limits>
+
+#include "nn_parallel.h"
+
+namespace idem {
+
+namespace {
+
+/* JavaScript's Math.max(m, v): NaN wins, +0 beats -0. */
+inline double js_max(double m, double v) {
+  if (m != m || v != v) return std::numeric_limits<double>::quiet_NaN();
+  if (v > m) return v;
+  if (v == 0.0 && m == 0.0 && std::signbit(m) && !std::signbit(v)) return v;
+  return m;
+}
+
+/* m and log Σ exp(x - m) of the slice x[base + j·stride], j < n. */
+inline void shift_and_log_sum(const float* x, long base, long n, long stride, double* m_out, double* ls_out) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (long j = 0; j < n; j++) m = js_max(m, x[base + j * stride]);
+  double s = 0;
+  for (long j = 0; j < n; j++) s += std::exp(static_cast<double>(x[base + j * stride]) - m);
+  *m_out = m;
+  *ls_out = std::log(s);
+}
+
+}  // namespace
+
+void softmax_f32(int mode, const float* x, float* y, long outer, long n, long inner) {
+  parallel_rows(outer * inner, n * 24, [&](long s0, long s1) {
+    for (long s = s0; s < s1; s++) {
+      const long base = (s / inner) * n * inner + s % inner;
+      double m, ls;
+      shift_and_log_sum(x, base, n, inner, &m, &ls);
+      for (long j = 0; j < n; j++) {
+        const long p = base + j * inner;
+        const double v = static_cast<double>(x[p]) - m - ls;
+        y[p] = static_cast<float>(mode == 1 ? v : std::exp(v));
+      }
+    }
+  });
+}
+
+void softmax_xent_f32(const float* labels, const float* logits, float* loss, long outer, long n, long inner) {
+  parallel_rows(outer * inner, n * 24, [&](long s0, long s1) {
+    for (long s = s0; s < s1; s++) {
+      const long base = (s / inner) * n * inner + s % inner;
+      double m, ls;
+      shift_and_log_sum(logits, base, n, inner, &m, &ls);
+      double l = 0;
+      for (long j = 0; j < n; j++) {
+        const long p = base + j * inner;
+        const double z = labels[p];
+        if (z != 0) l += z * (m + ls - static_cast<double>(logits[p]));
+      }
+      loss[s] = static_cast<float>(l);
+    }
+  });
+}
+
+}  // namespace idem
