@@ -49,6 +49,24 @@ export interface Summary {
   text: string;
 }
 
+/**
+ * Saving and loading live in src/io (a higher layer); it registers itself here on import
+ * (`import 'idem'` does), so `model.save(...)`, `saveWeights` and `loadWeights` reach it.
+ */
+export interface ModelIO {
+  save(model: LayersModel, target: unknown, options?: Record<string, unknown>): Promise<unknown>;
+  saveWeights(model: LayersModel, file: string, options?: Record<string, unknown>): Promise<void>;
+  loadWeights(model: LayersModel, file: string, options?: Record<string, unknown>): Promise<void>;
+}
+let modelIO: ModelIO | null = null;
+export function registerModelIO(io: ModelIO): void {
+  modelIO = io;
+}
+function getModelIO(op: string): ModelIO {
+  if (!modelIO) fail(op, "file formats live in idem's io module: import from 'idem' (src/index.ts) or src/io/index.ts first");
+  return modelIO;
+}
+
 export class LayersModel extends Layer {
   static override className = 'Functional';
   inputs: KerasTensor[] = [];
@@ -113,6 +131,32 @@ export class LayersModel extends Layer {
 
   compile(args: training.CompileArgs): void {
     this.compiled = training.compile(this, args);
+    this.compileArgsValue = args;
+  }
+
+  private compileArgsValue: training.CompileArgs | null = null;
+  /** The arguments of the last `compile` (what `.keras` files record as `compile_config`). */
+  get compileArgs(): training.CompileArgs | null {
+    return this.compileArgsValue;
+  }
+
+  /**
+   * Saves the model: a path ending in `.keras` (Keras 3 zip), `.h5` (Keras 2 legacy HDF5 model),
+   * a `file://dir` URL or directory (TF.js `model.json` + weight shards), or a TF.js-style IO
+   * handler (`tf.io.withSaveHandler(...)`). Atomic for files. See src/io.
+   */
+  save(target: unknown, options: Record<string, unknown> = {}): Promise<unknown> {
+    return getModelIO('save').save(this, target, options);
+  }
+
+  /** Saves weights (and optimizer state): `.weights.h5` (Keras 3), `.h5` (Keras 2), `.safetensors`. */
+  saveWeights(file: string, options: Record<string, unknown> = {}): Promise<void> {
+    return getModelIO('saveWeights').saveWeights(this, file, options);
+  }
+
+  /** Loads weights saved by idem, Keras or TF.js-era Keras; validates everything before changing anything. */
+  loadWeights(file: string, options: Record<string, unknown> = {}): Promise<void> {
+    return getModelIO('loadWeights').loadWeights(this, file, options);
   }
 
   get optimizer(): Optimizer | null {

@@ -231,6 +231,27 @@ export abstract class Optimizer {
       .map((s) => s.name);
   }
 
+  /** Keras 3 names of the slots this optimizer uses with its current settings (e.g. Adam: momentum, velocity). */
+  kerasSlotNames(): string[] {
+    return this.slotSpecs()
+      .filter((s) => s.active)
+      .map((s) => s.keras);
+  }
+
+  /**
+   * Sets the slot `slotName` (TF or Keras name) of `v` to `value`, creating it if the optimizer
+   * has not updated `v` yet (restoring saved optimizer state). Shape and dtype must be `v`'s.
+   */
+  setSlot(v: Variable, slotName: string, value: Tensor): void {
+    const spec = this.slotSpecs().find((s) => s.active && (s.name === slotName || s.keras === slotName));
+    if (!spec) fail('setSlot', `${this.className} has no active slot '${slotName}' (slots: ${this.kerasSlotNames().join(', ')})`);
+    if (!shapesEqual(v.shape, value.shape) || v.dtype !== value.dtype) {
+      fail('setSlot', `slot '${slotName}' of '${v.name}' must be ${v.dtype} ${fmtShape(v.shape)}, received ${value.dtype} ${fmtShape(value.shape)}`);
+    }
+    const existing = this.slots.get(v)?.[spec.index];
+    ENGINE.withoutTapes(() => tidy(() => (existing ? existing.assign(clone(value)) : this.makeSlot(v, spec, value))));
+  }
+
   /** The slot variable for `v` (TF name like 'm' or Keras name like 'momentum'), or null before its first update. */
   getSlot(v: Variable, slotName: string): Variable | null {
     const spec = this.slotSpecs().find((s) => s.name === slotName || s.keras === slotName);
