@@ -373,6 +373,31 @@ function stepTest(model: Trainable, c: Compiled, x: Tensor | Tensor[], y: Data, 
   return c.multi ? testStepMulti(model, c, x, y as (Tensor | null)[], sw) : [testStep(model, c, x, y as Tensor, sw)];
 }
 
+/**
+ * The lint `fit` runs: `src/compare` (a higher layer) registers `tf.lint` here on import. With
+ * `verbose` on, `fit` / `fitDataset` call it once per model on the first batch and print each
+ * returned line as a warning (stderr).
+ */
+export type FitLintHook = (model: Trainable, x: Tensor | Tensor[], y: Data) => string[];
+let fitLintHook: FitLintHook | null = null;
+const linted = new WeakSet<object>();
+
+export function registerFitLint(hook: FitLintHook | null): void {
+  fitLintHook = hook;
+}
+
+function lintOnce(model: Trainable, verbose: number, x: Tensor | Tensor[], y: Data): void {
+  if (!verbose || fitLintHook === null || linted.has(model)) return;
+  linted.add(model);
+  let lines: string[];
+  try {
+    lines = fitLintHook(model, x, y);
+  } catch (e) {
+    lines = [`idem lint (${model.name}): not run (${e instanceof Error ? e.message : String(e)})`];
+  }
+  for (const line of lines) console.warn(line);
+}
+
 export async function fit(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData, args: FitArgs = {}): Promise<History> {
   const c = requireCompiled(compiled, 'fit');
   for (const k of Object.keys(args)) if (!FIT_KEYS.includes(k)) fail('fit', `unknown option \`${k}\` (expected ${FIT_KEYS.join(', ')})`);
@@ -425,6 +450,7 @@ export async function fit(model: Trainable, compiled: Compiled | null, x: Tensor
       const xb = rowsD(xs, order, start, end);
       const yb = rowsD(ys, order, start, end);
       const swb = sw ? rows(sw, order, start, end) : null;
+      if (step === 0 && epoch === (args.initialEpoch ?? 0)) lintOnce(model, verbose, xb, yb);
       tr.add(stepTrain(model, c, xb, yb, swb), end - start);
       const logs = tr.logs();
       for (const cb of callbacks) await cb.onBatchEnd(step, logs);
@@ -546,6 +572,7 @@ export async function fitDataset(
       if (!(xb instanceof Tensor || Array.isArray(xb)) || ybIn === undefined || ybIn === null) fail('fitDataset', 'dataset elements must be {xs, ys} or [xs, ys] batches of tensors');
       const yb = normY(c, ybIn, 'fitDataset');
       checkXY(xb, yb, 'fitDataset');
+      if (step === 0 && epoch === 0) lintOnce(model, verbose, xb, yb);
       tr.add(stepTrain(model, c, xb, yb, null), firstOf(xb).shape[0]!);
       const logs = tr.logs();
       for (const cb of callbacks) await cb.onBatchEnd(step, logs);
