@@ -1,5 +1,19 @@
 /** Sameness tools: `compare` (two models, first divergence explained) and `lint` (the classic traps). */
+import { Tensor } from '../core/tensor.ts';
+import { LayersModel } from '../models/model.ts';
+import { registerFitLint } from '../models/training.ts';
+import { formatLint, lint } from './lint.ts';
+
 export { compare, dropoutWhy, type CompareOptions } from './compare.ts';
 export { formatCompareReport, type FormatOptions } from './format.ts';
+export { lint, formatLint, type LintOptions } from './lint.ts';
 export { type HandModel, type CompareModel, type CompareData } from './subject.ts';
 export * from './types.ts';
+
+// `fit` / `fitDataset` with verbose on run the lint once per model (models cannot import compare).
+registerFitLint((model, x, y) => {
+  if (!(model instanceof LayersModel) || !(x instanceof Tensor)) return [];
+  const labels = y instanceof Tensor ? y : null;
+  const findings = lint(model, { data: labels ? [x, labels] : x });
+  return formatLint(findings.filter((f) => f.severity !== 'info'), model.name);
+});
