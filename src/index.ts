@@ -139,3 +139,4 @@ export { Metric, categoricalAccuracy, sparseCategoricalAccuracy, binaryAccuracy 
 export function registerBackend(name: string, factory: () => import('./core/backend.ts').KernelBackend | Promise<import('./core/backend.ts').KernelBackend>, priority = 1): boolean {
   return ENGINE.registerBackend(name, factory, priority);
 }
+export { compare, lint, formatCompareReport, formatLint, type CompareOptions, type CompareReport, type CompareRow, type CompareSection, type Divergence, type LintFinding, type LintOptions, type HandModel, type CompareModel, type CompareData } from './compare/index.ts';
