@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { decodeEvent, decodeGraphDef, type EventProto, type GraphDef } from './protos.ts';
 import { readRecords } from './records.ts';
 
-export type { EventProto, GraphDef, NodeDef, HistogramProto, SummaryValue } from './protos.ts';
+export type { EventProto, GraphDef, NodeDef, AttrValue, HistogramProto, SummaryValue } from './protos.ts';
 
 export interface DecodedEvent extends EventProto {
   /** `graphDef` decoded, when the event carries one. */
