@@ -4,12 +4,15 @@
 import { ENGINE } from './core/engine.ts';
 import { ReferenceBackend } from './backends/reference/index.ts';
 import { registerNativeBackend } from './backends/native/index.ts';
+import { registerWasmBackend } from './backends/wasm/index.ts';
 export { setNumThreads, getNumThreads } from './backends/native/index.ts';
 
 ENGINE.registerBackend('reference', () => new ReferenceBackend(), 1);
 ENGINE.registerBackend('reference64', () => new ReferenceBackend({ precision: 'float64' }), 0);
 // The native addon (built by `npm install`; priority 2 makes it the default when it loaded).
 registerNativeBackend(ENGINE);
+// WebAssembly SIMD (priority 1.5: the default where the native addon is missing, e.g. browsers).
+registerWasmBackend(ENGINE);
 
 export type { DataType, TypedArray } from './core/dtypes.ts';
 export type { KernelBackend, KernelFunc, TensorInfo, DataId } from './core/backend.ts';
