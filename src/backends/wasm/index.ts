@@ -1,0 +1,44 @@
+/**
+ * WebAssembly SIMD backend registration. `registerWasmBackend(engine)` registers 'wasm'
+ * (priority 1.5: below 'native', above 'reference', so it is the default where the native addon
+ * is missing) when this JavaScript engine runs WebAssembly with SIMD128, and returns whether it did.
+ * The module (wasm/kernels.ts, built by `npm run build:wasm`) ships inside kernels_wasm.ts as
+ * base64: nothing to fetch or compile at install time.
+ */
+import type { Engine } from '../../core/engine.ts';
+import { WasmBackend, type WasmKernels } from './backend.ts';
+import { KERNELS_WASM_BASE64 } from './kernels_wasm.ts';
+
+export { WasmBackend, WASM_KERNELS, broadcastPlan, type WasmKernels } from './backend.ts';
+
+function decode(b64: string): Uint8Array {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+let cached: WebAssembly.Module | null | undefined;
+
+/** The compiled kernel module, or null when WebAssembly SIMD128 is unavailable here. */
+export function wasmModule(): WebAssembly.Module | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  if (typeof WebAssembly !== 'object') return null;
+  const bytes = decode(KERNELS_WASM_BASE64);
+  if (!WebAssembly.validate(bytes)) return null; // no SIMD128 in this engine
+  cached = new WebAssembly.Module(bytes);
+  return cached;
+}
+
+/** A fresh instance of the kernels (its own memory). */
+export function instantiateWasmKernels(): WasmKernels {
+  const mod = wasmModule();
+  if (!mod) throw new Error('wasm backend: WebAssembly SIMD128 is not available in this JavaScript engine');
+  return new WebAssembly.Instance(mod, {}).exports as unknown as WasmKernels;
+}
+
+export function registerWasmBackend(engine: Engine, priority = 1.5): boolean {
+  if (!wasmModule()) return false;
+  return engine.registerBackend('wasm', () => new WasmBackend(instantiateWasmKernels()), priority);
+}
