@@ -19,6 +19,12 @@ import { softsign } from '../ops/softsign.ts';
 import { tanh } from '../ops/tanh.ts';
 import { add } from '../ops/add.ts';
 import { clipByValue } from '../ops/clip_by_value.ts';
+import { greaterEqual } from '../ops/compare.ts';
+import { minimum } from '../ops/minimum.ts';
+import { sub } from '../ops/sub.ts';
+import { where } from '../ops/where.ts';
+import { checkArgs, Layer, type LayerArgs, type Shape } from './layer.ts';
+import { registerLayer } from './registry.ts';
 
 export type ActivationFn = (x: Tensor) => Tensor;
 
@@ -59,3 +65,59 @@ export function activationName(id: string | null | undefined, layer: string): st
 export function getActivation(name: string): ActivationFn {
   return ACTIVATIONS[name]!;
 }
+
+// ------------------------------------------------------------------ ReLU layer
+
+export interface ReLUArgs extends LayerArgs {
+  /** Upper bound of the output (null: none). MobileNetV2 uses `maxValue: 6` (= relu6). */
+  maxValue?: number | null;
+  /** Slope below `threshold` (default 0). */
+  negativeSlope?: number;
+  /** Values below it are damped by `negativeSlope` (default 0). */
+  threshold?: number;
+}
+
+/**
+ * Keras `ReLU(max_value, negative_slope, threshold)` layer:
+ *   y = maxValue                          if x ≥ maxValue
+ *   y = x                                 if threshold ≤ x < maxValue
+ *   y = negativeSlope · (x − threshold)   otherwise.
+ * With the defaults it is `tf.relu`, with `maxValue: 6` it is `tf.relu6` (the same op, so a
+ * hand-written model calling `tf.relu6` matches bit for bit).
+ */
+export class ReLU extends Layer {
+  static override className = 'ReLU';
+  override supportsMasking = true;
+  readonly maxValue: number | null;
+  readonly negativeSlope: number;
+  readonly threshold: number;
+  constructor(args: ReLUArgs = {}) {
+    checkArgs('ReLU', args, ['maxValue', 'negativeSlope', 'threshold']);
+    super(args);
+    const num = (arg: string, v: unknown, min: number): number => {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < min) fail('ReLU', `Received an invalid value for \`${arg}\`, expected a finite number >= ${min}. Received: ${arg}=${String(v)}`);
+      return v;
+    };
+    this.maxValue = args.maxValue === undefined || args.maxValue === null ? null : num('maxValue', args.maxValue, 0);
+    this.negativeSlope = num('negativeSlope', args.negativeSlope ?? 0, 0);
+    this.threshold = num('threshold', args.threshold ?? 0, -Infinity);
+  }
+  call(inputs: Tensor | Tensor[]): Tensor {
+    const x = inputs as Tensor;
+    if (this.negativeSlope === 0 && this.threshold === 0) {
+      if (this.maxValue === null) return relu(x);
+      if (this.maxValue === 6) return relu6(x);
+      return minimum(relu(x), this.maxValue);
+    }
+    const y = where(greaterEqual(x, this.threshold), x, mul(sub(x, this.threshold), this.negativeSlope));
+    return this.maxValue === null ? y : minimum(y, this.maxValue);
+  }
+  override computeOutputShape(s: Shape | Shape[]): Shape {
+    return (s as Shape).slice();
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), maxValue: this.maxValue, negativeSlope: this.negativeSlope, threshold: this.threshold };
+  }
+}
+
+registerLayer(ReLU);

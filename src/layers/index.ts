@@ -1,6 +1,7 @@
 /** `tf.layers.*` factories (TF.js shape) and the layer classes. */
 import { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, input, type DenseArgs, type DropoutArgs, type InputLayerArgs } from './core.ts';
 import { BatchNormalization, type BatchNormalizationArgs } from './normalization.ts';
+import { ReLU, type ReLUArgs } from './activations.ts';
 import type { LayerArgs } from './layer.ts';
 import { convLayers } from './convolutional.ts';
 import { poolingLayers } from './pooling.ts';
@@ -16,7 +17,7 @@ export { Layer, KerasTensor, resetLayerNames, toSnakeCase, type LayerArgs, type 
 export { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, input, type DenseArgs, type DropoutArgs, type InputLayerArgs } from './core.ts';
 export { BatchNormalization, type BatchNormalizationArgs } from './normalization.ts';
 export { l1l2, getRegularizer, type Regularizer } from './regularizers.ts';
-export { activationName, getActivation } from './activations.ts';
+export { activationName, getActivation, ReLU, type ReLUArgs } from './activations.ts';
 export { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './convolutional.ts';
 export * from './pooling.ts';
 export * from './reshaping.ts';
@@ -36,6 +37,7 @@ export const layers = {
   flatten: (args: LayerArgs = {}) => new Flatten(args),
   reshape: (args: LayerArgs & { targetShape: number[] }) => new Reshape(args),
   batchNormalization: (args: BatchNormalizationArgs = {}) => new BatchNormalization(args),
+  reLU: (args: ReLUArgs = {}) => new ReLU(args),
   ...convLayers,
   ...poolingLayers,
   ...reshapingLayers,
