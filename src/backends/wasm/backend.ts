@@ -23,9 +23,15 @@ import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
 import { ReferenceBackend } from '../reference/backend.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
 
+/** The part of a WebAssembly.Memory the backend uses (lib ES2022 has no WebAssembly types). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
 /** The compiled module's exports (wasm/kernels.ts). */
 export interface WasmKernels {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   heapBase(): number;
   gemmWorkspace(): number;
   gemm(a: number, b: number, c: number, m: number, n: number, k: number, ta: number, tb: number, ws: number, n0: number, n1: number): void;

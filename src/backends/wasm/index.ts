@@ -18,24 +18,32 @@ function decode(b64: string): Uint8Array {
   return out;
 }
 
-let cached: WebAssembly.Module | null | undefined;
+/** The WebAssembly API as used here (the project compiles with lib ES2022, which lacks its types). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+let cached: object | null | undefined;
 
 /** The compiled kernel module, or null when WebAssembly SIMD128 is unavailable here. */
-export function wasmModule(): WebAssembly.Module | null {
+export function wasmModule(): object | null {
   if (cached !== undefined) return cached;
   cached = null;
-  if (typeof WebAssembly !== 'object') return null;
+  if (!WA) return null;
   const bytes = decode(KERNELS_WASM_BASE64);
-  if (!WebAssembly.validate(bytes)) return null; // no SIMD128 in this engine
-  cached = new WebAssembly.Module(bytes);
+  if (!WA.validate(bytes)) return null; // no SIMD128 in this engine
+  cached = new WA.Module(bytes);
   return cached;
 }
 
 /** A fresh instance of the kernels (its own memory). */
 export function instantiateWasmKernels(): WasmKernels {
   const mod = wasmModule();
-  if (!mod) throw new Error('wasm backend: WebAssembly SIMD128 is not available in this JavaScript engine');
-  return new WebAssembly.Instance(mod, {}).exports as unknown as WasmKernels;
+  if (!mod || !WA) throw new Error('wasm backend: WebAssembly SIMD128 is not available in this JavaScript engine');
+  return new WA.Instance(mod, {}).exports as WasmKernels;
 }
 
 export function registerWasmBackend(engine: Engine, priority = 1.5): boolean {
