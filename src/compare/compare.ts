@@ -61,7 +61,7 @@ const side = (s: 'a' | 'b') => (s === 'a' ? 'A' : 'B');
 function where(s: Subject, r: OpRecord): string {
   const l = r.layer ? `${r.layer.name} (${r.layer.className}) ` : '';
   const p = r.params.length ? ` · ${r.params.map((v) => `${varLabel(s, v)} [${v.shape}]`).join(', ')}` : '';
-  return `${l}${r.op} → [${r.output.shape}]${r.rate !== undefined ? ` rate ${r.rate}` : ''}${p}`;
+  return `${l}${r.op}${r.rate !== undefined ? ` rate ${r.rate}` : ''} → [${r.output.shape}]${p}`;
 }
 
 function shortWhere(r: OpRecord): string {
@@ -393,7 +393,7 @@ function architectureSection(b: Builder, sa: Subject, sb: Subject, pairs: { a: O
     if (ps(p.a) !== ps(p.b)) problems.push(`parameters ${ps(p.a) || 'none'} vs ${ps(p.b) || 'none'}`);
     if (p.a.op === 'dropout' && p.a.rate !== p.b.rate) {
       const w = dropoutWhy(p.a.rate ?? 0, p.b.rate ?? 0, droppedFraction(p.a), droppedFraction(p.b), shortWhere(p.a), shortWhere(p.b));
-      b.add('architecture', { item: `${item} (dropout)`, a: A, b: B, status: 'differs', note: `rate ${p.a.rate} vs ${p.b.rate}`, values: { rateA: p.a.rate ?? null, rateB: p.b.rate ?? null } }, w);
+      b.add('architecture', { item: `${item} rate`, a: A, b: B, status: 'differs', note: `rate ${p.a.rate} vs ${p.b.rate}`, values: { rateA: p.a.rate ?? null, rateB: p.b.rate ?? null } }, w);
       continue;
     }
     if (problems.length) {

@@ -7,6 +7,7 @@ import { formatLint, lint } from './lint.ts';
 export { compare, dropoutWhy, type CompareOptions } from './compare.ts';
 export { formatCompareReport, type FormatOptions } from './format.ts';
 export { lint, formatLint, type LintOptions } from './lint.ts';
+export { trainSideBySide, type SideBySide } from './train.ts';
 export { type HandModel, type CompareModel, type CompareData } from './subject.ts';
 export * from './types.ts';
 

@@ -98,19 +98,19 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
   if (weighted.length > 0) {
     const stds = weighted.map((r) => stats(r.output));
     const nonFinite = stds.findIndex((st) => !st.finite);
-    const worst = stds.reduce((w, st, i) => (st.std > stds[w]!.std ? i : w), 0);
+    const crossing = stds.findIndex((st) => st.std > 30 * xStd);
     const last = stds.length - 1;
     const trail = weighted.map((r, i) => `${num(stds[i]!.std)} after ${who(s, r)}`).slice(0, 8).join(', ');
     const kernelOf = (r: OpRecord) => r.params.find((v) => v.rank >= 2)!;
-    if (nonFinite >= 0 || stds[worst]!.std > 30 * xStd) {
-      const r = weighted[nonFinite >= 0 ? nonFinite : worst]!;
+    if (nonFinite >= 0 || crossing >= 0) {
+      const r = weighted[nonFinite >= 0 ? nonFinite : crossing]!;
       const k = kernelOf(r);
       const g = guessInitializer(k.shape, stats(k));
       add({
         code: 'exploding-activations',
         severity: 'warning',
         layer: who(s, r),
-        message: `Initial activations explode through depth: input std ${num(xStd)}, then ${trail}${nonFinite >= 0 ? ' (non-finite values)' : ''}. ${varLabel(s, k)} has std ${num(stats(k).std)} (looks like ${g.name}).`,
+        message: `Initial activations explode through depth: input std ${num(xStd)}, then ${trail}${nonFinite >= 0 ? ' (non-finite values)' : ''}; past 30× the input's std at ${who(s, r)}, whose ${varLabel(s, k)} has std ${num(stats(k).std)} (looks like ${g.name}).`,
         fix: 'Initialise kernels so each layer keeps the scale: glorotUniform (Keras Dense default) or heNormal for relu, not randomNormal with std 1.',
       });
     } else if (stds[last]!.std < xStd / 100 && stds[last]!.std >= 0) {

@@ -100,6 +100,11 @@ export interface CompareReport {
   firstDivergence: Divergence | null;
   /** Always the eight sections, in the order of `SectionId` above. */
   sections: CompareSection[];
+  /**
+   * Optional (`idem compare --steps N`): both models trained N steps on the same batches after
+   * the comparison; each step's training loss and whether they stayed bit-identical.
+   */
+  training?: { steps: number; lossesA: number[]; lossesB: number[]; firstDifferentStep: number | null; paramsIdentical: boolean | null };
 }
 
 /** The section order of every report. */
