@@ -19,6 +19,7 @@ export interface CliCommand {
 export const COMMANDS: Record<string, CliCommand> = {
   // One entry per command, e.g.
   // compare: { summary: '...', load: () => import('./cli/compare.ts') },
+  compare: { summary: 'compare two models (a.ts b.ts) on MNIST: where they first diverge and why, then a full table (--json)', load: () => import('./cli/compare.ts') },
   report: { summary: 'HTML report (curves, weight histograms, model graph, compare) and PNG curves from a TensorBoard logdir', load: () => import('./cli/report.ts') },
 };
 
