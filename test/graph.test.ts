@@ -8,10 +8,7 @@ import { expectTensor, expectThrows } from './util.ts';
 function sgd(lr: number): graph.GradientApplier {
   return {
     applyGradients(grads) {
-      for (const v of tf.ENGINE.liveVariables()) {
-        const g = grads[v.name];
-        if (g) v.assign(tf.sub(v, tf.mul(g, lr)));
-      }
+      for (const [g, v] of grads) v.assign(tf.sub(v, tf.mul(g, lr)));
     },
   };
 }
@@ -101,7 +98,7 @@ describe('graph mode', () => {
     const opt = sgd(0.05);
     for (let i = 0; i < 15; i++) {
       const { value, grads } = tf.variableGrads(() => model(xs, w1, w2, ys));
-      opt.applyGradients(grads);
+      opt.applyGradients([[grads['w1']!, w1], [grads['w2']!, w2]]);
       eager.push(value.dataSync()[0]!);
     }
     const eagerW = w1.dataSync();

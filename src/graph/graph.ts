@@ -49,7 +49,8 @@ export interface GraphNode {
 
 /** What a training node needs from an optimizer. */
 export interface GradientApplier {
-  applyGradients(grads: Record<string, Tensor>): unknown;
+  /** Receives [gradient, variable] pairs (never names: two live variables may share one). */
+  applyGradients(grads: [Tensor, Variable][]): unknown;
 }
 
 /** A tensor of a graph: it has a shape (-1 for unknown dimensions) and a dtype but no values. */
@@ -391,14 +392,16 @@ export class Session {
     const train = node.train!;
     const vars = (train.varList ?? tape.watchedVariables()).filter((v) => v.trainable);
     const grads = tape.gradient(loss, vars);
-    const named: Record<string, Tensor> = {};
+    // [gradient, variable] pairs: a name-keyed record would be resolved among all live variables,
+    // and a newer variable with the same name would receive this update.
+    const pairs: [Tensor, Variable][] = [];
     vars.forEach((v, i) => {
       const g = grads[i];
-      if (g) named[v.name] = g;
+      if (g) pairs.push([g, v]);
     });
-    if (Object.keys(named).length === 0) fail('minimize', `no variable receives a gradient from '${train.loss.name}'`);
+    if (pairs.length === 0) fail('minimize', `no variable receives a gradient from '${train.loss.name}'`);
     // The update is not part of the forward pass: no tape records it.
-    ENGINE.withoutTapes(() => train.optimizer.applyGradients(named));
+    ENGINE.withoutTapes(() => train.optimizer.applyGradients(pairs));
   }
 
   private resolveFeeds(feedDict: FeedDict): Map<SymbolicTensor, Tensor> {

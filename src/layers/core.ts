@@ -220,6 +220,10 @@ export class Flatten extends Layer {
   }
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = inputs as Tensor;
+    // A graph-mode input of unknown batch size (shape -1) flattens to [-1, Π rest], as Keras does
+    // when the other dimensions are known (seed 003: Keras layers on a placeholder).
+    const rest = x.shape.slice(1);
+    if (x.shape[0]! < 0 && rest.every((d) => d >= 0)) return reshape(x, [-1, rest.reduce((a, b) => a * b, 1)]);
     return reshape(x, [x.shape[0]!, -1]);
   }
   override computeOutputShape(s: Shape | Shape[]): Shape {
@@ -240,6 +244,8 @@ export class Reshape extends Layer {
   }
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = inputs as Tensor;
+    // Unknown batch size (graph mode): let reshape infer it when the target shape is fully known.
+    if (x.shape[0]! < 0 && !this.targetShape.includes(-1)) return reshape(x, [-1, ...this.targetShape]);
     return reshape(x, [x.shape[0]!, ...this.targetShape]);
   }
   override getConfig(): Record<string, unknown> {

@@ -222,6 +222,15 @@ function batchLossMulti(model: Trainable, mo: MultiOutput, ys: (Tensor | null)[]
   return [l, parts];
 }
 
+/**
+ * [gradient, variable] pairs for the model's own variables, in their order. (Passing the
+ * name-keyed record would make the optimizer look each name up among ALL live variables, and a
+ * newer model with the same layer names would receive this model's update.)
+ */
+function gradientPairs(grads: Record<string, Tensor>, vars: import('../core/variable.ts').Variable[]): [Tensor, import('../core/variable.ts').Variable][] {
+  return vars.filter((v) => grads[v.name]).map((v) => [grads[v.name]!, v]);
+}
+
 /** Keras applies each trainable weight's constraint right after the optimizer step. */
 function applyConstraints(model: Trainable): void {
   const cs = model.weightConstraints?.() ?? [];
@@ -243,13 +252,14 @@ function trainStepMulti(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys:
   return tidy(() => {
     let preds: Tensor[] = [];
     let parts: Tensor[] = [];
+    const vars = model.trainableWeights.filter((v) => v.trainable);
     const { value, grads } = variableGrads(() => {
       preds = asPreds(model, model.apply(x, { training: true }), mo.names.length);
       const [l, p] = batchLossMulti(model, mo, ys, preds, sampleWeight);
       parts = p;
       return l;
-    }, model.trainableWeights.filter((v) => v.trainable));
-    c.optimizer.applyGradients(grads);
+    }, vars);
+    c.optimizer.applyGradients(gradientPairs(grads, vars));
     applyConstraints(model);
     for (const m of mo.metrics) if (ys[m.output]) m.metric.update(ys[m.output]!, preds[m.output]!);
     return [value.dataSync()[0]!, ...parts.map((p) => p.dataSync()[0]!)];
@@ -270,11 +280,12 @@ function testStepMulti(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: 
 export function trainStep(model: Trainable, c: Compiled, x: Tensor | Tensor[], y: Tensor, sampleWeight: Tensor | null): number {
   return tidy(() => {
     let pred: Tensor | null = null;
+    const vars = model.trainableWeights.filter((v) => v.trainable);
     const { value, grads } = variableGrads(() => {
       pred = model.apply(x, { training: true }) as Tensor;
       return batchLoss(model, c, y, pred, sampleWeight);
-    }, model.trainableWeights.filter((v) => v.trainable));
-    c.optimizer.applyGradients(grads);
+    }, vars);
+    c.optimizer.applyGradients(gradientPairs(grads, vars));
     applyConstraints(model);
     for (const m of c.metrics) m.update(y, pred!);
     return value.dataSync()[0]!;
