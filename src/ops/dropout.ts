@@ -28,6 +28,14 @@ export const dropout = op('dropout', (x: TensorLike, rate: number, noiseShape?: 
     if (!ok) fail('dropout', `\`noiseShape\` must have x's rank with each dimension equal to x's or 1: x is ${fmtShape($x.shape)}, noiseShape is ${fmtShape(noiseShape)}`);
   }
   if (rate === 0) return mul($x, 1);
+  if ((!noiseShape || noiseShape.every((d, i) => d === $x.shape[i])) && $x.dtype === 'float32' && ENGINE.hasKernel('Dropout')) {
+    // The fused kernel (native backend): the same Philox draws, mask and two float32 products
+    // in one pass; its gradient below is the composition's, op for op. Bit-identical.
+    return ENGINE.runStateful([$x], ([xx]) => {
+      const st = nextStream(seed, 'dropout');
+      return ENGINE.runKernelMulti('Dropout', { x: xx! }, { rate, key0: st.key[0], key1: st.key[1], stream: st.stream })[0]!;
+    });
+  }
   const n = sizeFromShape(shape);
   const mask = ENGINE.runStateful([], () => {
     const words = randomWords(nextStream(seed, 'dropout'), n);
@@ -37,6 +45,12 @@ export const dropout = op('dropout', (x: TensorLike, rate: number, noiseShape?: 
   });
   return mul(mul($x, 1 / (1 - rate)), mask);
 });
+
+// The fused kernel's gradient: the composition mul(mul(x, s), mask) differentiated op by op
+// (Mul's gradient is dy·other operand): dx = (dy · mask) · s, s = 1/(1 − rate).
+ENGINE.registerGradient('Dropout', (dy, { outputs, attrs }) => ({
+  x: () => mul(mul(dy, outputs[1]!), 1 / (1 - (attrs['rate'] as number))),
+}));
 
 /** `tf.nn.dropout(x, {rate, noiseShape, seed})`: the TensorFlow 2 keyword form of `dropout`. */
 export function nnDropout(x: TensorLike, args: { rate: number; noiseShape?: number[]; seed?: SeedLike }): Tensor {

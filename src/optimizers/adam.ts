@@ -74,6 +74,14 @@ export class Adam extends Optimizer {
     variable.assign(sub(variable, div(mul(m, alpha), add(sqrt(v), this.epsilon))));
   }
 
+  protected override fusedUpdate(gradients: Tensor[], vars: Variable[], lr: number, step: number): boolean {
+    if (this.amsgrad) return false;
+    const b1 = this.beta1;
+    const b2 = this.beta2;
+    const alpha = (lr * Math.sqrt(1 - Math.pow(b2, step))) / (1 - Math.pow(b1, step));
+    return this.runFusedUpdate(0, [0, 1], gradients, vars, [1 - b1, 1 - b2, alpha, this.epsilon]);
+  }
+
   protected ownConfig(): OptimizerConfig {
     return { beta_1: this.beta1, beta_2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
   }

@@ -150,6 +150,39 @@ export abstract class Optimizer {
    * `lr` the learning rate for this step, `step` = iterations + 1 (Keras's `local_step`).
    */
   protected abstract updateStep(gradient: Tensor, v: Variable, slots: (Variable | undefined)[], lr: number, step: number): void;
+  /**
+   * Every variable's update in one fused kernel (the native backend's `OptimizerUpdate`),
+   * bit-identical to `updateStep` variable by variable; false when not available, and then
+   * `updateStep` runs. Subclasses with a fused form override it and call `runFusedUpdate`.
+   */
+  protected fusedUpdate(_gradients: Tensor[], _vars: Variable[], _lr: number, _step: number): boolean {
+    return false;
+  }
+
+  /**
+   * Runs the `OptimizerUpdate` kernel (algo 0 Adam, 1 SGD, 2 RMSprop; see
+   * src/backends/native/fused_kernels.ts) on [g, variable, slots[k] for k of slotIndexes] per
+   * variable and assigns the new values. False (nothing done) when the backend lacks it.
+   */
+  protected runFusedUpdate(algo: number, slotIndexes: number[], gradients: Tensor[], vars: Variable[], params: number[]): boolean {
+    if (vars.length === 0 || !ENGINE.hasKernel('OptimizerUpdate')) return false;
+    const inputs: Record<string, Tensor> = {};
+    const targets: Variable[] = [];
+    vars.forEach((v, i) => {
+      const slots = this.slots.get(v) ?? [];
+      inputs[`g${i}`] = gradients[i]!;
+      inputs[`x${i}`] = v;
+      targets.push(v);
+      slotIndexes.forEach((k, j) => {
+        inputs[`s${i}_${j}`] = slots[k]!;
+        targets.push(slots[k]!);
+      });
+    });
+    const outs = ENGINE.runKernelMulti('OptimizerUpdate', inputs, { algo, slots: slotIndexes.length, params });
+    targets.forEach((t, i) => t.assign(outs[i]!));
+    return true;
+  }
+
   /** Optimizer-specific config entries (snake_case). */
   protected abstract ownConfig(): OptimizerConfig;
 
@@ -428,7 +461,7 @@ export abstract class Optimizer {
           const wd = this.weightDecay;
           for (const v of vars) if (this.useWeightDecay(v)) v.assign(sub(v, mul(mul(v, wd), lr)));
         }
-        vars.forEach((v, i) => this.updateStep(gs[i]!, v, this.slots.get(v) ?? [], lr, step));
+        if (!this.fusedUpdate(gs, vars, lr, step)) vars.forEach((v, i) => this.updateStep(gs[i]!, v, this.slots.get(v) ?? [], lr, step));
       }),
     );
     this.iterations++;

@@ -72,6 +72,12 @@ export class RMSprop extends Optimizer {
     }
   }
 
+  protected override fusedUpdate(gradients: Tensor[], vars: Variable[], lr: number): boolean {
+    const slots = [0, ...(this.centered ? [1] : []), ...(this.momentum > 0 ? [2] : [])];
+    const params = [this.rho, 1 - this.rho, lr, this.epsilon, this.centered ? 1 : 0, this.momentum > 0 ? 1 : 0, this.momentum];
+    return this.runFusedUpdate(2, slots, gradients, vars, params);
+  }
+
   protected ownConfig(): OptimizerConfig {
     return { rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
   }

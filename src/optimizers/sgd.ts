@@ -47,6 +47,11 @@ export class SGD extends Optimizer {
     }
   }
 
+  protected override fusedUpdate(gradients: Tensor[], vars: Variable[], lr: number): boolean {
+    const kind = this.momentum === 0 ? 0 : this.nesterov ? 2 : 1;
+    return this.runFusedUpdate(1, kind === 0 ? [] : [0], gradients, vars, [kind, lr, this.momentum]);
+  }
+
   protected ownConfig(): OptimizerConfig {
     return { momentum: this.momentum, nesterov: this.nesterov };
   }

@@ -24,6 +24,7 @@ import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
 import { ReferenceBackend } from '../reference/backend.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
 import type { NativeAddon } from './loader.ts';
+import { hasFusedKernels, NATIVE_FUSED_KERNELS, nativeFusedKernels } from './fused_kernels.ts';
 import { hasNnKernels, NATIVE_NN_KERNELS, nativeNnKernels } from './conv_kernels.ts';
 
 /**
@@ -171,7 +172,7 @@ function sameShape(x: readonly number[], y: readonly number[]): boolean {
 }
 
 /** Names of the kernels this backend implements natively (the rest are the reference ones). */
-export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Sum', ...NATIVE_NN_KERNELS] as const;
+export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Sum', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS] as const;
 
 export class NativeBackend extends ReferenceBackend {
   override readonly kernels: Readonly<Record<string, KernelFunc>>;
@@ -179,6 +180,7 @@ export class NativeBackend extends ReferenceBackend {
   constructor(readonly addon: NativeAddon) {
     super({ precision: 'float32', name: 'native' });
     // Convolution, pooling and softmax kernels: conv_kernels.ts.
-    this.kernels = { ...referenceKernels, ...nativeKernels(addon), ...(hasNnKernels(addon) ? nativeNnKernels(addon) : {}) };
+    this.kernels = { ...referenceKernels, ...nativeKernels(addon), ...(hasNnKernels(addon) ? nativeNnKernels(addon) : {}),
+      ...(hasFusedKernels(addon) ? nativeFusedKernels(addon) : {}) };
   }
 }

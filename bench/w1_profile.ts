@@ -1,0 +1,67 @@
+/**
+ * Where a W1 training step spends its time: the seed MLP (784 → 4 × [Dense 256 relu → Dropout
+ * 0.3] → Dense 10, softmax cross-entropy from logits, Adam 1e-3, batch 100), Keras `trainOnBatch`
+ * on random data, with every kernel of the current backend wrapped in a timer.
+ *
+ *   node --import tsx bench/w1_profile.ts [--steps 100] [--backend native] [--threads 1]
+ *
+ * Prints per kernel: calls per step and µs per step; then kernel time vs the whole step:
+ * the remainder is the framework (op wrappers, engine dispatch, autodiff bookkeeping, Keras
+ * layers, allocation of tensor objects) plus garbage collection.
+ */
+import * as tf from '../src/index.ts';
+
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : dflt;
+};
+const STEPS = Number(flag('steps', '100'));
+const backendName = flag('backend', tf.getBackend());
+tf.setBackend(backendName);
+tf.ENGINE.setBackendSync(backendName);
+if (args.includes('--threads')) tf.setNumThreads(Number(flag('threads', '0')));
+
+const stats = new Map<string, { calls: number; ms: number }>();
+const backend = tf.ENGINE.backend as unknown as { kernels: Record<string, tf.KernelFunc> };
+const wrapped: Record<string, tf.KernelFunc> = {};
+for (const [name, k] of Object.entries(backend.kernels)) {
+  wrapped[name] = (a) => {
+    const t = performance.now();
+    const r = k(a);
+    const s = stats.get(name) ?? { calls: 0, ms: 0 };
+    s.calls++;
+    s.ms += performance.now() - t;
+    stats.set(name, s);
+    return r;
+  };
+}
+const timed = process.argv.includes('--no-timers') ? backend.kernels : wrapped;
+Object.defineProperty(backend, 'kernels', { value: timed, configurable: true, writable: true });
+
+tf.setSeed(0);
+const layers: tf.Layer[] = [];
+for (let i = 0; i < 4; i++) {
+  layers.push(tf.layers.dense({ units: 256, activation: 'relu', ...(i === 0 ? { inputShape: [784] } : {}) }));
+  layers.push(tf.layers.dropout({ rate: 0.3, seed: 200 + i }));
+}
+layers.push(tf.layers.dense({ units: 10 }));
+const model = tf.sequential({ layers });
+model.compile({ optimizer: tf.train.adam(1e-3), loss: tf.kerasLosses.categoricalCrossentropy({ fromLogits: true }) });
+const x = tf.randomUniform([100, 784]);
+const y = tf.oneHot(tf.randomUniform([100], 0, 10, 'int32'), 10).cast('float32');
+for (let i = 0; i < 5; i++) model.trainOnBatch(x, y);
+stats.clear();
+const t0 = performance.now();
+for (let i = 0; i < STEPS; i++) model.trainOnBatch(x, y);
+const total = (performance.now() - t0) / STEPS;
+const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
+let kernelMs = 0;
+console.log(`backend ${tf.getBackend()}, threads ${tf.getNumThreads()}, ${STEPS} steps`);
+console.log('kernel                      calls/step   µs/step');
+for (const [name, s] of rows) {
+  kernelMs += s.ms;
+  console.log(`${name.padEnd(28)}${(s.calls / STEPS).toFixed(1).padStart(10)}${((s.ms * 1000) / STEPS).toFixed(0).padStart(10)}`);
+}
+const k = kernelMs / STEPS;
+console.log(`step ${total.toFixed(2)} ms = kernels ${k.toFixed(2)} ms (${((100 * k) / total).toFixed(0)}%) + framework and GC ${(total - k).toFixed(2)} ms (${((100 * (total - k)) / total).toFixed(0)}%); one epoch of 600 steps ≈ ${((total * 600) / 1000).toFixed(2)} s`);

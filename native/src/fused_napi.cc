@@ -1,0 +1,231 @@
+/*
+ * Node-API entry points of the fused kernels (fused.h), added to the addon's exports by
+ * register_fused_kernels (called from addon.cc's Init).
+ *
+ *   dropout(x | null, y | null, mask, k0, k1, sLo, sHi, rate, scale)
+ *     Float32Arrays of one length (x and y null: the mask only); key/stream words uint32.
+ *   philoxWords(out: Uint32Array, k0, k1, sLo, sHi)
+ *   optimizerUpdate(algo, slots, ins, outs, params)
+ *     algo 0 Adam [c1, c2, a, e], 1 SGD [kind, lr, mu], 2 RMSprop [r, c, lr, e, centered,
+ *     momentum, mom]; ins: per variable [g, x, slot_0 … slot_{slots−1}] (Float32Arrays of one
+ *     length per variable), outs: per variable [x', slot_0' …]. Slots by algorithm: Adam m, v;
+ *     SGD momentum (kinds 1, 2); RMSprop velocity, then mg (centered), then momentum (momentum).
+ * Sizes are checked; a mismatch throws a RangeError.
+ */
+#include <node_api.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fused.h"
+
+namespace {
+
+#define FZ_CHECK(call)                                                  \
+  do {                                                                  \
+    if ((call) != napi_ok) {                                            \
+      napi_throw_error(env, nullptr, "idem native: " #call " failed"); \
+      return nullptr;                                                   \
+    }                                                                   \
+  } while (0)
+
+bool typed(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length, const char* what) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset = 0;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, length, data, &ab, &offset) != napi_ok || type != want) {
+    std::string msg = std::string("idem native: ") + what +
+                      (want == napi_float32_array ? " must be a Float32Array" : " must be a Uint32Array");
+    napi_throw_type_error(env, nullptr, msg.c_str());
+    return false;
+  }
+  return true;
+}
+
+bool f32_or_null(napi_env env, napi_value v, float** data, size_t* length, const char* what) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) == napi_ok && t == napi_null) {
+    *data = nullptr;
+    *length = 0;
+    return true;
+  }
+  void* p = nullptr;
+  if (!typed(env, v, napi_float32_array, &p, length, what)) return false;
+  *data = static_cast<float*>(p);
+  return true;
+}
+
+bool u32(napi_env env, napi_value v, uint32_t* out, const char* what) {
+  double d = 0;
+  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0 && d <= 4294967295.0) || d != std::floor(d)) {
+    std::string msg = std::string("idem native: ") + what + " must be a uint32";
+    napi_throw_type_error(env, nullptr, msg.c_str());
+    return false;
+  }
+  *out = static_cast<uint32_t>(d);
+  return true;
+}
+
+bool num(napi_env env, napi_value v, double* out, const char* what) {
+  if (napi_get_value_double(env, v, out) != napi_ok) {
+    std::string msg = std::string("idem native: ") + what + " must be a number";
+    napi_throw_type_error(env, nullptr, msg.c_str());
+    return false;
+  }
+  return true;
+}
+
+napi_value Dropout(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value a[9];
+  FZ_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  float *x, *y, *mask;
+  size_t lx, ly, lm;
+  uint32_t k0, k1, slo, shi;
+  double rate, scale;
+  if (argc != 9 || !f32_or_null(env, a[0], &x, &lx, "x") || !f32_or_null(env, a[1], &y, &ly, "y") ||
+      !f32_or_null(env, a[2], &mask, &lm, "mask") || !u32(env, a[3], &k0, "k0") || !u32(env, a[4], &k1, "k1") ||
+      !u32(env, a[5], &slo, "sLo") || !u32(env, a[6], &shi, "sHi") || !num(env, a[7], &rate, "rate") ||
+      !num(env, a[8], &scale, "scale"))
+    return nullptr;
+  if (!mask || (x == nullptr) != (y == nullptr) || (x && (lx != lm || ly != lm))) {
+    napi_throw_range_error(env, nullptr, "idem native: dropout arrays must have one length (x and y both or neither)");
+    return nullptr;
+  }
+  idem::dropout_f32(x, y, mask, lm, k0, k1, slo, shi, rate, static_cast<float>(scale));
+  return nullptr;
+}
+
+napi_value PhiloxWords(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value a[5];
+  FZ_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  void* p = nullptr;
+  size_t n = 0;
+  uint32_t k0, k1, slo, shi;
+  if (argc != 5 || !typed(env, a[0], napi_uint32_array, &p, &n, "out") || !u32(env, a[1], &k0, "k0") ||
+      !u32(env, a[2], &k1, "k1") || !u32(env, a[3], &slo, "sLo") || !u32(env, a[4], &shi, "sHi"))
+    return nullptr;
+  idem::philox_words(static_cast<uint32_t*>(p), n, k0, k1, slo, shi);
+  return nullptr;
+}
+
+/* Element i of a JS array as a Float32Array of length n (n = 0: take its length). */
+bool elem_f32(napi_env env, napi_value arr, uint32_t i, float** data, size_t* n, const char* what) {
+  napi_value v;
+  if (napi_get_element(env, arr, i, &v) != napi_ok) {
+    napi_throw_error(env, nullptr, "idem native: optimizerUpdate could not read an array element");
+    return false;
+  }
+  void* p = nullptr;
+  size_t len = 0;
+  if (!typed(env, v, napi_float32_array, &p, &len, what)) return false;
+  if (*n != 0 && len != *n) {
+    napi_throw_range_error(env, nullptr, "idem native: optimizerUpdate arrays of one variable must have one length");
+    return false;
+  }
+  *n = len;
+  *data = static_cast<float*>(p);
+  return true;
+}
+
+napi_value OptimizerUpdate(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value a[5];
+  FZ_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  double algo_d = -1, slots_d = -1;
+  if (argc != 5 || !num(env, a[0], &algo_d, "algo") || !num(env, a[1], &slots_d, "slots")) return nullptr;
+  const int algo = static_cast<int>(algo_d);
+  const int slots = static_cast<int>(slots_d);
+  uint32_t nin = 0, nout = 0, np = 0;
+  FZ_CHECK(napi_get_array_length(env, a[2], &nin));
+  FZ_CHECK(napi_get_array_length(env, a[3], &nout));
+  FZ_CHECK(napi_get_array_length(env, a[4], &np));
+  std::vector<double> p(np);
+  for (uint32_t i = 0; i < np; i++) {
+    napi_value v;
+    FZ_CHECK(napi_get_element(env, a[4], i, &v));
+    if (!num(env, v, &p[i], "params")) return nullptr;
+  }
+  const uint32_t per_in = static_cast<uint32_t>(2 + slots), per_out = static_cast<uint32_t>(1 + slots);
+  const size_t want_p = algo == 0 ? 4 : algo == 1 ? 3 : 7;
+  if (algo < 0 || algo > 2 || slots < 0 || slots > 3 || nin % per_in != 0 || nout != nin / per_in * per_out || np != want_p) {
+    napi_throw_range_error(env, nullptr, "idem native: optimizerUpdate arguments do not match the algorithm");
+    return nullptr;
+  }
+  const size_t count = nin / per_in;
+  std::vector<idem::OptVar> vars(count);
+  for (size_t v = 0; v < count; v++) {
+    idem::OptVar& o = vars[v];
+    o = idem::OptVar{};
+    size_t n = 0;
+    float* g;
+    float* x;
+    float* s[3] = {nullptr, nullptr, nullptr};
+    float* ox;
+    float* os[3] = {nullptr, nullptr, nullptr};
+    const uint32_t bi = static_cast<uint32_t>(v * per_in), bo = static_cast<uint32_t>(v * per_out);
+    if (!elem_f32(env, a[2], bi, &g, &n, "gradient") || !elem_f32(env, a[2], bi + 1, &x, &n, "variable") ||
+        !elem_f32(env, a[3], bo, &ox, &n, "new variable"))
+      return nullptr;
+    for (int k = 0; k < slots; k++) {
+      if (!elem_f32(env, a[2], bi + 2 + k, &s[k], &n, "slot") || !elem_f32(env, a[3], bo + 1 + k, &os[k], &n, "new slot"))
+        return nullptr;
+    }
+    o.n = n;
+    o.g = g;
+    o.x = x;
+    o.ox = ox;
+    o.s0 = s[0];
+    o.s1 = s[1];
+    o.s2 = s[2];
+    o.os0 = os[0];
+    o.os1 = os[1];
+    o.os2 = os[2];
+  }
+  auto f = [](double d) { return static_cast<float>(d); };
+  if (algo == 0) {
+    if (slots != 2) goto bad;
+    idem::adam_f32(vars.data(), count, f(p[0]), f(p[1]), f(p[2]), f(p[3]));
+  } else if (algo == 1) {
+    const int kind = static_cast<int>(p[0]);
+    if (kind < 0 || kind > 2 || slots != (kind == 0 ? 0 : 1)) goto bad;
+    idem::sgd_f32(vars.data(), count, kind, f(p[1]), f(p[2]));
+  } else {
+    const bool centered = p[4] != 0, momentum = p[5] != 0;
+    if (slots != 1 + (centered ? 1 : 0) + (momentum ? 1 : 0)) goto bad;
+    // Slots in order: velocity, [mg], [momentum]; the kernel wants mg in s1 and momentum in s2.
+    if (momentum && !centered) {
+      for (auto& o : vars) {
+        o.s2 = o.s1;
+        o.os2 = o.os1;
+        o.s1 = nullptr;
+        o.os1 = nullptr;
+      }
+    }
+    idem::rmsprop_f32(vars.data(), count, f(p[0]), f(p[1]), f(p[2]), f(p[3]), centered, momentum, f(p[6]));
+  }
+  return nullptr;
+bad:
+  napi_throw_range_error(env, nullptr, "idem native: optimizerUpdate slot count does not match the algorithm");
+  return nullptr;
+}
+
+}  // namespace
+
+namespace idem {
+
+bool register_fused_kernels(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"philoxWords", nullptr, PhiloxWords, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"optimizerUpdate", nullptr, OptimizerUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
+}
+
+}  // namespace idem

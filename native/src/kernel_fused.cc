@@ -1,0 +1,213 @@
+/*
+ * Fused kernels (see fused.h). Every arithmetic step is one float32 operation written out as in
+ * the op-by-op code; this file is compiled with -ffp-contract=off so the compiler never merges
+ * a multiply and an add into an FMA (which rounds once instead of twice).
+ */
+#include <cmath>
+#include <vector>
+
+#include "fused.h"
+#include "pool.h"
+
+namespace idem {
+
+namespace {
+
+constexpr uint32_t M0 = 0xd2511f53u, M1 = 0xcd9e8d57u, W0 = 0x9e3779b9u, W1 = 0xbb67ae85u;
+
+inline void philox_block(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1, uint32_t out[4]) {
+  for (int r = 0; r < 10; r++) {
+    const uint64_t p0 = uint64_t(M0) * c0;
+    const uint64_t p1 = uint64_t(M1) * c2;
+    const uint32_t hi0 = uint32_t(p0 >> 32), lo0 = uint32_t(p0);
+    const uint32_t hi1 = uint32_t(p1 >> 32), lo1 = uint32_t(p1);
+    c0 = hi1 ^ c1 ^ k0;
+    c1 = lo1;
+    c2 = hi0 ^ c3 ^ k1;
+    c3 = lo0;
+    k0 += W0;
+    k1 += W1;
+  }
+  out[0] = c0;
+  out[1] = c1;
+  out[2] = c2;
+  out[3] = c3;
+}
+
+/* Calls f(i, word_i) for i in [b, e). */
+template <typename F>
+inline void philox_range(size_t b, size_t e, uint32_t k0, uint32_t k1, uint32_t s_lo, uint32_t s_hi, F f) {
+  uint32_t w[4];
+  size_t i = b;
+  while (i < e) {
+    const uint64_t blk = i / 4;
+    philox_block(uint32_t(blk), uint32_t(blk >> 32), s_lo, s_hi, k0, k1, w);
+    for (size_t j = i % 4; j < 4 && i < e; j++, i++) f(i, w[j]);
+  }
+}
+
+constexpr long kGrain = 16384;  // elements per chunk of elementwise work
+
+/* Runs f(var, begin, end) over all variables' elements in fixed chunks of the concatenation. */
+template <typename F>
+void for_each_var_range(OptVar* vars, size_t count, F f) {
+  std::vector<size_t> start(count + 1, 0);
+  for (size_t i = 0; i < count; i++) start[i + 1] = start[i] + vars[i].n;
+  const long total = static_cast<long>(start[count]);
+  auto body = [&](long b, long e) {
+    // The first variable overlapping [b, e).
+    size_t v = 0;
+    while (v < count && start[v + 1] <= static_cast<size_t>(b)) v++;
+    for (; v < count && start[v] < static_cast<size_t>(e); v++) {
+      const size_t lo = start[v] > static_cast<size_t>(b) ? 0 : b - start[v];
+      const size_t hi = (start[v + 1] < static_cast<size_t>(e) ? start[v + 1] : static_cast<size_t>(e)) - start[v];
+      if (lo < hi) f(vars[v], lo, hi);
+    }
+  };
+  if (total <= 4 * kGrain) {
+    body(0, total);
+  } else {
+    parallel_for(total, kGrain, body);
+  }
+}
+
+}  // namespace
+
+void philox_words(uint32_t* out, size_t n, uint32_t k0, uint32_t k1, uint32_t s_lo, uint32_t s_hi) {
+  philox_range(0, n, k0, k1, s_lo, s_hi, [&](size_t i, uint32_t w) { out[i] = w; });
+}
+
+void dropout_f32(const float* x, float* y, float* mask, size_t n, uint32_t k0, uint32_t k1, uint32_t s_lo, uint32_t s_hi,
+                 double rate, float scale) {
+  auto body = [&](long b, long e) {
+    philox_range(static_cast<size_t>(b), static_cast<size_t>(e), k0, k1, s_lo, s_hi, [&](size_t i, uint32_t w) {
+      const float m = static_cast<double>(w >> 9) * 1.1920928955078125e-7 >= rate ? 1.0f : 0.0f;
+      mask[i] = m;
+      if (x) {
+        const float t = x[i] * scale;
+        y[i] = t * m;
+      }
+    });
+  };
+  // Chunks are multiples of 4 words (whole Philox blocks).
+  if (n <= 4096) {
+    body(0, static_cast<long>(n));
+  } else {
+    parallel_for(static_cast<long>(n), 4096, body);
+  }
+}
+
+namespace {
+
+// The loops as plain functions over restrict pointers (so the compiler vectorises them).
+
+void adam_range(size_t n, const float* __restrict g, const float* __restrict x, const float* __restrict m0,
+                const float* __restrict v0, float* __restrict ox, float* __restrict om, float* __restrict ov, float c1,
+                float c2, float a, float e) {
+  for (size_t i = 0; i < n; i++) {
+    float t = g[i] - m0[i];
+    t = t * c1;
+    const float m = m0[i] + t;
+    float u = g[i] * g[i];
+    u = u - v0[i];
+    u = u * c2;
+    const float vv = v0[i] + u;
+    const float num = m * a;
+    float den = std::sqrt(vv);
+    den = den + e;
+    om[i] = m;
+    ov[i] = vv;
+    ox[i] = x[i] - num / den;
+  }
+}
+
+void sgd_plain_range(size_t n, const float* __restrict g, const float* __restrict x, float* __restrict ox, float lr) {
+  for (size_t i = 0; i < n; i++) {
+    const float gl = g[i] * lr;
+    ox[i] = x[i] - gl;
+  }
+}
+
+void sgd_momentum_range(size_t n, const float* __restrict g, const float* __restrict x, const float* __restrict m0,
+                        float* __restrict ox, float* __restrict om, float lr, float mu, bool nesterov) {
+  if (!nesterov) {
+    for (size_t i = 0; i < n; i++) {
+      const float gl = g[i] * lr;
+      const float mm = m0[i] * mu;
+      const float m = mm - gl;
+      om[i] = m;
+      ox[i] = x[i] + m;
+    }
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      const float gl = g[i] * lr;
+      const float mm = m0[i] * mu;
+      const float m = mm - gl;
+      om[i] = m;
+      const float m2 = m * mu;
+      const float step = m2 - gl;
+      ox[i] = x[i] + step;
+    }
+  }
+}
+
+void rmsprop_range(size_t n, const float* __restrict g, const float* __restrict x, const float* __restrict vel0,
+                   const float* __restrict mg0, const float* __restrict mo0, float* __restrict ox, float* __restrict ovel,
+                   float* __restrict omg, float* __restrict omo, float r, float c, float lr, float e, float mom) {
+  for (size_t i = 0; i < n; i++) {
+    const float vr = vel0[i] * r;
+    float gg = g[i] * g[i];
+    gg = gg * c;
+    const float vel = vr + gg;
+    ovel[i] = vel;
+    float den;
+    if (mg0) {
+      const float mr = mg0[i] * r;
+      const float gc = g[i] * c;
+      const float mg = mr + gc;
+      omg[i] = mg;
+      const float mg2 = mg * mg;
+      den = vel - mg2;
+      den = den + e;
+    } else {
+      den = vel + e;
+    }
+    const float gl = g[i] * lr;
+    const float inc = gl / std::sqrt(den);
+    if (mo0) {
+      const float mm = mo0[i] * mom;
+      const float mo = mm + inc;
+      omo[i] = mo;
+      ox[i] = x[i] - mo;
+    } else {
+      ox[i] = x[i] - inc;
+    }
+  }
+}
+
+}  // namespace
+
+void adam_f32(OptVar* vars, size_t count, float c1, float c2, float a, float e) {
+  for_each_var_range(vars, count, [=](const OptVar& v, size_t b, size_t end) {
+    adam_range(end - b, v.g + b, v.x + b, v.s0 + b, v.s1 + b, v.ox + b, v.os0 + b, v.os1 + b, c1, c2, a, e);
+  });
+}
+
+void sgd_f32(OptVar* vars, size_t count, int kind, float lr, float mu) {
+  for_each_var_range(vars, count, [=](const OptVar& v, size_t b, size_t end) {
+    if (kind == 0) {
+      sgd_plain_range(end - b, v.g + b, v.x + b, v.ox + b, lr);
+    } else {
+      sgd_momentum_range(end - b, v.g + b, v.x + b, v.s0 + b, v.ox + b, v.os0 + b, lr, mu, kind == 2);
+    }
+  });
+}
+
+void rmsprop_f32(OptVar* vars, size_t count, float r, float c, float lr, float e, bool centered, bool momentum, float mom) {
+  for_each_var_range(vars, count, [=](const OptVar& v, size_t b, size_t end) {
+    rmsprop_range(end - b, v.g + b, v.x + b, v.s0 + b, centered ? v.s1 + b : nullptr, momentum ? v.s2 + b : nullptr,
+                  v.ox + b, v.os0 + b, centered ? v.os1 + b : nullptr, momentum ? v.os2 + b : nullptr, r, c, lr, e, mom);
+  });
+}
+
+}  // namespace idem

@@ -1,0 +1,85 @@
+/**
+ * Native fused kernels (native/src/kernel_fused.cc through fused_napi.cc). Each computes the
+ * float32 operations of an op-by-op composition in one pass, in the same order and with the
+ * same roundings, so the results are bit-identical to the unfused ops (on any backend whose
+ * elementwise kernels round each operation to float32, the reference included):
+ *
+ * - `Dropout` (inputs x; attrs rate, key0, key1, stream): outputs [y, mask], mask_i = 1 where
+ *   the Philox uniform u_i ≥ rate else 0 (the draws of src/random/philox.ts for that stream),
+ *   y = (x · f32(1/(1 − rate))) · mask — what src/ops/dropout.ts computes with two `mul`s.
+ * - `OptimizerUpdate` (inputs g0, x0, s0_0…, g1, x1, …; attrs algo, slots, params): the new
+ *   values of every variable and slot of an Adam / SGD / RMSprop step (formulas in
+ *   native/src/fused.h and src/optimizers/*.ts), all variables in one call, threaded in fixed
+ *   chunks. Outputs per variable: [x', slot_0', …]. Not differentiable (optimizers run with
+ *   tapes paused).
+ *
+ * The ops use these kernels only when the backend has them (`ENGINE.hasKernel`); otherwise
+ * they run the composition.
+ */
+import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
+import { IdemError } from '../../core/errors.ts';
+import type { ReferenceBackend } from '../reference/backend.ts';
+
+/** The addon's fused entry points (native/src/fused_napi.cc). */
+export interface FusedAddon {
+  /** Philox dropout: mask (and y = (x·scale)·mask when x, y are given). */
+  dropout(x: Float32Array | null, y: Float32Array | null, mask: Float32Array, k0: number, k1: number, sLo: number, sHi: number, rate: number, scale: number): void;
+  /** The Philox-4x32-10 words of stream (key, stream), as src/random/philox.ts `philoxWords`. */
+  philoxWords(out: Uint32Array, k0: number, k1: number, sLo: number, sHi: number): void;
+  /** algo 0 Adam, 1 SGD, 2 RMSprop; ins per variable [g, x, slots…], outs [x', slots'…]. */
+  optimizerUpdate(algo: number, slots: number, ins: Float32Array[], outs: Float32Array[], params: number[]): void;
+}
+
+export const NATIVE_FUSED_KERNELS = ['Dropout', 'OptimizerUpdate'] as const;
+
+export function hasFusedKernels(addon: object): addon is FusedAddon {
+  const a = addon as Partial<FusedAddon>;
+  return typeof a.dropout === 'function' && typeof a.philoxWords === 'function' && typeof a.optimizerUpdate === 'function';
+}
+
+function f32(be: ReferenceBackend, t: TensorInfo, what: string): Float32Array {
+  const v = be.values(t);
+  if (!(v instanceof Float32Array)) throw new IdemError(`native ${what}: expected float32 storage, got ${t.dtype}`);
+  return v;
+}
+
+export function nativeFusedKernels(addon: FusedAddon): Record<string, KernelFunc> {
+  return {
+    Dropout: (args: KernelArgs) => {
+      const be = args.backend as ReferenceBackend;
+      const x = args.inputs['x']!;
+      const xv = f32(be, x, 'Dropout');
+      const rate = args.attrs['rate'] as number;
+      const stream = args.attrs['stream'] as number;
+      const y = new Float32Array(xv.length);
+      const mask = new Float32Array(xv.length);
+      if (xv.length > 0) {
+        addon.dropout(xv, y, mask, args.attrs['key0'] as number, args.attrs['key1'] as number, stream >>> 0,
+          Math.floor(stream / 4294967296) >>> 0, rate, Math.fround(1 / (1 - rate)));
+      }
+      return [be.make(y, x.shape, 'float32'), be.make(mask, x.shape, 'float32')];
+    },
+    OptimizerUpdate: (args: KernelArgs) => {
+      const be = args.backend as ReferenceBackend;
+      const slots = args.attrs['slots'] as number;
+      const infos = Object.values(args.inputs);
+      const per = 2 + slots;
+      if (infos.length % per !== 0) throw new IdemError(`native OptimizerUpdate: ${infos.length} inputs is not a multiple of ${per}`);
+      const ins: Float32Array[] = [];
+      const outs: Float32Array[] = [];
+      const result: TensorInfo[] = [];
+      for (let v = 0; v < infos.length; v += per) {
+        for (let k = 0; k < per; k++) ins.push(f32(be, infos[v + k]!, 'OptimizerUpdate'));
+        const shape = infos[v + 1]!.shape;
+        const n = ins[ins.length - 1]!.length;
+        for (let k = 0; k < 1 + slots; k++) {
+          const o = new Float32Array(n);
+          outs.push(o);
+          result.push(be.make(o, shape, 'float32'));
+        }
+      }
+      addon.optimizerUpdate(args.attrs['algo'] as number, slots, ins, outs, args.attrs['params'] as number[]);
+      return result;
+    },
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The native fused kernels (src/backends/native/fused_kernels.ts) against the op-by-op
+ * compositions on the reference backend: Philox words, dropout (forward and gradient), and the
+ * one-pass optimizer updates (Adam, AdamW, SGD plain/momentum/nesterov, RMSprop plain/centered/
+ * momentum) must be bit-identical; and identical for 1 and 2 threads.
+ * Skipped, with a message, when the addon is not built.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '../src/index.ts';
+import { loadNativeAddon, nativeLoadError } from '../src/backends/native/index.ts';
+import { hasFusedKernels } from '../src/backends/native/fused_kernels.ts';
+import { philoxWords } from '../src/random/philox.ts';
+import { rng } from './util.ts';
+
+const addon = loadNativeAddon();
+const skip = addon && hasFusedKernels(addon) ? false : `native addon not built (${nativeLoadError() ?? 'missing'})`;
+
+function onBackend<T>(name: string, fn: () => T): T {
+  const prev = tf.getBackend();
+  tf.ENGINE.setBackendSync(name);
+  try {
+    return fn();
+  } finally {
+    tf.ENGINE.setBackendSync(prev);
+  }
+}
+
+/** Values with a spread of magnitudes, zeros, signed zeros and subnormals. */
+function values(n: number, seed: number, scale = 1): Float32Array {
+  const r = rng(seed);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = r();
+    const k = i % 17;
+    v[i] = k === 3 ? 0 : k === 5 ? -0 : k === 7 ? 1e-41 * (u - 0.5) : k === 11 ? 1e-20 * (u - 0.5) : scale * (2 * u - 1) * Math.exp(4 * (r() - 0.5));
+  }
+  return v;
+}
+
+function bitsEqual(a: ArrayLike<number>, b: ArrayLike<number>, msg: string): void {
+  assert.equal(a.length, b.length, `${msg}: lengths ${a.length} vs ${b.length}`);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${msg}: element ${i}: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+describe('native fused kernels: bit-identical to the op-by-op composition', { skip }, () => {
+  it('philoxWords equals the JavaScript Philox for several keys, streams (past 2^32) and odd lengths', () => {
+    const fz = addon as unknown as { philoxWords(o: Uint32Array, a: number, b: number, c: number, d: number): void };
+    for (const [k0, k1, stream, n] of [[0, 0, 0, 1], [1, 2, 3, 7], [0xffffffff, 0x12345678, 4294967296 * 3 + 5, 33], [42, 7, 2 ** 40, 1001]] as const) {
+      const out = new Uint32Array(n);
+      fz.philoxWords(out, k0, k1, stream >>> 0, Math.floor(stream / 4294967296) >>> 0);
+      assert.deepEqual(Array.from(out), Array.from(philoxWords([k0, k1], stream, n)), `key ${k0},${k1} stream ${stream}`);
+    }
+  });
+
+  it('dropout: forward and gradient equal the reference composition (special values, odd and empty shapes)', () => {
+    const special = [0, -0, 1, -1, Infinity, -Infinity, NaN, 3.4e38, 1e-45, -2.5];
+    const cases: [number[], number][] = [[[7, 13], 0.3], [[0, 5], 0.5], [[1], 0.9], [[3, 5, 11], 0.01], [[100, 256], 0.3]];
+    for (const [shape, rate] of cases) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const xv = values(n, n + 1);
+      for (let i = 0; i < Math.min(n, special.length); i++) xv[i] = special[i]!;
+      const dyv = values(n, n + 2);
+      const run = (backend: string) =>
+        onBackend(backend, () => {
+          const gen = new tf.SeedGenerator(77);
+          const x = tf.tensor(xv, shape);
+          const dy = tf.tensor(dyv, shape);
+          const y1 = tf.dropout(x, rate, null, gen);
+          const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.dropout(t, rate, null, gen), dy)))(x);
+          return [y1.dataSync(), g.dataSync()];
+        });
+      assert.ok(onBackend('native', () => tf.ENGINE.hasKernel('Dropout')), 'native has the fused Dropout kernel');
+      assert.ok(!onBackend('reference', () => tf.ENGINE.hasKernel('Dropout')), 'reference runs the composition');
+      const [nat, ref] = [run('native'), run('reference')];
+      bitsEqual(nat[0]!, ref[0]!, `dropout ${JSON.stringify(shape)} rate ${rate} forward`);
+      bitsEqual(nat[1]!, ref[1]!, `dropout ${JSON.stringify(shape)} rate ${rate} gradient`);
+    }
+  });
+
+  it('dropout with a seed number and the global sequence: same draws as the reference', () => {
+    const run = (backend: string) =>
+      onBackend(backend, () => {
+        tf.setSeed(5);
+        const x = tf.ones([9, 31]);
+        return [tf.dropout(x, 0.4, null, 3).dataSync(), tf.dropout(x, 0.4).dataSync(), tf.dropout(x, 0.4).dataSync()];
+      });
+    const nat = run('native');
+    const ref = run('reference');
+    nat.forEach((v, i) => bitsEqual(v, ref[i]!, `draw ${i}`));
+    assert.ok(nat[1]!.some((v, i) => v !== nat[2]![i]), 'successive draws differ');
+  });
+
+  const optimizers: [string, () => tf.Optimizer][] = [
+    ['adam', () => tf.train.adam(1e-3)],
+    ['adam custom', () => new tf.Adam({ learningRate: 0.05, beta1: 0.8, beta2: 0.99, epsilon: 1e-3 })],
+    ['adamw', () => new tf.AdamW({ learningRate: 0.01 })],
+    ['adam amsgrad (op by op)', () => new tf.Adam({ amsgrad: true })],
+    ['sgd', () => tf.train.sgd(0.1)],
+    ['momentum', () => tf.train.momentum(0.1, 0.9)],
+    ['nesterov', () => tf.train.momentum(0.05, 0.7, true)],
+    ['rmsprop', () => tf.train.rmsprop(0.01)],
+    ['rmsprop centered', () => tf.train.rmsprop(0.01, 0.9, 0, 1e-6, true)],
+    ['rmsprop momentum', () => tf.train.rmsprop(0.01, 0.9, 0.5)],
+    ['rmsprop centered momentum', () => tf.train.rmsprop(0.02, 0.8, 0.3, 1e-7, true)],
+  ];
+  const shapes = [[31, 7], [5], [0, 3], [1], [64, 65]];
+
+  function train(backend: string, make: () => tf.Optimizer, steps = 3, sh: number[][] = shapes): Float32Array[] {
+    return onBackend(backend, () => {
+      const vars = sh.map((s, i) => tf.variable(tf.tensor(values(s.reduce((a, b) => a * b, 1), 10 + i), s)));
+      const opt = make();
+      for (let t = 0; t < steps; t++) {
+        const pairs = sh.map((s, i) => [tf.tensor(values(s.reduce((a, b) => a * b, 1), 100 * t + i, 1e-2), s), vars[i]!] as [tf.Tensor, tf.Variable]);
+        opt.applyGradients(pairs);
+      }
+      const slots = opt.getWeights().slice(1).map((w) => Float32Array.from(w.tensor.dataSync() as Float32Array));
+      return [...vars.map((v) => Float32Array.from(v.dataSync() as Float32Array)), ...slots];
+    });
+  }
+
+  for (const [name, make] of optimizers) {
+    it(`${name}: three steps give the reference's variables and slots bit for bit`, () => {
+      const nat = train('native', make);
+      const ref = train('reference', make);
+      assert.equal(nat.length, ref.length, 'same number of weights');
+      nat.forEach((v, i) => bitsEqual(v, ref[i]!, `${name} weight ${i}`));
+    });
+  }
+
+  it('the fused update runs on native (one OptimizerUpdate kernel per step) and not on reference', () => {
+    const be = onBackend('native', () => tf.ENGINE.backend) as unknown as { kernels: Record<string, tf.KernelFunc> };
+    const orig = be.kernels['OptimizerUpdate']!;
+    let calls = 0;
+    const patched = { ...be.kernels, OptimizerUpdate: (a: Parameters<tf.KernelFunc>[0]) => (calls++, orig(a)) };
+    Object.defineProperty(be, 'kernels', { value: patched, configurable: true, writable: true });
+    try {
+      train('native', () => tf.train.adam(1e-3), 2);
+      assert.equal(calls, 2, 'one fused kernel call per step');
+    } finally {
+      Object.defineProperty(be, 'kernels', { value: { ...patched, OptimizerUpdate: orig }, configurable: true, writable: true });
+    }
+  });
+
+  it('thread count never changes a bit (dropout 300k elements, Adam/RMSprop over 300k parameters)', () => {
+    const big = [[600, 500]];
+    try {
+      const results = [1, 2, 3].map((t) => {
+        tf.setNumThreads(t);
+        const d = onBackend('native', () => tf.dropout(tf.tensor(values(300000, 9), [600, 500]), 0.3, null, new tf.SeedGenerator(1)).dataSync());
+        return [d, ...train('native', () => tf.train.adam(1e-3), 2, big), ...train('native', () => tf.train.rmsprop(0.01, 0.9, 0.5, 1e-7, true), 2, big)];
+      });
+      for (const r of results.slice(1)) r.forEach((v, i) => bitsEqual(v, results[0]![i]!, `array ${i}`));
+    } finally {
+      tf.setNumThreads(0);
+    }
+  });
+});
