@@ -125,7 +125,7 @@ export function guessInitializer(shape: readonly number[], s: Stats): InitGuess 
   }
   const spread = Math.max(Math.abs(s.max - s.mean), Math.abs(s.min - s.mean)) / s.std;
   let family: Family = 'unknown';
-  if (s.n >= 400) family = spread < 1.95 ? 'uniform' : spread < 2.6 ? 'truncatedNormal' : 'normal';
+  if (s.n >= 200) family = spread < 1.95 ? 'uniform' : spread < 2.5 ? 'truncatedNormal' : 'normal';
   let best: Candidate | null = null;
   let bestErr = Infinity;
   for (const c of candidates(shape)) {

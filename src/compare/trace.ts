@@ -27,6 +27,8 @@ export interface OpRecord {
   output: Tensor;
   /** The first tensor argument (dropout: the input whose units are dropped). */
   input: Tensor | null;
+  /** Every tensor argument (variables included). */
+  inputs: Tensor[];
   /** Variables among the arguments, in argument order. */
   params: Variable[];
   /** Dropout's `rate` argument. */
@@ -97,28 +99,50 @@ export function traceRun<T>(fn: () => T, layers: Layer[], maskSeed: number | nul
     const out = value instanceof Tensor ? value : Array.isArray(value) && value[0] instanceof Tensor ? (value[0] as Tensor) : null;
     if (out !== null) {
       const params: Variable[] = [];
-      let input: Tensor | null = null;
+      const inputs: Tensor[] = [];
       const visit = (x: unknown) => {
         if (x instanceof Variable) {
           if (!params.includes(x)) params.push(x);
         }
-        if (x instanceof Tensor && input === null) input = x;
+        if (x instanceof Tensor) inputs.push(x);
       };
       for (const x of a) {
         if (Array.isArray(x)) x.forEach(visit);
         else visit(x);
       }
-      ops.push({ index: ops.length, op: name, layer: stack[stack.length - 1] ?? null, output: out, input, params, ...(rate !== undefined ? { rate } : {}) });
+      ops.push({ index: ops.length, op: name, layer: stack[stack.length - 1] ?? null, output: out, input: inputs[0] ?? null, inputs, params, ...(rate !== undefined ? { rate } : {}) });
     }
     return { handled: true, value };
   };
   try {
     const result = fn();
-    return { result, ops, assigned };
+    return { result, ops: result instanceof Tensor ? pruneToResult(ops, result) : ops, assigned };
   } finally {
     ENGINE.opInterceptor = null;
     for (const r of restore.reverse()) r();
   }
+}
+
+/**
+ * Keeps the ops the result depends on (walking tensor arguments back from it), renumbered: the
+ * bookkeeping of state updates (batch-norm moving averages feed only \`assign\`) is left out, so
+ * two implementations of the same forward pass align.
+ */
+export function pruneToResult(ops: OpRecord[], result: Tensor): OpRecord[] {
+  const producer = new Map<Tensor, OpRecord>();
+  for (const r of ops) producer.set(r.output, r);
+  const live = new Set<OpRecord>();
+  const stack: Tensor[] = [result];
+  while (stack.length) {
+    const t = stack.pop()!;
+    const r = producer.get(t);
+    if (!r || live.has(r)) continue;
+    live.add(r);
+    stack.push(...r.inputs);
+  }
+  // A result no recorded op produced (made outside the op layer): keep everything.
+  if (live.size === 0) return ops;
+  return ops.filter((r) => live.has(r)).map((r, i) => ({ ...r, index: i }));
 }
 
 /** Longest-common-subsequence alignment of two op traces by op name: pairs in order; a side is null where only the other has the op. */
