@@ -9,6 +9,9 @@
  * - Depthwise conv and its gradients, pooling and pooling gradients: bit-identical.
  * - Softmax, LogSoftmax, SoftmaxCrossEntropyWithLogits: within 1 float32 ulp (C library exp/log
  *   against V8's), NaN where the reference gives NaN.
+ * - FusedBatchNorm / FusedBatchNormGrad: the float64 oracle (norm_kernels.ts) equals the autodiff
+ *   of the moments + batchNorm composition on the float64 backend; native within 1e-5 of the
+ *   oracle (relative to the largest magnitude), bit-identical on 1 and 2 threads.
  *
  * Skipped, with a message, when the addon is not built.
  */
@@ -18,6 +21,7 @@ import * as tf from '../src/index.ts';
 import type { Attrs, KernelFunc, TensorInfo } from '../src/core/backend.ts';
 import { loadNativeAddon, NativeBackend, nativeLoadError, registerNativeBackend } from '../src/backends/native/index.ts';
 import { ReferenceBackend } from '../src/backends/reference/backend.ts';
+import { hasNormKernels, nativeNormKernels, referenceBatchNormKernels } from '../src/backends/native/norm_kernels.ts';
 import { rng } from './util.ts';
 
 const addon = loadNativeAddon();
@@ -272,5 +276,77 @@ describe('native conv / pool / softmax kernels', { skip }, () => {
         assert.ok(Math.abs(a[k]![i]! - e[k]![i]!) <= 1e-5 * scale, `grad ${k} [${i}]: native ${a[k]![i]}, reference ${e[k]![i]}`);
       }
     }
+  });
+
+  it('FusedBatchNorm oracle equals the autodiff of moments + batchNorm (float64)', () => {
+    const shape = [3, 4, 5, 6];
+    const eps = 1e-3;
+    const prev = tf.getBackend();
+    tf.ENGINE.setBackendSync('reference64');
+    try {
+      const x = tf.tensor(rand(shape, 21, -2, 3).v, shape);
+      const gamma = tf.tensor(rand([6], 22, 0.5, 1.5).v, [6]);
+      const beta = tf.tensor(rand([6], 23).v, [6]);
+      const w = tf.tensor(rand(shape, 24).v, shape);
+      const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, [0, 1, 2]);
+        return tf.batchNorm(a, mean, variance, b, g, eps);
+      };
+      const yExp = f(x, gamma, beta).dataSync();
+      const gExp = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, g, b), w)))([x, gamma, beta]).map((t) => t.dataSync());
+      const be = tf.ENGINE.backend as unknown as ReferenceBackend;
+      const info = (t: tf.Tensor): TensorInfo => ({ dataId: t.dataId, shape: t.shape, dtype: 'float32' });
+      const [y, mean, variance] = referenceBatchNormKernels['FusedBatchNorm']!({ inputs: { x: info(x), scale: info(gamma), offset: info(beta) }, attrs: { epsilon: eps }, backend: be }) as TensorInfo[];
+      const grads = referenceBatchNormKernels['FusedBatchNormGrad']!({
+        inputs: { dy: info(w), x: info(x), scale: info(gamma), mean: mean!, variance: variance! }, attrs: { epsilon: eps }, backend: be,
+      }) as TensorInfo[];
+      const near = (a: ArrayLike<number>, e: ArrayLike<number>, what: string) => {
+        assert.equal(a.length, e.length, `${what}: length`);
+        for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - e[i]!) <= 1e-9 * (1 + Math.abs(e[i]!)), `${what} [${i}]: ${a[i]} vs ${e[i]}`);
+      };
+      near(be.values(y!), yExp, 'y');
+      near(be.values(grads[0]!), gExp[0]!, 'dx');
+      near(be.values(grads[1]!), gExp[1]!, 'dscale');
+      near(be.values(grads[2]!), gExp[2]!, 'doffset');
+    } finally {
+      tf.ENGINE.setBackendSync(prev);
+    }
+  });
+
+  it('native FusedBatchNorm / FusedBatchNormGrad match the oracle and are thread-count invariant', () => {
+    assert.ok(hasNormKernels(addon!), 'addon has the batch-norm entry points');
+    const natNorm = nativeNormKernels(addon as never, referenceBatchNormKernels);
+    const cases: [number[], boolean, number][] = [[[2, 5, 7, 3], true, 0], [[9, 4], false, 0], [[1, 6], true, 0], [[4, 3, 3, 5], true, 100], [[0, 4], true, 0], [[64, 26, 26, 8], true, 0]];
+    cases.forEach(([shape, affine, shift], ci) => {
+      const C = shape[shape.length - 1]!;
+      const x = rand(shape, 1000 + ci, shift - 1, shift + 1);
+      const dy = rand(shape, 1100 + ci);
+      const scale = rand([C], 1200 + ci, 0.5, 2);
+      const offset = rand([C], 1300 + ci);
+      const fwdInputs: Record<string, Input> = affine ? { x, scale, offset } : { x };
+      const runFwd = (be: ReferenceBackend, k: Record<string, KernelFunc>) => {
+        const infos: Record<string, TensorInfo> = {};
+        for (const [n, v] of Object.entries(fwdInputs)) infos[n] = be.make(v.v, v.shape, 'float32');
+        const outs = k['FusedBatchNorm']!({ inputs: infos, attrs: { epsilon: 1e-3 }, backend: be }) as TensorInfo[];
+        const [y, m, v] = outs.map((o) => be.values(o) as Float32Array);
+        const gi: Record<string, TensorInfo> = { dy: be.make(dy.v, shape, 'float32'), x: infos['x']!, mean: outs[1]!, variance: outs[2]! };
+        if (affine) gi['scale'] = infos['scale']!;
+        const g = (k['FusedBatchNormGrad']!({ inputs: gi, attrs: { epsilon: 1e-3 }, backend: be }) as TensorInfo[]).map((o) => be.values(o) as Float32Array);
+        return [y!, m!, v!, ...g];
+      };
+      const e = runFwd(ref, referenceBatchNormKernels);
+      addon!.setNumThreads(1);
+      const a1 = runFwd(ref, natNorm);
+      addon!.setNumThreads(2);
+      const a2 = runFwd(ref, natNorm);
+      const names = ['y', 'mean', 'variance', 'dx', 'dscale', 'doffset'];
+      names.forEach((name, k) => {
+        identical(a2[k]!, a1[k]!, `${name} case ${ci}: 2 threads vs 1`);
+        const scaleOf = e[k]!.reduce((m, v) => (Number.isNaN(v) ? m : Math.max(m, Math.abs(v))), 1);
+        for (let i = 0; i < e[k]!.length; i++) {
+          assert.ok(Object.is(a1[k]![i], e[k]![i]) || Math.abs(a1[k]![i]! - e[k]![i]!) <= 1e-5 * scaleOf, `${name} case ${ci} [${i}]: native ${a1[k]![i]}, oracle ${e[k]![i]}`);
+        }
+      });
+    });
   });
 });

@@ -13,6 +13,9 @@
  *     3 AvgPoolGrad (a = dy, out = dx; b ignored)
  *   softmax(op, outer, n, inner, x, labels, out)  op 0 softmax, 1 log-softmax (labels ignored),
  *     2 softmax cross-entropy with logits (labels same size as x, out [outer, inner])
+ *   batchNormForward(M, C, eps, x, scale, offset, y, mean, variance)   x, y [M, C]; scale,
+ *     offset [C] or empty (absent: 1 / 0); mean, variance [C] written (see norm.h)
+ *   batchNormBackward(M, C, eps, dy, x, scale, mean, variance, dx, dscale, doffset)
  * Sizes are checked against the geometry; a mismatch throws a RangeError.
  */
 #include <node_api.h>
@@ -21,6 +24,7 @@
 #include <string>
 
 #include "conv.h"
+#include "norm.h"
 #include "softmax.h"
 
 namespace {
@@ -191,16 +195,71 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+bool get_eps(napi_env env, napi_value v, double* eps) {
+  if (napi_get_value_double(env, v, eps) != napi_ok || !(*eps >= 0)) {
+    napi_throw_type_error(env, nullptr, "idem native: epsilon must be a non-negative number");
+    return false;
+  }
+  return true;
+}
+
+napi_value BatchNormForward(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value args[9];
+  NN_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  long M, C;
+  double eps;
+  float *x, *scale, *offset, *y, *mean, *var;
+  size_t lx, ls, lf, ly, lm, lv;
+  if (argc != 9 || !int_arg(env, args[0], &M, "M") || !int_arg(env, args[1], &C, "C") || !get_eps(env, args[2], &eps) ||
+      !f32(env, args[3], &x, &lx, "x") || !f32(env, args[4], &scale, &ls, "scale") ||
+      !f32(env, args[5], &offset, &lf, "offset") || !f32(env, args[6], &y, &ly, "y") ||
+      !f32(env, args[7], &mean, &lm, "mean") || !f32(env, args[8], &var, &lv, "variance"))
+    return nullptr;
+  const size_t n = static_cast<size_t>(M * C), c = static_cast<size_t>(C);
+  if (lx != n || ly != n || lm != c || lv != c || (ls != c && ls != 0) || (lf != c && lf != 0)) {
+    range_error(env, "idem native: batchNormForward array sizes do not match");
+    return nullptr;
+  }
+  idem::batch_norm_forward(x, ls ? scale : nullptr, lf ? offset : nullptr, M, C, eps, y, mean, var);
+  return nullptr;
+}
+
+napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value args[11];
+  NN_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  long M, C;
+  double eps;
+  float *dy, *x, *scale, *mean, *var, *dx, *dscale, *doffset;
+  size_t ld, lx, ls, lm, lv, ldx, lds, ldo;
+  if (argc != 11 || !int_arg(env, args[0], &M, "M") || !int_arg(env, args[1], &C, "C") ||
+      !get_eps(env, args[2], &eps) || !f32(env, args[3], &dy, &ld, "dy") || !f32(env, args[4], &x, &lx, "x") ||
+      !f32(env, args[5], &scale, &ls, "scale") || !f32(env, args[6], &mean, &lm, "mean") ||
+      !f32(env, args[7], &var, &lv, "variance") || !f32(env, args[8], &dx, &ldx, "dx") ||
+      !f32(env, args[9], &dscale, &lds, "dscale") || !f32(env, args[10], &doffset, &ldo, "doffset"))
+    return nullptr;
+  const size_t n = static_cast<size_t>(M * C), c = static_cast<size_t>(C);
+  if (ld != n || lx != n || ldx != n || lm != c || lv != c || lds != c || ldo != c || (ls != c && ls != 0)) {
+    range_error(env, "idem native: batchNormBackward array sizes do not match");
+    return nullptr;
+  }
+  idem::batch_norm_backward(dy, x, ls ? scale : nullptr, mean, var, M, C, eps, dx, dscale, doffset);
+  return nullptr;
+}
+
 }  // namespace
 
 namespace idem {
 
-/* Adds conv2d, pool2d and softmax to the addon's exports. */
+/* Adds conv2d, pool2d, softmax, batchNormForward and batchNormBackward to the addon's exports. */
 bool register_nn_kernels(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"pool2d", nullptr, Pool2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormForward", nullptr, BatchNormForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormBackward", nullptr, BatchNormBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
 }

@@ -15,8 +15,12 @@ namespace idem {
 
 namespace {
 
-/* For each channel c of output pixel (b, oy, ox): arg[c] = flat index into x of the window's
- * first maximum (NaN wins), or -1 for an empty window. */
+/*
+ * For each channel c of output pixel (b, oy, ox): arg[c] = flat index into x of the window's
+ * first maximum (row-major tap order; NaN wins, as the reference), or -1 for an empty window.
+ * The per-channel update is branch-free (selects) so it vectorises and random data costs no
+ * mispredictions.
+ */
 inline void window_argmax(const ConvGeo& g, const float* x, long b, long oy, long ox, long* arg, float* best) {
   const long C = g.inC;
   bool any = false;
@@ -37,10 +41,9 @@ inline void window_argmax(const ConvGeo& g, const float* x, long b, long oy, lon
       } else {
         for (long c = 0; c < C; c++) {
           const float v = src[c], cur = best[c];
-          if (v > cur || (v != v && cur == cur)) {
-            best[c] = v;
-            arg[c] = base + c;
-          }
+          const bool take = (v > cur) | ((v != v) & (cur == cur));
+          best[c] = take ? v : cur;
+          arg[c] = take ? base + c : arg[c];
         }
       }
     }
@@ -80,7 +83,7 @@ void max_pool(const ConvGeo& g, const float* x, float* y) {
             } else {
               for (long c = 0; c < C; c++) {
                 const float v = src[c], cur = dst[c];
-                dst[c] = (v > cur || (v != v && cur == cur)) ? v : cur;
+                dst[c] = ((v > cur) | ((v != v) & (cur == cur))) ? v : cur;
               }
             }
           }

@@ -20,6 +20,7 @@ import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
 import { sizeFromShape } from '../../core/shape.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
 import type { ReferenceBackend } from '../reference/backend.ts';
+import { hasNormKernels, nativeNormKernels, referenceBatchNormKernels } from './norm_kernels.ts';
 
 /** The addon's convolution, pooling and softmax entry points (see native/src/nn_napi.cc). */
 export interface NnAddon {
@@ -35,13 +36,20 @@ export interface NnAddon {
   softmax(op: number, outer: number, n: number, inner: number, x: Float32Array, labels: Float32Array, out: Float32Array): void;
 }
 
+/**
+ * The fused batch-norm kernels (norm_kernels.ts) are installed only once the reference kernel
+ * table defines them (an op calls them); until then the batch-norm composition runs.
+ */
+const NORM_KERNELS = ['FusedBatchNorm', 'FusedBatchNormGrad'].filter((n) => n in referenceKernels);
+
 /** Kernel names this file implements natively. */
-export const NATIVE_NN_KERNELS = [
+export const NATIVE_NN_KERNELS: readonly string[] = [
   'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter',
   'DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter',
   'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad',
   'Softmax', 'LogSoftmax', 'SoftmaxCrossEntropyWithLogits',
-] as const;
+  ...NORM_KERNELS,
+];
 
 /** True when the addon was built with these entry points. */
 export function hasNnKernels(addon: object): addon is NnAddon {
@@ -186,7 +194,9 @@ export function nativeNnKernels(addon: NnAddon): Record<string, KernelFunc> {
     };
   };
 
+  const norm = hasNormKernels(addon) ? nativeNormKernels(addon, { ...referenceBatchNormKernels, ...referenceKernels }) : {};
   return {
+    ...Object.fromEntries(NORM_KERNELS.filter((n) => n in norm).map((n) => [n, norm[n]!])),
     Conv2D: conv('Conv2D', 0),
     Conv2DBackpropInput: conv('Conv2DBackpropInput', 1),
     Conv2DBackpropFilter: conv('Conv2DBackpropFilter', 2),
