@@ -171,7 +171,8 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, ta: b
 
 // ---------------------------------------------------------------- elementwise
 
-// Binary ops: 0 add, 1 sub, 2 mul, 3 div, 4 maximum, 5 minimum, 6 squared difference.
+// Binary ops: 0 add, 1 sub, 2 mul, 3 div, 4 maximum, 5 minimum, 6 squared difference (scalar,
+// in float64: see sbin).
 // @ts-ignore: decorator
 @inline
 function vbin(op: i32, x: v128, y: v128): v128 {
@@ -181,11 +182,7 @@ function vbin(op: i32, x: v128, y: v128): v128 {
     case 2: return f32x4.mul(x, y);
     case 3: return f32x4.div(x, y);
     case 4: return f32x4.max(x, y);
-    case 5: return f32x4.min(x, y);
-    default: {
-      const d = f32x4.sub(x, y);
-      return f32x4.mul(d, d);
-    }
+    default: return f32x4.min(x, y);
   }
 }
 
@@ -200,8 +197,10 @@ function sbin(op: i32, x: f32, y: f32): f32 {
     case 4: return max(x, y);
     case 5: return min(x, y);
     default: {
-      const d = x - y;
-      return d * d;
+      // In float64, rounded once, as the reference computes it ((x − y) rounded to float32
+      // first would differ in the last bit).
+      const d = <f64>x - <f64>y;
+      return <f32>(d * d);
     }
   }
 }
@@ -219,6 +218,10 @@ export function binary(op: i32, a: usize, ak: i32, b: usize, bk: i32, out: usize
     const aSplat = ak >= 2;
     const bSplat = bk >= 2;
     let i = 0;
+    if (op == 6) {
+      for (; i < inner; i++) store<f32>(po + (<usize>i << 2), sbin(op, load<f32>(pa + (<usize>(aSplat ? 0 : i) << 2)), load<f32>(pb + (<usize>(bSplat ? 0 : i) << 2))));
+      continue;
+    }
     if (aSplat) {
       const xs = load<f32>(pa);
       const x = f32x4.splat(xs);

@@ -223,7 +223,7 @@ function wasmKernels(k: WasmKernels, arena: Arena): Record<string, KernelFunc> {
       const x = args.inputs['x']!;
       const xv = f32(be, x);
       const rank = x.shape.length;
-      const axes = [...new Set((args.attrs['axes'] as number[]).map((a) => (a < 0 ? a + rank : a)))].sort((p, q) => p - q);
+      const axes = [...new Set(args.attrs['axes'] as number[])].sort((p, q) => p - q);
       const contiguous = axes.every((a, i) => a === axes[0]! + i && a >= 0 && a < rank);
       if (!xv || !contiguous) return refSum(args);
       const lo = axes.length ? axes[0]! : rank;
