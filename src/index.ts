@@ -129,6 +129,8 @@ export { layers, input, Layer, KerasTensor, Dense, Dropout, Activation, Flatten,
 export { constraints, getConstraint } from './layers/constraints.ts';
 export { LayersModel, Sequential, model, sequential, Callback, CustomCallback, History, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, ModelCheckpoint, saveModelWeights, loadModelWeights, type FitArgs, type CompileArgs } from './models/index.ts';
 import { callbacks as _modelCallbacks } from './models/index.ts';
+/** Saving and loading (Keras .keras/.h5, TF.js model.json, safetensors); importing it enables model.save/saveWeights/loadWeights. */
+export { loadLayersModel, io, saveModel, saveWeights, loadWeights, type IOHandler, type ModelArtifacts, type SaveResult, type LoadWeightsOptions, type LoadModelOptions } from './io/index.ts';
 import { tensorBoard as _tensorBoard } from './summary/index.ts';
 /** `tf.callbacks.*`: Keras's callbacks, TensorBoard included (`tf.callbacks.tensorBoard(logdir, args)`). */
 export const callbacks = { ..._modelCallbacks, tensorBoard: _tensorBoard };

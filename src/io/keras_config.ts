@@ -254,6 +254,8 @@ function snakeToSnake(k: string): string {
 export interface LoadContext {
   /** The program's custom classes by Keras class name (in addition to `tf.registerLayer`). */
   customObjects?: Record<string, new (args: never) => Layer>;
+  /** Where the config comes from: Keras 3 (default), Keras 2 (legacy `.h5`) or TF.js (`model.json`); their defaults differ. */
+  source?: 'keras3' | 'keras2' | 'tfjs';
 }
 
 function layerClassName(spec: Record<string, unknown>, where: string): string {
@@ -341,6 +343,14 @@ export function layerFromKeras(spec: Record<string, unknown>, ctx: LoadContext, 
   const name = typeof cfg['name'] === 'string' ? cfg['name'] : cls;
   const here = `${where} > ${name} (${cls})`;
   const args = layerArgsFromKeras(cls, cfg, here);
+  if (ctx.source === 'keras2' || ctx.source === 'tfjs') {
+    // Keras 2 and TF.js hard_sigmoid is clip(0.2·x + 0.5, 0, 1); Keras 3's (idem's) is relu6(x + 3)/6.
+    for (const k of ['activation', 'recurrentActivation']) {
+      if (args[k] === 'hard_sigmoid') fail('loadLayersModel', `${here}: \`${camelToSnake(k)}\` 'hard_sigmoid' of Keras 2 / TF.js is clip(0.2x + 0.5, 0, 1), which idem (following Keras 3: relu6(x + 3) / 6) does not have; predictions would differ`);
+    }
+    // TF.js's GRU has no reset_after option and computes the reset_after = false form.
+    if (ctx.source === 'tfjs' && cls === 'GRU' && args['resetAfter'] === undefined) args['resetAfter'] = false;
+  }
   const layer = construct(cls, args, here, ctx);
   checkKept(layer, args, here);
   return layer;

@@ -1,0 +1,533 @@
+/**
+ * Keras files: `.keras` (Keras 3 zip), `.weights.h5` (Keras 3 weights) and legacy `.h5`
+ * (Keras 2 `save_weights` / `model.save`).
+ *
+ * `.keras` = zip of `metadata.json` ({keras_version, date_saved}; idem adds an `idem` entry with
+ * its extra state), `config.json` ({module, class_name, config, registered_name, build_config,
+ * compile_config}) and `model.weights.h5` (see weight_paths.ts; optimizer state under
+ * `optimizer/vars/0..n` in Keras 3's order: iteration, learning_rate, slots).
+ *
+ * Legacy `.h5` weights: root attributes `layer_names` (every layer, in model order), `backend`,
+ * `keras_version`; a group per layer with attribute `weight_names` (`dense/kernel:0`, ...) and
+ * datasets at `<layer>/<weight name>`. A legacy full-model `.h5` has attribute `model_config`
+ * (JSON), optional `training_config`, and the weights under group `model_weights`.
+ *
+ * Every loader parses and checks the whole file first (structure, names, shapes, dtypes, counts);
+ * only then are weights assigned. Every writer produces the bytes in memory and writes them with
+ * `atomicWriteFile`.
+ */
+import * as fs from 'node:fs';
+import { fail } from '../core/errors.ts';
+import { Tensor } from '../core/tensor.ts';
+import type { Variable } from '../core/variable.ts';
+import { InputLayer } from '../layers/core.ts';
+import type { Layer } from '../layers/layer.ts';
+import { LayersModel } from '../models/model.ts';
+import { atomicWriteFile } from '../models/weights_io.ts';
+import { deserializeOptimizer, type Optimizer } from '../optimizers/index.ts';
+import { kerasLosses } from '../metrics/keras_losses.ts';
+import { ensureGroup, getEntry, group, h5Ready, readH5, writeH5, type H5Dataset, type H5Group } from './h5.ts';
+import { KERAS_VERSION, camelToSnake, modelFromKeras, snakeToCamel, toKerasModelSpec, type Json, type JsonObject, type LoadContext } from './keras_config.ts';
+import { kerasVarGroups, legacyLayers, shortName } from './weight_paths.ts';
+import { checkAssign, commit, datasetToTensor, optimizerValues, planOptimizerRestore, planSeedRestore, saveSeedState, typedToTensor, type Assignment } from './state.ts';
+import { readZip, writeZip } from './zip.ts';
+
+export const IDEM_FORMAT_VERSION = 1;
+
+function ds(t: Tensor, int64 = false): H5Dataset {
+  const v = t.dataSync();
+  if (t.dtype === 'float32') return { kind: 'dataset', shape: t.shape.slice(), dtype: 'float32', data: Float32Array.from(v), attrs: {} };
+  if (int64) return { kind: 'dataset', shape: t.shape.slice(), dtype: 'int64', data: BigInt64Array.from(v, (x) => BigInt(x)), attrs: {} };
+  if (t.dtype === 'int32') return { kind: 'dataset', shape: t.shape.slice(), dtype: 'int32', data: Int32Array.from(v), attrs: {} };
+  fail('save', `cannot write a ${t.dtype} weight`);
+}
+
+// ------------------------------------------------------------------ Keras 3 weights tree
+
+/** The Keras 3 `model.weights.h5` tree of `model` (with optimizer state when asked and compiled). */
+export function kerasWeightsTree(model: LayersModel, includeOptimizer = true): H5Group {
+  const root = group();
+  for (const g of kerasVarGroups(model)) {
+    const vars = ensureGroup(root, g.path === '' ? 'vars' : `${g.path}/vars`);
+    vars.attrs['name'] = g.layer.name;
+    g.vars.forEach((v, i) => vars.children.set(String(i), ds(v.read())));
+  }
+  const opt = model.optimizer;
+  if (includeOptimizer && opt) {
+    const vars = ensureGroup(root, 'optimizer/vars');
+    vars.attrs['name'] = opt.name;
+    optimizerValues(opt, model.trainableWeights).forEach((e, i) => vars.children.set(String(i), ds(e.value!, e.name === 'iteration')));
+  }
+  return root;
+}
+
+function varsOf(root: H5Group, path: string): H5Group | undefined {
+  const e = getEntry(root, path === '' ? 'vars' : `${path}/vars`);
+  return e && e.kind === 'group' ? e : undefined;
+}
+
+function datasetsInOrder(g: H5Group, where: string, op: string): H5Dataset[] {
+  const keys = [...g.children.keys()];
+  const out: H5Dataset[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const e = g.children.get(String(i));
+    if (!e) fail(op, `${where}: expected datasets named 0..${keys.length - 1}, found ${keys.join(', ')}`);
+    if (e.kind !== 'dataset') fail(op, `${where}/${i} is a group, expected a dataset`);
+    out.push(e);
+  }
+  return out;
+}
+
+export interface LoadWeightsOptions {
+  /** Legacy `.h5`: match layers by name (default) or by topological order (`false`). Keras 3 files: by Keras path (default) or by the `name` attribute of each group (`true`). */
+  byName?: boolean;
+  /** Skip layers whose weights do not match instead of failing (they keep their values). */
+  skipMismatch?: boolean;
+  /** Restore optimizer state when the model is compiled (default true). */
+  loadOptimizer?: boolean;
+}
+
+/** Plans loading a Keras 3 weights tree into `model`; throws (changing nothing) on any mismatch. */
+export function planKerasWeights(model: LayersModel, root: H5Group, file: string, opts: LoadWeightsOptions, op: string): () => void {
+  const groups = kerasVarGroups(model);
+  const assigns: Assignment[] = [];
+  const problems: string[] = [];
+  const byNameMap = new Map<string, string>();
+  if (opts.byName) {
+    const walk = (g: H5Group, path: string) => {
+      for (const [k, c] of g.children) {
+        if (c.kind !== 'group') continue;
+        const p = path === '' ? k : `${path}/${k}`;
+        if (k === 'vars' && typeof c.attrs['name'] === 'string') byNameMap.set(`${c.attrs['name']}|${path.split('/').slice(-1)[0]}`, path);
+        walk(c, p);
+      }
+    };
+    walk(root, '');
+  }
+  const seen = new Set<string>();
+  for (const g of groups) {
+    let path = g.path;
+    if (opts.byName) {
+      // the last path component distinguishes a layer's sub-objects (cell, _query_dense, ...)
+      const sub = g.path.split('/').slice(-1)[0];
+      const found = byNameMap.get(`${g.layer.name}|${sub}`) ?? [...byNameMap.entries()].find(([k]) => k.startsWith(`${g.layer.name}|`))?.[1];
+      if (found !== undefined) path = found;
+    }
+    seen.add(path);
+    const vg = varsOf(root, path);
+    const where = `${file}: ${path || '/'}/vars (layer '${g.layer.name}')`;
+    if (g.vars.length === 0) {
+      if (vg && vg.children.size > 0) problems.push(`${where}: the file has ${vg.children.size} variables, the layer has none`);
+      continue;
+    }
+    if (!vg) {
+      problems.push(`${where}: missing from the file (the layer has ${g.vars.length} weights)`);
+      continue;
+    }
+    try {
+      const dss = datasetsInOrder(vg, where, op);
+      if (dss.length !== g.vars.length) {
+        problems.push(`${where}: ${dss.length} variables in the file, the layer has ${g.vars.length} (${g.vars.map((v) => `${shortName(g.layer, v)} [${v.shape}]`).join(', ')})`);
+        continue;
+      }
+      const mine: Assignment[] = [];
+      dss.forEach((d, i) => mine.push(checkAssign(g.vars[i]!, datasetToTensor(d, g.vars[i]!, `${where}/${i} ('${shortName(g.layer, g.vars[i]!)}')`, op), `${where}/${i}`, op)));
+      assigns.push(...mine);
+    } catch (e) {
+      problems.push((e as Error).message.replace(/^\w+: /, ''));
+    }
+  }
+  // Layer groups in the file that the model has no place for.
+  const extra: string[] = [];
+  const walk = (g: H5Group, path: string) => {
+    for (const [k, c] of g.children) {
+      if (c.kind !== 'group') continue;
+      const p = path === '' ? k : `${path}/${k}`;
+      if (k === 'vars') {
+        if (c.children.size > 0 && !seen.has(path) && path.split('/')[0] !== 'optimizer' && !path.startsWith('compile_metrics') && !path.startsWith('metrics')) extra.push(path);
+      } else walk(c, p);
+    }
+  };
+  walk(root, '');
+  if (extra.length) problems.push(`the file has weights the model has no layer for: ${extra.join(', ')}`);
+  if (problems.length && !opts.skipMismatch) fail(op, `${file} does not match model '${model.name}':\n  ${problems.join('\n  ')}`);
+  let optPlan: () => void = () => {};
+  const opt = model.optimizer;
+  const og = varsOf(root, 'optimizer');
+  if (opt && og && opts.loadOptimizer !== false) {
+    const where = (i: number) => `${file}: optimizer/vars${i >= 0 ? `/${i}` : ''}`;
+    const dss = datasetsInOrder(og, where(-1), op);
+    const values = dss.map((d, i) => {
+      if (d.dtype === 'int64' || d.dtype === 'int32') return typedToTensor(d.data, d.dtype, 'int32', d.shape, where(i), op);
+      return typedToTensor(d.data, d.dtype, 'float32', d.shape, where(i), op);
+    });
+    optPlan = planOptimizerRestore(opt, model.trainableWeights, values, where, op);
+  }
+  return () => {
+    commit(assigns);
+    optPlan();
+  };
+}
+
+// ------------------------------------------------------------------ legacy (Keras 2) weights
+
+export function legacyWeightsTree(model: LayersModel, root = group()): H5Group {
+  const layers = legacyLayers(model);
+  root.attrs['layer_names'] = layers.map((l) => l.name);
+  root.attrs['backend'] = 'tensorflow';
+  root.attrs['keras_version'] = '2.15.0';
+  for (const l of layers) {
+    const g = ensureGroup(root, l.name);
+    const names = l.weights.map((w) => `${l.name}/${shortName(l, w)}:0`);
+    g.attrs['weight_names'] = names;
+    l.weights.forEach((w, i) => {
+      const parts = names[i]!.split('/');
+      const parent = ensureGroup(g, parts.slice(0, -1).join('/'));
+      parent.children.set(parts[parts.length - 1]!, ds(w.read()));
+    });
+  }
+  return root;
+}
+
+/** Attribute list, including h5py's split form (`name0`, `name1`, ... for attributes over 64 KB). */
+function attrList(g: H5Group, name: string): string[] | null {
+  const v = g.attrs[name];
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === 'string') return [v];
+  if (g.attrs[`${name}0`] !== undefined) {
+    const out: string[] = [];
+    for (let i = 0; g.attrs[`${name}${i}`] !== undefined; i++) out.push(...(g.attrs[`${name}${i}`] as string[]).map(String));
+    return out;
+  }
+  return null;
+}
+
+export function planLegacyWeights(model: LayersModel, root: H5Group, file: string, opts: LoadWeightsOptions, op: string): () => void {
+  const names = attrList(root, 'layer_names');
+  if (!names) fail(op, `${file} has no 'layer_names' attribute: not a Keras 2 weights file`);
+  const saved: { name: string; weightNames: string[]; datasets: H5Dataset[] }[] = [];
+  for (const n of names) {
+    const g = root.children.get(n);
+    if (!g || g.kind !== 'group') fail(op, `${file}: layer '${n}' is listed in layer_names but has no group`);
+    const wn = attrList(g, 'weight_names') ?? [];
+    const dss = wn.map((w) => {
+      const e = getEntry(g, w);
+      if (!e || e.kind !== 'dataset') fail(op, `${file}: ${n}/${w} is listed in weight_names but is missing`);
+      return e;
+    });
+    saved.push({ name: n, weightNames: wn, datasets: dss });
+  }
+  const problems: string[] = [];
+  const assigns: Assignment[] = [];
+  const match = (l: Layer, s: (typeof saved)[number]) => {
+    const ws = l.weights;
+    if (ws.length !== s.datasets.length) {
+      problems.push(`layer '${l.name}': the file's '${s.name}' has ${s.datasets.length} weights (${s.weightNames.join(', ')}), the model's has ${ws.length} (${ws.map((w) => `${shortName(l, w)} [${w.shape}]`).join(', ')})`);
+      return;
+    }
+    try {
+      const mine = ws.map((w, i) => checkAssign(w, datasetToTensor(s.datasets[i]!, w, `${file}: ${s.name}/${s.weightNames[i]}`, op), `${file}: ${s.name}/${s.weightNames[i]}`, op));
+      assigns.push(...mine);
+    } catch (e) {
+      problems.push((e as Error).message.replace(/^\w+: /, ''));
+    }
+  };
+  const weighted = legacyLayers(model).filter((l) => l.weights.length > 0);
+  if (opts.byName === false) {
+    const withWeights = saved.filter((s) => s.datasets.length > 0);
+    if (withWeights.length !== weighted.length) {
+      fail(op, `${file}: ${withWeights.length} layers with weights in the file (${withWeights.map((s) => s.name).join(', ')}), ${weighted.length} in model '${model.name}' (${weighted.map((l) => l.name).join(', ')}); topological loading needs the same number`);
+    }
+    weighted.forEach((l, i) => match(l, withWeights[i]!));
+  } else {
+    const byName = new Map(saved.map((s) => [s.name, s]));
+    for (const l of weighted) {
+      const s = byName.get(l.name);
+      if (!s) problems.push(`layer '${l.name}' is not in the file (file layers: ${names.join(', ')})`);
+      else match(l, s);
+    }
+    const mine = new Set(weighted.map((l) => l.name));
+    const unused = saved.filter((s) => s.datasets.length > 0 && !mine.has(s.name)).map((s) => s.name);
+    if (unused.length) problems.push(`the file's layers ${unused.join(', ')} have no layer of that name in the model`);
+  }
+  if (problems.length && !opts.skipMismatch) fail(op, `${file} does not match model '${model.name}':\n  ${problems.join('\n  ')}`);
+  return () => commit(assigns);
+}
+
+// ------------------------------------------------------------------ compile config
+
+function pascal(camel: string): string {
+  return camel.charAt(0).toUpperCase() + camel.slice(1);
+}
+
+function compileConfig(model: LayersModel, notes: string[]): JsonObject | null {
+  const args = model.compileArgs;
+  const opt = model.optimizer;
+  if (!args || !opt) return null;
+  const lossOf = (l: unknown): Json => {
+    if (typeof l === 'string') return l;
+    if (l && typeof l === 'object' && typeof (l as { fn?: unknown }).fn === 'function') {
+      const k = l as { name: string; fromLogits: boolean };
+      return { module: 'keras.losses', class_name: pascal(k.name), config: { name: camelToSnake(k.name), reduction: 'sum_over_batch_size', from_logits: k.fromLogits }, registered_name: null };
+    }
+    if (l === null) return null;
+    notes.push('a loss given as a function is not written to compile_config');
+    return null;
+  };
+  const loss = Array.isArray(args.loss) ? args.loss.map(lossOf) : typeof args.loss === 'object' && args.loss !== null && typeof (args.loss as { fn?: unknown }).fn !== 'function' ? Object.fromEntries(Object.entries(args.loss).map(([k, v]) => [k, lossOf(v)])) : lossOf(args.loss);
+  const metricOf = (m: unknown): Json => {
+    if (typeof m === 'string') return m;
+    if (Array.isArray(m)) return m.map(metricOf);
+    if (m === null) return null;
+    notes.push('metrics given as functions or objects are not written to compile_config');
+    return null;
+  };
+  const metrics = args.metrics === undefined ? null : Array.isArray(args.metrics) ? (args.metrics as unknown[]).map(metricOf).filter((x) => x !== null) : metricOf(args.metrics);
+  const s = opt.serialize();
+  const lw = args.lossWeights;
+  return {
+    optimizer: { module: 'keras.optimizers', class_name: s.class_name, config: s.config as Json, registered_name: null },
+    loss,
+    loss_weights: lw === undefined ? null : (lw as Json),
+    metrics,
+    weighted_metrics: null,
+    run_eagerly: false,
+    steps_per_execution: 1,
+    jit_compile: false,
+  };
+}
+
+function lossFromKeras(l: unknown, where: string): unknown {
+  if (l === null || typeof l === 'string') return l;
+  if (Array.isArray(l)) return l.map((x) => lossFromKeras(x, where));
+  if (l && typeof l === 'object') {
+    const o = l as Record<string, unknown>;
+    const cn = o['class_name'];
+    if (typeof cn !== 'string') return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, lossFromKeras(v, where)]));
+    const cfg = (o['config'] ?? {}) as Record<string, unknown>;
+    const f = (kerasLosses as Record<string, (o: { fromLogits?: boolean }) => unknown>)[snakeToCamel(camelToSnake(cn))];
+    if (f) return f({ fromLogits: Boolean(cfg['from_logits']) });
+    if (cfg['from_logits']) fail('loadLayersModel', `${where}: loss ${cn} with from_logits is not known to idem`);
+    return camelToSnake(cn);
+  }
+  fail('loadLayersModel', `${where}: cannot read loss ${JSON.stringify(l)}`);
+}
+
+function compileFromKeras(model: LayersModel, cc: unknown, where: string): void {
+  if (!cc || typeof cc !== 'object') return;
+  const c = cc as Record<string, unknown>;
+  const o = c['optimizer'];
+  let optimizer: Optimizer | string;
+  if (typeof o === 'string') optimizer = o;
+  else if (o && typeof o === 'object') optimizer = deserializeOptimizer(o as { class_name: string; config: Record<string, unknown> });
+  else fail('loadLayersModel', `${where}: compile_config has no optimizer`);
+  const args: Record<string, unknown> = { optimizer, loss: lossFromKeras(c['loss'], where) };
+  if (c['metrics'] !== null && c['metrics'] !== undefined) args['metrics'] = c['metrics'];
+  if (c['loss_weights'] !== null && c['loss_weights'] !== undefined) args['lossWeights'] = c['loss_weights'];
+  model.compile(args as never);
+}
+
+// ------------------------------------------------------------------ .keras
+
+export interface SaveOptions {
+  /** Write optimizer state (default true when the model is compiled). */
+  includeOptimizer?: boolean;
+}
+
+/** The bytes of a `.keras` archive for `model`. */
+export async function kerasArchive(model: LayersModel, opts: SaveOptions = {}): Promise<Uint8Array> {
+  await h5Ready();
+  const notes: string[] = [];
+  const spec = toKerasModelSpec(model);
+  spec['compile_config'] = compileConfig(model, notes);
+  const now = new Date();
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const metadata = {
+    keras_version: KERAS_VERSION,
+    date_saved: `${now.getUTCFullYear()}-${p2(now.getUTCMonth() + 1)}-${p2(now.getUTCDate())}@${p2(now.getUTCHours())}:${p2(now.getUTCMinutes())}:${p2(now.getUTCSeconds())}`,
+    idem: { format_version: IDEM_FORMAT_VERSION, seed_generators: saveSeedState(model), ...(notes.length ? { notes } : {}) },
+  };
+  const enc = new TextEncoder();
+  const weights = writeH5(kerasWeightsTree(model, opts.includeOptimizer !== false));
+  return writeZip({ 'metadata.json': enc.encode(JSON.stringify(metadata)), 'config.json': enc.encode(JSON.stringify(spec)), 'model.weights.h5': weights });
+}
+
+export async function saveKeras(model: LayersModel, file: string, opts: SaveOptions = {}): Promise<void> {
+  atomicWriteFile(file, await kerasArchive(model, opts));
+}
+
+export interface LoadModelOptions extends LoadContext {
+  /** Compile the model from the file's compile_config and restore optimizer state (default true). */
+  compile?: boolean;
+}
+
+function parseJson(bytes: Uint8Array | undefined, what: string, op: string): Record<string, unknown> {
+  if (!bytes) fail(op, `${what} is missing`);
+  let v: unknown;
+  try {
+    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (e) {
+    fail(op, `${what} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) fail(op, `${what} is not a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+function readBytes(file: string, op: string): Uint8Array {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    fail(op, `cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** Loads a `.keras` file (path or bytes) into a new model. */
+export async function loadKeras(source: string | Uint8Array, opts: LoadModelOptions = {}, label?: string): Promise<LayersModel> {
+  const op = 'loadLayersModel';
+  await h5Ready();
+  const file = label ?? (typeof source === 'string' ? source : '.keras bytes');
+  const bytes = typeof source === 'string' ? readBytes(source, op) : source;
+  const entries = readZip(bytes, file, op);
+  const config = parseJson(entries.get('config.json'), `${file}: config.json`, op);
+  const metadata = entries.has('metadata.json') ? parseJson(entries.get('metadata.json'), `${file}: metadata.json`, op) : {};
+  const kv = metadata['keras_version'];
+  if (typeof kv === 'string' && !kv.startsWith('3.')) fail(op, `${file}: metadata.json says keras_version ${kv}; .keras files come from Keras 3`);
+  const wbytes = entries.get('model.weights.h5');
+  if (!wbytes) fail(op, `${file}: model.weights.h5 is missing${entries.has('model.weights.npz') ? ' (npz weights are not supported)' : ''}`);
+  const root = readH5(wbytes, `${file}: model.weights.h5`, op);
+  const model = modelFromKeras(config, opts, `${file}: config.json`);
+  if (opts.compile !== false) compileFromKeras(model, config['compile_config'], `${file}: config.json compile_config`);
+  const plan = planKerasWeights(model, root, `${file}: model.weights.h5`, { loadOptimizer: opts.compile !== false }, op);
+  const idem = metadata['idem'] as Record<string, unknown> | undefined;
+  const seeds = planSeedRestore(model, idem?.['seed_generators'], `${file}: metadata.json idem.seed_generators`, op);
+  plan();
+  seeds();
+  return model;
+}
+
+/** Loads a legacy Keras 2 full-model `.h5` (attribute `model_config` + group `model_weights`). */
+export async function loadLegacyH5Model(source: string | Uint8Array, opts: LoadModelOptions = {}, label?: string): Promise<LayersModel> {
+  const op = 'loadLayersModel';
+  await h5Ready();
+  const file = label ?? (typeof source === 'string' ? source : '.h5 bytes');
+  const root = readH5(typeof source === 'string' ? readBytes(source, op) : source, file, op);
+  const mc = root.attrs['model_config'];
+  if (typeof mc !== 'string') fail(op, `${file} has no 'model_config' attribute: it holds weights only (build the model and call loadWeights)`);
+  const config = parseJson(new TextEncoder().encode(mc), `${file}: model_config`, op);
+  const model = modelFromKeras(config, opts, `${file}: model_config`);
+  const mw = root.children.get('model_weights');
+  if (!mw || mw.kind !== 'group') fail(op, `${file} has no 'model_weights' group`);
+  const plan = planLegacyWeights(model, mw, `${file}: model_weights`, { byName: true }, op);
+  plan();
+  return model;
+}
+
+// ------------------------------------------------------------------ weights files
+
+export async function saveKerasWeights(model: LayersModel, file: string, opts: SaveOptions = {}): Promise<void> {
+  await h5Ready();
+  if (!model.built) fail('saveWeights', `model '${model.name}' is not built yet: call it or give it an input shape first`);
+  if (/\.weights\.h5$/.test(file)) atomicWriteFile(file, writeH5(kerasWeightsTree(model, opts.includeOptimizer !== false)));
+  else atomicWriteFile(file, writeH5(legacyWeightsTree(model)));
+}
+
+/** Legacy full model `.h5` (Keras 2 `model.save('m.h5')`): Keras 2 config + weights. */
+export async function saveLegacyH5Model(model: LayersModel, file: string): Promise<void> {
+  await h5Ready();
+  const root = group();
+  root.attrs['model_config'] = JSON.stringify(toKeras2Spec(model));
+  root.attrs['keras_version'] = '2.15.0';
+  root.attrs['backend'] = 'tensorflow';
+  legacyWeightsTree(model, ensureGroup(root, 'model_weights'));
+  atomicWriteFile(file, writeH5(root));
+}
+
+/** Keras 2 / TF.js-style spec: `batch_input_shape` on the first layer, nodes as [[name, node, tensor, {}]]. */
+export function toKeras2Spec(model: LayersModel): JsonObject {
+  const k3 = toKerasModelSpec(model);
+  return convertK3toK2(k3) as JsonObject;
+}
+
+function convertK3toK2(spec: Json): Json {
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) return spec;
+  const s = spec as JsonObject;
+  const out: JsonObject = { class_name: s['class_name'] as Json, config: s['config'] as Json };
+  const cfg = { ...(s['config'] as JsonObject) };
+  if (s['class_name'] === 'Sequential') {
+    const layers = (cfg['layers'] as JsonObject[]).slice();
+    let bis: Json = null;
+    if (layers[0]?.['class_name'] === 'InputLayer') bis = (layers.shift()!['config'] as JsonObject)['batch_shape'] as Json;
+    cfg['layers'] = layers.map((l, i) => {
+      const c = convertK3toK2(l) as JsonObject;
+      if (i === 0 && bis) (c['config'] as JsonObject)['batch_input_shape'] = bis;
+      return c;
+    });
+    delete cfg['build_input_shape'];
+  } else if (s['class_name'] === 'Functional') {
+    out['class_name'] = 'Model';
+    cfg['layers'] = (cfg['layers'] as JsonObject[]).map((l) => {
+      const c = convertK3toK2(l) as JsonObject;
+      c['name'] = l['name'] as Json;
+      if (l['class_name'] === 'InputLayer') {
+        const ic = { ...(c['config'] as JsonObject) };
+        ic['batch_input_shape'] = ic['batch_shape'] as Json;
+        delete ic['batch_shape'];
+        c['config'] = ic;
+      }
+      c['inbound_nodes'] = ((l['inbound_nodes'] as JsonObject[]) ?? []).map((n) => {
+        const args = n['args'] as Json[];
+        const flat = (args.length === 1 && Array.isArray(args[0]) ? (args[0] as Json[]) : args) as JsonObject[];
+        const refs = flat.map((a) => [...((a['config'] as JsonObject)['keras_history'] as Json[]), {}] as Json);
+        const key = (n['kwargs'] as JsonObject)?.['key'] as JsonObject | undefined;
+        if (key) refs.push([...((key['config'] as JsonObject)['keras_history'] as Json[]), {}]);
+        return refs;
+      });
+      return c;
+    });
+  }
+  for (const [k, v] of Object.entries(cfg)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && 'class_name' in v) cfg[k] = convertK3toK2(v);
+  }
+  out['config'] = cfg;
+  if (s['class_name'] !== 'Sequential' && s['class_name'] !== 'Functional') {
+    // initializers etc.: {class_name, config}
+    const c = { ...(s['config'] as JsonObject) };
+    for (const [k, v] of Object.entries(c)) if (v && typeof v === 'object' && !Array.isArray(v) && 'class_name' in v) c[k] = { class_name: (v as JsonObject)['class_name'] as Json, config: convertK3toK2((v as JsonObject)['config'] as Json) };
+    out['config'] = c;
+  }
+  return out;
+}
+
+/** What kind of weights file `bytes` is. */
+export function sniff(bytes: Uint8Array): 'hdf5' | 'zip' | 'idem' | 'safetensors' | 'unknown' {
+  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x48 && bytes[2] === 0x44 && bytes[3] === 0x46) return 'hdf5';
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b) return 'zip';
+  if (bytes.length >= 8 && String.fromCharCode(...bytes.subarray(0, 8)) === 'IDEMWTS1') return 'idem';
+  if (bytes.length >= 9 && bytes[8] === 0x7b) return 'safetensors';
+  return 'unknown';
+}
+
+/** Loads Keras weights (`.weights.h5`, legacy `.h5`, or the weights inside a `.keras`) into `model`. */
+export async function loadKerasWeights(model: LayersModel, file: string, bytes: Uint8Array, opts: LoadWeightsOptions = {}): Promise<void> {
+  const op = 'loadWeights';
+  await h5Ready();
+  if (!model.built) fail(op, `model '${model.name}' is not built yet: call it or give it an input shape first`);
+  let root: H5Group;
+  let label = file;
+  if (sniff(bytes) === 'zip') {
+    const entries = readZip(bytes, file, op);
+    const w = entries.get('model.weights.h5');
+    if (!w) fail(op, `${file}: model.weights.h5 is missing`);
+    label = `${file}: model.weights.h5`;
+    root = readH5(w, label, op);
+  } else root = readH5(bytes, file, op);
+  let plan: () => void;
+  if (attrList(root, 'layer_names')) plan = planLegacyWeights(model, root, label, opts, op);
+  else if (root.children.get('model_weights')?.kind === 'group' && typeof root.attrs['model_config'] === 'string') plan = planLegacyWeights(model, root.children.get('model_weights') as H5Group, `${label}: model_weights`, opts, op);
+  else if (root.children.has('layers') || root.children.has('vars')) plan = planKerasWeights(model, root, label, opts, op);
+  else fail(op, `${file} is an HDF5 file but neither Keras 3 weights (no 'layers' group) nor Keras 2 weights (no 'layer_names' attribute)`);
+  plan();
+}
+
+export { InputLayer };
+export type { Variable };
