@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as tf from '../src/index.ts';
 import { ProgressBar } from '../src/models/callbacks.ts';
 import { expectThrows } from './util.ts';
+import { main as tensorBoardExample } from '../examples/tensorboard.ts';
 
 // ---------------------------------------------------------------- independent decoders
 
@@ -312,6 +313,24 @@ describe('TensorBoard callback', () => {
     expectThrows(() => tf.callbacks.tensorBoard('l', { updateFreq: 0 }), /TensorBoard: Received an invalid value for `updateFreq`.*updateFreq=0/);
     expectThrows(() => tf.callbacks.tensorBoard('l', { histogramFreq: -1 }), /`histogramFreq`.*histogramFreq=-1/);
     expectThrows(() => tf.callbacks.tensorBoard('l', { histogram_freq: 1 } as never), /unknown argument\(s\) `histogram_freq`/);
+  });
+});
+
+describe('examples/tensorboard.ts (seed 000 MLP with the callback)', () => {
+  it('produces event files that decode, with the history\'s values', { timeout: 120_000 }, async () => {
+    const logdir = path.join(tmpdir(), 'seed000');
+    const r = await tensorBoardExample({ logdir, epochs: 2, limit: 200, valLimit: 100, compare: false, verbose: 0, log: () => {} });
+    const train = decodeEvents(eventFiles(path.join(logdir, 'train'))[0]!);
+    const val = decodeEvents(eventFiles(path.join(logdir, 'validation'))[0]!);
+    assert.deepEqual(scalars(train, 'epoch_loss'), r.history['loss']!.map((v, i) => [i, Math.fround(v)]));
+    assert.deepEqual(scalars(val, 'epoch_accuracy'), r.history['val_accuracy']!.map((v, i) => [i, Math.fround(v)]));
+    assert.equal(scalars(train, 'batch_loss').length, 0, 'updateFreq 5: no batch point in 2 epochs × 2 batches');
+    const hist = train.flatMap((e) => e.values.filter((v) => v.histo).map((v) => `${v.tag}@${e.step}`));
+    assert.equal(hist.length, 10 * 2, 'five Dense layers × (kernel, bias) × 2 epochs');
+    assert.ok(hist.includes('VisibleLayer/kernel_0/histogram@1') && hist.includes('OutputLayer/bias_0/histogram@0'), `histogram tags: ${hist.slice(0, 4).join(', ')}`);
+    const g = fields(train.find((e) => e.graphDef)!.graphDef!);
+    const ops = (g.get(1) ?? []).map((n) => str(fields(n.bytes!), 2));
+    assert.deepEqual(ops, ['InputLayer', 'Dense', 'Dropout', 'Dense', 'Dropout', 'Dense', 'Dropout', 'Dense', 'Dropout', 'Dense'], 'graph: 784 → 4 × [Dense → Dropout] → Dense');
   });
 });
 

@@ -63,10 +63,14 @@ function ticks(lo: number, hi: number, target: number, integer: boolean): { lo: 
 export function layoutChart(title: string, series: SeriesInput[], width = 560, height = 300, xLabel = 'step'): ChartModel {
   const plot = { left: 64, top: 34, right: width - 16, bottom: height - 40 };
   const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.value));
-  let xlo = Math.min(...all.map((p) => p.step));
-  let xhi = Math.max(...all.map((p) => p.step));
-  let ylo = Math.min(...all.map((p) => p.value));
-  let yhi = Math.max(...all.map((p) => p.value));
+  // Loops, not Math.min(...spread): a long run has more points than a call has arguments.
+  let [xlo, xhi, ylo, yhi] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const p of all) {
+    if (p.step < xlo) xlo = p.step;
+    if (p.step > xhi) xhi = p.step;
+    if (p.value < ylo) ylo = p.value;
+    if (p.value > yhi) yhi = p.value;
+  }
   if (all.length === 0) [xlo, xhi, ylo, yhi] = [0, 1, 0, 1];
   if (xlo === xhi) [xlo, xhi] = [xlo - 1, xhi + 1];
   if (ylo === yhi) {

@@ -56,13 +56,13 @@ export function histogramSvg(tag: string, points: HistogramPoint[], width = 560)
   const ridge = 70;
   const plot = { left: 64, right: width - 56, top: 30 + ridge };
   const height = plot.top + rowGap * Math.max(0, steps - 1) + 36;
-  const lo = Math.min(...points.map((p) => p.min));
-  const hi0 = Math.max(...points.map((p) => p.max));
+  const lo = points.reduce((m, p) => Math.min(m, p.min), Infinity);
+  const hi0 = points.reduce((m, p) => Math.max(m, p.max), -Infinity);
   const hi = hi0 > lo ? hi0 : lo + 1;
   const sx = (v: number) => plot.left + ((v - lo) / (hi - lo)) * (plot.right - plot.left);
   // Densities (count per unit of value), scaled so the tallest of all steps fills `ridge`.
   const dens = points.map((p) => p.bins.map((b) => (b.right > b.left ? b.count / (b.right - b.left) : b.count)));
-  const top = Math.max(1e-300, ...dens.flat());
+  const top = dens.reduce((m, d) => d.reduce((a, b) => Math.max(a, b), m), 1e-300);
   const o: string[] = [];
   o.push(`<svg class="histogram" data-tag="${esc(tag)}" data-steps="${points.map((p) => p.step).join(',')}" data-nums="${points.map((p) => p.num).join(',')}" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${r1(height)}" viewBox="0 0 ${width} ${r1(height)}" role="img" aria-label="${esc(tag)}">`);
   o.push(`<text class="title" x="${plot.left}" y="18">${esc(tag)}</text>`);
