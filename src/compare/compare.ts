@@ -584,7 +584,12 @@ function optimizerSection(b: Builder, sa: Subject, sb: Subject, pa: Variable[], 
     const item = `Δ${pa[i] ? varLabel(sa, pa[i]!) : '—'} ↔ ${pb[i] ? varLabel(sb, pb[i]!) : '—'}`;
     const ua = da[i] ?? null;
     const ub = db[i] ?? null;
-    const mx = (t: Tensor | null) => (t ? Math.max(...Array.from(t.dataSync(), Math.abs)) : null);
+    const mx = (t: Tensor | null) => {
+      if (!t) return null;
+      let m = 0;
+      for (const v of t.dataSync()) m = Math.max(m, Math.abs(Number(v)));
+      return m;
+    };
     if (!ua || !ub || ua.shape.join() !== ub.shape.join()) {
       b.add('optimizer', { item, a: ua ? `max |Δ| ${num(mx(ua))}` : 'no update', b: ub ? `max |Δ| ${num(mx(ub))}` : 'no update', status: !ua && !ub ? 'same' : 'differs' });
       continue;
