@@ -4,13 +4,22 @@
  * softmax cross-entropy); Adam 1e-3; batch 64 of real MNIST. Keras `trainOnBatch`, median ms
  * per step after warm-up.
  *
- *   node --import tsx bench/w3.ts [--backend native|reference] [--threads N] [--steps N] [--profile]
+ *   node --import tsx bench/w3.ts [--backend native|reference] [--threads N] [--steps N] [--profile] [--fused-bn]
  *
  * --profile prints the time spent in each kernel (sum over the timed steps, per step).
+ * --fused-bn (native): the BatchNormalization layers' training call runs the fused kernels of
+ *   src/backends/native/norm_kernels.ts (FusedBatchNorm / FusedBatchNormGrad, installed here on
+ *   the backend) instead of the moments + batchNorm composition: what W3 costs once the layer
+ *   uses them. Inference and the moving-statistics update are the layer's own.
+ * Also printed: process CPU time per step (user + system, all threads), a figure less disturbed
+ * than wall time by other processes on a shared machine.
  */
 import * as tf from '../src/index.ts';
 import { loadNativeAddon, registerNativeBackend } from '../src/backends/native/index.ts';
 import type { KernelFunc } from '../src/core/backend.ts';
+import type { Tensor } from '../src/core/tensor.ts';
+import type { CallKwargs } from '../src/layers/layer.ts';
+import { fusedBatchNormGradient, hasNormKernels, nativeNormKernels, referenceBatchNormKernels } from '../src/backends/native/norm_kernels.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,6 +29,7 @@ const backend = arg('backend', 'native');
 const threads = Number(arg('threads', '0'));
 const steps = Number(arg('steps', backend === 'reference' ? '2' : '15'));
 const profile = process.argv.includes('--profile');
+const fusedBn = process.argv.includes('--fused-bn');
 
 const addon = loadNativeAddon();
 if (backend === 'native') {
@@ -31,6 +41,33 @@ if (backend === 'native') {
   addon.setNumThreads(threads);
 }
 tf.ENGINE.setBackendSync(backend);
+
+if (fusedBn) {
+  if (backend !== 'native' || !addon || !hasNormKernels(addon)) {
+    console.log('--fused-bn needs the native backend with the batch-norm entry points');
+    process.exit(1);
+  }
+  const be = tf.ENGINE.backend as unknown as { kernels: Record<string, KernelFunc> };
+  Object.defineProperty(be, 'kernels', { value: { ...be.kernels, ...nativeNormKernels(addon, referenceBatchNormKernels) } });
+  tf.ENGINE.registerGradient('FusedBatchNorm', fusedBatchNormGradient);
+}
+
+/** BatchNormalization whose training call (channels last) runs the FusedBatchNorm kernel. */
+class FusedBatchNormalization extends tf.BatchNormalization {
+  override call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor {
+    const x = inputs as Tensor;
+    if (!kwargs.training) return super.call(inputs, kwargs);
+    const ins: Record<string, Tensor> = { x };
+    if (this.gamma) ins['scale'] = this.gamma;
+    if (this.beta) ins['offset'] = this.beta;
+    const [y, mean, variance] = tf.ENGINE.runKernelMulti('FusedBatchNorm', ins, { epsilon: this.epsilon });
+    const m = this.momentum;
+    this.movingMean!.assign(tf.add(tf.mul(this.movingMean!, m), tf.mul(mean!, 1 - m)));
+    this.movingVariance!.assign(tf.add(tf.mul(this.movingVariance!, m), tf.mul(variance!, 1 - m)));
+    return y!;
+  }
+}
+const batchNorm = () => (fusedBn ? new FusedBatchNormalization({}) : tf.layers.batchNormalization());
 
 const times = new Map<string, number>();
 if (profile) {
@@ -54,11 +91,11 @@ const y = tf.oneHot(tf.slice(train.labels, [0], [BATCH]), 10);
 
 const model = tf.sequential();
 model.add(tf.layers.conv2d({ filters: 32, kernelSize: 3, inputShape: [28, 28, 1] }));
-model.add(tf.layers.batchNormalization());
+model.add(batchNorm());
 model.add(tf.layers.activation({ activation: 'relu' }));
 model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
 model.add(tf.layers.conv2d({ filters: 64, kernelSize: 3 }));
-model.add(tf.layers.batchNormalization());
+model.add(batchNorm());
 model.add(tf.layers.activation({ activation: 'relu' }));
 model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
 model.add(tf.layers.flatten());
@@ -72,15 +109,18 @@ step();
 times.clear();
 const ms: number[] = [];
 let loss = 0;
+const cpu0 = process.cpuUsage();
 for (let i = 0; i < steps; i++) {
   const t = performance.now();
   loss = step() as number;
   ms.push(performance.now() - t);
 }
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000 / steps;
 const sorted = [...ms].sort((a, b) => a - b);
 const med = sorted[Math.floor(sorted.length / 2)]!;
 const info = addon && backend === 'native' ? ` (${addon.info().kernel}, ${addon.info().threads} threads)` : '';
-console.log(`W3 CNN+BN, backend ${backend}${info}: median ${med.toFixed(1)} ms/step of ${BATCH}, best ${sorted[0]!.toFixed(1)} ms, ${steps} steps, last loss ${loss.toFixed(4)}`);
+console.log(`W3 CNN+BN, backend ${backend}${info}${fusedBn ? ', fused batch norm' : ''}: median ${med.toFixed(1)} ms/step of ${BATCH}, best ${sorted[0]!.toFixed(1)} ms, CPU ${cpuMs.toFixed(1)} ms/step, ${steps} steps, last loss ${loss.toFixed(4)}`);
 if (profile) {
   const rows = [...times.entries()].sort((a, b) => b[1] - a[1]);
   const total = rows.reduce((s, r) => s + r[1], 0);

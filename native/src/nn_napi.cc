@@ -15,7 +15,8 @@
  *     2 softmax cross-entropy with logits (labels same size as x, out [outer, inner])
  *   batchNormForward(M, C, eps, x, scale, offset, y, mean, variance)   x, y [M, C]; scale,
  *     offset [C] or empty (absent: 1 / 0); mean, variance [C] written (see norm.h)
- *   batchNormBackward(M, C, eps, dy, x, scale, mean, variance, dx, dscale, doffset)
+ *   batchNormBackward(M, C, eps, dy, x, scale, mean, variance, dmean, dvariance, dx, dscale, doffset)
+ *     scale, dmean, dvariance [C] or empty (absent)
  * Sizes are checked against the geometry; a mismatch throws a RangeError.
  */
 #include <node_api.h>
@@ -226,25 +227,28 @@ napi_value BatchNormForward(napi_env env, napi_callback_info info) {
 }
 
 napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
-  napi_value args[11];
+  size_t argc = 13;
+  napi_value args[13];
   NN_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   long M, C;
   double eps;
-  float *dy, *x, *scale, *mean, *var, *dx, *dscale, *doffset;
-  size_t ld, lx, ls, lm, lv, ldx, lds, ldo;
-  if (argc != 11 || !int_arg(env, args[0], &M, "M") || !int_arg(env, args[1], &C, "C") ||
+  float *dy, *x, *scale, *mean, *var, *dmean, *dvar, *dx, *dscale, *doffset;
+  size_t ld, lx, ls, lm, lv, ldm, ldv, ldx, lds, ldo;
+  if (argc != 13 || !int_arg(env, args[0], &M, "M") || !int_arg(env, args[1], &C, "C") ||
       !get_eps(env, args[2], &eps) || !f32(env, args[3], &dy, &ld, "dy") || !f32(env, args[4], &x, &lx, "x") ||
       !f32(env, args[5], &scale, &ls, "scale") || !f32(env, args[6], &mean, &lm, "mean") ||
-      !f32(env, args[7], &var, &lv, "variance") || !f32(env, args[8], &dx, &ldx, "dx") ||
-      !f32(env, args[9], &dscale, &lds, "dscale") || !f32(env, args[10], &doffset, &ldo, "doffset"))
+      !f32(env, args[7], &var, &lv, "variance") || !f32(env, args[8], &dmean, &ldm, "dmean") ||
+      !f32(env, args[9], &dvar, &ldv, "dvariance") || !f32(env, args[10], &dx, &ldx, "dx") ||
+      !f32(env, args[11], &dscale, &lds, "dscale") || !f32(env, args[12], &doffset, &ldo, "doffset"))
     return nullptr;
   const size_t n = static_cast<size_t>(M * C), c = static_cast<size_t>(C);
-  if (ld != n || lx != n || ldx != n || lm != c || lv != c || lds != c || ldo != c || (ls != c && ls != 0)) {
+  if (ld != n || lx != n || ldx != n || lm != c || lv != c || lds != c || ldo != c || (ls != c && ls != 0) ||
+      (ldm != c && ldm != 0) || (ldv != c && ldv != 0)) {
     range_error(env, "idem native: batchNormBackward array sizes do not match");
     return nullptr;
   }
-  idem::batch_norm_backward(dy, x, ls ? scale : nullptr, mean, var, M, C, eps, dx, dscale, doffset);
+  idem::batch_norm_backward(dy, x, ls ? scale : nullptr, mean, var, ldm ? dmean : nullptr, ldv ? dvar : nullptr, M, C,
+                            eps, dx, dscale, doffset);
   return nullptr;
 }
 

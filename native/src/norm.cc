@@ -87,7 +87,8 @@ void batch_norm_forward(const float* x, const float* scale, const float* offset,
 }
 
 void batch_norm_backward(const float* dy, const float* x, const float* scale, const float* mean, const float* var,
-                         long M, long C, double eps, float* dx, float* dscale, float* doffset) {
+                         const float* dmean, const float* dvar, long M, long C, double eps, float* dx, float* dscale,
+                         float* doffset) {
   if (C <= 0) return;
   std::vector<double> s, t;
   chunked_sums(M, C, s, t, [&](long r0, long r1, double* ps, double* pt) {
@@ -107,9 +108,11 @@ void batch_norm_backward(const float* dy, const float* x, const float* scale, co
     const double g = scale ? scale[c] : 1.0;
     doffset[c] = static_cast<float>(s[c]);
     dscale[c] = static_cast<float>(t[c] * inv);
+    // dx = k1·dy − k2 − (x − mean)·k3
+    const double Md = static_cast<double>(M);
     k1[c] = static_cast<float>(inv * g);
-    k2[c] = static_cast<float>(s[c] / static_cast<double>(M));
-    k3[c] = static_cast<float>(t[c] * inv * inv / static_cast<double>(M));
+    k2[c] = static_cast<float>(inv * g * s[c] / Md - (dmean ? dmean[c] / Md : 0.0));
+    k3[c] = static_cast<float>(inv * g * t[c] * inv * inv / Md - (dvar ? 2.0 * dvar[c] / Md : 0.0));
   }
   if (M <= 0) return;
   parallel_rows(M, C * 3, [&](long r0, long r1) {
@@ -117,7 +120,7 @@ void batch_norm_backward(const float* dy, const float* x, const float* scale, co
       const float* xr = x + r * C;
       const float* dr = dy + r * C;
       float* o = dx + r * C;
-      for (long c = 0; c < C; c++) o[c] = k1[c] * (dr[c] - k2[c] - (xr[c] - mean[c]) * k3[c]);
+      for (long c = 0; c < C; c++) o[c] = k1[c] * dr[c] - k2[c] - (xr[c] - mean[c]) * k3[c];
     }
   });
 }

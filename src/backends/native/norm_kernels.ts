@@ -6,23 +6,28 @@
  *     x viewed as [M, C] (C = last axis); per channel mean = Σx/M, variance = Σ(x − mean)²/M
  *     (population), y = (x − mean) / √(variance + ε) · scale + offset (scale 1, offset 0 when
  *     absent). mean and variance have shape [C].
- *   FusedBatchNormGrad  inputs { dy, x, scale?, mean, variance }, attrs { epsilon } →
- *     [dx, dscale, doffset], the exact gradient of FusedBatchNorm's y through mean and variance:
+ *   FusedBatchNormGrad  inputs { dy, x, scale?, mean, variance, dmean?, dvariance? },
+ *     attrs { epsilon } → [dx, dscale, doffset], the exact gradient of FusedBatchNorm through
+ *     mean and variance (dmean, dvariance: gradients arriving at those outputs):
  *     inv = 1/√(variance + ε), doffset = Σ dy, dscale = inv·Σ dy·(x − mean),
- *     dx = inv·scale·(dy − doffset/M − (x − mean)·inv·dscale/M).
+ *     dx = inv·scale·(dy − doffset/M − (x − mean)·inv·dscale/M) + dmean/M + dvariance·2(x − mean)/M.
+ *   `fusedBatchNormGradient` is its gradient function for ENGINE.registerGradient.
  *
  * These replace the op-by-op batch-norm composition (moments + batchNorm and their autodiff,
  * about 20 passes over the activations per layer and step) by two passes forward and two
- * backward. They are not in the reference kernel table yet: the native backend installs its
- * versions only for kernel names the reference table has (see backend.ts), so they take effect
- * once an op (e.g. `fusedBatchNorm`, used by the BatchNormalization layer's training call)
- * registers `referenceBatchNormKernels` in the reference backend and calls them.
+ * backward. Nothing calls them yet: the native backend installs its versions only for kernel
+ * names the reference table has (conv_kernels.ts), so they take effect once the
+ * BatchNormalization layer's training call runs `FusedBatchNorm` (and the reference table gets
+ * `referenceBatchNormKernels`, or the layer tests `ENGINE.hasKernel`). `bench/w3.ts --fused-bn`
+ * measures W3 with them.
  *
  * Native numerics: channel sums in float64 over fixed row chunks (thread-count invariant),
  * per-element work in float32: within a few float32 ulps of the oracle (relative to the scale
  * of each term).
  */
 import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
+import { ENGINE, type GradFunc } from '../../core/engine.ts';
+import type { Tensor } from '../../core/tensor.ts';
 import { sizeFromShape } from '../../core/shape.ts';
 import type { ReferenceBackend } from '../reference/backend.ts';
 
@@ -30,8 +35,10 @@ import type { ReferenceBackend } from '../reference/backend.ts';
 export interface NormAddon {
   batchNormForward(M: number, C: number, eps: number, x: Float32Array, scale: Float32Array, offset: Float32Array,
     y: Float32Array, mean: Float32Array, variance: Float32Array): void;
+  /** scale, dmean, dvariance may be empty (absent). */
   batchNormBackward(M: number, C: number, eps: number, dy: Float32Array, x: Float32Array, scale: Float32Array,
-    mean: Float32Array, variance: Float32Array, dx: Float32Array, dscale: Float32Array, doffset: Float32Array): void;
+    mean: Float32Array, variance: Float32Array, dmean: Float32Array, dvariance: Float32Array,
+    dx: Float32Array, dscale: Float32Array, doffset: Float32Array): void;
 }
 
 export function hasNormKernels(addon: object): addon is NormAddon {
@@ -92,6 +99,8 @@ export const referenceBatchNormKernels: Record<string, KernelFunc> = {
     const be = args.backend as ReferenceBackend;
     const { dy, x, mean, variance } = args.inputs as Record<string, TensorInfo>;
     const scale = args.inputs['scale'];
+    const dmv = args.inputs['dmean'] ? be.values(args.inputs['dmean']) : null;
+    const dvv = args.inputs['dvariance'] ? be.values(args.inputs['dvariance']) : null;
     const eps = epsilonOf(args);
     const [M, C] = rowsAndChannels(x!.shape);
     const dv = be.values(dy!);
@@ -121,7 +130,8 @@ export const referenceBatchNormKernels: Record<string, KernelFunc> = {
         const inv = 1 / Math.sqrt(vv[c]! + eps);
         const g = sv ? sv[c]! : 1;
         const xc = xv[r * C + c]! - mv[c]!;
-        dx[r * C + c] = inv * g * (dv[r * C + c]! - sumDy[c]! / M - xc * inv * inv * sumDyXc[c]! / M);
+        dx[r * C + c] = inv * g * (dv[r * C + c]! - sumDy[c]! / M - xc * inv * inv * sumDyXc[c]! / M) +
+          (dmv ? dmv[c]! / M : 0) + (dvv ? (2 * dvv[c]! * xc) / M : 0);
       }
     }
     return [be.make(dx, x!.shape, 'float32'), be.make(dscale, [C], 'float32'), be.make(doffset, [C], 'float32')];
@@ -158,20 +168,45 @@ export function nativeNormKernels(addon: NormAddon, fallback: Record<string, Ker
     },
     FusedBatchNormGrad: (args) => {
       const be = args.backend as ReferenceBackend;
-      const { dy, x, scale, mean, variance } = args.inputs as Record<string, TensorInfo | undefined>;
+      const { dy, x, scale, mean, variance, dmean, dvariance } = args.inputs as Record<string, TensorInfo | undefined>;
       const [M, C] = rowsAndChannels(x!.shape);
       const dv = f32(be, dy);
       const xv = f32(be, x);
       const sv = scale ? f32(be, scale) : EMPTY;
       const mv = f32(be, mean);
       const vv = f32(be, variance);
-      if (!dv || !xv || !sv || !mv || !vv || x!.shape.length === 0 || dv.length !== xv.length ||
-          !channelVector(scale, C) || !channelVector(mean, C) || !channelVector(variance, C)) return fallback['FusedBatchNormGrad']!(args);
+      const dmv = dmean ? f32(be, dmean) : EMPTY;
+      const dvv = dvariance ? f32(be, dvariance) : EMPTY;
+      if (!dv || !xv || !sv || !mv || !vv || !dmv || !dvv || x!.shape.length === 0 || dv.length !== xv.length ||
+          !channelVector(scale, C) || !channelVector(mean, C) || !channelVector(variance, C) ||
+          !channelVector(dmean, C) || !channelVector(dvariance, C)) return fallback['FusedBatchNormGrad']!(args);
       const dx = new Float32Array(M * C);
       const dscale = new Float32Array(C);
       const doffset = new Float32Array(C);
-      addon.batchNormBackward(M, C, epsilonOf(args), dv, xv, sv, mv, vv, dx, dscale, doffset);
+      addon.batchNormBackward(M, C, epsilonOf(args), dv, xv, sv, mv, vv, dmv, dvv, dx, dscale, doffset);
       return [be.make(dx, x!.shape, 'float32'), be.make(dscale, [C], 'float32'), be.make(doffset, [C], 'float32')];
     },
   };
 }
+
+/**
+ * The gradient of `FusedBatchNorm` (for `ENGINE.registerGradient('FusedBatchNorm', …)`): one
+ * `FusedBatchNormGrad` call, shared by the x, scale and offset thunks; the gradients arriving at
+ * the mean and variance outputs (`dys[1]`, `dys[2]`) are passed on as dmean / dvariance.
+ */
+export const fusedBatchNormGradient: GradFunc = (dy, { inputs, outputs, attrs }, dys) => {
+  let res: Tensor[] | null = null;
+  const run = (): Tensor[] => {
+    if (res) return res;
+    const ins: Record<string, Tensor> = { dy, x: inputs['x']!, mean: outputs[1]!, variance: outputs[2]! };
+    if (inputs['scale']) ins['scale'] = inputs['scale'];
+    if (dys[1]) ins['dmean'] = dys[1];
+    if (dys[2]) ins['dvariance'] = dys[2];
+    res = ENGINE.runKernelMulti('FusedBatchNormGrad', ins, { epsilon: attrs['epsilon'] });
+    return res;
+  };
+  const out: Record<string, () => Tensor> = { x: () => run()[0]! };
+  if (inputs['scale']) out['scale'] = () => run()[1]!;
+  if (inputs['offset']) out['offset'] = () => run()[2]!;
+  return out;
+};
