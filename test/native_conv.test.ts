@@ -21,7 +21,7 @@ import * as tf from '../src/index.ts';
 import type { Attrs, KernelFunc, TensorInfo } from '../src/core/backend.ts';
 import { loadNativeAddon, NativeBackend, nativeLoadError, registerNativeBackend } from '../src/backends/native/index.ts';
 import { ReferenceBackend } from '../src/backends/reference/backend.ts';
-import { hasNormKernels, nativeNormKernels, referenceBatchNormKernels } from '../src/backends/native/norm_kernels.ts';
+import { fusedBatchNormGradient, hasNormKernels, nativeNormKernels, referenceBatchNormKernels } from '../src/backends/native/norm_kernels.ts';
 import { rng } from './util.ts';
 
 const addon = loadNativeAddon();
@@ -288,17 +288,24 @@ describe('native conv / pool / softmax kernels', { skip }, () => {
       const gamma = tf.tensor(rand([6], 22, 0.5, 1.5).v, [6]);
       const beta = tf.tensor(rand([6], 23).v, [6]);
       const w = tf.tensor(rand(shape, 24).v, shape);
+      const wm = tf.tensor(rand([6], 25).v, [6]);
+      const wv = tf.tensor(rand([6], 26).v, [6]);
       const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
         const { mean, variance } = tf.moments(a, [0, 1, 2]);
-        return tf.batchNorm(a, mean, variance, b, g, eps);
+        return { y: tf.batchNorm(a, mean, variance, b, g, eps), mean, variance };
       };
-      const yExp = f(x, gamma, beta).dataSync();
-      const gExp = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, g, b), w)))([x, gamma, beta]).map((t) => t.dataSync());
+      const yExp = f(x, gamma, beta).y.dataSync();
+      // The loss also depends on the mean and variance outputs (dmean, dvariance).
+      const gExp = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const r = f(a, g, b);
+        return tf.add(tf.sum(tf.mul(r.y, w)), tf.add(tf.sum(tf.mul(r.mean, wm)), tf.sum(tf.mul(r.variance, wv))));
+      })([x, gamma, beta]).map((t) => t.dataSync());
       const be = tf.ENGINE.backend as unknown as ReferenceBackend;
       const info = (t: tf.Tensor): TensorInfo => ({ dataId: t.dataId, shape: t.shape, dtype: 'float32' });
       const [y, mean, variance] = referenceBatchNormKernels['FusedBatchNorm']!({ inputs: { x: info(x), scale: info(gamma), offset: info(beta) }, attrs: { epsilon: eps }, backend: be }) as TensorInfo[];
       const grads = referenceBatchNormKernels['FusedBatchNormGrad']!({
-        inputs: { dy: info(w), x: info(x), scale: info(gamma), mean: mean!, variance: variance! }, attrs: { epsilon: eps }, backend: be,
+        inputs: { dy: info(w), x: info(x), scale: info(gamma), mean: mean!, variance: variance!, dmean: info(wm), dvariance: info(wv) },
+        attrs: { epsilon: eps }, backend: be,
       }) as TensorInfo[];
       const near = (a: ArrayLike<number>, e: ArrayLike<number>, what: string) => {
         assert.equal(a.length, e.length, `${what}: length`);
@@ -330,7 +337,11 @@ describe('native conv / pool / softmax kernels', { skip }, () => {
         const outs = k['FusedBatchNorm']!({ inputs: infos, attrs: { epsilon: 1e-3 }, backend: be }) as TensorInfo[];
         const [y, m, v] = outs.map((o) => be.values(o) as Float32Array);
         const gi: Record<string, TensorInfo> = { dy: be.make(dy.v, shape, 'float32'), x: infos['x']!, mean: outs[1]!, variance: outs[2]! };
-        if (affine) gi['scale'] = infos['scale']!;
+        if (affine) {
+          gi['scale'] = infos['scale']!;
+          gi['dmean'] = be.make(rand([C], 1400 + ci).v, [C], 'float32');
+          gi['dvariance'] = be.make(rand([C], 1500 + ci).v, [C], 'float32');
+        }
         const g = (k['FusedBatchNormGrad']!({ inputs: gi, attrs: { epsilon: 1e-3 }, backend: be }) as TensorInfo[]).map((o) => be.values(o) as Float32Array);
         return [y!, m!, v!, ...g];
       };
@@ -347,6 +358,40 @@ describe('native conv / pool / softmax kernels', { skip }, () => {
           assert.ok(Object.is(a1[k]![i], e[k]![i]) || Math.abs(a1[k]![i]! - e[k]![i]!) <= 1e-5 * scaleOf, `${name} case ${ci} [${i}]: native ${a1[k]![i]}, oracle ${e[k]![i]}`);
         }
       });
+    });
+  });
+
+  it('training through FusedBatchNorm (native kernels, fusedBatchNormGradient) matches the composition\'s gradients', () => {
+    const be = tf.ENGINE.findBackend('native') as unknown as { kernels: Record<string, KernelFunc> };
+    if (!('FusedBatchNorm' in be.kernels)) {
+      Object.defineProperty(be, 'kernels', { value: { ...be.kernels, ...nativeNormKernels(addon as never, referenceBatchNormKernels) } });
+    }
+    tf.ENGINE.registerGradient('FusedBatchNorm', fusedBatchNormGradient);
+    const shape = [4, 5, 3, 7];
+    const data = [rand(shape, 31, -1, 2), rand([7], 32, 0.5, 1.5), rand([7], 33), rand(shape, 34)];
+    const gradsOn = (backend: string, fused: boolean): Float32Array[] => {
+      const prev = tf.getBackend();
+      tf.ENGINE.setBackendSync(backend);
+      try {
+        const [x, g, b, w] = data.map((d) => tf.tensor(d.v, d.shape));
+        const f = (a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
+          if (fused) return tf.sum(tf.mul(tf.ENGINE.runKernelMulti('FusedBatchNorm', { x: a, scale: s, offset: o }, { epsilon: 1e-3 })[0]!, w!));
+          const { mean, variance } = tf.moments(a, [0, 1, 2]);
+          return tf.sum(tf.mul(tf.batchNorm(a, mean, variance, o, s, 1e-3), w!));
+        };
+        return tf.grads(f)([x!, g!, b!]).map((t) => Float32Array.from(t.dataSync() as Float32Array));
+      } finally {
+        tf.ENGINE.setBackendSync(prev);
+      }
+    };
+    const e = gradsOn('reference64', false);
+    const a = gradsOn('native', true);
+    ['dx', 'dscale', 'doffset'].forEach((name, k) => {
+      const scaleOf = e[k]!.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      assert.ok(scaleOf > 0, `${name}: non-zero gradient`);
+      for (let i = 0; i < e[k]!.length; i++) {
+        assert.ok(Math.abs(a[k]![i]! - e[k]![i]!) <= 1e-5 * scaleOf, `${name} [${i}]: fused ${a[k]![i]}, composition ${e[k]![i]}`);
+      }
     });
   });
 });
