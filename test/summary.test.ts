@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import * as tf from '../src/index.ts';
 import { ProgressBar } from '../src/models/callbacks.ts';
 import { expectThrows } from './util.ts';
@@ -223,6 +224,15 @@ describe('tf.summary writer', () => {
     assert.equal(int(fields(sub(t, 2).get(2)![0]!.bytes!), 1), 2, 'shape [2]');
     w.close();
     expectThrows(() => w.scalar('x', 1, 1), /summary\.scalar.*closed/);
+  });
+
+  it('flushes queued events when the process exits without close()', () => {
+    const dir = tmpdir();
+    const src = path.resolve(import.meta.dirname, '../src/summary/index.ts');
+    const code = `import { createFileWriter } from ${JSON.stringify(src)}; const w = createFileWriter(${JSON.stringify(dir)}); w.scalar('late', 42, 7);`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `child exited: ${r.stderr}`);
+    assert.deepEqual(scalars(decodeEvents(eventFiles(dir)[0]!), 'late'), [[7, 42]], 'the queued scalar reached the file');
   });
 
   it('rejects bad input naming the op and argument', () => {

@@ -50,7 +50,7 @@ export function compareHtml(rep: CompareReport): string {
   let marked = false;
   for (const sec of rep.sections) {
     o.push(`<details class="compare-section" data-section="${esc(sec.id)}" data-status="${esc(sec.status ?? '')}"${sec.status === 'differs' || (d && d.section === sec.id) ? ' open' : ''}>`);
-    o.push(`<summary><span class="badge ${esc(sec.status ?? '')}">${esc(sec.status ?? '')}</span> ${esc(sec.title ?? sec.id)} <span class="muted">(${sec.rows.length} rows)</span></summary>`);
+    o.push(`<summary><span class="badge ${esc(sec.status ?? '')}">${esc(sec.status ?? '')}</span> ${esc(sec.title ?? sec.id)} <span class="muted">(${sec.rows.length} row${sec.rows.length === 1 ? '' : 's'})</span></summary>`);
     if (sec.rows.length) {
       o.push(`<table class="compare"><thead><tr><th>item</th><th>A · ${esc(rep.a.name)}</th><th>B · ${esc(rep.b.name)}</th><th>status</th><th>note</th></tr></thead><tbody>`);
       for (const row of sec.rows) {

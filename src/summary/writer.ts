@@ -14,7 +14,8 @@
  *   graph      Event.graph_def: a serialized GraphDef (`graph.ts` builds one from a model)
  *
  * Writing: events queue in memory and are appended when `maxQueue` are waiting, when
- * `flushMillis` has passed since the last write, on `flush()` and on `close()`. The file is
+ * `flushMillis` has passed since the last write, on `flush()`, on `close()` and when the process
+ * exits. The file is
  * created atomically with its first record (temp file + fsync + rename); each flush appends
  * whole records in one write and fsyncs, so a reader never sees a torn record from a finished
  * flush (TensorBoard also reads files that are still being written, as TensorFlow's are).
@@ -127,6 +128,7 @@ export class SummaryFileWriter {
     const now = Date.now();
     this.path = path.join(logdir, `events.out.tfevents.${Math.floor(now / 1000)}.${host}.${process.pid}.${fileCounter++}${suffix}`);
     writeFileAtomic(this.path, frameRecord(encodeEvent({ wallTime: now / 1000, fileVersion: 'brain.Event:2' })));
+    trackOpen(this);
   }
 
   private add(op: string, event: EventProto): void {
@@ -201,6 +203,7 @@ export class SummaryFileWriter {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    OPEN.delete(this);
     if (defaultWriter === this) defaultWriter = null;
   }
 
@@ -223,6 +226,24 @@ export class SummaryFileWriter {
 }
 
 let defaultWriter: SummaryFileWriter | null = null;
+
+/** Writers not closed yet: their queued events are flushed when the process exits (as TF does). */
+const OPEN = new Set<SummaryFileWriter>();
+let exitHook = false;
+function trackOpen(w: SummaryFileWriter): void {
+  OPEN.add(w);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const x of OPEN) {
+      try {
+        x.flush();
+      } catch {
+        // the process is ending; nothing left to report to
+      }
+    }
+  });
+}
 
 /** `tf.summary.createFileWriter(logdir, {maxQueue, flushMillis, filenameSuffix})`. */
 export function createFileWriter(logdir: string, options: SummaryFileWriterOptions = {}): SummaryFileWriter {
