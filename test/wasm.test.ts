@@ -212,6 +212,71 @@ test('wasm backend: the same product twice gives the same bits', () => {
   sameBits(w1.v, w2.v, 'run to run');
 });
 
+/** Runs `fn` with `backend` current, then restores the previous backend. */
+async function on<T>(backend: string, fn: () => T): Promise<T> {
+  const before = tf.getBackend();
+  await tf.setBackend(backend);
+  try {
+    return fn();
+  } finally {
+    await tf.setBackend(before);
+  }
+}
+
+test('wasm backend: the fused Dropout kernel is bit-identical to the reference composition', async () => {
+  for (const [shape, rate] of [[[100, 256], 0.3], [[7], 0.5], [[3, 5], 0.9], [[0, 4], 0.3], [[1], 0.01]] as [number[], number][]) {
+    const x = values(size(shape), 41, true);
+    const run = () => {
+      const seed = new tf.SeedGenerator(5);
+      return [0, 1].map(() => tf.dropout(tf.tensor(x.slice(), shape), rate, null, seed).dataSync().slice());
+    };
+    assert.ok(tf.ENGINE.backendNames().includes('wasm'), 'wasm registered');
+    const w = await on('wasm', () => {
+      assert.ok(tf.ENGINE.hasKernel('Dropout'), 'wasm has the fused Dropout kernel');
+      return run();
+    });
+    const r = await on('reference', run);
+    for (let i = 0; i < 2; i++) sameBits(w[i]!, r[i]!, `dropout ${JSON.stringify(shape)} rate ${rate} call ${i}`);
+    if (size(shape) > 100) {
+      const idx = [...x.keys()].filter((i) => Number.isFinite(x[i]!) && x[i] !== 0);
+      const kept = idx.filter((i) => w[0]![i] !== 0).length / idx.length;
+      assert.ok(Math.abs(kept - (1 - rate)) < 0.05, `kept fraction ${kept} for rate ${rate}`);
+    }
+  }
+});
+
+test('wasm backend: the fused OptimizerUpdate is bit-identical to the reference composition (Adam, SGD, RMSprop)', async () => {
+  const makers: [string, () => tf.Optimizer][] = [
+    ['adam', () => tf.train.adam(0.01)],
+    ['sgd', () => tf.train.sgd(0.1)],
+    ['momentum', () => tf.train.momentum(0.1, 0.9)],
+    ['nesterov', () => tf.train.momentum(0.1, 0.9, true)],
+    ['rmsprop', () => tf.train.rmsprop(0.01)],
+    ['rmsprop centered', () => tf.train.rmsprop(0.01, 0.9, 0, 1e-7, true)],
+    ['rmsprop momentum', () => tf.train.rmsprop(0.01, 0.9, 0.5)],
+    ['rmsprop centered momentum', () => tf.train.rmsprop(0.01, 0.9, 0.5, 1e-7, true)],
+  ];
+  const shapes = [[13, 7], [5], [0], [3, 1, 2]];
+  for (const [label, make] of makers) {
+    const run = () => {
+      const opt = make();
+      const vars = shapes.map((s, i) => tf.variable(tf.tensor(values(size(s), 60 + i), s), true, `opt_${label}_${i}`));
+      for (let step = 0; step < 3; step++) {
+        opt.applyGradients(vars.map((v, i) => [tf.tensor(values(size(shapes[i]!), 70 + 10 * step + i), shapes[i]!), v] as [tf.Tensor, tf.Variable]));
+      }
+      return [...vars.map((v) => v.dataSync().slice()), ...opt.getWeights().map((w) => w.tensor.dataSync().slice())];
+    };
+    const w = await on('wasm', () => {
+      assert.ok(tf.ENGINE.hasKernel('OptimizerUpdate'), 'wasm has the fused optimizer kernel');
+      return run();
+    });
+    const r = await on('reference', run);
+    assert.equal(w.length, r.length, `${label}: as many weights`);
+    w.forEach((a, i) => sameBits(a, r[i]!, `${label}: weight ${i}`));
+    assert.ok(w[0]!.some((v, i) => v !== values(91, 60)[i]), `${label}: the variable moved`);
+  }
+});
+
 /** A few Keras training steps of `build()` on one backend; returns the losses. */
 async function losses(backend: string, build: () => tf.LayersModel, x: tf.Tensor, y: tf.Tensor, steps: number): Promise<number[]> {
   await tf.setBackend(backend);

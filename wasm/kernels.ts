@@ -338,3 +338,125 @@ export function sum(x: usize, out: usize, outer: i32, mid: i32, inner: i32, acc:
     for (let j = 0; j < inner; j++) store<f32>(po + (<usize>j << 2), <f32>load<f64>(acc + (<usize>j << 3)));
   }
 }
+
+// ---------------------------------------------------------------- fused kernels
+// The float32 operations of the op-by-op compositions (src/ops/dropout.ts, src/optimizers/*),
+// in the same order, each rounded to float32: bit-identical to the unfused ops and to the
+// native backend's fused kernels (native/src/fused.h).
+
+/**
+ * Philox-4x32-10 dropout (src/random/philox.ts): word i of stream (k0, k1, [sLo, sHi]) comes
+ * from block counter [i/4, 0, sLo, sHi]; mask_i = (word_i >> 9)·2⁻²³ ≥ rate (float64) ? 1 : 0,
+ * y_i = (x_i · scale) · mask_i in float32.
+ */
+export function dropout(x: usize, y: usize, mask: usize, n: i32, k0: u32, k1: u32, sLo: u32, sHi: u32, rate: f64, scale: f32): void {
+  const blocks = (n + 3) >> 2;
+  for (let b = 0; b < blocks; b++) {
+    let c0 = <u32>b;
+    let c1: u32 = 0;
+    let c2 = sLo;
+    let c3 = sHi;
+    let q0 = k0;
+    let q1 = k1;
+    for (let r = 0; r < 10; r++) {
+      const p0 = <u64>0xd2511f53 * <u64>c0;
+      const p1 = <u64>0xcd9e8d57 * <u64>c2;
+      const n0 = <u32>(p1 >> 32) ^ c1 ^ q0;
+      const n2 = <u32>(p0 >> 32) ^ c3 ^ q1;
+      c1 = <u32>p1;
+      c3 = <u32>p0;
+      c0 = n0;
+      c2 = n2;
+      q0 += 0x9e3779b9;
+      q1 += 0xbb67ae85;
+    }
+    const i0 = b << 2;
+    for (let j = 0; j < 4 && i0 + j < n; j++) {
+      const w = j == 0 ? c0 : j == 1 ? c1 : j == 2 ? c2 : c3;
+      const keep: f32 = <f64>(w >>> 9) * 1.1920928955078125e-7 >= rate ? 1 : 0;
+      const o = <usize>(i0 + j) << 2;
+      store<f32>(mask + o, keep);
+      store<f32>(y + o, (load<f32>(x + o) * scale) * keep);
+    }
+  }
+}
+
+/**
+ * Adam (amsgrad off), c1 = 1 − β₁, c2 = 1 − β₂, a = α_t, e = ε, all float32:
+ *   m' = m + (g − m)·c1;  v' = v + (g·g − v)·c2;  x' = x − (m'·a)/(√v' + e)
+ */
+export function adam(n: i32, g: usize, x: usize, m: usize, v: usize, ox: usize, om: usize, ov: usize, c1: f32, c2: f32, a: f32, e: f32): void {
+  const C1 = f32x4.splat(c1), C2 = f32x4.splat(c2), A = f32x4.splat(a), E = f32x4.splat(e);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const G = v128.load(g + o);
+    const M = v128.load(m + o);
+    const V = v128.load(v + o);
+    const M2 = f32x4.add(M, f32x4.mul(f32x4.sub(G, M), C1));
+    const V2 = f32x4.add(V, f32x4.mul(f32x4.sub(f32x4.mul(G, G), V), C2));
+    v128.store(om + o, M2);
+    v128.store(ov + o, V2);
+    v128.store(ox + o, f32x4.sub(v128.load(x + o), f32x4.div(f32x4.mul(M2, A), f32x4.add(f32x4.sqrt(V2), E))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const G = load<f32>(g + o);
+    const M = load<f32>(m + o);
+    const V = load<f32>(v + o);
+    const M2 = M + (G - M) * c1;
+    const V2 = V + (G * G - V) * c2;
+    store<f32>(om + o, M2);
+    store<f32>(ov + o, V2);
+    store<f32>(ox + o, load<f32>(x + o) - (M2 * a) / (sqrt<f32>(V2) + e));
+  }
+}
+
+/**
+ * SGD, kind 0 plain: x' = x − g·lr; 1 momentum: m' = m·mu − g·lr, x' = x + m';
+ * 2 nesterov: m' = m·mu − g·lr, x' = x + (m'·mu − g·lr).
+ */
+export function sgd(n: i32, kind: i32, g: usize, x: usize, m: usize, ox: usize, om: usize, lr: f32, mu: f32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const G = load<f32>(g + o);
+    const X = load<f32>(x + o);
+    if (kind == 0) {
+      store<f32>(ox + o, X - G * lr);
+      continue;
+    }
+    const M2 = load<f32>(m + o) * mu - G * lr;
+    store<f32>(om + o, M2);
+    store<f32>(ox + o, kind == 1 ? X + M2 : X + (M2 * mu - G * lr));
+  }
+}
+
+/**
+ * RMSprop: vel' = vel·r + (g·g)·c; centered: mg' = mg·r + g·c, den = (vel' − mg'·mg') + e, else
+ * den = vel' + e; inc = (g·lr)/√den; momentum: mo' = mo·mom + inc, x' = x − mo', else x' = x − inc.
+ */
+export function rmsprop(n: i32, g: usize, x: usize, vel: usize, mg: usize, mo: usize, ox: usize, ovel: usize, omg: usize, omo: usize,
+  r: f32, c: f32, lr: f32, e: f32, centered: bool, momentum: bool, mom: f32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const G = load<f32>(g + o);
+    const V2 = load<f32>(vel + o) * r + (G * G) * c;
+    store<f32>(ovel + o, V2);
+    let den: f32;
+    if (centered) {
+      const MG2 = load<f32>(mg + o) * r + G * c;
+      store<f32>(omg + o, MG2);
+      den = (V2 - MG2 * MG2) + e;
+    } else {
+      den = V2 + e;
+    }
+    const inc = (G * lr) / sqrt<f32>(den);
+    if (momentum) {
+      const MO2 = load<f32>(mo + o) * mom + inc;
+      store<f32>(omo + o, MO2);
+      store<f32>(ox + o, load<f32>(x + o) - MO2);
+    } else {
+      store<f32>(ox + o, load<f32>(x + o) - inc);
+    }
+  }
+}

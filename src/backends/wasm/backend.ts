@@ -17,8 +17,13 @@
  *   Sum over one contiguous block of axes (float64 accumulation in index order): all bit-identical
  *   to the reference backend (one IEEE float32 operation per element, or the reference's own
  *   summation order), hence to the native backend's kernels of the same names.
+ * - Dropout (Philox-4x32-10 mask and (x·scale)·mask) and OptimizerUpdate (Adam, SGD with or
+ *   without (Nesterov) momentum, RMSprop plain/centered/momentum): the fused kernels the ops use
+ *   when a backend has them (as the native backend does), computing the composition's float32
+ *   operations in its order: bit-identical to the unfused ops on the reference backend.
  */
 import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
+import { IdemError } from '../../core/errors.ts';
 import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
 import { ReferenceBackend } from '../reference/backend.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
@@ -40,6 +45,11 @@ export interface WasmKernels {
   unary(op: number, x: number, out: number, n: number): void;
   select(c: number, t: number, tScalar: number, e: number, eScalar: number, out: number, n: number): void;
   sum(x: number, out: number, outer: number, mid: number, inner: number, acc: number): void;
+  dropout(x: number, y: number, mask: number, n: number, k0: number, k1: number, sLo: number, sHi: number, rate: number, scale: number): void;
+  adam(n: number, g: number, x: number, m: number, v: number, ox: number, om: number, ov: number, c1: number, c2: number, a: number, e: number): void;
+  sgd(n: number, kind: number, g: number, x: number, m: number, ox: number, om: number, lr: number, mu: number): void;
+  rmsprop(n: number, g: number, x: number, vel: number, mg: number, mo: number, ox: number, ovel: number, omg: number, omo: number,
+    r: number, c: number, lr: number, e: number, centered: number, momentum: number, mom: number): void;
 }
 
 /** A bump allocator over the module's memory, reset at the start of every kernel. */
@@ -243,6 +253,24 @@ function wasmKernels(k: WasmKernels, arena: Arena): Record<string, KernelFunc> {
       k.sum(px, po, outer, mid, inner, acc);
       return be.make(arena.getF32(po, size), outShape, 'float32');
     },
+    Dropout: (args) => {
+      const be = args.backend as WasmBackend;
+      const x = args.inputs['x']!;
+      const xv = f32(be, x);
+      if (!xv) throw new IdemError(`wasm Dropout: expected float32 x, got ${x.dtype}`);
+      const rate = args.attrs['rate'] as number;
+      const stream = args.attrs['stream'] as number;
+      const n = xv.length;
+      if (n === 0) return [be.make(new Float32Array(0), x.shape, 'float32'), be.make(new Float32Array(0), x.shape, 'float32')];
+      arena.reset();
+      const px = arena.putF32(xv);
+      const py = arena.alloc(n * 4);
+      const pm = arena.alloc(n * 4);
+      k.dropout(px, py, pm, n, (args.attrs['key0'] as number) >>> 0, (args.attrs['key1'] as number) >>> 0, stream >>> 0,
+        Math.floor(stream / 4294967296) >>> 0, rate, Math.fround(1 / (1 - rate)));
+      return [be.make(arena.getF32(py, n), x.shape, 'float32'), be.make(arena.getF32(pm, n), x.shape, 'float32')];
+    },
+    OptimizerUpdate: (args) => optimizerUpdate(k, arena, args),
     BatchMatMul: (args) => {
       const be = args.backend as WasmBackend;
       const a = args.inputs['a']!;
@@ -276,11 +304,63 @@ function wasmKernels(k: WasmKernels, arena: Arena): Record<string, KernelFunc> {
   };
 }
 
+/**
+ * `OptimizerUpdate` (the fused optimizer step src/optimizers/optimizer.ts runs when the backend
+ * has it): inputs per variable [g, x, active slots…]; attrs algo (0 Adam, 1 SGD, 2 RMSprop),
+ * slots (count), params (adam.ts / sgd.ts / rmsprop.ts `fusedUpdate`); outputs per variable
+ * [x', slots'…]. Each variable runs through the module on its own.
+ */
+function optimizerUpdate(k: WasmKernels, arena: Arena, args: KernelArgs): TensorInfo[] {
+  const be = args.backend as WasmBackend;
+  const algo = args.attrs['algo'] as number;
+  const slots = args.attrs['slots'] as number;
+  const p = args.attrs['params'] as number[];
+  const infos = Object.values(args.inputs);
+  const per = 2 + slots;
+  if (infos.length % per !== 0) throw new IdemError(`wasm OptimizerUpdate: ${infos.length} inputs is not a multiple of ${per}`);
+  const result: TensorInfo[] = [];
+  for (let v = 0; v < infos.length; v += per) {
+    const arrays = infos.slice(v, v + per).map((t) => {
+      const a = f32(be, t);
+      if (!a) throw new IdemError(`wasm OptimizerUpdate: expected float32 tensors, got ${t.dtype}`);
+      return a;
+    });
+    const n = arrays[1]!.length;
+    if (arrays.some((a) => a.length !== n)) throw new IdemError(`wasm OptimizerUpdate: variable ${v / per}: arrays of different lengths`);
+    const shape = infos[v + 1]!.shape;
+    if (n === 0) {
+      for (let j = 0; j < 1 + slots; j++) result.push(be.make(new Float32Array(0), shape, 'float32'));
+      continue;
+    }
+    arena.reset();
+    const ins = arrays.map((a) => arena.putF32(a));
+    const outs = Array.from({ length: 1 + slots }, () => arena.alloc(n * 4));
+    const g = ins[0]!;
+    const x = ins[1]!;
+    if (algo === 0 && slots === 2) {
+      k.adam(n, g, x, ins[2]!, ins[3]!, outs[0]!, outs[1]!, outs[2]!, p[0]!, p[1]!, p[2]!, p[3]!);
+    } else if (algo === 1 && slots === (p[0] === 0 ? 0 : 1)) {
+      k.sgd(n, p[0]!, g, x, slots ? ins[2]! : 0, outs[0]!, slots ? outs[1]! : 0, p[1]!, p[2]!);
+    } else if (algo === 2 && slots === 1 + p[4]! + p[5]!) {
+      const centered = p[4] === 1;
+      const momentum = p[5] === 1;
+      const mg = centered ? 3 : -1;
+      const mo = momentum ? 3 + (centered ? 1 : 0) : -1;
+      k.rmsprop(n, g, x, ins[2]!, mg > 0 ? ins[mg]! : 0, mo > 0 ? ins[mo]! : 0, outs[0]!, outs[1]!, mg > 0 ? outs[mg - 1]! : 0,
+        mo > 0 ? outs[mo - 1]! : 0, p[0]!, p[1]!, p[2]!, p[3]!, centered ? 1 : 0, momentum ? 1 : 0, p[6]!);
+    } else {
+      throw new IdemError(`wasm OptimizerUpdate: unknown algo ${algo} with ${slots} slots`);
+    }
+    for (const o of outs) result.push(be.make(arena.getF32(o, n), shape, 'float32'));
+  }
+  return result;
+}
+
 /** Names of the kernels this backend runs in WebAssembly (the rest are the reference ones). */
 export const WASM_KERNELS = [
   'BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Maximum', 'Minimum', 'SquaredDifference',
   'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual',
-  'Relu', 'Neg', 'Abs', 'Sqrt', 'Square', 'Select', 'Sum',
+  'Relu', 'Neg', 'Abs', 'Sqrt', 'Square', 'Select', 'Sum', 'Dropout', 'OptimizerUpdate',
 ] as const;
 
 export class WasmBackend extends ReferenceBackend {
