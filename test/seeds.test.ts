@@ -8,6 +8,8 @@ import * as tf from '../src/index.ts';
 import { main as seed000, sameBits } from '../examples/seeds/seed000.ts';
 import { main as seed002 } from '../examples/seeds/seed002.ts';
 import { runExperiment, type Experiment } from '../examples/seeds/seed003.ts';
+import { main as seed001 } from '../examples/seeds/seed001.ts';
+import { main as seed004 } from '../examples/seeds/seed004.ts';
 
 const quiet = () => {};
 
@@ -48,6 +50,59 @@ describe('seed 000: TF1 program vs Keras program', async () => {
     assert.deepEqual(r.kerasFixed.weightNames, layers.flatMap((l) => [`${l}/kernel:0`, `${l}/bias:0`]));
     assert.equal(r.tf.variableNames.length, 30); // 10 + Adam's m and v for each (the reuse pass made none)
     assert.ok(r.tf.variableNames.includes('VisibleLayer/weights/Adam_1:0'), 'Adam slot names');
+  });
+});
+
+describe('seed 001: fine-tuning, Keras fit vs the hand loop', async () => {
+  const r = await seed001({ epochs: 2, train: 32, val: 16, verbose: 0, log: quiet });
+
+  it('the hand loop with the training flag matches fitDataset bit for bit', () => {
+    assert.equal(r.fitRunningLoss.length, 4);
+    assert.ok(sameBits(r.fitRunningLoss, r.handRunningLoss), `running losses ${r.fitRunningLoss} vs ${r.handRunningLoss}`);
+    assert.equal(r.fitWeights.length, 14); // 2 conv (kernel, bias), 2 BN (4 each), Dense (kernel, bias)
+    r.fitWeights.forEach((w, i) => assert.ok(sameBits(w, r.handWeights[i]!), `weight ${i}`));
+    for (let e = 0; e < 2; e++) {
+      // Keras weights batch figures by size, the thread's loop averages them: equal batches, the same numbers.
+      for (const k of ['loss', 'accuracy', 'valLoss', 'valAccuracy'] as const) assert.ok(Math.abs(r.fit[e]![k] - r.hand[e]![k]) < 1e-6, `epoch ${e} ${k}: ${r.fit[e]![k]} vs ${r.hand[e]![k]}`);
+    }
+  });
+
+  it("the thread's model: the base's avg_pool output, a dropout + sigmoid head; BN statistics moved", () => {
+    assert.ok(r.layerNames.includes('avg_pool') && r.layerNames.includes('avg_pool_dropout') && r.layerNames.at(-1) === 'fcout', `layers ${r.layerNames}`);
+    assert.ok(r.movingMean.some((v) => v !== 0), 'moving mean updated by the training calls');
+    // The progress bar's running average is not the end-of-epoch figure on the same images.
+    assert.ok(r.trainEvaluate.every((t, e) => t.loss !== r.fit[e]!.loss), 'running average vs end-of-epoch evaluate');
+    assert.equal(r.staleBnValAccuracy.length, 2);
+  });
+});
+
+describe('seed 004: std-1 vs Glorot initial weights', async () => {
+  const two = await seed004({ steps: 30, testLimit: 1000, hidden: [2], log: quiet });
+  const five = await seed004({ steps: 20, testLimit: 1000, hidden: [5], keras: false, log: quiet });
+  const find = (runs: typeof two, api: string, init: string) => runs.find((r) => r.api === api && r.init === init)!;
+
+  it('std-1 weights: pre-activations start at std ≈ 9 and grow ≈ 8× per layer; Glorot keeps them of order 1', () => {
+    for (const runs of [two, five]) {
+      const n = find(runs, 'tf', 'normal').initStd;
+      assert.ok(n[0]! > 8 && n[0]! < 10, `first layer std ${n[0]}`);
+      for (let i = 1; i < n.length; i++) assert.ok(n[i]! / n[i - 1]! > 5 && n[i]! / n[i - 1]! < 11, `ratio at layer ${i}: ${n[i]! / n[i - 1]!}`);
+      assert.ok(find(runs, 'tf', 'glorot').initStd.every((v) => v > 0.05 && v < 1), `glorot stds ${find(runs, 'tf', 'glorot').initStd}`);
+    }
+    assert.ok(find(five, 'tf', 'normal').initStd.at(-1)! > 1e5, 'logits of 5 std-1 layers are in the hundreds of thousands');
+    // The Keras model's Glorot initialization is the TF program's written out: the same draws.
+    assert.ok(sameBits(find(two, 'keras', 'glorot').initStd, find(two, 'tf', 'glorot').initStd), 'Keras and TF Glorot stds');
+  });
+
+  it('the accuracy gap follows the initializer, in both APIs', () => {
+    for (const runs of [two, five]) {
+      const g = find(runs, 'tf', 'glorot').testAccuracy;
+      const n = find(runs, 'tf', 'normal').testAccuracy;
+      assert.ok(g > n + 0.2, `TF program: glorot ${g} vs normal ${n}`);
+    }
+    const kg = find(two, 'keras', 'glorot').testAccuracy;
+    const kn = find(two, 'keras', 'normal').testAccuracy;
+    assert.ok(kg > kn + 0.2, `Keras program: glorot ${kg} vs normal ${kn}`);
+    assert.ok(find(two, 'tf', 'normal').testLoss > 50, `std-1 test loss ${find(two, 'tf', 'normal').testLoss}`);
   });
 });
 
