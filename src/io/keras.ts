@@ -178,7 +178,11 @@ export function legacyWeightsTree(model: LayersModel, root = group()): H5Group {
   root.attrs['keras_version'] = '2.15.0';
   for (const l of layers) {
     const g = ensureGroup(root, l.name);
-    const names = l.weights.map((w) => `${l.name}/${shortName(l, w)}:0`);
+    // Keras 2 names: `<layer>/<weight>:0`; a wrapped layer's weights keep their own layer's name inside (`bi/forward_lstm/kernel:0`).
+    const names = l.weights.map((w) => {
+      const base = w.name.replace(/:\d+$/, '');
+      return base.includes(`${l.name}/`) ? `${l.name}/${shortName(l, w)}:0` : `${l.name}/${base}:0`;
+    });
     g.attrs['weight_names'] = names;
     l.weights.forEach((w, i) => {
       const parts = names[i]!.split('/');
@@ -448,10 +452,19 @@ export function toKeras2Spec(model: LayersModel): JsonObject {
   return convertK3toK2(k3) as JsonObject;
 }
 
+/** Drops Keras 3's `module` / `registered_name` from every nested object and unwraps DTypePolicy dtypes. */
+function stripK3(v: Json): Json {
+  if (Array.isArray(v)) return v.map(stripK3);
+  if (!v || typeof v !== 'object') return v;
+  const o = v as JsonObject;
+  if (o['class_name'] === 'DTypePolicy' && o['config'] && typeof o['config'] === 'object') return (o['config'] as JsonObject)['name'] ?? 'float32';
+  const out: JsonObject = {};
+  for (const [k, x] of Object.entries(o)) if (k !== 'module' && k !== 'registered_name' && k !== 'build_config' && k !== 'compile_config') out[k] = stripK3(x);
+  return out;
+}
+
 function convertK3toK2(spec: Json): Json {
-  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) return spec;
-  const s = spec as JsonObject;
-  const out: JsonObject = { class_name: s['class_name'] as Json, config: s['config'] as Json };
+  const s = stripK3(spec) as JsonObject;
   const cfg = { ...(s['config'] as JsonObject) };
   if (s['class_name'] === 'Sequential') {
     const layers = (cfg['layers'] as JsonObject[]).slice();
@@ -459,15 +472,15 @@ function convertK3toK2(spec: Json): Json {
     if (layers[0]?.['class_name'] === 'InputLayer') bis = (layers.shift()!['config'] as JsonObject)['batch_shape'] as Json;
     cfg['layers'] = layers.map((l, i) => {
       const c = convertK3toK2(l) as JsonObject;
-      if (i === 0 && bis) (c['config'] as JsonObject)['batch_input_shape'] = bis;
+      if (i === 0 && bis) c['config'] = { ...(c['config'] as JsonObject), batch_input_shape: bis };
       return c;
     });
     delete cfg['build_input_shape'];
-  } else if (s['class_name'] === 'Functional') {
-    out['class_name'] = 'Model';
+    return { class_name: 'Sequential', config: cfg };
+  }
+  if (s['class_name'] === 'Functional') {
     cfg['layers'] = (cfg['layers'] as JsonObject[]).map((l) => {
-      const c = convertK3toK2(l) as JsonObject;
-      c['name'] = l['name'] as Json;
+      const c: JsonObject = { class_name: l['class_name'] as Json, config: (convertK3toK2(l) as JsonObject)['config'] as Json, name: l['name'] as Json };
       if (l['class_name'] === 'InputLayer') {
         const ic = { ...(c['config'] as JsonObject) };
         ic['batch_input_shape'] = ic['batch_shape'] as Json;
@@ -484,18 +497,14 @@ function convertK3toK2(spec: Json): Json {
       });
       return c;
     });
+    const asList = (r: Json) => (Array.isArray(r) && typeof r[0] === 'string' ? [r] : r);
+    cfg['input_layers'] = asList(cfg['input_layers'] as Json);
+    cfg['output_layers'] = asList(cfg['output_layers'] as Json);
+    return { class_name: 'Model', config: cfg };
   }
-  for (const [k, v] of Object.entries(cfg)) {
-    if (v && typeof v === 'object' && !Array.isArray(v) && 'class_name' in v) cfg[k] = convertK3toK2(v);
-  }
-  out['config'] = cfg;
-  if (s['class_name'] !== 'Sequential' && s['class_name'] !== 'Functional') {
-    // initializers etc.: {class_name, config}
-    const c = { ...(s['config'] as JsonObject) };
-    for (const [k, v] of Object.entries(c)) if (v && typeof v === 'object' && !Array.isArray(v) && 'class_name' in v) c[k] = { class_name: (v as JsonObject)['class_name'] as Json, config: convertK3toK2((v as JsonObject)['config'] as Json) };
-    out['config'] = c;
-  }
-  return out;
+  // A layer: nested layers (wrappers) converted too.
+  if (cfg['layer'] && typeof cfg['layer'] === 'object') cfg['layer'] = convertK3toK2(cfg['layer'] as Json);
+  return { class_name: s['class_name'] as Json, config: cfg };
 }
 
 /** What kind of weights file `bytes` is. */
