@@ -219,7 +219,11 @@ bad:
 
 namespace idem {
 
+bool register_storage(napi_env env, napi_value exports);  // storage_napi.cc
+
+/* Registers the fused kernels and the tensor storage entry points (storage_napi.cc). */
 bool register_fused_kernels(napi_env env, napi_value exports) {
+  if (!register_storage(env, exports)) return false;
   napi_property_descriptor props[] = {
       {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"philoxWords", nullptr, PhiloxWords, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -19,12 +19,14 @@
  * int32/bool inputs, other broadcast patterns and every other kernel are the reference ones,
  * unchanged.
  */
-import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
+import type { DataId, KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
+import type { DataType, TypedArray } from '../../core/dtypes.ts';
+import { IdemError } from '../../core/errors.ts';
 import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
-import { ReferenceBackend } from '../reference/backend.ts';
+import { ReferenceBackend, RefData } from '../reference/backend.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
 import type { NativeAddon } from './loader.ts';
-import { hasFusedKernels, NATIVE_FUSED_KERNELS, nativeFusedKernels } from './fused_kernels.ts';
+import { hasFusedKernels, hasStorage, NATIVE_FUSED_KERNELS, nativeFusedKernels, type StorageAddon } from './fused_kernels.ts';
 import { hasNnKernels, NATIVE_NN_KERNELS, nativeNnKernels } from './conv_kernels.ts';
 
 /**
@@ -70,7 +72,7 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
       const bv = f32(be, b);
       const mode = av && bv ? broadcastMode(a, b) : null;
       if (!mode) return fallback(args);
-      const out = new Float32Array(sizeFromShape(mode[2]));
+      const out = be.allocF32(sizeFromShape(mode[2]));
       if (out.length > 0) addon.binary(op, mode[0], mode[1], av!, bv!, out);
       return be.make(out, mode[2], 'float32');
     };
@@ -106,7 +108,7 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
       const x = args.inputs['x']!;
       const xv = f32(be, x);
       if (!xv) return refRelu(args);
-      const out = new Float32Array(xv.length);
+      const out = be.allocF32(xv.length);
       addon.relu(xv, out);
       return be.make(out, x.shape, 'float32');
     },
@@ -120,7 +122,7 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
       const outShape = broadcastShapes(broadcastShapes(condition.shape, t.shape), e.shape);
       if (!tv || !ev || !(cv instanceof Uint8Array) || !sameShape(outShape, condition.shape) ||
           (tv.length !== n && tv.length !== 1) || (ev.length !== n && ev.length !== 1)) return refSelect(args);
-      const out = new Float32Array(n);
+      const out = be.allocF32(n);
       if (n > 0) addon.select(cv, tv, ev, out);
       return be.make(out, outShape, 'float32');
     },
@@ -140,7 +142,7 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
       const n = tb ? b1 : b2;
       // A batch of 1 broadcasts; a batch of 0 gives an empty result (NumPy rules).
       const batch = ba === 0 || bb === 0 ? 0 : Math.max(ba, bb);
-      const out = new Float32Array(batch * m * n);
+      const out = be.allocF32(batch * m * n);
       addon.batchMatMul(av, bv, out, batch, ba, bb, m, n, k, ta, tb);
       return be.make(out, [batch, m, n], 'float32');
     },
@@ -157,7 +159,7 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
       const outer = sizeFromShape(x.shape.slice(0, lo));
       const mid = sizeFromShape(x.shape.slice(lo, hi));
       const inner = sizeFromShape(x.shape.slice(hi));
-      const out = new Float32Array(outer * inner);
+      const out = be.allocF32(outer * inner);
       if (out.length > 0) addon.sum(xv, out, outer, mid, inner);
       const outShape = args.attrs['keepDims'] === true
         ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
@@ -174,11 +176,86 @@ function sameShape(x: readonly number[], y: readonly number[]): boolean {
 /** Names of the kernels this backend implements natively (the rest are the reference ones). */
 export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Sum', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS] as const;
 
+/**
+ * Pooled storage bookkeeping, per Float32Array from the addon's pool: how many RefData wrap it
+ * and whether it was handed out (readSync: dataSync/data/arraySync…), after which it is never
+ * recycled (the caller may keep the array after disposing the tensor).
+ */
+interface PoolInfo {
+  wrappers: number;
+  exposed: boolean;
+}
+/** Arrays shorter than this come from `new Float32Array` (a pool round trip costs ~1–4 µs). */
+const MIN_POOLED = 1024;
+
 export class NativeBackend extends ReferenceBackend {
   override readonly kernels: Readonly<Record<string, KernelFunc>>;
+  /** The addon's storage pool (native/src/storage.h), or null when the addon lacks it. */
+  private readonly storage: StorageAddon | null;
+  private readonly pooled = new WeakMap<TypedArray, PoolInfo>();
+
+  /**
+   * Float32 storage for a kernel output: 64-byte aligned, from the addon's pool of freed
+   * blocks, NOT zero-filled unless `zero` (native kernels write every element).
+   */
+  allocF32(n: number, zero = false): Float32Array {
+    if (n < MIN_POOLED || !this.storage) return new Float32Array(n);
+    const a = this.storage.allocF32(n, zero);
+    this.pooled.set(a, { wrappers: 0, exposed: false });
+    return a;
+  }
+
+  /** Zero-filled storage (the reference kernels' contract): pooled for float32. */
+  override alloc(dtype: DataType, size: number): TypedArray {
+    return dtype === 'float32' ? this.allocF32(size, true) : super.alloc(dtype, size);
+  }
+
+  override make(values: TypedArray, shape: readonly number[], dtype: DataType): TensorInfo {
+    const info = this.pooled.get(values);
+    if (info) info.wrappers++;
+    return super.make(values, shape, dtype);
+  }
+
+  override write(values: TypedArray, shape: readonly number[], dtype: DataType): DataId {
+    // A pooled array coming back from outside (e.g. tf.tensor(t.dataSync())) is shared: never recycle it.
+    const info = this.pooled.get(values);
+    if (info) info.exposed = true;
+    return super.write(values, shape, dtype);
+  }
+
+  override readSync(dataId: DataId): TypedArray {
+    const v = super.readSync(dataId);
+    const info = this.pooled.get(v);
+    if (info) info.exposed = true;
+    return v;
+  }
+
+  /** A kernel input's values (kernels do not keep them: not an exposure). */
+  override values(info: TensorInfo): TypedArray {
+    const v = (info.dataId as RefData).values;
+    if (!v) throw new IdemError('native backend: reading a disposed tensor');
+    return v;
+  }
+
+  /** Disposed: a pooled array no other tensor wraps and nobody was handed goes back to the pool. */
+  override disposeData(dataId: DataId): void {
+    const v = (dataId as RefData).values;
+    super.disposeData(dataId);
+    const info = v ? this.pooled.get(v) : undefined;
+    if (info && --info.wrappers <= 0 && !info.exposed) {
+      this.pooled.delete(v!);
+      this.storage!.release(v as Float32Array);
+    }
+  }
+
+  /** The storage pool's counters (bytes in live tensors, bytes pooled, allocations, reuses). */
+  storageStats(): { liveBytes: number; pooledBytes: number; allocs: number; reuses: number } | null {
+    return this.storage ? this.storage.storageStats() : null;
+  }
 
   constructor(readonly addon: NativeAddon) {
     super({ precision: 'float32', name: 'native' });
+    this.storage = hasStorage(addon) && !process.env['IDEM_NO_POOL'] ? addon : null;
     // Convolution, pooling and softmax kernels: conv_kernels.ts.
     this.kernels = { ...referenceKernels, ...nativeKernels(addon), ...(hasNnKernels(addon) ? nativeNnKernels(addon) : {}),
       ...(hasFusedKernels(addon) ? nativeFusedKernels(addon) : {}) };

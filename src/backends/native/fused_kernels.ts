@@ -30,12 +30,30 @@ export interface FusedAddon {
   optimizerUpdate(algo: number, slots: number, ins: Float32Array[], outs: Float32Array[], params: number[]): void;
 }
 
+/** The addon's tensor storage pool (native/src/storage_napi.cc). */
+export interface StorageAddon {
+  /** n floats (n ≥ 1) over a pooled 64-byte aligned block; zero-filled when `zero`. */
+  allocF32(n: number, zero: boolean): Float32Array;
+  /** Returns the block to the pool and detaches the array's buffer; false if not a live pooled block. */
+  release(a: Float32Array): boolean;
+  storageStats(): { liveBytes: number; pooledBytes: number; allocs: number; reuses: number };
+  storageTrim(): void;
+}
+
+export function hasStorage(addon: object): addon is StorageAddon {
+  const a = addon as Partial<StorageAddon>;
+  return typeof a.allocF32 === 'function' && typeof a.release === 'function' && typeof a.storageStats === 'function';
+}
+
 export const NATIVE_FUSED_KERNELS = ['Dropout', 'OptimizerUpdate'] as const;
 
 export function hasFusedKernels(addon: object): addon is FusedAddon {
   const a = addon as Partial<FusedAddon>;
   return typeof a.dropout === 'function' && typeof a.philoxWords === 'function' && typeof a.optimizerUpdate === 'function';
 }
+
+/** The native backend as its fused kernels see it (outputs from its storage pool). */
+type NativeLike = ReferenceBackend & { allocF32(n: number, zero?: boolean): Float32Array };
 
 function f32(be: ReferenceBackend, t: TensorInfo, what: string): Float32Array {
   const v = be.values(t);
@@ -46,13 +64,13 @@ function f32(be: ReferenceBackend, t: TensorInfo, what: string): Float32Array {
 export function nativeFusedKernels(addon: FusedAddon): Record<string, KernelFunc> {
   return {
     Dropout: (args: KernelArgs) => {
-      const be = args.backend as ReferenceBackend;
+      const be = args.backend as NativeLike;
       const x = args.inputs['x']!;
       const xv = f32(be, x, 'Dropout');
       const rate = args.attrs['rate'] as number;
       const stream = args.attrs['stream'] as number;
-      const y = new Float32Array(xv.length);
-      const mask = new Float32Array(xv.length);
+      const y = be.allocF32(xv.length);
+      const mask = be.allocF32(xv.length);
       if (xv.length > 0) {
         addon.dropout(xv, y, mask, args.attrs['key0'] as number, args.attrs['key1'] as number, stream >>> 0,
           Math.floor(stream / 4294967296) >>> 0, rate, Math.fround(1 / (1 - rate)));
@@ -60,7 +78,7 @@ export function nativeFusedKernels(addon: FusedAddon): Record<string, KernelFunc
       return [be.make(y, x.shape, 'float32'), be.make(mask, x.shape, 'float32')];
     },
     OptimizerUpdate: (args: KernelArgs) => {
-      const be = args.backend as ReferenceBackend;
+      const be = args.backend as NativeLike;
       const slots = args.attrs['slots'] as number;
       const infos = Object.values(args.inputs);
       const per = 2 + slots;
@@ -73,7 +91,7 @@ export function nativeFusedKernels(addon: FusedAddon): Record<string, KernelFunc
         const shape = infos[v + 1]!.shape;
         const n = ins[ins.length - 1]!.length;
         for (let k = 0; k < 1 + slots; k++) {
-          const o = new Float32Array(n);
+          const o = be.allocF32(n);
           outs.push(o);
           result.push(be.make(o, shape, 'float32'));
         }
