@@ -10,10 +10,10 @@ const x = tf.randomUniform([N, 20], 0, 1, 'float32', 11);
 const labels = tf.randomUniform([N], 0, 5, 'float32', 12).floor().cast('int32');
 const y = tf.oneHot(labels, 5).cast('float32');
 
-function keras(opts: { rate?: number; bn?: boolean; eps?: number; init?: 'glorot' | 'normal' } = {}): tf.LayersModel {
+function keras(opts: { rate?: number; bn?: boolean; momentum?: number; eps?: number; init?: 'glorot' | 'normal' } = {}): tf.LayersModel {
   const kernel = (s: number) => (opts.init === 'normal' ? tf.initializers.randomNormal({ mean: 0, stddev: 1, seed: s }) : tf.initializers.glorotUniform({ seed: s }));
   const layers: tf.Layer[] = [tf.layers.dense({ units: 16, activation: 'relu', inputShape: [20], kernelInitializer: kernel(1) })];
-  if (opts.bn) layers.push(tf.layers.batchNormalization());
+  if (opts.bn) layers.push(tf.layers.batchNormalization({ momentum: opts.momentum ?? 0.99 }));
   layers.push(tf.layers.dropout({ rate: opts.rate ?? 0.3, seed: 9 }));
   layers.push(tf.layers.dense({ units: 5, kernelInitializer: kernel(2) }));
   const m = tf.sequential({ layers });
@@ -133,6 +133,14 @@ describe('tf.compare', () => {
     const ok = tf.compare(keras({ bn: true }), hand({ bn: 'updates' }), { xs: x, ys: y });
     assert.equal(section(ok, 'state').status, 'same');
     assert.equal(ok.identical, true, JSON.stringify(ok.firstDivergence));
+  });
+
+  it('batch norm momentum: two Keras models whose moving statistics move by different amounts', () => {
+    const r = tf.compare(keras({ bn: true }), keras({ bn: true, momentum: 0.9 }), { xs: x, ys: y });
+    assert.equal(r.firstDivergence!.section, 'state');
+    assert.match(r.firstDivergence!.cause, /both update it in training, by different amounts \(max \|A−B\| [\d.e-]+\): A's batch norm has momentum 0\.99, B's 0\.9\./);
+    // everything before the state section agrees
+    for (const s of r.sections.filter((q) => q.id !== 'state')) assert.equal(s.status, 'same', s.id);
   });
 
   it("optimizer: Keras's epsilon 1e-7 vs TF1's 1e-8", () => {

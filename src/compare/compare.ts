@@ -24,6 +24,7 @@ import { slice } from '../ops/slice.ts';
 import { sub } from '../ops/sub.ts';
 import { SeedGenerator } from '../random/seed.ts';
 import { deserializeOptimizer } from '../optimizers/index.ts';
+import { BatchNormalization } from '../layers/normalization.ts';
 import type { Optimizer } from '../optimizers/optimizer.ts';
 import { alignOps, traceRun, type OpRecord, type Trace } from './trace.ts';
 import { diff, guessInitializer, num, pct, stats } from './stats.ts';
@@ -602,6 +603,11 @@ function optimizerSection(b: Builder, sa: Subject, sb: Subject, pa: Variable[], 
   }
 }
 
+function bnOf(s: Subject, v: Variable): BatchNormalization | null {
+  for (const l of s.layers) if (l instanceof BatchNormalization && (l.movingMean === v || l.movingVariance === v)) return l;
+  return null;
+}
+
 function stateSection(b: Builder, sa: Subject, sb: Subject, qa: Variable[], qb: Variable[], working: Map<Variable, Tensor>, afterA: Map<Variable, Tensor>, afterB: Map<Variable, Tensor>, tol: number): void {
   const n = Math.max(qa.length, qb.length);
   if (n === 0) {
@@ -634,9 +640,12 @@ function stateSection(b: Builder, sa: Subject, sb: Subject, qa: Variable[], qb: 
       continue;
     }
     const d = diff(A.value, B.value);
+    const bnA = bnOf(sa, va!);
+    const bnB = bnOf(sb, vb!);
+    const momenta = bnA && bnB && bnA.momentum !== bnB.momentum ? ` A's batch norm has momentum ${bnA.momentum}, B's ${bnB.momentum}.` : '';
     b.add('state', { item, a: cell(A), b: cell(B), status: statusOf(d, tol), note: d.identical ? 'bit-identical after one training call' : `max |A−B| ${num(d.maxAbs)}` }, {
-      cause: `${item}: both update it in training, by different amounts (max |A−B| ${num(d.maxAbs)}): the momentum (Keras 0.99; TF1 decay 0.999) or the variance estimate (biased vs unbiased) differs.`,
-      fix: 'Use the same momentum and variance estimate on both sides.',
+      cause: `${item}: both update it in training, by different amounts (max |A−B| ${num(d.maxAbs)}):${momenta || ' the momentum (Keras 0.99; TF1 decay 0.999) or the variance estimate (biased vs unbiased) differs.'}`,
+      fix: momenta ? `Use the same momentum on both sides (Keras default 0.99).` : 'Use the same momentum and variance estimate on both sides.',
     });
   }
 }
