@@ -70,14 +70,18 @@ class FusedBatchNormalization extends tf.BatchNormalization {
 const batchNorm = () => (fusedBn ? new FusedBatchNormalization({}) : tf.layers.batchNormalization());
 
 const times = new Map<string, number>();
+const cpuTimes = new Map<string, number>();
 if (profile) {
   const be = tf.ENGINE.backend as unknown as { kernels: Record<string, KernelFunc> };
   const wrapped: Record<string, KernelFunc> = {};
   for (const [name, k] of Object.entries(be.kernels)) {
     wrapped[name] = (args) => {
       const t = performance.now();
+      const c = process.cpuUsage();
       const r = k(args);
+      const dc = process.cpuUsage(c);
       times.set(name, (times.get(name) ?? 0) + performance.now() - t);
+      cpuTimes.set(name, (cpuTimes.get(name) ?? 0) + (dc.user + dc.system) / 1000);
       return r;
     };
   }
@@ -107,6 +111,7 @@ const step = () => model.trainOnBatch(x, y);
 step();
 step();
 times.clear();
+cpuTimes.clear();
 const ms: number[] = [];
 let loss = 0;
 const cpu0 = process.cpuUsage();
@@ -125,5 +130,7 @@ if (profile) {
   const rows = [...times.entries()].sort((a, b) => b[1] - a[1]);
   const total = rows.reduce((s, r) => s + r[1], 0);
   console.log(`kernels: ${(total / steps).toFixed(1)} ms/step of ${med.toFixed(1)}`);
-  for (const [name, t] of rows.slice(0, 25)) console.log(`  ${name.padEnd(32)} ${(t / steps).toFixed(2)} ms/step`);
+  for (const [name, t] of rows.slice(0, 25)) {
+    console.log(`  ${name.padEnd(32)} ${(t / steps).toFixed(2)} ms/step wall, ${((cpuTimes.get(name) ?? 0) / steps).toFixed(2)} CPU`);
+  }
 }

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <vector>
 
 #include "gemm.h"
@@ -22,17 +23,28 @@ long chunk_rows(long M, long K) {
   return r > M ? M : r;
 }
 
-/* A 64-byte aligned float buffer owned by the caller's scope. */
-struct Buf {
+/*
+ * A 64-byte aligned scratch buffer that persists across calls and only grows (one per calling
+ * thread and use), so a training step does not map and fault in fresh pages for every im2col.
+ */
+struct Scratch {
   float* p = nullptr;
-  explicit Buf(size_t n) {
-    const size_t bytes = ((n * sizeof(float)) + 63) & ~size_t(63);
-    p = static_cast<float*>(std::aligned_alloc(64, bytes > 0 ? bytes : 64));
+  size_t cap = 0;
+  float* get(size_t n) {
+    if (n > cap) {
+      std::free(p);
+      const size_t bytes = ((n * sizeof(float)) + 63) & ~size_t(63);
+      p = static_cast<float*>(std::aligned_alloc(64, bytes > 0 ? bytes : 64));
+      cap = p ? n : 0;
+      if (!p) throw std::bad_alloc();  // reported to JavaScript by nn_napi.cc
+    }
+    return p;
   }
-  ~Buf() { std::free(p); }
-  Buf(const Buf&) = delete;
-  Buf& operator=(const Buf&) = delete;
+  ~Scratch() { std::free(p); }
 };
+
+thread_local Scratch g_col;   // im2col / dcol rows
+thread_local Scratch g_part;  // filter-gradient partial sums
 
 /* True when the im2col matrix is x itself (1×1 filter, stride 1, no padding, full output). */
 bool is_pointwise(const ConvGeo& g) {
@@ -125,11 +137,11 @@ void conv2d_forward(const ConvGeo& g, const float* x, const float* w, float* y) 
     return;
   }
   const long R = chunk_rows(M, K);
-  Buf col(static_cast<size_t>(R * K));
+  float* col = g_col.get(static_cast<size_t>(R * K));
   for (long r0 = 0; r0 < M; r0 += R) {
     const long r1 = r0 + R < M ? r0 + R : M;
-    im2col(g, x, r0, r1, col.p);
-    sgemm_mt(r1 - r0, N, K, col.p, K, 1, w, N, 1, y + r0 * N, N);
+    im2col(g, x, r0, r1, col);
+    sgemm_mt(r1 - r0, N, K, col, K, 1, w, N, 1, y + r0 * N, N);
   }
 }
 
@@ -147,11 +159,11 @@ void conv2d_backprop_input(const ConvGeo& g, const float* dy, const float* w, fl
   std::memset(dx, 0, sizeof(float) * nx);
   if (M <= 0 || K <= 0 || N <= 0) return;
   const long R = chunk_rows(M, K);
-  Buf dcol(static_cast<size_t>(R * K));
+  float* dcol = g_col.get(static_cast<size_t>(R * K));
   for (long r0 = 0; r0 < M; r0 += R) {
     const long r1 = r0 + R < M ? r0 + R : M;
-    sgemm_mt(r1 - r0, K, N, dy + r0 * N, N, 1, w, 1, N, dcol.p, K);
-    col2im(g, dcol.p, r0, r1, dx);
+    sgemm_mt(r1 - r0, K, N, dy + r0 * N, N, 1, w, 1, N, dcol, K);
+    col2im(g, dcol, r0, r1, dx);
   }
 }
 
@@ -170,16 +182,16 @@ void conv2d_backprop_filter(const ConvGeo& g, const float* x, const float* dy, f
     return;
   }
   const long R = chunk_rows(M, K);
-  Buf col(static_cast<size_t>(R * K));
-  Buf part(static_cast<size_t>(R < M ? K * N : 1));
+  float* col = g_col.get(static_cast<size_t>(R * K));
+  float* part = R < M ? g_part.get(static_cast<size_t>(K * N)) : nullptr;
   for (long r0 = 0; r0 < M; r0 += R) {
     const long r1 = r0 + R < M ? r0 + R : M;
-    im2col(g, x, r0, r1, col.p);
+    im2col(g, x, r0, r1, col);
     // Chunk sums are added in chunk order (a fixed split: the chunk size depends on the shape).
-    float* dst = r0 == 0 ? dw : part.p;
-    sgemm_mt(K, N, r1 - r0, col.p, 1, K, dy + r0 * N, N, 1, dst, N);
+    float* dst = r0 == 0 ? dw : part;
+    sgemm_mt(K, N, r1 - r0, col, 1, K, dy + r0 * N, N, 1, dst, N);
     if (r0 > 0)
-      for (long i = 0; i < K * N; i++) dw[i] += part.p[i];
+      for (long i = 0; i < K * N; i++) dw[i] += part[i];
   }
 }
 

@@ -22,6 +22,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <new>
 #include <string>
 
 #include "conv.h"
@@ -124,13 +125,17 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     range_error(env, "idem native: conv2d array sizes do not match the geometry");
     return nullptr;
   }
-  switch (op) {
-    case 0: idem::conv2d_forward(g, a, b, out); break;
-    case 1: idem::conv2d_backprop_input(g, a, b, out); break;
-    case 2: idem::conv2d_backprop_filter(g, a, b, out); break;
-    case 3: idem::depthwise_forward(g, mult, a, b, out); break;
-    case 4: idem::depthwise_backprop_input(g, mult, a, b, out); break;
-    case 5: idem::depthwise_backprop_filter(g, mult, a, b, out); break;
+  try {
+    switch (op) {
+      case 0: idem::conv2d_forward(g, a, b, out); break;
+      case 1: idem::conv2d_backprop_input(g, a, b, out); break;
+      case 2: idem::conv2d_backprop_filter(g, a, b, out); break;
+      case 3: idem::depthwise_forward(g, mult, a, b, out); break;
+      case 4: idem::depthwise_backprop_input(g, mult, a, b, out); break;
+      case 5: idem::depthwise_backprop_filter(g, mult, a, b, out); break;
+    }
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, nullptr, "idem native: conv2d could not allocate its scratch memory");
   }
   return nullptr;
 }

@@ -4,6 +4,7 @@
  * Threads take whole images (forward) so each output is computed by one thread.
  */
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -99,23 +100,60 @@ void max_pool_grad(const ConvGeo& g, const float* dy, const float* x, float* dx)
   const long C = g.inC;
   const long nx = g.batch * g.inH * g.inW * C;
   if (nx <= 0) return;
-  std::memset(dx, 0, sizeof(float) * nx);
   const long pix = g.outH * g.outW;
-  if (pix * C <= 0) return;
+  if (pix * C <= 0) {
+    std::memset(dx, 0, sizeof(float) * nx);
+    return;
+  }
   if (disjoint_windows(g)) {
     // Each dx element receives at most one dy: 0 + dy in float32 is exact (as the reference's
-    // float64 0 + dy rounded). Images are independent: threads take whole images.
+    // float64 0 + dy rounded). Per output pixel: the tap number of each channel's first maximum
+    // (branch-free, 32-bit lanes), then every in-bounds tap of the window is written once.
+    // Images are independent: threads take whole images.
+    const bool tiles = g.dh == 1 && g.dw == 1 && g.fh == g.sh && g.fw == g.sw && g.top == 0 && g.left == 0 &&
+                       g.outH * g.sh == g.inH && g.outW * g.sw == g.inW;
     parallel_rows(g.batch, pix * C * g.fh * g.fw, [&](long b0, long b1) {
-      std::vector<long> arg(static_cast<size_t>(C));
+      std::vector<int32_t> tap(static_cast<size_t>(C));
       std::vector<float> best(static_cast<size_t>(C));
-      for (long b = b0; b < b1; b++)
+      std::vector<long> pixel(static_cast<size_t>(g.fh * g.fw));
+      int32_t* tp = tap.data();
+      float* bp = best.data();
+      for (long b = b0; b < b1; b++) {
+        if (!tiles) std::memset(dx + b * g.inH * g.inW * C, 0, sizeof(float) * g.inH * g.inW * C);
         for (long oy = 0; oy < g.outH; oy++)
           for (long ox = 0; ox < g.outW; ox++) {
-            window_argmax(g, x, b, oy, ox, arg.data(), best.data());
+            int32_t taps = 0;  // in-bounds taps, in row-major order
+            for (long ky = 0; ky < g.fh; ky++) {
+              const long iy = oy * g.sh + ky * g.dh - g.top;
+              if (iy < 0 || iy >= g.inH) continue;
+              for (long kx = 0; kx < g.fw; kx++) {
+                const long ix = ox * g.sw + kx * g.dw - g.left;
+                if (ix < 0 || ix >= g.inW) continue;
+                const long p = (b * g.inH + iy) * g.inW + ix;
+                const float* src = x + p * C;
+                if (taps == 0) {
+                  for (long c = 0; c < C; c++) {
+                    bp[c] = src[c];
+                    tp[c] = 0;
+                  }
+                } else {
+                  for (long c = 0; c < C; c++) {
+                    const float v = src[c], cur = bp[c];
+                    const bool take = (v > cur) | ((v != v) & (cur == cur));
+                    bp[c] = take ? v : cur;
+                    tp[c] = take ? taps : tp[c];
+                  }
+                }
+                pixel[taps++] = p;
+              }
+            }
             const float* d = dy + ((b * g.outH + oy) * g.outW + ox) * C;
-            for (long c = 0; c < C; c++)
-              if (arg[c] >= 0) dx[arg[c]] += d[c];
+            for (int32_t t = 0; t < taps; t++) {
+              float* o = dx + pixel[t] * C;
+              for (long c = 0; c < C; c++) o[c] = tp[c] == t ? 0.0f + d[c] : 0.0f;
+            }
           }
+      }
     });
     return;
   }
