@@ -52,7 +52,7 @@ test('a TF.js model (saved by @tensorflow/tfjs) loads in idem: same weights, sam
     ],
   });
   const size = (s: (number | null)[]) => s.reduce<number>((a, b) => a * (b ?? 1), 1);
-  m.setWeights(m.weights.map((w, i) => tfjs.tensor(w.name.includes("moving_variance") ? values(size(w.shape), i).map((v) => 1 + Math.abs(v)) : values(size(w.shape), i), w.shape)));
+  m.setWeights(m.weights.map((w, i) => tfjs.tensor(w.name.includes("moving_variance") ? values(size(w.shape), i).map((v) => 1 + Math.abs(v)) : values(size(w.shape), i), w.shape as number[])));
   const art = await capture((h) => m.save(h));
   // As tfjs-node's file:// handler writes it: model.json + weights.bin.
   const d = path.join(dir, 'from-tfjs');
