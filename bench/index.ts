@@ -18,7 +18,7 @@ import { existsSync, readFileSync, writeFileSync, renameSync, openSync, fsyncSyn
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildTables, median, replaceSection, type Cell, type Run } from './report.ts';
+import { buildTables, median, parsePeak, peakTable, replaceSection, type Cell, type Run } from './report.ts';
 import type { WorkloadOptions } from './workloads.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -136,6 +136,14 @@ function torchBlas(): string {
   return `BLAS_INFO=${r.stdout.trim() || '?'}, libblas.so.3 → ${alt || '?'}`;
 }
 
+/** This machine's float32 FMA peak from the native engineers' bench/peak (null when it cannot run). */
+function measurePeak(): { one: number; all: number; threads: number } | null {
+  const script = join(HERE, 'peak', 'run.mjs');
+  if (!existsSync(script)) return null;
+  const r = spawnSync(process.execPath, [script], { cwd: ROOT, encoding: 'utf8', timeout: 5 * 60 * 1000 });
+  return parsePeak(r.stdout ?? '');
+}
+
 const versions: Record<string, string> = {};
 const command = `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`;
 const load0 = loadavg()[0]!;
@@ -153,6 +161,8 @@ for (const w of only) {
     console.log(`${((Date.now() - t) / 1000).toFixed(1)} s — ${summary}`);
   }
 }
+const peak = only.includes('W4') ? measurePeak() : null;
+if (peak) console.log(`peak (bench/peak): ${peak.one} GFLOP/s on 1 core, ${peak.all} on ${peak.threads}`);
 const load1 = loadavg()[0]!;
 
 const idemCols = IDEM.filter((i) => impls.includes(i));
@@ -193,6 +203,12 @@ const section = [
   '',
   ratioTables.ratios,
   '',
+  ...(peak ? [
+    `### W4 as a fraction of this machine's float32 peak (bench/peak, measured in this run: ${peak.one} GFLOP/s on 1 core, ${peak.all} on ${peak.threads}; FMA, so WebAssembly SIMD128, which has no FMA, tops out at half)`,
+    '',
+    peakTable(runs, [['idem-native-1t', peak.one], ['idem-native', peak.all], ['idem-wasm', peak.one], ['tfjs-wasm', peak.one]]),
+    '',
+  ] : []),
   '### Peak RSS per workload (MB, one process per implementation × workload)',
   '',
   tables.rss,

@@ -144,3 +144,27 @@ export function replaceSection(doc: string, section: string): string {
   if (t < 0) return `${block}\n\n${doc}`;
   return [...lines.slice(0, t + 1), '', block, ...lines.slice(t + 1)].join('\n');
 }
+
+/** Parses bench/peak's last line `peak_1t_gflops=X peak_all_gflops=Y threads=N` (null if absent). */
+export function parsePeak(output: string): { one: number; all: number; threads: number } | null {
+  const m = /peak_1t_gflops=([\d.]+)\s+peak_all_gflops=([\d.]+)\s+threads=(\d+)/.exec(output);
+  return m ? { one: Number(m[1]), all: Number(m[2]), threads: Number(m[3]) } : null;
+}
+
+/**
+ * W4 rows as a fraction of the measured peak: each `[impl, peak GFLOP/s]` column gives the
+ * median GFLOP/s over that peak, in percent.
+ */
+export function peakTable(runs: readonly Run[], columns: readonly [string, number][]): string {
+  const cells = new Map<string, number>();
+  for (const r of runs) for (const [row, c] of Object.entries(r.cells)) if (row.startsWith('W4 ')) cells.set(`${r.impl}|${row}`, median(c.values));
+  const rows = [...new Set([...cells.keys()].map((k) => k.split('|')[1]!))].sort((a, b) => rowRank(a) - rowRank(b));
+  return [
+    `| workload | ${columns.map(([i, p]) => `${i} / ${fmt(p)} GFLOP/s`).join(' | ')} |`,
+    `|---|${columns.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row} | ${columns.map(([i, p]) => {
+      const v = cells.get(`${i}|${row}`);
+      return v === undefined || !(p > 0) ? '—' : `${fmt((100 * v) / p)}%`;
+    }).join(' | ')} |`),
+  ].join('\n');
+}

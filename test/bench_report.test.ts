@@ -2,7 +2,7 @@
 // direction (times vs rates), extrapolation marks, RSS and the RESULTS.md section splice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTables, fmt, median, replaceSection, speedup, SECTION_BEGIN, SECTION_END, type Run } from '../bench/report.ts';
+import { buildTables, fmt, median, parsePeak, peakTable, replaceSection, speedup, SECTION_BEGIN, SECTION_END, type Run } from '../bench/report.ts';
 
 test('bench report: median of odd, even and empty lists', () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -60,4 +60,16 @@ test('bench report: the RESULTS.md section replaces only its own block', () => {
   const second = replaceSection(first, 'TWO\n');
   assert.equal(second, `# Benchmark results\n\n${SECTION_BEGIN}\nTWO\n${SECTION_END}\n\n${other}`);
   assert.equal(replaceSection('no title', 'X'), `${SECTION_BEGIN}\nX\n${SECTION_END}\n\nno title`);
+});
+
+test('bench report: peak parsing and W4 as a fraction of peak', () => {
+  assert.deepEqual(parsePeak('1 thread: 99\npeak_1t_gflops=102.5 peak_all_gflops=201 threads=2\n'), { one: 102.5, all: 201, threads: 2 });
+  assert.equal(parsePeak('could not compile'), null);
+  const runs: Run[] = [
+    { impl: 'a', workload: 'W4', cells: { 'W4 n=1024': { values: [50, 51, 49], unit: 'GFLOP/s' }, 'W4 n=256': { values: [25], unit: 'GFLOP/s' } } },
+    { impl: 'a', workload: 'W1', cells: { W1: { values: [3], unit: 's' } } },
+  ];
+  assert.deepEqual(peakTable(runs, [['a', 100], ['b', 100]]).split('\n'), [
+    '| workload | a / 100 GFLOP/s | b / 100 GFLOP/s |', '|---|---|---|', '| W4 n=256 | 25% | — |', '| W4 n=1024 | 50% | — |',
+  ]);
 });
