@@ -115,7 +115,8 @@ export function planKerasWeights(model: LayersModel, root: H5Group, file: string
     }
     seen.add(path);
     const vg = varsOf(root, path);
-    const where = `${file}: ${path || '/'}/vars (layer '${g.layer.name}')`;
+    const vpath = path === '' ? 'vars' : `${path}/vars`;
+    const where = `${vpath} (layer '${g.layer.name}')`;
     if (g.vars.length === 0) {
       if (vg && vg.children.size > 0) problems.push(`${where}: the file has ${vg.children.size} variables, the layer has none`);
       continue;
@@ -125,13 +126,16 @@ export function planKerasWeights(model: LayersModel, root: H5Group, file: string
       continue;
     }
     try {
-      const dss = datasetsInOrder(vg, where, op);
+      const dss = datasetsInOrder(vg, `${file}: ${where}`, op);
       if (dss.length !== g.vars.length) {
         problems.push(`${where}: ${dss.length} variables in the file, the layer has ${g.vars.length} (${g.vars.map((v) => `${shortName(g.layer, v)} [${v.shape}]`).join(', ')})`);
         continue;
       }
       const mine: Assignment[] = [];
-      dss.forEach((d, i) => mine.push(checkAssign(g.vars[i]!, datasetToTensor(d, g.vars[i]!, `${where}/${i} ('${shortName(g.layer, g.vars[i]!)}')`, op), `${where}/${i}`, op)));
+      dss.forEach((d, i) => {
+        const w = `${vpath}/${i} (layer '${g.layer.name}', weight '${shortName(g.layer, g.vars[i]!)}')`;
+        mine.push(checkAssign(g.vars[i]!, datasetToTensor(d, g.vars[i]!, w, op), w, op));
+      });
       assigns.push(...mine);
     } catch (e) {
       problems.push((e as Error).message.replace(/^\w+: /, ''));
@@ -230,7 +234,7 @@ export function planLegacyWeights(model: LayersModel, root: H5Group, file: strin
       return;
     }
     try {
-      const mine = ws.map((w, i) => checkAssign(w, datasetToTensor(s.datasets[i]!, w, `${file}: ${s.name}/${s.weightNames[i]}`, op), `${file}: ${s.name}/${s.weightNames[i]}`, op));
+      const mine = ws.map((w, i) => checkAssign(w, datasetToTensor(s.datasets[i]!, w, `${s.name}/${s.weightNames[i]}`, op), `${s.name}/${s.weightNames[i]}`, op));
       assigns.push(...mine);
     } catch (e) {
       problems.push((e as Error).message.replace(/^\w+: /, ''));
