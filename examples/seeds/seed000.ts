@@ -32,7 +32,10 @@
  *   loss, and one optimizer step per batch (`fit` runs the step a hand loop runs; a `Session.run`
  *   replays the recorded ops eagerly).
  *
- * Run:  npx tsx examples/seeds/seed000.ts [--epochs N] [--steps N] [--test-limit N] [--verbose 0|1|2]
+ * At the end the program asks `tf.compare` about the thread's pair (the TF1 network as a hand
+ * model vs the Keras model with `Dropout(0.7)`) and prints its first divergence (`--no-explain`: skip).
+ *
+ * Run:  npx tsx examples/seeds/seed000.ts [--epochs N] [--steps N] [--test-limit N] [--verbose 0|1|2] [--no-explain]
  * (default: one full epoch of 550 steps for each of the three runs, all 10,000 test images)
  */
 import { pathToFileURL } from 'node:url';
@@ -311,6 +314,42 @@ export function compareRuns(a: ProgramResult, b: ProgramResult): Comparison {
   };
 }
 
+/**
+ * The TF1 program's network as a hand-written model for `tf.compare` (eager ops on its own
+ * variables, the same initializers, dropout `rate = 1 − keepProb` with the same seed generators).
+ */
+export function handModel(keepProb = KEEP_PROB): tf.HandModel {
+  tf.setSeed(0);
+  const shapes: [number, number][] = [[784, N_NEURONS], [N_NEURONS, N_NEURONS], [N_NEURONS, N_NEURONS], [N_NEURONS, N_NEURONS], [N_NEURONS, 10]];
+  const variables: Record<string, tf.Variable> = {};
+  const ws: tf.Variable[] = [];
+  const bs: tf.Variable[] = [];
+  shapes.forEach(([i, o], k) => {
+    ws.push(tf.variable(weightInit(i, o).apply([i, o], 'float32'), true, `hand/${LAYERS[k]}/weights`));
+    bs.push(tf.variable(biasInit().apply([o], 'float32'), true, `hand/${LAYERS[k]}/bias`));
+    variables[`${LAYERS[k]}/weights`] = ws[k]!;
+    variables[`${LAYERS[k]}/bias`] = bs[k]!;
+  });
+  const gens = DROPOUT_SEEDS.map((s) => new tf.SeedGenerator(s));
+  return {
+    name: 'tf1_program',
+    variables,
+    fn: (x: tf.Tensor, training: boolean) => {
+      let h = x;
+      for (let k = 0; k < LAYERS.length; k++) {
+        h = tf.add(tf.matMul(h, ws[k]!), bs[k]!);
+        if (k < LAYERS.length - 1) {
+          h = tf.relu(h);
+          if (training) h = tf.nn.dropout(h, { rate: 1 - keepProb, seed: gens[k] });
+        }
+      }
+      return h;
+    },
+    optimizer: tf.train.adam(1e-3, 0.9, 0.999, 1e-8),
+    loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mean(tf.nn.softmaxCrossEntropyWithLogits({ labels: yTrue, logits: yPred })),
+  };
+}
+
 export interface Seed000Result {
   tf: TfResult;
   kerasMistake: KerasResult;
@@ -319,9 +358,17 @@ export interface Seed000Result {
   fixed: Comparison;
 }
 
-export async function main(options: ProgramOptions & { verbose?: 0 | 1 | 2 } = {}): Promise<Seed000Result> {
+export async function main(options: ProgramOptions & { verbose?: 0 | 1 | 2; explain?: boolean } = {}): Promise<Seed000Result> {
   const log = options.log ?? print;
   const pct = (r: ProgramResult) => `${(r.testAccuracy * 100).toFixed(2)}% (${r.testCorrect}/${r.testCount})`;
+  // What tf.compare says about the thread's pair, the TF1 network vs Keras with Dropout(0.7)
+  // (asked first: compare runs eagerly, before this process enters graph mode; printed at the end).
+  let report: tf.CompareReport | null = null;
+  if (options.explain) {
+    const mnist = tf.datasets.mnist.readDataSets({ oneHot: true, seed: 0 });
+    const [bx, by] = mnist.train.nextBatch(BATCH);
+    report = tf.compare(handModel(), buildKerasModel(KEEP_PROB), [bx, by]);
+  }
   log(`seed 000: the same MLP in TF1 graph style and in Keras, backend '${tf.getBackend()}'`);
   log(`TF1 program: tf.nn.dropout with keep_prob ${KEEP_PROB} → rate = 1 − keep_prob = ${+(1 - KEEP_PROB).toFixed(6)}`);
   const tfr = tfProgram(options);
@@ -341,11 +388,18 @@ export async function main(options: ProgramOptions & { verbose?: 0 | 1 | 2 } = {
   log(`  fixed: running-mean losses bit-identical at all ${steps} steps: ${fixed.runningMeansIdentical ? 'yes' : `NO (first at step ${fixed.firstDifferentStep + 1})`}; ` +
     `all ${good.weights.reduce((s, w) => s + w.length, 0).toLocaleString('en-US')} weights bit-identical: ${fixed.weightsIdentical ? 'yes' : `NO (max diff ${fixed.maxWeightDiff})`}; ` +
     `test accuracies equal: ${fixed.testAccuracyEqual ? 'yes' : 'NO'}; test losses bit-identical: ${fixed.testLossIdentical ? 'yes' : 'NO'}`);
+  if (report) {
+    const d = report.firstDivergence;
+    log('');
+    log(`tf.compare(TF1 network, Keras model with Dropout(0.7)): first divergence ${d ? `in ${d.section}, at ${d.where}:` : ': none'}`);
+    if (d) log(`  ${d.cause}\n  fix: ${d.fix}`);
+    log('  (the full report: tf.formatCompareReport(report), or `idem compare`)');
+  }
   return { tf: tfr, kerasMistake: bad, kerasFixed: good, mistake, fixed };
 }
 
-function parseArgs(argv: string[]): ProgramOptions & { verbose?: 0 | 1 | 2 } {
-  const o: ProgramOptions & { verbose?: 0 | 1 | 2 } = {};
+function parseArgs(argv: string[]): ProgramOptions & { verbose?: 0 | 1 | 2; explain?: boolean } {
+  const o: ProgramOptions & { verbose?: 0 | 1 | 2; explain?: boolean } = { explain: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const int = (min = 1): number => {
@@ -357,7 +411,8 @@ function parseArgs(argv: string[]): ProgramOptions & { verbose?: 0 | 1 | 2 } {
     else if (a === '--steps') o.steps = int();
     else if (a === '--test-limit') o.testLimit = int();
     else if (a === '--verbose') o.verbose = Math.min(int(0), 2) as 0 | 1 | 2;
-    else throw new Error(`unknown argument ${a} (expected --epochs N, --steps N, --test-limit N, --verbose 0|1|2)`);
+    else if (a === '--no-explain') o.explain = false;
+    else throw new Error(`unknown argument ${a} (expected --epochs N, --steps N, --test-limit N, --verbose 0|1|2, --no-explain)`);
   }
   return o;
 }
