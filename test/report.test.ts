@@ -14,6 +14,7 @@ import * as tf from '../src/index.ts';
 import { main } from '../src/cli.ts';
 import { curveRaster, formatTick, layoutChart, layoutGraph, niceStep, readLogdir, Raster, writeReport } from '../src/report/index.ts';
 import { hexColor } from '../src/report/png.ts';
+import { curveSvg, MAX_DOTS } from '../src/report/svg.ts';
 import { glyph } from '../src/report/font.ts';
 import { encodeEvent, DT } from '../src/summary/protos.ts';
 import { frameRecord } from '../src/summary/records.ts';
@@ -194,6 +195,16 @@ describe('report drawing', () => {
     assert.equal(m.series[0]!.px[0]![0], m.plot.left, 'first step at the left edge');
     assert.equal(m.series[0]!.px[1]![0], m.plot.right, 'last step at the right edge');
     assert.ok(m.series[0]!.px[1]![1] < m.series[0]!.px[0]![1], 'larger value drawn higher');
+  });
+
+  it('long series: a line through every point, dots only up to MAX_DOTS', () => {
+    const pts = Array.from({ length: MAX_DOTS + 100 }, (_, i) => ({ step: i + 1, value: 1 / (i + 1) }));
+    const svg = curveSvg('batch_loss', [{ name: 'train', color: '#e8710a', points: pts }]);
+    assert.equal((svg.match(/<circle /g) ?? []).length, 0, 'no dots');
+    assert.equal(/<polyline points="([^"]*)"/.exec(svg)![1]!.split(' ').length, pts.length, 'every point on the line');
+    assert.equal(/data-values="([^"]*)"/.exec(svg)![1]!.split(',').length, pts.length, 'every value in data-values');
+    const short = curveSvg('x', [{ name: 'train', color: '#e8710a', points: pts.slice(0, MAX_DOTS) }]);
+    assert.equal((short.match(/<circle /g) ?? []).length, MAX_DOTS, 'dots up to the limit');
   });
 
   it('graph layout: a node sits one row below its deepest input; branches share a row', () => {

@@ -4,7 +4,8 @@
  *
  * Every chart carries its data for tests and scripts: `<svg class="curve" data-tag>`, and per
  * series `<g class="series" data-run data-steps data-values>` with one `<circle>` per point
- * (`data-step`, `data-value`, and a `<title>` tooltip). Values are written with full precision.
+ * (`data-step`, `data-value`, and a `<title>` tooltip; up to MAX_DOTS points). Values are written
+ * with full precision (shortest round-trip form of the stored float32).
  */
 import { formatValue, layoutChart, type SeriesInput } from './chart.ts';
 import type { HistogramPoint } from './logdir.ts';
@@ -14,6 +15,9 @@ export function esc(s: string): string {
 }
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
+
+/** Series longer than this are drawn as a line only (a 30-epoch batch log has 16,500 points). */
+export const MAX_DOTS = 300;
 
 /** A line chart of `series` (x = step). */
 export function curveSvg(tag: string, series: SeriesInput[], width = 560, height = 300): string {
@@ -36,10 +40,13 @@ export function curveSvg(tag: string, series: SeriesInput[], width = 560, height
     const pts = s.points.filter((p) => Number.isFinite(p.value));
     o.push(`<g class="series" data-run="${esc(s.name)}" data-steps="${pts.map((p) => p.step).join(',')}" data-values="${pts.map((p) => String(p.value)).join(',')}" style="--c:${s.color}">`);
     if (s.px.length > 1) o.push(`<polyline points="${s.px.map(([x, y]) => `${r1(x)},${r1(y)}`).join(' ')}"/>`);
-    pts.forEach((p, i) => {
-      const [x, y] = s.px[i]!;
-      o.push(`<circle cx="${r1(x)}" cy="${r1(y)}" r="${pts.length > 60 ? 1.5 : 3}" data-step="${p.step}" data-value="${p.value}"><title>${esc(s.name)} · step ${p.step}: ${formatValue(p.value)}</title></circle>`);
-    });
+    // A dot with a tooltip per point, up to MAX_DOTS points (the line and data-values keep them all).
+    if (pts.length <= MAX_DOTS) {
+      pts.forEach((p, i) => {
+        const [x, y] = s.px[i]!;
+        o.push(`<circle cx="${r1(x)}" cy="${r1(y)}" r="${pts.length > 60 ? 1.5 : 3}" data-step="${p.step}" data-value="${p.value}"><title>${esc(s.name)} · step ${p.step}: ${formatValue(p.value)}</title></circle>`);
+      });
+    }
     o.push('</g>');
     // Legend, top right.
     const lx = plot.right - 10 - (m.series.length - k) * 96;
