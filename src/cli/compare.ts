@@ -1,10 +1,11 @@
 /**
- * `idem compare a.ts b.ts [--json] [--out FILE] [--steps N] [--batch N] [--seed N]`: loads one model from each file, runs
+ * `idem compare a.ts b.ts [--json] [--out FILE] [--steps N] [--batch N] [--seed N]`: loads one model from each file
+ * (a TypeScript/JavaScript module, or a .keras / .h5 / model.json file), runs
  * `tf.compare` on an MNIST test batch and prints the report (text, or JSON with --json).
  */
 import { stdout, stderr } from 'node:process';
 import { resolve } from 'node:path';
-import { existsSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Tensor } from '../core/tensor.ts';
 import { setSeed } from '../random/seed.ts';
@@ -14,9 +15,10 @@ import { oneHot } from '../ops/one_hot.ts';
 import { cast } from '../ops/cast.ts';
 import { datasets } from '../data/index.ts';
 import { LayersModel } from '../models/model.ts';
+import { loadLayersModel } from '../io/index.ts';
 import { compare, formatCompareReport, trainSideBySide, type CompareModel, type CompareReport, type HandModel } from '../compare/index.ts';
 
-export const usage = `usage: idem compare <a.ts> <b.ts> [--json] [--out <file>] [--steps N] [--batch N] [--seed N]
+export const usage = `usage: idem compare <a> <b> [--json] [--out <file>] [--steps N] [--batch N] [--seed N]
 
 Loads a model from each file, compares them with tf.compare on the first N images of the MNIST
 test set (pixels / 255) and prints where they first diverge and why, then the full table.
@@ -30,6 +32,8 @@ and optionally
   export const inputShape = [28, 28, 1]   // one example's shape (default: the Keras model's
                                           // input shape, else [784])
 A HandModel is {fn: (x, training) => logits, variables, optimizer?, loss?} (see tf.compare).
+A model file is read with tf.loadLayersModel instead: a Keras .keras or .h5 model, or a TF.js
+model.json (or its directory); its compile config, when saved, gives the optimizer and loss.
 The global seed is reset to 0 before each build, so unseeded initializers draw the same numbers
 in both files when they create weights of the same shapes in the same order.
 Labels are one-hot (float32, 10 classes), or class indices when the Keras loss is sparse.
@@ -51,6 +55,13 @@ function isModel(m: unknown): m is CompareModel {
 async function loadModel(file: string): Promise<{ model: CompareModel; inputShape: number[] | null }> {
   const path = resolve(file);
   if (!existsSync(path)) throw new Error(`compare: no such file '${file}'`);
+  if (/\.(keras|h5|hdf5|json)$/i.test(path) || statSync(path).isDirectory()) {
+    try {
+      return { model: await loadLayersModel(path), inputShape: null };
+    } catch (e) {
+      throw new Error(`compare: cannot load the model file '${file}': ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
