@@ -25,6 +25,8 @@ export { ReferenceBackend } from './backends/reference/index.ts';
 export { GradientTape, type GradientTapeOptions } from './autodiff/tape.ts';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './autodiff/gradients.ts';
 export * from './ops/index.ts';
+/** `tf.fused.matMul({a, b, bias, activation, ...})`: bit-identical to matMul + add + activation, one kernel on native. */
+export * as fused from './ops/fused_mat_mul.ts';
 import './ops/chain.ts';
 
 import {

@@ -157,4 +157,83 @@ describe('native fused kernels: bit-identical to the op-by-op composition', { sk
       tf.setNumThreads(0);
     }
   });
+
+  it('tf.fused.matMul (one _FusedMatMul kernel) equals matMul + add + relu on native bit for bit, forward and gradients', () => {
+    const combos: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+    let seed = 1;
+    for (const [m, n, k] of [[7, 13, 5], [100, 256, 784], [1, 1, 1], [33, 17, 300], [0, 4, 3], [4, 5, 0]] as const) {
+      for (const [ta, tb] of combos) {
+        for (const activation of ['relu', 'linear'] as const) {
+          for (const withBias of [true, false]) {
+            const av = values(m * k, seed++);
+            if (av.length > 3) [av[0], av[1], av[2]] = [NaN, Infinity, -Infinity];
+            const bv = values(k * n, seed++, 0.1);
+            const biasv = values(n, seed++);
+            const dyv = values(m * n, seed++);
+            const run = (fused: boolean) =>
+              onBackend('native', () => {
+                const a = tf.tensor(av, ta ? [k, m] : [m, k]);
+                const b = tf.tensor(bv, tb ? [n, k] : [k, n]);
+                const bias = tf.tensor(biasv, [n]);
+                const dy = tf.tensor(dyv, [m, n]);
+                const f = (x: tf.Tensor, w: tf.Tensor, c: tf.Tensor) => {
+                  if (fused) return tf.fused.matMul({ a: x, b: w, transposeA: ta, transposeB: tb, bias: withBias ? c : null, activation });
+                  let y = tf.matMul(x, w, ta, tb);
+                  if (withBias) y = tf.add(y, c);
+                  return activation === 'relu' ? tf.relu(y) : y;
+                };
+                const y = f(a, b, bias);
+                const gs = tf.grads((x: tf.Tensor, w: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f(x, w, c), dy)))([a, b, bias]);
+                return [y, ...gs].map((t) => Float32Array.from(t.dataSync() as Float32Array));
+              });
+            const [fz, plain] = [run(true), run(false)];
+            fz.forEach((v, i) => bitsEqual(v, plain[i]!, `m${m} n${n} k${k} ta${ta} tb${tb} ${activation} bias ${withBias} output ${i}`));
+          }
+        }
+      }
+    }
+  });
+
+  it('tf.fused.matMul: other activations and the reference backend run the composition; bad activation rejected', () => {
+    const a = tf.tensor(values(12, 3), [3, 4]);
+    const b = tf.tensor(values(20, 4), [4, 5]);
+    const bias = tf.tensor(values(5, 5), [5]);
+    const pre = tf.add(tf.matMul(a, b), bias);
+    bitsEqual(tf.fused.matMul({ a, b, bias, activation: 'sigmoid' }).dataSync(), tf.sigmoid(pre).dataSync(), 'sigmoid');
+    bitsEqual(tf.fused.matMul({ a, b, bias, activation: 'leakyrelu', leakyreluAlpha: 0.1 }).dataSync(), tf.leakyRelu(pre, 0.1).dataSync(), 'leakyrelu');
+    bitsEqual(tf.fused.matMul({ a, b, bias, activation: 'relu6' }).dataSync(), tf.relu6(pre).dataSync(), 'relu6');
+    const ref = onBackend('reference', () => {
+      const [ra, rb, rc] = [tf.tensor(values(12, 3), [3, 4]), tf.tensor(values(20, 4), [4, 5]), tf.tensor(values(5, 5), [5])];
+      return [tf.fused.matMul({ a: ra, b: rb, bias: rc, activation: 'relu' }).dataSync(), tf.relu(tf.add(tf.matMul(ra, rb), rc)).dataSync()];
+    });
+    bitsEqual(ref[0]!, ref[1]!, 'reference');
+    assert.throws(() => tf.fused.matMul({ a, b, activation: 'tanh' as never }), /fused.matMul: `activation` must be one of/);
+    assert.throws(() => tf.fused.matMul({ a, b: a }), /inner dimensions must match/);
+  });
+
+  it('a Keras Dense layer (fused) equals the hand-written matMul + add + relu bit for bit, with gradients', () =>
+    onBackend('native', () => {
+      const layer = tf.layers.dense({ units: 33, activation: 'relu', inputShape: [19] });
+      const x = tf.tensor(values(7 * 19, 8), [7, 19]);
+      const y = layer.apply(x) as tf.Tensor;
+      const [w, c] = layer.getWeights();
+      const hand = tf.relu(tf.add(tf.matMul(x, w!), c!));
+      bitsEqual(y.dataSync(), hand.dataSync(), 'Dense forward');
+      const gl = tf.grad((t: tf.Tensor) => tf.sum(tf.square(layer.apply(t) as tf.Tensor)))(x);
+      const gh = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.relu(tf.add(tf.matMul(t, w!), c!)))))(x);
+      bitsEqual(gl.dataSync(), gh.dataSync(), 'Dense input gradient');
+    }));
+
+  it('thread count never changes the fused matmul (300×200×400, relu, bias)', () => {
+    try {
+      const outs = [1, 2, 3].map((t) => {
+        tf.setNumThreads(t);
+        return onBackend('native', () => tf.fused.matMul({ a: tf.tensor(values(300 * 400, 1), [300, 400]), b: tf.tensor(values(400 * 200, 2), [400, 200]), bias: tf.tensor(values(200, 3), [200]), activation: 'relu' }).dataSync());
+      });
+      bitsEqual(outs[1]!, outs[0]!, '2 threads');
+      bitsEqual(outs[2]!, outs[0]!, '3 threads');
+    } finally {
+      tf.setNumThreads(0);
+    }
+  });
 });

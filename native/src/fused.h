@@ -62,4 +62,12 @@ void sgd_f32(OptVar* vars, size_t count, int kind, float lr, float mu);
  */
 void rmsprop_f32(OptVar* vars, size_t count, float r, float c, float lr, float e, bool centered, bool momentum, float mom);
 
+/*
+ * Dense layer forward: out = act(op(A)·op(B) + bias) for row-major m×n out; the GEMM is
+ * sgemm_mt with BatchMatMul's strides (same results), then per element v = out + bias[j]
+ * (float32) and, for act 1, relu(v) = v > 0 ? v : (v is NaN ? v : 0). bias may be null.
+ */
+void fused_matmul_f32(const float* a, const float* b, const float* bias, float* out, long m, long n, long k, bool ta,
+                      bool tb, int act);
+
 }  // namespace idem

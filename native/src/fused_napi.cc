@@ -10,6 +10,8 @@
  *     momentum, mom]; ins: per variable [g, x, slot_0 … slot_{slots−1}] (Float32Arrays of one
  *     length per variable), outs: per variable [x', slot_0' …]. Slots by algorithm: Adam m, v;
  *     SGD momentum (kinds 1, 2); RMSprop velocity, then mg (centered), then momentum (momentum).
+ *   fusedMatMul(a, b, bias | null, out, m, n, k, transposeA, transposeB, act)
+ *     out [m, n] = act(op(a)·op(b) + bias), act 0 linear, 1 relu (fused.h).
  * Sizes are checked; a mismatch throws a RangeError.
  */
 #include <node_api.h>
@@ -215,6 +217,32 @@ bad:
   return nullptr;
 }
 
+/* fusedMatMul(a, b, bias | null, out, m, n, k, transposeA, transposeB, act): act 0 linear, 1 relu. */
+napi_value FusedMatMul(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value a[10];
+  FZ_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  float *A, *B, *bias, *out;
+  size_t la, lb, lbias, lo;
+  double m, n, k, act;
+  bool ta = false, tb = false;
+  if (argc != 10 || !f32_or_null(env, a[0], &A, &la, "a") || !f32_or_null(env, a[1], &B, &lb, "b") ||
+      !f32_or_null(env, a[2], &bias, &lbias, "bias") || !f32_or_null(env, a[3], &out, &lo, "out") ||
+      !num(env, a[4], &m, "m") || !num(env, a[5], &n, "n") || !num(env, a[6], &k, "k") ||
+      napi_get_value_bool(env, a[7], &ta) != napi_ok || napi_get_value_bool(env, a[8], &tb) != napi_ok ||
+      !num(env, a[9], &act, "act"))
+    return nullptr;
+  const long M = static_cast<long>(m), N = static_cast<long>(n), K = static_cast<long>(k);
+  if (M < 0 || N < 0 || K < 0 || (act != 0 && act != 1) || la != static_cast<size_t>(M * K) ||
+      lb != static_cast<size_t>(K * N) || lo != static_cast<size_t>(M * N) || (bias && lbias != static_cast<size_t>(N)) ||
+      ((M * K > 0) && !A) || ((K * N > 0) && !B) || ((M * N > 0) && !out)) {
+    napi_throw_range_error(env, nullptr, "idem native: fusedMatMul sizes do not match the arrays");
+    return nullptr;
+  }
+  idem::fused_matmul_f32(A, B, bias, out, M, N, K, ta, tb, static_cast<int>(act));
+  return nullptr;
+}
+
 }  // namespace
 
 namespace idem {
@@ -228,6 +256,7 @@ bool register_fused_kernels(napi_env env, napi_value exports) {
       {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"philoxWords", nullptr, PhiloxWords, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"optimizerUpdate", nullptr, OptimizerUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"fusedMatMul", nullptr, FusedMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fused.h"
+#include "gemm.h"
 #include "pool.h"
 
 namespace idem {
@@ -208,6 +209,33 @@ void rmsprop_f32(OptVar* vars, size_t count, float r, float c, float lr, float e
     rmsprop_range(end - b, v.g + b, v.x + b, v.s0 + b, centered ? v.s1 + b : nullptr, momentum ? v.s2 + b : nullptr,
                   v.ox + b, v.os0 + b, centered ? v.os1 + b : nullptr, momentum ? v.os2 + b : nullptr, r, c, lr, e, mom);
   });
+}
+
+void fused_matmul_f32(const float* a, const float* b, const float* bias, float* out, long m, long n, long k, bool ta,
+                      bool tb, int act) {
+  if (m <= 0 || n <= 0) return;
+  // As the BatchMatMul entry point: op(A)(i, l) = A[i*k + l] or (transposed, stored [k, m]) A[l*m + i].
+  sgemm_mt(m, n, k, a, ta ? 1 : k, ta ? m : 1, b, tb ? 1 : n, tb ? k : 1, out, n);
+  if (!bias && act == 0) return;
+  auto rows = [&](long r0, long r1) {
+    for (long i = r0; i < r1; i++) {
+      float* __restrict o = out + i * n;
+      if (bias) {
+        for (long j = 0; j < n; j++) o[j] = o[j] + bias[j];
+      }
+      if (act == 1) {
+        for (long j = 0; j < n; j++) {
+          const float v = o[j];
+          o[j] = v > 0.0f ? v : (v != v ? v : 0.0f);
+        }
+      }
+    }
+  };
+  if (m * n < 65536) {
+    rows(0, m);
+  } else {
+    parallel_for(m, (16384 + n - 1) / n, rows);
+  }
 }
 
 }  // namespace idem

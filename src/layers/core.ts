@@ -5,6 +5,7 @@ import type { Tensor } from '../core/tensor.ts';
 import { add } from '../ops/add.ts';
 import { dropout } from '../ops/dropout.ts';
 import { matMul } from '../ops/mat_mul.ts';
+import { matMul as fusedMatMul } from '../ops/fused_mat_mul.ts';
 import { reshape } from '../ops/reshape.ts';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.ts';
 import { SeedGenerator } from '../random/seed.ts';
@@ -107,6 +108,10 @@ export class Dense extends Layer {
 
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = inputs as Tensor;
+    if (x.rank === 2 && (this.activation === 'relu' || this.activation === 'linear')) {
+      // One fused kernel on the native backend; bit-identical to matMul + add + relu (src/ops/fused_mat_mul.ts).
+      return fusedMatMul({ a: x, b: this.kernel!, bias: this.bias ?? null, activation: this.activation });
+    }
     let y: Tensor;
     if (x.rank === 2) y = matMul(x, this.kernel!);
     else {

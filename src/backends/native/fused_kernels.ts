@@ -13,6 +13,10 @@
  *   chunks. Outputs per variable: [x', slot_0', …]. Not differentiable (optimizers run with
  *   tapes paused).
  *
+ * - `_FusedMatMul` (inputs a, b [, bias]; attrs transposeA, transposeB, activation 'linear' |
+ *   'relu'; rank-2 float32, bias [n]): act(op(a)·op(b) + bias) — the BatchMatMul GEMM, then the
+ *   bias add and relu on each float32 result: what matMul + add + relu compute (src/ops/fused_mat_mul.ts).
+ *
  * The ops use these kernels only when the backend has them (`ENGINE.hasKernel`); otherwise
  * they run the composition.
  */
@@ -28,6 +32,8 @@ export interface FusedAddon {
   philoxWords(out: Uint32Array, k0: number, k1: number, sLo: number, sHi: number): void;
   /** algo 0 Adam, 1 SGD, 2 RMSprop; ins per variable [g, x, slots…], outs [x', slots'…]. */
   optimizerUpdate(algo: number, slots: number, ins: Float32Array[], outs: Float32Array[], params: number[]): void;
+  /** out [m, n] = act(op(a)·op(b) + bias), act 0 linear, 1 relu. */
+  fusedMatMul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean, act: number): void;
 }
 
 /** The addon's tensor storage pool (native/src/storage_napi.cc). */
@@ -45,11 +51,11 @@ export function hasStorage(addon: object): addon is StorageAddon {
   return typeof a.allocF32 === 'function' && typeof a.release === 'function' && typeof a.storageStats === 'function';
 }
 
-export const NATIVE_FUSED_KERNELS = ['Dropout', 'OptimizerUpdate'] as const;
+export const NATIVE_FUSED_KERNELS = ['Dropout', 'OptimizerUpdate', '_FusedMatMul'] as const;
 
 export function hasFusedKernels(addon: object): addon is FusedAddon {
   const a = addon as Partial<FusedAddon>;
-  return typeof a.dropout === 'function' && typeof a.philoxWords === 'function' && typeof a.optimizerUpdate === 'function';
+  return typeof a.dropout === 'function' && typeof a.philoxWords === 'function' && typeof a.optimizerUpdate === 'function' && typeof a.fusedMatMul === 'function';
 }
 
 /** The native backend as its fused kernels see it (outputs from its storage pool). */
@@ -76,6 +82,22 @@ export function nativeFusedKernels(addon: FusedAddon): Record<string, KernelFunc
           Math.floor(stream / 4294967296) >>> 0, rate, Math.fround(1 / (1 - rate)));
       }
       return [be.make(y, x.shape, 'float32'), be.make(mask, x.shape, 'float32')];
+    },
+    _FusedMatMul: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const a = args.inputs['a']!;
+      const b = args.inputs['b']!;
+      const bias = args.inputs['bias'];
+      if (a.shape.length !== 2 || b.shape.length !== 2) throw new IdemError('native _FusedMatMul: operands must have rank 2');
+      const ta = args.attrs['transposeA'] === true;
+      const tb = args.attrs['transposeB'] === true;
+      const act = args.attrs['activation'] === 'relu' ? 1 : 0;
+      const m = a.shape[ta ? 1 : 0]!;
+      const k = a.shape[ta ? 0 : 1]!;
+      const n = b.shape[tb ? 0 : 1]!;
+      const out = be.allocF32(m * n);
+      addon.fusedMatMul(f32(be, a, '_FusedMatMul'), f32(be, b, '_FusedMatMul'), bias ? f32(be, bias, '_FusedMatMul') : null, out, m, n, k, ta, tb, act);
+      return be.make(out, [m, n], 'float32');
     },
     OptimizerUpdate: (args: KernelArgs) => {
       const be = args.backend as NativeLike;

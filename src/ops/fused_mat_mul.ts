@@ -1,0 +1,122 @@
+/**
+ * `tf.fused.matMul({a, b, transposeA, transposeB, bias, activation, preluActivationWeights,
+ * leakyreluAlpha})` (TF.js's fused op): activation(op(a)·op(b) + bias).
+ *
+ * It always equals the composition `activation(add(matMul(a, b, ta, tb), bias))` bit for bit:
+ * - with a backend that has the `_FusedMatMul` kernel (native), rank-2 float32 operands, a bias
+ *   of shape [n] (or none) and activation 'linear' or 'relu', one kernel computes the GEMM
+ *   (the same GEMM as `BatchMatMul`, same summation order) and adds the bias and applies relu
+ *   to each float32 result (the same two roundings as Add then Relu). Its gradient is the
+ *   composition's, op for op: dz = relu'(·)·dy = where(y > 0, dy, 0) (y > 0 exactly where the
+ *   pre-activation is > 0), dbias = Σ_rows dz, da/db = the BatchMatMul gradient products.
+ * - otherwise it runs the composition itself.
+ * So a Keras Dense layer (which uses this op) and a hand-written matMul + add + relu give
+ * identical numbers.
+ */
+import { ENGINE } from '../core/engine.ts';
+import { fail } from '../core/errors.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { add } from './add.ts';
+import { reduceTo } from './broadcast_util.ts';
+import { greater } from './compare.ts';
+import { convertToTensor, type TensorLike } from './convert.ts';
+import { elu } from './elu.ts';
+import { leakyRelu } from './leaky_relu.ts';
+import { matMul as plainMatMul } from './mat_mul.ts';
+import { op } from './op.ts';
+import { prelu } from './prelu.ts';
+import { relu } from './relu.ts';
+import { relu6 } from './relu6.ts';
+import { sigmoid } from './sigmoid.ts';
+import { where } from './where.ts';
+
+export type FusedActivation = 'linear' | 'relu' | 'relu6' | 'elu' | 'prelu' | 'leakyrelu' | 'sigmoid';
+const ACTIVATIONS: readonly string[] = ['linear', 'relu', 'relu6', 'elu', 'prelu', 'leakyrelu', 'sigmoid'];
+
+export interface FusedMatMulArgs {
+  a: TensorLike;
+  b: TensorLike;
+  transposeA?: boolean;
+  transposeB?: boolean;
+  bias?: TensorLike | null;
+  activation?: FusedActivation;
+  preluActivationWeights?: TensorLike | null;
+  leakyreluAlpha?: number;
+}
+
+function activate(y: Tensor, activation: string, args: FusedMatMulArgs): Tensor {
+  switch (activation) {
+    case 'linear':
+      return y;
+    case 'relu':
+      return relu(y);
+    case 'relu6':
+      return relu6(y);
+    case 'elu':
+      return elu(y);
+    case 'sigmoid':
+      return sigmoid(y);
+    case 'leakyrelu':
+      return leakyRelu(y, args.leakyreluAlpha ?? 0.2);
+    default: {
+      if (args.preluActivationWeights === undefined || args.preluActivationWeights === null) {
+        fail('fused.matMul', "activation 'prelu' needs `preluActivationWeights`");
+      }
+      return prelu(y, args.preluActivationWeights);
+    }
+  }
+}
+
+export const matMul = op('fused.matMul', (args: FusedMatMulArgs): Tensor => {
+  if (args === null || typeof args !== 'object') fail('fused.matMul', `expected {a, b, transposeA?, transposeB?, bias?, activation?}, received ${String(args)}`);
+  const { transposeA = false, transposeB = false } = args;
+  const activation = args.activation ?? 'linear';
+  if (!ACTIVATIONS.includes(activation)) {
+    fail('fused.matMul', `\`activation\` must be one of ${ACTIVATIONS.join(', ')}, received ${String(activation)}`);
+  }
+  const a = convertToTensor(args.a, 'a', 'fused.matMul');
+  const b = convertToTensor(args.b, 'b', 'fused.matMul');
+  const bias = args.bias === undefined || args.bias === null ? null : convertToTensor(args.bias, 'bias', 'fused.matMul');
+  const n = b.rank === 2 ? b.shape[transposeB ? 0 : 1]! : -1;
+  const k = a.rank === 2 ? a.shape[transposeA ? 0 : 1]! : -1;
+  const kb = b.rank === 2 ? b.shape[transposeB ? 1 : 0]! : -2;
+  const fusable =
+    (activation === 'linear' || activation === 'relu') &&
+    a.rank === 2 && b.rank === 2 && k === kb &&
+    a.dtype === 'float32' && b.dtype === 'float32' &&
+    (bias === null || (bias.dtype === 'float32' && bias.rank === 1 && bias.shape[0] === n)) &&
+    ENGINE.hasKernel('_FusedMatMul');
+  if (!fusable) {
+    let y = plainMatMul(a, b, transposeA, transposeB);
+    if (bias) y = add(y, bias);
+    return activate(y, activation, args);
+  }
+  return ENGINE.runKernel('_FusedMatMul', bias ? { a, b, bias } : { a, b }, { transposeA, transposeB, activation });
+});
+
+ENGINE.registerGradient('_FusedMatMul', (dy, { inputs, outputs, attrs }) => {
+  const a = inputs['a']!;
+  const b = inputs['b']!;
+  const ta = attrs['transposeA'] === true;
+  const tb = attrs['transposeB'] === true;
+  let dz: Tensor | null = null;
+  // Relu's gradient: where(x > 0, dy, 0), with y > 0 exactly where x > 0 (relu(x) = x there, 0 or NaN elsewhere).
+  const z = (): Tensor => (dz ??= attrs['activation'] === 'relu' ? where(greater(outputs[0]!, 0), dy, 0) : dy);
+  // BatchMatMul's gradient products (src/ops/mat_mul.ts), on the rank-2 operands.
+  const grads: Record<string, () => Tensor> = {
+    a: () => {
+      if (!ta && !tb) return plainMatMul(z(), b, false, true);
+      if (!ta && tb) return plainMatMul(z(), b, false, false);
+      if (ta && !tb) return plainMatMul(b, z(), false, true);
+      return plainMatMul(b, z(), true, true);
+    },
+    b: () => {
+      if (!ta && !tb) return plainMatMul(a, z(), true, false);
+      if (!ta && tb) return plainMatMul(z(), a, true, false);
+      if (ta && !tb) return plainMatMul(a, z(), false, false);
+      return plainMatMul(z(), a, true, true);
+    },
+  };
+  if (inputs['bias']) grads['bias'] = () => reduceTo(z(), inputs['bias']!.shape);
+  return grads;
+});
