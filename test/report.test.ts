@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import pngjs from 'pngjs';
 import * as tf from '../src/index.ts';
 import { main } from '../src/cli.ts';
@@ -35,16 +36,6 @@ function attrs(html: string, tagRe: RegExp): Record<string, string>[] {
     out.push(rec);
   }
   return out;
-}
-
-async function quiet<T>(fn: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  try {
-    return await fn();
-  } finally {
-    process.stdout.write = write;
-  }
 }
 
 describe('idem report', () => {
@@ -86,8 +77,11 @@ describe('idem report', () => {
   it('`idem report` writes one self-contained HTML page whose curves carry the logged values, and PNGs', async () => {
     const out = path.join(tmpdir(), 'r.html');
     const pngDir = path.join(tmpdir(), 'png');
-    const code = await quiet(() => main(['report', logdir, '--out', out, '--png', pngDir, '--compare', FIXTURE]));
-    assert.equal(code, 0, 'exit code');
+    // The real command line, in a child process (as a user runs it).
+    const cli = path.resolve(import.meta.dirname, '../src/cli.ts');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', cli, 'report', logdir, '--out', out, '--png', pngDir, '--compare', FIXTURE], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `exit code (stderr: ${r.stderr})`);
+    assert.match(r.stdout, /^wrote .*r\.html \(2 run\(s\): train, validation; 2 scalar tag\(s\); compare report\)\nwrote .*epoch_loss\.png\nwrote .*epoch_accuracy\.png\n$/, r.stdout);
     const html = fs.readFileSync(out, 'utf8');
     // Self-contained: no external resource of any kind.
     assert.equal(/<link\b|<script\s+src|<img\b|url\((?!#)|@import/i.test(html), false, 'no external resources');

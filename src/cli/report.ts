@@ -46,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const r = writeReport(logdir, opts);
-  const n = r.data.runs.reduce((k, run) => k + run.scalars.size, 0);
+  const n = new Set(r.data.runs.flatMap((run) => [...run.scalars.keys()])).size;
   stdout.write(`wrote ${r.html} (${r.data.runs.length} run(s): ${r.data.runs.map((x) => x.name).join(', ')}; ${n} scalar tag(s)${r.compare ? '; compare report' : ''})\n`);
   for (const p of r.pngs) stdout.write(`wrote ${p}\n`);
   return 0;
