@@ -3,6 +3,9 @@
  * Keras reports them), preprocessing values, argument errors, and the ReLU layer they need.
  */
 import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import * as tf from '../src/index.ts';
 import { deserializeLayer } from '../src/layers/registry.ts';
@@ -10,6 +13,7 @@ import { ReLU } from '../src/layers/activations.ts';
 import { ZeroPadding2D } from '../src/layers/reshaping.ts';
 import type { LayersModel } from '../src/models/model.ts';
 import { expectTensor, expectThrows } from './util.ts';
+import { main as seed001 } from '../examples/seeds/seed001-finetune.ts';
 
 function shapeOf(m: LayersModel, name: string): (number | null)[] {
   return m.getLayer(name).outputShape as (number | null)[];
@@ -121,17 +125,35 @@ describe('applications.resnet50', () => {
     assert.equal(m.getLayer('predictions').getConfig()['activation'], 'softmax');
   });
 
-  it('without the top: 23,587,712 params, any image size, pooling max', () => {
+  it('without the top: 23,587,712 params, any image size, pooling max; saved as .keras it loads back with identical predictions', async () => {
+    tf.setSeed(11);
     const m = tf.applications.resnet50({ includeTop: false, pooling: 'max' });
     assert.deepEqual(counts(m), [23_587_712, 23_534_592, 53_120]);
     assert.deepEqual(m.inputs[0]!.shape, [null, null, null, 3]);
     assert.deepEqual(shapeOf(m, 'conv5_block3_out'), [null, null, null, 2048]);
     assert.deepEqual(shapeOf(m, 'max_pool'), [null, 2048]);
     assert.equal(m.layers.length, 176);
-    // The same seed-free build runs at any size >= 32 (1×1 feature map at 32×32).
-    const y = m.predict(tf.applications.resnet50.preprocessInput(tf.randomUniform([1, 32, 32, 3], 0, 255, 'float32', 3)));
-    assert.deepEqual(y.shape, [1, 2048]);
-    assert.ok(y.dataSync().every((v) => Number.isFinite(v) && v >= 0), 'max-pooled relu features are finite and >= 0');
+    // Any size >= 32 runs (a 1×1 feature map at 32×32).
+    const x = tf.applications.resnet50.preprocessInput(tf.randomUniform([2, 32, 32, 3], 0, 255, 'float32', 4));
+    // One training call moves the BN moving statistics off 0/1, so the file must carry them.
+    m.apply(x, { training: true });
+    const before = m.predict(x);
+    assert.deepEqual(before.shape, [2, 2048]);
+    assert.ok(before.dataSync().every((v) => Number.isFinite(v) && v >= 0), 'max-pooled relu features are finite and >= 0');
+    // The issue's "done" criterion: .keras round trip (src/io), identical predictions.
+    const dir = mkdtempSync(join(tmpdir(), 'idem-apps-'));
+    try {
+      const file = join(dir, 'resnet50.keras');
+      await m.save(file);
+      const back = await tf.loadLayersModel(file);
+      assert.equal(back.name, 'resnet50');
+      assert.deepEqual(back.layers.map((l) => l.name), m.layers.map((l) => l.name));
+      assert.deepEqual(counts(back), counts(m));
+      assert.equal((back.getLayer('conv1_bn') as tf.BatchNormalization).epsilon, 1.001e-5);
+      assert.deepEqual(bits(back.predict(x)), bits(before));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -283,5 +305,56 @@ describe('applications argument errors', () => {
     const m = tf.applications.mobileNetV2({ alpha: 0.35, includeTop: false, inputTensor: inp });
     assert.equal(m.inputs[0], inp);
     assert.deepEqual(shapeOf(m, 'out_relu'), [null, 1, 1, 1280]);
+  });
+});
+
+// ------------------------------------------------------------------ weights files
+
+describe('applications weights files (src/io)', () => {
+  it('weights: a local path loads the file into the built architecture (a Promise); a wrong file rejects', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idem-apps-'));
+    try {
+      tf.setSeed(12);
+      const m = tf.applications.mobileNetV2({ alpha: 0.35, inputShape: [32, 32, 3], classes: 4 });
+      const x = tf.applications.mobileNetV2.preprocessInput(tf.randomUniform([2, 32, 32, 3], 0, 255, 'float32', 5));
+      m.apply(x, { training: true });
+      const file = join(dir, 'mnv2.weights.h5');
+      await m.saveWeights(file);
+      tf.setSeed(13); // different random init: the file must overwrite every weight
+      const loaded = tf.applications.mobileNetV2({ alpha: 0.35, inputShape: [32, 32, 3], classes: 4, weights: file });
+      assert.ok(loaded instanceof Promise, 'weights: path gives a Promise of the model');
+      const back = await loaded;
+      assert.deepEqual(bits(back.predict(x)), bits(m.predict(x)));
+      // Another width does not fit the file: rejected, naming the file.
+      await assert.rejects(async () => tf.applications.mobileNetV2({ alpha: 0.5, inputShape: [32, 32, 3], classes: 4, weights: file }), /mnv2\.weights\.h5/);
+      expectThrows(() => tf.applications.mobileNetV2({ weights: join(dir, 'missing.h5') }), /mobileNetV2: .*weights.*missing\.h5.*no such file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// ------------------------------------------------------------------ seed 001, short
+
+describe('seed 001 fine-tune (examples/seeds/seed001-finetune.ts, 2 steps)', () => {
+  it('fit and the hand loop with the training flag: identical losses, weights, BN statistics and predictions', async () => {
+    const lines: string[] = [];
+    const r = await seed001({ size: 32, perClass: 2, batchSize: 2, epochs: 1, seed: 3, log: (l) => lines.push(l) });
+    assert.equal(r.samples, 4);
+    assert.equal(r.stepLosses.length, 2);
+    assert.ok(r.stepLosses.every((v) => Number.isFinite(v) && v > 0), `finite positive losses: ${r.stepLosses}`);
+    // The logs' loss is the running mean of the batch losses (Keras's progress bar figure).
+    assert.equal(r.loop.runningLoss[0], r.stepLosses[0]);
+    assert.equal(r.loop.runningLoss[1], (r.stepLosses[0]! * 2 + r.stepLosses[1]! * 2) / 4);
+    assert.deepEqual(r.fit.runningLoss, r.loop.runningLoss);
+    assert.equal(r.fit.weights.length, r.loop.weights.length);
+    r.fit.weights.forEach((w, i) => assert.deepEqual(new Uint32Array(w.buffer), new Uint32Array(r.loop.weights[i]!.buffer), `weight ${i}`));
+    assert.deepEqual(new Uint32Array(r.fit.predictions.buffer), new Uint32Array(r.loop.predictions.buffer));
+    assert.equal(r.fit.predictions.length, 4);
+    // BN moving statistics moved off their initial values (mean 0) in both runs, identically.
+    assert.ok(r.bnUpdated && r.fit.movingMean.some((v) => v !== 0), 'conv1_bn moving mean updated by training');
+    assert.deepEqual(new Uint32Array(r.fit.movingMean.buffer), new Uint32Array(r.loop.movingMean.buffer));
+    assert.ok(r.identical, 'the example reports identical runs');
+    assert.ok(lines.some((l) => l.includes('identical bit for bit: true')), 'the example prints the comparison');
   });
 });

@@ -9,6 +9,7 @@
  *   pass the path of a local Keras `.h5` / `.keras` file of the same architecture instead.
  * - channels_last only (idem's conv layers are NHWC).
  */
+import { existsSync } from 'node:fs';
 import { fail } from '../core/errors.ts';
 import { Dense, InputLayer, input } from '../layers/core.ts';
 import { KerasTensor } from '../layers/layer.ts';
@@ -24,8 +25,8 @@ export interface ApplicationArgs {
   includeTop?: boolean;
   /**
    * `null` (default): random initialization from the seeded generator. A string: the path of a
-   * local Keras `.h5` or `.keras` file holding this architecture's weights (loaded by layer
-   * name). Never downloaded; `'imagenet'` throws.
+   * local Keras `.h5` / `.weights.h5` / `.keras` file holding this architecture's weights; the
+   * builder then returns a Promise of the model. Never downloaded; `'imagenet'` throws.
    */
   weights?: string | null;
   /** Use this symbolic tensor (from `tf.input`) as the image input instead of making one. */
@@ -141,24 +142,24 @@ export function predictions(x: KerasTensor, r: Resolved): KerasTensor {
 // ------------------------------------------------------------------ weights files
 
 /**
- * Loads a Keras weights file into a model by layer name. Filled in by the io layer (rank 8,
- * `src/io`) when it is imported, so this folder does not depend on how files are read.
+ * The built model; with a `weights` path, a Promise of it once `model.loadWeights(path)` (src/io:
+ * Keras 3 `.weights.h5` / `.keras`, Keras 2 `.h5` matched by layer name, idem files) has loaded
+ * the file — reading HDF5 is asynchronous. A file that does not match the architecture rejects
+ * and changes nothing.
  */
-export type WeightsLoader = (model: LayersModel, path: string) => void;
-
-let weightsLoader: WeightsLoader | null = null;
-
-export function registerWeightsLoader(fn: WeightsLoader): void {
-  weightsLoader = fn;
-}
-
-/** The built model, with the weights of the file at `path` loaded when one is given. */
-export function finishWithWeights(app: string, model: LayersModel, path: string | null): LayersModel {
+export function finishWithWeights(app: string, model: LayersModel, path: string | null): LayersModel | Promise<LayersModel> {
   if (path === null) return model;
-  if (!weightsLoader) fail(app, `cannot load \`weights\` '${path}': no Keras weights reader is available in this build`);
-  weightsLoader(model, path);
-  return model;
+  if (!existsSync(path)) {
+    fail(app, `The \`weights\` argument should be either null (random initialization) or the path to a local weights file to be loaded. Received: weights=${JSON.stringify(path)} (no such file)`);
+  }
+  return model.loadWeights(path).then(() => model);
 }
+
+/**
+ * A builder's result type: a model; a Promise of one when `weights` is a string; either when the
+ * type of `weights` does not say which.
+ */
+export type Built<A> = 'weights' extends keyof A ? (A[keyof A & 'weights'] extends string ? Promise<LayersModel> : A[keyof A & 'weights'] extends null | undefined ? LayersModel : LayersModel | Promise<LayersModel>) : LayersModel;
 
 /** Keras `get_source_inputs`: the `tf.input` tensors a symbolic tensor was computed from. */
 export function sourceInputs(t: KerasTensor): KerasTensor[] {

@@ -11,8 +11,7 @@ import { vgg16 as buildVGG16 } from './vgg16.ts';
 import { mobileNetV2 as buildMobileNetV2 } from './mobilenet_v2.ts';
 import { mobileNetV2PreprocessInput, preprocessInput, resnet50PreprocessInput, vgg16PreprocessInput } from './preprocess.ts';
 
-export type { ApplicationArgs, ImageShape, WeightsLoader } from './common.ts';
-export { registerWeightsLoader } from './common.ts';
+export type { ApplicationArgs, ImageShape, Built } from './common.ts';
 export type { MobileNetV2Args } from './mobilenet_v2.ts';
 export { makeDivisible, correctPad } from './mobilenet_v2.ts';
 export { preprocessInput, CAFFE_BGR_MEAN, TORCH_RGB_MEAN, TORCH_RGB_STD, type PreprocessMode } from './preprocess.ts';

@@ -30,7 +30,7 @@ import { BatchNormalization } from '../layers/normalization.ts';
 import { GlobalAveragePooling2D } from '../layers/pooling.ts';
 import { ZeroPadding2D } from '../layers/reshaping.ts';
 import { LayersModel } from '../models/model.ts';
-import { finishWithWeights, imageInput, modelInputs, obtainInputShape, poolingTop, predictions, resolveArgs, type ApplicationArgs } from './common.ts';
+import { finishWithWeights, imageInput, modelInputs, obtainInputShape, poolingTop, predictions, resolveArgs, type ApplicationArgs, type Built } from './common.ts';
 
 type KT = KerasTensor;
 
@@ -106,7 +106,8 @@ export const MOBILENET_V2_BLOCKS: readonly (readonly [number, number, number])[]
 ];
 
 /** Builds MobileNetV2 (see the file comment); `weights`: null (seeded random) or a local Keras file. */
-export function mobileNetV2(args: MobileNetV2Args = {}): LayersModel {
+export function mobileNetV2<A extends MobileNetV2Args = {}>(args?: A): Built<A>;
+export function mobileNetV2(args: MobileNetV2Args = {}): LayersModel | Promise<LayersModel> {
   const { alpha: alphaArg, ...rest } = args;
   const r = resolveArgs('mobileNetV2', rest);
   const alpha = alphaArg ?? 1.0;

@@ -24,7 +24,7 @@ import { GlobalAveragePooling2D, MaxPooling2D } from '../layers/pooling.ts';
 import { ZeroPadding2D } from '../layers/reshaping.ts';
 import type { KerasTensor } from '../layers/layer.ts';
 import { LayersModel } from '../models/model.ts';
-import { finishWithWeights, imageInput, modelInputs, obtainInputShape, poolingTop, predictions, resolveArgs, type ApplicationArgs } from './common.ts';
+import { finishWithWeights, imageInput, modelInputs, obtainInputShape, poolingTop, predictions, resolveArgs, type ApplicationArgs, type Built } from './common.ts';
 
 const BN_EPSILON = 1.001e-5;
 
@@ -68,7 +68,8 @@ export const RESNET50_STACKS: readonly (readonly [number, number, number])[] = [
 ];
 
 /** Builds ResNet50 (see the file comment); `weights`: null (seeded random) or a local Keras file. */
-export function resnet50(args: ApplicationArgs = {}): LayersModel {
+export function resnet50<A extends ApplicationArgs = {}>(args?: A): Built<A>;
+export function resnet50(args: ApplicationArgs = {}): LayersModel | Promise<LayersModel> {
   const r = resolveArgs('resnet50', args);
   const shape = obtainInputShape('resnet50', r, 224, 32);
   const img = imageInput(r, shape);

@@ -14,7 +14,7 @@ import { Dense, Flatten } from '../layers/core.ts';
 import type { KerasTensor } from '../layers/layer.ts';
 import { MaxPooling2D } from '../layers/pooling.ts';
 import { LayersModel } from '../models/model.ts';
-import { finishWithWeights, imageInput, modelInputs, obtainInputShape, poolingTop, predictions, resolveArgs, type ApplicationArgs } from './common.ts';
+import { finishWithWeights, imageInput, modelInputs, obtainInputShape, poolingTop, predictions, resolveArgs, type ApplicationArgs, type Built } from './common.ts';
 
 type KT = KerasTensor;
 
@@ -28,7 +28,8 @@ export const VGG16_BLOCKS: readonly (readonly [number, number])[] = [
 ];
 
 /** Builds VGG16 (see the file comment); `weights`: null (seeded random) or a local Keras file. */
-export function vgg16(args: ApplicationArgs = {}): LayersModel {
+export function vgg16<A extends ApplicationArgs = {}>(args?: A): Built<A>;
+export function vgg16(args: ApplicationArgs = {}): LayersModel | Promise<LayersModel> {
   const r = resolveArgs('vgg16', args);
   const shape = obtainInputShape('vgg16', r, 224, 32);
   const img = imageInput(r, shape);
