@@ -1,4 +1,5 @@
 /** Sameness tools: `compare` (two models, first divergence explained) and `lint` (the classic traps). */
+import { ENGINE } from '../core/engine.ts';
 import { Tensor } from '../core/tensor.ts';
 import { LayersModel } from '../models/model.ts';
 import { registerFitLint } from '../models/training.ts';
@@ -13,7 +14,8 @@ export * from './types.ts';
 
 // `fit` / `fitDataset` with verbose on run the lint once per model (models cannot import compare).
 registerFitLint((model, x, y) => {
-  if (!(model instanceof LayersModel) || !(x instanceof Tensor)) return [];
+  // Not inside graph recording or tf.function tracing (the lint's own forward passes would be recorded).
+  if (!(model instanceof LayersModel) || !(x instanceof Tensor) || ENGINE.opInterceptor !== null || ENGINE.tracer !== null) return [];
   const labels = y instanceof Tensor ? y : null;
   const findings = lint(model, { data: labels ? [x, labels] : x });
   return formatLint(findings.filter((f) => f.severity !== 'info'), model.name);
