@@ -171,3 +171,22 @@ test('Keras 3 and Keras 2 / TF.js configs are read (fixtures); Lambda and unknow
   const bad = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, 2] } }, { class_name: 'Dense', config: { name: 'd', units: 2, lora_rank: 4 } }] } };
   assert.throws(() => kc.modelFromKeras(bad, {}), /d \(Dense\).*lora_?[rR]ank/, 'an option idem lacks is an error naming layer and key');
 });
+
+test('tf.io.saveSafetensors / loadSafetensors: header layout, aligned data, values and dtypes', () => {
+  const f = path.join(dir, 'named.safetensors');
+  const a = tf.tensor([[1.5, -2], [3, 4.25]]);
+  const b = tf.tensor([7, -8, 9], [3], 'int32');
+  tf.io.saveSafetensors(f, { 'dense_1/kernel': a, step: b }, { note: 'hi' });
+  const bytes = fs.readFileSync(f);
+  const n = Number(bytes.readBigUInt64LE(0));
+  assert.equal((8 + n) % 8, 0, 'data section 8-byte aligned');
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
+  assert.deepEqual(header['dense_1/kernel'], { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] }, 'F32 entry');
+  assert.deepEqual(header['step'], { dtype: 'I32', shape: [3], data_offsets: [16, 28] }, 'I32 entry');
+  assert.deepEqual(header['__metadata__'], { note: 'hi' }, 'metadata');
+  assert.equal(bytes.readFloatLE(8 + n + 12), 4.25, 'little-endian float32 row-major');
+  const back = tf.io.loadSafetensors(f);
+  assert.deepEqual(Array.from(back['dense_1/kernel']!.dataSync()), [1.5, -2, 3, 4.25], 'float values');
+  assert.equal(back['step']!.dtype, 'int32', 'int32 dtype');
+  assert.deepEqual(Array.from(back['step']!.dataSync()), [7, -8, 9], 'int values');
+});

@@ -15,6 +15,8 @@
  */
 import * as fs from 'node:fs';
 import { fail } from '../core/errors.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { tensor } from '../ops/creation.ts';
 import { LayersModel, registerModelIO } from '../models/model.ts';
 import { atomicWriteFile, readWeightsFile } from '../models/weights_io.ts';
 import type { LoadContext } from './keras_config.ts';
@@ -102,8 +104,39 @@ export async function loadLayersModel(source: string | IOHandler, options: LoadM
   fail(op, `cannot tell the format of '${source}' (expected .keras, .h5, or a TF.js model.json)`);
 }
 
+/** Writes named tensors to a safetensors file, atomically (`{name: tensor}` or `[{name, tensor}]`). */
+export function saveSafetensors(file: string, tensors: Record<string, Tensor> | { name: string; tensor: Tensor }[], metadata: Record<string, string> = {}): void {
+  const list = Array.isArray(tensors) ? tensors : Object.entries(tensors).map(([name, tensor]) => ({ name, tensor }));
+  atomicWriteFile(file, encodeSafetensors(list, metadata));
+}
+
+/** Reads a safetensors file (validated) into `{name: tensor}` (F32 → float32, I32/I64 → int32, BOOL → bool). */
+export function loadSafetensors(file: string): Record<string, Tensor> {
+  const op = 'loadSafetensors';
+  const { entries } = decodeSafetensors(readFile(file, op), file, op);
+  const out: Record<string, Tensor> = {};
+  for (const e of entries) {
+    const copy = new Uint8Array(e.data);
+    if (e.dtype === 'F32') out[e.name] = tensor(new Float32Array(copy.buffer), e.shape, 'float32');
+    else if (e.dtype === 'I32') out[e.name] = tensor(new Int32Array(copy.buffer), e.shape, 'int32');
+    else if (e.dtype === 'I64') {
+      const v = new BigInt64Array(copy.buffer);
+      const i32 = new Int32Array(v.length);
+      v.forEach((x, i) => {
+        if (x > 2147483647n || x < -2147483648n) fail(op, `${file}: tensor '${e.name}' holds int64 value ${x}, outside int32`);
+        i32[i] = Number(x);
+      });
+      out[e.name] = tensor(i32, e.shape, 'int32');
+    } else if (e.dtype === 'BOOL') out[e.name] = tensor(Array.from(copy, (b) => (b ? 1 : 0)), e.shape, 'bool');
+    else fail(op, `${file}: tensor '${e.name}' has dtype ${e.dtype}; idem tensors are float32, int32 or bool`);
+  }
+  return out;
+}
+
 /** `tf.io`: TF.js handlers plus idem's safetensors helpers. */
 export const io = {
+  saveSafetensors,
+  loadSafetensors,
   withSaveHandler,
   fromMemory,
   fileSystem,
