@@ -4,6 +4,10 @@
  * a multiply and an add into an FMA (which rounds once instead of twice).
  */
 #include <cmath>
+#include <cstdint>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 #include <vector>
 
 #include "fused.h"
@@ -35,18 +39,6 @@ inline void philox_block(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uin
   out[3] = c3;
 }
 
-/* Calls f(i, word_i) for i in [b, e). */
-template <typename F>
-inline void philox_range(size_t b, size_t e, uint32_t k0, uint32_t k1, uint32_t s_lo, uint32_t s_hi, F f) {
-  uint32_t w[4];
-  size_t i = b;
-  while (i < e) {
-    const uint64_t blk = i / 4;
-    philox_block(uint32_t(blk), uint32_t(blk >> 32), s_lo, s_hi, k0, k1, w);
-    for (size_t j = i % 4; j < 4 && i < e; j++, i++) f(i, w[j]);
-  }
-}
-
 constexpr long kGrain = 16384;  // elements per chunk of elementwise work
 
 /* Runs f(var, begin, end) over all variables' elements in fixed chunks of the concatenation. */
@@ -74,27 +66,128 @@ void for_each_var_range(OptVar* vars, size_t count, F f) {
 
 }  // namespace
 
+namespace {
+
+/* Philox words [4·blk0, 4·(blk0 + nblk)) into w (scalar). */
+void philox_blocks_scalar(uint64_t blk0, size_t nblk, uint32_t k0, uint32_t k1, uint32_t s_lo, uint32_t s_hi, uint32_t* w) {
+  for (size_t j = 0; j < nblk; j++) {
+    const uint64_t blk = blk0 + j;
+    philox_block(uint32_t(blk), uint32_t(blk >> 32), s_lo, s_hi, k0, k1, w + 4 * j);
+  }
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define IDEM_PHILOX_AVX2 1
+/* Eight Philox blocks at once in AVX2 lanes (the same integer arithmetic: identical words). */
+__attribute__((target("avx2"))) void philox_blocks_avx2(uint64_t blk0, size_t nblk, uint32_t k0, uint32_t k1, uint32_t s_lo,
+                                                        uint32_t s_hi, uint32_t* w) {
+  const __m256i m0 = _mm256_set1_epi32(static_cast<int>(M0)), m1 = _mm256_set1_epi32(static_cast<int>(M1));
+  size_t j = 0;
+  for (; j + 8 <= nblk; j += 8) {
+    alignas(32) uint32_t lo[8], hi[8];
+    for (int l = 0; l < 8; l++) {
+      const uint64_t blk = blk0 + j + l;
+      lo[l] = uint32_t(blk);
+      hi[l] = uint32_t(blk >> 32);
+    }
+    __m256i c0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(lo));
+    __m256i c1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(hi));
+    __m256i c2 = _mm256_set1_epi32(static_cast<int>(s_lo));
+    __m256i c3 = _mm256_set1_epi32(static_cast<int>(s_hi));
+    uint32_t kk0 = k0, kk1 = k1;
+    for (int r = 0; r < 10; r++) {
+      const __m256i e0 = _mm256_mul_epu32(c0, m0);                          // lanes 0,2,4,6 (64-bit)
+      const __m256i o0 = _mm256_mul_epu32(_mm256_srli_epi64(c0, 32), m0);   // lanes 1,3,5,7
+      const __m256i e1 = _mm256_mul_epu32(c2, m1);
+      const __m256i o1 = _mm256_mul_epu32(_mm256_srli_epi64(c2, 32), m1);
+      const __m256i lo0 = _mm256_blend_epi32(e0, _mm256_slli_epi64(o0, 32), 0xAA);
+      const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(e0, 32), o0, 0xAA);
+      const __m256i lo1 = _mm256_blend_epi32(e1, _mm256_slli_epi64(o1, 32), 0xAA);
+      const __m256i hi1 = _mm256_blend_epi32(_mm256_srli_epi64(e1, 32), o1, 0xAA);
+      c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32(static_cast<int>(kk0)));
+      c1 = lo1;
+      c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32(static_cast<int>(kk1)));
+      c3 = lo0;
+      kk0 += W0;
+      kk1 += W1;
+    }
+    alignas(32) uint32_t r0[8], r1[8], r2[8], r3[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(r0), c0);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(r1), c1);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(r2), c2);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(r3), c3);
+    uint32_t* o = w + 4 * j;
+    for (int l = 0; l < 8; l++) {
+      o[4 * l] = r0[l];
+      o[4 * l + 1] = r1[l];
+      o[4 * l + 2] = r2[l];
+      o[4 * l + 3] = r3[l];
+    }
+  }
+  philox_blocks_scalar(blk0 + j, nblk - j, k0, k1, s_lo, s_hi, w + 4 * j);
+}
+
+bool cpu_avx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+const bool g_avx2 = cpu_avx2();
+#endif
+
+void philox_blocks(uint64_t blk0, size_t nblk, uint32_t k0, uint32_t k1, uint32_t s_lo, uint32_t s_hi, uint32_t* w) {
+#ifdef IDEM_PHILOX_AVX2
+  if (g_avx2) {
+    philox_blocks_avx2(blk0, nblk, k0, k1, s_lo, s_hi, w);
+    return;
+  }
+#endif
+  philox_blocks_scalar(blk0, nblk, k0, k1, s_lo, s_hi, w);
+}
+
+void dropout_range(const uint32_t* __restrict w, const float* __restrict x, float* __restrict y, float* __restrict mask,
+                   size_t n, uint32_t threshold, float scale) {
+  for (size_t i = 0; i < n; i++) {
+    const float m = (w[i] >> 9) >= threshold ? 1.0f : 0.0f;
+    mask[i] = m;
+  }
+  if (x) {
+    for (size_t i = 0; i < n; i++) {
+      const float t = x[i] * scale;
+      y[i] = t * mask[i];
+    }
+  }
+}
+
+constexpr long kDropoutChunk = 4096;  // words per chunk: a multiple of 4 (whole Philox blocks)
+
+}  // namespace
+
 void philox_words(uint32_t* out, size_t n, uint32_t k0, uint32_t k1, uint32_t s_lo, uint32_t s_hi) {
-  philox_range(0, n, k0, k1, s_lo, s_hi, [&](size_t i, uint32_t w) { out[i] = w; });
+  alignas(64) uint32_t w[kDropoutChunk];
+  for (size_t c = 0; c < n; c += kDropoutChunk) {
+    const size_t len = n - c < static_cast<size_t>(kDropoutChunk) ? n - c : static_cast<size_t>(kDropoutChunk);
+    philox_blocks(c / 4, (len + 3) / 4, k0, k1, s_lo, s_hi, w);
+    for (size_t i = 0; i < len; i++) out[c + i] = w[i];
+  }
 }
 
 void dropout_f32(const float* x, float* y, float* mask, size_t n, uint32_t k0, uint32_t k1, uint32_t s_lo, uint32_t s_hi,
                  double rate, float scale) {
+  // keep ⟺ (w >> 9)·2⁻²³ ≥ rate ⟺ (w >> 9) ≥ ⌈rate·2²³⌉ (exact: q·2⁻²³ and rate·2²³ are exact in float64).
+  const double t = std::ceil(rate * 8388608.0);
+  const uint32_t threshold = t <= 0 ? 0u : t >= 8388608.0 ? 8388608u : static_cast<uint32_t>(t);
   auto body = [&](long b, long e) {
-    philox_range(static_cast<size_t>(b), static_cast<size_t>(e), k0, k1, s_lo, s_hi, [&](size_t i, uint32_t w) {
-      const float m = static_cast<double>(w >> 9) * 1.1920928955078125e-7 >= rate ? 1.0f : 0.0f;
-      mask[i] = m;
-      if (x) {
-        const float t = x[i] * scale;
-        y[i] = t * m;
-      }
-    });
+    alignas(64) uint32_t w[kDropoutChunk];
+    for (long c = b; c < e; c += kDropoutChunk) {
+      const size_t len = static_cast<size_t>(e - c < kDropoutChunk ? e - c : kDropoutChunk);
+      philox_blocks(static_cast<uint64_t>(c) / 4, (len + 3) / 4, k0, k1, s_lo, s_hi, w);
+      dropout_range(w, x ? x + c : nullptr, x ? y + c : nullptr, mask + c, len, threshold, scale);
+    }
   };
-  // Chunks are multiples of 4 words (whole Philox blocks).
-  if (n <= 4096) {
+  if (n <= static_cast<size_t>(2 * kDropoutChunk)) {
     body(0, static_cast<long>(n));
   } else {
-    parallel_for(static_cast<long>(n), 4096, body);
+    parallel_for(static_cast<long>(n), kDropoutChunk, body);
   }
 }
 
