@@ -185,9 +185,11 @@ void sgemm_mt(long m, long n, long k, const float* A, long rsA, long csA, const 
     sgemm(m, n, k, A, rsA, csA, B, rsB, csB, C, ldc);
     return;
   }
-  // Chunks of whole NR panels of C's columns; each output element is computed by one call with
-  // the same k order, so the split never changes a bit.
-  const long grain = panels < 8 ? 1 : (panels + 7) / 8;
+  // One chunk of whole NR panels of C's columns per thread (each chunk packs its own copy of
+  // A, so fewer chunks pack less). Each output element is computed by one call with the same k
+  // order, so this split — unlike most pool users', it depends on the thread count — never
+  // changes a bit.
+  const long grain = (panels + t - 1) / t;
   parallel_for(panels, grain, [&](long p0, long p1) {
     const long j0 = p0 * NR;
     const long j1 = p1 * NR < n ? p1 * NR : n;
