@@ -9,8 +9,8 @@ import * as tf from '../src/index.ts';
 import type { KernelBackend, TensorInfo } from '../src/core/backend.ts';
 import type { DataType, TypedArray } from '../src/core/dtypes.ts';
 import { ReferenceBackend } from '../src/backends/reference/index.ts';
-import { WasmBackend, instantiateWasmKernels, broadcastPlan, WASM_KERNELS } from '../src/backends/wasm/index.ts';
-import { KERNELS_WASM_BASE64 } from '../src/backends/wasm/kernels_wasm.ts';
+import { WasmBackend, instantiateWasmKernels, broadcastPlan, startWasmThreads, WASM_KERNELS } from '../src/backends/wasm/index.ts';
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from '../src/backends/wasm/kernels_wasm.ts';
 
 const wasm = new WasmBackend(instantiateWasmKernels());
 const ref = new ReferenceBackend();
@@ -204,6 +204,31 @@ test('wasm backend: BatchMatMul on odd, blocked, transposed, broadcast and empty
   }
 });
 
+test('wasm backend: BatchMatMul on worker threads gives the same bits as on one thread', () => {
+  const threads = startWasmThreads(3);
+  assert.ok(threads, 'worker threads start in Node');
+  const t0 = Date.now();
+  while (!threads!.ready && Date.now() - t0 < 20000) { /* workers boot on their own threads */ }
+  assert.ok(threads!.ready, 'workers ready within 20 s');
+  const multi = new WasmBackend(instantiateWasmKernels(), threads);
+  // [batchA, batchB, m, n, k]: all at least 2^20 multiply-adds, odd n, n not a multiple of 3·8.
+  const cases: [number, number, number, number, number][] = [[1, 1, 100, 256, 784], [2, 1, 33, 203, 170], [1, 1, 128, 130, 256], [1, 2, 64, 97, 300]];
+  let seed = 2000;
+  for (const [ba, bb, m, n, k] of cases) {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {
+      const av = values(ba * m * k, seed++);
+      const bv = values(bb * k * n, seed++);
+      const aShape = [ba, ta ? k : m, ta ? m : k];
+      const bShape = [bb, tb ? n : k, tb ? k : n];
+      const run = (be: WasmBackend) => {
+        const out = be.kernels['BatchMatMul']!({ inputs: { a: info(be, av, aShape), b: info(be, bv, bShape) }, attrs: { transposeA: ta, transposeB: tb }, backend: be }) as TensorInfo;
+        return be.readSync(out.dataId);
+      };
+      sameBits(run(multi), run(wasm), `${JSON.stringify([ba, bb, m, n, k])} ta=${ta} tb=${tb}: 3 threads vs 1`);
+    }
+  }
+});
+
 test('wasm backend: the same product twice gives the same bits', () => {
   const a = values(37 * 300, 1);
   const b = values(300 * 45, 2);
@@ -326,8 +351,9 @@ test('wasm backend: a small CNN with batch norm (W3 in miniature) trains as on t
   for (let i = 0; i < 4; i++) assert.ok(Math.abs(w[i]! - r[i]!) <= 1e-4 * Math.abs(r[i]!), `step ${i}: wasm ${w[i]} vs reference ${r[i]}`);
 });
 
-test('wasm backend: the committed module is what wasm/kernels.ts compiles to', () => {
-  const fresh = execFileSync(process.execPath, ['wasm/build.mjs', '--print'], { encoding: 'utf8', timeout: 120_000 });
-  assert.ok(fresh.length > 1000, 'the build printed a module');
-  assert.ok(fresh === KERNELS_WASM_BASE64, 'src/backends/wasm/kernels_wasm.ts is stale: run `npm run build:wasm`');
+test('wasm backend: the committed modules are what wasm/kernels.ts compiles to', () => {
+  const [plain, shared] = execFileSync(process.execPath, ['wasm/build.mjs', '--print'], { encoding: 'utf8', timeout: 120_000 }).split('\n');
+  assert.ok((plain ?? '').length > 1000 && (shared ?? '').length > 1000, 'the build printed two modules');
+  assert.ok(plain === KERNELS_WASM_BASE64, 'src/backends/wasm/kernels_wasm.ts is stale: run `npm run build:wasm`');
+  assert.ok(shared === KERNELS_SHARED_WASM_BASE64, 'src/backends/wasm/kernels_wasm.ts (shared) is stale: run `npm run build:wasm`');
 });

@@ -27,6 +27,7 @@ import { IdemError } from '../../core/errors.ts';
 import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
 import { ReferenceBackend } from '../reference/backend.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
+import type { GemmThreads } from './threads.ts';
 
 /** The part of a WebAssembly.Memory the backend uses (lib ES2022 has no WebAssembly types). */
 export interface WasmMemory {
@@ -59,7 +60,7 @@ class Arena {
   f32: Float32Array;
   u8: Uint8Array;
 
-  constructor(private readonly k: WasmKernels) {
+  constructor(private readonly k: Pick<WasmKernels, 'memory' | 'heapBase'>) {
     this.buffer = k.memory.buffer;
     this.f32 = new Float32Array(this.buffer);
     this.u8 = new Uint8Array(this.buffer);
@@ -75,7 +76,13 @@ class Arena {
     const p = this.top;
     this.top = (p + bytes + 63) & ~63;
     const mem = this.k.memory;
-    if (this.top > mem.buffer.byteLength) mem.grow(Math.ceil((this.top - mem.buffer.byteLength) / 65536));
+    if (this.top > mem.buffer.byteLength) {
+      try {
+        mem.grow(Math.ceil((this.top - mem.buffer.byteLength) / 65536));
+      } catch {
+        throw new IdemError(`wasm backend: cannot grow WebAssembly memory to ${this.top} bytes for one kernel call`);
+      }
+    }
     if (mem.buffer !== this.buffer) {
       this.buffer = mem.buffer;
       this.f32 = new Float32Array(this.buffer);
@@ -149,7 +156,10 @@ export function broadcastPlan(aShape: readonly number[], bShape: readonly number
   return null;
 }
 
-function wasmKernels(k: WasmKernels, arena: Arena): Record<string, KernelFunc> {
+/** Products of at least this many multiply-adds (m·n·k) go to the worker threads. */
+const PARALLEL_MIN = 1 << 20;
+
+function wasmKernels(k: WasmKernels, arena: Arena, threadArena: Arena | null): Record<string, KernelFunc> {
   const binary = (name: string, op: number, compare: boolean): KernelFunc => {
     const fallback = referenceKernels[name]!;
     return (args: KernelArgs) => {
@@ -273,6 +283,7 @@ function wasmKernels(k: WasmKernels, arena: Arena): Record<string, KernelFunc> {
     OptimizerUpdate: (args) => optimizerUpdate(k, arena, args),
     BatchMatMul: (args) => {
       const be = args.backend as WasmBackend;
+      const threads = be.threads;
       const a = args.inputs['a']!;
       const b = args.inputs['b']!;
       const av = f32(be, a);
@@ -289,6 +300,22 @@ function wasmKernels(k: WasmKernels, arena: Arena): Record<string, KernelFunc> {
       const batch = ba === 0 || bb === 0 ? 0 : Math.max(ba, bb);
       const size = batch * m * n;
       if (size === 0 || kk === 0) return be.make(new Float32Array(size), [batch, m, n], 'float32');
+      if (threads && m * n * kk >= PARALLEL_MIN && n >= 16 && threads.ready) {
+        // The same kernel on column slices over the worker threads' shared memory: same bits.
+        const sa = threadArena!;
+        sa.reset();
+        const pa = sa.putF32(av);
+        const pb = sa.putF32(bv);
+        const pc = sa.alloc(size * 4);
+        const wsBytes = (k.gemmWorkspace() + 63) & ~63;
+        const ws = sa.alloc(wsBytes * (threads.workers + 1));
+        for (let p = 0; p < batch; p++) {
+          const oa = ba === 1 ? 0 : p * m * kk * 4;
+          const ob = bb === 1 ? 0 : p * kk * n * 4;
+          threads.gemm(pa + oa, pb + ob, pc + p * m * n * 4, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ws, wsBytes);
+        }
+        return be.make(sa.getF32(pc, size), [batch, m, n], 'float32');
+      }
       arena.reset();
       const pa = arena.putF32(av);
       const pb = arena.putF32(bv);
@@ -366,8 +393,12 @@ export const WASM_KERNELS = [
 export class WasmBackend extends ReferenceBackend {
   override readonly kernels: Readonly<Record<string, KernelFunc>>;
 
-  constructor(readonly wasm: WasmKernels) {
+  /**
+   * `threads`: the worker pool for large products (null: one thread). Results do not depend
+   * on it.
+   */
+  constructor(readonly wasm: WasmKernels, readonly threads: GemmThreads | null = null) {
     super({ precision: 'float32', name: 'wasm' });
-    this.kernels = { ...referenceKernels, ...wasmKernels(wasm, new Arena(wasm)) };
+    this.kernels = { ...referenceKernels, ...wasmKernels(wasm, new Arena(wasm), threads ? new Arena(threads.kernels) : null) };
   }
 }

@@ -7,9 +7,11 @@
  */
 import type { Engine } from '../../core/engine.ts';
 import { WasmBackend, type WasmKernels } from './backend.ts';
-import { KERNELS_WASM_BASE64 } from './kernels_wasm.ts';
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels_wasm.ts';
+import { GemmThreads, wasmThreadCount } from './threads.ts';
 
 export { WasmBackend, WASM_KERNELS, broadcastPlan, type WasmKernels } from './backend.ts';
+export { GemmThreads, wasmThreadCount } from './threads.ts';
 
 function decode(b64: string): Uint8Array {
   const s = atob(b64);
@@ -46,7 +48,18 @@ export function instantiateWasmKernels(): WasmKernels {
   return new WA.Instance(mod, {}).exports as WasmKernels;
 }
 
+/**
+ * Worker threads for large products (`threads` defaults to wasmThreadCount()), or null where
+ * they cannot run (one thread, a browser, no shared WebAssembly memory).
+ */
+export function startWasmThreads(threads = wasmThreadCount()): GemmThreads | null {
+  if (!WA || threads <= 1) return null;
+  const bytes = decode(KERNELS_SHARED_WASM_BASE64);
+  if (!WA.validate(bytes)) return null;
+  return GemmThreads.start(new WA.Module(bytes), threads);
+}
+
 export function registerWasmBackend(engine: Engine, priority = 1.5): boolean {
   if (!wasmModule()) return false;
-  return engine.registerBackend('wasm', () => new WasmBackend(instantiateWasmKernels()), priority);
+  return engine.registerBackend('wasm', () => new WasmBackend(instantiateWasmKernels(), startWasmThreads()), priority);
 }
