@@ -77,7 +77,7 @@ describe('seed 001: fine-tuning, Keras fit vs the hand loop', async () => {
 });
 
 describe('seed 004: std-1 vs Glorot initial weights', async () => {
-  const two = await seed004({ steps: 30, testLimit: 1000, hidden: [2], log: quiet });
+  const two = await seed004({ steps: 20, testLimit: 1000, hidden: [2], log: quiet });
   const five = await seed004({ steps: 20, testLimit: 1000, hidden: [5], keras: false, log: quiet });
   const find = (runs: typeof two, api: string, init: string) => runs.find((r) => r.api === api && r.init === init)!;
 
