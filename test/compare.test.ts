@@ -161,6 +161,14 @@ describe('tf.compare', () => {
     assert.equal(phase.b, 'training output = inference output');
   });
 
+  it('a frozen layer on one side: fewer trainable values, same weights', () => {
+    const b = keras();
+    b.layers[0]!.trainable = false;
+    const r = tf.compare(keras(), b, { xs: x, ys: y });
+    assert.equal(r.firstDivergence!.where, 'trainable parameters');
+    assert.match(r.firstDivergence!.cause, /^B trains 336 fewer values than the other although both hold the same weights: B has frozen layers/);
+  });
+
   it('the JSON form round-trips and keeps the eight sections in order', () => {
     const r = tf.compare(keras(), hand({ rate: 0.7 }), x);
     const back = JSON.parse(JSON.stringify(r)) as tf.CompareReport;

@@ -368,7 +368,12 @@ function architectureSection(b: Builder, sa: Subject, sb: Subject, pairs: { a: O
   const count = (vs: Variable[]) => vs.reduce((n, v) => n + v.size, 0);
   const cA = count(pa);
   const cB = count(pb);
-  b.add('architecture', { item: 'trainable parameters', a: `${pa.length} tensors, ${cA.toLocaleString('en-US')} values`, b: `${pb.length} tensors, ${cB.toLocaleString('en-US')} values`, status: cA === cB && pa.length === pb.length ? 'same' : 'differs', values: { a: cA, b: cB } }, {
+  const frozenSplit = cA + count(qa) === cB + count(qb) && cA !== cB;
+  const fewer = cA < cB ? 'A' : 'B';
+  b.add('architecture', { item: 'trainable parameters', a: `${pa.length} tensors, ${cA.toLocaleString('en-US')} values`, b: `${pb.length} tensors, ${cB.toLocaleString('en-US')} values`, status: cA === cB && pa.length === pb.length ? 'same' : 'differs', values: { a: cA, b: cB } }, frozenSplit ? {
+    cause: `${fewer} trains ${Math.abs(cA - cB).toLocaleString('en-US')} fewer values than the other although both hold the same weights: ${fewer} has frozen layers or variables (trainable false), so its optimizer will not change them.`,
+    fix: `Set trainable to the same value on both sides (layer.trainable = true, or tf.variable(value, true, name)) if those weights are meant to learn.`,
+  } : {
     cause: `The models have different trainable parameters: A ${pa.length} tensors (${cA.toLocaleString('en-US')} values), B ${pb.length} (${cB.toLocaleString('en-US')}).`,
     fix: 'Make the layer sizes and bias usage the same on both sides.',
   });
