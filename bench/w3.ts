@@ -7,10 +7,10 @@
  *   node --import tsx bench/w3.ts [--backend native|reference] [--threads N] [--steps N] [--profile] [--fused-bn]
  *
  * --profile prints the time spent in each kernel (sum over the timed steps, per step).
- * --fused-bn (native): the BatchNormalization layers' training call runs the fused kernels of
- *   src/backends/native/norm_kernels.ts (FusedBatchNorm / FusedBatchNormGrad, installed here on
- *   the backend) instead of the moments + batchNorm composition: what W3 costs once the layer
- *   uses them. Inference and the moving-statistics update are the layer's own.
+ * --fused-bn (native): the BatchNormalization layers' training call runs the native fused
+ *   kernels of src/backends/native/norm_kernels.ts (FusedBatchNorm / FusedBatchNormGrad)
+ *   instead of the moments + batchNorm composition: what W3 costs once the layer uses them.
+ *   Inference and the moving-statistics update are the layer's own.
  * Also printed: process CPU time per step (user + system, all threads), a figure less disturbed
  * than wall time by other processes on a shared machine.
  */
@@ -47,9 +47,11 @@ if (fusedBn) {
     console.log('--fused-bn needs the native backend with the batch-norm entry points');
     process.exit(1);
   }
-  const be = tf.ENGINE.backend as unknown as { kernels: Record<string, KernelFunc> };
-  Object.defineProperty(be, 'kernels', { value: { ...be.kernels, ...nativeNormKernels(addon, referenceBatchNormKernels) } });
-  tf.ENGINE.registerGradient('FusedBatchNorm', fusedBatchNormGradient);
+  if (!tf.ENGINE.hasKernel('FusedBatchNorm')) {
+    const be = tf.ENGINE.backend as unknown as { kernels: Record<string, KernelFunc> };
+    Object.defineProperty(be, 'kernels', { value: { ...be.kernels, ...nativeNormKernels(addon, referenceBatchNormKernels) } });
+    tf.ENGINE.registerGradient('FusedBatchNorm', fusedBatchNormGradient);
+  }
 }
 
 /** BatchNormalization whose training call (channels last) runs the FusedBatchNorm kernel. */
@@ -71,6 +73,7 @@ const batchNorm = () => (fusedBn ? new FusedBatchNormalization({}) : tf.layers.b
 
 const times = new Map<string, number>();
 const cpuTimes = new Map<string, number>();
+const calls = new Map<string, number>();
 if (profile) {
   const be = tf.ENGINE.backend as unknown as { kernels: Record<string, KernelFunc> };
   const wrapped: Record<string, KernelFunc> = {};
@@ -82,6 +85,7 @@ if (profile) {
       const dc = process.cpuUsage(c);
       times.set(name, (times.get(name) ?? 0) + performance.now() - t);
       cpuTimes.set(name, (cpuTimes.get(name) ?? 0) + (dc.user + dc.system) / 1000);
+      calls.set(name, (calls.get(name) ?? 0) + 1);
       return r;
     };
   }
@@ -112,6 +116,7 @@ step();
 step();
 times.clear();
 cpuTimes.clear();
+calls.clear();
 const ms: number[] = [];
 let loss = 0;
 const cpu0 = process.cpuUsage();
@@ -125,12 +130,12 @@ const cpuMs = (cpu.user + cpu.system) / 1000 / steps;
 const sorted = [...ms].sort((a, b) => a - b);
 const med = sorted[Math.floor(sorted.length / 2)]!;
 const info = addon && backend === 'native' ? ` (${addon.info().kernel}, ${addon.info().threads} threads)` : '';
-console.log(`W3 CNN+BN, backend ${backend}${info}${fusedBn ? ', fused batch norm' : ''}: median ${med.toFixed(1)} ms/step of ${BATCH}, best ${sorted[0]!.toFixed(1)} ms, CPU ${cpuMs.toFixed(1)} ms/step, ${steps} steps, last loss ${loss.toFixed(4)}`);
+console.log(`W3 CNN+BN, backend ${backend}${info}${fusedBn ? ', fused batch norm' : ''}: median ${med.toFixed(1)} ms/step of ${BATCH}, best ${sorted[0]!.toFixed(1)} ms, CPU ${cpuMs.toFixed(1)} ms/step (system ${(cpu.system / 1000 / steps).toFixed(1)}), ${steps} steps, last loss ${loss.toFixed(4)}`);
 if (profile) {
   const rows = [...times.entries()].sort((a, b) => b[1] - a[1]);
   const total = rows.reduce((s, r) => s + r[1], 0);
   console.log(`kernels: ${(total / steps).toFixed(1)} ms/step of ${med.toFixed(1)}`);
   for (const [name, t] of rows.slice(0, 25)) {
-    console.log(`  ${name.padEnd(32)} ${(t / steps).toFixed(2)} ms/step wall, ${((cpuTimes.get(name) ?? 0) / steps).toFixed(2)} CPU`);
+    console.log(`  ${name.padEnd(32)} ${(t / steps).toFixed(2)} ms/step wall, ${((cpuTimes.get(name) ?? 0) / steps).toFixed(2)} CPU, ${(calls.get(name) ?? 0) / steps} calls`);
   }
 }

@@ -37,10 +37,11 @@ export interface NnAddon {
 }
 
 /**
- * The fused batch-norm kernels (norm_kernels.ts) are installed only once the reference kernel
- * table defines them (an op calls them); until then the batch-norm composition runs.
+ * The fused batch-norm kernels (norm_kernels.ts): native-only like the other fused kernels (the
+ * reference table lacks them), so a caller tests `ENGINE.hasKernel('FusedBatchNorm')` and runs
+ * the moments + batchNorm composition elsewhere.
  */
-const NORM_KERNELS = ['FusedBatchNorm', 'FusedBatchNormGrad'].filter((n) => n in referenceKernels);
+const NORM_KERNELS = ['FusedBatchNorm', 'FusedBatchNormGrad'];
 
 /** Kernel names this file implements natively. */
 export const NATIVE_NN_KERNELS: readonly string[] = [

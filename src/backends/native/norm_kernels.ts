@@ -15,11 +15,10 @@
  *
  * These replace the op-by-op batch-norm composition (moments + batchNorm and their autodiff,
  * about 20 passes over the activations per layer and step) by two passes forward and two
- * backward. Nothing calls them yet: the native backend installs its versions only for kernel
- * names the reference table has (conv_kernels.ts), so they take effect once the
- * BatchNormalization layer's training call runs `FusedBatchNorm` (and the reference table gets
- * `referenceBatchNormKernels`, or the layer tests `ENGINE.hasKernel`). `bench/w3.ts --fused-bn`
- * measures W3 with them.
+ * backward. The native backend has them (the reference backend does not: a caller tests
+ * `ENGINE.hasKernel('FusedBatchNorm')` and otherwise runs the composition); the gradient of
+ * `FusedBatchNorm` is registered when this module loads. The BatchNormalization layer does not
+ * call them yet; `bench/w3.ts --fused-bn` measures W3 with a layer whose training call does.
  *
  * Native numerics: channel sums in float64 over fixed row chunks (thread-count invariant),
  * per-element work in float32: within a few float32 ulps of the oracle (relative to the scale
@@ -210,3 +209,5 @@ export const fusedBatchNormGradient: GradFunc = (dy, { inputs, outputs, attrs },
   if (inputs['offset']) out['offset'] = () => run()[2]!;
   return out;
 };
+
+ENGINE.registerGradient('FusedBatchNorm', fusedBatchNormGradient);
