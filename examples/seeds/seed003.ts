@@ -30,7 +30,7 @@
  * Batch norm maps a constant channel to its beta (0), so the second convolution, the Dense
  * kernel and everything before them get no gradient and only the Dense bias b learns:
  * positives only, loss = −log σ(b): 0.693147, 0.692897, 0.692647, 0.692398, 0.692148 (the
- * thread's exact figures); both classes, loss = −log σ(b) − log(1 − σ(b)) = 2 ln 2 = 1.386294
+ * thread's figures to 6 digits); both classes, loss = −log σ(b) − log(1 − σ(b)) = 2 ln 2 = 1.386294
  * at b = 0, where its gradient is 0, so it stays there. The moving mean of channel c tends to
  * μ_c = relu(Σ kernel[:, :, 0, c]) (the first layer's output on a white image) on positives,
  * and 0 on negatives: after 5 steps (1 − 0.99⁵)·μ_c with one input, 0.0099·μ_c·(1 − 0.99¹⁰)/(1 − 0.99²)
