@@ -15,7 +15,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '../src/index.ts';
-import { buildModel } from './seeds/seed000-keras.ts';
+
+/**
+ * The thread's Keras model, as `buildModel` in examples/seeds/seed000-keras.ts (Glorot-uniform
+ * kernels, N(0, 1) biases, TF1 Adam 1e-3 with ε 1e-8, softmax cross-entropy on logits), named.
+ */
+function buildModel(rate: number, name: string): tf.Sequential {
+  const dense = (n: string, units: number, activation: 'relu' | 'linear', first = false) =>
+    tf.layers.dense({ name: n, units, activation, kernelInitializer: 'glorotUniform', biasInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 1 }), ...(first ? { inputShape: [784] } : {}) });
+  const layers: tf.Layer[] = [dense('VisibleLayer', 256, 'relu', true), tf.layers.dropout({ rate })];
+  for (let i = 1; i <= 3; i++) layers.push(dense(`HiddenLayer${i}`, 256, 'relu'), tf.layers.dropout({ rate }));
+  layers.push(dense('OutputLayer', 10, 'linear'));
+  const model = tf.sequential({ layers, name });
+  model.compile({ optimizer: tf.train.adam(1e-3, 0.9, 0.999, 1e-8), loss: tf.kerasLosses.categoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
+  return model;
+}
 
 export interface TensorBoardExampleOptions {
   logdir?: string;
@@ -47,7 +61,7 @@ export async function main(o: TensorBoardExampleOptions = {}): Promise<{ logdir:
 
   // Each run gets its own logdir; a previous run's event files would show as extra points.
   fs.rmSync(logdir, { recursive: true, force: true });
-  const model = buildModel(0.3);
+  const model = buildModel(0.3, 'seed000_keras');
   const history = await model.fit(xTrain, yTrain, {
     epochs,
     batchSize: 100,
@@ -60,9 +74,9 @@ export async function main(o: TensorBoardExampleOptions = {}): Promise<{ logdir:
   if (o.compare !== false) {
     // The thread's two Keras models: Dropout(0.3) (the fix) vs Dropout(0.7) (the mistake).
     tf.setSeed(0);
-    const fixed = buildModel(0.3);
+    const fixed = buildModel(0.3, 'dropout_rate_0.3');
     tf.setSeed(0);
-    const mistake = buildModel(0.7);
+    const mistake = buildModel(0.7, 'dropout_0.7_keep_prob_as_rate');
     try {
       report = tf.compare(fixed, mistake, [tf.slice(xTrain, [0, 0], [100, 784]), tf.slice(yTrain, [0, 0], [100, 10])]);
       fs.writeFileSync(path.join(logdir, 'compare.json'), JSON.stringify(report, null, 1));

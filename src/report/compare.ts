@@ -2,7 +2,8 @@
  * The compare report (`tf.compare`'s `CompareReport`, src/compare/types.ts) as HTML: the two
  * models side by side (name, kind, parameters), the first divergence in a banner that links to
  * its row, then the eight sections as tables with A and B in adjacent columns. The divergent row
- * has `id="first-divergence"` and class `divergence`; every row carries `data-status`.
+ * has `id="first-divergence"` and class `divergence`; every row carries `data-status`. Only the
+ * divergence's section starts open (every differing one when there is no divergence).
  */
 import { fail } from '../core/errors.ts';
 import type { CompareReport, CompareRow, CompareSection } from '../compare/types.ts';
@@ -49,7 +50,7 @@ export function compareHtml(rep: CompareReport): string {
   }
   let marked = false;
   for (const sec of rep.sections) {
-    o.push(`<details class="compare-section" data-section="${esc(sec.id)}" data-status="${esc(sec.status ?? '')}"${sec.status === 'differs' || (d && d.section === sec.id) ? ' open' : ''}>`);
+    o.push(`<details class="compare-section" data-section="${esc(sec.id)}" data-status="${esc(sec.status ?? '')}"${(d ? d.section === sec.id : sec.status === 'differs') ? ' open' : ''}>`);
     o.push(`<summary><span class="badge ${esc(sec.status ?? '')}">${esc(sec.status ?? '')}</span> ${esc(sec.title ?? sec.id)} <span class="muted">(${sec.rows.length} row${sec.rows.length === 1 ? '' : 's'})</span></summary>`);
     if (sec.rows.length) {
       o.push(`<table class="compare"><thead><tr><th>item</th><th>A · ${esc(rep.a.name)}</th><th>B · ${esc(rep.b.name)}</th><th>status</th><th>note</th></tr></thead><tbody>`);

@@ -3,9 +3,9 @@
  * network, no external file) with
  *   - curves per metric: train and validation of each `epoch_*` tag in one chart (Keras's
  *     callback writes `epoch_loss` to both runs), then `batch_*` and other scalars;
+ *   - the compare report, when given;
  *   - weight histograms over epochs, one chart per weight, grouped by layer;
  *   - the model: `model_summary` text and the graph (graph_def) drawn as a diagram;
- *   - the compare report, when given;
  *   - other text summaries.
  */
 import * as path from 'node:path';
@@ -140,13 +140,13 @@ export function reportHtml(data: LogData, options: ReportOptions = {}): string {
   const nav: string[] = [];
   const body: string[] = [];
 
-  if (options.compare) {
-    nav.push('<a href="#compare">Compare</a>');
-    body.push(`<section id="compare"><h2>Compare: ${esc(options.compare.a.name)} vs ${esc(options.compare.b.name)}</h2>${compareHtml(options.compare)}</section>`);
-  }
   if (groups.length) {
     nav.push('<a href="#curves">Curves</a>');
     body.push(`<section id="curves"><h2>Curves</h2><p class="muted">Runs: ${data.runs.filter((r) => r.scalars.size).map((r) => `<span style="color:${runColor(data, r.name)}">■</span> ${esc(r.name)}`).join(' · ')}. Click a legend entry to hide or show a run. <code>epoch_*</code>: one point per epoch (step = epoch index); <code>batch_*</code>: running averages within the epoch (step = batches done).</p><div class="grid">${groups.map((g) => `<div class="card">${curveSvg(g.tag, g.series)}</div>`).join('')}</div></section>`);
+  }
+  if (options.compare) {
+    nav.push('<a href="#compare">Compare</a>');
+    body.push(`<section id="compare"><h2>Compare: ${esc(options.compare.a.name)} vs ${esc(options.compare.b.name)}</h2>${compareHtml(options.compare)}</section>`);
   }
   if (histRuns.length) {
     nav.push('<a href="#histograms">Weight histograms</a>');
