@@ -190,3 +190,35 @@ test('tf.io.saveSafetensors / loadSafetensors: header layout, aligned data, valu
   assert.equal(back['step']!.dtype, 'int32', 'int32 dtype');
   assert.deepEqual(Array.from(back['step']!.dataSync()), [7, -8, 9], 'int values');
 });
+
+test('Keras 3 files: groups recorded under another layer name (same-class layers ordered differently) are followed by name', async () => {
+  const { readH5, writeH5, h5Ready } = await import('../src/io/h5.ts');
+  const { zipSync, unzipSync: unz } = await import('fflate');
+  await h5Ready();
+  tf.resetLayerNames();
+  const x = tf.input({ shape: [3] });
+  const p = tf.layers.dense({ units: 3, name: 'left' }).apply(x) as tf.KerasTensor;
+  const q = tf.layers.dense({ units: 3, name: 'right' }).apply(x) as tf.KerasTensor;
+  const m = tf.model({ inputs: x, outputs: tf.layers.concatenate().apply([p, q]) as tf.KerasTensor });
+  scramble(m);
+  const file = path.join(dir, 'branches.keras');
+  await m.save(file);
+  const entries = unz(fs.readFileSync(file));
+  const root = readH5(entries['model.weights.h5']!, 'w', 'test');
+  const layers = root.children.get('layers');
+  assert.ok(layers && layers.kind === 'group', 'layers group');
+  const a = layers.children.get('dense')!;
+  layers.children.set('dense', layers.children.get('dense_1')!);
+  layers.children.set('dense_1', a);
+  entries['model.weights.h5'] = writeH5(root);
+  const swapped = path.join(dir, 'swapped.keras');
+  fs.writeFileSync(swapped, zipSync(entries));
+  tf.resetLayerNames();
+  const fresh = await tf.loadLayersModel(file);
+  scramble(fresh, 3);
+  await fresh.loadWeights(swapped);
+  assert.deepEqual(weightBits(fresh), weightBits(m), 'names recorded in the file win over the class-name slots');
+  scramble(fresh, 3);
+  await fresh.loadWeights(swapped, { byName: false });
+  assert.notDeepEqual(weightBits(fresh), weightBits(m), 'byName: false uses the slots only (and here swaps the branches)');
+});

@@ -92,26 +92,30 @@ export function planKerasWeights(model: LayersModel, root: H5Group, file: string
   const groups = kerasVarGroups(model);
   const assigns: Assignment[] = [];
   const problems: string[] = [];
-  const byNameMap = new Map<string, string>();
-  if (opts.byName) {
-    const walk = (g: H5Group, path: string) => {
-      for (const [k, c] of g.children) {
-        if (c.kind !== 'group') continue;
-        const p = path === '' ? k : `${path}/${k}`;
-        if (k === 'vars' && typeof c.attrs['name'] === 'string') byNameMap.set(`${c.attrs['name']}|${path.split('/').slice(-1)[0]}`, path);
-        walk(c, p);
-      }
-    };
-    walk(root, '');
-  }
+  // Groups in the file by their recorded layer name (idem and recent Keras write a `name` attribute on each `vars` group).
+  const named = new Map<string, string[]>();
+  const walkNames = (g: H5Group, path: string) => {
+    for (const [k, c] of g.children) {
+      if (c.kind !== 'group') continue;
+      if (k === 'vars' && typeof c.attrs['name'] === 'string') named.set(c.attrs['name'], [...(named.get(c.attrs['name']) ?? []), path]);
+      else walkNames(c, path === '' ? k : `${path}/${k}`);
+    }
+  };
+  walkNames(root, '');
+  const modelNames = new Set(groups.map((g) => g.layer.name));
   const seen = new Set<string>();
   for (const g of groups) {
     let path = g.path;
-    if (opts.byName) {
-      // the last path component distinguishes a layer's sub-objects (cell, _query_dense, ...)
-      const sub = g.path.split('/').slice(-1)[0];
-      const found = byNameMap.get(`${g.layer.name}|${sub}`) ?? [...byNameMap.entries()].find(([k]) => k.startsWith(`${g.layer.name}|`))?.[1];
-      if (found !== undefined) path = found;
+    // A layer's own group (not a cell or sub-layer) recorded under another of the model's layer
+    // names means the file orders same-class layers differently (a branched graph): follow the names.
+    // `byName: true` follows them always, `byName: false` never.
+    const recorded = varsOf(root, path)?.attrs['name'];
+    const swapped = typeof recorded === 'string' && recorded !== g.layer.name && modelNames.has(recorded);
+    if (!g.sub && opts.byName !== false && (opts.byName === true || swapped)) {
+      const depth = g.path.split('/').length;
+      const cands = (named.get(g.layer.name) ?? []).filter((p) => p.split('/').length === depth);
+      if (cands.length === 1) path = cands[0]!;
+      else if (swapped) problems.push(`${path}/vars holds layer '${recorded}' and no single group of the file is named '${g.layer.name}'`);
     }
     seen.add(path);
     const vg = varsOf(root, path);

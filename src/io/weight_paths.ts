@@ -25,6 +25,8 @@ export interface VarGroup {
   /** The idem layer that owns the variables (name used for errors and by-name loading). */
   layer: Layer;
   vars: Variable[];
+  /** Set for a sub-object's group (a recurrent cell, a wrapped layer, an attention projection). */
+  sub?: boolean;
 }
 
 /** A weight's name relative to its layer: `dense_1/kernel:0` → `kernel`, `mha/query/kernel:0` → `query/kernel`. */
@@ -80,22 +82,26 @@ function layerGroups(layer: Layer, path: string, out: VarGroup[]): void {
   }
   const cls = layer.className;
   if (cls === 'SimpleRNN' || cls === 'LSTM' || cls === 'GRU') {
-    out.push({ path: join('cell'), layer, vars: pick(layer, ['kernel', 'recurrent_kernel', 'bias']) });
+    out.push({ path: join('cell'), layer, vars: pick(layer, ['kernel', 'recurrent_kernel', 'bias']), sub: true });
     return;
   }
   if (cls === 'Bidirectional') {
     const b = layer as unknown as { forwardLayer: Layer; backwardLayer: Layer };
+    const start = out.length;
     layerGroups(b.forwardLayer, join('forward_layer'), out);
     layerGroups(b.backwardLayer, join('backward_layer'), out);
+    for (const g of out.slice(start)) g.sub = true;
     return;
   }
   if (cls === 'TimeDistributed') {
+    const start = out.length;
     layerGroups((layer as unknown as { layer: Layer }).layer, join('layer'), out);
+    for (const g of out.slice(start)) g.sub = true;
     return;
   }
   if (cls === 'MultiHeadAttention') {
     for (const [attr, w] of [['_query_dense', 'query'], ['_key_dense', 'key'], ['_value_dense', 'value'], ['_output_dense', 'attention_output']]) {
-      out.push({ path: join(attr!), layer, vars: pick(layer, [`${w}/kernel`, `${w}/bias`]) });
+      out.push({ path: join(attr!), layer, vars: pick(layer, [`${w}/kernel`, `${w}/bias`]), sub: true });
     }
     return;
   }
