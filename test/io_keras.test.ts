@@ -210,7 +210,7 @@ test('Keras 3 files: groups recorded under another layer name (same-class layers
   const a = layers.children.get('dense')!;
   layers.children.set('dense', layers.children.get('dense_1')!);
   layers.children.set('dense_1', a);
-  entries['model.weights.h5'] = writeH5(root);
+  entries['model.weights.h5'] = new Uint8Array(writeH5(root));
   const swapped = path.join(dir, 'swapped.keras');
   fs.writeFileSync(swapped, zipSync(entries));
   tf.resetLayerNames();
