@@ -66,7 +66,13 @@ function f32(be: Backend, t: TensorInfo): Float32Array | null {
   return v instanceof Float32Array ? v : null;
 }
 
-function newF32(be: Backend, n: number): Float32Array | null {
+/**
+ * Output storage: the native backend's pooled, uninitialised `allocF32` (every kernel here writes
+ * all of its output), else a plain zeroed array.
+ */
+export function newF32(be: Backend, n: number): Float32Array | null {
+  const pooled = (be as { allocF32?: (n: number) => Float32Array }).allocF32;
+  if (pooled) return pooled.call(be, n);
   const v = be.alloc('float32', n);
   return v instanceof Float32Array ? v : null;
 }

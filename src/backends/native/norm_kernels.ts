@@ -147,6 +147,12 @@ function f32(be: ReferenceBackend, t: TensorInfo | undefined): Float32Array | nu
 
 const EMPTY = new Float32Array(0);
 
+/** Output storage: the native backend's pooled `allocF32` (all of it is written), else a new array. */
+function out(be: ReferenceBackend, n: number): Float32Array {
+  const pooled = (be as { allocF32?: (n: number) => Float32Array }).allocF32;
+  return pooled ? pooled.call(be, n) : new Float32Array(n);
+}
+
 /** Native FusedBatchNorm / FusedBatchNormGrad; other dtypes or shapes run `fallback[name]`. */
 export function nativeNormKernels(addon: NormAddon, fallback: Record<string, KernelFunc>): Record<string, KernelFunc> {
   const channelVector = (t: TensorInfo | undefined, C: number): boolean => t === undefined || (t.shape.length === 1 && t.shape[0] === C);
@@ -159,9 +165,9 @@ export function nativeNormKernels(addon: NormAddon, fallback: Record<string, Ker
       const sv = scale ? f32(be, scale) : EMPTY;
       const ov = offset ? f32(be, offset) : EMPTY;
       if (!xv || !sv || !ov || x!.shape.length === 0 || !channelVector(scale, C) || !channelVector(offset, C)) return fallback['FusedBatchNorm']!(args);
-      const y = new Float32Array(M * C);
-      const mean = new Float32Array(C);
-      const variance = new Float32Array(C);
+      const y = out(be, M * C);
+      const mean = out(be, C);
+      const variance = out(be, C);
       addon.batchNormForward(M, C, epsilonOf(args), xv, sv, ov, y, mean, variance);
       return [be.make(y, x!.shape, 'float32'), be.make(mean, [C], 'float32'), be.make(variance, [C], 'float32')];
     },
@@ -179,9 +185,9 @@ export function nativeNormKernels(addon: NormAddon, fallback: Record<string, Ker
       if (!dv || !xv || !sv || !mv || !vv || !dmv || !dvv || x!.shape.length === 0 || dv.length !== xv.length ||
           !channelVector(scale, C) || !channelVector(mean, C) || !channelVector(variance, C) ||
           !channelVector(dmean, C) || !channelVector(dvariance, C)) return fallback['FusedBatchNormGrad']!(args);
-      const dx = new Float32Array(M * C);
-      const dscale = new Float32Array(C);
-      const doffset = new Float32Array(C);
+      const dx = out(be, M * C);
+      const dscale = out(be, C);
+      const doffset = out(be, C);
       addon.batchNormBackward(M, C, epsilonOf(args), dv, xv, sv, mv, vv, dmv, dvv, dx, dscale, doffset);
       return [be.make(dx, x!.shape, 'float32'), be.make(dscale, [C], 'float32'), be.make(doffset, [C], 'float32')];
     },
