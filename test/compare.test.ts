@@ -100,8 +100,10 @@ describe('tf.compare', () => {
     const handBefore = (Object.values(b.variables) as tf.Variable[]).map((v) => Array.from(v.dataSync()));
     const drop = a.layers.find((l) => l instanceof tf.Dropout) as tf.Dropout;
     const state = drop.seedGenerator.state;
+    const nVars = tf.globalVariables().length;
     tf.setSeed(3);
     tf.compare(a, b, { xs: x, ys: y });
+    assert.equal(tf.globalVariables().length, nVars, 'no variable left behind (copies, optimizer slots)');
     const after = tf.randomUniform([6]).dataSync();
     tf.setSeed(3);
     const fresh = tf.randomUniform([6]).dataSync();

@@ -576,10 +576,16 @@ function optimizerSection(b: Builder, sa: Subject, sb: Subject, pa: Variable[], 
     return;
   }
   const step = (o: Optimizer, ps: Variable[], gs: (Tensor | null)[], tag: string): (Tensor | null)[] => {
-    const fresh = deserializeOptimizer(o.serialize());
-    const copies = ps.map((v, i) => (gs[i] ? variable(v.read(), true, `compare_${tag}_${i}/${v.name.replace(/:\d+$/, '')}`) : null));
-    fresh.applyGradients(copies.flatMap((c, i) => (c ? [[gs[i]!, c] as [Tensor, Variable]] : [])));
-    return copies.map((c, i) => (c ? sub(c.read(), ps[i]!) : null));
+    const before = new Set(ENGINE.liveVariables());
+    try {
+      const fresh = deserializeOptimizer(o.serialize());
+      const copies = ps.map((v, i) => (gs[i] ? variable(v.read(), true, `compare_${tag}_${i}/${v.name.replace(/:\d+$/, '')}`) : null));
+      fresh.applyGradients(copies.flatMap((c, i) => (c ? [[gs[i]!, c] as [Tensor, Variable]] : [])));
+      return copies.map((c, i) => (c ? sub(c.read(), ps[i]!) : null));
+    } finally {
+      // The copies and the fresh optimizer's slots leave no trace in tf.globalVariables().
+      for (const v of ENGINE.liveVariables()) if (!before.has(v)) v.dispose();
+    }
   };
   // Both optimizers step from A's gradients (where shapes match): the rows show the optimizers' difference alone.
   const gb = pb.map((v, i) => (grads.a![i] && grads.b![i] && grads.a![i]!.shape.join() === v.shape.join() ? grads.a![i]! : grads.b![i] ?? null));
