@@ -24,6 +24,11 @@ export function runColor(data: LogData, run: string): string {
   return PALETTE[(i < 0 ? 0 : i) % PALETTE.length]!;
 }
 
+/** A run's display name: its folder, or the logdir's own name for files directly in it. */
+export function runLabel(data: LogData, run: string): string {
+  return run === '.' ? path.basename(path.resolve(data.logdir)) : run;
+}
+
 export interface CurveGroup {
   /** Chart title: the tag (e.g. `epoch_loss`). */
   tag: string;
@@ -39,7 +44,7 @@ export function curveGroups(data: LogData): CurveGroup[] {
   const sorted = [...tags].sort((a, b) => rank(a) - rank(b) || metricRank(a) - metricRank(b) || a.localeCompare(b));
   return sorted.map((tag) => ({
     tag,
-    series: data.runs.filter((r) => r.scalars.has(tag)).map((r) => ({ name: r.name, color: runColor(data, r.name), points: r.scalars.get(tag)!.map((p) => ({ step: p.step, value: p.value })) })),
+    series: data.runs.filter((r) => r.scalars.has(tag)).map((r) => ({ name: runLabel(data, r.name), color: runColor(data, r.name), points: r.scalars.get(tag)!.map((p) => ({ step: p.step, value: p.value })) })),
   }));
 }
 
@@ -136,13 +141,13 @@ export function reportHtml(data: LogData, options: ReportOptions = {}): string {
   const histRuns = data.runs.filter((r) => r.histograms.size > 0);
   const summary = summaryText(data);
   const graphRun = graphOf(data);
-  const otherTexts = data.runs.flatMap((r) => [...r.texts.entries()].filter(([t]) => t !== 'model_summary').map(([t, v]) => ({ run: r.name, tag: t, v })));
+  const otherTexts = data.runs.flatMap((r) => [...r.texts.entries()].filter(([t]) => t !== 'model_summary').map(([t, v]) => ({ run: runLabel(data, r.name), tag: t, v })));
   const nav: string[] = [];
   const body: string[] = [];
 
   if (groups.length) {
     nav.push('<a href="#curves">Curves</a>');
-    body.push(`<section id="curves"><h2>Curves</h2><p class="muted">Runs: ${data.runs.filter((r) => r.scalars.size).map((r) => `<span style="color:${runColor(data, r.name)}">■</span> ${esc(r.name)}`).join(' · ')}. Click a legend entry to hide or show a run. <code>epoch_*</code>: one point per epoch (step = epoch index); <code>batch_*</code>: running averages within the epoch (step = batches done).</p><div class="grid">${groups.map((g) => `<div class="card">${curveSvg(g.tag, g.series)}</div>`).join('')}</div></section>`);
+    body.push(`<section id="curves"><h2>Curves</h2><p class="muted">Runs: ${data.runs.filter((r) => r.scalars.size).map((r) => `<span style="color:${runColor(data, r.name)}">■</span> ${esc(runLabel(data, r.name))}`).join(' · ')}. Click a legend entry to hide or show a run. <code>epoch_*</code>: one point per epoch (step = epoch index); <code>batch_*</code>: running averages within the epoch (step = batches done).</p><div class="grid">${groups.map((g) => `<div class="card">${curveSvg(g.tag, g.series)}</div>`).join('')}</div></section>`);
   }
   if (options.compare) {
     nav.push('<a href="#compare">Compare</a>');
@@ -159,7 +164,7 @@ export function reportHtml(data: LogData, options: ReportOptions = {}): string {
         byLayer.get(layer)!.push(tag);
       }
       for (const [layer, tags] of byLayer) {
-        parts.push(`<h3 data-layer="${esc(layer)}">${esc(layer)}${histRuns.length > 1 ? ` <span class="muted">(${esc(r.name)})</span>` : ''}</h3><div class="grid">${tags.map((t) => `<div class="card">${histogramSvg(t, r.histograms.get(t)!)}</div>`).join('')}</div>`);
+        parts.push(`<h3 data-layer="${esc(layer)}">${esc(layer)}${histRuns.length > 1 ? ` <span class="muted">(${esc(runLabel(data, r.name))})</span>` : ''}</h3><div class="grid">${tags.map((t) => `<div class="card">${histogramSvg(t, r.histograms.get(t)!)}</div>`).join('')}</div>`);
       }
     }
     body.push(`<section id="histograms"><h2>Weight histograms over epochs</h2><p class="muted">One outline per epoch, later epochs lower and darker; height is density (count per unit of value).</p>${parts.join('')}</section>`);
