@@ -96,12 +96,13 @@ function runChild(impl: string, w: string, o: WorkloadOptions): Run {
     const why = r.error ? String(r.error.message) : (r.stderr ?? '').trim().split('\n').slice(-1)[0] ?? `exit ${r.status}`;
     return { impl, workload: w, cells: {}, error: `no result (${why})` };
   }
-  const res = JSON.parse(line.slice(7)) as { values?: Record<string, number[]>; unit?: string; extrapolatedFrom?: string; maxRssMB?: number; error?: string; version?: string };
+  const res = JSON.parse(line.slice(7)) as { values?: Record<string, number[]>; cpuValues?: Record<string, number[]>; unit?: string; extrapolatedFrom?: string; maxRssMB?: number; error?: string; version?: string };
   if (res.version) versions[impl] = res.version;
   if (res.error) return { impl, workload: w, cells: {}, error: res.error };
   const cells: Record<string, Cell> = {};
   for (const [row, values] of Object.entries(res.values ?? {})) {
-    cells[row] = { values, unit: res.unit ?? '', ...(res.extrapolatedFrom ? { extrapolatedFrom: res.extrapolatedFrom } : {}) };
+    const cpuValues = res.cpuValues?.[row];
+    cells[row] = { values, ...(cpuValues ? { cpuValues } : {}), unit: res.unit ?? '', ...(res.extrapolatedFrom ? { extrapolatedFrom: res.extrapolatedFrom } : {}) };
   }
   return { impl, workload: w, cells, ...(res.maxRssMB !== undefined ? { maxRssMB: res.maxRssMB } : {}) };
 }
@@ -171,6 +172,8 @@ const extraCols = impls.filter((i) => !idemCols.includes(i) && !peerCols.include
 const tables = buildTables(runs, [...idemCols, ...extraCols], peerCols);
 // Ratios only for the idem backends users get by default (native) or in browsers (wasm).
 const ratioTables = buildTables(runs, idemCols, peerCols);
+const cpuTables = buildTables(runs, [...idemCols, ...extraCols], peerCols, true);
+const cpuRatioTables = buildTables(runs, idemCols, peerCols, true);
 
 const machine = [
   `- CPU: ${cpuModel()}, ${cpus().length} cores; memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
@@ -209,6 +212,15 @@ const section = [
     peakTable(runs, [['idem-native-1t', peak.one], ['idem-native', peak.all], ['idem-wasm', peak.one], ['tfjs-wasm', peak.one]]),
     '',
   ] : []),
+  '### The same from CPU time (user + system of the process, all its threads)',
+  '',
+  'On a shared machine a process waits for a core; CPU time leaves the waiting out. A multi-threaded run counts every',
+  "thread's time, so its rates here are per core rather than per machine (e.g. GFLOP/s per busy core).",
+  '',
+  cpuTables.medians,
+  '',
+  cpuRatioTables.ratios,
+  '',
   '### Peak RSS per workload (MB, one process per implementation × workload)',
   '',
   tables.rss,

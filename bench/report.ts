@@ -8,6 +8,8 @@
 export interface Cell {
   /** One value per repetition. */
   values: number[];
+  /** The same from process CPU time (all threads) instead of wall time, when measured. */
+  cpuValues?: number[];
   unit: string;
   extrapolatedFrom?: string;
 }
@@ -76,8 +78,15 @@ export interface Tables {
  * Builds the markdown tables. `idemImpls` are the implementations compared against `peers`
  * (both lists keep their order; implementations without any figure still get a column).
  */
-export function buildTables(runs: readonly Run[], idemImpls: readonly string[], peers: readonly string[]): Tables {
+export function buildTables(runs: readonly Run[], idemImpls: readonly string[], peers: readonly string[], cpu = false): Tables {
   const impls = [...idemImpls, ...peers];
+  if (cpu) {
+    // The same tables from the CPU-time figures (cells without them are left out).
+    runs = runs.map((r) => ({
+      ...r,
+      cells: Object.fromEntries(Object.entries(r.cells).filter(([, c]) => c.cpuValues).map(([k, c]) => [k, { ...c, values: c.cpuValues! }])),
+    }));
+  }
   const cell = new Map<string, Cell>();
   const units = new Map<string, string>();
   const notes: string[] = [];

@@ -79,6 +79,7 @@ def train_workload(w, o, data):
 
     def run(steps):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         for s in range(step[0], step[0] + steps):
             i = (s % per_epoch) * batch
             x = train_x[i:i + batch]
@@ -91,21 +92,23 @@ def train_workload(w, o, data):
             opt.step()
             loss.item()
         step[0] += steps
-        return (time.perf_counter() - t0) * 1000
+        return (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
 
     if o['warm'] > 0:
         run(o['warm'])
-    values = []
-    for _ in range(o['reps']):
-        ms = run(o['steps'])
-        if w == 'W3':
-            values.append(ms / o['steps'])
-        else:
-            values.append(ms / 1000 * ((W1_EPOCH_STEPS if w == 'W1' else W2_EPOCH_STEPS) / o['steps']))
-    if w == 'W3':
-        return {'values': {w: values}, 'unit': 'ms per step of 64'}
+    values, cpu_values = [], []
     epoch = W1_EPOCH_STEPS if w == 'W1' else W2_EPOCH_STEPS
-    r = {'values': {w: values}, 'unit': 's per epoch (%d steps of %d)' % (epoch, batch)}
+
+    def figure(ms):
+        return ms / o['steps'] if w == 'W3' else ms / 1000 * (epoch / o['steps'])
+
+    for _ in range(o['reps']):
+        ms, cpu = run(o['steps'])
+        values.append(figure(ms))
+        cpu_values.append(figure(cpu))
+    if w == 'W3':
+        return {'values': {w: values}, 'cpuValues': {w: cpu_values}, 'unit': 'ms per step of 64'}
+    r = {'values': {w: values}, 'cpuValues': {w: cpu_values}, 'unit': 's per epoch (%d steps of %d)' % (epoch, batch)}
     if o['steps'] < epoch:
         r['extrapolatedFrom'] = '%d steps' % o['steps']
     return r
@@ -113,24 +116,27 @@ def train_workload(w, o, data):
 
 def gemm(o):
     g = torch.Generator().manual_seed(0)
-    values = {}
+    values, cpu_values = {}, {}
     for n in o['sizes']:
         a = torch.rand(n, n, generator=g) * 2 - 1
         b = torch.rand(n, n, generator=g) * 2 - 1
         torch.mm(a, b)
         key = 'W4 n=%d' % n
-        values[key] = []
+        values[key], cpu_values[key] = [], []
         for _ in range(o['reps']):
             count = 0
             t0 = time.perf_counter()
+            c0 = time.process_time()
             while True:
                 torch.mm(a, b)
                 count += 1
                 if time.perf_counter() - t0 >= 0.2:
                     break
             ms = (time.perf_counter() - t0) * 1000 / count
+            cpu = (time.process_time() - c0) * 1000 / count
             values[key].append(2 * n ** 3 / (ms * 1e6))
-    return {'values': values, 'unit': 'GFLOP/s'}
+            cpu_values[key].append(2 * n ** 3 / (cpu * 1e6))
+    return {'values': values, 'cpuValues': cpu_values, 'unit': 'GFLOP/s'}
 
 
 def inference(o, data):
@@ -141,15 +147,16 @@ def inference(o, data):
 
     def run():
         t0 = time.perf_counter()
+        c0 = time.process_time()
         with torch.no_grad():
             outs = [model(x[i:i + 1000]) for i in range(0, samples, 1000)]
             torch.cat(outs).numpy()
-        return time.perf_counter() - t0
+        return time.perf_counter() - t0, time.process_time() - c0
 
     for _ in range(o['warm']):
         run()
-    values = [samples / run() for _ in range(o['reps'])]
-    r = {'values': {'W5': values}, 'unit': 'samples/s'}
+    times = [run() for _ in range(o['reps'])]
+    r = {'values': {'W5': [samples / t for t, _ in times]}, 'cpuValues': {'W5': [samples / c for _, c in times]}, 'unit': 'samples/s'}
     if samples < 10000:
         r['extrapolatedFrom'] = '%d samples' % samples
     return r

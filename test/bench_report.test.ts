@@ -73,3 +73,16 @@ test('bench report: peak parsing and W4 as a fraction of peak', () => {
     '| workload | a / 100 GFLOP/s | b / 100 GFLOP/s |', '|---|---|---|', '| W4 n=256 | 25% | — |', '| W4 n=1024 | 50% | — |',
   ]);
 });
+
+test('bench report: CPU-time tables use cpuValues and leave out cells without them', () => {
+  const runs: Run[] = [
+    { impl: 'i', workload: 'W1', cells: { W1: { values: [10], cpuValues: [4], unit: 's' } } },
+    { impl: 'p', workload: 'W1', cells: { W1: { values: [30], cpuValues: [20], unit: 's' } } },
+    { impl: 'p', workload: 'W5', cells: { W5: { values: [100], unit: 'samples/s' } } },
+  ];
+  const wall = buildTables(runs, ['i'], ['p']);
+  const cpu = buildTables(runs, ['i'], ['p'], true);
+  assert.equal(wall.ratios.split('\n')[2], '| W1 | 3× |');
+  assert.equal(cpu.ratios.split('\n')[2], '| W1 | 5× |');
+  assert.equal(cpu.medians.split('\n').length, 3, 'W5 has no CPU figure: no row');
+});
