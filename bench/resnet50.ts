@@ -6,7 +6,9 @@
  *
  *   node --import tsx bench/resnet50.ts [--reps N] [--backend native|wasm|reference] [--torch]
  *
- * Reported per batch: the median and the best of N timed runs after one warm-up run.
+ * Reported per batch: the median and the best wall time of N timed runs after one warm-up run,
+ * and the median CPU time of the process (user + system, all threads) per run — on a shared,
+ * overloaded machine the CPU time says more than the wall time.
  * `--torch` adds the same network hand-built in PyTorch (bench/resnet50_torch.py, no
  * torchvision; eval mode, no_grad) when /usr/bin/python3 has torch, with as many threads as idem.
  */
@@ -46,14 +48,18 @@ for (const batch of [1, 8]) {
   const run = () => tf.tidy(() => model.predict(x, { batchSize: batch }).dataSync());
   run(); // warm up
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
     t0 = performance.now();
     run();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   const s = stats(times);
   rows.push({ batch, ...s });
-  console.log(`idem batch ${batch}: median ${s.median.toFixed(0)} ms, best ${s.best.toFixed(0)} ms (${reps} runs: ${times.map((t) => t.toFixed(0)).join(', ')})`);
+  console.log(`idem batch ${batch}: median ${s.median.toFixed(0)} ms, best ${s.best.toFixed(0)} ms (${reps} runs: ${times.map((t) => t.toFixed(0)).join(', ')}); CPU time median ${stats(cpu).median.toFixed(0)} ms`);
 }
 
 if (argv.includes('--torch')) {

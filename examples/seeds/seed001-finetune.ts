@@ -179,13 +179,14 @@ export async function main(options: Seed001Options = {}): Promise<Seed001Result>
     const optimizer = tf.train.momentum(1e-4, 0.9);
     const loopRunning: number[] = [];
     const stepLosses: number[] = [];
+    // One dataset, one pass (iterator) per epoch, as fit does: the image folder reshuffles on
+    // every pass from its seed, so epoch 2 sees the same new order in both runs.
+    const ds = dataset(dir, size, batchSize, seed);
     for (let epoch = 0; epoch < epochs; epoch++) {
       // The running mean Keras's progress bar (and logs) show: Σ loss·n / Σ n over the epoch.
       let total = 0;
       let count = 0;
-      const ds = dataset(dir, size, batchSize, seed);
       const it = await ds.iterator();
-      // fit opens one iterator for the first epoch and a new one for each later epoch, as here.
       for (let r = await it.next(); !r.done; r = await it.next()) {
         const { xs, ys } = r.value;
         const loss = tf.tidy(() => {
