@@ -21,7 +21,7 @@ function keras(opts: { rate?: number; bn?: boolean; momentum?: number; eps?: num
   return m;
 }
 
-function hand(opts: { rate?: number; eps?: number; init?: 'glorot' | 'normal'; ignoreTraining?: boolean; bn?: 'updates' | 'frozen' } = {}): tf.HandModel {
+function hand(opts: { rate?: number; eps?: number; init?: 'glorot' | 'normal'; ignoreTraining?: boolean; bn?: 'updates' | 'frozen' | 'inference' } = {}): tf.HandModel {
   const init = opts.init === 'normal' ? (s: number) => tf.initializers.randomNormal({ mean: 0, stddev: 1, seed: s }) : (s: number) => tf.initializers.glorotUniform({ seed: s });
   const w0 = tf.variable(init(1).apply([20, 16]), true, 'w0');
   const b0 = tf.variable(tf.zeros([16]), true, 'b0');
@@ -40,12 +40,15 @@ function hand(opts: { rate?: number; eps?: number; init?: 'glorot' | 'normal'; i
       if (opts.bn) {
         if (training) {
           const { mean, variance } = tf.moments(h, [0]);
-          if (opts.bn === 'updates') {
+          if (opts.bn === 'updates' || opts.bn === 'inference') {
             mm.assign(tf.add(tf.mul(mm, 0.99), tf.mul(mean, 0.01)));
             mv.assign(tf.add(tf.mul(mv, 0.99), tf.mul(variance, 0.01)));
           }
           h = tf.batchNorm(h, mean, variance, beta, gamma, 1e-3);
-        } else h = tf.batchNorm(h, mm, mv, beta, gamma, 1e-3);
+        } else {
+          if (opts.bn === 'inference') mm.assign(tf.add(tf.mul(mm, 0.99), tf.mul(tf.mean(h, 0), 0.01)));
+          h = tf.batchNorm(h, mm, mv, beta, gamma, 1e-3);
+        }
       }
       if (training && !opts.ignoreTraining) h = tf.dropout(h, rate, null, gen);
       return tf.add(tf.matMul(h, w1), b1);
@@ -135,6 +138,17 @@ describe('tf.compare', () => {
     const ok = tf.compare(keras({ bn: true }), hand({ bn: 'updates' }), { xs: x, ys: y });
     assert.equal(section(ok, 'state').status, 'same');
     assert.equal(ok.identical, true, JSON.stringify(ok.firstDivergence));
+  });
+
+  it('batch norm: a hand model that also updates its moving mean in inference calls', () => {
+    const r = tf.compare(keras({ bn: true }), hand({ bn: 'inference' }), { xs: x, ys: y });
+    const row = section(r, 'state').rows.find((q) => q.item === 'inference call (training = false)')!;
+    assert.equal(row.status, 'differs');
+    assert.equal(row.a, 'changes nothing');
+    assert.equal(row.b, 'changes moving_mean');
+    // the inference output already differs (B normalizes with the mean it just moved)
+    assert.equal(r.firstDivergence!.section, 'forward');
+    assert.match(r.firstDivergence!.where, /batchNorm/);
   });
 
   it('batch norm momentum: two Keras models whose moving statistics move by different amounts', () => {

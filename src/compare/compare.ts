@@ -189,9 +189,13 @@ export function compare(modelA: CompareModel, modelB: CompareModel, data: Compar
     };
 
     // ---- parameters, initial weights
+    // Variables an inference call changes (it should change none).
+    const touched = (s: Subject) => s.variables.filter((v) => v.read() !== working.get(v) && !diff(v, working.get(v)!).identical);
     let infA = run(sa, false);
+    const infChangedA = touched(sa);
     restoreWorking();
     let infB = run(sb, false);
+    const infChangedB = touched(sb);
     restoreWorking();
     const pa = orderedParams(sa, infA.ops, true);
     const pb = orderedParams(sb, infB.ops, true);
@@ -218,7 +222,6 @@ export function compare(modelA: CompareModel, modelB: CompareModel, data: Compar
 
     // ---- forward, inference
     forwardSection(b, 'forward', sa, sb, alignOps(infA.ops, infB.ops), tol, false);
-    const inferenceChanged = (s: Subject) => s.variables.filter((v) => v.read() !== working.get(v) && !diff(v, working.get(v)!).identical);
     // ---- training-mode traces (state changes measured, then undone)
     const trA = run(sa, true);
     const changedA = new Map(qa.map((v) => [v, v.read()]));
@@ -237,7 +240,12 @@ export function compare(modelA: CompareModel, modelB: CompareModel, data: Compar
 
     // ---- state
     stateSection(b, sa, sb, qa, qb, working, changedA, changedB, tol);
-    void inferenceChanged;
+    const cell = (s: Subject, vs: Variable[]) => (vs.length ? `changes ${vs.map((v) => varLabel(s, v)).join(', ')}` : 'changes nothing');
+    const bad = infChangedA.length ? 'a' : 'b';
+    b.add('state', { item: 'inference call (training = false)', a: cell(sa, infChangedA), b: cell(sb, infChangedB), status: infChangedA.length === 0 && infChangedB.length === 0 ? 'same' : 'differs' }, {
+      cause: `${side(bad)}'s inference call changes ${(bad === 'a' ? infChangedA : infChangedB).map((v) => varLabel(bad === 'a' ? sa : sb, v)).join(', ')}: moving statistics (or other state) must only change in training calls, or predictions drift with every evaluation.`,
+      fix: `In ${side(bad)}, update state only when training is true.`,
+    });
   } finally {
     for (const v of vars) if (v.read() !== entry.get(v)) v.assign(entry.get(v)!);
     for (const { g, state } of gens) g.state = state;
