@@ -66,7 +66,7 @@ test('wasm backend: registered below native, above reference, with its kernel li
   assert.ok(tf.ENGINE.backendNames().includes('wasm'), 'wasm is registered');
   for (const k of WASM_KERNELS) assert.ok(k in wasm.kernels, `kernel ${k} present`);
   assert.notEqual(wasm.kernels['Add'], ref.kernels['Add'], 'Add is the wasm one');
-  assert.equal(wasm.kernels['Conv2D'], ref.kernels['Conv2D'], 'Conv2D falls back to the reference kernel');
+  assert.equal(wasm.kernels['MaxPool'], ref.kernels['MaxPool'], 'MaxPool falls back to the reference kernel');
 });
 
 test('wasm backend: broadcast plans', () => {
@@ -226,6 +226,46 @@ test('wasm backend: BatchMatMul on worker threads gives the same bits as on one 
       };
       sameBits(run(multi), run(wasm), `${JSON.stringify([ba, bb, m, n, k])} ta=${ta} tb=${tb}: 3 threads vs 1`);
     }
+  }
+});
+
+test('wasm backend: Conv2D and its gradients (im2col + GEMM) match the reference', () => {
+  // [batch, H, W, C, fh, fw, F, strides, dilations, pad [top, bottom, left, right]]
+  const cases: [number, number, number, number, number, number, number, number[], number[], number[]][] = [
+    [2, 7, 6, 3, 3, 3, 5, [1, 1], [1, 1], [0, 0, 0, 0]],
+    [1, 8, 8, 2, 3, 2, 4, [2, 2], [1, 1], [1, 1, 0, 1]],
+    [3, 9, 7, 1, 2, 3, 2, [1, 2], [2, 1], [1, 0, 2, 1]],
+    [1, 5, 5, 4, 1, 1, 3, [1, 1], [1, 1], [0, 0, 0, 0]],
+    [1, 4, 4, 2, 5, 5, 3, [1, 1], [1, 1], [2, 2, 2, 2]],
+    [0, 5, 5, 2, 3, 3, 2, [1, 1], [1, 1], [0, 0, 0, 0]],
+    [64, 13, 13, 32, 3, 3, 64, [1, 1], [1, 1], [0, 0, 0, 0]],
+  ];
+  let seed = 4000;
+  const out = (n: number, a: number, b: number, f: number, st: number, d: number) => Math.floor((n + a + b - ((f - 1) * d + 1)) / st) + 1;
+  for (const [B, H, W, C, fh, fw, F, strides, dilations, pad] of cases) {
+    const label = JSON.stringify([B, H, W, C, fh, fw, F, strides, dilations, pad]);
+    const oh = out(H, pad[0]!, pad[1]!, fh, strides[0]!, dilations[0]!);
+    const ow = out(W, pad[2]!, pad[3]!, fw, strides[1]!, dilations[1]!);
+    const xs = [B, H, W, C];
+    const ws = [fh, fw, C, F];
+    const ys = [B, oh, ow, F];
+    const x = values(size(xs), seed++);
+    const w = values(size(ws), seed++);
+    const dy = values(size(ys), seed++);
+    const geo = { strides, dilations, pad };
+    const k = fh * fw * C;
+    const check = (name: string, got: TensorInfo & { v: TypedArray }, want: TensorInfo & { v: TypedArray }, terms: number) => {
+      assert.deepEqual(got.shape, want.shape, `${name} ${label} shape`);
+      for (let i = 0; i < got.v.length; i++) {
+        assert.ok(Math.abs(got.v[i]! - want.v[i]!) <= 1e-5 * Math.max(1, Math.abs(want.v[i]!)) + terms * 16 * 2 ** -22, `${name} ${label} [${i}]: ${got.v[i]} vs reference ${want.v[i]}`);
+      }
+    };
+    const [y1, y2] = both('Conv2D', { x: [x, xs], filter: [w, ws] }, geo);
+    check('Conv2D', y1, y2, k);
+    const [f1, f2] = both('Conv2DBackpropFilter', { x: [x, xs], dy: [dy, ys] }, { ...geo, filterShape: ws });
+    check('Conv2DBackpropFilter', f1, f2, B * oh * ow);
+    const [i1, i2] = both('Conv2DBackpropInput', { dy: [dy, ys], filter: [w, ws] }, { ...geo, inputShape: xs });
+    check('Conv2DBackpropInput', i1, i2, F * fh * fw);
   }
 });
 

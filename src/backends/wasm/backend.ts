@@ -17,6 +17,8 @@
  *   Sum over one contiguous block of axes (float64 accumulation in index order): all bit-identical
  *   to the reference backend (one IEEE float32 operation per element, or the reference's own
  *   summation order), hence to the native backend's kernels of the same names.
+ * - Conv2D and its two gradients: im2col + the GEMM (conv.ts), within float32 rounding of the
+ *   reference.
  * - Dropout (Philox-4x32-10 mask and (x·scale)·mask) and OptimizerUpdate (Adam, SGD with or
  *   without (Nesterov) momentum, RMSprop plain/centered/momentum): the fused kernels the ops use
  *   when a backend has them (as the native backend does), computing the composition's float32
@@ -27,6 +29,7 @@ import { IdemError } from '../../core/errors.ts';
 import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
 import { ReferenceBackend } from '../reference/backend.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
+import { convKernels, type GemmCall } from './conv.ts';
 import type { GemmThreads } from './threads.ts';
 
 /** The part of a WebAssembly.Memory the backend uses (lib ES2022 has no WebAssembly types). */
@@ -159,7 +162,27 @@ export function broadcastPlan(aShape: readonly number[], bShape: readonly number
 /** Products of at least this many multiply-adds (m·n·k) go to the worker threads. */
 const PARALLEL_MIN = 1 << 20;
 
-function wasmKernels(k: WasmKernels, arena: Arena, threadArena: Arena | null): Record<string, KernelFunc> {
+function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, threadArena: Arena | null): Record<string, KernelFunc> {
+  /** One product in the module: on the worker threads when it is large and they are up (same bits). */
+  const gemm: GemmCall = (m, n, kk, ta, tb, aLen, bLen, fillA, fillB) => {
+    const parallel = threads !== null && m * n * kk >= PARALLEL_MIN && n >= 16 && threads.ready;
+    const ar = parallel ? threadArena! : arena;
+    ar.reset();
+    const pa = ar.alloc(aLen * 4);
+    fillA(ar.f32, pa >> 2);
+    const pb = ar.alloc(bLen * 4);
+    fillB(ar.f32, pb >> 2);
+    const pc = ar.alloc(m * n * 4);
+    const wsBytes = (k.gemmWorkspace() + 63) & ~63;
+    if (parallel) {
+      const ws = ar.alloc(wsBytes * (threads.workers + 1));
+      threads.gemm(pa, pb, pc, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ws, wsBytes);
+    } else {
+      const ws = ar.alloc(wsBytes);
+      k.gemm(pa, pb, pc, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ws, 0, n);
+    }
+    return ar.getF32(pc, m * n);
+  };
   const binary = (name: string, op: number, compare: boolean): KernelFunc => {
     const fallback = referenceKernels[name]!;
     return (args: KernelArgs) => {
@@ -283,7 +306,6 @@ function wasmKernels(k: WasmKernels, arena: Arena, threadArena: Arena | null): R
     OptimizerUpdate: (args) => optimizerUpdate(k, arena, args),
     BatchMatMul: (args) => {
       const be = args.backend as WasmBackend;
-      const threads = be.threads;
       const a = args.inputs['a']!;
       const b = args.inputs['b']!;
       const av = f32(be, a);
@@ -300,34 +322,16 @@ function wasmKernels(k: WasmKernels, arena: Arena, threadArena: Arena | null): R
       const batch = ba === 0 || bb === 0 ? 0 : Math.max(ba, bb);
       const size = batch * m * n;
       if (size === 0 || kk === 0) return be.make(new Float32Array(size), [batch, m, n], 'float32');
-      if (threads && m * n * kk >= PARALLEL_MIN && n >= 16 && threads.ready) {
-        // The same kernel on column slices over the worker threads' shared memory: same bits.
-        const sa = threadArena!;
-        sa.reset();
-        const pa = sa.putF32(av);
-        const pb = sa.putF32(bv);
-        const pc = sa.alloc(size * 4);
-        const wsBytes = (k.gemmWorkspace() + 63) & ~63;
-        const ws = sa.alloc(wsBytes * (threads.workers + 1));
-        for (let p = 0; p < batch; p++) {
-          const oa = ba === 1 ? 0 : p * m * kk * 4;
-          const ob = bb === 1 ? 0 : p * kk * n * 4;
-          threads.gemm(pa + oa, pb + ob, pc + p * m * n * 4, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ws, wsBytes);
-        }
-        return be.make(sa.getF32(pc, size), [batch, m, n], 'float32');
-      }
-      arena.reset();
-      const pa = arena.putF32(av);
-      const pb = arena.putF32(bv);
-      const pc = arena.alloc(size * 4);
-      const ws = arena.alloc(k.gemmWorkspace());
+      if (batch === 1) return be.make(gemm(m, n, kk, ta, tb, m * kk, kk * n, (v, o) => v.set(av, o), (v, o) => v.set(bv, o)), [1, m, n], 'float32');
+      const out = new Float32Array(size);
       for (let p = 0; p < batch; p++) {
-        const oa = ba === 1 ? 0 : p * m * kk * 4;
-        const ob = bb === 1 ? 0 : p * kk * n * 4;
-        k.gemm(pa + oa, pb + ob, pc + p * m * n * 4, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ws, 0, n);
+        const oa = ba === 1 ? 0 : p * m * kk;
+        const ob = bb === 1 ? 0 : p * kk * n;
+        out.set(gemm(m, n, kk, ta, tb, m * kk, kk * n, (v, o) => v.set(av.subarray(oa, oa + m * kk), o), (v, o) => v.set(bv.subarray(ob, ob + kk * n), o)), p * m * n);
       }
-      return be.make(arena.getF32(pc, size), [batch, m, n], 'float32');
+      return be.make(out, [batch, m, n], 'float32');
     },
+    ...convKernels(gemm, referenceKernels),
   };
 }
 
@@ -388,6 +392,7 @@ export const WASM_KERNELS = [
   'BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Maximum', 'Minimum', 'SquaredDifference',
   'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual',
   'Relu', 'Neg', 'Abs', 'Sqrt', 'Square', 'Select', 'Sum', 'Dropout', 'OptimizerUpdate',
+  'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter',
 ] as const;
 
 export class WasmBackend extends ReferenceBackend {
@@ -399,6 +404,6 @@ export class WasmBackend extends ReferenceBackend {
    */
   constructor(readonly wasm: WasmKernels, readonly threads: GemmThreads | null = null) {
     super({ precision: 'float32', name: 'wasm' });
-    this.kernels = { ...referenceKernels, ...wasmKernels(wasm, new Arena(wasm), threads ? new Arena(threads.kernels) : null) };
+    this.kernels = { ...referenceKernels, ...wasmKernels(wasm, new Arena(wasm), threads, threads ? new Arena(threads.kernels) : null) };
   }
 }
