@@ -21,7 +21,7 @@ import { LayersModel, registerModelIO } from '../models/model.ts';
 import { atomicWriteFile, readWeightsFile } from '../models/weights_io.ts';
 import type { LoadContext } from './keras_config.ts';
 import { loadKeras, loadKerasWeights, loadLegacyH5Model, saveKeras, saveKerasWeights, saveLegacyH5Model, sniff, type LoadModelOptions, type LoadWeightsOptions, type SaveOptions } from './keras.ts';
-import { fileSystem, fromMemory, modelArtifacts, modelFromArtifacts, withSaveHandler, type IOHandler, type ModelArtifacts, type SaveResult } from './tfjs.ts';
+import { fileSystem, fromMemory, modelArtifacts, modelFromArtifacts, withSaveHandler, type IOHandler, type SaveResult } from './tfjs.ts';
 import { decodeSafetensors, encodeSafetensors, modelSafetensors, planSafetensors } from './safetensors.ts';
 
 function isHandler(x: unknown): x is IOHandler {
@@ -84,7 +84,7 @@ export async function loadWeights(model: LayersModel, file: string, options: Loa
  * `tf.loadLayersModel(pathOrHandler, options)`: a `.keras` file, a legacy `.h5` model, a TF.js
  * `model.json` (path, its directory, or `file://` URL) or a TF.js IO handler (`tf.io.fromMemory`).
  */
-export async function loadLayersModel(source: string | IOHandler, options: LoadModelOptions & { strict?: boolean } = {}): Promise<LayersModel> {
+export async function loadLayersModel(source: string | IOHandler, options: LoadModelOptions = {}): Promise<LayersModel> {
   const op = 'loadLayersModel';
   const ctx: LoadContext & LoadModelOptions = { customObjects: options.customObjects, compile: options.compile };
   if (isHandler(source)) {

@@ -19,8 +19,6 @@
 import * as fs from 'node:fs';
 import { fail } from '../core/errors.ts';
 import { Tensor } from '../core/tensor.ts';
-import type { Variable } from '../core/variable.ts';
-import { InputLayer } from '../layers/core.ts';
 import type { Layer } from '../layers/layer.ts';
 import { LayersModel } from '../models/model.ts';
 import { atomicWriteFile } from '../models/weights_io.ts';
@@ -546,5 +544,3 @@ export async function loadKerasWeights(model: LayersModel, file: string, bytes: 
   plan();
 }
 
-export { InputLayer };
-export type { Variable };
