@@ -32,7 +32,6 @@ import type { Variable } from '../core/variable.ts';
 import { randomNormal } from '../ops/random_normal.ts';
 import { SeedGenerator } from '../random/seed.ts';
 import { BatchNormalization } from '../layers/normalization.ts';
-import { Dropout } from '../layers/core.ts';
 import { traceRun, type OpRecord } from './trace.ts';
 import { diff, guessInitializer, num, stats } from './stats.ts';
 import { splitData, toSubject, varLabel, type CompareData, type CompareModel, type Subject } from './subject.ts';
@@ -166,8 +165,6 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
       fix: `If ${r.rate} was meant as a keep probability, use rate = 1 - ${r.rate} = ${Number((1 - r.rate).toPrecision(6))}.`,
     });
   });
-  // Keras Dropout layers the trace did not reach (rate 0 is skipped in call) need no check.
-  void Dropout;
 
   // ---- batch norm moving statistics
   if (s.model) {
