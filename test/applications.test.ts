@@ -305,6 +305,13 @@ describe('applications argument errors', () => {
     const m = tf.applications.mobileNetV2({ alpha: 0.35, includeTop: false, inputTensor: inp });
     assert.equal(m.inputs[0], inp);
     assert.deepEqual(shapeOf(m, 'out_relu'), [null, 1, 1, 1280]);
+    // A tensor computed from an input: the model's input is that source (Keras get_source_inputs).
+    const src = tf.input({ shape: [32, 32, 3] });
+    const scaled = tf.layers.activation({ activation: 'linear', name: 'pre' }).apply(src) as tf.KerasTensor;
+    const m2 = tf.applications.mobileNetV2({ alpha: 0.35, includeTop: false, pooling: 'avg', inputTensor: scaled });
+    assert.equal(m2.inputs[0], src);
+    assert.equal(m2.layers[1]!.name, 'pre');
+    assert.deepEqual(m2.outputs[0]!.shape, [null, 1280]);
   });
 });
 
