@@ -135,17 +135,35 @@ test('wasm backend: Select is bit-identical to the reference (full, scalar and b
   }
 });
 
-test('wasm backend: Sum is bit-identical to the reference (float64 accumulation in index order)', () => {
+test('wasm backend: Sum and Mean are bit-identical to the reference (float64 accumulation in index order)', () => {
   const cases: [number[], number[], boolean][] = [
     [[100, 256], [0], false], [[100, 257], [1], false], [[7, 5, 3], [1], true], [[7, 5, 3], [0, 1], false],
     [[7, 5, 3], [0, 1, 2], false], [[7, 5, 3], [-1], false], [[7, 5, 3], [], false], [[7, 5, 3], [0, 2], false],
     [[0, 4], [0], false], [[4, 0], [1], true], [[3], [0], false], [[1000], [0], false],
   ];
   let seed = 500;
-  for (const [shape, axes, keepDims] of cases) {
-    const [w, r] = both('Sum', { x: [values(size(shape), seed++), shape] }, { axes, keepDims });
-    assert.deepEqual(w.shape, r.shape, `Sum ${JSON.stringify([shape, axes])} shape`);
-    sameBits(w.v, r.v, `Sum ${JSON.stringify([shape, axes, keepDims])}`);
+  for (const op of ['Sum', 'Mean']) {
+    for (const [shape, axes, keepDims] of cases) {
+      const [w, r] = both(op, { x: [values(size(shape), seed++), shape] }, { axes, keepDims });
+      assert.deepEqual(w.shape, r.shape, `${op} ${JSON.stringify([shape, axes])} shape`);
+      sameBits(w.v, r.v, `${op} ${JSON.stringify([shape, axes, keepDims])}`);
+    }
+  }
+});
+
+test('wasm backend: BroadcastTo is bit-identical to the reference', () => {
+  const cases: [number[], number[], DataType][] = [
+    [[5], [3, 5], 'float32'], [[3, 1], [3, 4], 'float32'], [[], [2, 3], 'float32'], [[1, 1], [4, 2], 'int32'],
+    [[2, 3], [2, 3], 'float32'], [[2, 1, 3], [2, 4, 3], 'float32'], [[1, 3], [0, 3], 'float32'], [[4, 1, 1], [4, 2, 5], 'bool'],
+  ];
+  let seed = 700;
+  for (const [from, to, dtype] of cases) {
+    const v = values(size(from), seed++, true);
+    const input = dtype === 'float32' ? v : dtype === 'int32' ? Int32Array.from(v, (x) => Math.trunc(x) || 0) : Uint8Array.from(v, (x) => (x > 0 ? 1 : 0));
+    const [w, r] = both('BroadcastTo', { x: [input, from, dtype] }, { shape: to });
+    assert.deepEqual(w.shape, r.shape, `BroadcastTo ${JSON.stringify([from, to])} shape`);
+    assert.equal(w.dtype, dtype, 'dtype kept');
+    sameBits(w.v, r.v, `BroadcastTo ${JSON.stringify([from, to])}`);
   }
 });
 

@@ -309,16 +309,17 @@ export function select(c: usize, t: usize, tScalar: bool, e: usize, eScalar: boo
 }
 
 /**
- * out[o][j] = Σ_q x[o][q][j] for x of shape [outer, mid, inner], accumulated in float64 in
- * increasing q and rounded once. `acc`: inner float64 scratch.
+ * out[o][j] = (Σ_q x[o][q][j]) / div for x of shape [outer, mid, inner], accumulated in float64
+ * in increasing q, divided in float64 (div 1: a sum, div mid: a mean) and rounded once. `acc`:
+ * inner float64 scratch.
  */
-export function sum(x: usize, out: usize, outer: i32, mid: i32, inner: i32, acc: usize): void {
+export function sum(x: usize, out: usize, outer: i32, mid: i32, inner: i32, acc: usize, div: f64): void {
   for (let o = 0; o < outer; o++) {
     const base = x + (<usize>o * <usize>mid * <usize>inner << 2);
     if (inner == 1) {
       let s: f64 = 0;
       for (let q = 0; q < mid; q++) s += <f64>load<f32>(base + (<usize>q << 2));
-      store<f32>(out + (<usize>o << 2), <f32>s);
+      store<f32>(out + (<usize>o << 2), <f32>(s / div));
       continue;
     }
     memory.fill(acc, 0, <usize>inner << 3);
@@ -335,7 +336,7 @@ export function sum(x: usize, out: usize, outer: i32, mid: i32, inner: i32, acc:
       }
     }
     const po = out + (<usize>o * <usize>inner << 2);
-    for (let j = 0; j < inner; j++) store<f32>(po + (<usize>j << 2), <f32>load<f64>(acc + (<usize>j << 3)));
+    for (let j = 0; j < inner; j++) store<f32>(po + (<usize>j << 2), <f32>(load<f64>(acc + (<usize>j << 3)) / div));
   }
 }
 

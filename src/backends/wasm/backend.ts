@@ -14,7 +14,8 @@
  * - Add, Sub, Mul, Div, Maximum, Minimum, SquaredDifference and Greater, GreaterEqual, Less,
  *   LessEqual, Equal, NotEqual with same shapes, a scalar operand, a row (trailing axes) or a column
  *   (leading axes) broadcast; Relu, Neg, Abs, Sqrt, Square; Select with full or scalar branches;
- *   Sum over one contiguous block of axes (float64 accumulation in index order): all bit-identical
+ *   Sum and Mean over one contiguous block of axes (float64 accumulation in index order, the mean
+ *   divided in float64); BroadcastTo (row, column, scalar patterns; a copy): all bit-identical
  *   to the reference backend (one IEEE float32 operation per element, or the reference's own
  *   summation order), hence to the native backend's kernels of the same names.
  * - Conv2D and its two gradients: im2col + the GEMM (conv.ts), within float32 rounding of the
@@ -48,7 +49,7 @@ export interface WasmKernels {
   compare(op: number, a: number, ak: number, b: number, bk: number, out: number, rows: number, inner: number): void;
   unary(op: number, x: number, out: number, n: number): void;
   select(c: number, t: number, tScalar: number, e: number, eScalar: number, out: number, n: number): void;
-  sum(x: number, out: number, outer: number, mid: number, inner: number, acc: number): void;
+  sum(x: number, out: number, outer: number, mid: number, inner: number, acc: number, div: number): void;
   dropout(x: number, y: number, mask: number, n: number, k0: number, k1: number, sLo: number, sHi: number, rate: number, scale: number): void;
   adam(n: number, g: number, x: number, m: number, v: number, ox: number, om: number, ov: number, c1: number, c2: number, a: number, e: number): void;
   sgd(n: number, kind: number, g: number, x: number, m: number, ox: number, om: number, lr: number, mu: number): void;
@@ -220,8 +221,38 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
       return be.make(arena.getF32(px, xv.length), x.shape, 'float32');
     };
   };
+  const refBroadcastTo = referenceKernels['BroadcastTo']!;
+  /** Sum, or Mean (float64 sum divided by the count, as the reference), over contiguous axes. */
+  const reduce = (name: string, mean: boolean): KernelFunc => {
+    const fallback = referenceKernels[name]!;
+    return (args) => {
+      const be = args.backend as WasmBackend;
+      const x = args.inputs['x']!;
+      const xv = f32(be, x);
+      const rank = x.shape.length;
+      const axes = [...new Set(args.attrs['axes'] as number[])].sort((p, q) => p - q);
+      const contiguous = axes.every((a, i) => a === axes[0]! + i && a >= 0 && a < rank);
+      if (!xv || !contiguous) return fallback(args);
+      const lo = axes.length ? axes[0]! : rank;
+      const hi = axes.length ? axes[axes.length - 1]! + 1 : rank;
+      const outer = sizeFromShape(x.shape.slice(0, lo));
+      const mid = sizeFromShape(x.shape.slice(lo, hi));
+      const inner = sizeFromShape(x.shape.slice(hi));
+      const size = outer * inner;
+      if (mean && mid === 0 && size > 0) return fallback(args); // 0/0
+      const outShape = args.attrs['keepDims'] === true
+        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+        : x.shape.filter((_, i) => !axes.includes(i));
+      if (size === 0 || mid === 0) return be.make(new Float32Array(size), outShape, 'float32');
+      arena.reset();
+      const px = arena.putF32(xv);
+      const po = arena.alloc(size * 4);
+      const acc = arena.alloc(inner * 8);
+      k.sum(px, po, outer, mid, inner, acc, mean ? mid : 1);
+      return be.make(arena.getF32(po, size), outShape, 'float32');
+    };
+  };
   const refSelect = referenceKernels['Select']!;
-  const refSum = referenceKernels['Sum']!;
   const refBatchMatMul = referenceKernels['BatchMatMul']!;
   return {
     Add: binary('Add', 0, false),
@@ -261,30 +292,26 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
       k.select(pc, pt, tv.length === 1 && n !== 1 ? 1 : 0, pe, ev.length === 1 && n !== 1 ? 1 : 0, po, n);
       return be.make(arena.getF32(po, n), outShape, 'float32');
     },
-    Sum: (args) => {
+    Sum: reduce('Sum', false),
+    Mean: reduce('Mean', true),
+    BroadcastTo: (args) => {
       const be = args.backend as WasmBackend;
       const x = args.inputs['x']!;
-      const xv = f32(be, x);
-      const rank = x.shape.length;
-      const axes = [...new Set(args.attrs['axes'] as number[])].sort((p, q) => p - q);
-      const contiguous = axes.every((a, i) => a === axes[0]! + i && a >= 0 && a < rank);
-      if (!xv || !contiguous) return refSum(args);
-      const lo = axes.length ? axes[0]! : rank;
-      const hi = axes.length ? axes[axes.length - 1]! + 1 : rank;
-      const outer = sizeFromShape(x.shape.slice(0, lo));
-      const mid = sizeFromShape(x.shape.slice(lo, hi));
-      const inner = sizeFromShape(x.shape.slice(hi));
-      const outShape = args.attrs['keepDims'] === true
-        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
-        : x.shape.filter((_, i) => !axes.includes(i));
-      const size = outer * inner;
-      if (size === 0 || mid === 0) return be.make(new Float32Array(size), outShape, 'float32');
-      arena.reset();
-      const px = arena.putF32(xv);
-      const po = arena.alloc(size * 4);
-      const acc = arena.alloc(inner * 8);
-      k.sum(px, po, outer, mid, inner, acc);
-      return be.make(arena.getF32(po, size), outShape, 'float32');
+      const shape = (args.attrs['shape'] as number[]).slice();
+      const plan = broadcastPlan(x.shape, shape);
+      if (!plan || plan[4].length !== shape.length || plan[4].some((d, i) => d !== shape[i])) return refBroadcastTo(args);
+      const [kind, , rows, inner] = plan;
+      const xv = be.values(x);
+      const out = be.alloc(x.dtype, rows * inner);
+      if (rows * inner > 0) {
+        if (kind === FULL) out.set(xv);
+        else if (kind === SCALAR) out.fill(xv[0]!);
+        else for (let r = 0; r < rows; r++) {
+          if (kind === ROW) out.set(xv, r * inner);
+          else out.fill(xv[r]!, r * inner, (r + 1) * inner);
+        }
+      }
+      return be.make(out, shape, x.dtype);
     },
     Dropout: (args) => {
       const be = args.backend as WasmBackend;
@@ -391,7 +418,7 @@ function optimizerUpdate(k: WasmKernels, arena: Arena, args: KernelArgs): Tensor
 export const WASM_KERNELS = [
   'BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Maximum', 'Minimum', 'SquaredDifference',
   'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual',
-  'Relu', 'Neg', 'Abs', 'Sqrt', 'Square', 'Select', 'Sum', 'Dropout', 'OptimizerUpdate',
+  'Relu', 'Neg', 'Abs', 'Sqrt', 'Square', 'Select', 'Sum', 'Mean', 'BroadcastTo', 'Dropout', 'OptimizerUpdate',
   'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter',
 ] as const;
 
