@@ -162,6 +162,18 @@ for (const w of only) {
     console.log(`${((Date.now() - t) / 1000).toFixed(1)} s — ${summary}`);
   }
 }
+// Where a W1 step spends its time, per idem backend (bench/profile.ts).
+const profiles: string[] = [];
+if (only.includes('W1')) {
+  for (const [impl, backend] of [['idem-native', 'native'], ['idem-wasm', 'wasm']] as const) {
+    if (!impls.includes(impl)) continue;
+    process.stdout.write(`W1 profile on ${backend}... `);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'profile.ts'), '--backend', backend, '--steps', quick ? '10' : '30'], { cwd: ROOT, encoding: 'utf8', timeout: 10 * 60 * 1000 });
+    const out = (r.stdout ?? '').trim();
+    console.log(r.status === 0 ? 'done' : `failed (${(r.stderr ?? '').trim().split('\n').slice(-1)[0]})`);
+    if (r.status === 0) profiles.push(`**${backend}**: ${out.split('\n').slice(0, 3).join(' ')}`, '', ...out.split('\n').slice(3), '');
+  }
+}
 const peak = only.includes('W4') ? measurePeak() : null;
 if (peak) console.log(`peak (bench/peak): ${peak.one} GFLOP/s on 1 core, ${peak.all} on ${peak.threads}`);
 const load1 = loadavg()[0]!;
@@ -221,6 +233,14 @@ const section = [
   '',
   cpuRatioTables.ratios,
   '',
+  ...(profiles.length ? [
+    '### Where a W1 step spends its time (`node --import tsx bench/profile.ts --backend B`, wall time, Keras `trainOnBatch`)',
+    '',
+    'Every kernel is wrapped in a timer; the rest of the step is the framework: op wrappers and validation, engine dispatch,',
+    'autodiff bookkeeping, Keras layers, tensor objects, garbage collection, and making the batch tensors.',
+    '',
+    ...profiles,
+  ] : []),
   '### Peak RSS per workload (MB, one process per implementation × workload)',
   '',
   tables.rss,
