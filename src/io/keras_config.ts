@@ -81,16 +81,17 @@ export function toKerasLayerConfig(layer: Layer): JsonObject {
     if (k === 'layers' || k === 'inputLayers' || k === 'outputLayers') continue; // models: see toKerasModelConfig
     out[camelToSnake(k)] = toKerasValue(k, v);
   }
-  if (layer instanceof InputLayer) {
-    out['sparse'] = false;
-    out['ragged'] = false;
-  }
+  if (layer instanceof InputLayer) out['sparse'] = false; // (no `ragged`: Keras 3.0's InputLayer does not take it)
   return out;
 }
 
+/**
+ * `build_config` of a single-input layer. Layers with several inputs get none: Keras rebuilds them
+ * by calling them in the functional graph, and some (MultiHeadAttention) build from a dict of shapes.
+ */
 function buildConfig(layer: Layer): JsonObject | undefined {
   const s = layer.buildInputShape;
-  if (!layer.built || !s) return undefined;
+  if (!layer.built || !s || Array.isArray(s[0])) return undefined;
   return { input_shape: s as Json };
 }
 
@@ -143,7 +144,7 @@ export function toKerasModelSpec(model: LayersModel): JsonObject {
     const layers: Json[] = [];
     if (model.built && model.inputs[0]) {
       const il = model.inputs[0].sourceLayer as InputLayer;
-      layers.push({ module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: model.inputs[0].shape as Json, dtype: model.inputs[0].dtype, sparse: false, ragged: false, name: il.name }, registered_name: null });
+      layers.push({ module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: model.inputs[0].shape as Json, dtype: model.inputs[0].dtype, sparse: false, name: il.name }, registered_name: null });
     }
     for (const l of model.layers) layers.push(toKerasLayerSpec(l));
     const cfg: JsonObject = { ...base, layers };
