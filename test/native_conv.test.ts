@@ -9,9 +9,9 @@
  * - Depthwise conv and its gradients, pooling and pooling gradients: bit-identical.
  * - Softmax, LogSoftmax, SoftmaxCrossEntropyWithLogits: within 1 float32 ulp (C library exp/log
  *   against V8's), NaN where the reference gives NaN.
- * - FusedBatchNorm / FusedBatchNormGrad: the float64 oracle (norm_kernels.ts) equals the autodiff
- *   of the moments + batchNorm composition on the float64 backend; native within 1e-5 of the
- *   oracle (relative to the largest magnitude), bit-identical on 1 and 2 threads.
+ * - FusedBatchNorm / FusedBatchNormGrad (native and the JS version): bit-identical to moments +
+ *   batchNorm and their autodiff, on 1 and 2 threads; with gradients arriving at the mean and
+ *   variance outputs, within 1e-5 (relative to the largest magnitude).
  *
  * Skipped, with a message, when the addon is not built.
  */
@@ -21,7 +21,7 @@ import * as tf from '../src/index.ts';
 import type { Attrs, KernelFunc, TensorInfo } from '../src/core/backend.ts';
 import { loadNativeAddon, NativeBackend, nativeLoadError, registerNativeBackend } from '../src/backends/native/index.ts';
 import { ReferenceBackend } from '../src/backends/reference/backend.ts';
-import { fusedBatchNormGradient, hasNormKernels, nativeNormKernels, referenceBatchNormKernels } from '../src/backends/native/norm_kernels.ts';
+import { fusedBatchNormGradient, hasNormKernels, referenceBatchNormKernels } from '../src/backends/native/norm_kernels.ts';
 import { rng } from './util.ts';
 
 const addon = loadNativeAddon();
@@ -281,112 +281,96 @@ describe('native conv / pool / softmax kernels', { skip }, () => {
     }
   });
 
-  it('FusedBatchNorm oracle equals the autodiff of moments + batchNorm (float64)', () => {
-    const shape = [3, 4, 5, 6];
-    const eps = 1e-3;
-    const prev = tf.getBackend();
-    tf.ENGINE.setBackendSync('reference64');
-    try {
-      const x = tf.tensor(rand(shape, 21, -2, 3).v, shape);
-      const gamma = tf.tensor(rand([6], 22, 0.5, 1.5).v, [6]);
-      const beta = tf.tensor(rand([6], 23).v, [6]);
-      const w = tf.tensor(rand(shape, 24).v, shape);
-      const wm = tf.tensor(rand([6], 25).v, [6]);
-      const wv = tf.tensor(rand([6], 26).v, [6]);
-      const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
-        const { mean, variance } = tf.moments(a, [0, 1, 2]);
-        return { y: tf.batchNorm(a, mean, variance, b, g, eps), mean, variance };
-      };
-      const yExp = f(x, gamma, beta).y.dataSync();
-      // The loss also depends on the mean and variance outputs (dmean, dvariance).
-      const gExp = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
-        const r = f(a, g, b);
-        return tf.add(tf.sum(tf.mul(r.y, w)), tf.add(tf.sum(tf.mul(r.mean, wm)), tf.sum(tf.mul(r.variance, wv))));
-      })([x, gamma, beta]).map((t) => t.dataSync());
-      const be = tf.ENGINE.backend as unknown as ReferenceBackend;
-      const info = (t: tf.Tensor): TensorInfo => ({ dataId: t.dataId, shape: t.shape, dtype: 'float32' });
-      const [y, mean, variance] = referenceBatchNormKernels['FusedBatchNorm']!({ inputs: { x: info(x), scale: info(gamma), offset: info(beta) }, attrs: { epsilon: eps }, backend: be }) as TensorInfo[];
-      const grads = referenceBatchNormKernels['FusedBatchNormGrad']!({
-        inputs: { dy: info(w), x: info(x), scale: info(gamma), mean: mean!, variance: variance!, dmean: info(wm), dvariance: info(wv) },
-        attrs: { epsilon: eps }, backend: be,
-      }) as TensorInfo[];
-      const near = (a: ArrayLike<number>, e: ArrayLike<number>, what: string) => {
-        assert.equal(a.length, e.length, `${what}: length`);
-        for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - e[i]!) <= 1e-9 * (1 + Math.abs(e[i]!)), `${what} [${i}]: ${a[i]} vs ${e[i]}`);
-      };
-      near(be.values(y!), yExp, 'y');
-      near(be.values(grads[0]!), gExp[0]!, 'dx');
-      near(be.values(grads[1]!), gExp[1]!, 'dscale');
-      near(be.values(grads[2]!), gExp[2]!, 'doffset');
-    } finally {
-      tf.ENGINE.setBackendSync(prev);
-    }
-  });
+  /** moments + batchNorm as the BatchNormalization layer runs it (the composition), or the fused kernel. */
+  function bnLoss(fused: boolean, affine: boolean, eps: number, w: tf.Tensor, extra?: { wm: tf.Tensor; wv: tf.Tensor }) {
+    return (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+      const axes = x.shape.slice(0, -1).map((_, i) => i);
+      let y: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor;
+      if (fused) {
+        const ins: Record<string, tf.Tensor> = affine ? { x, scale: g, offset: b } : { x };
+        [y, mean, variance] = tf.ENGINE.runKernelMulti('FusedBatchNorm', ins, { epsilon: eps }) as [tf.Tensor, tf.Tensor, tf.Tensor];
+      } else {
+        ({ mean, variance } = tf.moments(x, axes));
+        y = affine ? tf.batchNorm(x, mean, variance, b, g, eps) : tf.batchNorm(x, mean, variance, undefined, undefined, eps);
+      }
+      let loss = tf.sum(tf.mul(y, w));
+      if (extra) loss = tf.add(loss, tf.add(tf.sum(tf.mul(mean, extra.wm)), tf.sum(tf.mul(variance, extra.wv))));
+      return loss;
+    };
+  }
 
-  it('native FusedBatchNorm / FusedBatchNormGrad match the oracle and are thread-count invariant', () => {
-    assert.ok(hasNormKernels(addon!), 'addon has the batch-norm entry points');
-    const natNorm = nativeNormKernels(addon as never, referenceBatchNormKernels);
-    const cases: [number[], boolean, number][] = [[[2, 5, 7, 3], true, 0], [[9, 4], false, 0], [[1, 6], true, 0], [[4, 3, 3, 5], true, 100], [[0, 4], true, 0], [[64, 26, 26, 8], true, 0]];
-    cases.forEach(([shape, affine, shift], ci) => {
-      const C = shape[shape.length - 1]!;
-      const x = rand(shape, 1000 + ci, shift - 1, shift + 1);
-      const dy = rand(shape, 1100 + ci);
-      const scale = rand([C], 1200 + ci, 0.5, 2);
-      const offset = rand([C], 1300 + ci);
-      const fwdInputs: Record<string, Input> = affine ? { x, scale, offset } : { x };
-      const runFwd = (be: ReferenceBackend, k: Record<string, KernelFunc>) => {
-        const infos: Record<string, TensorInfo> = {};
-        for (const [n, v] of Object.entries(fwdInputs)) infos[n] = be.make(v.v, v.shape, 'float32');
-        const outs = k['FusedBatchNorm']!({ inputs: infos, attrs: { epsilon: 1e-3 }, backend: be }) as TensorInfo[];
-        const [y, m, v] = outs.map((o) => be.values(o) as Float32Array);
-        const gi: Record<string, TensorInfo> = { dy: be.make(dy.v, shape, 'float32'), x: infos['x']!, mean: outs[1]!, variance: outs[2]! };
-        if (affine) {
-          gi['scale'] = infos['scale']!;
-          gi['dmean'] = be.make(rand([C], 1400 + ci).v, [C], 'float32');
-          gi['dvariance'] = be.make(rand([C], 1500 + ci).v, [C], 'float32');
-        }
-        const g = (k['FusedBatchNormGrad']!({ inputs: gi, attrs: { epsilon: 1e-3 }, backend: be }) as TensorInfo[]).map((o) => be.values(o) as Float32Array);
-        return [y!, m!, v!, ...g];
-      };
-      const e = runFwd(ref, referenceBatchNormKernels);
-      addon!.setNumThreads(1);
-      const a1 = runFwd(ref, natNorm);
-      addon!.setNumThreads(2);
-      const a2 = runFwd(ref, natNorm);
-      const names = ['y', 'mean', 'variance', 'dx', 'dscale', 'doffset'];
-      names.forEach((name, k) => {
-        identical(a2[k]!, a1[k]!, `${name} case ${ci}: 2 threads vs 1`);
-        const scaleOf = e[k]!.reduce((m, v) => (Number.isNaN(v) ? m : Math.max(m, Math.abs(v))), 1);
-        for (let i = 0; i < e[k]!.length; i++) {
-          assert.ok(Object.is(a1[k]![i], e[k]![i]) || Math.abs(a1[k]![i]! - e[k]![i]!) <= 1e-5 * scaleOf, `${name} case ${ci} [${i}]: native ${a1[k]![i]}, oracle ${e[k]![i]}`);
-        }
-      });
-    });
-  });
-
-  it('training through FusedBatchNorm (native kernels, fusedBatchNormGradient) matches the composition\'s gradients', () => {
+  it('FusedBatchNorm and its gradient are bit-identical to moments + batchNorm and their autodiff (native and JS), any thread count', () => {
     const be = tf.ENGINE.findBackend('native') as unknown as { kernels: Record<string, KernelFunc> };
     assert.ok('FusedBatchNorm' in be.kernels && 'FusedBatchNormGrad' in be.kernels, 'native backend has the fused batch-norm kernels');
     assert.equal(tf.ENGINE.getGradient('FusedBatchNorm'), fusedBatchNormGradient, 'gradient registered');
-    const shape = [4, 5, 3, 7];
-    const data = [rand(shape, 31, -1, 2), rand([7], 32, 0.5, 1.5), rand([7], 33), rand(shape, 34)];
-    const gradsOn = (backend: string, fused: boolean): Float32Array[] => {
-      const prev = tf.getBackend();
-      tf.ENGINE.setBackendSync(backend);
-      try {
-        const [x, g, b, w] = data.map((d) => tf.tensor(d.v, d.shape));
-        const f = (a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
-          if (fused) return tf.sum(tf.mul(tf.ENGINE.runKernelMulti('FusedBatchNorm', { x: a, scale: s, offset: o }, { epsilon: 1e-3 })[0]!, w!));
-          const { mean, variance } = tf.moments(a, [0, 1, 2]);
-          return tf.sum(tf.mul(tf.batchNorm(a, mean, variance, o, s, 1e-3), w!));
+    const cases: [number[], boolean, number, number][] = [
+      [[2, 5, 7, 3], true, 0, 1e-3], [[9, 4], false, 0, 1e-3], [[1, 6], true, 0, 1e-5], [[4, 3, 3, 5], true, 100, 1e-3],
+      [[3, 13], true, -2, 0.1], [[64, 11, 11, 20], true, 0, 1e-3],
+    ];
+    const prev = tf.getBackend();
+    tf.ENGINE.setBackendSync('native');
+    try {
+      cases.forEach(([shape, affine, shift, eps], ci) => {
+        const C = shape[shape.length - 1]!;
+        const x = tf.tensor(rand(shape, 1000 + ci, shift - 1, shift + 1).v, shape);
+        const g = tf.tensor(rand([C], 1200 + ci, 0.5, 2).v, [C]);
+        const b = tf.tensor(rand([C], 1300 + ci).v, [C]);
+        const w = tf.tensor(rand(shape, 1100 + ci).v, shape);
+        const msg = `${JSON.stringify(shape)} affine ${affine}`;
+        const run = (fused: boolean) => {
+          const vg = tf.valueAndGrads(bnLoss(fused, affine, eps, w));
+          const { value, grads } = vg([x, g, b]);
+          const axes = shape.slice(0, -1).map((_, i) => i);
+          const fwd = fused
+            ? (tf.ENGINE.runKernelMulti('FusedBatchNorm', affine ? { x, scale: g, offset: b } : { x }, { epsilon: eps }) as tf.Tensor[])
+            : (() => { const mv = tf.moments(x, axes); return [affine ? tf.batchNorm(x, mv.mean, mv.variance, b, g, eps) : tf.batchNorm(x, mv.mean, mv.variance, undefined, undefined, eps), mv.mean, mv.variance]; })();
+          return [value, ...fwd, ...grads.slice(0, affine ? 3 : 1)].map((t) => Float32Array.from(t.dataSync() as Float32Array));
         };
-        return tf.grads(f)([x!, g!, b!]).map((t) => Float32Array.from(t.dataSync() as Float32Array));
+        const e = run(false);
+        addon!.setNumThreads(1);
+        const a1 = run(true);
+        addon!.setNumThreads(2);
+        const a2 = run(true);
+        const names = ['loss', 'y', 'mean', 'variance', 'dx', 'dscale', 'doffset'];
+        e.forEach((v, k) => {
+          identical(a1[k]!, v, `${names[k]} ${msg}: fused vs composition`);
+          identical(a2[k]!, v, `${names[k]} ${msg}: fused on 2 threads vs composition`);
+        });
+        // The JavaScript kernels (same float32 operations) on the reference backend.
+        const refNorm = referenceBatchNormKernels;
+        const xi = { v: x.dataSync() as Float32Array, shape };
+        const fin: Record<string, Input> = affine ? { x: xi, scale: { v: g.dataSync() as Float32Array, shape: [C] }, offset: { v: b.dataSync() as Float32Array, shape: [C] } } : { x: xi };
+        const infos: Record<string, TensorInfo> = {};
+        for (const [n, v] of Object.entries(fin)) infos[n] = ref.make(v.v, v.shape, 'float32');
+        const outs = refNorm['FusedBatchNorm']!({ inputs: infos, attrs: { epsilon: eps }, backend: ref }) as TensorInfo[];
+        outs.forEach((o, k) => identical(ref.values(o) as Float32Array, e[k + 1]!, `JS ${names[k + 1]} ${msg}`));
+        const gi: Record<string, TensorInfo> = { dy: ref.make(w.dataSync() as Float32Array, shape, 'float32'), x: infos['x']!, mean: outs[1]!, variance: outs[2]! };
+        if (affine) gi['scale'] = infos['scale']!;
+        const gouts = refNorm['FusedBatchNormGrad']!({ inputs: gi, attrs: { epsilon: eps }, backend: ref }) as TensorInfo[];
+        gouts.slice(0, affine ? 3 : 1).forEach((o, k) => identical(ref.values(o) as Float32Array, e[k + 4]!, `JS ${names[k + 4]} ${msg}`));
+      });
+    } finally {
+      tf.ENGINE.setBackendSync(prev);
+      addon!.setNumThreads(0);
+    }
+  });
+
+  it('FusedBatchNorm gradients through its mean and variance outputs match the composition within rounding', () => {
+    assert.ok(hasNormKernels(addon!), 'addon has the batch-norm entry points');
+    const shape = [4, 5, 3, 7];
+    const data = [rand(shape, 31, -1, 2), rand([7], 32, 0.5, 1.5), rand([7], 33), rand(shape, 34), rand([7], 35), rand([7], 36)];
+    const gradsOn = (fused: boolean): Float32Array[] => {
+      const prev = tf.getBackend();
+      tf.ENGINE.setBackendSync('native');
+      try {
+        const [x, g, b, w, wm, wv] = data.map((d) => tf.tensor(d.v, d.shape));
+        return tf.grads(bnLoss(fused, true, 1e-3, w!, { wm: wm!, wv: wv! }))([x!, g!, b!]).map((t) => Float32Array.from(t.dataSync() as Float32Array));
       } finally {
         tf.ENGINE.setBackendSync(prev);
       }
     };
-    const e = gradsOn('reference64', false);
-    const a = gradsOn('native', true);
+    const e = gradsOn(false);
+    const a = gradsOn(true);
     ['dx', 'dscale', 'doffset'].forEach((name, k) => {
       const scaleOf = e[k]!.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       assert.ok(scaleOf > 0, `${name}: non-zero gradient`);

@@ -14,7 +14,8 @@
  *   softmax(op, outer, n, inner, x, labels, out)  op 0 softmax, 1 log-softmax (labels ignored),
  *     2 softmax cross-entropy with logits (labels same size as x, out [outer, inner])
  *   batchNormForward(M, C, eps, x, scale, offset, y, mean, variance)   x, y [M, C]; scale,
- *     offset [C] or empty (absent: 1 / 0); mean, variance [C] written (see norm.h)
+ *     offset [C] or empty (absent: 1 / 0); mean, variance [C] written; eps rounded to float32
+ *     (see norm.h: bit-identical to the moments + batchNorm composition and its autodiff)
  *   batchNormBackward(M, C, eps, dy, x, scale, mean, variance, dmean, dvariance, dx, dscale, doffset)
  *     scale, dmean, dvariance [C] or empty (absent)
  * Sizes are checked against the geometry; a mismatch throws a RangeError.
@@ -227,7 +228,7 @@ napi_value BatchNormForward(napi_env env, napi_callback_info info) {
     range_error(env, "idem native: batchNormForward array sizes do not match");
     return nullptr;
   }
-  idem::batch_norm_forward(x, ls ? scale : nullptr, lf ? offset : nullptr, M, C, eps, y, mean, var);
+  idem::batch_norm_forward(x, ls ? scale : nullptr, lf ? offset : nullptr, M, C, static_cast<float>(eps), y, mean, var);
   return nullptr;
 }
 
@@ -252,8 +253,8 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
     range_error(env, "idem native: batchNormBackward array sizes do not match");
     return nullptr;
   }
-  idem::batch_norm_backward(dy, x, ls ? scale : nullptr, mean, var, ldm ? dmean : nullptr, ldv ? dvar : nullptr, M, C,
-                            eps, dx, dscale, doffset);
+  idem::batch_norm_backward(dy, x, ls ? scale : nullptr, true, mean, var, ldm ? dmean : nullptr, ldv ? dvar : nullptr, M,
+                            C, static_cast<float>(eps), dx, dscale, doffset);
   return nullptr;
 }
 

@@ -1,28 +1,23 @@
 /**
- * Fused batch normalization kernels (training mode, channels last), native (native/src/norm.cc)
- * and a float64 JavaScript oracle with the same contract:
+ * Fused batch normalization kernels (training mode, statistics over all axes but the last),
+ * native (native/src/norm.cc) and in JavaScript with the same float32 operations
+ * (`referenceBatchNormKernels`, Math.fround), both bit-identical to what the BatchNormalization
+ * layer's op-by-op composition computes — moments(x) then batchNorm(x, mean, variance, offset,
+ * scale, ε) — and to its autodiff (the formulas, operation by operation, are in norm.h):
  *
  *   FusedBatchNorm      inputs { x, scale?, offset? }, attrs { epsilon } → [y, mean, variance]
- *     x viewed as [M, C] (C = last axis); per channel mean = Σx/M, variance = Σ(x − mean)²/M
- *     (population), y = (x − mean) / √(variance + ε) · scale + offset (scale 1, offset 0 when
- *     absent). mean and variance have shape [C].
+ *     (mean, population variance: shape [C], C = the last axis)
  *   FusedBatchNormGrad  inputs { dy, x, scale?, mean, variance, dmean?, dvariance? },
- *     attrs { epsilon } → [dx, dscale, doffset], the exact gradient of FusedBatchNorm through
- *     mean and variance (dmean, dvariance: gradients arriving at those outputs):
- *     inv = 1/√(variance + ε), doffset = Σ dy, dscale = inv·Σ dy·(x − mean),
- *     dx = inv·scale·(dy − doffset/M − (x − mean)·inv·dscale/M) + dmean/M + dvariance·2(x − mean)/M.
- *   `fusedBatchNormGradient` is its gradient function for ENGINE.registerGradient.
+ *     attrs { epsilon } → [dx, dscale, doffset]; dmean/dvariance are gradients arriving at the
+ *     mean/variance outputs (exact, but then the addition order may differ from an autodiff of
+ *     the composition). `fusedBatchNormGradient` (registered when this module loads) runs it.
  *
- * These replace the op-by-op batch-norm composition (moments + batchNorm and their autodiff,
- * about 20 passes over the activations per layer and step) by two passes forward and two
- * backward. The native backend has them (the reference backend does not: a caller tests
- * `ENGINE.hasKernel('FusedBatchNorm')` and otherwise runs the composition); the gradient of
- * `FusedBatchNorm` is registered when this module loads. The BatchNormalization layer does not
- * call them yet; `bench/w3.ts --fused-bn` measures W3 with a layer whose training call does.
- *
- * Native numerics: channel sums in float64 over fixed row chunks (thread-count invariant),
- * per-element work in float32: within a few float32 ulps of the oracle (relative to the scale
- * of each term).
+ * Bit-identity with the composition holds when x is used by nothing else (the composition adds
+ * x's three partial gradients in tape order; a caller using x elsewhere adds dx to the rest).
+ * These replace ~20 passes over the activations per layer and step by 3 forward and 3 backward.
+ * The native backend has them (the reference backend does not: a caller tests
+ * `ENGINE.hasKernel('FusedBatchNorm')` and otherwise runs the composition).
+ * `bench/w3.ts --fused-bn` measures W3 with a BatchNormalization whose training call uses them.
  */
 import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
 import { ENGINE, type GradFunc } from '../../core/engine.ts';
@@ -56,7 +51,15 @@ function epsilonOf(args: KernelArgs): number {
   return typeof e === 'number' ? e : 0.001;
 }
 
-// ---------------------------------------------------------------- float64 oracle
+/** Output storage: the native backend's pooled `allocF32` (all of it is written), else a new array. */
+function out(be: ReferenceBackend, n: number): Float32Array {
+  const pooled = (be as { allocF32?: (n: number) => Float32Array }).allocF32;
+  return pooled ? pooled.call(be, n) : new Float32Array(n);
+}
+
+// ---------------------------------------------------------------- JavaScript (float32 operations)
+
+const f = Math.fround;
 
 export const referenceBatchNormKernels: Record<string, KernelFunc> = {
   FusedBatchNorm: (args) => {
@@ -64,34 +67,37 @@ export const referenceBatchNormKernels: Record<string, KernelFunc> = {
     const x = args.inputs['x']!;
     const scale = args.inputs['scale'];
     const offset = args.inputs['offset'];
-    const eps = epsilonOf(args);
+    const eps = f(epsilonOf(args));
     const [M, C] = rowsAndChannels(x.shape);
     const xv = be.values(x);
     const sv = scale ? be.values(scale) : null;
     const ov = offset ? be.values(offset) : null;
-    const mean = new Float64Array(C);
-    const variance = new Float64Array(C);
-    for (let r = 0; r < M; r++) for (let c = 0; c < C; c++) mean[c]! += xv[r * C + c]!;
-    for (let c = 0; c < C; c++) mean[c]! /= M;
+    const mean = out(be, C);
+    const variance = out(be, C);
+    const s = new Float32Array(C);
+    for (let c = 0; c < C; c++) {
+      let acc = 0;
+      for (let r = 0; r < M; r++) acc += xv[r * C + c]!;
+      const m = f(acc / M);
+      acc = 0;
+      for (let r = 0; r < M; r++) {
+        const d = f(xv[r * C + c]! - m);
+        acc += f(d * d);
+      }
+      const v = f(acc / M);
+      mean[c] = m;
+      variance[c] = v;
+      const rr = f(1 / Math.sqrt(f(v + eps)));
+      s[c] = sv ? f(rr * sv[c]!) : rr;
+    }
+    const y = out(be, M * C);
     for (let r = 0; r < M; r++) {
       for (let c = 0; c < C; c++) {
-        const d = xv[r * C + c]! - mean[c]!;
-        variance[c]! += d * d;
+        const z = f(f(xv[r * C + c]! - mean[c]!) * s[c]!);
+        y[r * C + c] = ov ? f(z + ov[c]!) : z;
       }
     }
-    for (let c = 0; c < C; c++) variance[c]! /= M;
-    const y = be.alloc('float32', M * C);
-    for (let r = 0; r < M; r++) {
-      for (let c = 0; c < C; c++) {
-        const inv = 1 / Math.sqrt(variance[c]! + eps);
-        y[r * C + c] = (xv[r * C + c]! - mean[c]!) * inv * (sv ? sv[c]! : 1) + (ov ? ov[c]! : 0);
-      }
-    }
-    const m = be.alloc('float32', C);
-    const v = be.alloc('float32', C);
-    m.set(mean);
-    v.set(variance);
-    return [be.make(y, x.shape, 'float32'), be.make(m, [C], 'float32'), be.make(v, [C], 'float32')];
+    return [be.make(y, x.shape, 'float32'), be.make(mean, [C], 'float32'), be.make(variance, [C], 'float32')];
   },
 
   FusedBatchNormGrad: (args) => {
@@ -100,37 +106,53 @@ export const referenceBatchNormKernels: Record<string, KernelFunc> = {
     const scale = args.inputs['scale'];
     const dmv = args.inputs['dmean'] ? be.values(args.inputs['dmean']) : null;
     const dvv = args.inputs['dvariance'] ? be.values(args.inputs['dvariance']) : null;
-    const eps = epsilonOf(args);
+    const eps = f(epsilonOf(args));
     const [M, C] = rowsAndChannels(x!.shape);
+    const Mf = f(M);
     const dv = be.values(dy!);
     const xv = be.values(x!);
     const mv = be.values(mean!);
     const vv = be.values(variance!);
     const sv = scale ? be.values(scale) : null;
-    const sumDy = new Float64Array(C);
-    const sumDyXc = new Float64Array(C);
-    for (let r = 0; r < M; r++) {
-      for (let c = 0; c < C; c++) {
-        const d = dv[r * C + c]!;
-        sumDy[c]! += d;
-        sumDyXc[c]! += d * (xv[r * C + c]! - mv[c]!);
-      }
-    }
-    const dx = be.alloc('float32', M * C);
-    const dscale = be.alloc('float32', C);
-    const doffset = be.alloc('float32', C);
+    const dx = out(be, M * C);
+    const dscale = out(be, C);
+    const doffset = out(be, C);
+    const s = new Float32Array(C);
+    const dsq = new Float32Array(C);
+    const dx3 = new Float32Array(C);
     for (let c = 0; c < C; c++) {
-      const inv = 1 / Math.sqrt(vv[c]! + eps);
-      doffset[c] = sumDy[c]!;
-      dscale[c] = sumDyXc[c]! * inv;
+      const rr = f(1 / Math.sqrt(f(vv[c]! + eps)));
+      s[c] = sv ? f(rr * sv[c]!) : rr;
+      let sdy = 0;
+      let sdyd = 0;
+      let sdt = 0;
+      for (let r = 0; r < M; r++) {
+        const g = dv[r * C + c]!;
+        sdy += g;
+        sdyd += f(g * f(xv[r * C + c]! - mv[c]!));
+        sdt += f(g * s[c]!);
+      }
+      doffset[c] = sdy;
+      const ds = f(sdyd);
+      let dmA = f(-sdt);
+      if (dmv) dmA = f(dmA + dmv[c]!);
+      const dr = sv ? f(ds * sv[c]!) : ds;
+      dscale[c] = sv ? f(ds * rr) : 0;
+      let dvar = f(dr * f(-0.5 * f(rr * f(rr * rr))));
+      if (dvv) dvar = f(dvar + dvv[c]!);
+      dsq[c] = f(dvar / Mf);
+      let sdd = 0;
+      for (let r = 0; r < M; r++) {
+        const g = f(dsq[c]! * f(xv[r * C + c]! - mv[c]!));
+        sdd += f(g + g);
+      }
+      dx3[c] = f(f(dmA + f(-sdd)) / Mf);
     }
     for (let r = 0; r < M; r++) {
       for (let c = 0; c < C; c++) {
-        const inv = 1 / Math.sqrt(vv[c]! + eps);
-        const g = sv ? sv[c]! : 1;
-        const xc = xv[r * C + c]! - mv[c]!;
-        dx[r * C + c] = inv * g * (dv[r * C + c]! - sumDy[c]! / M - xc * inv * inv * sumDyXc[c]! / M) +
-          (dmv ? dmv[c]! / M : 0) + (dvv ? (2 * dvv[c]! * xc) / M : 0);
+        const dt = f(dv[r * C + c]! * s[c]!);
+        const g = f(dsq[c]! * f(xv[r * C + c]! - mv[c]!));
+        dx[r * C + c] = f(f(dt + f(g + g)) + dx3[c]!);
       }
     }
     return [be.make(dx, x!.shape, 'float32'), be.make(dscale, [C], 'float32'), be.make(doffset, [C], 'float32')];
@@ -147,11 +169,6 @@ function f32(be: ReferenceBackend, t: TensorInfo | undefined): Float32Array | nu
 
 const EMPTY = new Float32Array(0);
 
-/** Output storage: the native backend's pooled `allocF32` (all of it is written), else a new array. */
-function out(be: ReferenceBackend, n: number): Float32Array {
-  const pooled = (be as { allocF32?: (n: number) => Float32Array }).allocF32;
-  return pooled ? pooled.call(be, n) : new Float32Array(n);
-}
 
 /** Native FusedBatchNorm / FusedBatchNormGrad; other dtypes or shapes run `fallback[name]`. */
 export function nativeNormKernels(addon: NormAddon, fallback: Record<string, KernelFunc>): Record<string, KernelFunc> {
