@@ -157,3 +157,13 @@ describe('memory', () => {
     }
   });
 });
+
+describe('tensor1d signature (TF.js)', () => {
+  it('tensor1d(values, dtype)', async () => {
+    const tf = await import('../src/index.ts');
+    const t = tf.tensor1d([1, 2, 3], 'int32');
+    assert.equal(t.dtype, 'int32');
+    assert.deepEqual(Array.from(t.dataSync()), [1, 2, 3]);
+    assert.throws(() => tf.tensor1d([1, 2], [2] as unknown as 'int32'), /tensor1d: `dtype`/);
+  });
+});

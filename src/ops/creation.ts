@@ -25,7 +25,14 @@ function rankN(name: string, rank: number) {
   };
 }
 
-export const tensor1d = rankN('tensor1d', 1);
+const tensor1dN = rankN('tensor1d', 1);
+/** `tf.tensor1d(values, dtype?)`: TF.js's signature (the rank is known, so no shape argument). */
+export function tensor1d(values: NestedValues, dtype?: DataType): Tensor {
+  if (dtype !== undefined && typeof dtype !== 'string') {
+    fail('tensor1d', `\`dtype\` must be 'float32', 'int32' or 'bool', received ${JSON.stringify(dtype)} (the signature is tensor1d(values, dtype))`);
+  }
+  return tensor1dN(values, undefined, dtype);
+}
 export const tensor2d = rankN('tensor2d', 2);
 export const tensor3d = rankN('tensor3d', 3);
 export const tensor4d = rankN('tensor4d', 4);
