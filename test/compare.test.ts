@@ -213,3 +213,14 @@ describe('initializer statistics', () => {
     assert.ok(Math.abs(g.expectedStd! - Math.sqrt(2 / 1040)) < 1e-12, 'fan-based expectation √(2/(fanIn+fanOut))');
   });
 });
+
+describe('tf.compare after graph mode', () => {
+  it('refuses while graph mode is on, works again after enableEagerExecution', () => {
+    const p = tf.placeholder('float32', [null, 20]);
+    assert.ok(p !== null, 'placeholder created');
+    assert.throws(() => tf.compare(keras(), hand(), [x, y]), /compare: needs eager execution/);
+    tf.enableEagerExecution();
+    const r = tf.compare(keras(), hand(), [x, y]);
+    assert.equal(r.firstDivergence, null, `expected no divergence, got ${JSON.stringify(r.firstDivergence)}`);
+  });
+});

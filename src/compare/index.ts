@@ -2,6 +2,7 @@
 import { ENGINE } from '../core/engine.ts';
 import { Tensor } from '../core/tensor.ts';
 import { LayersModel } from '../models/model.ts';
+import { executingEagerly } from '../graph/graph.ts';
 import { registerFitLint } from '../models/training.ts';
 import { formatLint, lint } from './lint.ts';
 
@@ -15,7 +16,7 @@ export * from './types.ts';
 // `fit` / `fitDataset` with verbose on run the lint once per model (models cannot import compare).
 registerFitLint((model, x, y) => {
   // Not inside graph recording or tf.function tracing (the lint's own forward passes would be recorded).
-  if (!(model instanceof LayersModel) || !(x instanceof Tensor) || ENGINE.opInterceptor !== null || ENGINE.tracer !== null) return [];
+  if (!(model instanceof LayersModel) || !(x instanceof Tensor) || !executingEagerly() || ENGINE.tracer !== null) return [];
   const labels = y instanceof Tensor ? y : null;
   const findings = lint(model, { data: labels ? [x, labels] : x });
   return formatLint(findings.filter((f) => f.severity !== 'info'), model.name);

@@ -16,6 +16,7 @@ import { fail } from '../core/errors.ts';
 import { Tensor } from '../core/tensor.ts';
 import { Variable } from '../core/variable.ts';
 import { SeedGenerator } from '../random/seed.ts';
+import { executingEagerly } from '../graph/graph.ts';
 import type { Layer } from '../layers/layer.ts';
 import { add } from '../ops/add.ts';
 import { elu } from '../ops/elu.ts';
@@ -58,7 +59,10 @@ const ASSIGNS = new Set(['assign', 'assignAdd', 'assignSub']);
  * wrapped for the run and restored after). `maskSeed`: reseed dropout (null: leave it alone).
  */
 export function traceRun<T>(fn: () => T, layers: Layer[], maskSeed: number | null, op = 'compare'): Trace<T> {
-  if (ENGINE.opInterceptor !== null) fail(op, 'needs eager execution (graph mode is on: call tf.enableEagerExecution() first)');
+  if (!executingEagerly()) fail(op, 'needs eager execution (graph mode is on: call tf.enableEagerExecution() first)');
+  // Graph mode may have been used earlier in the process: its recorder stays installed (it only
+  // acts on symbolic tensors once eager execution is back on). Set it aside for the run.
+  const previousInterceptor = ENGINE.opInterceptor;
   const ops: OpRecord[] = [];
   const assigned: Variable[] = [];
   const stack: Layer[] = [];
@@ -133,7 +137,7 @@ export function traceRun<T>(fn: () => T, layers: Layer[], maskSeed: number | nul
     const result = fn();
     return { result, ops: result instanceof Tensor ? pruneToResult(ops, result) : ops, assigned };
   } finally {
-    ENGINE.opInterceptor = null;
+    ENGINE.opInterceptor = previousInterceptor;
     for (const r of restore.reverse()) r();
   }
 }
