@@ -624,3 +624,20 @@ describe('optimizers', () => {
     });
   });
 });
+
+describe('applyGradients with name-keyed gradients', () => {
+  it('variableGrads → applyGradients updates exactly the variables used, even with a same-named twin', () => {
+    const a = tf.variable(tf.tensor([1, 2]), true, 'twin_w');
+    const b = tf.variable(tf.tensor([1, 2]), true, 'twin_w');
+    const { grads } = tf.variableGrads(() => tf.sum(tf.square(a)));
+    tf.train.sgd(0.5).applyGradients(grads);
+    assert.deepEqual(Array.from(a.dataSync()), [0, 0]);
+    assert.deepEqual(Array.from(b.dataSync()), [1, 2]);
+    // a hand-built map naming an ambiguous variable is refused, not guessed
+    assert.throws(() => tf.train.sgd(0.5).applyGradients({ twin_w: tf.tensor([1, 1]) }), /applyGradients: 2 live variables are named 'twin_w'/);
+    // two same-named variables in one variableGrads would lose a gradient: refused
+    assert.throws(() => tf.variableGrads(() => tf.add(tf.sum(a), tf.sum(b))), /variableGrads: two different variables named 'twin_w'/);
+    a.dispose();
+    b.dispose();
+  });
+});

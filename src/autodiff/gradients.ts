@@ -85,6 +85,17 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy
  * `tf.variableGrads(f, varList?)`: value of the scalar `f()` and gradients keyed by variable
  * name, for `varList` or for every trainable variable `f` reads.
  */
+/**
+ * The `grads` map returned by `variableGrads` carries, under this (non-enumerable) key, the
+ * Variable behind each name, so `optimizer.applyGradients(grads)` updates exactly those
+ * variables even when another live variable has the same name.
+ */
+export const GRADIENT_VARIABLES: unique symbol = Symbol('idem.gradientVariables');
+
+export function variableGradsSources(grads: object): Map<string, Variable> | undefined {
+  return (grads as { [GRADIENT_VARIABLES]?: Map<string, Variable> })[GRADIENT_VARIABLES];
+}
+
 export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
   if (varList) {
     for (const v of varList) if (!v.trainable) fail('variableGrads', `variable '${v.name}' in varList is not trainable`);
@@ -102,10 +113,18 @@ export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: T
   const vars = varList ?? [...tape.accessedVariables];
   const g = backprop(tape.nodes, [y], [onesFor(y)], vars.map((v) => v.id));
   const out: Record<string, Tensor> = {};
+  const sources = new Map<string, Variable>();
   for (const v of vars) {
     const gv = g.get(v.id);
-    if (gv) out[v.name] = gv;
+    if (!gv) continue;
+    const other = sources.get(v.name);
+    if (other !== undefined && other !== v) {
+      fail('variableGrads', `two different variables named '${v.name}' were used: the gradients are keyed by name, so one would be lost. Give the variables unique names, or use tf.grads / GradientTape with [gradient, variable] pairs`);
+    }
+    sources.set(v.name, v);
+    out[v.name] = gv;
   }
+  Object.defineProperty(out, GRADIENT_VARIABLES, { value: sources, enumerable: false });
   return { value: y, grads: out };
 }
 

@@ -20,7 +20,7 @@ import { shapesEqual } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import { Variable } from '../core/variable.ts';
 import { tidy, variable } from '../core/api.ts';
-import { variableGrads } from '../autodiff/gradients.ts';
+import { variableGrads, variableGradsSources } from '../autodiff/gradients.ts';
 import { add } from '../ops/add.ts';
 import { sub } from '../ops/sub.ts';
 import { mul } from '../ops/mul.ts';
@@ -362,11 +362,11 @@ export abstract class Optimizer {
 
   private resolveVariable(name: string): Variable {
     if (typeof name !== 'string') fail('applyGradients', `variable names must be strings, received ${typeof name}`);
-    // The newest live (non-slot) variable with this name.
-    const live = ENGINE.liveVariables();
-    for (let i = live.length - 1; i >= 0; i--) {
-      const v = live[i]!;
-      if (v.name === name && !SLOT_VARIABLES.has(v)) return v;
+    // The live (non-slot) variable with this name; more than one is ambiguous.
+    const found = ENGINE.liveVariables().filter((v) => v.name === name && !SLOT_VARIABLES.has(v));
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) {
+      fail('applyGradients', `${found.length} live variables are named '${name}', so a gradient keyed by that name is ambiguous: pass [gradient, variable] pairs, the map returned by tf.variableGrads, or give the variables unique names`);
     }
     fail('applyGradients', `no live variable is named '${name}' (pass [gradient, variable] pairs for unnamed or disposed variables)`);
   }
@@ -386,7 +386,8 @@ export abstract class Optimizer {
         }
       });
     } else if (grads && typeof grads === 'object') {
-      for (const [name, g] of Object.entries(grads)) if (g !== null && g !== undefined) out.push([g, this.resolveVariable(name)]);
+      const sources = variableGradsSources(grads);
+      for (const [name, g] of Object.entries(grads)) if (g !== null && g !== undefined) out.push([g, sources?.get(name) ?? this.resolveVariable(name)]);
     } else {
       fail('applyGradients', `expected {name: gradient}, [{name, tensor}] or [[gradient, variable]], received ${typeof grads}`);
     }
