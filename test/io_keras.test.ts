@@ -222,3 +222,60 @@ test('Keras 3 files: groups recorded under another layer name (same-class layers
   await fresh.loadWeights(swapped, { byName: false });
   assert.notDeepEqual(weightBits(fresh), weightBits(m), 'byName: false uses the slots only (and here swaps the branches)');
 });
+
+test('compile_config round trip (loss object with fromLogits, metrics) and skipMismatch', async () => {
+  tf.resetLayerNames();
+  const m = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], name: 'h' }), tf.layers.dense({ units: 3, name: 'logits' })] });
+  m.compile({ optimizer: tf.train.rmsprop(0.005, 0.8, 0.5, 1e-6, true), loss: tf.kerasLosses.categoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
+  const x = tf.randomNormal([6, 3]);
+  const y = tf.oneHot(tf.tensor([0, 1, 2, 0, 1, 2], [6], 'int32'), 3);
+  await m.fit(x, y, { epochs: 1, batchSize: 3, verbose: 0, shuffle: false });
+  const f = path.join(dir, 'compiled.keras');
+  await m.save(f);
+  const cfg = JSON.parse(new TextDecoder().decode(unzipSync(fs.readFileSync(f))['config.json']));
+  assert.deepEqual(cfg.compile_config.loss, { module: 'keras.losses', class_name: 'CategoricalCrossentropy', config: { name: 'categorical_crossentropy', reduction: 'sum_over_batch_size', from_logits: true }, registered_name: null }, 'loss object');
+  assert.deepEqual(cfg.compile_config.metrics, ['accuracy'], 'metrics');
+  assert.equal(cfg.compile_config.optimizer.config.centered, true, 'optimizer config');
+  const back = await tf.loadLayersModel(f);
+  assert.equal(back.optimizer!.iterations, 2, 'iterations restored');
+  for (const v of m.trainableWeights) {
+    for (const s of ['velocity', 'momentum', 'average_gradient']) {
+      const a = m.optimizer!.getSlot(v, s)!.read().dataSync();
+      const b = back.optimizer!.getSlot(back.weights.find((w) => w.name === v.name)!, s)!.read().dataSync();
+      assert.deepEqual(Array.from(b), Array.from(a), `RMSprop slot ${s} of ${v.name}`);
+    }
+  }
+  const e1 = m.evaluate(x, y) as tf.Tensor[];
+  const e2 = back.evaluate(x, y) as tf.Tensor[];
+  assert.deepEqual(e2.map((t) => t.dataSync()[0]), e1.map((t) => t.dataSync()[0]), 'same loss and accuracy after loading');
+  await m.fit(x, y, { epochs: 1, batchSize: 3, verbose: 0, shuffle: false });
+  await back.fit(x, y, { epochs: 1, batchSize: 3, verbose: 0, shuffle: false });
+  assert.deepEqual(weightBits(back), weightBits(m), 'training continues identically');
+  // skipMismatch: matching layers load, the mismatched one keeps its values.
+  tf.resetLayerNames();
+  const other = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], name: 'h' }), tf.layers.dense({ units: 5, name: 'logits' })] });
+  const kept = weightBits(other).slice(2);
+  const legacy = path.join(dir, 'skip.h5');
+  await m.saveWeights(legacy);
+  await other.loadWeights(legacy, { skipMismatch: true });
+  assert.deepEqual(weightBits(other).slice(0, 2), weightBits(m).slice(0, 2), 'the matching layer loaded');
+  assert.deepEqual(weightBits(other).slice(2), kept, 'the mismatched layer kept its values');
+});
+
+test('TF.js shards: weights over 4 MB are split into 4 MB files and load back bit-identical', async () => {
+  tf.resetLayerNames();
+  const m = tf.sequential({ layers: [tf.layers.dense({ units: 1100, inputShape: [1000] })] });
+  const d = path.join(dir, 'big');
+  await m.save(`file://${d}`);
+  const json = JSON.parse(fs.readFileSync(path.join(d, 'model.json'), 'utf8'));
+  const sizes = (json.weightsManifest[0].paths as string[]).map((p) => fs.statSync(path.join(d, p)).size);
+  assert.deepEqual(sizes, [4 * 1024 * 1024, 4 * 1100 * 1000 + 4 * 1100 - 4 * 1024 * 1024], 'two shards, the first exactly 4 MB');
+  assert.match(json.weightsManifest[0].paths[0], /^group1-shard1of2-[0-9a-f]{8}\.bin$/, 'shard names');
+  const back = await tf.loadLayersModel(`file://${d}`);
+  assert.deepEqual(weightBits(back), weightBits(m), 'bit-identical');
+  // Saving again replaces the model and removes the shards only the old model.json named.
+  scramble(m);
+  await m.save(`file://${d}`);
+  assert.equal(fs.readdirSync(d).filter((n) => n.endsWith('.bin')).length, 2, 'old shards removed');
+  assert.deepEqual(weightBits(await tf.loadLayersModel(`file://${d}`)), weightBits(m), 'new weights');
+});
