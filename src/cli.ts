@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   // One entry per command, e.g.
   // compare: { summary: '...', load: () => import('./cli/compare.ts') },
   compare: { summary: 'compare two models (a.ts b.ts) on MNIST: where they first diverge and why, then a full table (--json)', load: () => import('./cli/compare.ts') },
+  convert: { summary: 'convert a model between .keras, Keras 2 .h5, TF.js model.json, .weights.h5 and .safetensors', load: () => import('./cli/convert.ts') },
   report: { summary: 'HTML report (curves, weight histograms, model graph, compare) and PNG curves from a TensorBoard logdir', load: () => import('./cli/report.ts') },
 };
 
