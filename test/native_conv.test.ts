@@ -103,8 +103,11 @@ const convCases: ConvCase[] = [
   { batch: 0, h: 5, w: 5, inC: 2, outC: 3, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: 'same' },
   { batch: 2, h: 5, w: 5, inC: 0, outC: 3, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: 'same' },
   { batch: 2, h: 5, w: 5, inC: 2, outC: 0, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: 'valid' },
-  // K = 576: the im2col matrix is split into two row chunks (filter-gradient partial sums).
+  // K = 576: many row blocks and filter-gradient chunks; the second case has 2 blocks per chunk.
   { batch: 4, h: 24, w: 24, inC: 64, outC: 8, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: 'valid' },
+  { batch: 2, h: 66, w: 66, inC: 64, outC: 2, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: 'valid' },
+  // 1×1, stride 1: no im2col, several row blocks.
+  { batch: 3, h: 40, w: 40, inC: 40, outC: 5, fh: 1, fw: 1, s: [1, 1], d: [1, 1], pad: 'valid' },
 ];
 
 function convSetup(c: ConvCase, seed: number) {

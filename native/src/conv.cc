@@ -4,24 +4,20 @@
  */
 #include "conv.h"
 
+#include <atomic>
 #include <cstdlib>
+#include <functional>
 #include <cstring>
 #include <new>
 #include <vector>
 
 #include "gemm.h"
 #include "nn_parallel.h"
+#include "pool.h"
 
 namespace idem {
 
 namespace {
-
-/* Rows of the im2col matrix per chunk: about 4 MiB of float32 (fits L3), at least one row. */
-long chunk_rows(long M, long K) {
-  const long target = (1L << 20) / (K > 0 ? K : 1);
-  long r = target < 1 ? 1 : target;
-  return r > M ? M : r;
-}
 
 /*
  * A 64-byte aligned scratch buffer that persists across calls and only grows (one per calling
@@ -36,15 +32,15 @@ struct Scratch {
       const size_t bytes = ((n * sizeof(float)) + 63) & ~size_t(63);
       p = static_cast<float*>(std::aligned_alloc(64, bytes > 0 ? bytes : 64));
       cap = p ? n : 0;
-      if (!p) throw std::bad_alloc();  // reported to JavaScript by nn_napi.cc
     }
-    return p;
+    return p;  // null when the allocation failed
   }
   ~Scratch() { std::free(p); }
 };
 
-thread_local Scratch g_col;   // im2col / dcol rows
-thread_local Scratch g_part;  // filter-gradient partial sums
+thread_local Scratch g_col;   // im2col / dcol rows of one block (per thread)
+thread_local Scratch g_tmp;   // a block's filter-gradient product (per thread)
+thread_local Scratch g_part;  // filter-gradient partial sums per chunk (calling thread)
 
 /* True when the im2col matrix is x itself (1×1 filter, stride 1, no padding, full output). */
 bool is_pointwise(const ConvGeo& g) {
@@ -57,72 +53,86 @@ void im2col(const ConvGeo& g, const float* x, long r0, long r1, float* col) {
   const long K = g.fh * g.fw * g.inC;
   const long C = g.inC;
   const long pix = g.outH * g.outW;
-  parallel_rows(r1 - r0, K, [&](long a, long b) {
-    for (long r = r0 + a; r < r0 + b; r++) {
-      const long bi = r / pix, rem = r % pix, oy = rem / g.outW, ox = rem % g.outW;
-      const float* xb = x + bi * g.inH * g.inW * C;
-      float* dst = col + (r - r0) * K;
-      for (long ky = 0; ky < g.fh; ky++) {
-        const long iy = oy * g.sh + ky * g.dh - g.top;
-        if (iy < 0 || iy >= g.inH) {
-          std::memset(dst, 0, sizeof(float) * g.fw * C);
-          dst += g.fw * C;
-          continue;
+  for (long r = r0; r < r1; r++) {
+    const long bi = r / pix, rem = r % pix, oy = rem / g.outW, ox = rem % g.outW;
+    const float* xb = x + bi * g.inH * g.inW * C;
+    float* dst = col + (r - r0) * K;
+    for (long ky = 0; ky < g.fh; ky++) {
+      const long iy = oy * g.sh + ky * g.dh - g.top;
+      if (iy < 0 || iy >= g.inH) {
+        std::memset(dst, 0, sizeof(float) * g.fw * C);
+        dst += g.fw * C;
+        continue;
+      }
+      const float* xrow = xb + iy * g.inW * C;
+      for (long kx = 0; kx < g.fw; kx++) {
+        const long ix = ox * g.sw + kx * g.dw - g.left;
+        if (ix < 0 || ix >= g.inW) {
+          for (long c = 0; c < C; c++) dst[c] = 0.0f;
+        } else {
+          const float* src = xrow + ix * C;
+          for (long c = 0; c < C; c++) dst[c] = src[c];
         }
-        const float* xrow = xb + iy * g.inW * C;
-        for (long kx = 0; kx < g.fw; kx++) {
-          const long ix = ox * g.sw + kx * g.dw - g.left;
-          if (ix < 0 || ix >= g.inW) {
-            for (long c = 0; c < C; c++) dst[c] = 0.0f;
-          } else {
-            const float* src = xrow + ix * C;
-            for (long c = 0; c < C; c++) dst[c] = src[c];
-          }
-          dst += C;
-        }
+        dst += C;
       }
     }
-  });
+  }
 }
 
 /*
- * dx += the scatter of dcol rows [r0, r1). Images are independent, so threads take whole images
- * (each dx element written by one thread, in increasing row then tap order).
+ * dx += the scatter of dcol rows [r0, r1) (all in one image's rows or several whole images):
+ * each dx element receives its terms in increasing row, then tap order.
  */
 void col2im(const ConvGeo& g, const float* dcol, long r0, long r1, float* dx) {
   const long K = g.fh * g.fw * g.inC;
   const long C = g.inC;
   const long pix = g.outH * g.outW;
-  const long b0 = r0 / pix, b1 = (r1 + pix - 1) / pix;
-  parallel_rows(b1 - b0, pix * K, [&](long ia, long ib) {
-    const long lo = (b0 + ia) * pix < r0 ? r0 : (b0 + ia) * pix;
-    const long hi = (b0 + ib) * pix > r1 ? r1 : (b0 + ib) * pix;
-    for (long r = lo; r < hi; r++) {
-      const long bi = r / pix, rem = r % pix, oy = rem / g.outW, ox = rem % g.outW;
-      float* xb = dx + bi * g.inH * g.inW * C;
-      const float* src = dcol + (r - r0) * K;
-      for (long ky = 0; ky < g.fh; ky++) {
-        const long iy = oy * g.sh + ky * g.dh - g.top;
-        if (iy < 0 || iy >= g.inH) {
-          src += g.fw * C;
-          continue;
+  for (long r = r0; r < r1; r++) {
+    const long bi = r / pix, rem = r % pix, oy = rem / g.outW, ox = rem % g.outW;
+    float* xb = dx + bi * g.inH * g.inW * C;
+    const float* src = dcol + (r - r0) * K;
+    for (long ky = 0; ky < g.fh; ky++) {
+      const long iy = oy * g.sh + ky * g.dh - g.top;
+      if (iy < 0 || iy >= g.inH) {
+        src += g.fw * C;
+        continue;
+      }
+      float* xrow = xb + iy * g.inW * C;
+      for (long kx = 0; kx < g.fw; kx++) {
+        const long ix = ox * g.sw + kx * g.dw - g.left;
+        if (ix >= 0 && ix < g.inW) {
+          float* d = xrow + ix * C;
+          for (long c = 0; c < C; c++) d[c] += src[c];
         }
-        float* xrow = xb + iy * g.inW * C;
-        for (long kx = 0; kx < g.fw; kx++) {
-          const long ix = ox * g.sw + kx * g.dw - g.left;
-          if (ix >= 0 && ix < g.inW) {
-            float* d = xrow + ix * C;
-            for (long c = 0; c < C; c++) d[c] += src[c];
-          }
-          src += C;
-        }
+        src += C;
       }
     }
-  });
+  }
+}
+
+/* Rows per GEMM block: an im2col block of about 256 KiB (L2), at least 16 rows. */
+long block_rows(long M, long K) {
+  long r = 65536 / (K > 0 ? K : 1);
+  if (r < 16) r = 16;
+  return r > M ? M : r;
+}
+
+/* Runs fn over [0, n) tasks on the pool when the work (flops) is worth it; any split. */
+void run_tasks(long n, double flops, const std::function<void(long, long)>& fn) {
+  if (n <= 1 || flops < 2e6 || num_threads() <= 1)
+    fn(0, n);
+  else
+    parallel_for(n, 1, fn);
 }
 
 }  // namespace
 
+/*
+ * Threads take blocks of im2col rows (forward, filter gradient) or whole images (input
+ * gradient); each block runs im2col and a single-threaded GEMM on its rows, so the packing is not
+ * repeated per thread and the block stays in cache. Each output element is computed by one
+ * block with the GEMM's fixed k order: results never depend on the thread count.
+ */
 void conv2d_forward(const ConvGeo& g, const float* x, const float* w, float* y) {
   const long M = g.batch * g.outH * g.outW;
   const long K = g.fh * g.fw * g.inC;
@@ -132,17 +142,27 @@ void conv2d_forward(const ConvGeo& g, const float* x, const float* w, float* y) 
     std::memset(y, 0, sizeof(float) * M * N);
     return;
   }
-  if (is_pointwise(g)) {
-    sgemm_mt(M, N, K, x, K, 1, w, N, 1, y, N);
-    return;
-  }
-  const long R = chunk_rows(M, K);
-  float* col = g_col.get(static_cast<size_t>(R * K));
-  for (long r0 = 0; r0 < M; r0 += R) {
-    const long r1 = r0 + R < M ? r0 + R : M;
-    im2col(g, x, r0, r1, col);
-    sgemm_mt(r1 - r0, N, K, col, K, 1, w, N, 1, y + r0 * N, N);
-  }
+  const bool pointwise = is_pointwise(g);
+  const long R = block_rows(M, K);
+  const long blocks = (M + R - 1) / R;
+  std::atomic<bool> failed{false};
+  run_tasks(blocks, 2.0 * M * N * K, [&](long t0, long t1) {
+    for (long t = t0; t < t1; t++) {
+      const long r0 = t * R, r1 = r0 + R < M ? r0 + R : M;
+      const float* a = x + r0 * K;
+      if (!pointwise) {
+        float* col = g_col.get(static_cast<size_t>(R * K));
+        if (!col) {
+          failed = true;
+          return;
+        }
+        im2col(g, x, r0, r1, col);
+        a = col;
+      }
+      sgemm(r1 - r0, N, K, a, K, 1, w, N, 1, y + r0 * N, N);
+    }
+  });
+  if (failed) throw std::bad_alloc();
 }
 
 void conv2d_backprop_input(const ConvGeo& g, const float* dy, const float* w, float* dx) {
@@ -151,20 +171,42 @@ void conv2d_backprop_input(const ConvGeo& g, const float* dy, const float* w, fl
   const long N = g.outC;
   const long nx = g.batch * g.inH * g.inW * g.inC;
   if (nx <= 0) return;
-  if (is_pointwise(g) && M > 0) {
-    // dx[M, K] = dy[M, N] · Wᵀ  (W is [K, N]).
-    sgemm_mt(M, K, N, dy, N, 1, w, 1, N, dx, K);
+  if (M <= 0 || K <= 0 || N <= 0) {
+    std::memset(dx, 0, sizeof(float) * nx);
     return;
   }
-  std::memset(dx, 0, sizeof(float) * nx);
-  if (M <= 0 || K <= 0 || N <= 0) return;
-  const long R = chunk_rows(M, K);
-  float* dcol = g_col.get(static_cast<size_t>(R * K));
-  for (long r0 = 0; r0 < M; r0 += R) {
-    const long r1 = r0 + R < M ? r0 + R : M;
-    sgemm_mt(r1 - r0, K, N, dy + r0 * N, N, 1, w, 1, N, dcol, K);
-    col2im(g, dcol, r0, r1, dx);
+  const long pix = g.outH * g.outW;
+  const long per = g.inH * g.inW * g.inC;
+  if (is_pointwise(g)) {
+    // dx[M, K] = dy[M, N] · Wᵀ  (W is [K, N]), in row blocks.
+    const long R = block_rows(M, K);
+    run_tasks((M + R - 1) / R, 2.0 * M * N * K, [&](long t0, long t1) {
+      for (long t = t0; t < t1; t++) {
+        const long r0 = t * R, r1 = r0 + R < M ? r0 + R : M;
+        sgemm(r1 - r0, K, N, dy + r0 * N, N, 1, w, 1, N, dx + r0 * K, K);
+      }
+    });
+    return;
   }
+  // Whole images per task (col2im stays inside an image); rows in blocks within the image.
+  const long R = block_rows(pix, K);
+  std::atomic<bool> failed{false};
+  run_tasks(g.batch, 2.0 * M * N * K, [&](long b0, long b1) {
+    float* dcol = g_col.get(static_cast<size_t>(R * K));
+    if (!dcol) {
+      failed = true;
+      return;
+    }
+    for (long b = b0; b < b1; b++) {
+      std::memset(dx + b * per, 0, sizeof(float) * per);
+      for (long r0 = b * pix; r0 < (b + 1) * pix; r0 += R) {
+        const long r1 = r0 + R < (b + 1) * pix ? r0 + R : (b + 1) * pix;
+        sgemm(r1 - r0, K, N, dy + r0 * N, N, 1, w, 1, N, dcol, K);
+        col2im(g, dcol, r0, r1, dx);
+      }
+    }
+  });
+  if (failed) throw std::bad_alloc();
 }
 
 void conv2d_backprop_filter(const ConvGeo& g, const float* x, const float* dy, float* dw) {
@@ -176,22 +218,45 @@ void conv2d_backprop_filter(const ConvGeo& g, const float* x, const float* dy, f
     std::memset(dw, 0, sizeof(float) * K * N);
     return;
   }
-  if (is_pointwise(g)) {
-    // dW[K, N] = xᵀ · dy, x is [M, K].
-    sgemm_mt(K, N, M, x, 1, K, dy, N, 1, dw, N);
-    return;
-  }
-  const long R = chunk_rows(M, K);
-  float* col = g_col.get(static_cast<size_t>(R * K));
-  float* part = R < M ? g_part.get(static_cast<size_t>(K * N)) : nullptr;
-  for (long r0 = 0; r0 < M; r0 += R) {
-    const long r1 = r0 + R < M ? r0 + R : M;
-    im2col(g, x, r0, r1, col);
-    // Chunk sums are added in chunk order (a fixed split: the chunk size depends on the shape).
-    float* dst = r0 == 0 ? dw : part;
-    sgemm_mt(K, N, r1 - r0, col, 1, K, dy + r0 * N, N, 1, dst, N);
-    if (r0 > 0)
-      for (long i = 0; i < K * N; i++) dw[i] += part[i];
+  const bool pointwise = is_pointwise(g);
+  // Fixed chunks of rows (at most 64, a function of the shape only), each a partial dW summed
+  // over its rows block by block; the partials are then added in chunk order.
+  const long R = block_rows(M, K);
+  long chunkRows = (M + 63) / 64;
+  chunkRows = (chunkRows + R - 1) / R * R;  // whole blocks
+  const long chunks = (M + chunkRows - 1) / chunkRows;
+  const long KN = K * N;
+  float* part = chunks > 1 ? g_part.get(static_cast<size_t>((chunks - 1) * KN)) : nullptr;
+  if (chunks > 1 && !part) throw std::bad_alloc();
+  std::atomic<bool> failed{false};
+  run_tasks(chunks, 2.0 * M * N * K, [&](long c0, long c1) {
+    float* col = pointwise ? nullptr : g_col.get(static_cast<size_t>(R * K));
+    float* tmp = chunkRows > R ? g_tmp.get(static_cast<size_t>(KN)) : nullptr;
+    if ((!pointwise && !col) || (chunkRows > R && !tmp)) {
+      failed = true;
+      return;
+    }
+    for (long c = c0; c < c1; c++) {
+      float* dst = c == 0 ? dw : part + (c - 1) * KN;
+      const long end = (c + 1) * chunkRows < M ? (c + 1) * chunkRows : M;
+      for (long r0 = c * chunkRows; r0 < end; r0 += R) {
+        const long r1 = r0 + R < end ? r0 + R : end;
+        const float* a = x + r0 * K;
+        if (!pointwise) {
+          im2col(g, x, r0, r1, col);
+          a = col;
+        }
+        const bool first = r0 == c * chunkRows;
+        sgemm(K, N, r1 - r0, a, 1, K, dy + r0 * N, N, 1, first ? dst : tmp, N);
+        if (!first)
+          for (long i = 0; i < KN; i++) dst[i] += tmp[i];
+      }
+    }
+  });
+  if (failed) throw std::bad_alloc();
+  for (long c = 1; c < chunks; c++) {
+    const float* p = part + (c - 1) * KN;
+    for (long i = 0; i < KN; i++) dw[i] += p[i];
   }
 }
 
