@@ -18,7 +18,7 @@
     {
       "target_name": "idem_native",
       "dependencies": ["idem_native_avx2"],
-      "sources": ["src/addon.cc", "src/gemm.cc", "src/kernel_generic.cc", "src/elementwise.cc", "src/pool.cc", "src/kernel_fused.cc", "src/fused_napi.cc", "src/storage.cc", "src/storage_napi.cc",
+      "sources": ["src/addon.cc", "src/gemm.cc", "src/kernel_generic.cc", "src/elementwise.cc", "src/pool.cc", "src/kernel_fused.cc", "src/fused_napi.cc",
                   "src/conv.cc", "src/pool2d.cc", "src/softmax.cc", "src/norm.cc", "src/nn_napi.cc"],
       "cflags": ["-O3"],
       "cflags_cc": ["-O3", "-std=c++17", "-ffp-contract=off", "-fno-math-errno"],

@@ -12,6 +12,7 @@
  *     SGD momentum (kinds 1, 2); RMSprop velocity, then mg (centered), then momentum (momentum).
  *   fusedMatMul(a, b, bias | null, out, m, n, k, transposeA, transposeB, act)
  *     out [m, n] = act(op(a)·op(b) + bias), act 0 linear, 1 relu (fused.h).
+ *   alignOffset(buffer) → bytes to the buffer's first 64-byte aligned address (tensor storage).
  * Sizes are checked; a mismatch throws a RangeError.
  */
 #include <node_api.h>
@@ -217,6 +218,25 @@ bad:
   return nullptr;
 }
 
+/* alignOffset(buffer: ArrayBuffer) → bytes from the buffer's start to its first 64-byte aligned address. */
+napi_value AlignOffset(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  FZ_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  bool is_ab = false;
+  void* data = nullptr;
+  size_t len = 0;
+  if (argc != 1 || napi_is_arraybuffer(env, a[0], &is_ab) != napi_ok || !is_ab ||
+      napi_get_arraybuffer_info(env, a[0], &data, &len) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "idem native: alignOffset expects an ArrayBuffer");
+    return nullptr;
+  }
+  const uintptr_t p = reinterpret_cast<uintptr_t>(data);
+  napi_value r;
+  FZ_CHECK(napi_create_uint32(env, static_cast<uint32_t>((64 - (p % 64)) % 64), &r));
+  return r;
+}
+
 /* fusedMatMul(a, b, bias | null, out, m, n, k, transposeA, transposeB, act): act 0 linear, 1 relu. */
 napi_value FusedMatMul(napi_env env, napi_callback_info info) {
   size_t argc = 10;
@@ -247,16 +267,13 @@ napi_value FusedMatMul(napi_env env, napi_callback_info info) {
 
 namespace idem {
 
-bool register_storage(napi_env env, napi_value exports);  // storage_napi.cc
-
-/* Registers the fused kernels and the tensor storage entry points (storage_napi.cc). */
 bool register_fused_kernels(napi_env env, napi_value exports) {
-  if (!register_storage(env, exports)) return false;
   napi_property_descriptor props[] = {
       {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"philoxWords", nullptr, PhiloxWords, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"optimizerUpdate", nullptr, OptimizerUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"fusedMatMul", nullptr, FusedMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"alignOffset", nullptr, AlignOffset, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
 }

@@ -177,30 +177,50 @@ function sameShape(x: readonly number[], y: readonly number[]): boolean {
 export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Sum', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS] as const;
 
 /**
- * Pooled storage bookkeeping, per Float32Array from the addon's pool: how many RefData wrap it
- * and whether it was handed out (readSync: dataSync/data/arraySync…), after which it is never
- * recycled (the caller may keep the array after disposing the tensor).
+ * Pooled storage bookkeeping, per Float32Array of the pool: how many RefData wrap it and whether
+ * it was handed out (readSync: dataSync/data/arraySync…), after which it is never recycled (the
+ * caller may keep the array after disposing the tensor).
  */
 interface PoolInfo {
   wrappers: number;
   exposed: boolean;
 }
-/** Arrays shorter than this come from `new Float32Array` (a pool round trip costs ~1–4 µs). */
+/** Arrays shorter than this come from `new Float32Array` (small arrays are cheap to allocate). */
 const MIN_POOLED = 1024;
+
+function poolCap(): number {
+  const mb = Number(process.env['IDEM_POOL_MB'] ?? 128);
+  return Number.isFinite(mb) && mb >= 0 ? mb * 1048576 : 128 * 1048576;
+}
 
 export class NativeBackend extends ReferenceBackend {
   override readonly kernels: Readonly<Record<string, KernelFunc>>;
-  /** The addon's storage pool (native/src/storage.h), or null when the addon lacks it. */
+  /** The addon's alignment helper, or null when the pool is off (IDEM_NO_POOL) or unavailable. */
   private readonly storage: StorageAddon | null;
   private readonly pooled = new WeakMap<TypedArray, PoolInfo>();
+  /** Free arrays by length (strong references, at most `cap` bytes in all). */
+  private readonly free = new Map<number, Float32Array[]>();
+  private readonly cap = poolCap();
+  private readonly counters = { pooledBytes: 0, allocs: 0, reuses: 0 };
 
   /**
-   * Float32 storage for a kernel output: 64-byte aligned, from the addon's pool of freed
-   * blocks, NOT zero-filled unless `zero` (native kernels write every element).
+   * Float32 storage for a kernel output (n ≥ 1024): a 64-byte aligned view into a V8
+   * ArrayBuffer, reused from the pool of disposed outputs when one of that length is free, and
+   * NOT zero-filled unless `zero` (native kernels write every element).
    */
   allocF32(n: number, zero = false): Float32Array {
     if (n < MIN_POOLED || !this.storage) return new Float32Array(n);
-    const a = this.storage.allocF32(n, zero);
+    this.counters.allocs++;
+    const list = this.free.get(n);
+    let a = list !== undefined ? list.pop() : undefined;
+    if (a !== undefined) {
+      this.counters.reuses++;
+      this.counters.pooledBytes -= 4 * n;
+      if (zero) a.fill(0);
+    } else {
+      const buffer = new ArrayBuffer(4 * n + 64);
+      a = new Float32Array(buffer, this.storage.alignOffset(buffer), n);
+    }
     this.pooled.set(a, { wrappers: 0, exposed: false });
     return a;
   }
@@ -242,15 +262,25 @@ export class NativeBackend extends ReferenceBackend {
     const v = (dataId as RefData).values;
     super.disposeData(dataId);
     const info = v ? this.pooled.get(v) : undefined;
-    if (info && --info.wrappers <= 0 && !info.exposed) {
-      this.pooled.delete(v!);
-      this.storage!.release(v as Float32Array);
-    }
+    if (!info || --info.wrappers > 0 || info.exposed) return;
+    this.pooled.delete(v!);
+    const a = v as Float32Array;
+    if (this.counters.pooledBytes + 4 * a.length > this.cap) return; // the GC reclaims it
+    let list = this.free.get(a.length);
+    if (!list) this.free.set(a.length, (list = []));
+    list.push(a);
+    this.counters.pooledBytes += 4 * a.length;
   }
 
-  /** The storage pool's counters (bytes in live tensors, bytes pooled, allocations, reuses). */
-  storageStats(): { liveBytes: number; pooledBytes: number; allocs: number; reuses: number } | null {
-    return this.storage ? this.storage.storageStats() : null;
+  /** The storage pool's counters: bytes pooled (free), pooled allocations, of which reuses. */
+  storageStats(): { pooledBytes: number; allocs: number; reuses: number } | null {
+    return this.storage ? { ...this.counters } : null;
+  }
+
+  /** Empties the pool (its arrays are left to the garbage collector). */
+  storageTrim(): void {
+    this.free.clear();
+    this.counters.pooledBytes = 0;
   }
 
   constructor(readonly addon: NativeAddon) {

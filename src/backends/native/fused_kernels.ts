@@ -36,19 +36,14 @@ export interface FusedAddon {
   fusedMatMul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean, act: number): void;
 }
 
-/** The addon's tensor storage pool (native/src/storage_napi.cc). */
+/** The addon's storage helper (native/src/fused_napi.cc). */
 export interface StorageAddon {
-  /** n floats (n ≥ 1) over a pooled 64-byte aligned block; zero-filled when `zero`. */
-  allocF32(n: number, zero: boolean): Float32Array;
-  /** Returns the block to the pool and detaches the array's buffer; false if not a live pooled block. */
-  release(a: Float32Array): boolean;
-  storageStats(): { liveBytes: number; pooledBytes: number; allocs: number; reuses: number };
-  storageTrim(): void;
+  /** Bytes from the buffer's start to its first 64-byte aligned address. */
+  alignOffset(buffer: ArrayBuffer): number;
 }
 
 export function hasStorage(addon: object): addon is StorageAddon {
-  const a = addon as Partial<StorageAddon>;
-  return typeof a.allocF32 === 'function' && typeof a.release === 'function' && typeof a.storageStats === 'function';
+  return typeof (addon as Partial<StorageAddon>).alignOffset === 'function';
 }
 
 export const NATIVE_FUSED_KERNELS = ['Dropout', 'OptimizerUpdate', '_FusedMatMul'] as const;
