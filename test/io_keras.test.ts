@@ -163,6 +163,10 @@ test('Keras 3 and Keras 2 / TF.js configs are read (fixtures); Lambda and unknow
   const m2 = (await import('../src/io/keras_config.ts')).modelFromKeras(k2, { source: 'keras2' });
   assert.deepEqual(m2.layers.map((l) => l.className), ['InputLayer', 'Dense', 'Dense', 'Concatenate', 'Dense'], 'functional layers');
   assert.deepEqual(m2.outputs[0]!.shape, [null, 1], 'output shape');
+  const k3f = JSON.parse(fs.readFileSync(new URL('./fixtures/io/keras3_functional_config.json', import.meta.url), 'utf8'));
+  const mf = (await import('../src/io/keras_config.ts')).modelFromKeras(k3f, {});
+  assert.deepEqual(mf.layers.map((l) => l.className), ['InputLayer', 'MultiHeadAttention', 'GlobalAveragePooling1D', 'Flatten'], 'Keras 3 functional layers (query_shape, data_format, keepdims, mask kwargs read)');
+  assert.deepEqual(mf.outputs[0]!.shape, [null, 3], 'Keras 3 functional output');
   const lambda = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, 2] } }, { class_name: 'Lambda', config: { name: 'l', function: ['4wEAAAAAAAAA', null, null] } }] } };
   const kc = await import('../src/io/keras_config.ts');
   assert.throws(() => kc.modelFromKeras(lambda, {}), /Lambda' holds code; idem never runs code from a file/, 'Lambda refused');

@@ -19,6 +19,7 @@ import { fail } from '../core/errors.ts';
 import type { DataType } from '../core/dtypes.ts';
 import { InputLayer } from '../layers/core.ts';
 import { KerasTensor, Layer, toSnakeCase, type Shape } from '../layers/layer.ts';
+import '../layers/index.ts'; // registers every built-in layer class
 import { deserializeLayer, registeredLayerNames } from '../layers/registry.ts';
 import { LayersModel, Sequential } from '../models/model.ts';
 
@@ -79,7 +80,7 @@ export function toKerasLayerConfig(layer: Layer): JsonObject {
       continue;
     }
     if (k === 'layers' || k === 'inputLayers' || k === 'outputLayers') continue; // models: see toKerasModelConfig
-    out[camelToSnake(k)] = toKerasValue(k, v);
+    out[k === 'keepDims' ? 'keepdims' : camelToSnake(k)] = toKerasValue(k, v);
   }
   if (layer instanceof InputLayer) out['sparse'] = false; // (no `ragged`: Keras 3.0's InputLayer does not take it)
   return out;
@@ -208,7 +209,16 @@ const IGNORABLE: Record<string, (v: unknown) => boolean> = {
   rms_scaling: (v) => v === false,
   use_legacy_config: (v) => v === false,
   input_dtype: () => true,
+  // build information some Keras 3 versions put in MultiHeadAttention's config
+  query_shape: () => true,
+  key_shape: () => true,
+  value_shape: () => true,
+  // Flatten (and others) in Keras 3 carry data_format; idem computes channels-last only
+  data_format: (v) => v === 'channels_last',
 };
+
+/** Keras keys whose camelCase is not the mechanical one. */
+const KEY_ALIASES: Record<string, string> = { keepdims: 'keepDims' };
 
 /** Keras 2 / TF.js class names that are idem classes under another name. */
 const CLASS_ALIASES: Record<string, string> = { Convolution2D: 'Conv2D', Convolution1D: 'Conv1D', MaxPool2D: 'MaxPooling2D', MaxPool1D: 'MaxPooling1D', AvgPool2D: 'AveragePooling2D', AveragePool2D: 'AveragePooling2D', Model: 'Functional' };
@@ -292,16 +302,13 @@ export function layerArgsFromKeras(cls: string, cfg: Record<string, unknown>, wh
       continue;
     }
     if (v === null) continue;
-    const ig = IGNORABLE[k];
-    if (ig) {
-      if (ig(v)) continue;
-      fail('loadLayersModel', `${where}: option \`${k}\` = ${JSON.stringify(v)} is not supported by idem's ${cls} (only its default value is)`);
-    }
+    // Keras-only options at their default are dropped; any other value goes to the layer, which rejects what it lacks.
+    if (IGNORABLE[k]?.(v)) continue;
     if (cls === 'InputLayer' && k === 'name') {
       args['name'] = v;
       continue;
     }
-    args[snakeToCamel(k)] = fromKerasNested(k, v, where);
+    args[KEY_ALIASES[k] ?? snakeToCamel(k)] = fromKerasNested(k, v, where);
   }
   if (cls === 'InputLayer' && args['batchInputShape'] === undefined && args['inputShape'] === undefined) fail('loadLayersModel', `${where}: the InputLayer has no batch_shape`);
   return args;
