@@ -102,19 +102,25 @@ ENGINE.registerGradient('_FusedMatMul', (dy, { inputs, outputs, attrs }) => {
   let dz: Tensor | null = null;
   // Relu's gradient: where(x > 0, dy, 0), with y > 0 exactly where x > 0 (relu(x) = x there, 0 or NaN elsewhere).
   const z = (): Tensor => (dz ??= attrs['activation'] === 'relu' ? where(greater(outputs[0]!, 0), dy, 0) : dy);
-  // BatchMatMul's gradient products (src/ops/mat_mul.ts), on the rank-2 operands.
+  // BatchMatMul's gradient products (src/ops/mat_mul.ts), on the rank-2 operands: a linear,
+  // bias-free _FusedMatMul is the same GEMM with the same strides (same bits) without matMul's
+  // reshapes to rank 3; plain matMul when the backend lacks the kernel.
+  const mm = (x: Tensor, y: Tensor, tx: boolean, ty: boolean): Tensor =>
+    ENGINE.hasKernel('_FusedMatMul')
+      ? ENGINE.runKernel('_FusedMatMul', { a: x, b: y }, { transposeA: tx, transposeB: ty, activation: 'linear' })
+      : plainMatMul(x, y, tx, ty);
   const grads: Record<string, () => Tensor> = {
     a: () => {
-      if (!ta && !tb) return plainMatMul(z(), b, false, true);
-      if (!ta && tb) return plainMatMul(z(), b, false, false);
-      if (ta && !tb) return plainMatMul(b, z(), false, true);
-      return plainMatMul(b, z(), true, true);
+      if (!ta && !tb) return mm(z(), b, false, true);
+      if (!ta && tb) return mm(z(), b, false, false);
+      if (ta && !tb) return mm(b, z(), false, true);
+      return mm(b, z(), true, true);
     },
     b: () => {
-      if (!ta && !tb) return plainMatMul(a, z(), true, false);
-      if (!ta && tb) return plainMatMul(z(), a, true, false);
-      if (ta && !tb) return plainMatMul(a, z(), false, false);
-      return plainMatMul(z(), a, true, true);
+      if (!ta && !tb) return mm(a, z(), true, false);
+      if (!ta && tb) return mm(z(), a, true, false);
+      if (ta && !tb) return mm(a, z(), false, false);
+      return mm(z(), a, true, true);
     },
   };
   if (inputs['bias']) grads['bias'] = () => reduceTo(z(), inputs['bias']!.shape);
