@@ -11,6 +11,8 @@
  *   kernels of src/backends/native/norm_kernels.ts (FusedBatchNorm / FusedBatchNormGrad)
  *   instead of the moments + batchNorm composition: what W3 costs once the layer uses them.
  *   Inference and the moving-statistics update are the layer's own.
+ * --reference-nn (native): the convolution, pooling, softmax and batch-norm kernels of
+ *   conv_kernels.ts / norm_kernels.ts replaced by the reference ones (the "before" figure).
  * Also printed: process CPU time per step (user + system, all threads), a figure less disturbed
  * than wall time by other processes on a shared machine.
  */
@@ -19,6 +21,8 @@ import { loadNativeAddon, registerNativeBackend } from '../src/backends/native/i
 import type { KernelFunc } from '../src/core/backend.ts';
 import type { Tensor } from '../src/core/tensor.ts';
 import type { CallKwargs } from '../src/layers/layer.ts';
+import { NATIVE_NN_KERNELS } from '../src/backends/native/conv_kernels.ts';
+import { kernels as referenceKernels } from '../src/backends/reference/kernels/index.ts';
 import { fusedBatchNormGradient, hasNormKernels, nativeNormKernels, referenceBatchNormKernels } from '../src/backends/native/norm_kernels.ts';
 
 function arg(name: string, def: string): string {
@@ -30,6 +34,7 @@ const threads = Number(arg('threads', '0'));
 const steps = Number(arg('steps', backend === 'reference' ? '2' : '15'));
 const profile = process.argv.includes('--profile');
 const fusedBn = process.argv.includes('--fused-bn');
+const referenceNn = process.argv.includes('--reference-nn');
 
 const addon = loadNativeAddon();
 if (backend === 'native') {
@@ -52,6 +57,16 @@ if (fusedBn) {
     Object.defineProperty(be, 'kernels', { value: { ...be.kernels, ...nativeNormKernels(addon, referenceBatchNormKernels) } });
     tf.ENGINE.registerGradient('FusedBatchNorm', fusedBatchNormGradient);
   }
+}
+
+if (referenceNn) {
+  const be = tf.ENGINE.backend as unknown as { kernels: Record<string, KernelFunc> };
+  const kernels = { ...be.kernels };
+  for (const name of NATIVE_NN_KERNELS) {
+    if (name in referenceKernels) kernels[name] = referenceKernels[name]!;
+    else delete kernels[name];
+  }
+  Object.defineProperty(be, 'kernels', { value: kernels });
 }
 
 /** BatchNormalization whose training call (channels last) runs the FusedBatchNorm kernel. */
@@ -130,7 +145,7 @@ const cpuMs = (cpu.user + cpu.system) / 1000 / steps;
 const sorted = [...ms].sort((a, b) => a - b);
 const med = sorted[Math.floor(sorted.length / 2)]!;
 const info = addon && backend === 'native' ? ` (${addon.info().kernel}, ${addon.info().threads} threads)` : '';
-console.log(`W3 CNN+BN, backend ${backend}${info}${fusedBn ? ', fused batch norm' : ''}: median ${med.toFixed(1)} ms/step of ${BATCH}, best ${sorted[0]!.toFixed(1)} ms, CPU ${cpuMs.toFixed(1)} ms/step (system ${(cpu.system / 1000 / steps).toFixed(1)}), ${steps} steps, last loss ${loss.toFixed(4)}`);
+console.log(`W3 CNN+BN, backend ${backend}${info}${fusedBn ? ', fused batch norm' : ''}${referenceNn ? ', reference conv/pool/softmax kernels' : ''}: median ${med.toFixed(1)} ms/step of ${BATCH}, best ${sorted[0]!.toFixed(1)} ms, CPU ${cpuMs.toFixed(1)} ms/step (system ${(cpu.system / 1000 / steps).toFixed(1)}), ${steps} steps, last loss ${loss.toFixed(4)}`);
 if (profile) {
   const rows = [...times.entries()].sort((a, b) => b[1] - a[1]);
   const total = rows.reduce((s, r) => s + r[1], 0);
