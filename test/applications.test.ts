@@ -257,6 +257,11 @@ describe('applications.mobileNetV2', () => {
     const y = m.predict(x);
     assert.deepEqual(y.shape, [2, 5]);
     expectTensor(tf.sum(y, 1), [1, 1], [2], 1e-5);
+    // classifierActivation null: the same network gives logits, whose softmax is y.
+    tf.setSeed(2);
+    const logits = tf.applications.mobileNetV2({ alpha: 0.35, inputShape: [32, 32, 3], classes: 5, classifierActivation: null });
+    assert.equal(logits.getLayer('predictions').getConfig()['activation'], 'linear');
+    assert.deepEqual(bits(tf.softmax(logits.predict(x))), bits(y));
   });
 });
 
@@ -298,6 +303,9 @@ describe('applications argument errors', () => {
     expectThrows(() => tf.applications.mobileNetV2({ alpha: 0 }), /mobileNetV2: .*alpha.*0/);
     expectThrows(() => tf.applications.vgg16({ include_top: false } as never), /vgg16: unknown option `include_top`/);
     expectThrows(() => tf.applications.resnet50({ classes: 0 }), /resnet50: .*classes.*0/);
+    expectThrows(() => tf.applications.resnet50({ classifierActivation: 'sigmoidd' }), /resnet50: unknown activation 'sigmoidd'/);
+    expectThrows(() => tf.applications.vgg16({ weights: 'w.h5', classifierActivation: 'relu' }), /vgg16: Only null and 'softmax' activations are allowed/);
+    expectThrows(() => tf.applications.vgg16({ weights: '' }), /vgg16: .*weights.*expected null or the path/);
   });
 
   it('inputTensor: the model is built on a given tf.input', () => {
