@@ -12,10 +12,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-reps = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-threads = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-torch.set_num_threads(threads)
-torch.manual_seed(0)
 
 
 def bn(c):
@@ -49,28 +45,35 @@ class ResNet50(nn.Module):
                 cin = 4 * f
         self.blocks = nn.Sequential(*blocks)
         self.fc = nn.Linear(2048, 1000)
+        self.logits = False  # True: return the Dense layer's output without softmax
 
     def forward(self, x):
         x = F.relu(self.bn1(self.conv1(F.pad(x, (3, 3, 3, 3)))))
         x = F.max_pool2d(F.pad(x, (1, 1, 1, 1)), 3, 2)
         x = self.blocks(x)
-        return F.softmax(self.fc(x.mean((2, 3))), dim=1)
+        z = self.fc(x.mean((2, 3)))
+        return z if self.logits else F.softmax(z, dim=1)
 
 
-m = ResNet50().eval()
-params = sum(p.numel() for p in m.parameters()) + sum(b.numel() for n, b in m.named_buffers() if not n.endswith('num_batches_tracked'))
-print(f"torch {torch.__version__}: {params:,} weights (Keras count), threads {torch.get_num_threads()}")
-with torch.no_grad():
-    for batch in (1, 8):
-        x = torch.rand(batch, 3, 224, 224) * 255
-        m(x)
-        ts, cpu = [], []
-        for _ in range(reps):
-            c0 = time.process_time()
-            t0 = time.perf_counter()
+if __name__ == '__main__':
+    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    m = ResNet50().eval()
+    params = sum(p.numel() for p in m.parameters()) + sum(b.numel() for n, b in m.named_buffers() if not n.endswith('num_batches_tracked'))
+    print(f"torch {torch.__version__}: {params:,} weights (Keras count), threads {torch.get_num_threads()}")
+    with torch.no_grad():
+        for batch in (1, 8):
+            x = torch.rand(batch, 3, 224, 224) * 255
             m(x)
-            ts.append((time.perf_counter() - t0) * 1000)
-            cpu.append((time.process_time() - c0) * 1000)
-        s = sorted(ts)
-        c = sorted(cpu)
-        print(f"torch batch {batch}: median {s[len(s) // 2]:.0f} ms, best {s[0]:.0f} ms ({reps} runs: {', '.join(f'{t:.0f}' for t in ts)}); CPU time median {c[len(c) // 2]:.0f} ms")
+            ts, cpu = [], []
+            for _ in range(reps):
+                c0 = time.process_time()
+                t0 = time.perf_counter()
+                m(x)
+                ts.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
+            s = sorted(ts)
+            c = sorted(cpu)
+            print(f"torch batch {batch}: median {s[len(s) // 2]:.0f} ms, best {s[0]:.0f} ms ({reps} runs: {', '.join(f'{t:.0f}' for t in ts)}); CPU time median {c[len(c) // 2]:.0f} ms")
