@@ -222,8 +222,11 @@ export const fusedBatchNormGradient: GradFunc = (dy, { inputs, outputs, attrs },
     if (res) return res;
     const ins: Record<string, Tensor> = { dy, x: inputs['x']!, mean: outputs[1]!, variance: outputs[2]! };
     if (inputs['scale']) ins['scale'] = inputs['scale'];
-    if (dys[1]) ins['dmean'] = dys[1];
-    if (dys[2]) ins['dvariance'] = dys[2];
+    // The autodiff passes zeros for outputs that received no gradient: leave those out (adding
+    // +0 would turn a -0 into +0, which the composition would not do).
+    const given = (t: Tensor | undefined): t is Tensor => t !== undefined && (t.dataSync() as Float32Array).some((v) => v !== 0);
+    if (given(dys[1])) ins['dmean'] = dys[1];
+    if (given(dys[2])) ins['dvariance'] = dys[2];
     res = ENGINE.runKernelMulti('FusedBatchNormGrad', ins, { epsilon: attrs['epsilon'] });
     return res;
   };
