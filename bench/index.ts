@@ -84,6 +84,17 @@ function plan(impl: string, w: string): WorkloadOptions | null {
   return null;
 }
 
+/**
+ * runChild, retried once after 30 s when the backend was missing (the native addon is being
+ * rebuilt by someone else on a shared machine): the row is then measured rather than empty.
+ */
+function runChildRetrying(impl: string, w: string, o: WorkloadOptions): Run {
+  const first = runChild(impl, w, o);
+  if (!first.error?.includes('unknown backend')) return first;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000);
+  return runChild(impl, w, o);
+}
+
 function runChild(impl: string, w: string, o: WorkloadOptions): Run {
   const json = JSON.stringify(o);
   const isTorch = impl.startsWith('torch');
@@ -156,7 +167,7 @@ for (const w of only) {
     if (!o) continue;
     process.stdout.write(`${w} ${impl} (${o.steps ? `${o.steps} ${w === 'W5' ? 'samples' : 'steps'}, ` : ''}${o.reps} rep${o.reps > 1 ? 's' : ''})... `);
     const t = Date.now();
-    const run = runChild(impl, w, o);
+    const run = runChildRetrying(impl, w, o);
     runs.push(run);
     const summary = run.error ?? Object.entries(run.cells).map(([row, c]) => `${row}: ${median(c.values).toPrecision(4)} ${c.unit}`).join('; ');
     console.log(`${((Date.now() - t) / 1000).toFixed(1)} s — ${summary}`);
@@ -191,7 +202,7 @@ const machine = [
   `- CPU: ${cpuModel()}, ${cpus().length} cores; memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
   `- load average (1 min) ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end (the machine is shared: figures measured under load are noisy)`,
   `- Node ${process.version}; idem ${pkgVersion('../')} at commit ${gitCommit()}; @tensorflow/tfjs ${pkgVersion('@tensorflow/tfjs')}, @tensorflow/tfjs-backend-wasm ${pkgVersion('@tensorflow/tfjs-backend-wasm')} (1 thread, SIMD)`,
-  torch ? `- PyTorch ${versions['torch-1t'] ?? '?'} (Debian python3-torch; ${torchBlas()}), 1 thread` : '- PyTorch: not installed (column omitted)',
+  torch ? `- PyTorch ${versions['torch-1t'] ?? '?'} (Debian python3-torch; ${torchBlas()}), 1 thread${/BLAS_INFO=generic.*\/blas\/libblas/.test(torchBlas()) ? ' — its matrix products go to the reference BLAS (libblas3: OpenBLAS is not installed here), so its GEMM-bound figures are far below what PyTorch does with OpenBLAS' : ''}` : '- PyTorch: not installed (column omitted)',
   `- wall time of the run: ${((Date.now() - t0) / 1000).toFixed(0)} s`,
 ];
 const section = [
