@@ -293,3 +293,28 @@ describe('multi-output compile', () => {
     assert.equal(logs[0]!['loss'], Math.fround(logs[0]!['cls_loss']! + logs[0]!['reg_loss']!));
   });
 });
+
+describe('Dense regularizers in the config', () => {
+  it('kernelRegularizer / biasRegularizer survive getConfig, deserializeLayer and a .keras round trip', async () => {
+    const d = tf.layers.dense({ units: 3, kernelRegularizer: { l2: 0.01 }, biasRegularizer: { l1: 0.5 } });
+    const c = d.getConfig();
+    assert.deepEqual(c['kernelRegularizer'], { l1: 0, l2: 0.01 });
+    assert.deepEqual(c['biasRegularizer'], { l1: 0.5, l2: 0 });
+    const copy = deserializeLayer({ className: 'Dense', config: c }) as tf.Layer;
+    assert.deepEqual(copy.getConfig()['kernelRegularizer'], { l1: 0, l2: 0.01 });
+    assert.equal(tf.layers.dense({ units: 3 }).getConfig()['kernelRegularizer'], undefined);
+
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'idem-reg-'));
+    try {
+      const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [4], kernelRegularizer: { l2: 0.25 } })] });
+      await m.save(join(dir, 'm.keras'));
+      const back = await tf.loadLayersModel(join(dir, 'm.keras'));
+      assert.deepEqual(back.layers[back.layers.length - 1]!.getConfig()['kernelRegularizer'], { l1: 0, l2: 0.25 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -25,7 +25,7 @@ import { pad } from '../ops/pad.ts';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.ts';
 import { activationName, getActivation } from './activations.ts';
 import { checkArgs, Layer, positiveInt, type LayerArgs, type Shape } from './layer.ts';
-import { getRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
+import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
 import { registerLayer } from './registry.ts';
 
 // ------------------------------------------------------------------ shared argument helpers
@@ -88,10 +88,7 @@ export function initConfig(i: Initializer): { className: string; config: unknown
 }
 
 /** A regularizer's config (`{l1, l2}`), the function itself when it has none, or null. */
-export function regConfig(r: Regularizer | null): unknown {
-  if (r === null) return null;
-  return r.config ? { ...r.config } : r;
-}
+const regConfig = serializeRegularizer;
 
 const CONV_KEYS = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'groups', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint'] as const;
 

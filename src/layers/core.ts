@@ -11,7 +11,7 @@ import { getInitializer, type Initializer, type InitializerIdentifier } from '..
 import { SeedGenerator } from '../random/seed.ts';
 import { activationName, getActivation } from './activations.ts';
 import { checkArgs, KerasTensor, Layer, positiveInt, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
-import { getRegularizer, type RegularizerIdentifier } from './regularizers.ts';
+import { getRegularizer, serializeRegularizer, type RegularizerIdentifier } from './regularizers.ts';
 import { getConstraint, serializeConstraint, type ConstraintIdentifier } from './constraints.ts';
 import { registerLayer } from './registry.ts';
 
@@ -136,6 +136,8 @@ export class Dense extends Layer {
       useBias: this.useBias,
       kernelInitializer: { className: this.kernelInitializer.className, config: this.kernelInitializer.getConfig() },
       biasInitializer: { className: this.biasInitializer.className, config: this.biasInitializer.getConfig() },
+      ...(this.kernelRegularizer ? { kernelRegularizer: serializeRegularizer(this.kernelRegularizer) } : {}),
+      ...(this.biasRegularizer ? { biasRegularizer: serializeRegularizer(this.biasRegularizer) } : {}),
       ...(this.kernelConstraint ? { kernelConstraint: serializeConstraint(this.kernelConstraint) } : {}),
       ...(this.biasConstraint ? { biasConstraint: serializeConstraint(this.biasConstraint) } : {}),
     };

@@ -46,7 +46,7 @@ import { getInitializer, Initializer, type InitializerConfig, type InitializerId
 import { SeedGenerator } from '../random/seed.ts';
 import { activationName, getActivation } from './activations.ts';
 import { checkArgs, Layer, positiveInt, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
-import { getRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
+import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
 import { registerLayer } from './registry.ts';
 import { Bidirectional, TimeDistributed, type BidirectionalArgs, type TimeDistributedArgs } from './wrappers.ts';
 
@@ -96,9 +96,7 @@ function initConfig(i: Initializer): { className: string; config: InitializerCon
   return { className: i.className, config: i.getConfig() };
 }
 
-function regConfig(r: Regularizer | null): { l1: number; l2: number } | null {
-  return r?.config ? { ...r.config } : null;
-}
+const regConfig = serializeRegularizer;
 
 const fmt = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? 'null' : d)).join(',')}]`;
 

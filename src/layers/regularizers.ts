@@ -25,6 +25,15 @@ export function l1l2(args: { l1?: number; l2?: number } = {}): Regularizer {
   return f;
 }
 
+/**
+ * A regularizer as it goes into a layer config: null, `{l1, l2}` for the built-in ones, or the
+ * function itself for a custom one (kept as is for in-process clones; files cannot hold it).
+ */
+export function serializeRegularizer(r: Regularizer | null): Regularizer | { l1: number; l2: number } | null {
+  if (r === null) return null;
+  return r.config ? { ...r.config } : r;
+}
+
 export function getRegularizer(id: RegularizerIdentifier): Regularizer | null {
   if (id === null || id === undefined) return null;
   if (typeof id === 'function') return id;
