@@ -439,7 +439,29 @@ describe('Keras callbacks', () => {
     await m.fit(X, Y, { epochs: 3, verbose: 0, callbacks: [new Inject('val_acc', [0.5, 0.4, 0.6]), acc] });
     assert.equal(acc.saved.length, 2); // 'acc' in the name → maximize
     fs.rmSync(dir, { recursive: true });
-    expectThrows(() => new ModelCheckpoint('x.bin', { saveWeightsOnly: false }), /ModelCheckpoint: Received saveWeightsOnly=false/);
+    expectThrows(() => new ModelCheckpoint('x.bin', { saveWeightsOnly: false }), /ModelCheckpoint: Received saveWeightsOnly=false with filepath 'x.bin'/);
+    expectThrows(() => new ModelCheckpoint('x.keras', { saveWeightsOnly: true }), /ModelCheckpoint: Received saveWeightsOnly=true with filepath 'x.keras'/);
+  });
+
+  it('ModelCheckpoint: .keras saves the whole model, .weights.h5 / .safetensors the weights (src/io)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idem-ckpt-fmt-'));
+    try {
+      const m = tinyModel(3);
+      const whole = callbacks.modelCheckpoint(path.join(dir, 'm-{epoch}.keras'));
+      const weights = callbacks.modelCheckpoint(path.join(dir, 'w-{epoch}.weights.h5'));
+      const st = callbacks.modelCheckpoint(path.join(dir, 'w-{epoch}.safetensors'));
+      await m.fit(X, Y, { epochs: 2, verbose: 0, callbacks: [whole, weights, st] });
+      assert.deepEqual(whole.saved.map((p) => path.basename(p)), ['m-1.keras', 'm-2.keras']);
+      const back = await tf.loadLayersModel(whole.saved[1]!);
+      assert.deepEqual(Array.from(back.predict(X).dataSync()), Array.from(m.predict(X).dataSync()));
+      for (const f of [weights.saved[1]!, st.saved[1]!]) {
+        const fresh = tinyModel(9);
+        await fresh.loadWeights(f);
+        assert.deepEqual(Array.from(fresh.getWeights()[0]!.dataSync()), Array.from(m.getWeights()[0]!.dataSync()), f);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ModelCheckpoint: a failure mid-write leaves the previous checkpoint intact and no temp file', async () => {

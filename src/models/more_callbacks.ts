@@ -455,6 +455,15 @@ export interface ModelCheckpointArgs {
   initialValueThreshold?: number | null;
 }
 
+/** The checkpoint format a file path asks for (by its extension). */
+function checkpointFormat(filepath: string): 'keras' | 'h5' | 'weights' | 'idem' {
+  const f = filepath.toLowerCase();
+  if (f.endsWith('.keras')) return 'keras';
+  if (f.endsWith('.weights.h5') || f.endsWith('.safetensors')) return 'weights';
+  if (f.endsWith('.h5') || f.endsWith('.hdf5')) return 'h5';
+  return 'idem';
+}
+
 export class ModelCheckpoint extends Callback {
   readonly monitor: string;
   readonly verbose: number;
@@ -480,8 +489,13 @@ export class ModelCheckpoint extends Callback {
     this.monitor = args.monitor ?? 'val_loss';
     this.verbose = checkNum(C, 'verbose', args.verbose ?? 0, (x) => x >= 0, 'a non-negative number');
     this.saveBestOnly = Boolean(args.saveBestOnly ?? false);
-    this.saveWeightsOnly = args.saveWeightsOnly ?? true;
-    if (this.saveWeightsOnly !== true) fail(C, 'Received saveWeightsOnly=false: only weights can be checkpointed (idem weights format); pass saveWeightsOnly: true');
+    // The file's extension picks the format: `.keras` (whole model: config, weights, optimizer;
+    // saveWeightsOnly false, its default there), `.weights.h5` / `.h5` / `.safetensors` (weights
+    // and optimizer state through src/io), anything else idem's own weights format.
+    const ext = checkpointFormat(filepath);
+    this.saveWeightsOnly = args.saveWeightsOnly ?? ext !== 'keras';
+    if (this.saveWeightsOnly && ext === 'keras') fail(C, `Received saveWeightsOnly=true with filepath '${filepath}': a .keras file holds the whole model; use a '.weights.h5' path for weights only`);
+    if (!this.saveWeightsOnly && ext !== 'keras' && ext !== 'h5') fail(C, `Received saveWeightsOnly=false with filepath '${filepath}': a whole model is saved to a '.keras' (or legacy '.h5') path`);
     this.mode = checkMode(C, args.mode ?? 'auto');
     const f = args.saveFreq ?? 'epoch';
     if (f !== 'epoch' && !(typeof f === 'number' && Number.isInteger(f) && f > 0)) fail(C, `Unrecognized save_freq: expected 'epoch' or a positive integer. Received: saveFreq=${String(f)}`);
@@ -501,7 +515,7 @@ export class ModelCheckpoint extends Callback {
     return formatFilepath(this.filepath, values);
   }
 
-  private save(epoch: number, batch: number | null, logs: Logs): void {
+  private async save(epoch: number, batch: number | null, logs: Logs): Promise<void> {
     const file = this.filePath(epoch, batch, logs);
     const dir = path.dirname(file);
     if (dir && !fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true });
@@ -520,7 +534,16 @@ export class ModelCheckpoint extends Callback {
     } else say(this.verbose, `\nEpoch ${epoch + 1}: saving model to ${file}`);
     const m = modelOf(this, 'ModelCheckpoint');
     if (!m.weights || !m.setWeights) fail('ModelCheckpoint', 'the model has no `weights` to save');
-    saveModelWeights(m as WeightsModel, file);
+    const format = checkpointFormat(this.filepath);
+    const io = m as unknown as { save?: (f: string) => Promise<unknown>; saveWeights?: (f: string) => Promise<void> };
+    if (!this.saveWeightsOnly) {
+      if (!io.save) fail('ModelCheckpoint', 'the model cannot be saved whole (no `save` method)');
+      await io.save(file);
+    } else if (format === 'idem') saveModelWeights(m as WeightsModel, file);
+    else {
+      if (!io.saveWeights) fail('ModelCheckpoint', 'the model has no `saveWeights` method');
+      await io.saveWeights(file);
+    }
     this.saved.push(file);
   }
 
@@ -533,12 +556,12 @@ export class ModelCheckpoint extends Callback {
     this.batchesSinceSave += 1;
     if (this.batchesSinceSave >= this.saveFreq) {
       this.batchesSinceSave = 0;
-      this.save(this.currentEpoch, batch, logs);
+      await this.save(this.currentEpoch, batch, logs);
     }
   }
 
   override async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
-    if (this.saveFreq === 'epoch') this.save(epoch, null, logs);
+    if (this.saveFreq === 'epoch') await this.save(epoch, null, logs);
   }
 }
 
