@@ -224,6 +224,21 @@ describe('native fused kernels: bit-identical to the op-by-op composition', { sk
       bitsEqual(gl.dataSync(), gh.dataSync(), 'Dense input gradient');
     }));
 
+  it('second order through tf.fused.matMul (its _FusedMatMul and _ReluGrad gradients) equals the composition', () =>
+    onBackend('native', () => {
+      const x = tf.tensor(values(6 * 9, 21), [6, 9]);
+      const w = tf.tensor(values(9 * 5, 22), [9, 5]);
+      const c = tf.tensor(values(5, 23), [5]);
+      const v = tf.tensor(values(6 * 9, 24), [6, 9]);
+      const run = (fused: boolean) => {
+        const f = (xx: tf.Tensor, ww: tf.Tensor) =>
+          fused ? tf.fused.matMul({ a: xx, b: ww, bias: c, activation: 'relu' }) : tf.relu(tf.add(tf.matMul(xx, ww), c));
+        // d/dw of <d/dx sum(f(x, w)^2), v>
+        return tf.grad((ww: tf.Tensor) => tf.sum(tf.mul(tf.grad((xx: tf.Tensor) => tf.sum(tf.square(f(xx, ww))))(x), v)))(w).dataSync();
+      };
+      bitsEqual(run(true), run(false), 'second-order gradient');
+    }));
+
   it('thread count never changes the fused matmul (300×200×400, relu, bias)', () => {
     try {
       const outs = [1, 2, 3].map((t) => {

@@ -63,6 +63,10 @@ void relu_f32(const float* x, float* out, size_t n) {
   }
 }
 
+void relu_grad_f32(const float* __restrict dy, const float* __restrict y, float* __restrict out, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
 void select_f32(const uint8_t* cond, const float* t, bool t_scalar, const float* e, bool e_scalar, float* out, size_t n) {
   if (!t_scalar && !e_scalar) {
     for (size_t i = 0; i < n; i++) out[i] = cond[i] ? t[i] : e[i];

@@ -21,6 +21,8 @@ void binary_f32(int op, int mode, const float* a, const float* b, float* out, si
 void compare_f32(int op, int mode, const float* a, const float* b, uint8_t* out, size_t n, size_t inner);
 /* relu(x) = x > 0 ? x : (x is NaN ? x : 0) */
 void relu_f32(const float* x, float* out, size_t n);
+/* out = y > 0 ? dy : +0 (relu's gradient from its output: where(y > 0, dy, 0)). */
+void relu_grad_f32(const float* dy, const float* y, float* out, size_t n);
 /* out = cond ? t : e; cond has n elements, t and e n or 1 (a scalar). */
 void select_f32(const uint8_t* cond, const float* t, bool t_scalar, const float* e, bool e_scalar, float* out, size_t n);
 /*

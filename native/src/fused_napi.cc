@@ -12,6 +12,7 @@
  *     SGD momentum (kinds 1, 2); RMSprop velocity, then mg (centered), then momentum (momentum).
  *   fusedMatMul(a, b, bias | null, out, m, n, k, transposeA, transposeB, act)
  *     out [m, n] = act(op(a)·op(b) + bias), act 0 linear, 1 relu (fused.h).
+ *   reluGrad(dy, y, out)  out = y > 0 ? dy : +0 (the _ReluGrad kernel)
  *   alignOffset(buffer) → bytes to the buffer's first 64-byte aligned address (tensor storage).
  * Sizes are checked; a mismatch throws a RangeError.
  */
@@ -22,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "elementwise.h"
 #include "fused.h"
 
 namespace {
@@ -218,6 +220,24 @@ bad:
   return nullptr;
 }
 
+/* reluGrad(dy, y, out): out = y > 0 ? dy : +0, Float32Arrays of one length. */
+napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  FZ_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  float *dy, *y, *out;
+  size_t ld, ly, lo;
+  if (argc != 3 || !f32_or_null(env, a[0], &dy, &ld, "dy") || !f32_or_null(env, a[1], &y, &ly, "y") ||
+      !f32_or_null(env, a[2], &out, &lo, "out"))
+    return nullptr;
+  if (!dy || !y || !out || ld != lo || ly != lo) {
+    napi_throw_range_error(env, nullptr, "idem native: reluGrad arrays must be Float32Arrays of one length");
+    return nullptr;
+  }
+  idem::relu_grad_f32(dy, y, out, lo);
+  return nullptr;
+}
+
 /* alignOffset(buffer: ArrayBuffer) → bytes from the buffer's start to its first 64-byte aligned address. */
 napi_value AlignOffset(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -274,6 +294,7 @@ bool register_fused_kernels(napi_env env, napi_value exports) {
       {"optimizerUpdate", nullptr, OptimizerUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"fusedMatMul", nullptr, FusedMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"alignOffset", nullptr, AlignOffset, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
 }

@@ -20,6 +20,7 @@ import { add } from './add.ts';
 import { reduceTo } from './broadcast_util.ts';
 import { greater } from './compare.ts';
 import { convertToTensor, type TensorLike } from './convert.ts';
+import { zerosLike } from './creation.ts';
 import { elu } from './elu.ts';
 import { leakyRelu } from './leaky_relu.ts';
 import { matMul as plainMatMul } from './mat_mul.ts';
@@ -94,6 +95,16 @@ export const matMul = op('fused.matMul', (args: FusedMatMulArgs): Tensor => {
   return ENGINE.runKernel('_FusedMatMul', bias ? { a, b, bias } : { a, b }, { transposeA, transposeB, activation });
 });
 
+/** where(greater(y, 0), dy, 0): one `_ReluGrad` kernel where the backend has it. */
+function reluGrad(dy: Tensor, y: Tensor): Tensor {
+  if (dy.dtype === 'float32' && y.dtype === 'float32' && ENGINE.hasKernel('_ReluGrad')) return ENGINE.runKernel('_ReluGrad', { dy, y });
+  return where(greater(y, 0), dy, 0);
+}
+
+// As Select's gradient for its `t` input: where(y > 0, g, 0). y only enters the condition
+// (relu'' = 0): zeros.
+ENGINE.registerGradient('_ReluGrad', (g, { inputs }) => ({ dy: () => reluGrad(g, inputs['y']!), y: () => zerosLike(inputs['y']!) }));
+
 ENGINE.registerGradient('_FusedMatMul', (dy, { inputs, outputs, attrs }) => {
   const a = inputs['a']!;
   const b = inputs['b']!;
@@ -101,7 +112,7 @@ ENGINE.registerGradient('_FusedMatMul', (dy, { inputs, outputs, attrs }) => {
   const tb = attrs['transposeB'] === true;
   let dz: Tensor | null = null;
   // Relu's gradient: where(x > 0, dy, 0), with y > 0 exactly where x > 0 (relu(x) = x there, 0 or NaN elsewhere).
-  const z = (): Tensor => (dz ??= attrs['activation'] === 'relu' ? where(greater(outputs[0]!, 0), dy, 0) : dy);
+  const z = (): Tensor => (dz ??= attrs['activation'] === 'relu' ? reluGrad(dy, outputs[0]!) : dy);
   // BatchMatMul's gradient products (src/ops/mat_mul.ts), on the rank-2 operands: a linear,
   // bias-free _FusedMatMul is the same GEMM with the same strides (same bits) without matMul's
   // reshapes to rank 3; plain matMul when the backend lacks the kernel.

@@ -17,6 +17,9 @@
  *   'relu'; rank-2 float32, bias [n]): act(op(a)·op(b) + bias) — the BatchMatMul GEMM, then the
  *   bias add and relu on each float32 result: what matMul + add + relu compute (src/ops/fused_mat_mul.ts).
  *
+ * - `_ReluGrad` (inputs dy, y, same shape, float32): y > 0 ? dy : +0 — relu's gradient
+ *   where(greater(y, 0), dy, 0) from its output, in one pass (used by fused.matMul's gradient).
+ *
  * The ops use these kernels only when the backend has them (`ENGINE.hasKernel`); otherwise
  * they run the composition.
  */
@@ -33,6 +36,8 @@ export interface FusedAddon {
   /** algo 0 Adam, 1 SGD, 2 RMSprop; ins per variable [g, x, slots…], outs [x', slots'…]. */
   optimizerUpdate(algo: number, slots: number, ins: Float32Array[], outs: Float32Array[], params: number[]): void;
   /** out [m, n] = act(op(a)·op(b) + bias), act 0 linear, 1 relu. */
+  /** out = y > 0 ? dy : +0. */
+  reluGrad(dy: Float32Array, y: Float32Array, out: Float32Array): void;
   fusedMatMul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean, act: number): void;
 }
 
@@ -46,11 +51,11 @@ export function hasStorage(addon: object): addon is StorageAddon {
   return typeof (addon as Partial<StorageAddon>).alignOffset === 'function';
 }
 
-export const NATIVE_FUSED_KERNELS = ['Dropout', 'OptimizerUpdate', '_FusedMatMul'] as const;
+export const NATIVE_FUSED_KERNELS = ['Dropout', 'OptimizerUpdate', '_FusedMatMul', '_ReluGrad'] as const;
 
 export function hasFusedKernels(addon: object): addon is FusedAddon {
   const a = addon as Partial<FusedAddon>;
-  return typeof a.dropout === 'function' && typeof a.philoxWords === 'function' && typeof a.optimizerUpdate === 'function' && typeof a.fusedMatMul === 'function';
+  return typeof a.dropout === 'function' && typeof a.philoxWords === 'function' && typeof a.optimizerUpdate === 'function' && typeof a.fusedMatMul === 'function' && typeof a.reluGrad === 'function';
 }
 
 /** The native backend as its fused kernels see it (outputs from its storage pool). */
@@ -93,6 +98,17 @@ export function nativeFusedKernels(addon: FusedAddon): Record<string, KernelFunc
       const out = be.allocF32(m * n);
       addon.fusedMatMul(f32(be, a, '_FusedMatMul'), f32(be, b, '_FusedMatMul'), bias ? f32(be, bias, '_FusedMatMul') : null, out, m, n, k, ta, tb, act);
       return be.make(out, [m, n], 'float32');
+    },
+    _ReluGrad: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const dy = args.inputs['dy']!;
+      const y = args.inputs['y']!;
+      const dv = f32(be, dy, '_ReluGrad');
+      const yv = f32(be, y, '_ReluGrad');
+      if (dv.length !== yv.length) throw new IdemError('native _ReluGrad: dy and y must have one shape');
+      const out = be.allocF32(dv.length);
+      if (out.length > 0) addon.reluGrad(dv, yv, out);
+      return be.make(out, dy.shape, 'float32');
     },
     OptimizerUpdate: (args: KernelArgs) => {
       const be = args.backend as NativeLike;
