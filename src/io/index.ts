@@ -86,7 +86,10 @@ export async function loadWeights(model: LayersModel, file: string, options: Loa
  */
 export async function loadLayersModel(source: string | IOHandler, options: LoadModelOptions = {}): Promise<LayersModel> {
   const op = 'loadLayersModel';
-  const ctx: LoadContext & LoadModelOptions = { customObjects: options.customObjects, compile: options.compile };
+  for (const k of Object.keys(options)) {
+    if (!['customObjects', 'compile', 'restoreRandomState'].includes(k)) fail(op, `unknown option '${k}' (expected customObjects, compile, restoreRandomState)`);
+  }
+  const ctx: LoadContext & LoadModelOptions = { customObjects: options.customObjects, compile: options.compile, restoreRandomState: options.restoreRandomState };
   if (isHandler(source)) {
     if (!source.load) fail(op, 'the IO handler has no load method');
     return modelFromArtifacts(await source.load(), ctx, 'IO handler');

@@ -28,6 +28,7 @@ import { ensureGroup, getEntry, group, h5Ready, readH5, writeH5, type H5Dataset,
 import { KERAS_VERSION, camelToSnake, modelFromKeras, snakeToCamel, toKerasModelSpec, type Json, type JsonObject, type LoadContext } from './keras_config.ts';
 import { kerasVarGroups, legacyLayers, shortName } from './weight_paths.ts';
 import { checkAssign, commit, datasetToTensor, optimizerValues, planOptimizerRestore, planSeedRestore, saveSeedState, typedToTensor, type Assignment } from './state.ts';
+import { getRandomState, setRandomState, type RandomState } from '../random/seed.ts';
 import { readZip, writeZip } from './zip.ts';
 
 export const IDEM_FORMAT_VERSION = 1;
@@ -355,7 +356,7 @@ export async function kerasArchive(model: LayersModel, opts: SaveOptions = {}): 
   const metadata = {
     keras_version: KERAS_VERSION,
     date_saved: `${now.getUTCFullYear()}-${p2(now.getUTCMonth() + 1)}-${p2(now.getUTCDate())}@${p2(now.getUTCHours())}:${p2(now.getUTCMinutes())}:${p2(now.getUTCSeconds())}`,
-    idem: { format_version: IDEM_FORMAT_VERSION, seed_generators: saveSeedState(model), ...(notes.length ? { notes } : {}) },
+    idem: { format_version: IDEM_FORMAT_VERSION, seed_generators: saveSeedState(model), random_state: getRandomState(), ...(notes.length ? { notes } : {}) },
   };
   const enc = new TextEncoder();
   const weights = writeH5(kerasWeightsTree(model, opts.includeOptimizer !== false));
@@ -369,6 +370,12 @@ export async function saveKeras(model: LayersModel, file: string, opts: SaveOpti
 export interface LoadModelOptions extends LoadContext {
   /** Compile the model from the file's compile_config and restore optimizer state (default true). */
   compile?: boolean;
+  /**
+   * Also restore the process's global random state saved with the model (`.keras` from idem):
+   * the global sequence `fit`'s shuffle and unseeded ops draw from. For resuming a run exactly;
+   * default false (loading a model does not touch the program's random state).
+   */
+  restoreRandomState?: boolean;
 }
 
 function parseJson(bytes: Uint8Array | undefined, what: string, op: string): Record<string, unknown> {
@@ -410,8 +417,24 @@ export async function loadKeras(source: string | Uint8Array, opts: LoadModelOpti
   const plan = planKerasWeights(model, root, `${file}: model.weights.h5`, { loadOptimizer: opts.compile !== false }, op);
   const idem = metadata['idem'] as Record<string, unknown> | undefined;
   const seeds = planSeedRestore(model, idem?.['seed_generators'], `${file}: metadata.json idem.seed_generators`, op);
+  let randomState: RandomState | null = null;
+  if (opts.restoreRandomState === true) {
+    const rs = idem?.['random_state'];
+    if (rs === undefined) fail(op, `${file}: restoreRandomState was asked for, but metadata.json has no idem.random_state (the file was not saved by idem)`);
+    randomState = rs as RandomState;
+    // validate now (nothing changed yet): setRandomState on the current state is a no-op check path
+    const current = getRandomState();
+    try {
+      setRandomState(randomState);
+    } catch (e) {
+      setRandomState(current);
+      fail(op, `${file}: metadata.json idem.random_state: ${(e as Error).message}`);
+    }
+    setRandomState(current);
+  }
   plan();
   seeds();
+  if (randomState) setRandomState(randomState);
   return model;
 }
 

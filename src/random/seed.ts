@@ -54,6 +54,41 @@ export function getGlobalSeed(): number {
   return globalSeed;
 }
 
+/**
+ * The global random state: the global seed and how far each sequence has advanced (the global
+ * sequence that unseeded ops and `fit`'s shuffle draw from, each integer op seed's sequence, and
+ * the count of SeedGenerators created without a seed). Plain JSON: save it next to a checkpoint
+ * and give it back to `setRandomState` to resume a run exactly (`SeedGenerator`s carry their own
+ * state).
+ */
+export interface RandomState {
+  globalSeed: number;
+  unseededGenerators: number;
+  sequences: Record<string, number>;
+}
+
+export function getRandomState(): RandomState {
+  return { globalSeed, unseededGenerators, sequences: Object.fromEntries(sequences) };
+}
+
+export function setRandomState(state: RandomState): void {
+  const op = 'setRandomState';
+  if (state === null || typeof state !== 'object') fail(op, `\`state\` must be an object from getRandomState(), received ${String(state)}`);
+  const g = checkSeed(state.globalSeed, op);
+  const u = state.unseededGenerators;
+  if (!Number.isSafeInteger(u) || u < 0) fail(op, `\`unseededGenerators\` must be a non-negative integer, received ${String(u)}`);
+  const seqs = state.sequences;
+  if (seqs === null || typeof seqs !== 'object' || Array.isArray(seqs)) fail(op, `\`sequences\` must be an object of counters, received ${JSON.stringify(seqs)}`);
+  for (const [k, v] of Object.entries(seqs)) {
+    if (!/^(global|s-?\d+)$/.test(k)) fail(op, `\`sequences\` has an unknown key '${k}' (expected 'global' or 's<seed>')`);
+    if (!Number.isSafeInteger(v) || (v as number) < 0) fail(op, `\`sequences.${k}\` must be a non-negative integer, received ${String(v)}`);
+  }
+  globalSeed = g;
+  unseededGenerators = u;
+  sequences.clear();
+  for (const [k, v] of Object.entries(seqs)) sequences.set(k, v as number);
+}
+
 /** Where a draw comes from. */
 export interface Stream {
   key: [number, number];
