@@ -239,6 +239,34 @@ describe('native fused kernels: bit-identical to the op-by-op composition', { sk
       bitsEqual(run(true), run(false), 'second-order gradient');
     }));
 
+  it('threaded elementwise kernels (≥ 2^17 elements, every broadcast mode): reference bits for 1, 2 and 3 threads', () => {
+    const shapes: [number[], number[]][] = [[[400, 500], [400, 500]], [[400, 500], []], [[], [400, 500]], [[400, 500], [500]], [[500], [400, 500]], [[70, 3001], [3001]]];
+    const compute = () => {
+      const out: ArrayLike<number>[] = [];
+      let seed = 40;
+      for (const [sa, sb] of shapes) {
+        const a = tf.tensor(values(sa.reduce((p, q) => p * q, 1), seed++), sa);
+        const b = tf.tensor(values(sb.reduce((p, q) => p * q, 1), seed++), sb);
+        for (const f of [tf.add, tf.sub, tf.mul, tf.div, tf.greater, tf.lessEqual] as ((x: tf.Tensor, y: tf.Tensor) => tf.Tensor)[]) out.push(f(a, b).dataSync());
+      }
+      const x = tf.tensor(values(300000, 7), [600, 500]);
+      out.push(tf.relu(x).dataSync(), tf.where(tf.greater(x, 0), x, 0).dataSync(), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), 3)))(x).dataSync());
+      out.push(tf.fused.matMul({ a: tf.tensor(values(600 * 30, 8), [600, 30]), b: tf.tensor(values(30 * 400, 9), [30, 400]), activation: 'relu' }).dataSync());
+      return out;
+    };
+    const ref = onBackend('reference', compute).slice(0, -1);
+    try {
+      const runs = [1, 2, 3].map((t) => {
+        tf.setNumThreads(t);
+        return onBackend('native', compute);
+      });
+      runs[0]!.slice(0, -1).forEach((v, i) => bitsEqual(v, ref[i]!, `elementwise ${i} vs reference`));
+      for (const r of runs.slice(1)) r.forEach((v, i) => bitsEqual(v, runs[0]![i]!, `output ${i}`));
+    } finally {
+      tf.setNumThreads(0);
+    }
+  });
+
   it('thread count never changes the fused matmul (300×200×400, relu, bias)', () => {
     try {
       const outs = [1, 2, 3].map((t) => {

@@ -1,7 +1,13 @@
-/* Float32 elementwise kernels (see elementwise.h): plain loops the compiler vectorises. */
+/*
+ * Float32 elementwise kernels (see elementwise.h): plain loops the compiler vectorises, run on
+ * the thread pool in fixed chunks from 2^17 elements up (each element computed alone: any
+ * split gives the same bits).
+ */
 #include "elementwise.h"
 
 #include <vector>
+
+#include "pool.h"
 
 namespace idem {
 
@@ -38,36 +44,84 @@ static void apply(int mode, const float* a, const float* b, Out* out, size_t n, 
   }
 }
 
+constexpr size_t kParallelFrom = size_t(1) << 17;  // elements
+constexpr long kChunk = 32768;                        // elements per chunk
+
+/* Runs body(begin, end) over [0, n) elements: serially below kParallelFrom, else in fixed chunks. */
+template <typename B>
+static void split(size_t n, B body) {
+  if (n < kParallelFrom || num_threads() < 2) {
+    body(0, static_cast<long>(n));
+  } else {
+    parallel_for(static_cast<long>(n), kChunk, body);
+  }
+}
+
+template <typename Out, typename F>
+static void apply_mt(int mode, const float* a, const float* b, Out* out, size_t n, size_t inner, F f) {
+  if (n < kParallelFrom || num_threads() < 2) {
+    apply(mode, a, b, out, n, inner, f);
+  } else if (mode == 3 || mode == 4) {
+    // Whole rows per chunk (the row operand restarts at each row).
+    const long rows = static_cast<long>(n / inner);
+    const long grain = static_cast<long>(inner) >= kChunk ? 1 : kChunk / static_cast<long>(inner);
+    parallel_for(rows, grain, [&](long r0, long r1) {
+      const size_t off = static_cast<size_t>(r0) * inner;
+      apply(mode, mode == 3 ? a + off : a, mode == 4 ? b + off : b, out + off, static_cast<size_t>(r1 - r0) * inner, inner, f);
+    });
+  } else {
+    parallel_for(static_cast<long>(n), kChunk, [&](long i0, long i1) {
+      apply(mode, mode == 2 ? a : a + i0, mode == 1 ? b : b + i0, out + i0, static_cast<size_t>(i1 - i0), inner, f);
+    });
+  }
+}
+
 void binary_f32(int op, int mode, const float* a, const float* b, float* out, size_t n, size_t inner) {
   switch (op) {
-    case kAdd: apply(mode, a, b, out, n, inner, [](float x, float y) { return x + y; }); break;
-    case kSub: apply(mode, a, b, out, n, inner, [](float x, float y) { return x - y; }); break;
-    case kMul: apply(mode, a, b, out, n, inner, [](float x, float y) { return x * y; }); break;
-    case kDiv: apply(mode, a, b, out, n, inner, [](float x, float y) { return x / y; }); break;
+    case kAdd: apply_mt(mode, a, b, out, n, inner, [](float x, float y) { return x + y; }); break;
+    case kSub: apply_mt(mode, a, b, out, n, inner, [](float x, float y) { return x - y; }); break;
+    case kMul: apply_mt(mode, a, b, out, n, inner, [](float x, float y) { return x * y; }); break;
+    case kDiv: apply_mt(mode, a, b, out, n, inner, [](float x, float y) { return x / y; }); break;
   }
 }
 
 void compare_f32(int op, int mode, const float* a, const float* b, uint8_t* out, size_t n, size_t inner) {
   switch (op) {
-    case kGreater: apply(mode, a, b, out, n, inner, [](float x, float y) -> uint8_t { return x > y; }); break;
-    case kGreaterEqual: apply(mode, a, b, out, n, inner, [](float x, float y) -> uint8_t { return x >= y; }); break;
-    case kLess: apply(mode, a, b, out, n, inner, [](float x, float y) -> uint8_t { return x < y; }); break;
-    case kLessEqual: apply(mode, a, b, out, n, inner, [](float x, float y) -> uint8_t { return x <= y; }); break;
+    case kGreater: apply_mt(mode, a, b, out, n, inner, [](float x, float y) -> uint8_t { return x > y; }); break;
+    case kGreaterEqual: apply_mt(mode, a, b, out, n, inner, [](float x, float y) -> uint8_t { return x >= y; }); break;
+    case kLess: apply_mt(mode, a, b, out, n, inner, [](float x, float y) -> uint8_t { return x < y; }); break;
+    case kLessEqual: apply_mt(mode, a, b, out, n, inner, [](float x, float y) -> uint8_t { return x <= y; }); break;
   }
 }
 
-void relu_f32(const float* x, float* out, size_t n) {
+static void relu_range(const float* __restrict x, float* __restrict out, size_t n) {
   for (size_t i = 0; i < n; i++) {
     const float v = x[i];
     out[i] = v > 0.0f ? v : (v != v ? v : 0.0f);
   }
 }
 
-void relu_grad_f32(const float* __restrict dy, const float* __restrict y, float* __restrict out, size_t n) {
+void relu_f32(const float* x, float* out, size_t n) {
+  split(n, [&](long b, long e) { relu_range(x + b, out + b, static_cast<size_t>(e - b)); });
+}
+
+static void relu_grad_range(const float* __restrict dy, const float* __restrict y, float* __restrict out, size_t n) {
   for (size_t i = 0; i < n; i++) out[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
+void relu_grad_f32(const float* dy, const float* y, float* out, size_t n) {
+  split(n, [&](long b, long e) { relu_grad_range(dy + b, y + b, out + b, static_cast<size_t>(e - b)); });
+}
+
+static void select_range(const uint8_t* cond, const float* t, bool t_scalar, const float* e, bool e_scalar, float* out, size_t n);
+
 void select_f32(const uint8_t* cond, const float* t, bool t_scalar, const float* e, bool e_scalar, float* out, size_t n) {
+  split(n, [&](long b, long end) {
+    select_range(cond + b, t_scalar ? t : t + b, t_scalar, e_scalar ? e : e + b, e_scalar, out + b, static_cast<size_t>(end - b));
+  });
+}
+
+static void select_range(const uint8_t* cond, const float* t, bool t_scalar, const float* e, bool e_scalar, float* out, size_t n) {
   if (!t_scalar && !e_scalar) {
     for (size_t i = 0; i < n; i++) out[i] = cond[i] ? t[i] : e[i];
   } else if (!t_scalar) {
