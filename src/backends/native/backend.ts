@@ -1,6 +1,11 @@
 /**
- * The native backend: the reference backend's storage (`RefData` holding JS typed arrays) and
- * kernels, with the hot kernels replaced by C++ ones from the Node-API addon (native/).
+ * The native backend: the reference backend's storage handles (`RefData` holding JS typed
+ * arrays) and kernels, with the hot kernels replaced by C++ ones from the Node-API addon
+ * (native/). Float32 outputs of ≥ 1024 elements are 64-byte aligned views into V8
+ * ArrayBuffers, recycled through a pool when their tensor is disposed (see `allocF32`); the
+ * multi-threaded kernels run on the addon's persistent thread pool (native/src/pool.h) in fixed
+ * chunks, so no result depends on the thread count. Fused kernels: fused_kernels.ts;
+ * convolution, pooling, batch norm, softmax: conv_kernels.ts, norm_kernels.ts.
  *
  * BatchMatMul (float32): out[p] = op(a[p]) · op(b[p]) computed by the addon's packed,
  * cache-blocked GEMM (AVX2+FMA micro-kernel when the CPU has it, a portable one otherwise)
@@ -11,7 +16,8 @@
  *
  * Add, Sub, Mul, Div, Greater, GreaterEqual, Less, LessEqual (float32; same shapes, a scalar
  * operand, or one operand a row broadcast over the trailing axes), Relu and Select (same
- * shapes, or scalar t/e): C++ loops, bit-identical to the reference kernels (IEEE float32 +−×÷
+ * shapes, or scalar t/e): C++ loops (vectorised; threaded from 2^17 elements), bit-identical
+ * to the reference kernels (IEEE float32 +−×÷
  * is the float64 result rounded once, as the reference stores it). Sum (float32) over a
  * contiguous block of axes: float64 accumulation in increasing index order, rounded once, the
  * reference's order and precision, so also bit-identical.
