@@ -23,7 +23,7 @@ function findNodeGyp() {
 }
 
 function warn(reason) {
-  console.warn(`idem: native backend not built (${reason}); using the JavaScript reference backend instead.`);
+  console.warn(`idem: native backend not built (${reason}); using the WebAssembly backend (or the JavaScript reference backend) instead.`);
   process.exit(0);
 }
 
