@@ -318,3 +318,21 @@ describe('Dense regularizers in the config', () => {
     }
   });
 });
+
+describe('functional model layer order (Keras map_graph)', () => {
+  it('a residual block lists layers deepest first, ties in the walk order from the outputs', () => {
+    const inp = tf.input({ shape: [4], name: 'ord_in' });
+    const a1 = tf.layers.dense({ units: 4, name: 'ord_1' }).apply(inp) as tf.KerasTensor;
+    const a2 = tf.layers.dense({ units: 4, name: 'ord_2' }).apply(a1) as tf.KerasTensor;
+    const a3 = tf.layers.dense({ units: 4, name: 'ord_3' }).apply(a2) as tf.KerasTensor;
+    const a3n = tf.layers.activation({ activation: 'relu', name: 'ord_3_act' }).apply(a3) as tf.KerasTensor;
+    const s0 = tf.layers.dense({ units: 4, name: 'ord_0' }).apply(inp) as tf.KerasTensor;
+    const s0n = tf.layers.activation({ activation: 'relu', name: 'ord_0_act' }).apply(s0) as tf.KerasTensor;
+    const out = tf.layers.add({ name: 'ord_add' }).apply([s0n, a3n]) as tf.KerasTensor;
+    const m = tf.model({ inputs: inp, outputs: out });
+    // depths from the add: ord_1 4, ord_2 3, ord_3 2 and ord_0 2, the activations 1, add 0;
+    // at depth 2 the walk meets ord_0 (the add's first input) before ord_3.
+    assert.deepEqual(m.layers.map((l) => l.name), ['ord_in', 'ord_1', 'ord_2', 'ord_0', 'ord_3', 'ord_0_act', 'ord_3_act', 'ord_add']);
+    assert.deepEqual(m.weights.map((w) => w.name.split('/')[0]), ['ord_1', 'ord_1', 'ord_2', 'ord_2', 'ord_0', 'ord_0', 'ord_3', 'ord_3']);
+  });
+});

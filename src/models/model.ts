@@ -67,6 +67,44 @@ function getModelIO(op: string): ModelIO {
   return modelIO;
 }
 
+/**
+ * Keras's order of a functional model's layers (`model.layers`, the summary rows, the weight
+ * order): by depth from the outputs, deepest first, and within one depth by the order a walk
+ * from the outputs (inputs of each node in order) first meets them. For a chain this is the
+ * chain's order; in a residual block Keras lists the long branch's early layers, then the
+ * shortcut conv and the branch's last conv (same depth), then their batch norms, then the add.
+ * `nodes` is the execution order (a valid topological order); it is not changed.
+ */
+function kerasLayerOrder(nodes: LayerNode[], outputs: KerasTensor[], inputSet: Set<KerasTensor>): Layer[] {
+  const parent = (t: KerasTensor): LayerNode | null => (inputSet.has(t) ? null : t.sourceLayer.inboundNodes[t.nodeIndex]!);
+  const firstSeen = new Map<Layer, number>();
+  const visited = new Set<LayerNode>();
+  const postOrder: LayerNode[] = [];
+  const walk = (t: KerasTensor) => {
+    const node = parent(t);
+    if (node === null || visited.has(node)) return;
+    if (!firstSeen.has(node.layer)) firstSeen.set(node.layer, firstSeen.size);
+    visited.add(node);
+    for (const i of node.inputs) walk(i);
+    postOrder.push(node);
+  };
+  for (const o of outputs) walk(o);
+  const nodeDepth = new Map<LayerNode, number>();
+  const layerDepth = new Map<Layer, number>();
+  for (let k = postOrder.length - 1; k >= 0; k--) {
+    const node = postOrder[k]!;
+    const d = Math.max(nodeDepth.get(node) ?? 0, layerDepth.get(node.layer) ?? 0);
+    nodeDepth.set(node, d);
+    layerDepth.set(node.layer, d);
+    for (const i of node.inputs) {
+      const p = parent(i);
+      if (p !== null) nodeDepth.set(p, Math.max(d + 1, nodeDepth.get(p) ?? 0));
+    }
+  }
+  const layers = [...new Set(nodes.map((n) => n.layer))];
+  return layers.sort((a, b) => (layerDepth.get(b) ?? 0) - (layerDepth.get(a) ?? 0) || (firstSeen.get(a) ?? 0) - (firstSeen.get(b) ?? 0));
+}
+
 export class LayersModel extends Layer {
   static override className = 'Functional';
   inputs: KerasTensor[] = [];
@@ -115,7 +153,7 @@ export class LayersModel extends Layer {
     for (const o of this.outputs) visit(o, new Set());
     this.nodes = order;
     const layers: Layer[] = this.inputs.map((t) => t.sourceLayer);
-    for (const n of order) if (!layers.includes(n.layer)) layers.push(n.layer);
+    for (const l of kerasLayerOrder(order, this.outputs, inputSet)) if (!layers.includes(l)) layers.push(l);
     this.layerList = layers;
     this.sublayers.length = 0;
     this.sublayers.push(...layers);
