@@ -11,14 +11,19 @@ const M1 = 0xcd9e8d57;
 const W0 = 0x9e3779b9;
 const W1 = 0xbb67ae85;
 
-/** High 32 bits of the 64-bit product of two uint32 (exact in float64 by splitting a). */
+/**
+ * High 32 bits of the 64-bit product of two uint32: both split into 16-bit halves, so every
+ * partial product is below 2^32 and exact in float64 integer arithmetic.
+ */
 export function mulhi32(a: number, b: number): number {
   const al = a & 0xffff;
   const ah = a >>> 16;
-  const p1 = al * b; // < 2^48
-  const p2 = ah * b; // < 2^48
-  const p2lo = p2 % 65536;
-  return (Math.floor(p2 / 65536) + Math.floor((p2lo * 65536 + p1) / 4294967296)) >>> 0;
+  const bl = b & 0xffff;
+  const bh = b >>> 16;
+  const lh = al * bh;
+  const hl = ah * bl;
+  const mid = ((al * bl) >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+  return (ah * bh + Math.floor(lh / 65536) + Math.floor(hl / 65536) + Math.floor(mid / 65536)) >>> 0;
 }
 
 /**
