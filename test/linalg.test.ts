@@ -86,3 +86,17 @@ describe('outerProduct', () => {
     checkGrad((x, y) => tf.outerProduct(x, y), [randInput([3], 1), randInput([4], 2)]);
   });
 });
+
+describe('matMul with an empty batch', () => {
+  it('a batch of 0 against a batch of 1 gives a batch of 0 (reference)', () => {
+    const prev = tf.getBackend();
+    tf.setBackend('reference');
+    try {
+      const out = tf.matMul(tf.zeros([0, 2, 3]), tf.ones([1, 3, 4]));
+      assert.deepEqual(out.shape, [0, 2, 4]);
+      assert.equal(out.dataSync().length, 0);
+    } finally {
+      tf.setBackend(prev);
+    }
+  });
+});

@@ -2,7 +2,7 @@
  * Linear algebra kernels.
  *
  * BatchMatMul: a [Ba, m, k] (or [Ba, k, m] with transposeA), b [Bb, k, n] (or [Bb, n, k] with
- * transposeB), Ba = Bb or one of them 1 (broadcast) → out [max(Ba, Bb), m, n] with
+ * transposeB), Ba = Bb or one of them 1 (broadcast) → out [max(Ba, Bb), m, n] (0 if either is 0) with
  * out[p, i, j] = Σ_l A[p, i, l] · B[p, l, j]. A plain triple loop accumulating in float64: it is
  * the oracle for fast GEMMs, so it stays obviously right rather than fast.
  */
@@ -21,7 +21,8 @@ export const linalgKernels: Record<string, KernelFunc> = {
     const m = ta ? a2 : a1;
     const k = ta ? a1 : a2;
     const n = tb ? b1 : b2;
-    const batch = Math.max(ba, bb);
+    // Broadcasting a batch of 1 against an empty batch gives an empty batch (as any broadcast with 0).
+    const batch = ba === 0 || bb === 0 ? 0 : Math.max(ba, bb);
     const av = be.values(a);
     const bv = be.values(b);
     const out = be.alloc(a.dtype, batch * m * n);
