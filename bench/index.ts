@@ -100,7 +100,9 @@ function runChild(impl: string, w: string, o: WorkloadOptions): Run {
   const isTorch = impl.startsWith('torch');
   const cmd = isTorch ? '/usr/bin/python3' : process.execPath;
   const args = isTorch ? [join(HERE, 'torch_w.py'), impl === 'torch-1t' ? '1' : '0', w, json] : ['--import', 'tsx', join(HERE, 'child.ts'), impl, w, json];
-  const env = { ...process.env, ...(impl === 'idem-native-1t' ? { IDEM_NUM_THREADS: '1' } : {}) };
+  // torch.set_num_threads does not bind OpenBLAS's own pool: pin it too, so 'torch-1t' is one thread.
+  const oneThread = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const env = { ...process.env, ...(impl === 'idem-native-1t' ? { IDEM_NUM_THREADS: '1' } : {}), ...(impl === 'torch-1t' ? oneThread : {}) };
   const r = spawnSync(cmd, args, { cwd: ROOT, env, encoding: 'utf8', timeout: 20 * 60 * 1000, maxBuffer: 64 << 20 });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) {
