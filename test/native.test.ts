@@ -290,3 +290,12 @@ describe('native elementwise kernels: bit-identical to the reference', { skip },
     }
   });
 });
+
+describe('native addon argument checks', { skip }, () => {
+  it('a wrong array type or a negative size throws a TypeError naming the argument', () => {
+    const a = addon as unknown as { binary(...args: unknown[]): void };
+    const f = new Float32Array(4);
+    assert.throws(() => a.binary(0, 0, 4, new Float64Array(4), f, f), (e: Error) => e instanceof TypeError && /idem native: .* must be a Float32Array/.test(e.message));
+    assert.throws(() => a.binary(0, -1, 4, f, f, f), (e: Error) => e instanceof TypeError && /must be a non-negative integer/.test(e.message));
+  });
+});

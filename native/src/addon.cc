@@ -24,68 +24,32 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "pool.h"
+#include "napi_util.h"
 
-#define CHECK_NAPI(call)                                          \
-  do {                                                            \
-    if ((call) != napi_ok) {                                      \
-      napi_throw_error(env, nullptr, "idem native: " #call " failed"); \
-      return nullptr;                                             \
-    }                                                             \
-  } while (0)
 
-static bool get_f32(napi_env env, napi_value v, float** data, size_t* length, const char* what) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) {
-    std::string msg = std::string("idem native: ") + what + " must be a Float32Array";
-    napi_throw_type_error(env, nullptr, msg.c_str());
-    return false;
-  }
-  napi_typedarray_type type;
-  void* ptr = nullptr;
-  napi_value ab;
-  size_t offset = 0;
-  if (napi_get_typedarray_info(env, v, &type, length, &ptr, &ab, &offset) != napi_ok ||
-      type != napi_float32_array) {
-    std::string msg = std::string("idem native: ") + what + " must be a Float32Array";
-    napi_throw_type_error(env, nullptr, msg.c_str());
-    return false;
-  }
-  *data = static_cast<float*>(ptr);
-  return true;
-}
 
-static bool get_i64(napi_env env, napi_value v, long* out, const char* what) {
-  int64_t x = 0;
-  if (napi_get_value_int64(env, v, &x) != napi_ok || x < 0) {
-    std::string msg = std::string("idem native: ") + what + " must be a non-negative integer";
-    napi_throw_type_error(env, nullptr, msg.c_str());
-    return false;
-  }
-  *out = static_cast<long>(x);
-  return true;
-}
 
 static napi_value BatchMatMul(napi_env env, napi_callback_info info) {
   size_t argc = 11;
   napi_value args[11];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   if (argc != 11) {
     napi_throw_error(env, nullptr, "idem native: batchMatMul expects 11 arguments");
     return nullptr;
   }
   float *a, *b, *out;
   size_t la, lb, lo;
-  if (!get_f32(env, args[0], &a, &la, "a") || !get_f32(env, args[1], &b, &lb, "b") ||
-      !get_f32(env, args[2], &out, &lo, "out"))
+  if (!idem_napi::f32(env, args[0], &a, &la, "a") || !idem_napi::f32(env, args[1], &b, &lb, "b") ||
+      !idem_napi::f32(env, args[2], &out, &lo, "out"))
     return nullptr;
   long batch, ba, bb, m, n, k;
-  if (!get_i64(env, args[3], &batch, "batch") || !get_i64(env, args[4], &ba, "ba") ||
-      !get_i64(env, args[5], &bb, "bb") || !get_i64(env, args[6], &m, "m") || !get_i64(env, args[7], &n, "n") ||
-      !get_i64(env, args[8], &k, "k"))
+  if (!idem_napi::nonneg_int(env, args[3], &batch, "batch") || !idem_napi::nonneg_int(env, args[4], &ba, "ba") ||
+      !idem_napi::nonneg_int(env, args[5], &bb, "bb") || !idem_napi::nonneg_int(env, args[6], &m, "m") || !idem_napi::nonneg_int(env, args[7], &n, "n") ||
+      !idem_napi::nonneg_int(env, args[8], &k, "k"))
     return nullptr;
   bool ta = false, tb = false;
-  CHECK_NAPI(napi_get_value_bool(env, args[9], &ta));
-  CHECK_NAPI(napi_get_value_bool(env, args[10], &tb));
+  IDEM_NAPI_CHECK(napi_get_value_bool(env, args[9], &ta));
+  IDEM_NAPI_CHECK(napi_get_value_bool(env, args[10], &tb));
   if ((ba != batch && ba != 1) || (bb != batch && bb != 1) || ((ba == 0 || bb == 0) && batch != 0) || la != static_cast<size_t>(ba * m * k) ||
       lb != static_cast<size_t>(bb * k * n) || lo != static_cast<size_t>(batch * m * n)) {
     napi_throw_range_error(env, nullptr, "idem native: batchMatMul sizes do not match the arrays");
@@ -103,21 +67,6 @@ static napi_value BatchMatMul(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-static bool get_u8(napi_env env, napi_value v, uint8_t** data, size_t* length, const char* what) {
-  bool is_ta = false;
-  napi_typedarray_type type;
-  void* ptr = nullptr;
-  napi_value ab;
-  size_t offset = 0;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
-      napi_get_typedarray_info(env, v, &type, length, &ptr, &ab, &offset) != napi_ok || type != napi_uint8_array) {
-    std::string msg = std::string("idem native: ") + what + " must be a Uint8Array";
-    napi_throw_type_error(env, nullptr, msg.c_str());
-    return false;
-  }
-  *data = static_cast<uint8_t*>(ptr);
-  return true;
-}
 
 /* Checks a broadcast mode against the array lengths (see elementwise.h). */
 static bool check_mode(napi_env env, long mode, long inner, size_t la, size_t lb, size_t n) {
@@ -136,13 +85,13 @@ static bool check_mode(napi_env env, long mode, long inner, size_t la, size_t lb
 static napi_value Binary(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value args[6];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   long op, mode, inner;
   float *a, *b, *out;
   size_t la, lb, lo;
-  if (argc != 6 || !get_i64(env, args[0], &op, "op") || !get_i64(env, args[1], &mode, "mode") ||
-      !get_i64(env, args[2], &inner, "inner") || !get_f32(env, args[3], &a, &la, "a") ||
-      !get_f32(env, args[4], &b, &lb, "b") || !get_f32(env, args[5], &out, &lo, "out"))
+  if (argc != 6 || !idem_napi::nonneg_int(env, args[0], &op, "op") || !idem_napi::nonneg_int(env, args[1], &mode, "mode") ||
+      !idem_napi::nonneg_int(env, args[2], &inner, "inner") || !idem_napi::f32(env, args[3], &a, &la, "a") ||
+      !idem_napi::f32(env, args[4], &b, &lb, "b") || !idem_napi::f32(env, args[5], &out, &lo, "out"))
     return nullptr;
   if (op > 3 || !check_mode(env, mode, inner, la, lb, lo)) {
     if (op > 3) napi_throw_range_error(env, nullptr, "idem native: unknown binary op");
@@ -155,14 +104,14 @@ static napi_value Binary(napi_env env, napi_callback_info info) {
 static napi_value Compare(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value args[6];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   long op, mode, inner;
   float *a, *b;
   uint8_t* out;
   size_t la, lb, lo;
-  if (argc != 6 || !get_i64(env, args[0], &op, "op") || !get_i64(env, args[1], &mode, "mode") ||
-      !get_i64(env, args[2], &inner, "inner") || !get_f32(env, args[3], &a, &la, "a") ||
-      !get_f32(env, args[4], &b, &lb, "b") || !get_u8(env, args[5], &out, &lo, "out"))
+  if (argc != 6 || !idem_napi::nonneg_int(env, args[0], &op, "op") || !idem_napi::nonneg_int(env, args[1], &mode, "mode") ||
+      !idem_napi::nonneg_int(env, args[2], &inner, "inner") || !idem_napi::f32(env, args[3], &a, &la, "a") ||
+      !idem_napi::f32(env, args[4], &b, &lb, "b") || !idem_napi::u8(env, args[5], &out, &lo, "out"))
     return nullptr;
   if (op > 3 || !check_mode(env, mode, inner, la, lb, lo)) {
     if (op > 3) napi_throw_range_error(env, nullptr, "idem native: unknown compare op");
@@ -175,10 +124,10 @@ static napi_value Compare(napi_env env, napi_callback_info info) {
 static napi_value Relu(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value args[2];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   float *x, *out;
   size_t lx, lo;
-  if (argc != 2 || !get_f32(env, args[0], &x, &lx, "x") || !get_f32(env, args[1], &out, &lo, "out")) return nullptr;
+  if (argc != 2 || !idem_napi::f32(env, args[0], &x, &lx, "x") || !idem_napi::f32(env, args[1], &out, &lo, "out")) return nullptr;
   if (lx != lo) {
     napi_throw_range_error(env, nullptr, "idem native: relu sizes differ");
     return nullptr;
@@ -190,12 +139,12 @@ static napi_value Relu(napi_env env, napi_callback_info info) {
 static napi_value Select(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value args[4];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   uint8_t* c;
   float *t, *e, *out;
   size_t lc, lt, le, lo;
-  if (argc != 4 || !get_u8(env, args[0], &c, &lc, "cond") || !get_f32(env, args[1], &t, &lt, "t") ||
-      !get_f32(env, args[2], &e, &le, "e") || !get_f32(env, args[3], &out, &lo, "out"))
+  if (argc != 4 || !idem_napi::u8(env, args[0], &c, &lc, "cond") || !idem_napi::f32(env, args[1], &t, &lt, "t") ||
+      !idem_napi::f32(env, args[2], &e, &le, "e") || !idem_napi::f32(env, args[3], &out, &lo, "out"))
     return nullptr;
   if (lc != lo || (lt != lo && lt != 1) || (le != lo && le != 1)) {
     napi_throw_range_error(env, nullptr, "idem native: select sizes differ");
@@ -208,12 +157,12 @@ static napi_value Select(napi_env env, napi_callback_info info) {
 static napi_value Sum(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value args[5];
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   float *x, *out;
   size_t lx, lo;
   long outer, mid, inner;
-  if (argc != 5 || !get_f32(env, args[0], &x, &lx, "x") || !get_f32(env, args[1], &out, &lo, "out") ||
-      !get_i64(env, args[2], &outer, "outer") || !get_i64(env, args[3], &mid, "mid") || !get_i64(env, args[4], &inner, "inner"))
+  if (argc != 5 || !idem_napi::f32(env, args[0], &x, &lx, "x") || !idem_napi::f32(env, args[1], &out, &lo, "out") ||
+      !idem_napi::nonneg_int(env, args[2], &outer, "outer") || !idem_napi::nonneg_int(env, args[3], &mid, "mid") || !idem_napi::nonneg_int(env, args[4], &inner, "inner"))
     return nullptr;
   if (lx != static_cast<size_t>(outer * mid * inner) || lo != static_cast<size_t>(outer * inner)) {
     napi_throw_range_error(env, nullptr, "idem native: sum sizes do not match");
@@ -225,21 +174,21 @@ static napi_value Sum(napi_env env, napi_callback_info info) {
 
 static napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, kernel, has;
-  CHECK_NAPI(napi_create_object(env, &obj));
-  CHECK_NAPI(napi_create_string_utf8(env, idem::kernel_name(), NAPI_AUTO_LENGTH, &kernel));
-  CHECK_NAPI(napi_get_boolean(env, idem::cpu_has_avx2_fma(), &has));
-  CHECK_NAPI(napi_set_named_property(env, obj, "kernel", kernel));
-  CHECK_NAPI(napi_set_named_property(env, obj, "avx2fma", has));
+  IDEM_NAPI_CHECK(napi_create_object(env, &obj));
+  IDEM_NAPI_CHECK(napi_create_string_utf8(env, idem::kernel_name(), NAPI_AUTO_LENGTH, &kernel));
+  IDEM_NAPI_CHECK(napi_get_boolean(env, idem::cpu_has_avx2_fma(), &has));
+  IDEM_NAPI_CHECK(napi_set_named_property(env, obj, "kernel", kernel));
+  IDEM_NAPI_CHECK(napi_set_named_property(env, obj, "avx2fma", has));
   napi_value threads;
-  CHECK_NAPI(napi_create_int32(env, idem::num_threads(), &threads));
-  CHECK_NAPI(napi_set_named_property(env, obj, "threads", threads));
+  IDEM_NAPI_CHECK(napi_create_int32(env, idem::num_threads(), &threads));
+  IDEM_NAPI_CHECK(napi_set_named_property(env, obj, "threads", threads));
   return obj;
 }
 
 static napi_value SetKernel(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value arg;
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr));
   char name[32] = {0};
   size_t len = 0;
   if (argc < 1 || napi_get_value_string_utf8(env, arg, name, sizeof name, &len) != napi_ok) {
@@ -249,14 +198,14 @@ static napi_value SetKernel(napi_env env, napi_callback_info info) {
   int which = std::strcmp(name, "generic") == 0 ? 1 : std::strcmp(name, "avx2") == 0 ? 2 : std::strcmp(name, "auto") == 0 ? 0 : -1;
   bool ok = which >= 0 && idem::set_kernel(which);
   napi_value result;
-  CHECK_NAPI(napi_get_boolean(env, ok, &result));
+  IDEM_NAPI_CHECK(napi_get_boolean(env, ok, &result));
   return result;
 }
 
 static napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value arg;
-  CHECK_NAPI(napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr));
   int32_t n = 0;
   if (argc < 1 || napi_get_value_int32(env, arg, &n) != napi_ok) {
     napi_throw_type_error(env, nullptr, "idem native: setNumThreads expects an integer");
@@ -264,7 +213,7 @@ static napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   }
   idem::set_num_threads(n);
   napi_value result;
-  CHECK_NAPI(napi_create_int32(env, idem::num_threads(), &result));
+  IDEM_NAPI_CHECK(napi_create_int32(env, idem::num_threads(), &result));
   return result;
 }
 
@@ -290,7 +239,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setKernel", nullptr, SetKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  CHECK_NAPI(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  IDEM_NAPI_CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   if (!idem::register_fused_kernels(env, exports)) return nullptr;
   if (!idem::register_nn_kernels(env, exports)) return nullptr;
   return exports;

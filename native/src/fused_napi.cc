@@ -25,69 +25,20 @@
 
 #include "elementwise.h"
 #include "fused.h"
+#include "napi_util.h"
 
 namespace {
 
-#define FZ_CHECK(call)                                                  \
-  do {                                                                  \
-    if ((call) != napi_ok) {                                            \
-      napi_throw_error(env, nullptr, "idem native: " #call " failed"); \
-      return nullptr;                                                   \
-    }                                                                   \
-  } while (0)
+using namespace idem_napi;
 
-bool typed(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length, const char* what) {
-  bool is_ta = false;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset = 0;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
-      napi_get_typedarray_info(env, v, &type, length, data, &ab, &offset) != napi_ok || type != want) {
-    std::string msg = std::string("idem native: ") + what +
-                      (want == napi_float32_array ? " must be a Float32Array" : " must be a Uint32Array");
-    napi_throw_type_error(env, nullptr, msg.c_str());
-    return false;
-  }
-  return true;
-}
 
-bool f32_or_null(napi_env env, napi_value v, float** data, size_t* length, const char* what) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) == napi_ok && t == napi_null) {
-    *data = nullptr;
-    *length = 0;
-    return true;
-  }
-  void* p = nullptr;
-  if (!typed(env, v, napi_float32_array, &p, length, what)) return false;
-  *data = static_cast<float*>(p);
-  return true;
-}
 
-bool u32(napi_env env, napi_value v, uint32_t* out, const char* what) {
-  double d = 0;
-  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0 && d <= 4294967295.0) || d != std::floor(d)) {
-    std::string msg = std::string("idem native: ") + what + " must be a uint32";
-    napi_throw_type_error(env, nullptr, msg.c_str());
-    return false;
-  }
-  *out = static_cast<uint32_t>(d);
-  return true;
-}
 
-bool num(napi_env env, napi_value v, double* out, const char* what) {
-  if (napi_get_value_double(env, v, out) != napi_ok) {
-    std::string msg = std::string("idem native: ") + what + " must be a number";
-    napi_throw_type_error(env, nullptr, msg.c_str());
-    return false;
-  }
-  return true;
-}
 
 napi_value Dropout(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value a[9];
-  FZ_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
   float *x, *y, *mask;
   size_t lx, ly, lm;
   uint32_t k0, k1, slo, shi;
@@ -108,7 +59,7 @@ napi_value Dropout(napi_env env, napi_callback_info info) {
 napi_value PhiloxWords(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value a[5];
-  FZ_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
   void* p = nullptr;
   size_t n = 0;
   uint32_t k0, k1, slo, shi;
@@ -141,19 +92,19 @@ bool elem_f32(napi_env env, napi_value arr, uint32_t i, float** data, size_t* n,
 napi_value OptimizerUpdate(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value a[5];
-  FZ_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
   double algo_d = -1, slots_d = -1;
   if (argc != 5 || !num(env, a[0], &algo_d, "algo") || !num(env, a[1], &slots_d, "slots")) return nullptr;
   const int algo = static_cast<int>(algo_d);
   const int slots = static_cast<int>(slots_d);
   uint32_t nin = 0, nout = 0, np = 0;
-  FZ_CHECK(napi_get_array_length(env, a[2], &nin));
-  FZ_CHECK(napi_get_array_length(env, a[3], &nout));
-  FZ_CHECK(napi_get_array_length(env, a[4], &np));
+  IDEM_NAPI_CHECK(napi_get_array_length(env, a[2], &nin));
+  IDEM_NAPI_CHECK(napi_get_array_length(env, a[3], &nout));
+  IDEM_NAPI_CHECK(napi_get_array_length(env, a[4], &np));
   std::vector<double> p(np);
   for (uint32_t i = 0; i < np; i++) {
     napi_value v;
-    FZ_CHECK(napi_get_element(env, a[4], i, &v));
+    IDEM_NAPI_CHECK(napi_get_element(env, a[4], i, &v));
     if (!num(env, v, &p[i], "params")) return nullptr;
   }
   const uint32_t per_in = static_cast<uint32_t>(2 + slots), per_out = static_cast<uint32_t>(1 + slots);
@@ -224,7 +175,7 @@ bad:
 napi_value ReluGrad(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value a[3];
-  FZ_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
   float *dy, *y, *out;
   size_t ld, ly, lo;
   if (argc != 3 || !f32_or_null(env, a[0], &dy, &ld, "dy") || !f32_or_null(env, a[1], &y, &ly, "y") ||
@@ -242,7 +193,7 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
 napi_value AlignOffset(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value a[1];
-  FZ_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
   bool is_ab = false;
   void* data = nullptr;
   size_t len = 0;
@@ -253,7 +204,7 @@ napi_value AlignOffset(napi_env env, napi_callback_info info) {
   }
   const uintptr_t p = reinterpret_cast<uintptr_t>(data);
   napi_value r;
-  FZ_CHECK(napi_create_uint32(env, static_cast<uint32_t>((64 - (p % 64)) % 64), &r));
+  IDEM_NAPI_CHECK(napi_create_uint32(env, static_cast<uint32_t>((64 - (p % 64)) % 64), &r));
   return r;
 }
 
@@ -261,7 +212,7 @@ napi_value AlignOffset(napi_env env, napi_callback_info info) {
 napi_value FusedMatMul(napi_env env, napi_callback_info info) {
   size_t argc = 10;
   napi_value a[10];
-  FZ_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
   float *A, *B, *bias, *out;
   size_t la, lb, lbias, lo;
   double m, n, k, act;

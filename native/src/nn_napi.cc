@@ -29,49 +29,14 @@
 #include "conv.h"
 #include "norm.h"
 #include "softmax.h"
+#include "napi_util.h"
 
 namespace {
 
-#define NN_CHECK(call)                                                  \
-  do {                                                                  \
-    if ((call) != napi_ok) {                                            \
-      napi_throw_error(env, nullptr, "idem native: " #call " failed"); \
-      return nullptr;                                                   \
-    }                                                                   \
-  } while (0)
+using namespace idem_napi;
 
-bool typed(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length, const char* what) {
-  bool is_ta = false;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset = 0;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
-      napi_get_typedarray_info(env, v, &type, length, data, &ab, &offset) != napi_ok || type != want) {
-    std::string msg = std::string("idem native: ") + what +
-                      (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array");
-    napi_throw_type_error(env, nullptr, msg.c_str());
-    return false;
-  }
-  return true;
-}
 
-bool f32(napi_env env, napi_value v, float** data, size_t* length, const char* what) {
-  void* p = nullptr;
-  if (!typed(env, v, napi_float32_array, &p, length, what)) return false;
-  *data = static_cast<float*>(p);
-  return true;
-}
 
-bool int_arg(napi_env env, napi_value v, long* out, const char* what) {
-  int64_t x = 0;
-  if (napi_get_value_int64(env, v, &x) != napi_ok || x < 0) {
-    std::string msg = std::string("idem native: ") + what + " must be a non-negative integer";
-    napi_throw_type_error(env, nullptr, msg.c_str());
-    return false;
-  }
-  *out = static_cast<long>(x);
-  return true;
-}
 
 bool range_error(napi_env env, const char* msg) {
   napi_throw_range_error(env, nullptr, msg);
@@ -96,12 +61,12 @@ bool read_geo(napi_env env, napi_value v, idem::ConvGeo* g) {
 napi_value Conv2d(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value args[5];
-  NN_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   long op;
   idem::ConvGeo g;
   float *a, *b, *out;
   size_t la, lb, lo;
-  if (argc != 5 || !int_arg(env, args[0], &op, "op") || !read_geo(env, args[1], &g) ||
+  if (argc != 5 || !nonneg_int(env, args[0], &op, "op") || !read_geo(env, args[1], &g) ||
       !f32(env, args[2], &a, &la, "a") || !f32(env, args[3], &b, &lb, "b") || !f32(env, args[4], &out, &lo, "out"))
     return nullptr;
   if (op > 5) {
@@ -144,12 +109,12 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
 napi_value Pool2d(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value args[5];
-  NN_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   long op;
   idem::ConvGeo g;
   float *a, *b, *out;
   size_t la, lb, lo;
-  if (argc != 5 || !int_arg(env, args[0], &op, "op") || !read_geo(env, args[1], &g) ||
+  if (argc != 5 || !nonneg_int(env, args[0], &op, "op") || !read_geo(env, args[1], &g) ||
       !f32(env, args[2], &a, &la, "a") || !f32(env, args[3], &b, &lb, "b") || !f32(env, args[4], &out, &lo, "out"))
     return nullptr;
   if (op > 3) {
@@ -180,12 +145,12 @@ napi_value Pool2d(napi_env env, napi_callback_info info) {
 napi_value Softmax(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value args[7];
-  NN_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   long op, outer, n, inner;
   float *x, *labels, *out;
   size_t lx, ll, lo;
-  if (argc != 7 || !int_arg(env, args[0], &op, "op") || !int_arg(env, args[1], &outer, "outer") ||
-      !int_arg(env, args[2], &n, "n") || !int_arg(env, args[3], &inner, "inner") || !f32(env, args[4], &x, &lx, "x") ||
+  if (argc != 7 || !nonneg_int(env, args[0], &op, "op") || !nonneg_int(env, args[1], &outer, "outer") ||
+      !nonneg_int(env, args[2], &n, "n") || !nonneg_int(env, args[3], &inner, "inner") || !f32(env, args[4], &x, &lx, "x") ||
       !f32(env, args[5], &labels, &ll, "labels") || !f32(env, args[6], &out, &lo, "out"))
     return nullptr;
   const size_t total = static_cast<size_t>(outer * n * inner);
@@ -213,12 +178,12 @@ bool get_eps(napi_env env, napi_value v, double* eps) {
 napi_value BatchNormForward(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value args[9];
-  NN_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   long M, C;
   double eps;
   float *x, *scale, *offset, *y, *mean, *var;
   size_t lx, ls, lf, ly, lm, lv;
-  if (argc != 9 || !int_arg(env, args[0], &M, "M") || !int_arg(env, args[1], &C, "C") || !get_eps(env, args[2], &eps) ||
+  if (argc != 9 || !nonneg_int(env, args[0], &M, "M") || !nonneg_int(env, args[1], &C, "C") || !get_eps(env, args[2], &eps) ||
       !f32(env, args[3], &x, &lx, "x") || !f32(env, args[4], &scale, &ls, "scale") ||
       !f32(env, args[5], &offset, &lf, "offset") || !f32(env, args[6], &y, &ly, "y") ||
       !f32(env, args[7], &mean, &lm, "mean") || !f32(env, args[8], &var, &lv, "variance"))
@@ -235,12 +200,12 @@ napi_value BatchNormForward(napi_env env, napi_callback_info info) {
 napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   size_t argc = 13;
   napi_value args[13];
-  NN_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   long M, C;
   double eps;
   float *dy, *x, *scale, *mean, *var, *dmean, *dvar, *dx, *dscale, *doffset;
   size_t ld, lx, ls, lm, lv, ldm, ldv, ldx, lds, ldo;
-  if (argc != 13 || !int_arg(env, args[0], &M, "M") || !int_arg(env, args[1], &C, "C") ||
+  if (argc != 13 || !nonneg_int(env, args[0], &M, "M") || !nonneg_int(env, args[1], &C, "C") ||
       !get_eps(env, args[2], &eps) || !f32(env, args[3], &dy, &ld, "dy") || !f32(env, args[4], &x, &lx, "x") ||
       !f32(env, args[5], &scale, &ls, "scale") || !f32(env, args[6], &mean, &lm, "mean") ||
       !f32(env, args[7], &var, &lv, "variance") || !f32(env, args[8], &dmean, &ldm, "dmean") ||
