@@ -18,15 +18,7 @@ import { Variable } from '../core/variable.ts';
 import { SeedGenerator } from '../random/seed.ts';
 import { executingEagerly } from '../graph/graph.ts';
 import type { Layer } from '../layers/layer.ts';
-import { add } from '../ops/add.ts';
-import { elu } from '../ops/elu.ts';
-import { leakyRelu } from '../ops/leaky_relu.ts';
-import { matMul } from '../ops/mat_mul.ts';
-import { prelu } from '../ops/prelu.ts';
-import { relu } from '../ops/relu.ts';
-import { relu6 } from '../ops/relu6.ts';
-import { sigmoid } from '../ops/sigmoid.ts';
-import type { TensorLike } from '../ops/convert.ts';
+import { fusedMatMulComposition, type FusedMatMulArgs } from '../ops/fused_mat_mul.ts';
 
 export interface OpRecord {
   /** Position in the trace (0-based). */
@@ -94,7 +86,7 @@ export function traceRun<T>(fn: () => T, layers: Layer[], maskSeed: number | nul
     if (name === 'fused.matMul' && typeof args[0] === 'object' && args[0] !== null) {
       // A fused op equals its composition bit for bit (src/ops/fused_mat_mul.ts); run the
       // composition so both models show matMul / add / activation, however each was written.
-      return { handled: true, value: unfuse(args[0] as FusedArgs) };
+      return { handled: true, value: fusedMatMulComposition(args[0] as FusedMatMulArgs) };
     }
     let a = args;
     let rate: number | undefined;
@@ -142,41 +134,7 @@ export function traceRun<T>(fn: () => T, layers: Layer[], maskSeed: number | nul
   }
 }
 
-interface FusedArgs {
-  a: TensorLike;
-  b: TensorLike;
-  transposeA?: boolean;
-  transposeB?: boolean;
-  bias?: TensorLike | null;
-  activation?: string;
-  preluActivationWeights?: TensorLike | null;
-  leakyreluAlpha?: number;
-}
 
-/** `fused.matMul` as public ops: activation(matMul(a, b) + bias). */
-function unfuse(f: FusedArgs): Tensor {
-  let y = matMul(f.a, f.b, f.transposeA ?? false, f.transposeB ?? false);
-  if (f.bias !== undefined && f.bias !== null) y = add(y, f.bias);
-  switch (f.activation ?? 'linear') {
-    case 'linear':
-      return y;
-    case 'relu':
-      return relu(y);
-    case 'relu6':
-      return relu6(y);
-    case 'elu':
-      return elu(y);
-    case 'sigmoid':
-      return sigmoid(y);
-    case 'leakyrelu':
-      return leakyRelu(y, f.leakyreluAlpha ?? 0.2);
-    case 'prelu':
-      if (f.preluActivationWeights === undefined || f.preluActivationWeights === null) fail('fused.matMul', "activation 'prelu' needs `preluActivationWeights`");
-      return prelu(y, f.preluActivationWeights);
-    default:
-      fail('fused.matMul', `unknown activation ${String(f.activation)}`);
-  }
-}
 
 /**
  * Keeps the ops the result depends on (walking tensor arguments back from it), renumbered: the

@@ -68,6 +68,21 @@ function activate(y: Tensor, activation: string, args: FusedMatMulArgs): Tensor 
   }
 }
 
+/**
+ * `fused.matMul` written with the public ops: activation(matMul(a, b) + bias). The fused kernel
+ * gives the same bits; `tf.compare` runs this form so both sides of a comparison show
+ * matMul / add / activation however each was written.
+ */
+export function fusedMatMulComposition(args: FusedMatMulArgs): Tensor {
+  let y = plainMatMul(args.a, args.b, args.transposeA ?? false, args.transposeB ?? false);
+  if (args.bias !== undefined && args.bias !== null) y = add(y, args.bias);
+  const activation = args.activation ?? 'linear';
+  if (!ACTIVATIONS.includes(activation)) {
+    fail('fused.matMul', `\`activation\` must be one of ${ACTIVATIONS.join(', ')}, received ${String(activation)}`);
+  }
+  return activate(y, activation, args);
+}
+
 export const matMul = op('fused.matMul', (args: FusedMatMulArgs): Tensor => {
   if (args === null || typeof args !== 'object') fail('fused.matMul', `expected {a, b, transposeA?, transposeB?, bias?, activation?}, received ${String(args)}`);
   const { transposeA = false, transposeB = false } = args;
@@ -87,11 +102,7 @@ export const matMul = op('fused.matMul', (args: FusedMatMulArgs): Tensor => {
     a.dtype === 'float32' && b.dtype === 'float32' &&
     (bias === null || (bias.dtype === 'float32' && bias.rank === 1 && bias.shape[0] === n)) &&
     ENGINE.hasKernel('_FusedMatMul');
-  if (!fusable) {
-    let y = plainMatMul(a, b, transposeA, transposeB);
-    if (bias) y = add(y, bias);
-    return activate(y, activation, args);
-  }
+  if (!fusable) return fusedMatMulComposition({ ...args, a, b, bias });
   return ENGINE.runKernel('_FusedMatMul', bias ? { a, b, bias } : { a, b }, { transposeA, transposeB, activation });
 });
 
