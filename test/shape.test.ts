@@ -395,3 +395,27 @@ describe('second-order gradients', () => {
     checkGrad(sq((b) => tf.mul(tf.concat([b, b], 0), tf.reshape(tf.stack([b, tf.reverse(b)]), [4, 2]))), [randInput([2, 2], 43)]);
   });
 });
+
+describe('slice copies runs of the last axis (reference kernel)', () => {
+  it('matches an index-by-index slice on whole and partial last axes, all dtypes', () => {
+    const prev = tf.getBackend();
+    tf.setBackend('reference');
+    try {
+      const shape = [3, 4, 5];
+      const vals = Array.from({ length: 60 }, (_, i) => i);
+      const cases: [number[], number[]][] = [[[1, 1, 0], [2, 2, 5]], [[0, 0, 1], [3, 4, 3]], [[2, 3, 4], [1, 1, 1]], [[0, 0, 0], [3, 4, 5]], [[1, 0, 0], [0, 4, 5]]];
+      for (const dtype of ['float32', 'int32'] as const) {
+        const x = tf.tensor(vals, shape, dtype);
+        for (const [b, s] of cases) {
+          const want: number[] = [];
+          for (let i = 0; i < s[0]!; i++) for (let j = 0; j < s[1]!; j++) for (let k = 0; k < s[2]!; k++) want.push(vals[((b[0]! + i) * 4 + b[1]! + j) * 5 + b[2]! + k]!);
+          const y = tf.slice(x, b, s);
+          assert.deepEqual(y.shape, s);
+          assert.deepEqual(Array.from(y.dataSync()), want, `${dtype} begin ${b} size ${s}`);
+        }
+      }
+    } finally {
+      tf.setBackend(prev);
+    }
+  });
+});

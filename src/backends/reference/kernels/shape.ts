@@ -36,9 +36,18 @@ function forEachOffset(shape: readonly number[], base: number, steps: readonly n
 function gatherView(be: ReferenceBackend, x: TensorInfo, base: number, steps: readonly number[], outShape: readonly number[]): TensorInfo {
   const xv = be.values(x);
   const out = be.alloc(x.dtype, sizeFromShape(outShape));
-  forEachOffset(outShape, base, steps, (p, o) => {
-    out[p] = xv[o]!;
-  });
+  const r = outShape.length;
+  if (r > 0 && steps[r - 1] === 1 && outShape[r - 1]! > 1) {
+    // The last axis is contiguous in x: the same copy, one run of that axis at a time.
+    const run = outShape[r - 1]!;
+    forEachOffset(outShape.slice(0, -1), base, steps.slice(0, -1), (p, o) => {
+      out.set(xv.subarray(o, o + run), p * run);
+    });
+  } else {
+    forEachOffset(outShape, base, steps, (p, o) => {
+      out[p] = xv[o]!;
+    });
+  }
   return be.make(out, outShape, x.dtype);
 }
 
