@@ -31,6 +31,7 @@ import { IdemError } from '../../core/errors.ts';
 import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
 import { ReferenceBackend, RefData } from '../reference/backend.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
+import { matMulGeometry } from '../reference/kernels/linalg.ts';
 import type { NativeAddon } from './loader.ts';
 import { hasFusedKernels, hasStorage, NATIVE_FUSED_KERNELS, nativeFusedKernels, type StorageAddon } from './fused_kernels.ts';
 import { hasNnKernels, NATIVE_NN_KERNELS, nativeNnKernels } from './conv_kernels.ts';
@@ -139,15 +140,7 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
       const av = f32(be, a);
       const bv = f32(be, b);
       if (!av || !bv) return refBatchMatMul(args);
-      const ta = args.attrs['transposeA'] === true;
-      const tb = args.attrs['transposeB'] === true;
-      const [ba, a1, a2] = a.shape as [number, number, number];
-      const [bb, b1, b2] = b.shape as [number, number, number];
-      const m = ta ? a2 : a1;
-      const k = ta ? a1 : a2;
-      const n = tb ? b1 : b2;
-      // A batch of 1 broadcasts; a batch of 0 gives an empty result (NumPy rules).
-      const batch = ba === 0 || bb === 0 ? 0 : Math.max(ba, bb);
+      const { ta, tb, ba, bb, batch, m, k, n } = matMulGeometry(args);
       const out = be.allocF32(batch * m * n);
       addon.batchMatMul(av, bv, out, batch, ba, bb, m, n, k, ta, tb);
       return be.make(out, [batch, m, n], 'float32');

@@ -30,6 +30,7 @@ import { IdemError } from '../../core/errors.ts';
 import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
 import { ReferenceBackend } from '../reference/backend.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
+import { matMulGeometry } from '../reference/kernels/linalg.ts';
 import { convKernels, type GemmCall } from './conv.ts';
 import type { GemmThreads } from './threads.ts';
 
@@ -338,15 +339,7 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
       const av = f32(be, a);
       const bv = f32(be, b);
       if (!av || !bv) return refBatchMatMul(args);
-      const ta = args.attrs['transposeA'] === true;
-      const tb = args.attrs['transposeB'] === true;
-      const [ba, a1, a2] = a.shape as [number, number, number];
-      const [bb, b1, b2] = b.shape as [number, number, number];
-      const m = ta ? a2 : a1;
-      const kk = ta ? a1 : a2;
-      const n = tb ? b1 : b2;
-      // A batch of 1 broadcasts; a batch of 0 gives an empty result (NumPy rules).
-      const batch = ba === 0 || bb === 0 ? 0 : Math.max(ba, bb);
+      const { ta, tb, ba, bb, batch, m, k: kk, n } = matMulGeometry(args);
       const size = batch * m * n;
       if (size === 0 || kk === 0) return be.make(new Float32Array(size), [batch, m, n], 'float32');
       if (batch === 1) return be.make(gemm(m, n, kk, ta, tb, m * kk, kk * n, (v, o) => v.set(av, o), (v, o) => v.set(bv, o)), [1, m, n], 'float32');

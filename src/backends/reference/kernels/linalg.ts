@@ -6,23 +6,40 @@
  * out[p, i, j] = Σ_l A[p, i, l] · B[p, l, j]. A plain triple loop accumulating in float64: it is
  * the oracle for fast GEMMs, so it stays obviously right rather than fast.
  */
-import type { KernelFunc } from '../../../core/backend.ts';
+import type { KernelArgs, KernelFunc } from '../../../core/backend.ts';
 import { ref } from './util.ts';
+
+/** BatchMatMul's sizes from its inputs and attrs (every backend's kernel starts here). */
+export interface MatMulGeometry {
+  ta: boolean;
+  tb: boolean;
+  /** Batch sizes of a and b, and of the output: a batch of 1 broadcasts, a batch of 0 gives 0. */
+  ba: number;
+  bb: number;
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+}
+
+export function matMulGeometry(args: KernelArgs): MatMulGeometry {
+  const a = args.inputs['a']!;
+  const b = args.inputs['b']!;
+  const ta = args.attrs['transposeA'] === true;
+  const tb = args.attrs['transposeB'] === true;
+  const [ba, a1, a2] = a.shape as [number, number, number];
+  const [bb, b1, b2] = b.shape as [number, number, number];
+  // Broadcasting a batch of 1 against an empty batch gives an empty batch (as any broadcast with 0).
+  const batch = ba === 0 || bb === 0 ? 0 : Math.max(ba, bb);
+  return { ta, tb, ba, bb, batch, m: ta ? a2 : a1, k: ta ? a1 : a2, n: tb ? b1 : b2 };
+}
 
 export const linalgKernels: Record<string, KernelFunc> = {
   BatchMatMul: (args) => {
     const be = ref(args);
     const a = args.inputs['a']!;
     const b = args.inputs['b']!;
-    const ta = args.attrs['transposeA'] === true;
-    const tb = args.attrs['transposeB'] === true;
-    const [ba, a1, a2] = a.shape as [number, number, number];
-    const [bb, b1, b2] = b.shape as [number, number, number];
-    const m = ta ? a2 : a1;
-    const k = ta ? a1 : a2;
-    const n = tb ? b1 : b2;
-    // Broadcasting a batch of 1 against an empty batch gives an empty batch (as any broadcast with 0).
-    const batch = ba === 0 || bb === 0 ? 0 : Math.max(ba, bb);
+    const { ta, tb, ba, bb, batch, m, k, n } = matMulGeometry(args);
     const av = be.values(a);
     const bv = be.values(b);
     const out = be.alloc(a.dtype, batch * m * n);
