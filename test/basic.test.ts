@@ -24,6 +24,21 @@ describe('tensors', () => {
     expectThrows(() => tf.tensor([1.5], [1], 'int32'), /int32.*1\.5/);
     expectThrows(() => tf.tensor2d([1, 2]), /tensor2d: expected values of rank 2/);
   });
+  it('typed arrays: copied, converted and checked as nested arrays are', () => {
+    const f = new Float32Array([0.5, -2, 3.25, 1e-40]);
+    const t = tf.tensor(f, [2, 2]);
+    f[0] = 99; // the tensor holds a copy
+    assert.deepEqual(t.dataSync(), new Float32Array([0.5, -2, 3.25, 1e-40]), 'float32 from Float32Array');
+    assert.deepEqual(tf.tensor(new Float64Array([0.1, 1 / 3])).dataSync(), new Float32Array([0.1, 1 / 3]), 'float32 from Float64Array rounds to nearest');
+    assert.deepEqual(tf.tensor(new Int32Array([3, -4])).dtype, 'int32');
+    assert.deepEqual(tf.tensor(new Int32Array([3, -4]), [2], 'float32').dataSync(), new Float32Array([3, -4]), 'float32 from Int32Array');
+    assert.deepEqual(tf.tensor(new Float32Array([3, -4]), [2], 'int32').dataSync(), new Int32Array([3, -4]), 'int32 from integral Float32Array');
+    assert.deepEqual(tf.tensor(new Uint8Array([1, 0, 1])).dataSync(), new Uint8Array([1, 0, 1]), 'bool from Uint8Array');
+    expectThrows(() => tf.tensor(new Float32Array([1, 2.5]), [2], 'int32'), /tensor: `values` must hold 32-bit integers for dtype int32, received 2\.5/);
+    expectThrows(() => tf.tensor(new Float64Array([1, 3e9]), [2], 'int32'), /32-bit integers.*3000000000/);
+    expectThrows(() => tf.tensor(new Uint8Array([0, 2])), /tensor: `values` must hold booleans \(or 0\/1\) for dtype bool, received 2/);
+    expectThrows(() => tf.tensor(new Float32Array(6), [4, 2]), /`shape` \[4,2\] holds 8 values but 6 were given/);
+  });
   it('prints', () => {
     assert.match(tf.tensor([1, 2]).toString(), /\[1\.0000, 2\.0000\]/);
   });

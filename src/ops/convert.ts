@@ -54,6 +54,7 @@ function inferDtype(values: NestedValues): DataType {
 
 /** Flat storage array for `dtype` from nested values, checking each element's type. */
 export function toStorage(values: NestedValues, dtype: DataType, op: string, arg: string): TypedArray {
+  if (isTypedArray(values)) return typedToStorage(values, dtype, op, arg);
   if (!Array.isArray(values) && !isTypedArray(values)) values = [values];
   const flat: (number | boolean)[] = [];
   flatten(values, flat);
@@ -86,6 +87,41 @@ export function toStorage(values: NestedValues, dtype: DataType, op: string, arg
         if (typeof v === 'boolean') out[i] = v ? 1 : 0;
         else if (v === 0 || v === 1) out[i] = v;
         else fail(op, `\`${arg}\` must hold booleans (or 0/1) for dtype bool, received ${String(v)}`);
+      }
+      return out;
+    }
+  }
+}
+
+/**
+ * The flat typed-array case of `toStorage` without going through a generic element list: a
+ * batch of MNIST (78,400 floats) built element by element cost ~1 ms per tensor. The checks are
+ * the generic path's: float32 takes any number, int32 only 32-bit integers, bool only 0/1.
+ */
+function typedToStorage(values: TypedArray, dtype: DataType, op: string, arg: string): TypedArray {
+  const n = values.length;
+  switch (dtype) {
+    case 'float32':
+      // The typed-array constructor converts each element as `out[i] = v` does (round to nearest float32).
+      return ENGINE.backend.floatPrecision === 'float64' ? new Float64Array(values) : new Float32Array(values);
+    case 'int32': {
+      if (values instanceof Int32Array) return values.slice();
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = values[i]!;
+        if (!Number.isInteger(v) || v > 2147483647 || v < -2147483648) {
+          fail(op, `\`${arg}\` must hold 32-bit integers for dtype int32, received ${String(v)}`);
+        }
+        out[i] = v;
+      }
+      return out;
+    }
+    case 'bool': {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = values[i]!;
+        if (v !== 0 && v !== 1) fail(op, `\`${arg}\` must hold booleans (or 0/1) for dtype bool, received ${String(v)}`);
+        out[i] = v;
       }
       return out;
     }
