@@ -178,13 +178,16 @@ for (const w of only) {
 // Where a W1 step spends its time, per idem backend (bench/profile.ts).
 const profiles: string[] = [];
 if (only.includes('W1')) {
-  for (const [impl, backend] of [['idem-native', 'native'], ['idem-wasm', 'wasm']] as const) {
+  // native on every core and on one (IDEM_NUM_THREADS=1: PyTorch's column is one thread), wasm.
+  for (const [impl, backend, threads] of [['idem-native', 'native', ''], ['idem-native', 'native', '1'], ['idem-wasm', 'wasm', '']] as const) {
     if (!impls.includes(impl)) continue;
-    process.stdout.write(`W1 profile on ${backend}... `);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'profile.ts'), '--backend', backend, '--steps', quick ? '10' : '30'], { cwd: ROOT, encoding: 'utf8', timeout: 10 * 60 * 1000 });
+    const label = threads ? `${backend}, ${threads} thread` : backend;
+    process.stdout.write(`W1 profile on ${label}... `);
+    const env = threads ? { ...process.env, IDEM_NUM_THREADS: threads } : process.env;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'profile.ts'), '--backend', backend, '--steps', quick ? '20' : '200', '--warm', quick ? '10' : '50'], { cwd: ROOT, encoding: 'utf8', env, timeout: 10 * 60 * 1000 });
     const out = (r.stdout ?? '').trim();
     console.log(r.status === 0 ? 'done' : `failed (${(r.stderr ?? '').trim().split('\n').slice(-1)[0]})`);
-    if (r.status === 0) profiles.push(`**${backend}**: ${out.split('\n').slice(0, 3).join(' ')}`, '', ...out.split('\n').slice(3), '');
+    if (r.status === 0) profiles.push(`**${label}**: ${out.split('\n').slice(0, 3).join(' ')}`, '', ...out.split('\n').slice(3), '');
   }
 }
 const peak = only.includes('W4') ? measurePeak() : null;
@@ -250,7 +253,8 @@ const section = [
     '### Where a W1 step spends its time (`node --import tsx bench/profile.ts --backend B`, wall time, Keras `trainOnBatch`)',
     '',
     'Every kernel is wrapped in a timer; the rest of the step is the framework: op wrappers and validation, engine dispatch,',
-    'autodiff bookkeeping, Keras layers, tensor objects, garbage collection, and making the batch tensors.',
+    'autodiff bookkeeping, Keras layers, tensor objects, garbage collection, and making the batch tensors (after 50 untimed',
+    'warm-up steps, so that the JIT has compiled the framework: the steady state of a training run).',
     '',
     ...profiles,
   ] : []),

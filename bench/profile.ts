@@ -3,7 +3,7 @@
  * with a timer; the rest of the step (op dispatch, autodiff bookkeeping, shape checks, tensor
  * allocation, the Keras training loop) is the framework's own overhead.
  *
- *   node --import tsx bench/profile.ts [--backend native|wasm|reference] [--steps N] [--workload W1|W3]
+ *   node --import tsx bench/profile.ts [--backend native|wasm|reference] [--steps N] [--warm N] [--workload W1|W3]
  *
  * Prints the median step, kernel time per step, overhead = step − kernels (and its share), and
  * the kernels by time with their call counts. Timer cost itself (~2 performance.now() per kernel
@@ -42,8 +42,10 @@ for (const [name, k] of Object.entries(be.kernels)) {
 Object.defineProperty(be, 'kernels', { value: wrapped });
 
 const lib = { tf, logitsLoss: tf.kerasLosses.categoricalCrossentropy({ fromLogits: true }) };
-// Warm-up (untimed), then one timed repetition of `steps` steps with the kernel timers on.
-await runWorkload(lib, workload, { steps: 3, warm: 2, reps: 1, sizes: [] });
+// Warm-up (untimed: the JIT compiles the framework's code paths during the first tens of
+// steps, which is not the steady-state overhead), then one timed repetition of `steps` steps
+// with the kernel timers on.
+await runWorkload(lib, workload, { steps: Number(arg('warm', backend === 'reference' ? '2' : '50')), warm: 2, reps: 1, sizes: [] });
 on = true;
 const r = await runWorkload(lib, workload, { steps, warm: 0, reps: 1, sizes: [] });
 const v = r.values[workload]![0]!;

@@ -19,6 +19,26 @@ function zerosFor(t: Tensor): Tensor {
 }
 
 /**
+ * The gradients of a node's outputs, one per output. An output nothing differentiated (the
+ * dropout mask, a fused matmul's saved pre-activation) reads as zeros, made only if the
+ * gradient function looks at it: most never do, and each was a full-size allocation per step.
+ */
+function outputGrads(outputs: readonly Tensor[], grads: Map<number, Tensor>): Tensor[] {
+  const dys: Tensor[] = new Array<Tensor>(outputs.length);
+  for (let k = 0; k < outputs.length; k++) {
+    const o = outputs[k]!;
+    const g = grads.get(o.id);
+    if (g) {
+      dys[k] = g;
+      continue;
+    }
+    let zeros: Tensor | undefined;
+    Object.defineProperty(dys, k, { get: () => (zeros ??= zerosFor(o)), enumerable: true, configurable: true });
+  }
+  return dys;
+}
+
+/**
  * Gradients of `targets` (seeded with `seeds`, same shapes) with respect to `sourceIds`.
  * Returns a map id → gradient for every source reached (unreached sources are absent).
  */
@@ -57,7 +77,7 @@ export function backprop(nodes: readonly TapeNode[], targets: Tensor[], seeds: T
     if (!used[i]) continue;
     const n = nodes[i]!;
     if (!n.outputs.some((o) => grads.has(o.id))) continue;
-    const dys = n.outputs.map((o) => grads.get(o.id) ?? zerosFor(o));
+    const dys = outputGrads(n.outputs, grads);
     const thunks = n.gradFunc(dys[0]!, { inputs: Object.fromEntries(n.inputNames.map((nm, k) => [nm, n.inputs[k]!])), outputs: n.outputs, attrs: n.attrs }, dys);
     for (const o of n.outputs) if (!sources.has(o.id)) grads.delete(o.id);
     n.inputNames.forEach((name, k) => {

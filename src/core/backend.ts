@@ -52,6 +52,12 @@ export interface KernelBackend {
   readonly kernels: Readonly<Record<string, KernelFunc>>;
   /** Creates storage from values; the backend may keep `values` without copying. */
   write(values: TypedArray, shape: readonly number[], dtype: DataType): DataId;
+  /**
+   * Optional: storage holding a copy of `values` (any typed array, converted element by element
+   * as a typed-array `set` does) for a float32 tensor, in memory the backend chooses (the native
+   * backend's pooled, aligned buffers). Used by `tf.tensor(typedArray)` to copy once.
+   */
+  writeCopy?(values: TypedArray, shape: readonly number[], dtype: 'float32'): DataId;
   /** Values in the dtype's storage (float32 → Float32Array, or Float64Array on a float64 reference). Callers must not mutate. */
   readSync(dataId: DataId): TypedArray;
   read(dataId: DataId): Promise<TypedArray>;

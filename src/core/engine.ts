@@ -183,6 +183,16 @@ export class Engine {
   }
 
   /** Creates a tensor from values on the current backend. `values` is owned by the backend afterwards. */
+  /**
+   * A float32 tensor holding a copy of `values`: through the backend's `writeCopy` when it has
+   * one (one copy into its own storage), else a converted copy handed to `write`.
+   */
+  makeTensorCopy(values: TypedArray, shape: readonly number[]): Tensor {
+    const b = this.backend;
+    if (b.writeCopy && b.floatPrecision === 'float32') return this.makeTensorFromDataId(b.writeCopy(values, shape, 'float32'), shape, 'float32', b);
+    return this.makeTensor(b.floatPrecision === 'float64' ? new Float64Array(values) : new Float32Array(values), shape, 'float32');
+  }
+
   makeTensor(values: TypedArray, shape: readonly number[], dtype: DataType): Tensor {
     const b = this.backend;
     const dataId = b.write(values, shape, dtype);

@@ -132,7 +132,10 @@ function typedToStorage(values: TypedArray, dtype: DataType, op: string, arg: st
 export function makeTensorFrom(values: NestedValues, shape: number[] | undefined, dtype: DataType | undefined, op: string, arg = 'values'): Tensor {
   const inferred = inferShape(values, op, arg);
   const dt = dtype ?? inferDtype(values);
-  const storage = toStorage(values, dt, op, arg);
+  // A flat typed array for a float32 tensor is copied once, straight into the backend's storage.
+  const direct = dt === 'float32' && isTypedArray(values);
+  const storage = direct ? null : toStorage(values, dt, op, arg);
+  const count = storage ? storage.length : (values as TypedArray).length;
   let finalShape = inferred;
   if (shape) {
     let n = 1;
@@ -140,12 +143,12 @@ export function makeTensorFrom(values: NestedValues, shape: number[] | undefined
       if (!Number.isInteger(d) || d < 0) fail(op, `\`shape\` must contain non-negative integers, received ${fmtShape(shape)}`);
       n *= d;
     }
-    if (n !== storage.length) {
-      fail(op, `\`shape\` ${fmtShape(shape)} holds ${n} values but ${storage.length} were given (values shape ${fmtShape(inferred)})`);
+    if (n !== count) {
+      fail(op, `\`shape\` ${fmtShape(shape)} holds ${n} values but ${count} were given (values shape ${fmtShape(inferred)})`);
     }
     finalShape = shape;
   }
-  return ENGINE.makeTensor(storage, finalShape, dt);
+  return storage ? ENGINE.makeTensor(storage, finalShape, dt) : ENGINE.makeTensorCopy(values as TypedArray, finalShape);
 }
 
 /**

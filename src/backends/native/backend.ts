@@ -242,6 +242,13 @@ export class NativeBackend extends ReferenceBackend {
     return super.write(values, shape, dtype);
   }
 
+  /** `tf.tensor(typedArray)`: one copy into pooled storage, which goes back to the pool on dispose. */
+  writeCopy(values: TypedArray, shape: readonly number[], dtype: 'float32'): DataId {
+    const a = this.allocF32(values.length);
+    a.set(values);
+    return this.make(a, shape, dtype).dataId;
+  }
+
   override readSync(dataId: DataId): TypedArray {
     const v = super.readSync(dataId);
     const info = this.pooled.get(v);
