@@ -163,17 +163,39 @@ const command = `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`;
 const load0 = loadavg()[0]!;
 const t0 = Date.now();
 const runs: Run[] = [];
+// Repetitions are interleaved: round r runs repetition r of every implementation (each in a
+// fresh process, warmed up), so a slow spell on this shared machine hits all of them alike
+// instead of one implementation's three repetitions in a row.
 for (const w of only) {
-  for (const impl of impls) {
-    const o = plan(impl, w);
-    if (!o) continue;
-    process.stdout.write(`${w} ${impl} (${o.steps ? `${o.steps} ${w === 'W5' ? 'samples' : 'steps'}, ` : ''}${o.reps} rep${o.reps > 1 ? 's' : ''})... `);
-    const t = Date.now();
-    const run = runChildRetrying(impl, w, o);
-    runs.push(run);
-    const summary = run.error ?? Object.entries(run.cells).map(([row, c]) => `${row}: ${median(c.values).toPrecision(4)} ${c.unit}`).join('; ');
-    console.log(`${((Date.now() - t) / 1000).toFixed(1)} s — ${summary}`);
+  const planned = impls.map((impl) => [impl, plan(impl, w)] as const).filter((p): p is readonly [string, WorkloadOptions] => p[1] !== null);
+  const merged = new Map<string, Run>();
+  const rounds = Math.max(0, ...planned.map(([, o]) => o.reps));
+  for (let r = 0; r < rounds; r++) {
+    for (const [impl, o] of planned) {
+      if (r >= o.reps || merged.get(impl)?.error) continue;
+      process.stdout.write(`${w} ${impl} (${o.steps ? `${o.steps} ${w === 'W5' ? 'samples' : 'steps'}, ` : ''}repetition ${r + 1} of ${o.reps})... `);
+      const t = Date.now();
+      const run = runChildRetrying(impl, w, { ...o, reps: 1 });
+      const summary = run.error ?? Object.entries(run.cells).map(([row, c]) => `${row}: ${median(c.values).toPrecision(4)} ${c.unit}`).join('; ');
+      console.log(`${((Date.now() - t) / 1000).toFixed(1)} s — ${summary}`);
+      merged.set(impl, mergeRuns(merged.get(impl), run));
+    }
   }
+  for (const [impl] of planned) runs.push(merged.get(impl)!);
+}
+
+/** One implementation's repetitions (one child each) as one run: values appended, the highest RSS. */
+function mergeRuns(prev: Run | undefined, next: Run): Run {
+  if (!prev || next.error) return next;
+  const cells: Record<string, Cell> = { ...prev.cells };
+  for (const [row, c] of Object.entries(next.cells)) {
+    const p = cells[row];
+    cells[row] = p
+      ? { ...p, values: [...p.values, ...c.values], ...(p.cpuValues && c.cpuValues ? { cpuValues: [...p.cpuValues, ...c.cpuValues] } : {}) }
+      : c;
+  }
+  const rss = Math.max(prev.maxRssMB ?? 0, next.maxRssMB ?? 0);
+  return { ...prev, cells, ...(rss > 0 ? { maxRssMB: rss } : {}) };
 }
 // Where a W1 step spends its time, per idem backend (bench/profile.ts).
 const profiles: string[] = [];
@@ -223,7 +245,7 @@ const section = [
   'W3 CNN+BN (Conv 32 → BN → relu → pool → Conv 64 → BN → relu → pool → Dense 128 → Dense 10), ms per step of 64;',
   'W4 `matMul` of n×n float32 (2n³ flops, includes dispatch and reading the result);',
   'W5 W1 forward (`predict`, batch 1000) over the 10k test images.',
-  'Each figure is the median over repetitions (count in parentheses); * = extrapolated linearly from fewer steps/samples (see notes).',
+  'Each figure is the median over repetitions (count in parentheses), each repetition a fresh warmed-up process, interleaved across implementations (round r runs repetition r of each); * = extrapolated linearly from fewer steps/samples (see notes).',
   'idem-native uses all cores (its GEMM splits large products over threads); idem-native-1t is the same with IDEM_NUM_THREADS=1.',
   '',
   '### Medians',
