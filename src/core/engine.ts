@@ -295,7 +295,7 @@ export class Engine {
     const infos: Record<string, TensorInfo> = {};
     for (const name in inputs) {
       const t = inputs[name]!;
-      t.throwIfDisposed(`${this.currentOp() ?? kernelName} (argument ${name})`);
+      if (t.isDisposed) t.throwIfDisposed(`${this.currentOp() ?? kernelName} (argument ${name})`);
       this.ensureOnCurrent(t);
       infos[name] = t;
     }

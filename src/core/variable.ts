@@ -40,21 +40,21 @@ export class Variable extends Tensor {
   assign(value: Tensor): this {
     const r = vhost!.interceptAssign(this, value, 'assign');
     if (r.handled) return this;
-    value.throwIfDisposed(`Variable.assign (${this.name})`);
+    if (value.isDisposed) value.throwIfDisposed(`Variable.assign (${this.name})`);
     if (value.dtype !== this.dtype) {
       fail(`Variable.assign (${this.name})`, `dtype must stay ${this.dtype}, received ${value.dtype}`);
     }
     if (!shapesEqual(value.shape, this.shape)) {
       fail(`Variable.assign (${this.name})`, `shape must stay ${fmtShape(this.shape)}, received ${fmtShape(value.shape)}`);
     }
-    this.throwIfDisposed(`Variable.assign (${this.name})`);
+    if (this.isDisposed) this.throwIfDisposed(`Variable.assign (${this.name})`);
     vhost!.assign(this, value);
     return this;
   }
 
   /** A tensor holding the current value (it does not change on a later `assign`). */
   read(): Tensor {
-    this.throwIfDisposed(`Variable.read (${this.name})`);
+    if (this.isDisposed) this.throwIfDisposed(`Variable.read (${this.name})`);
     return vhost!.read(this);
   }
 

@@ -321,20 +321,30 @@ export abstract class Layer {
    */
   trackedLayers(): Layer[] {
     const out: Layer[] = [...this.sublayers];
-    for (const k of Object.keys(this)) {
-      const v = (this as unknown as Record<string, unknown>)[k];
+    const self = this as unknown as Record<string, unknown>;
+    for (const k of Object.keys(self)) {
+      const v = self[k];
       if (v instanceof Layer) out.push(v);
       else if (Array.isArray(v)) for (const e of v) if (e instanceof Layer) out.push(e);
     }
-    return dedupe(out).filter((l) => l !== this);
+    return out.length < 2 ? out.filter((l) => l !== this) : dedupe(out).filter((l) => l !== this);
   }
 
-  /** Every weight of this layer and its tracked layers that has a constraint, with it. */
+  /** Every weight of this layer and its tracked layers that has a constraint, with it (first occurrence of each variable). */
   weightConstraints(): { variable: Variable; constraint: (w: Tensor) => Tensor }[] {
-    const own = this.weightRecords.filter((r) => r.constraint).map((r) => ({ variable: r.variable, constraint: r.constraint! }));
-    const all = [...own, ...this.trackedLayers().flatMap((l) => l.weightConstraints())];
+    const out: { variable: Variable; constraint: (w: Tensor) => Tensor }[] = [];
     const seen = new Set<Variable>();
-    return all.filter((e) => (seen.has(e.variable) ? false : (seen.add(e.variable), true)));
+    const visit = (l: Layer): void => {
+      for (const r of l.weightRecords) {
+        if (r.constraint && !seen.has(r.variable)) {
+          seen.add(r.variable);
+          out.push({ variable: r.variable, constraint: r.constraint });
+        }
+      }
+      for (const c of l.trackedLayers()) visit(c);
+    };
+    visit(this);
+    return out;
   }
 
   /** All weights: trainable ones first, as Keras lists them. */
@@ -343,9 +353,22 @@ export abstract class Layer {
   }
 
   get trainableWeights(): Variable[] {
-    if (!this.trainableFlag) return [];
-    const own = this.weightRecords.filter((r) => r.trainable).map((r) => r.variable);
-    return dedupe([...own, ...this.trackedLayers().flatMap((l) => l.trainableWeights)]);
+    // Depth first, own weights before tracked layers', first occurrence of each variable; a
+    // frozen layer contributes nothing, nor do its sublayers.
+    const out: Variable[] = [];
+    const seen = new Set<Variable>();
+    const visit = (l: Layer): void => {
+      if (!l.trainableFlag) return;
+      for (const r of l.weightRecords) {
+        if (r.trainable && !seen.has(r.variable)) {
+          seen.add(r.variable);
+          out.push(r.variable);
+        }
+      }
+      for (const c of l.trackedLayers()) visit(c);
+    };
+    visit(this);
+    return out;
   }
 
   get nonTrainableWeights(): Variable[] {
@@ -356,8 +379,13 @@ export abstract class Layer {
 
   /** Regularization penalties of this layer's weights (added to the loss in training). */
   get losses(): Tensor[] {
-    const own = this.weightRecords.filter((r) => r.regularizer).map((r) => r.regularizer!(r.variable));
-    return [...own, ...this.trackedLayers().flatMap((l) => l.losses)];
+    const out: Tensor[] = [];
+    const visit = (l: Layer): void => {
+      for (const r of l.weightRecords) if (r.regularizer) out.push(r.regularizer(r.variable));
+      for (const c of l.trackedLayers()) visit(c);
+    };
+    visit(this);
+    return out;
   }
 
   /** Current weight values, in `weights` order. */

@@ -157,7 +157,7 @@ export function makeTensorFrom(values: NestedValues, shape: number[] | undefined
  */
 export function convertToTensor(x: TensorLike, arg: string, op: string, dtype?: DataType): Tensor {
   if (x instanceof Tensor) {
-    x.throwIfDisposed(`${op} (argument ${arg})`);
+    if (x.isDisposed) x.throwIfDisposed(`${op} (argument ${arg})`);
     return x;
   }
   if (x === null || x === undefined) fail(op, `argument \`${arg}\` is required, received ${String(x)}`);
@@ -173,8 +173,8 @@ export function convertToTensor(x: TensorLike, arg: string, op: string, dtype?: 
  */
 export function convertPair(a: TensorLike, b: TensorLike, op: string): [Tensor, Tensor] {
   if (a instanceof Tensor && b instanceof Tensor) {
-    a.throwIfDisposed(`${op} (argument a)`);
-    b.throwIfDisposed(`${op} (argument b)`);
+    if (a.isDisposed) a.throwIfDisposed(`${op} (argument a)`);
+    if (b.isDisposed) b.throwIfDisposed(`${op} (argument b)`);
     if (a.dtype !== b.dtype) {
       fail(op, `operands must have the same dtype, received a: ${a.dtype} and b: ${b.dtype} (use tf.cast)`);
     }

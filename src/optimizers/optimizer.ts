@@ -41,6 +41,22 @@ export type NamedTensor = { name: string; tensor: Tensor };
 export type GradientsInput = Record<string, Tensor | null | undefined> | NamedTensor[] | [Tensor | null, Variable][];
 export type OptimizerConfig = Record<string, unknown>;
 
+/** `OptimizerUpdate`'s input names g0, x0, s0_0, …, g1, …, made once per (variables, slots) count. */
+const FUSED_NAMES = new Map<number, string[]>();
+function fusedInputNames(nVars: number, nSlots: number): string[] {
+  const key = nVars * 8 + nSlots;
+  let names = FUSED_NAMES.get(key);
+  if (!names) {
+    names = [];
+    for (let i = 0; i < nVars; i++) {
+      names.push(`g${i}`, `x${i}`);
+      for (let j = 0; j < nSlots; j++) names.push(`s${i}_${j}`);
+    }
+    FUSED_NAMES.set(key, names);
+  }
+  return names;
+}
+
 /** Options every optimizer accepts (Keras base-optimizer arguments, camelCase). */
 export interface BaseOptimizerArgs {
   learningRate?: LearningRate;
@@ -168,16 +184,19 @@ export abstract class Optimizer {
     if (vars.length === 0 || !ENGINE.hasKernel('OptimizerUpdate')) return false;
     const inputs: Record<string, Tensor> = {};
     const targets: Variable[] = [];
-    vars.forEach((v, i) => {
+    const names = fusedInputNames(vars.length, slotIndexes.length);
+    let q = 0;
+    for (let i = 0; i < vars.length; i++) {
+      const v = vars[i]!;
       const slots = this.slots.get(v) ?? [];
-      inputs[`g${i}`] = gradients[i]!;
-      inputs[`x${i}`] = v;
+      inputs[names[q++]!] = gradients[i]!;
+      inputs[names[q++]!] = v;
       targets.push(v);
-      slotIndexes.forEach((k, j) => {
-        inputs[`s${i}_${j}`] = slots[k]!;
+      for (const k of slotIndexes) {
+        inputs[names[q++]!] = slots[k]!;
         targets.push(slots[k]!);
-      });
-    });
+      }
+    }
     const outs = ENGINE.runKernelMulti('OptimizerUpdate', inputs, { algo, slots: slotIndexes.length, params });
     targets.forEach((t, i) => t.assign(outs[i]!));
     return true;
