@@ -153,7 +153,7 @@ describe('native backend', { skip }, () => {
     });
   }
 
-  it('GEMM results are bit-identical whatever the thread count (260·333·300·2 flops, above the 4e6 threading threshold)', () => {
+  it('GEMM results are bit-identical whatever the thread count and split (row or column chunks; ~52 MFLOP, above the 4e6 threading threshold)', () => {
     const run = (threads: number, m: number, n: number, k: number, ta: boolean, tb: boolean) => {
       addon!.setNumThreads(threads);
       const out = new Float32Array(m * n);
@@ -161,11 +161,19 @@ describe('native backend', { skip }, () => {
       return out;
     };
     try {
-      for (const [ta, tb] of combos) {
-        const one = run(1, 260, 333, 300, ta, tb);
-        for (const t of [2, 3, 5]) assert.deepEqual(run(t, 260, 333, 300, ta, tb), one, `${t} threads, ${ta} ${tb}`);
+      // m < n splits C's columns over threads, m ≥ n its rows (auto); both forced as well.
+      for (const split of ['split-auto', 'split-columns', 'split-rows'] as const) {
+        assert.ok(addon!.setKernel(split), `setKernel('${split}') accepted`);
+        for (const [m, n] of [[260, 333], [333, 260], [301, 301]] as const) {
+          for (const [ta, tb] of combos) {
+            const one = run(1, m, n, 300, ta, tb);
+            for (const t of [2, 3, 5]) assert.deepEqual(run(t, m, n, 300, ta, tb), one, `${split}, ${m}×${n}, ${t} threads, ${ta} ${tb}`);
+          }
+        }
       }
+      assert.equal(addon!.setKernel('split-diagonal' as 'split-auto'), false, 'an unknown split is refused');
     } finally {
+      addon!.setKernel('split-auto');
       addon!.setNumThreads(0);
     }
   });

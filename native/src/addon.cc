@@ -192,11 +192,19 @@ static napi_value SetKernel(napi_env env, napi_callback_info info) {
   char name[32] = {0};
   size_t len = 0;
   if (argc < 1 || napi_get_value_string_utf8(env, arg, name, sizeof name, &len) != napi_ok) {
-    napi_throw_type_error(env, nullptr, "idem native: setKernel expects 'auto', 'generic' or 'avx2'");
+    napi_throw_type_error(env, nullptr, "idem native: setKernel expects 'auto', 'generic', 'avx2' or 'split-auto', 'split-columns', 'split-rows'");
     return nullptr;
   }
-  int which = std::strcmp(name, "generic") == 0 ? 1 : std::strcmp(name, "avx2") == 0 ? 2 : std::strcmp(name, "auto") == 0 ? 0 : -1;
-  bool ok = which >= 0 && idem::set_kernel(which);
+  // 'split-auto' | 'split-columns' | 'split-rows': how large products are split over threads (benchmarks).
+  bool ok;
+  if (std::strncmp(name, "split-", 6) == 0) {
+    const char* s = name + 6;
+    int split = std::strcmp(s, "auto") == 0 ? 0 : std::strcmp(s, "columns") == 0 ? 1 : std::strcmp(s, "rows") == 0 ? 2 : -1;
+    ok = idem::set_gemm_split(split);
+  } else {
+    int which = std::strcmp(name, "generic") == 0 ? 1 : std::strcmp(name, "avx2") == 0 ? 2 : std::strcmp(name, "auto") == 0 ? 0 : -1;
+    ok = which >= 0 && idem::set_kernel(which);
+  }
   napi_value result;
   IDEM_NAPI_CHECK(napi_get_boolean(env, ok, &result));
   return result;

@@ -38,6 +38,14 @@ static MicroKernel g_kernel = auto_kernel();
 
 bool cpu_has_avx2_fma() { return g_has_avx2_fma; }
 
+static int g_split = 0;
+
+bool set_gemm_split(int which) {
+  if (which < 0 || which > 2) return false;
+  g_split = which;
+  return true;
+}
+
 bool set_kernel(int which) {
   if (which == 0) {
     g_kernel = auto_kernel();
@@ -185,10 +193,24 @@ void sgemm_mt(long m, long n, long k, const float* A, long rsA, long csA, const 
     sgemm(m, n, k, A, rsA, csA, B, rsB, csB, C, ldc);
     return;
   }
-  // One chunk of whole NR panels of C's columns per thread (each chunk packs its own copy of
-  // A, so fewer chunks pack less). Each output element is computed by one call with the same k
-  // order, so this split — unlike most pool users', it depends on the thread count — never
-  // changes a bit.
+  // One chunk per thread, of whole MR panels of C's rows or of whole NR panels of its columns
+  // (g_split: 0 rows when op(A) is at least as large as op(B), 1 always columns, 2 rows when
+  // possible; measured: rows win on square products, columns when m < n).
+  // Each chunk packs its own copy of the operand it does not split, so splitting rows when
+  // m ≥ n duplicates the smaller one (W5's 1000×784·784×256 splits rows, W1's 100×784·784×256
+  // columns). Each output element is computed by one call with the
+  // same k order, so this split — unlike most pool users', it depends on the thread count —
+  // never changes a bit.
+  const long rowPanels = (m + MR - 1) / MR;
+  if (rowPanels >= 2 && (g_split == 2 || (g_split == 0 && m >= n))) {
+    const long rgrain = (rowPanels + t - 1) / t;
+    parallel_for(rowPanels, rgrain, [&](long p0, long p1) {
+      const long i0 = p0 * MR;
+      const long i1 = p1 * MR < m ? p1 * MR : m;
+      sgemm(i1 - i0, n, k, A + i0 * rsA, rsA, csA, B, rsB, csB, C + i0 * ldc, ldc);
+    });
+    return;
+  }
   const long grain = (panels + t - 1) / t;
   parallel_for(panels, grain, [&](long p0, long p1) {
     const long j0 = p0 * NR;

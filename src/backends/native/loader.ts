@@ -37,7 +37,7 @@ export interface NativeAddon {
    */
   setNumThreads(n: number): number;
   /** Forces a micro-kernel ('auto' picks AVX2+FMA when the CPU has it); false if unavailable. */
-  setKernel(which: 'auto' | 'generic' | 'avx2'): boolean;
+  setKernel(which: 'auto' | 'generic' | 'avx2' | 'split-auto' | 'split-columns' | 'split-rows'): boolean;
 }
 
 let cached: NativeAddon | null | undefined;
