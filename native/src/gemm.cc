@@ -194,15 +194,14 @@ void sgemm_mt(long m, long n, long k, const float* A, long rsA, long csA, const 
     return;
   }
   // One chunk per thread, of whole MR panels of C's rows or of whole NR panels of its columns
-  // (g_split: 0 rows when op(A) is at least as large as op(B), 1 always columns, 2 rows when
-  // possible; measured: rows win on square products, columns when m < n).
-  // Each chunk packs its own copy of the operand it does not split, so splitting rows when
-  // m ≥ n duplicates the smaller one (W5's 1000×784·784×256 splits rows, W1's 100×784·784×256
-  // columns). Each output element is computed by one call with the
-  // same k order, so this split — unlike most pool users', it depends on the thread count —
+  // (g_split: 0 rows when m ≥ n or m ≥ 128, else columns; 1 always columns; 2 rows when
+  // possible). Each chunk packs its own copy of the operand it does not split. Measured A/B on
+  // 2 cores: rows win or tie from m = 128 up and on square products, columns win at W1's
+  // m = 100 (100×784·784×256, 100×256·256×784). Each output element is computed by one call with
+  // the same k order, so this split — unlike most pool users', it depends on the thread count —
   // never changes a bit.
   const long rowPanels = (m + MR - 1) / MR;
-  if (rowPanels >= 2 && (g_split == 2 || (g_split == 0 && m >= n))) {
+  if (rowPanels >= 2 && (g_split == 2 || (g_split == 0 && (m >= n || m >= 128)))) {
     const long rgrain = (rowPanels + t - 1) / t;
     parallel_for(rowPanels, rgrain, [&](long p0, long p1) {
       const long i0 = p0 * MR;

@@ -36,7 +36,7 @@ void microkernel_avx2(int kc, const float* a, const float* b, float* c, long ldc
 
 /* Kernel selection: 0 = auto (AVX2+FMA when the CPU has both), 1 = generic, 2 = avx2 (if supported). */
 bool set_kernel(int which);
-/* How sgemm_mt splits a product over threads: 0 auto (rows when m >= n, else columns), 1 columns, 2 rows. */
+/* How sgemm_mt splits a product over threads: 0 auto (rows when m >= n or m >= 128, else columns), 1 columns, 2 rows. */
 bool set_gemm_split(int which);
 const char* kernel_name();
 bool cpu_has_avx2_fma();
