@@ -63,6 +63,8 @@ describe('native fused kernels: bit-identical to the op-by-op composition', { sk
       const xv = values(n, n + 1);
       for (let i = 0; i < Math.min(n, special.length); i++) xv[i] = special[i]!;
       const dyv = values(n, n + 2);
+      // The gradient kernel (_DropoutGrad) sees special values too, in other positions.
+      for (let i = 0; i < Math.min(n, special.length); i++) dyv[n - 1 - i] = special[i]!;
       const run = (backend: string) =>
         onBackend(backend, () => {
           const gen = new tf.SeedGenerator(77);
@@ -72,12 +74,28 @@ describe('native fused kernels: bit-identical to the op-by-op composition', { sk
           const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.dropout(t, rate, null, gen), dy)))(x);
           return [y1.dataSync(), g.dataSync()];
         });
-      assert.ok(onBackend('native', () => tf.ENGINE.hasKernel('Dropout')), 'native has the fused Dropout kernel');
+      assert.ok(onBackend('native', () => tf.ENGINE.hasKernel('Dropout') && tf.ENGINE.hasKernel('_DropoutGrad')), 'native has the fused Dropout kernel and its gradient kernel');
       assert.ok(!onBackend('reference', () => tf.ENGINE.hasKernel('Dropout')), 'reference runs the composition');
       const [nat, ref] = [run('native'), run('reference')];
       bitsEqual(nat[0]!, ref[0]!, `dropout ${JSON.stringify(shape)} rate ${rate} forward`);
       bitsEqual(nat[1]!, ref[1]!, `dropout ${JSON.stringify(shape)} rate ${rate} gradient`);
     }
+  });
+
+  it('dropout: second-order gradients through the gradient kernel equal the reference composition', () => {
+    const shape = [9, 17];
+    const n = 9 * 17;
+    const run = (backend: string) =>
+      onBackend(backend, () => {
+        const gen = new tf.SeedGenerator(5);
+        const x = tf.tensor(values(n, 31), shape);
+        const w = tf.tensor(values(n, 32), shape);
+        // f(x) = Σ (∂/∂x Σ dropout(x)·x·w)²: the first gradient holds _DropoutGrad(x·w, mask) on native.
+        const inner = (t: tf.Tensor) => tf.sum(tf.mul(tf.mul(tf.dropout(t, 0.4, null, gen), t), w));
+        const g2 = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.grad(inner)(t))))(x);
+        return g2.dataSync();
+      });
+    bitsEqual(run('native'), run('reference'), 'second-order gradient through dropout');
   });
 
   it('dropout with a seed number and the global sequence: same draws as the reference', () => {

@@ -8,5 +8,6 @@ export function reduceTo(dy: Tensor, shape: readonly number[]): Tensor {
   if (shapesEqual(dy.shape, shape)) return dy;
   const axes = broadcastedAxes(shape, dy.shape);
   const s = axes.length > 0 ? sum(dy, axes) : dy;
-  return reshape(s, shape.slice());
+  // A bias gradient ([batch, n] → [n]) already has the shape: no Reshape op to record.
+  return shapesEqual(s.shape, shape) ? s : reshape(s, shape.slice());
 }

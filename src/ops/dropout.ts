@@ -48,9 +48,23 @@ export const dropout = op('dropout', (x: TensorLike, rate: number, noiseShape?: 
 });
 
 // The fused kernel's gradient: the composition mul(mul(x, s), mask) differentiated op by op
-// (Mul's gradient is dy·other operand): dx = (dy · mask) · s, s = 1/(1 − rate).
+// (Mul's gradient is dy·other operand): dx = (dy · mask) · s, s = 1/(1 − rate), in one
+// `_DropoutGrad` kernel where the backend has it (the same two float32 products).
 ENGINE.registerGradient('Dropout', (dy, { outputs, attrs }) => ({
-  x: () => mul(mul(dy, outputs[1]!), 1 / (1 - (attrs['rate'] as number))),
+  x: () => {
+    const s = 1 / (1 - (attrs['rate'] as number));
+    if (dy.dtype === 'float32' && !ENGINE.tracingActive && ENGINE.hasKernel('_DropoutGrad')) {
+      return ENGINE.runKernel('_DropoutGrad', { dy, mask: outputs[1]! }, { scale: Math.fround(s) });
+    }
+    return mul(mul(dy, outputs[1]!), s);
+  },
+}));
+
+// Its gradient (second order) is the composition's: out = t · s with t = dy · mask, so
+// dt = g · s, d(dy) = dt · mask, d(mask) = dt · dy.
+ENGINE.registerGradient('_DropoutGrad', (g, { inputs, attrs }) => ({
+  dy: () => mul(mul(g, attrs['scale'] as number), inputs['mask']!),
+  mask: () => mul(mul(g, attrs['scale'] as number), inputs['dy']!),
 }));
 
 /** `tf.nn.dropout(x, {rate, noiseShape, seed})`: the TensorFlow 2 keyword form of `dropout`. */

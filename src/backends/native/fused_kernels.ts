@@ -38,6 +38,8 @@ export interface FusedAddon {
   /** out [m, n] = act(op(a)·op(b) + bias), act 0 linear, 1 relu. */
   /** out = y > 0 ? dy : +0. */
   reluGrad(dy: Float32Array, y: Float32Array, out: Float32Array): void;
+  /** out = f(a, b) elementwise (op 2: ×; mode 0 same length, 1 b scalar): NativeAddon.binary. */
+  binary(op: number, mode: number, inner: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   fusedMatMul(a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean, act: number): void;
 }
 
@@ -51,11 +53,11 @@ export function hasStorage(addon: object): addon is StorageAddon {
   return typeof (addon as Partial<StorageAddon>).alignOffset === 'function';
 }
 
-export const NATIVE_FUSED_KERNELS = ['Dropout', 'OptimizerUpdate', '_FusedMatMul', '_ReluGrad'] as const;
+export const NATIVE_FUSED_KERNELS = ['Dropout', '_DropoutGrad', 'OptimizerUpdate', '_FusedMatMul', '_ReluGrad'] as const;
 
 export function hasFusedKernels(addon: object): addon is FusedAddon {
   const a = addon as Partial<FusedAddon>;
-  return typeof a.dropout === 'function' && typeof a.philoxWords === 'function' && typeof a.optimizerUpdate === 'function' && typeof a.fusedMatMul === 'function' && typeof a.reluGrad === 'function';
+  return typeof a.dropout === 'function' && typeof a.philoxWords === 'function' && typeof a.optimizerUpdate === 'function' && typeof a.fusedMatMul === 'function' && typeof a.reluGrad === 'function' && typeof a.binary === 'function';
 }
 
 /** The native backend as its fused kernels see it (outputs from its storage pool). */
@@ -82,6 +84,21 @@ export function nativeFusedKernels(addon: FusedAddon): Record<string, KernelFunc
           Math.floor(stream / 4294967296) >>> 0, rate, Math.fround(1 / (1 - rate)));
       }
       return [be.make(y, x.shape, 'float32'), be.make(mask, x.shape, 'float32')];
+    },
+    // The Dropout gradient (dy · mask) · scale as the composition computes it (two float32
+    // products, the same bits) in one kernel call: one output tensor instead of two.
+    _DropoutGrad: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const dy = args.inputs['dy']!;
+      const dv = f32(be, dy, '_DropoutGrad');
+      const mv = f32(be, args.inputs['mask']!, '_DropoutGrad');
+      if (dv.length !== mv.length) throw new IdemError('native _DropoutGrad: dy and mask must have one shape');
+      const out = be.allocF32(dv.length);
+      if (out.length > 0) {
+        addon.binary(2, 0, dv.length, dv, mv, out);
+        addon.binary(2, 1, 1, out, new Float32Array([args.attrs['scale'] as number]), out);
+      }
+      return be.make(out, dy.shape, 'float32');
     },
     _FusedMatMul: (args: KernelArgs) => {
       const be = args.backend as NativeLike;
