@@ -1,8 +1,8 @@
 /**
  * The native backend's tensor storage (src/backends/native/backend.ts): kernel outputs of
  * ≥ 1024 floats are 64-byte aligned views into V8 ArrayBuffers; a disposed output's array goes
- * back to a pool and the next output of its length reuses it; arrays handed out by dataSync are
- * never recycled; shared storage (reshape) is released only with its last tensor; pooled
+ * back to a pool and the next output of its length reuses it; arrays handed out by readSync are
+ * never recycled (dataSync copies, so what it read is); shared storage (reshape) is released only with its last tensor; pooled
  * outputs that reference kernels read get zero-filled; and a synchronous loop that never
  * disposes stays bounded (plain V8 memory: the GC frees it with no deferred finalizer).
  * Skipped when the addon is not built.
@@ -51,15 +51,29 @@ describe('native tensor storage pool', { skip }, () => {
       tf.dispose([a, b, c]);
     }));
 
-  it('an array handed out by dataSync is never recycled, even after dispose', () =>
+  it('an array handed out by readSync is never recycled, even after dispose', () =>
     onNative(() => {
       const a = tf.fill([50, 50], 3);
       const t = tf.mul(a, a);
-      const v = t.dataSync();
+      const v = tf.ENGINE.readSync(t);
       t.dispose();
       const others = Array.from({ length: 5 }, () => tf.mul(a, tf.scalar(-1)));
       assert.equal(v.length, 2500);
       assert.ok(v.every((x) => x === 9), 'values kept');
+      tf.dispose([a, ...others]);
+    }));
+
+  it('dataSync returns a copy, so the storage it read goes back to the pool on dispose', () =>
+    onNative((be) => {
+      const a = tf.fill([50, 50], 3);
+      const t = tf.mul(a, a);
+      const v = t.dataSync();
+      assert.notEqual(v.buffer, be.values(t).buffer, 'a copy, not the storage');
+      const before = be.storageStats()!.pooledBytes;
+      t.dispose();
+      assert.equal(be.storageStats()!.pooledBytes - before, 2500 * 4, 'the storage was recycled');
+      const others = Array.from({ length: 5 }, () => tf.mul(a, tf.scalar(-1)));
+      assert.ok(v.every((x) => x === 9), 'the copy keeps its values while the storage is reused');
       tf.dispose([a, ...others]);
     }));
 

@@ -61,6 +61,12 @@ export interface KernelBackend {
   /** Values in the dtype's storage (float32 → Float32Array, or Float64Array on a float64 reference). Callers must not mutate. */
   readSync(dataId: DataId): TypedArray;
   read(dataId: DataId): Promise<TypedArray>;
+  /**
+   * Optional: the values for an immediate copy by the caller (`dataSync`), which keeps no
+   * reference — unlike `readSync`, whose array the caller may hold, so a backend that recycles
+   * storage (the native pool) need not give this array up.
+   */
+  readSyncForCopy?(dataId: DataId): TypedArray;
   /** Releases storage early. Reading a disposed handle must throw. */
   disposeData(dataId: DataId): void;
   memory(): BackendMemory;

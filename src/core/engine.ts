@@ -248,6 +248,13 @@ export class Engine {
     return this.backendOf(t.dataId).readSync(t.dataId);
   }
 
+  /** A copy of `t`'s values (Tensor.dataSync). */
+  readCopy(t: Tensor): TypedArray {
+    if (this.tracer && this.tracerPaused === 0) this.tracer.checkRead(t);
+    const b = this.backendOf(t.dataId);
+    return (b.readSyncForCopy ? b.readSyncForCopy(t.dataId) : b.readSync(t.dataId)).slice();
+  }
+
   read(t: Tensor): Promise<TypedArray> {
     return this.backendOf(t.dataId).read(t.dataId);
   }
@@ -571,6 +578,7 @@ export const ENGINE: Engine = ((globalThis as G)[KEY] ??= new Engine());
 
 setTensorHost({
   readSync: (t) => ENGINE.readSync(t),
+  readCopy: (t) => ENGINE.readCopy(t),
   read: (t) => ENGINE.read(t),
   disposeTensor: (t) => ENGINE.disposeTensor(t),
   nextTensorId: () => ENGINE.nextTensorId(),

@@ -14,6 +14,8 @@ import { sizeFromShape } from './shape.ts';
 /** What a tensor needs from the engine; set by engine.ts at load time (avoids an import cycle). */
 export interface TensorHost {
   readSync(t: Tensor): TypedArray;
+  /** A copy of the values (the backend's storage stays its own: it may recycle it). */
+  readCopy(t: Tensor): TypedArray;
   read(t: Tensor): Promise<TypedArray>;
   disposeTensor(t: Tensor): void;
   nextTensorId(): number;
@@ -73,7 +75,7 @@ export class Tensor {
   /** A copy of the values (float32 → Float32Array, int32 → Int32Array, bool → Uint8Array). */
   dataSync(): TypedArray {
     this.throwIfDisposed('dataSync');
-    return getHost().readSync(this).slice();
+    return getHost().readCopy(this);
   }
 
   async data(): Promise<TypedArray> {

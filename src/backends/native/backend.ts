@@ -177,8 +177,9 @@ export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Great
 
 /**
  * Pooled storage bookkeeping, per Float32Array of the pool: how many RefData wrap it and whether
- * it was handed out (readSync: dataSync/data/arraySync…), after which it is never recycled (the
- * caller may keep the array after disposing the tensor).
+ * it was handed out (readSync, e.g. `tf.ENGINE.readSync`, async `data`), after which it is never
+ * recycled (the caller may keep the array after disposing the tensor). `dataSync`/`arraySync`
+ * copy at once (readSyncForCopy): no exposure.
  */
 interface PoolInfo {
   wrappers: number;
@@ -254,6 +255,11 @@ export class NativeBackend extends ReferenceBackend {
     const info = this.pooled.get(v);
     if (info) info.exposed = true;
     return v;
+  }
+
+  /** For `dataSync`, which copies at once: not an exposure, the array stays recyclable. */
+  readSyncForCopy(dataId: DataId): TypedArray {
+    return super.readSync(dataId);
   }
 
   /** A kernel input's values (kernels do not keep them: not an exposure). */
