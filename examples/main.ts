@@ -105,9 +105,14 @@ async function byHand(): Promise<{ acc: number; meanLoss: number; weights: tf.Te
   let count = 0;
   let step = 0;
   for await (const { xs, ys } of batches()) {
-    const { value, grads } = tf.variableGrads(() => tf.mean(tf.softmaxCrossEntropyWithLogits({ labels: ys, logits: forward(xs, true) })), vars);
-    opt.applyGradients(grads);
-    total += value.dataSync()[0]! * xs.shape[0]!;
+    // tidy: the step's intermediate tensors are released at its end (their storage is reused by
+    // the next step) instead of waiting for the garbage collector.
+    const loss = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.softmaxCrossEntropyWithLogits({ labels: ys, logits: forward(xs, true) })), vars);
+      opt.applyGradients(grads);
+      return value.dataSync()[0]!;
+    });
+    total += loss * xs.shape[0]!;
     count += xs.shape[0]!;
     status('hand loop ', ++step, total / count);
   }

@@ -98,6 +98,29 @@ describe('native fused kernels: bit-identical to the op-by-op composition', { sk
     bitsEqual(run('native'), run('reference'), 'second-order gradient through dropout');
   });
 
+  it("relu's gradient (one _ReluGrad kernel on native) equals where(x > 0, dy, 0) on the reference, first and second order", () => {
+    const special = [0, -0, 1, -1, Infinity, -Infinity, NaN, 1e-45, -1e-45];
+    const n = 11 * 13;
+    const xv = values(n, 41);
+    const dyv = values(n, 42);
+    special.forEach((v, i) => {
+      xv[i] = v;
+      dyv[n - 1 - i] = v;
+      dyv[i + special.length] = v;
+    });
+    const run = (backend: string) =>
+      onBackend(backend, () => {
+        const x = tf.tensor(xv, [11, 13]);
+        const dy = tf.tensor(dyv, [11, 13]);
+        const g1 = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), dy)))(x);
+        const g2 = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.relu(u), u)))(t))))(x);
+        return [g1.dataSync(), g2.dataSync()];
+      });
+    const [nat, ref] = [run('native'), run('reference')];
+    bitsEqual(nat[0]!, ref[0]!, 'relu gradient');
+    bitsEqual(nat[1]!, ref[1]!, 'relu second-order gradient');
+  });
+
   it('dropout with a seed number and the global sequence: same draws as the reference', () => {
     const run = (backend: string) =>
       onBackend(backend, () => {

@@ -477,6 +477,12 @@ export class Engine {
     }
   }
 
+  /** Whether a kernel run now would be recorded by some tape (e.g. a backward pass taken under an outer tape). */
+  isRecording(): boolean {
+    for (const t of this.tapes) if (t.recording) return true;
+    return false;
+  }
+
   /** Runs `fn` with every tape paused (its ops are not recorded). */
   withoutTapes<T>(fn: () => T): T {
     const paused = this.tapes.filter((t) => t.recording);

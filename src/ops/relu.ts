@@ -12,4 +12,15 @@ export const relu = op('relu', (x: TensorLike): Tensor => {
   return ENGINE.runKernel('Relu', { x: $x });
 });
 
-ENGINE.registerGradient('Relu', (dy, { inputs }) => ({ x: () => where(greater(inputs['x']!, 0), dy, 0) }));
+// where(x > 0, dy, +0); as one `_ReluGrad(dy, x)` kernel where the backend has it (the same
+// selection: NaN and ≤ 0 give +0) — unless an outer tape records this backward pass, which then
+// differentiates the composition (its second-order gradients, exactly).
+ENGINE.registerGradient('Relu', (dy, { inputs }) => ({
+  x: () => {
+    const x = inputs['x']!;
+    if (x.dtype === 'float32' && dy.dtype === 'float32' && !ENGINE.isRecording() && !ENGINE.tracingActive && ENGINE.hasKernel('_ReluGrad')) {
+      return ENGINE.runKernel('_ReluGrad', { dy, y: x });
+    }
+    return where(greater(x, 0), dy, 0);
+  },
+}));
