@@ -260,6 +260,9 @@ describe('native elementwise kernels: bit-identical to the reference', { skip },
   const pairs: [number[], number[]][] = [
     [[4, 5], [4, 5]], [[4, 5], []], [[], [4, 5]], [[3, 4, 5], [5]], [[5], [3, 4, 5]], [[3, 4, 5], [4, 5]],
     [[3, 4, 5], [1, 1, 5]], [[4, 1], [1, 5]], [[3, 1, 5], [4, 1]], [[0, 5], [5]], [[2, 3], [1]],
+    // A column on either side (one value per row: the native column modes) and near misses.
+    [[4, 5], [4, 1]], [[4, 1], [4, 5]], [[3, 4, 5], [3, 4, 1]], [[3, 4, 1], [3, 4, 5]], [[4, 5], [1, 4, 1]],
+    [[3, 4, 5], [1, 4, 1]], [[3, 4, 5], [3, 1, 1]], [[0, 5], [0, 1]], [[6, 1], [6, 1]], [[130, 1100], [130, 1]],
   ];
   it('Add, Sub, Mul, Div, Greater, GreaterEqual, Less, LessEqual with broadcasting', () => {
     const ops = [tf.add, tf.sub, tf.mul, tf.div, tf.greater, tf.greaterEqual, tf.less, tf.lessEqual] as ((a: tf.Tensor, b: tf.Tensor) => tf.Tensor)[];
@@ -278,6 +281,10 @@ describe('native elementwise kernels: bit-identical to the reference', { skip },
     for (const f of ops) {
       const [n, r] = both(() => f(tf.tensor(xs), tf.tensor(ys)));
       assert.ok(n.every((v, i) => Object.is(v, r[i])), `${f.name} special values`);
+      const [nc, rc] = both(() => f(tf.tensor(xs, [sp.length, sp.length]), tf.tensor(sp, [sp.length, 1])));
+      assert.ok(nc.every((v, i) => Object.is(v, rc[i])), `${f.name} special values against a column`);
+      const [nc2, rc2] = both(() => f(tf.tensor(sp, [sp.length, 1]), tf.tensor(xs, [sp.length, sp.length])));
+      assert.ok(nc2.every((v, i) => Object.is(v, rc2[i])), `${f.name} special values, column first`);
     }
   });
   it('Relu (NaN stays NaN), Select (scalar branches), Sum over axes', () => {

@@ -77,6 +77,8 @@ static bool check_mode(napi_env env, long mode, long inner, size_t la, size_t lb
     case 2: ok = la == 1 && lb == n; break;
     case 3: ok = la == n && inner > 0 && lb == static_cast<size_t>(inner) && n % inner == 0; break;
     case 4: ok = lb == n && inner > 0 && la == static_cast<size_t>(inner) && n % inner == 0; break;
+    case 5: ok = la == n && inner > 0 && n % inner == 0 && lb == n / static_cast<size_t>(inner); break;
+    case 6: ok = lb == n && inner > 0 && n % inner == 0 && la == n / static_cast<size_t>(inner); break;
   }
   if (!ok) napi_throw_range_error(env, nullptr, "idem native: elementwise sizes do not match the broadcast mode");
   return ok;

@@ -41,6 +41,22 @@ static void apply(int mode, const float* a, const float* b, Out* out, size_t n, 
         for (size_t j = 0; j < inner; j++) o[j] = f(a[j], br[j]);
       }
       break;
+    case 5:  // b a column: one value per row of `inner` elements ([rows, 1] against [rows, inner])
+      for (size_t r = 0; r < n; r += inner) {
+        const float* ar = a + r;
+        const float y = b[r / inner];
+        Out* o = out + r;
+        for (size_t j = 0; j < inner; j++) o[j] = f(ar[j], y);
+      }
+      break;
+    case 6:  // a a column
+      for (size_t r = 0; r < n; r += inner) {
+        const float x = a[r / inner];
+        const float* br = b + r;
+        Out* o = out + r;
+        for (size_t j = 0; j < inner; j++) o[j] = f(x, br[j]);
+      }
+      break;
   }
 }
 
@@ -61,13 +77,15 @@ template <typename Out, typename F>
 static void apply_mt(int mode, const float* a, const float* b, Out* out, size_t n, size_t inner, F f) {
   if (n < kParallelFrom || num_threads() < 2) {
     apply(mode, a, b, out, n, inner, f);
-  } else if (mode == 3 || mode == 4) {
-    // Whole rows per chunk (the row operand restarts at each row).
+  } else if (mode >= 3) {
+    // Whole rows per chunk (the row operand restarts at each row; a column advances by one per row).
     const long rows = static_cast<long>(n / inner);
     const long grain = static_cast<long>(inner) >= kChunk ? 1 : kChunk / static_cast<long>(inner);
     parallel_for(rows, grain, [&](long r0, long r1) {
       const size_t off = static_cast<size_t>(r0) * inner;
-      apply(mode, mode == 3 ? a + off : a, mode == 4 ? b + off : b, out + off, static_cast<size_t>(r1 - r0) * inner, inner, f);
+      const float* pa = mode == 3 || mode == 5 ? a + off : mode == 6 ? a + r0 : a;
+      const float* pb = mode == 4 || mode == 6 ? b + off : mode == 5 ? b + r0 : b;
+      apply(mode, pa, pb, out + off, static_cast<size_t>(r1 - r0) * inner, inner, f);
     });
   } else {
     parallel_for(static_cast<long>(n), kChunk, [&](long i0, long i1) {

@@ -6,7 +6,8 @@
  *
  * Broadcast modes for out[p] = f(a[ia(p)], b[ib(p)]), p < n:
  *   0 same size: ia = ib = p;   1 b scalar: ib = 0;   2 a scalar: ia = 0;
- *   3 b a row of length inner:  ib = p mod inner;   4 a a row: ia = p mod inner.
+ *   3 b a row of length inner:  ib = p mod inner;   4 a a row: ia = p mod inner;
+ *   5 b a column (one value per row of inner): ib = p div inner;   6 a a column: ia = p div inner.
  */
 #pragma once
 #include <cstddef>

@@ -58,6 +58,17 @@ function broadcastMode(a: TensorInfo, b: TensorInfo): [number, number, number[]]
   };
   if (na === n && nb > 0 && isRow(b.shape)) return [3, nb, outShape];
   if (nb === n && na > 0 && isRow(a.shape)) return [4, na, outShape];
+  // A column: the output's shape with the last axis 1 (a per-row value, e.g. x / sum(x, -1, true)).
+  const inner = outShape[outShape.length - 1]!;
+  const isColumn = (s: readonly number[]): boolean => {
+    if (inner <= 1 || s.length === 0 || s.length > outShape.length || s[s.length - 1] !== 1) return false;
+    // Left-padded with 1s to the output's rank, it is the output's shape with the last axis 1.
+    const pad = outShape.length - s.length;
+    for (let j = 0; j < outShape.length - 1; j++) if ((j < pad ? 1 : s[j - pad]!) !== outShape[j]) return false;
+    return true;
+  };
+  if (na === n && isColumn(b.shape)) return [5, inner, outShape];
+  if (nb === n && isColumn(a.shape)) return [6, inner, outShape];
   return null;
 }
 

@@ -19,7 +19,8 @@ export interface NativeAddon {
   ): void;
   /**
    * out[p] = a ∘ b (op 0 +, 1 −, 2 ×, 3 ÷) in float32. mode: 0 same size, 1 b scalar,
-   * 2 a scalar, 3 b a row of `inner` repeated, 4 a a row of `inner` repeated.
+   * 2 a scalar, 3 b a row of `inner` repeated, 4 a a row of `inner` repeated, 5 b a column
+   * (one value per row of `inner`), 6 a a column.
    */
   binary(op: number, mode: number, inner: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** out[p] = a ⋚ b (op 0 >, 1 >=, 2 <, 3 <=) as 0/1; modes as in `binary`. */
