@@ -15,7 +15,8 @@
  * and whatever the thread count (large products split C's columns over threads).
  *
  * Add, Sub, Mul, Div, Greater, GreaterEqual, Less, LessEqual (float32; same shapes, a scalar
- * operand, or one operand a row broadcast over the trailing axes), Relu and Select (same
+ * operand, one operand a row broadcast over the trailing axes, or a column — the output's shape
+ * with the last axis 1 — broadcast along the last axis), Relu and Select (same
  * shapes, or scalar t/e): C++ loops (vectorised; threaded from 2^17 elements), bit-identical
  * to the reference kernels (IEEE float32 +−×÷
  * is the float64 result rounded once, as the reference stores it). Sum (float32) over a
