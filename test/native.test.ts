@@ -287,6 +287,21 @@ describe('native elementwise kernels: bit-identical to the reference', { skip },
       assert.ok(nc2.every((v, i) => Object.is(v, rc2[i])), `${f.name} special values, column first`);
     }
   });
+  it('Slice: contiguous runs (one copy) and every other slice (reference) equal the reference', () => {
+    const shape = [4, 3, 5];
+    const cases: [number[], number[]][] = [
+      [[1, 0, 0], [2, 3, 5]], [[0, 0, 0], [4, 3, 5]], [[3, 1, 0], [1, 2, 5]], [[2, 2, 1], [1, 1, 3]], [[0, 0, 0], [0, 3, 5]],
+      [[1, 1, 0], [2, 2, 5]], [[0, 0, 2], [4, 3, 2]], [[1, 0, 1], [1, 3, 4]], [[2, 1, 4], [1, 1, 1]],
+    ];
+    for (const [begin, size] of cases) {
+      const [n, r, sh] = both(() => tf.slice(t(shape, 21), begin, size));
+      assert.deepEqual(n, r, `slice ${JSON.stringify(begin)} ${JSON.stringify(size)}`);
+      assert.deepEqual(sh, size, 'shape');
+    }
+    const [n1, r1] = both(() => tf.slice(t([1000, 784], 22), [300], [100]));
+    assert.deepEqual(n1, r1, 'a batch of rows');
+  });
+
   it('Relu (NaN stays NaN), Select (scalar branches), Sum over axes', () => {
     const x = () => tf.tensor([-2, -0, 0, 1.5, NaN, -Infinity, Infinity, 3], [2, 4]);
     const [n, r] = both(() => tf.relu(x()));

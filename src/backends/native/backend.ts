@@ -110,6 +110,7 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
       return be.make(out, mode[2], 'bool');
     };
   };
+  const refSlice = referenceKernels['Slice']!;
   const refRelu = referenceKernels['Relu']!;
   const refSelect = referenceKernels['Select']!;
   const refSum = referenceKernels['Sum']!;
@@ -157,6 +158,33 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
       addon.batchMatMul(av, bv, out, batch, ba, bb, m, n, k, ta, tb);
       return be.make(out, [batch, m, n], 'float32');
     },
+    // A slice that is one contiguous run of x (full trailing axes, size 1 before the first
+    // partial axis: a batch of rows, `predict`'s and `fit`'s batches) is one copy into pooled
+    // storage, without the reference kernel's zero-fill and index walk. Other slices: reference.
+    // (A view of x's storage was tried: no copy, but the next kernel then read the rows from
+    // memory instead of cache, and W5 got slower.)
+    Slice: (args) => {
+      const be = args.backend as NativeBackend;
+      const x = args.inputs['x']!;
+      const xv = f32(be, x);
+      if (!xv) return refSlice(args);
+      const begin = args.attrs['begin'] as number[];
+      const size = args.attrs['size'] as number[];
+      const rank = x.shape.length;
+      let j = rank - 1;
+      while (j >= 0 && begin[j] === 0 && size[j] === x.shape[j]) j--;
+      for (let d = 0; d < j; d++) if (size[d] !== 1) return refSlice(args);
+      let offset = 0;
+      let stride = 1;
+      for (let d = rank - 1; d >= 0; d--) {
+        offset += begin[d]! * stride;
+        stride *= x.shape[d]!;
+      }
+      const n = sizeFromShape(size);
+      const out = be.allocF32(n);
+      out.set(xv.subarray(offset, offset + n));
+      return be.make(out, size.slice(), 'float32');
+    },
     Sum: (args) => {
       const be = args.backend as NativeBackend;
       const x = args.inputs['x']!;
@@ -185,7 +213,7 @@ function sameShape(x: readonly number[], y: readonly number[]): boolean {
 }
 
 /** Names of the kernels this backend implements natively (the rest are the reference ones). */
-export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Sum', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS] as const;
+export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Slice', 'Sum', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS] as const;
 
 /**
  * Pooled storage bookkeeping, per Float32Array of the pool: how many RefData wrap it and whether
