@@ -42,7 +42,7 @@ export function wasmThreadCount(): number {
 // Control block (Int32Array over a SharedArrayBuffer): [0] job generation, [1] workers done,
 // [2] stop flag, [4 + w] worker w ready, [PARAMS + 12·w …] worker w's gemm arguments.
 const PARAMS = 64;
-/** Polls of the control block before a thread sleeps (worker: for the next job; main: for the workers). */
+/** Polls of the control block (~0.3 ms) before a thread sleeps (worker: for the next job; main: for the workers). */
 const SPIN = 20000;
 const WORKER_CODE = `
 const { workerData } = require('node:worker_threads');
@@ -52,8 +52,8 @@ const c = new Int32Array(ctrl);
 let seen = Atomics.load(c, 0);
 Atomics.store(c, 4 + id, 1);
 for (;;) {
-  // Back-to-back products: poll briefly (~0.1 ms) before sleeping, since waking a sleeping
-  // thread costs about that much again (a 256×256 product takes ~1 ms on one thread).
+  // Back-to-back products: poll a while (20,000 polls, ~0.3 ms) before sleeping, since waking a
+  // sleeping thread costs a good part of a product (a 256×256 one takes ~1 ms on one thread).
   for (let i = 0; i < ${SPIN} && Atomics.load(c, 0) === seen; i++);
   Atomics.wait(c, 0, seen);
   seen = Atomics.load(c, 0);
