@@ -415,3 +415,23 @@ test('wasm backend: the committed modules are what wasm/kernels.ts compiles to',
   assert.ok(plain === KERNELS_WASM_BASE64, 'src/backends/wasm/kernels_wasm.ts is stale: run `npm run build:wasm`');
   assert.ok(shared === KERNELS_SHARED_WASM_BASE64, 'src/backends/wasm/kernels_wasm.ts (shared) is stale: run `npm run build:wasm`');
 });
+
+test('wasm backend: kernel outputs come from the storage pool and go back to it on dispose', async () => {
+  await on('wasm', () => {
+    const be = tf.ENGINE.backend as unknown as { storageStats(): { pooledBytes: number; allocs: number; reuses: number } | null };
+    const a = tf.fill([50, 50], 3);
+    const first = tf.add(a, a);
+    const s0 = be.storageStats();
+    assert.ok(s0 !== null, 'the wasm backend pools its outputs');
+    first.dispose();
+    const s1 = be.storageStats()!;
+    assert.equal(s1.pooledBytes - s0.pooledBytes, 2500 * 4, 'the disposed output went back to the pool');
+    const second = tf.mul(a, a);
+    const s2 = be.storageStats()!;
+    assert.equal(s2.reuses - s1.reuses, 1, 'the next output of that length reused it');
+    assert.ok(Array.from(second.dataSync()).every((v) => v === 9), 'values right in the reused storage');
+    const kept = tf.add(a, a).dataSync();
+    assert.ok(kept.every((v) => v === 6), 'dataSync copies');
+    tf.dispose([a, second]);
+  });
+});

@@ -2,7 +2,7 @@
  * The native backend: the reference backend's storage handles (`RefData` holding JS typed
  * arrays) and kernels, with the hot kernels replaced by C++ ones from the Node-API addon
  * (native/). Float32 outputs of ≥ 1024 elements are 64-byte aligned views into V8
- * ArrayBuffers, recycled through a pool when their tensor is disposed (see `allocF32`); the
+ * ArrayBuffers, recycled through a pool when their tensor is disposed (../pooled.ts); the
  * multi-threaded kernels run on the addon's persistent thread pool (native/src/pool.h) in fixed
  * chunks, so no result depends on the thread count. Fused kernels: fused_kernels.ts;
  * convolution, pooling, batch norm, softmax: conv_kernels.ts, norm_kernels.ts.
@@ -26,15 +26,13 @@
  * int32/bool inputs, other broadcast patterns and every other kernel are the reference ones,
  * unchanged.
  */
-import type { DataId, KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
-import type { DataType, TypedArray } from '../../core/dtypes.ts';
-import { IdemError } from '../../core/errors.ts';
+import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
 import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
-import { ReferenceBackend, RefData } from '../reference/backend.ts';
+import { PooledBackend } from '../pooled.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
 import { matMulGeometry } from '../reference/kernels/linalg.ts';
 import type { NativeAddon } from './loader.ts';
-import { hasFusedKernels, hasStorage, NATIVE_FUSED_KERNELS, nativeFusedKernels, type StorageAddon } from './fused_kernels.ts';
+import { hasFusedKernels, hasStorage, NATIVE_FUSED_KERNELS, nativeFusedKernels } from './fused_kernels.ts';
 import { hasNnKernels, NATIVE_NN_KERNELS, nativeNnKernels } from './conv_kernels.ts';
 
 /**
@@ -215,129 +213,12 @@ function sameShape(x: readonly number[], y: readonly number[]): boolean {
 /** Names of the kernels this backend implements natively (the rest are the reference ones). */
 export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Slice', 'Sum', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS] as const;
 
-/**
- * Pooled storage bookkeeping, per Float32Array of the pool: how many RefData wrap it and whether
- * it was handed out (readSync, e.g. `tf.ENGINE.readSync`, async `data`), after which it is never
- * recycled (the caller may keep the array after disposing the tensor). `dataSync`/`arraySync`
- * copy at once (readSyncForCopy): no exposure.
- */
-interface PoolInfo {
-  wrappers: number;
-  exposed: boolean;
-}
-/** Arrays shorter than this come from `new Float32Array` (small arrays are cheap to allocate). */
-const MIN_POOLED = 1024;
-
-function poolCap(): number {
-  const mb = Number(process.env['IDEM_POOL_MB'] ?? 128);
-  return Number.isFinite(mb) && mb >= 0 ? mb * 1048576 : 128 * 1048576;
-}
-
-export class NativeBackend extends ReferenceBackend {
+export class NativeBackend extends PooledBackend {
   override readonly kernels: Readonly<Record<string, KernelFunc>>;
-  /** The addon's alignment helper, or null when the pool is off (IDEM_NO_POOL) or unavailable. */
-  private readonly storage: StorageAddon | null;
-  private readonly pooled = new WeakMap<TypedArray, PoolInfo>();
-  /** Free arrays by length (strong references, at most `cap` bytes in all). */
-  private readonly free = new Map<number, Float32Array[]>();
-  private readonly cap = poolCap();
-  private readonly counters = { pooledBytes: 0, allocs: 0, reuses: 0 };
-
-  /**
-   * Float32 storage for a kernel output (n ≥ 1024): a 64-byte aligned view into a V8
-   * ArrayBuffer, reused from the pool of disposed outputs when one of that length is free, and
-   * NOT zero-filled unless `zero` (native kernels write every element).
-   */
-  allocF32(n: number, zero = false): Float32Array {
-    if (n < MIN_POOLED || !this.storage) return new Float32Array(n);
-    this.counters.allocs++;
-    const list = this.free.get(n);
-    let a = list !== undefined ? list.pop() : undefined;
-    if (a !== undefined) {
-      this.counters.reuses++;
-      this.counters.pooledBytes -= 4 * n;
-      if (zero) a.fill(0);
-    } else {
-      const buffer = new ArrayBuffer(4 * n + 64);
-      a = new Float32Array(buffer, this.storage.alignOffset(buffer), n);
-    }
-    this.pooled.set(a, { wrappers: 0, exposed: false });
-    return a;
-  }
-
-  /** Zero-filled storage (the reference kernels' contract): pooled for float32. */
-  override alloc(dtype: DataType, size: number): TypedArray {
-    return dtype === 'float32' ? this.allocF32(size, true) : super.alloc(dtype, size);
-  }
-
-  override make(values: TypedArray, shape: readonly number[], dtype: DataType): TensorInfo {
-    const info = this.pooled.get(values);
-    if (info) info.wrappers++;
-    return super.make(values, shape, dtype);
-  }
-
-  override write(values: TypedArray, shape: readonly number[], dtype: DataType): DataId {
-    // A pooled array coming back from outside (e.g. tf.tensor(t.dataSync())) is shared: never recycle it.
-    const info = this.pooled.get(values);
-    if (info) info.exposed = true;
-    return super.write(values, shape, dtype);
-  }
-
-  /** `tf.tensor(typedArray)`: one copy into pooled storage, which goes back to the pool on dispose. */
-  writeCopy(values: TypedArray, shape: readonly number[], dtype: 'float32'): DataId {
-    const a = this.allocF32(values.length);
-    a.set(values);
-    return this.make(a, shape, dtype).dataId;
-  }
-
-  override readSync(dataId: DataId): TypedArray {
-    const v = super.readSync(dataId);
-    const info = this.pooled.get(v);
-    if (info) info.exposed = true;
-    return v;
-  }
-
-  /** For `dataSync`, which copies at once: not an exposure, the array stays recyclable. */
-  readSyncForCopy(dataId: DataId): TypedArray {
-    return super.readSync(dataId);
-  }
-
-  /** A kernel input's values (kernels do not keep them: not an exposure). */
-  override values(info: TensorInfo): TypedArray {
-    const v = (info.dataId as RefData).values;
-    if (!v) throw new IdemError('native backend: reading a disposed tensor');
-    return v;
-  }
-
-  /** Disposed: a pooled array no other tensor wraps and nobody was handed goes back to the pool. */
-  override disposeData(dataId: DataId): void {
-    const v = (dataId as RefData).values;
-    super.disposeData(dataId);
-    const info = v ? this.pooled.get(v) : undefined;
-    if (!info || --info.wrappers > 0 || info.exposed) return;
-    this.pooled.delete(v!);
-    const a = v as Float32Array;
-    if (this.counters.pooledBytes + 4 * a.length > this.cap) return; // the GC reclaims it
-    let list = this.free.get(a.length);
-    if (!list) this.free.set(a.length, (list = []));
-    list.push(a);
-    this.counters.pooledBytes += 4 * a.length;
-  }
-
-  /** The storage pool's counters: bytes pooled (free), pooled allocations, of which reuses. */
-  storageStats(): { pooledBytes: number; allocs: number; reuses: number } | null {
-    return this.storage ? { ...this.counters } : null;
-  }
-
-  /** Empties the pool (its arrays are left to the garbage collector). */
-  storageTrim(): void {
-    this.free.clear();
-    this.counters.pooledBytes = 0;
-  }
 
   constructor(readonly addon: NativeAddon) {
-    super({ precision: 'float32', name: 'native' });
-    this.storage = hasStorage(addon) && !process.env['IDEM_NO_POOL'] ? addon : null;
+    // Outputs 64-byte aligned (the addon finds the boundary); no pool without that helper.
+    super({ name: 'native' }, hasStorage(addon) ? (buffer) => addon.alignOffset(buffer) : null, hasStorage(addon));
     // Convolution, pooling and softmax kernels: conv_kernels.ts.
     this.kernels = { ...referenceKernels, ...nativeKernels(addon), ...(hasNnKernels(addon) ? nativeNnKernels(addon) : {}),
       ...(hasFusedKernels(addon) ? nativeFusedKernels(addon) : {}) };

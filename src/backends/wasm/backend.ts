@@ -28,7 +28,7 @@
 import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
 import { IdemError } from '../../core/errors.ts';
 import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
-import { ReferenceBackend } from '../reference/backend.ts';
+import { PooledBackend } from '../pooled.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
 import { matMulGeometry } from '../reference/kernels/linalg.ts';
 import { convKernels, type GemmCall } from './conv.ts';
@@ -65,7 +65,8 @@ class Arena {
   f32: Float32Array;
   u8: Uint8Array;
 
-  constructor(private readonly k: Pick<WasmKernels, 'memory' | 'heapBase'>) {
+  /** `out(n)`: the array a float32 result is copied into (the backend's pooled storage). */
+  constructor(private readonly k: Pick<WasmKernels, 'memory' | 'heapBase'>, private readonly out: (n: number) => Float32Array = (n) => new Float32Array(n)) {
     this.buffer = k.memory.buffer;
     this.f32 = new Float32Array(this.buffer);
     this.u8 = new Uint8Array(this.buffer);
@@ -109,8 +110,11 @@ class Arena {
     return p;
   }
 
+  /** A copy of n floats at p, in storage from `out` (a pooled array: no fresh ArrayBuffer per result). */
   getF32(p: number, n: number): Float32Array {
-    return this.f32.slice(p >> 2, (p >> 2) + n);
+    const o = this.out(n);
+    o.set(this.f32.subarray(p >> 2, (p >> 2) + n));
+    return o;
   }
 
   getU8(p: number, n: number): Uint8Array {
@@ -415,7 +419,7 @@ export const WASM_KERNELS = [
   'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter',
 ] as const;
 
-export class WasmBackend extends ReferenceBackend {
+export class WasmBackend extends PooledBackend {
   override readonly kernels: Readonly<Record<string, KernelFunc>>;
 
   /**
@@ -423,7 +427,8 @@ export class WasmBackend extends ReferenceBackend {
    * on it.
    */
   constructor(readonly wasm: WasmKernels, readonly threads: GemmThreads | null = null) {
-    super({ precision: 'float32', name: 'wasm' });
-    this.kernels = { ...referenceKernels, ...wasmKernels(wasm, new Arena(wasm), threads, threads ? new Arena(threads.kernels) : null) };
+    super({ name: 'wasm' }, null, true);
+    const out = (n: number): Float32Array => this.allocF32(n);
+    this.kernels = { ...referenceKernels, ...wasmKernels(wasm, new Arena(wasm, out), threads, threads ? new Arena(threads.kernels, out) : null) };
   }
 }
