@@ -31,6 +31,7 @@ import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
 import { PooledBackend } from '../pooled.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
 import { matMulGeometry } from '../reference/kernels/linalg.ts';
+import { contiguousReduceGeometry } from '../reference/kernels/reduce.ts';
 import type { NativeAddon } from './loader.ts';
 import { hasFusedKernels, hasStorage, NATIVE_FUSED_KERNELS, nativeFusedKernels } from './fused_kernels.ts';
 import { hasNnKernels, NATIVE_NN_KERNELS, nativeNnKernels } from './conv_kernels.ts';
@@ -187,20 +188,11 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
       const be = args.backend as NativeBackend;
       const x = args.inputs['x']!;
       const xv = f32(be, x);
-      const rank = x.shape.length;
-      const axes = [...new Set((args.attrs['axes'] as number[]).map((a) => (a < 0 ? a + rank : a)))].sort((p, q) => p - q);
-      const contiguous = axes.every((a, i) => a === axes[0]! + i && a >= 0 && a < rank);
-      if (!xv || !contiguous) return refSum(args);
-      const lo = axes.length ? axes[0]! : rank;
-      const hi = axes.length ? axes[axes.length - 1]! + 1 : rank;
-      const outer = sizeFromShape(x.shape.slice(0, lo));
-      const mid = sizeFromShape(x.shape.slice(lo, hi));
-      const inner = sizeFromShape(x.shape.slice(hi));
+      const g = xv ? contiguousReduceGeometry(x.shape, args.attrs['axes'] as number[], args.attrs['keepDims'] === true) : null;
+      if (!g) return refSum(args);
+      const { outer, mid, inner, outShape } = g;
       const out = be.allocF32(outer * inner);
-      if (out.length > 0) addon.sum(xv, out, outer, mid, inner);
-      const outShape = args.attrs['keepDims'] === true
-        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
-        : x.shape.filter((_, i) => !axes.includes(i));
+      if (out.length > 0) addon.sum(xv!, out, outer, mid, inner);
       return be.make(out, outShape, 'float32');
     },
   };

@@ -31,6 +31,7 @@ import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
 import { PooledBackend } from '../pooled.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
 import { matMulGeometry } from '../reference/kernels/linalg.ts';
+import { contiguousReduceGeometry } from '../reference/kernels/reduce.ts';
 import { convKernels, type GemmCall } from './conv.ts';
 import type { GemmThreads } from './threads.ts';
 
@@ -234,23 +235,14 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
       const be = args.backend as WasmBackend;
       const x = args.inputs['x']!;
       const xv = f32(be, x);
-      const rank = x.shape.length;
-      const axes = [...new Set(args.attrs['axes'] as number[])].sort((p, q) => p - q);
-      const contiguous = axes.every((a, i) => a === axes[0]! + i && a >= 0 && a < rank);
-      if (!xv || !contiguous) return fallback(args);
-      const lo = axes.length ? axes[0]! : rank;
-      const hi = axes.length ? axes[axes.length - 1]! + 1 : rank;
-      const outer = sizeFromShape(x.shape.slice(0, lo));
-      const mid = sizeFromShape(x.shape.slice(lo, hi));
-      const inner = sizeFromShape(x.shape.slice(hi));
+      const g = xv ? contiguousReduceGeometry(x.shape, args.attrs['axes'] as number[], args.attrs['keepDims'] === true) : null;
+      if (!g) return fallback(args);
+      const { outer, mid, inner, outShape } = g;
       const size = outer * inner;
       if (mean && mid === 0 && size > 0) return fallback(args); // 0/0
-      const outShape = args.attrs['keepDims'] === true
-        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
-        : x.shape.filter((_, i) => !axes.includes(i));
       if (size === 0 || mid === 0) return be.make(new Float32Array(size), outShape, 'float32');
       arena.reset();
-      const px = arena.putF32(xv);
+      const px = arena.putF32(xv!);
       const po = arena.alloc(size * 4);
       const acc = arena.alloc(inner * 8);
       k.sum(px, po, outer, mid, inner, acc, mean ? mid : 1);

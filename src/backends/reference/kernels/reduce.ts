@@ -69,6 +69,30 @@ function logical(kind: 'all' | 'any'): KernelFunc {
   };
 }
 
+/**
+ * A reduction of `shape` over `axes` (attrs of Sum/Mean…, already normalised by the op) seen
+ * as [outer, mid, inner] with `mid` reduced, when the axes are one contiguous block of valid
+ * axes (the empty block included); null otherwise (the caller runs the reference kernel). `outShape` honours `keepDims`. Fast backends use it
+ * to hand the reduction to a flat kernel.
+ */
+export function contiguousReduceGeometry(
+  shape: readonly number[],
+  axesAttr: readonly number[],
+  keepDims: boolean,
+): { outer: number; mid: number; inner: number; outShape: number[] } | null {
+  const rank = shape.length;
+  const axes = [...new Set(axesAttr)].sort((p, q) => p - q);
+  if (!axes.every((a, i) => a === axes[0]! + i && a >= 0 && a < rank)) return null;
+  const lo = axes.length ? axes[0]! : rank;
+  const hi = axes.length ? axes[axes.length - 1]! + 1 : rank;
+  return {
+    outer: sizeFromShape(shape.slice(0, lo)),
+    mid: sizeFromShape(shape.slice(lo, hi)),
+    inner: sizeFromShape(shape.slice(hi)),
+    outShape: keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i)),
+  };
+}
+
 export const reduceKernels: Record<string, KernelFunc> = {
   /** float32 output for float32 and int32 inputs. */
   Mean: (args): TensorInfo =>
