@@ -327,7 +327,7 @@ export abstract class Layer {
       if (v instanceof Layer) out.push(v);
       else if (Array.isArray(v)) for (const e of v) if (e instanceof Layer) out.push(e);
     }
-    return out.length < 2 ? out.filter((l) => l !== this) : dedupe(out).filter((l) => l !== this);
+    return dedupe(out).filter((l) => l !== this);
   }
 
   /** Every weight of this layer and its tracked layers that has a constraint, with it (first occurrence of each variable). */
