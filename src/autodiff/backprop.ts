@@ -78,12 +78,21 @@ export function backprop(nodes: readonly TapeNode[], targets: Tensor[], seeds: T
     const n = nodes[i]!;
     if (!n.outputs.some((o) => grads.has(o.id))) continue;
     const dys = outputGrads(n.outputs, grads);
-    const thunks = n.gradFunc(dys[0]!, { inputs: Object.fromEntries(n.inputNames.map((nm, k) => [nm, n.inputs[k]!])), outputs: n.outputs, attrs: n.attrs }, dys);
+    // The inputs whose gradient is wanted (a gradient function computing several at once in
+    // one kernel makes only these).
+    const needed: string[] = [];
+    for (let k = 0; k < n.inputNames.length; k++) {
+      const id = n.inputIds[k]!;
+      if (toTarget.has(id) && fromSource.has(id) && n.inputs[k]!.dtype === 'float32') needed.push(n.inputNames[k]!);
+    }
+    const inputs: Record<string, Tensor> = {};
+    for (let k = 0; k < n.inputNames.length; k++) inputs[n.inputNames[k]!] = n.inputs[k]!;
+    const thunks = n.gradFunc(dys[0]!, { inputs, outputs: n.outputs, attrs: n.attrs, needed }, dys);
     for (const o of n.outputs) if (!sources.has(o.id)) grads.delete(o.id);
     n.inputNames.forEach((name, k) => {
+      if (!needed.includes(name)) return;
       const id = n.inputIds[k]!;
       const input = n.inputs[k]!;
-      if (!toTarget.has(id) || !fromSource.has(id) || input.dtype !== 'float32') return;
       const thunk = thunks[name];
       if (!thunk) throw new IdemError(`gradient: kernel '${n.kernelName}' defines no gradient for its input '${name}'`);
       const g = thunk();

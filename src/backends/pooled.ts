@@ -74,6 +74,25 @@ export class PooledBackend extends ReferenceBackend {
     return a;
   }
 
+  /**
+   * Gives back a scratch array a kernel took with `allocF32` and did not wrap in an output (an
+   * intermediate of a fused kernel): straight back to the pool.
+   */
+  recycleF32(a: Float32Array): void {
+    const info = this.pooled.get(a);
+    if (!info || info.wrappers > 0 || info.exposed) return;
+    this.pooled.delete(a);
+    this.putFree(a);
+  }
+
+  private putFree(a: Float32Array): void {
+    if (this.counters.pooledBytes + 4 * a.length > this.cap) return; // the GC reclaims it
+    let list = this.free.get(a.length);
+    if (!list) this.free.set(a.length, (list = []));
+    list.push(a);
+    this.counters.pooledBytes += 4 * a.length;
+  }
+
   /** Zero-filled storage (the reference kernels' contract): pooled for float32. */
   override alloc(dtype: DataType, size: number): TypedArray {
     return dtype === 'float32' ? this.allocF32(size, true) : super.alloc(dtype, size);
@@ -125,12 +144,7 @@ export class PooledBackend extends ReferenceBackend {
     const info = v ? this.pooled.get(v) : undefined;
     if (!info || --info.wrappers > 0 || info.exposed) return;
     this.pooled.delete(v!);
-    const a = v as Float32Array;
-    if (this.counters.pooledBytes + 4 * a.length > this.cap) return; // the GC reclaims it
-    let list = this.free.get(a.length);
-    if (!list) this.free.set(a.length, (list = []));
-    list.push(a);
-    this.counters.pooledBytes += 4 * a.length;
+    this.putFree(v as Float32Array);
   }
 
   /** The storage pool's counters: bytes pooled (free), pooled allocations, of which reuses; null without a pool. */

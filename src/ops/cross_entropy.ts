@@ -72,11 +72,17 @@ export const softmaxCrossEntropyWithLogits = op(
   },
 );
 
-ENGINE.registerGradient('SoftmaxCrossEntropyWithLogits', (dy, { inputs, attrs }) => {
+ENGINE.registerGradient('SoftmaxCrossEntropyWithLogits', (dy, { inputs, attrs, needed }): Record<string, () => Tensor> => {
   const labels = inputs['labels']!;
   const logits = inputs['logits']!;
   const axis = attrs['axis'] as number;
   const kept = logits.shape.map((d, i) => (i === axis ? 1 : d));
+  // The logits gradient below in one `_SoftmaxCrossEntropyGrad` kernel (the same kernels'
+  // arithmetic: same bits) when only it is wanted, along the last axis, and nothing records.
+  if (needed !== undefined && !needed.includes('labels') && logits.rank >= 2 && axis === logits.rank - 1 && logits.shape[axis]! > 1 &&
+      logits.dtype === 'float32' && labels.dtype === 'float32' && dy.dtype === 'float32' && ENGINE.fastBackward() && ENGINE.hasKernel('_SoftmaxCrossEntropyGrad')) {
+    return { logits: () => ENGINE.runKernel('_SoftmaxCrossEntropyGrad', { dy, logits, labels }) };
+  }
   return {
     logits: () => mul(reshape(dy, kept), sub(softmax(logits, axis), labels)),
     labels: () => mul(reshape(dy, kept), neg(logSoftmax(logits, axis))),

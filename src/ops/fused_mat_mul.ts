@@ -116,11 +116,27 @@ function reluGrad(dy: Tensor, y: Tensor): Tensor {
 // (relu'' = 0): zeros.
 ENGINE.registerGradient('_ReluGrad', (g, { inputs }) => ({ dy: () => reluGrad(g, inputs['y']!), y: () => zerosLike(inputs['y']!) }));
 
-ENGINE.registerGradient('_FusedMatMul', (dy, { inputs, outputs, attrs }) => {
+ENGINE.registerGradient('_FusedMatMul', (dy, { inputs, outputs, attrs, needed }) => {
   const a = inputs['a']!;
   const b = inputs['b']!;
   const ta = attrs['transposeA'] === true;
   const tb = attrs['transposeB'] === true;
+  // All the wanted gradients in one `_FusedMatMulGrad` kernel (the same kernels' arithmetic, so
+  // the same bits) when nothing records this backward pass; the composition below otherwise.
+  if (needed !== undefined && dy.dtype === 'float32' && ENGINE.fastBackward() && ENGINE.hasKernel('_FusedMatMulGrad')) {
+    const names = ['a', 'b', 'bias'].filter((nm) => needed.includes(nm) && inputs[nm] !== undefined);
+    let mask = 0;
+    for (const nm of names) mask |= nm === 'a' ? 1 : nm === 'b' ? 2 : 4;
+    let got: Tensor[] | null = null;
+    const get = (i: number) => (): Tensor => {
+      got ??= ENGINE.runKernelMulti('_FusedMatMulGrad', attrs['activation'] === 'relu' ? { dy, a, b, y: outputs[0]! } : { dy, a, b },
+        { transposeA: ta, transposeB: tb, activation: attrs['activation'] as string, grads: mask });
+      return got[i]!;
+    };
+    const thunks: Record<string, () => Tensor> = {};
+    names.forEach((nm, i) => (thunks[nm] = get(i)));
+    return thunks;
+  }
   let dz: Tensor | null = null;
   // Relu's gradient: where(x > 0, dy, 0), with y > 0 exactly where x > 0 (relu(x) = x there, 0 or NaN elsewhere).
   const z = (): Tensor => (dz ??= attrs['activation'] === 'relu' ? reluGrad(dy, outputs[0]!) : dy);

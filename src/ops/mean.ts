@@ -27,6 +27,9 @@ ENGINE.registerGradient('Mean', (dy, { inputs, attrs }) => ({
     const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     let n = 1;
     for (const a of axes) n *= x.shape[a]!;
+    // Each element is dy / n: divided before broadcasting when dy is one value (the same bits,
+    // fewer ops), after otherwise.
+    if (dy.size === 1) return broadcastTo(div(dy.rank === 0 ? dy : reshape(dy, []), n), x.shape);
     return div(broadcastTo(reshape(dy, kept), x.shape), n);
   },
 }));

@@ -33,7 +33,7 @@ import { kernels as referenceKernels } from '../reference/kernels/index.ts';
 import { matMulGeometry } from '../reference/kernels/linalg.ts';
 import { contiguousReduceGeometry } from '../reference/kernels/reduce.ts';
 import type { NativeAddon } from './loader.ts';
-import { hasFusedKernels, hasStorage, NATIVE_FUSED_KERNELS, nativeFusedKernels } from './fused_kernels.ts';
+import { hasBackwardKernels, hasFusedKernels, hasStorage, NATIVE_BACKWARD_KERNELS, NATIVE_FUSED_KERNELS, nativeBackwardKernels, nativeFusedKernels } from './fused_kernels.ts';
 import { hasNnKernels, NATIVE_NN_KERNELS, nativeNnKernels } from './conv_kernels.ts';
 
 /**
@@ -203,7 +203,7 @@ function sameShape(x: readonly number[], y: readonly number[]): boolean {
 }
 
 /** Names of the kernels this backend implements natively (the rest are the reference ones). */
-export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Slice', 'Sum', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS] as const;
+export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Slice', 'Sum', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS, ...NATIVE_BACKWARD_KERNELS] as const;
 
 export class NativeBackend extends PooledBackend {
   override readonly kernels: Readonly<Record<string, KernelFunc>>;
@@ -213,6 +213,6 @@ export class NativeBackend extends PooledBackend {
     super({ name: 'native' }, hasStorage(addon) ? (buffer) => addon.alignOffset(buffer) : null, hasStorage(addon));
     // Convolution, pooling and softmax kernels: conv_kernels.ts.
     this.kernels = { ...referenceKernels, ...nativeKernels(addon), ...(hasNnKernels(addon) ? nativeNnKernels(addon) : {}),
-      ...(hasFusedKernels(addon) ? nativeFusedKernels(addon) : {}) };
+      ...(hasFusedKernels(addon) ? nativeFusedKernels(addon) : {}), ...(hasBackwardKernels(addon) ? nativeBackwardKernels(addon) : {}) };
   }
 }

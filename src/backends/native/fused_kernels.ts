@@ -20,6 +20,20 @@
  * - `_ReluGrad` (inputs dy, y, same shape, float32): y > 0 ? dy : +0 — relu's gradient
  *   where(greater(y, 0), dy, 0) from its output, in one pass (used by fused.matMul's gradient).
  *
+ * Backward kernels: several gradient ops of one node in one kernel call, each computed by the
+ * very addon routine its separate kernel uses (same bits); intermediates live in pooled scratch
+ * arrays and never become tensors. They save the framework's per-op work (tensor objects, tape
+ * and scope bookkeeping), not arithmetic. Used when no outer tape records the backward pass
+ * (second order differentiates the composition):
+ *
+ * - `_FusedMatMulGrad` (inputs dy, a, b [, y]; attrs transposeA, transposeB, activation, grads
+ *   bit mask 1 a, 2 b, 4 bias): outputs [da?, db?, dbias?] in that order — `_FusedMatMul`'s
+ *   gradient of src/ops/fused_mat_mul.ts: dz = relu ? (y > 0 ? dy : 0) : dy, the two GEMMs of
+ *   BatchMatMul's gradient on dz, dbias = Σ_rows dz (the Sum kernel's float64 accumulation).
+ * - `_SoftmaxCrossEntropyGrad` (inputs dy [..], logits, labels [.., n], n > 1, last axis): the
+ *   logits gradient dy[.., None] · (softmax(logits) − labels) — the Softmax, Sub and
+ *   column-broadcast Mul kernels.
+ *
  * The ops use these kernels only when the backend has them (`ENGINE.hasKernel`); otherwise
  * they run the composition.
  */
@@ -53,7 +67,21 @@ export function hasStorage(addon: object): addon is StorageAddon {
   return typeof (addon as Partial<StorageAddon>).alignOffset === 'function';
 }
 
+/** The addon entry points the backward kernels also need (native/src/addon.cc, nn_napi.cc). */
+export interface BackwardAddon {
+  /** x as [outer, mid, inner]: out[o, j] = Σ_m x[o, m, j] (the Sum kernel). */
+  sum(x: Float32Array, out: Float32Array, outer: number, mid: number, inner: number): void;
+  /** op 0 softmax along n of x [outer, n, inner] (the Softmax kernel). */
+  softmax(op: number, outer: number, n: number, inner: number, x: Float32Array, labels: Float32Array, out: Float32Array): void;
+}
+
 export const NATIVE_FUSED_KERNELS = ['Dropout', '_DropoutGrad', 'OptimizerUpdate', '_FusedMatMul', '_ReluGrad'] as const;
+export const NATIVE_BACKWARD_KERNELS = ['_FusedMatMulGrad', '_SoftmaxCrossEntropyGrad'] as const;
+
+export function hasBackwardKernels(addon: object): addon is FusedAddon & BackwardAddon {
+  const a = addon as Partial<BackwardAddon>;
+  return hasFusedKernels(addon) && typeof a.sum === 'function' && typeof a.softmax === 'function';
+}
 
 export function hasFusedKernels(addon: object): addon is FusedAddon {
   const a = addon as Partial<FusedAddon>;
@@ -61,7 +89,7 @@ export function hasFusedKernels(addon: object): addon is FusedAddon {
 }
 
 /** The native backend as its fused kernels see it (outputs from its storage pool). */
-type NativeLike = ReferenceBackend & { allocF32(n: number, zero?: boolean): Float32Array };
+type NativeLike = ReferenceBackend & { allocF32(n: number, zero?: boolean): Float32Array; recycleF32(a: Float32Array): void };
 
 function f32(be: ReferenceBackend, t: TensorInfo, what: string): Float32Array {
   const v = be.values(t);
@@ -148,6 +176,83 @@ export function nativeFusedKernels(addon: FusedAddon): Record<string, KernelFunc
       }
       addon.optimizerUpdate(args.attrs['algo'] as number, slots, ins, outs, args.attrs['params'] as number[]);
       return result;
+    },
+  };
+}
+
+/** A rank-2 float32 operand: values, rows, columns. */
+type Mat = [Float32Array, number, number];
+
+export function nativeBackwardKernels(addon: FusedAddon & BackwardAddon): Record<string, KernelFunc> {
+  /** op(x)·op(y) by the _FusedMatMul GEMM (linear, no bias): values and shape [m, n]. */
+  const mm = (be: NativeLike, x: Mat, y: Mat, tx: boolean, ty: boolean): [Float32Array, number[]] => {
+    const m = tx ? x[2] : x[1];
+    const k = tx ? x[1] : x[2];
+    const n = ty ? y[1] : y[2];
+    const out = be.allocF32(m * n);
+    addon.fusedMatMul(x[0], y[0], null, out, m, n, k, tx, ty, 0);
+    return [out, [m, n]];
+  };
+  const mat = (be: NativeLike, t: TensorInfo, what: string): Mat => {
+    if (t.shape.length !== 2) throw new IdemError(`native _FusedMatMulGrad: ${what} must have rank 2, got [${t.shape}]`);
+    return [f32(be, t, '_FusedMatMulGrad'), t.shape[0]!, t.shape[1]!];
+  };
+  return {
+    _FusedMatMulGrad: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const ta = args.attrs['transposeA'] === true;
+      const tb = args.attrs['transposeB'] === true;
+      const relu = args.attrs['activation'] === 'relu';
+      const want = args.attrs['grads'] as number;
+      const a = mat(be, args.inputs['a']!, 'a');
+      const b = mat(be, args.inputs['b']!, 'b');
+      const dyInfo = args.inputs['dy']!;
+      const dy = mat(be, dyInfo, 'dy');
+      const m = ta ? a[2] : a[1];
+      const n = tb ? b[1] : b[2];
+      if (dy[1] !== m || dy[2] !== n) throw new IdemError(`native _FusedMatMulGrad: dy must have shape [${m},${n}], got [${dyInfo.shape}]`);
+      let z = dy;
+      if (relu) {
+        const y = f32(be, args.inputs['y']!, '_FusedMatMulGrad');
+        if (y.length !== dy[0].length) throw new IdemError('native _FusedMatMulGrad: y and dy must have one shape');
+        const zv = be.allocF32(y.length);
+        if (zv.length > 0) addon.reluGrad(dy[0], y, zv);
+        z = [zv, m, n];
+      }
+      const out: TensorInfo[] = [];
+      const put = ([v, shape]: [Float32Array, number[]]): void => void out.push(be.make(v, shape, 'float32'));
+      if (want & 1) put(!ta ? mm(be, z, b, false, !tb) : mm(be, b, z, tb, true));
+      if (want & 2) put(!tb ? (!ta ? mm(be, a, z, true, false) : mm(be, a, z, false, false)) : mm(be, z, a, true, ta));
+      if (want & 4) {
+        const s = be.allocF32(n);
+        if (n > 0) addon.sum(z[0], s, 1, m, n);
+        put([s, [n]]);
+      }
+      if (z !== dy) be.recycleF32(z[0]);
+      return out;
+    },
+    _SoftmaxCrossEntropyGrad: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const logits = args.inputs['logits']!;
+      const labels = args.inputs['labels']!;
+      const dy = args.inputs['dy']!;
+      const rank = logits.shape.length;
+      const n = logits.shape[rank - 1] ?? 0;
+      const lv = f32(be, logits, '_SoftmaxCrossEntropyGrad');
+      const zv = f32(be, labels, '_SoftmaxCrossEntropyGrad');
+      const dv = f32(be, dy, '_SoftmaxCrossEntropyGrad');
+      if (rank < 2 || n < 2 || zv.length !== lv.length || dv.length * n !== lv.length) {
+        throw new IdemError(`native _SoftmaxCrossEntropyGrad: expected logits and labels [.., n > 1] and dy [..], got logits [${logits.shape}], labels [${labels.shape}], dy [${dy.shape}]`);
+      }
+      const out = be.allocF32(lv.length);
+      if (out.length > 0) {
+        const s = be.allocF32(lv.length);
+        addon.softmax(0, dv.length, n, 1, lv, lv, s);
+        addon.binary(1, 0, lv.length, s, zv, s);
+        addon.binary(2, 6, n, dv, s, out);
+        be.recycleF32(s);
+      }
+      return be.make(out, logits.shape, 'float32');
     },
   };
 }
