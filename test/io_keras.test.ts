@@ -240,6 +240,7 @@ test('compile_config round trip (loss object with fromLogits, metrics) and skipM
   assert.deepEqual(cfg.compile_config.loss, { module: 'keras.losses', class_name: 'CategoricalCrossentropy', config: { name: 'categorical_crossentropy', reduction: 'sum_over_batch_size', from_logits: true }, registered_name: null }, 'loss object');
   assert.deepEqual(cfg.compile_config.metrics, ['accuracy'], 'metrics');
   assert.equal(cfg.compile_config.optimizer.config.centered, true, 'optimizer config');
+  assert.equal(cfg.compile_config.run_eagerly, false, 'run_eagerly (compiled train step)');
   const back = await tf.loadLayersModel(f);
   assert.equal(back.optimizer!.iterations, 2, 'iterations restored');
   for (const v of m.trainableWeights) {
@@ -255,6 +256,12 @@ test('compile_config round trip (loss object with fromLogits, metrics) and skipM
   await m.fit(x, y, { epochs: 1, batchSize: 3, verbose: 0, shuffle: false });
   await back.fit(x, y, { epochs: 1, batchSize: 3, verbose: 0, shuffle: false });
   assert.deepEqual(weightBits(back), weightBits(m), 'training continues identically');
+  // runEagerly round trip (Keras run_eagerly).
+  m.compile({ optimizer: 'sgd', loss: 'mse', runEagerly: true });
+  const fe = path.join(dir, 'eager.keras');
+  await m.save(fe);
+  assert.equal(JSON.parse(new TextDecoder().decode(unzipSync(fs.readFileSync(fe))['config.json'])).compile_config.run_eagerly, true, 'run_eagerly written');
+  assert.equal((await tf.loadLayersModel(fe)).compileArgs?.runEagerly, true, 'run_eagerly read back');
   // skipMismatch: matching layers load, the mismatched one keeps its values.
   tf.resetLayerNames();
   const other = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], name: 'h' }), tf.layers.dense({ units: 5, name: 'logits' })] });

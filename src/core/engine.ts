@@ -16,7 +16,13 @@ import { setVariableHost, Variable } from './variable.ts';
  */
 export type GradFunc = (
   dy: Tensor,
-  saved: { inputs: Record<string, Tensor>; outputs: Tensor[]; attrs: Attrs },
+  saved: {
+    inputs: Record<string, Tensor>;
+    outputs: Tensor[];
+    attrs: Attrs;
+    /** Names of the inputs whose gradient the backward pass will ask for (absent: unknown, any). */
+    needed?: readonly string[];
+  },
   dys: Tensor[],
 ) => Record<string, () => Tensor>;
 
@@ -26,8 +32,14 @@ export type GradFunc = (
  */
 export interface Tracer {
   kernel(kernelName: string, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void;
-  /** A replayable computation that is not a kernel (random draws, host-side state). */
-  stateful(inputs: Tensor[], fn: (inputs: Tensor[]) => Tensor | null, output: Tensor | null): void;
+  /** A replayable computation that is not a kernel (random draws, host-side state); one output, several, or none. */
+  stateful(inputs: Tensor[], fn: (inputs: Tensor[]) => Tensor | Tensor[] | null, output: Tensor | Tensor[] | null): void;
+  /**
+   * True when this trace's replays never run under a recording tape (the caller runs the
+   * function eagerly then): its backward passes may use backward-only kernels (see
+   * `Engine.fastBackward`).
+   */
+  readonly untapedReplays?: boolean;
   assign(v: Variable, value: Tensor): void;
   /** `t` holds the value variable `v` has now (a snapshot). */
   readVariable(t: Tensor, v: Variable): void;
@@ -360,7 +372,7 @@ export class Engine {
    * unit (kernels inside are not), so a replay runs `fn` again — random ops use this to draw new
    * numbers on every call.
    */
-  runStateful<T extends Tensor | null>(inputs: Tensor[], fn: (inputs: Tensor[]) => T): T {
+  runStateful<T extends Tensor | Tensor[] | null>(inputs: Tensor[], fn: (inputs: Tensor[]) => T): T {
     const tracer = this.tracerPaused === 0 ? this.tracer : null;
     if (!tracer) return fn(inputs);
     this.tracerPaused++;
@@ -390,6 +402,22 @@ export class Engine {
   hostCall(fn: () => void): void {
     fn();
     if (this.tracer && this.tracerPaused === 0) this.tracer.hostCall(fn);
+  }
+
+  /**
+   * Whether a gradient function may compute with a backward-only kernel (one whose own
+   * gradient is not defined, or defined less exactly than the composition's): only when no tape
+   * records this backward pass — now, nor on a replay of a `tf.function` trace being made now
+   * (plain traces may be replayed under a tape; `untapedReplays` ones never are).
+   */
+  fastBackward(): boolean {
+    if (this.isRecording()) return false;
+    return this.tracer === null || this.tracerPaused > 0 || this.tracer.untapedReplays === true;
+  }
+
+  /** Whether a `tf.function` trace whose replays may run under a tape is being made now. */
+  get tracingTaped(): boolean {
+    return this.tracer !== null && this.tracerPaused === 0 && this.tracer.untapedReplays !== true;
   }
 
   /** Whether reads of traced tensors are currently allowed (not inside a traced region). */

@@ -24,7 +24,7 @@ type Ref = { k: 'arg'; i: number } | { k: 'slot'; i: number } | { k: 'const'; t:
 
 type Event =
   | { type: 'kernel'; name: string; inputNames: string[]; inputs: Ref[]; attrs: Attrs; outs: number[] }
-  | { type: 'stateful'; inputs: Ref[]; fn: (inputs: Tensor[]) => Tensor | null; out: number }
+  | { type: 'stateful'; inputs: Ref[]; fn: (inputs: Tensor[]) => Tensor | Tensor[] | null; out: number | number[] }
   | { type: 'assign'; v: Variable; value: Ref }
   | { type: 'read'; v: Variable; out: number }
   | { type: 'host'; fn: () => void };
@@ -33,7 +33,7 @@ class Trace implements Tracer {
   readonly events: Event[] = [];
   private readonly slots = new Map<Tensor, number>();
   nSlots = 0;
-  constructor(private readonly args: Map<Tensor, number>) {}
+  constructor(private readonly args: Map<Tensor, number>, readonly untapedReplays: boolean) {}
 
   ref(t: Tensor): Ref {
     const a = this.args.get(t);
@@ -56,8 +56,9 @@ class Trace implements Tracer {
     this.events.push({ type: 'kernel', name, inputNames: names, inputs: names.map((n) => this.ref(inputs[n]!)), attrs, outs: outputs.map((o) => this.slot(o)) });
   }
 
-  stateful(inputs: Tensor[], fn: (inputs: Tensor[]) => Tensor | null, output: Tensor | null): void {
-    this.events.push({ type: 'stateful', inputs: inputs.map((t) => this.ref(t)), fn, out: output ? this.slot(output) : -1 });
+  stateful(inputs: Tensor[], fn: (inputs: Tensor[]) => Tensor | Tensor[] | null, output: Tensor | Tensor[] | null): void {
+    const out = Array.isArray(output) ? output.map((o) => this.slot(o)) : output ? this.slot(output) : -1;
+    this.events.push({ type: 'stateful', inputs: inputs.map((t) => this.ref(t)), fn, out });
   }
 
   assign(v: Variable, value: Tensor): void {
@@ -72,8 +73,16 @@ class Trace implements Tracer {
     this.events.push({ type: 'host', fn });
   }
 
+  /** Set when an untaped trace saw a read of a traced tensor: it cannot be replayed. */
+  unreplayable = false;
+
   checkRead(t: Tensor): void {
     if (this.args.has(t) || this.slots.has(t)) {
+      if (this.untapedReplays) {
+        // This call runs eagerly anyway: finish it, then keep this signature eager.
+        this.unreplayable = true;
+        return;
+      }
       fail('tf.function', `cannot read the value of a tensor computed inside a traced function (shape [${t.shape}]): the trace would bake in this call's value; compute with ops instead`);
     }
   }
@@ -111,22 +120,28 @@ export interface TracedFunction<A extends unknown[], R> {
   readonly traceCount: number;
 }
 
-/** `tf.function(fn)` (exported under the name `function`). */
-export function tfFunction<A extends unknown[], R>(fn: (...args: A) => R): TracedFunction<A, R> {
+/**
+ * `tf.function(fn)` (exported under the name `function`). `options.untapedReplays` (internal,
+ * Keras's compiled train step): a call under a recording tape runs `fn` eagerly instead of a
+ * replay, so traces may hold backward-only kernels (`ENGINE.fastBackward`).
+ */
+export function tfFunction<A extends unknown[], R>(fn: (...args: A) => R, options: { untapedReplays?: boolean } = {}): TracedFunction<A, R> {
   if (typeof fn !== 'function') fail('tf.function', '`fn` must be a function');
-  const cache = new Map<string, Traced>();
+  const untaped = options.untapedReplays === true;
+  const cache = new Map<string, Traced | 'eager'>();
   let traces = 0;
   const call = (...args: A): R => {
     // Inside another trace (or graph dry run), just run: the outer trace records the kernels.
-    if (ENGINE.tracer !== null || ENGINE.dryRun > 0) return fn(...args);
+    if (ENGINE.tracer !== null || ENGINE.dryRun > 0 || (untaped && ENGINE.isRecording())) return fn(...args);
     const { key, tensors } = signatureOf(args);
     const hit = cache.get(key);
+    if (hit === 'eager') return fn(...args);
     if (hit) return replay(hit, tensors) as R;
     const argIndex = new Map<Tensor, number>();
     tensors.forEach((t, i) => {
       if (!argIndex.has(t)) argIndex.set(t, i);
     });
-    const trace = new Trace(argIndex);
+    const trace = new Trace(argIndex, untaped);
     ENGINE.tracer = trace;
     let result: R;
     try {
@@ -134,6 +149,10 @@ export function tfFunction<A extends unknown[], R>(fn: (...args: A) => R): Trace
       if (result instanceof Promise) fail('tf.function', 'the function must be synchronous');
     } finally {
       ENGINE.tracer = null;
+    }
+    if (trace.unreplayable) {
+      cache.set(key, 'eager');
+      return result;
     }
     const template = mapTensors(result, (t) => new RefBox(trace.ref(t)) as unknown as Tensor);
     trace.seal();
@@ -181,7 +200,8 @@ function replay(t: Traced, args: Tensor[]): unknown {
       }
       case 'stateful': {
         const out = ENGINE.runStateful(e.inputs.map(get), e.fn);
-        if (e.out >= 0) slots[e.out] = out!;
+        if (Array.isArray(e.out)) e.out.forEach((sl, i) => (slots[sl] = (out as Tensor[])[i]));
+        else if (e.out >= 0) slots[e.out] = out as Tensor;
         break;
       }
       case 'assign':

@@ -302,7 +302,7 @@ function compileConfig(model: LayersModel, notes: string[]): JsonObject | null {
     loss_weights: lw === undefined ? null : (lw as Json),
     metrics,
     weighted_metrics: null,
-    run_eagerly: false,
+    run_eagerly: args.runEagerly === true,
     steps_per_execution: 1,
     jit_compile: false,
   };
@@ -335,6 +335,7 @@ function compileFromKeras(model: LayersModel, cc: unknown, where: string): void 
   const args: Record<string, unknown> = { optimizer, loss: lossFromKeras(c['loss'], where) };
   if (c['metrics'] !== null && c['metrics'] !== undefined) args['metrics'] = c['metrics'];
   if (c['loss_weights'] !== null && c['loss_weights'] !== undefined) args['lossWeights'] = c['loss_weights'];
+  if (c['run_eagerly'] === true) args['runEagerly'] = true;
   model.compile(args as never);
 }
 

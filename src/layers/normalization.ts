@@ -89,8 +89,9 @@ export class BatchNormalization extends Layer {
     const lastAxis = this.reductionAxes.length === x.rank - 1 && !this.reductionAxes.includes(x.rank - 1);
     // Parameters broadcast along the last axis directly; other axes need a reshape.
     const shaped = (t: Tensor | null) => (t === null || lastAxis ? t : reshape(t, paramShape));
-    // Not while ops are intercepted (graph mode, tf.compare's op traces) or tf.function traces.
-    if (kwargs.training && lastAxis && x.dtype === 'float32' && ENGINE.opInterceptor === null && !ENGINE.tracingActive && ENGINE.hasKernel('FusedBatchNorm')) {
+    // Not while ops are intercepted (graph mode, tf.compare's op traces) or tf.function traces
+    // (except Keras's compiled train step, whose replays never run under a tape).
+    if (kwargs.training && lastAxis && x.dtype === 'float32' && ENGINE.opInterceptor === null && !ENGINE.tracingTaped && ENGINE.hasKernel('FusedBatchNorm')) {
       // The native backend's fused kernel (3 passes forward, 3 for its gradient instead of ~20),
       // bit-identical to the moments + batchNorm composition below and its autodiff.
       const ins: Record<string, Tensor> = { x };

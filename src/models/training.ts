@@ -32,6 +32,8 @@ import { slice } from '../ops/slice.ts';
 import { tensor } from '../ops/creation.ts';
 import { permutationIndices } from '../ops/random_misc.ts';
 import { Optimizer, getOptimizer } from '../optimizers/index.ts';
+import type { Variable } from '../core/variable.ts';
+import { tfFunction, type TracedFunction } from '../graph/function.ts';
 import { reduceLoss, type KerasLoss, type LossFn } from '../metrics/keras_losses.ts';
 import { getLoss, getMetric } from '../metrics/resolve.ts';
 import { MeanScalar, Metric } from '../metrics/keras_metrics.ts';
@@ -68,6 +70,13 @@ export interface CompileArgs {
   lossWeights?: number | number[] | Record<string, number>;
   /** Metrics; with several outputs a list with one entry (a metric or list) per output, or a dict by output name. */
   metrics?: MetricId[] | (MetricId | MetricId[] | null)[] | Record<string, MetricId | MetricId[]>;
+  /**
+   * Keras `run_eagerly` (default false): false compiles the train step as Keras does — from the
+   * second call on, the step is traced once per input signature (`tf.function`) and replayed:
+   * the same kernels in the same order, so the same numbers bit for bit, without the per-op
+   * JavaScript of layers, autodiff and op wrappers. True runs every step op by op.
+   */
+  runEagerly?: boolean;
 }
 
 /** Per-output training setup of a model with several outputs. */
@@ -86,6 +95,10 @@ export interface Compiled {
   lossWeight?: number;
   /** Set for models with several outputs. */
   multi?: MultiOutput;
+  /** `runEagerly` of compile. */
+  runEagerly?: boolean;
+  /** The compiled train step (made on the first call; see `compiledTrainStep`). */
+  trainFunction?: CompiledStep;
 }
 
 function isLossId(x: unknown): x is LossId {
@@ -112,9 +125,16 @@ function perOutput<T>(arg: string, v: unknown, names: string[], isOne: (x: unkno
 
 export function compile(model: Trainable, args: CompileArgs): Compiled {
   if (!args || typeof args !== 'object') fail('compile', 'expected {optimizer, loss, metrics?}');
-  for (const k of Object.keys(args)) if (!['optimizer', 'loss', 'metrics', 'lossWeights'].includes(k)) fail('compile', `unknown option \`${k}\` (expected optimizer, loss, lossWeights, metrics)`);
+  for (const k of Object.keys(args)) if (!['optimizer', 'loss', 'metrics', 'lossWeights', 'runEagerly'].includes(k)) fail('compile', `unknown option \`${k}\` (expected optimizer, loss, lossWeights, metrics, runEagerly)`);
   if (args.optimizer === undefined) fail('compile', '`optimizer` is required');
   if (args.loss === undefined) fail('compile', '`loss` is required');
+  if (args.runEagerly !== undefined && typeof args.runEagerly !== 'boolean') fail('compile', `\`runEagerly\` must be a boolean, received ${JSON.stringify(args.runEagerly)}`);
+  const c = compileChecked(model, args);
+  if (args.runEagerly) c.runEagerly = true;
+  return c;
+}
+
+function compileChecked(model: Trainable, args: CompileArgs): Compiled {
   const optimizer = getOptimizer(args.optimizer);
   const names = model.outputNames?.() ?? [];
   if (names.length > 1) return compileMulti(model, args, optimizer, names);
@@ -246,23 +266,64 @@ function asPreds(model: Trainable, out: Tensor | Tensor[], n: number): Tensor[] 
   return list;
 }
 
+/**
+ * The computation of one train step — forward, loss, gradients, optimizer step, constraints —
+ * as tensors: [total loss, per-output losses…] and the predictions (metrics update outside).
+ */
+interface StepTensors {
+  losses: Tensor[];
+  preds: Tensor[];
+}
+
+type CompiledStep = TracedFunction<[Tensor | Tensor[], (Tensor | null)[], Tensor | null, Variable[]], StepTensors>;
+
+function stepTensors(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (Tensor | null)[], sampleWeight: Tensor | null, vars: Variable[]): StepTensors {
+  let preds: Tensor[] = [];
+  let parts: Tensor[] = [];
+  const { value, grads } = variableGrads(() => {
+    if (c.multi) {
+      preds = asPreds(model, model.apply(x, { training: true }), c.multi.names.length);
+      const [l, p] = batchLossMulti(model, c.multi, ys, preds, sampleWeight);
+      parts = p;
+      return l;
+    }
+    preds = [model.apply(x, { training: true }) as Tensor];
+    return batchLoss(model, c, ys[0]!, preds[0]!, sampleWeight);
+  }, vars);
+  c.optimizer.applyGradients(gradientPairs(grads, vars));
+  applyConstraints(model);
+  return { losses: [value, ...parts], preds };
+}
+
+/**
+ * Keras's compiled train function (`run_eagerly=False`). The first call runs eagerly (it builds
+ * layers and optimizer slots); later calls go through `tf.function`, traced once per signature —
+ * input shapes and dtypes, and the trainable variables (so `trainable` changes retrace) — and
+ * replayed: the same kernels in the same order as an eager step, so identical numbers. Eager
+ * instead: `runEagerly`, graph mode / `tf.compare` recording (they watch op calls), debug mode
+ * (its messages name ops), under a recording tape, and a step that reads a tensor value while
+ * tracing (the trace is dropped, that signature stays eager). Like Keras, configuration a
+ * trace bakes in (a layer's rate, a loss's options) is read when the signature is first traced.
+ */
+function runTrainStep(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (Tensor | null)[], sampleWeight: Tensor | null): StepTensors {
+  const vars = model.trainableWeights.filter((v) => v.trainable);
+  const eager = c.runEagerly === true || c.trainFunction === undefined || ENGINE.opInterceptor !== null || ENGINE.debugMode;
+  if (c.trainFunction === undefined && !c.runEagerly) {
+    c.trainFunction = tfFunction((xx: Tensor | Tensor[], yy: (Tensor | null)[], sw: Tensor | null, vs: Variable[]) => stepTensors(model, c, xx, yy, sw, vs), {
+      untapedReplays: true,
+    });
+  }
+  if (eager) return stepTensors(model, c, x, ys, sampleWeight, vars);
+  return c.trainFunction!(x, ys, sampleWeight, vars);
+}
+
 /** Several outputs: one optimizer step; returns [total, ...per-output losses] and updates the metrics. */
 function trainStepMulti(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (Tensor | null)[], sampleWeight: Tensor | null): number[] {
   const mo = c.multi!;
   return tidy(() => {
-    let preds: Tensor[] = [];
-    let parts: Tensor[] = [];
-    const vars = model.trainableWeights.filter((v) => v.trainable);
-    const { value, grads } = variableGrads(() => {
-      preds = asPreds(model, model.apply(x, { training: true }), mo.names.length);
-      const [l, p] = batchLossMulti(model, mo, ys, preds, sampleWeight);
-      parts = p;
-      return l;
-    }, vars);
-    c.optimizer.applyGradients(gradientPairs(grads, vars));
-    applyConstraints(model);
+    const { losses, preds } = runTrainStep(model, c, x, ys, sampleWeight);
     for (const m of mo.metrics) if (ys[m.output]) m.metric.update(ys[m.output]!, preds[m.output]!);
-    return [value.dataSync()[0]!, ...parts.map((p) => p.dataSync()[0]!)];
+    return losses.map((l) => l.dataSync()[0]!);
   });
 }
 
@@ -279,16 +340,9 @@ function testStepMulti(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: 
 /** One optimizer step on a batch; returns the loss value and updates the metrics. */
 export function trainStep(model: Trainable, c: Compiled, x: Tensor | Tensor[], y: Tensor, sampleWeight: Tensor | null): number {
   return tidy(() => {
-    let pred: Tensor | null = null;
-    const vars = model.trainableWeights.filter((v) => v.trainable);
-    const { value, grads } = variableGrads(() => {
-      pred = model.apply(x, { training: true }) as Tensor;
-      return batchLoss(model, c, y, pred, sampleWeight);
-    }, vars);
-    c.optimizer.applyGradients(gradientPairs(grads, vars));
-    applyConstraints(model);
-    for (const m of c.metrics) m.update(y, pred!);
-    return value.dataSync()[0]!;
+    const { losses, preds } = runTrainStep(model, c, x, [y], sampleWeight);
+    for (const m of c.metrics) m.update(y, preds[0]!);
+    return losses[0]!.dataSync()[0]!;
   });
 }
 

@@ -28,14 +28,14 @@ export const dropout = op('dropout', (x: TensorLike, rate: number, noiseShape?: 
     if (!ok) fail('dropout', `\`noiseShape\` must have x's rank with each dimension equal to x's or 1: x is ${fmtShape($x.shape)}, noiseShape is ${fmtShape(noiseShape)}`);
   }
   if (rate === 0) return mul($x, 1);
-  if ((!noiseShape || noiseShape.every((d, i) => d === $x.shape[i])) && $x.dtype === 'float32' && !ENGINE.tracingActive && ENGINE.hasKernel('Dropout')) {
+  if ((!noiseShape || noiseShape.every((d, i) => d === $x.shape[i])) && $x.dtype === 'float32' && ENGINE.hasKernel('Dropout')) {
     // The fused kernel (native backend): the same Philox draws, mask and two float32 products
-    // in one pass; its gradient below is the composition's, op for op. Bit-identical. Not under
-    // tf.function tracing: a replay must see the mask as the output of the stateful step.
+    // in one pass; its gradient below is the composition's, op for op. Bit-identical. Under
+    // tf.function tracing both outputs come from the stateful step (the gradient reads the mask).
     return ENGINE.runStateful([$x], ([xx]) => {
       const st = nextStream(seed, 'dropout');
-      return ENGINE.runKernelMulti('Dropout', { x: xx! }, { rate, key0: st.key[0], key1: st.key[1], stream: st.stream })[0]!;
-    });
+      return ENGINE.runKernelMulti('Dropout', { x: xx! }, { rate, key0: st.key[0], key1: st.key[1], stream: st.stream });
+    })[0]!;
   }
   const n = sizeFromShape(shape);
   const mask = ENGINE.runStateful([], () => {
@@ -53,7 +53,7 @@ export const dropout = op('dropout', (x: TensorLike, rate: number, noiseShape?: 
 ENGINE.registerGradient('Dropout', (dy, { outputs, attrs }) => ({
   x: () => {
     const s = 1 / (1 - (attrs['rate'] as number));
-    if (dy.dtype === 'float32' && !ENGINE.tracingActive && ENGINE.hasKernel('_DropoutGrad')) {
+    if (dy.dtype === 'float32' && ENGINE.hasKernel('_DropoutGrad')) {
       return ENGINE.runKernel('_DropoutGrad', { dy, mask: outputs[1]! }, { scale: Math.fround(s) });
     }
     return mul(mul(dy, outputs[1]!), s);

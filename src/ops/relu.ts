@@ -18,7 +18,7 @@ export const relu = op('relu', (x: TensorLike): Tensor => {
 ENGINE.registerGradient('Relu', (dy, { inputs }) => ({
   x: () => {
     const x = inputs['x']!;
-    if (x.dtype === 'float32' && dy.dtype === 'float32' && !ENGINE.isRecording() && !ENGINE.tracingActive && ENGINE.hasKernel('_ReluGrad')) {
+    if (x.dtype === 'float32' && dy.dtype === 'float32' && ENGINE.fastBackward() && ENGINE.hasKernel('_ReluGrad')) {
       return ENGINE.runKernel('_ReluGrad', { dy, y: x });
     }
     return where(greater(x, 0), dy, 0);
