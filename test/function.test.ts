@@ -15,6 +15,24 @@ describe('tf.function', () => {
     expectTensor(f(tf.tensor([1, 2]), 3), [6, 9]);
     assert.equal(f.traceCount, 3);
   });
+  it('signatures: tensors inside arrays and plain objects, strings, booleans, null vs undefined; functions rejected', () => {
+    const f = tfFunction((o: { x: tf.Tensor; k: number; s: string; b: boolean; z: null | undefined }, xs: tf.Tensor[]) =>
+      tf.add(tf.mul(o.x, o.k * (o.b ? 1 : -1) * (o.s === 'two' ? 2 : 1) * (o.z === null ? 1 : 10)), xs.reduce((p, q) => tf.add(p, q))));
+    const one = tf.tensor([1, 2]);
+    expectTensor(f({ x: tf.tensor([1, 2]), k: 3, s: 'one', b: true, z: null }, [one, one]), [5, 10]);
+    expectTensor(f({ x: tf.tensor([2, 3]), k: 3, s: 'one', b: true, z: null }, [one, tf.tensor([0, 1])]), [7, 12]);
+    assert.equal(f.traceCount, 2, 'one tensor passed twice, then two different ones: two signatures');
+    expectTensor(f({ x: tf.tensor([3, 3]), k: 1, s: 'one', b: true, z: null }, [one, tf.tensor([5, 5])]), [9, 10]);
+    assert.equal(f.traceCount, 3, 'a new k');
+    expectTensor(f({ x: tf.tensor([3, 3]), k: 1, s: 'one', b: true, z: null }, [tf.tensor([1, 1]), tf.tensor([2, 2])]), [6, 6]);
+    assert.equal(f.traceCount, 3, 'same signature: replayed with the new tensors');
+    expectTensor(f({ x: tf.tensor([1, 2]), k: 3, s: 'two', b: true, z: null }, [one, one]), [8, 16]);
+    expectTensor(f({ x: tf.tensor([1, 2]), k: 3, s: 'one', b: false, z: null }, [one, one]), [-1, -2]);
+    expectTensor(f({ x: tf.tensor([1, 2]), k: 3, s: 'one', b: true, z: undefined }, [one, one]), [32, 64]);
+    expectTensor(f({ x: tf.tensor([1, 2]), k: 3, s: 'one', b: true, z: null }, [one, one, one]), [6, 12]);
+    assert.equal(f.traceCount, 7);
+    expectThrows(() => f({ x: one, k: 1, s: '', b: true, z: null, g: () => 1 } as never, [one]), /tf.function: arguments must be tensors or plain values, received a function/);
+  });
   it('reads variables at replay time and repeats assignments', () => {
     const v = tf.variable(tf.tensor([1]), true, 'counter');
     const step = tfFunction(() => {

@@ -100,17 +100,61 @@ interface Traced {
   template: unknown;
 }
 
+/**
+ * The cache key of a call — tensors by dtype and shape (collected, in order, as the replay's
+ * arguments; a repeated one by its position), variables by id, plain values by value — and its
+ * distinct tensors. Written out by hand
+ * rather than with a `JSON.stringify` replacer (a call into JavaScript per value): it runs on
+ * every call of a traced function, e.g. every compiled train step.
+ */
 function signatureOf(args: unknown[]): { key: string; tensors: Tensor[] } {
   const tensors: Tensor[] = [];
-  const key = JSON.stringify(args, (_k, v: unknown) => {
-    if (v instanceof Variable) return `V${v.id}`;
-    if (v instanceof Tensor) {
-      tensors.push(v);
-      return `T${v.dtype}[${v.shape.join(',')}]`;
+  // A tensor passed twice is one argument of the trace: the key says so (a later call passing
+  // two different tensors there needs its own trace).
+  const tensorKey = (t: Tensor): string => {
+    const seen = tensors.indexOf(t);
+    if (seen >= 0) return `A${seen}`;
+    tensors.push(t);
+    return `T${t.dtype}[${t.shape.join(',')}]`;
+  };
+  const enc = (v: unknown): string => {
+    if (v instanceof Variable) return `V${v.id};`;
+    if (v instanceof Tensor) return tensorKey(v) + ';';
+    switch (typeof v) {
+      case 'number':
+        return `#${v};`;
+      case 'string':
+        return `${JSON.stringify(v)};`;
+      case 'boolean':
+        return v ? 't;' : 'f;';
+      case 'undefined':
+        return 'u;';
+      case 'function':
+        fail('tf.function', 'arguments must be tensors or plain values, received a function');
     }
-    if (typeof v === 'function') fail('tf.function', 'arguments must be tensors or plain values, received a function');
-    return v;
-  });
+    if (v === null) return 'n;';
+    if (Array.isArray(v)) {
+      let k = '[';
+      for (let i = 0; i < v.length; i++) k += enc(v[i]);
+      return `${k}]`;
+    }
+    const proto = typeof v === 'object' ? Object.getPrototypeOf(v) : undefined;
+    if (proto === Object.prototype || proto === null) {
+      let k = '{';
+      for (const key of Object.keys(v as object)) k += `${JSON.stringify(key)}:${enc((v as Record<string, unknown>)[key])}`;
+      return `${k}}`;
+    }
+    // Anything else (a class instance, a Date, a bigint): its JSON form, tensors found inside.
+    return `J${JSON.stringify(v, (_k, x: unknown) => {
+      if (x instanceof Variable) return `V${x.id}`;
+      if (x instanceof Tensor) return tensorKey(x);
+      if (typeof x === 'function') fail('tf.function', 'arguments must be tensors or plain values, received a function');
+      if (typeof x === 'bigint') return `${x}n`;
+      return x;
+    })};`;
+  };
+  let key = '';
+  for (const a of args) key += enc(a);
   return { key, tensors };
 }
 
@@ -138,9 +182,7 @@ export function tfFunction<A extends unknown[], R>(fn: (...args: A) => R, option
     if (hit === 'eager') return fn(...args);
     if (hit) return replay(hit, tensors) as R;
     const argIndex = new Map<Tensor, number>();
-    tensors.forEach((t, i) => {
-      if (!argIndex.has(t)) argIndex.set(t, i);
-    });
+    tensors.forEach((t, i) => argIndex.set(t, i));
     const trace = new Trace(argIndex, untaped);
     ENGINE.tracer = trace;
     let result: R;
