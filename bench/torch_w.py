@@ -120,7 +120,12 @@ def gemm(o):
     for n in o['sizes']:
         a = torch.rand(n, n, generator=g) * 2 - 1
         b = torch.rand(n, n, generator=g) * 2 - 1
-        torch.mm(a, b)
+        # Warm-up as bench/workloads.ts: >= 0.5 s and >= 3 products.
+        w0 = time.perf_counter()
+        i = 0
+        while i < 3 or time.perf_counter() - w0 < 0.5:
+            torch.mm(a, b)
+            i += 1
         key = 'W4 n=%d' % n
         values[key], cpu_values[key] = [], []
         for _ in range(o['reps']):

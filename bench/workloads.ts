@@ -190,7 +190,12 @@ async function gemm(lib: Lib, o: WorkloadOptions): Promise<WorkloadResult> {
       c.dataSync();
       c.dispose();
     };
-    once(); // warm-up
+    // Warm-up: ≥ 0.5 s and ≥ 3 products. A fresh process needs that long to reach its steady
+    // rate (JIT, allocator, and on this shared VM the cores' scheduling: successive 100 ms
+    // windows of n = 256 products on native ran at 73, 94, 126, 111, 132, 141 GFLOP/s); one
+    // warm-up product left the first, small sizes at half speed.
+    const w0 = performance.now();
+    for (let i = 0; i < 3 || performance.now() - w0 < 500; i++) once();
     const key = `W4 n=${n}`;
     values[key] = [];
     cpuValues[key] = [];
