@@ -216,6 +216,26 @@ describe('Keras compiled train step (tf.function replay)', () => {
     assert.ok(!names.includes('_FusedMatMulGrad'), 'no backward-only kernel under a recording tape');
   });
 
+  it('switching backends between steps retraces (a trace holds its backend kernels)', async () => {
+    const run = async (runEagerly: boolean) => {
+      tf.setSeed(5);
+      const m = mlp(80);
+      m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', runEagerly });
+      const losses: number[] = [];
+      const prev = tf.getBackend();
+      try {
+        for (const be of ['native', 'native', 'native', 'reference', 'reference', 'native']) {
+          await tf.setBackend(be);
+          losses.push(m.trainOnBatch(batches[0]!.x, batches[0]!.y) as number);
+        }
+      } finally {
+        await tf.setBackend(prev);
+      }
+      return [losses, m.weights.map((w) => bits(w.read()))];
+    };
+    assert.deepEqual(await run(false), await run(true));
+  });
+
   it('compile rejects a non-boolean runEagerly', () => {
     expectThrows(() => mlp(1).compile({ optimizer: 'sgd', loss: 'meanSquaredError', runEagerly: 'yes' as never }), /compile: `runEagerly` must be a boolean, received "yes"/);
   });

@@ -101,7 +101,7 @@ interface Traced {
 }
 
 /**
- * The cache key of a call — tensors by dtype and shape (collected, in order, as the replay's
+ * The cache key of a call — the current backend, tensors by dtype and shape (collected, in order, as the replay's
  * arguments; a repeated one by its position), variables by id, plain values by value — and its
  * distinct tensors. Written out by hand
  * rather than with a `JSON.stringify` replacer (a call into JavaScript per value): it runs on
@@ -153,7 +153,8 @@ function signatureOf(args: unknown[]): { key: string; tensors: Tensor[] } {
       return x;
     })};`;
   };
-  let key = '';
+  // The backend too: a trace holds its kernels (a native trace's fused kernels exist nowhere else).
+  let key = `${ENGINE.backendName}|`;
   for (const a of args) key += enc(a);
   return { key, tensors };
 }
