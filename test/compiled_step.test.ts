@@ -271,12 +271,22 @@ describe('backward-only kernels (native): the compositions they replace, bit for
 
   it('_SoftmaxCrossEntropyGrad equals dy · (softmax − labels), rank 2 and 3; labels gradient still the composition', () => {
     const r = rng(78);
-    for (const shape of [[7, 5], [3, 4, 6]]) {
+    for (const shape of [[7, 5], [3, 4, 6], [0, 5], [3000, 50]]) {
       const n = shape.reduce((p, q) => p * q, 1);
       const logits = tf.tensor(Float32Array.from({ length: n }, () => 6 * r() - 3), shape);
       const labels = tf.softmax(tf.tensor(Float32Array.from({ length: n }, () => r()), shape));
       const w = tf.tensor(Float32Array.from({ length: n / shape[shape.length - 1]! }, () => r()), shape.slice(0, -1));
       const loss = (z: tf.Tensor, l: tf.Tensor) => tf.sum(tf.mul(tf.softmaxCrossEntropyWithLogits({ labels: l, logits: z }), w));
+      // Threads (≥ 2^17 elements: the threaded elementwise loops) never change a bit.
+      const byThreads = [1, 2].map((t) => {
+        tf.setNumThreads(t);
+        try {
+          return bits(tf.grad((z: tf.Tensor) => loss(z, labels))(logits));
+        } finally {
+          tf.setNumThreads(0);
+        }
+      });
+      assert.deepEqual(byThreads[1], byThreads[0], `shape ${shape}: 1 vs 2 threads`);
       let fused: tf.Tensor | null = null;
       const names = kernelsRun(() => (fused = tf.grad((z: tf.Tensor) => loss(z, labels))(logits)));
       assert.ok(names.includes('_SoftmaxCrossEntropyGrad'));
