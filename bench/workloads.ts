@@ -30,6 +30,8 @@ export interface WorkloadOptions {
   reps: number;
   /** W4 matrix sizes. */
   sizes: number[];
+  /** Called when the warm-up is over and the timed repetitions begin (W1–W3; bench/profile.ts starts its kernel timers). */
+  onTimed?: () => void;
 }
 
 /** One workload's raw figures: `values[key]` is one number per repetition. */
@@ -152,6 +154,7 @@ async function trainWorkload(lib: Lib, w: 'W1' | 'W2' | 'W3', o: WorkloadOptions
   const cpuValues: number[] = [];
   const epoch = w === 'W1' ? W1_EPOCH_STEPS : W2_EPOCH_STEPS;
   const figure = (ms: number) => (w === 'W3' ? ms / o.steps : (ms / 1000) * (epoch / o.steps));
+  o.onTimed?.();
   for (let r = 0; r < o.reps; r++) {
     const t = await train(lib, model, batch, w === 'W3', step, o.steps);
     step += o.steps;
