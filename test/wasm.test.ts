@@ -435,3 +435,46 @@ test('wasm backend: kernel outputs come from the storage pool and go back to it 
     tf.dispose([a, second]);
   });
 });
+
+test('wasm backend: _FusedMatMul, _ReluGrad and _DropoutGrad equal the op-by-op compositions bit for bit (forward and gradients)', async () => {
+  const fusedNames = ['_FusedMatMul', '_ReluGrad', '_DropoutGrad'];
+  const combos: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+  let seed = 300;
+  for (const [m, n, k] of [[7, 13, 5], [1, 9, 4], [5, 1, 3], [4, 3, 0], [300, 200, 64]] as const) {
+    for (const [ta, tb] of combos) {
+      for (const activation of ['relu', 'linear'] as const) {
+        const withBias = ((seed - 300) / 4) % 3 !== 2; // mostly with a bias, every third case without
+        const av = values(m * k, seed++, false);
+        const bv = values(k * n, seed++, false);
+        const cv = values(n, seed++, false);
+        const dyv = values(m * n, seed++, false);
+        const run = () => {
+          const a = tf.tensor(av, ta ? [k, m] : [m, k]);
+          const b = tf.tensor(bv, tb ? [n, k] : [k, n]);
+          const c = tf.tensor(cv, [n]);
+          const dy = tf.tensor(dyv, [m, n]);
+          const f = (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) =>
+            tf.dropout(tf.fused.matMul({ a: x, b: w, transposeA: ta, transposeB: tb, bias: withBias ? bias : null, activation }), 0.25, null, 7);
+          tf.setSeed(1);
+          const y = f(a, b, c);
+          tf.setSeed(2);
+          const gs = tf.grads((x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => tf.sum(tf.mul(f(x, w, bias), dy)))([a, b, c]);
+          return [y, ...gs].map((t) => t.dataSync().slice());
+        };
+        const [fused, plain] = await on('wasm', () => {
+          const be = tf.ENGINE.backend as unknown as { kernels: Record<string, unknown> };
+          for (const nm of fusedNames) assert.ok(nm in be.kernels, `wasm has ${nm}`);
+          const f = run();
+          const orig = be.kernels;
+          Object.defineProperty(be, 'kernels', { value: Object.fromEntries(Object.entries(orig).filter(([nm]) => !fusedNames.includes(nm))), configurable: true, writable: true });
+          try {
+            return [f, run()];
+          } finally {
+            Object.defineProperty(be, 'kernels', { value: orig, configurable: true, writable: true });
+          }
+        });
+        fused.forEach((v, i) => sameBits(v, plain[i]!, `m${m} n${n} k${k} ta${ta} tb${tb} ${activation} bias ${withBias} output ${i}`));
+      }
+    }
+  }
+});

@@ -171,7 +171,13 @@ const PARALLEL_MIN = 1 << 20;
 
 function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, threadArena: Arena | null): Record<string, KernelFunc> {
   /** One product in the module: on the worker threads when it is large and they are up (same bits). */
-  const gemm: GemmCall = (m, n, kk, ta, tb, aLen, bLen, fillA, fillB) => {
+  /**
+   * `post(ar, mod, pc)`: run in the same module memory after the product (before C is copied
+   * out), e.g. a fused bias add and relu on C in place.
+   */
+  const gemmThen = (m: number, n: number, kk: number, ta: boolean, tb: boolean, aLen: number, bLen: number,
+    fillA: (v: Float32Array, o: number) => void, fillB: (v: Float32Array, o: number) => void,
+    post: ((ar: Arena, mod: WasmKernels, pc: number) => void) | null): Float32Array => {
     const parallel = threads !== null && m * n * kk >= PARALLEL_MIN && n >= 16 && threads.ready;
     const ar = parallel ? threadArena! : arena;
     ar.reset();
@@ -188,8 +194,10 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
       const ws = ar.alloc(wsBytes);
       k.gemm(pa, pb, pc, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ws, 0, n);
     }
+    if (post) post(ar, parallel ? threads.kernels : k, pc);
     return ar.getF32(pc, m * n);
   };
+  const gemm: GemmCall = (m, n, kk, ta, tb, aLen, bLen, fillA, fillB) => gemmThen(m, n, kk, ta, tb, aLen, bLen, fillA, fillB, null);
   const binary = (name: string, op: number, compare: boolean): KernelFunc => {
     const fallback = referenceKernels[name]!;
     return (args: KernelArgs) => {
@@ -251,7 +259,7 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
   };
   const refSelect = referenceKernels['Select']!;
   const refBatchMatMul = referenceKernels['BatchMatMul']!;
-  return {
+  const kernelsHere: Record<string, KernelFunc> = {
     Add: binary('Add', 0, false),
     Sub: binary('Sub', 1, false),
     Mul: binary('Mul', 2, false),
@@ -328,6 +336,76 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
       return [be.make(arena.getF32(py, n), x.shape, 'float32'), be.make(arena.getF32(pm, n), x.shape, 'float32')];
     },
     OptimizerUpdate: (args) => optimizerUpdate(k, arena, args),
+    // act(op(a)·op(b) + bias) with act 'linear' | 'relu', rank-2 float32, bias [n]: the
+    // BatchMatMul product, then the Add kernel's row-broadcast add and the Relu kernel's relu on C
+    // in place, before it leaves the module (src/ops/fused_mat_mul.ts: the composition's bits).
+    _FusedMatMul: (args) => {
+      const be = args.backend as WasmBackend;
+      const a = args.inputs['a']!;
+      const b = args.inputs['b']!;
+      const bias = args.inputs['bias'];
+      const av = f32(be, a);
+      const bv = f32(be, b);
+      const cv = bias ? f32(be, bias) : null;
+      if (!av || !bv || (bias && !cv) || a.shape.length !== 2 || b.shape.length !== 2) throw new IdemError('wasm _FusedMatMul: expected rank-2 float32 operands and a float32 bias');
+      const ta = args.attrs['transposeA'] === true;
+      const tb = args.attrs['transposeB'] === true;
+      const relu = args.attrs['activation'] === 'relu';
+      const m = a.shape[ta ? 1 : 0]!;
+      const kk = a.shape[ta ? 0 : 1]!;
+      const n = b.shape[tb ? 0 : 1]!;
+      if (kk !== b.shape[tb ? 1 : 0] || (cv && cv.length !== n)) throw new IdemError(`wasm _FusedMatMul: shapes [${a.shape}] · [${b.shape}] with bias [${bias?.shape ?? ''}] do not match`);
+      if (m * n === 0) return be.make(new Float32Array(0), [m, n], 'float32');
+      if (kk === 0) {
+        // A product over nothing is zeros; the bias and relu still apply (through the composition's kernels).
+        const z = be.make(new Float32Array(m * n), [m, n], 'float32');
+        let y = cv ? kernelsHere['Add']!({ inputs: { a: z, b: bias! }, attrs: {}, backend: be }) as TensorInfo : z;
+        if (relu) y = kernelsHere['Relu']!({ inputs: { x: y }, attrs: {}, backend: be }) as TensorInfo;
+        return y;
+      }
+      const out = gemmThen(m, n, kk, ta, tb, m * kk, kk * n, (v, o) => v.set(av, o), (v, o) => v.set(bv, o), cv || relu ? (ar, mod, pc) => {
+        if (cv) mod.binary(0, pc, FULL, ar.putF32(cv), n === m * n ? FULL : ROW, pc, m, n);
+        if (relu) mod.unary(0, pc, pc, m * n);
+      } : null);
+      return be.make(out, [m, n], 'float32');
+    },
+    // Relu's gradient y > 0 ? dy : +0 — the Greater (against a scalar 0) and Select kernels in one module session.
+    _ReluGrad: (args) => {
+      const be = args.backend as WasmBackend;
+      const dy = args.inputs['dy']!;
+      const y = args.inputs['y']!;
+      const dv = f32(be, dy);
+      const yv = f32(be, y);
+      if (!dv || !yv || dv.length !== yv.length) throw new IdemError('wasm _ReluGrad: dy and y must be float32 of one shape');
+      const n = dv.length;
+      if (n === 0) return be.make(new Float32Array(0), dy.shape, 'float32');
+      arena.reset();
+      const py = arena.putF32(yv);
+      const pz = arena.putF32(ZERO);
+      const pc = arena.alloc(n);
+      k.compare(0, py, FULL, pz, SCALAR, pc, 1, n);
+      const pd = arena.putF32(dv);
+      const po = arena.alloc(n * 4);
+      k.select(pc, pd, 0, pz, n === 1 ? 0 : 1, po, n);
+      return be.make(arena.getF32(po, n), dy.shape, 'float32');
+    },
+    // Dropout's gradient (dy · mask) · scale: the two Mul kernels in one module session.
+    _DropoutGrad: (args) => {
+      const be = args.backend as WasmBackend;
+      const dy = args.inputs['dy']!;
+      const dv = f32(be, dy);
+      const mv = f32(be, args.inputs['mask']!);
+      if (!dv || !mv || dv.length !== mv.length) throw new IdemError('wasm _DropoutGrad: dy and mask must be float32 of one shape');
+      const n = dv.length;
+      if (n === 0) return be.make(new Float32Array(0), dy.shape, 'float32');
+      arena.reset();
+      const pd = arena.putF32(dv);
+      const pm = arena.putF32(mv);
+      const ps = arena.putF32(new Float32Array([args.attrs['scale'] as number]));
+      k.binary(2, pd, FULL, pm, FULL, pd, 1, n);
+      k.binary(2, pd, FULL, ps, n === 1 ? FULL : SCALAR, pd, 1, n);
+      return be.make(arena.getF32(pd, n), dy.shape, 'float32');
+    },
     BatchMatMul: (args) => {
       const be = args.backend as WasmBackend;
       const a = args.inputs['a']!;
@@ -349,7 +427,10 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
     },
     ...convKernels(gemm, referenceKernels),
   };
+  return kernelsHere;
 }
+
+const ZERO = new Float32Array([0]);
 
 /**
  * `OptimizerUpdate` (the fused optimizer step src/optimizers/optimizer.ts runs when the backend
@@ -408,6 +489,7 @@ export const WASM_KERNELS = [
   'BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Maximum', 'Minimum', 'SquaredDifference',
   'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual',
   'Relu', 'Neg', 'Abs', 'Sqrt', 'Square', 'Select', 'Sum', 'Mean', 'BroadcastTo', 'Dropout', 'OptimizerUpdate',
+  '_FusedMatMul', '_ReluGrad', '_DropoutGrad',
   'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter',
 ] as const;
 
