@@ -1,9 +1,9 @@
 /**
  * Multi-threaded GEMM for the wasm backend, in Node.js: worker threads instantiate the shared-
  * memory build of the kernels (KERNELS_SHARED_WASM_BASE64) over one `WebAssembly.Memory`
- * ({shared: true}); a product's columns of C are split in fixed slices of 8 over the main thread
- * and the workers, which wait on a SharedArrayBuffer with `Atomics.wait` (no event loop, no
- * messages per call). Each C element is computed by one thread in the same order whatever the
+ * ({shared: true}); a product's columns of C are split in slices (multiples of 8 wide, one per
+ * thread) that the main thread and the workers claim as they come; workers wait on a
+ * SharedArrayBuffer with `Atomics.wait` (no event loop, no messages per call). Each C element is computed by one thread in the same order whatever the
  * split, so results are bit-identical for any thread count (and to the single-threaded path).
  *
  * Thread count: IDEM_NUM_THREADS when set (1 = no workers), else the number of cores. Workers
@@ -40,7 +40,8 @@ export function wasmThreadCount(): number {
 }
 
 // Control block (Int32Array over a SharedArrayBuffer): [0] job generation, [1] workers done,
-// [2] stop flag, [4 + w] worker w ready, [PARAMS + 12·w …] worker w's gemm arguments.
+// [2] stop flag, [3] next chunk to claim, [4 + w] worker w ready, [PARAMS + 12·w …] worker w's
+// gemm arguments (a, b, c, m, n, k, ta, tb, its workspace, chunk width, chunk count).
 const PARAMS = 64;
 /** Polls of the control block (~0.3 ms) before a thread sleeps (worker: for the next job; main: for the workers). */
 const SPIN = 20000;
@@ -59,7 +60,10 @@ for (;;) {
   seen = Atomics.load(c, 0);
   if (Atomics.load(c, 2) === 1) break;
   const p = params + 12 * id;
-  if (c[p + 10] > c[p + 9]) k.gemm(c[p], c[p + 1], c[p + 2], c[p + 3], c[p + 4], c[p + 5], c[p + 6], c[p + 7], c[p + 8], c[p + 9], c[p + 10]);
+  const n = c[p + 4], cw = c[p + 9], count = c[p + 10];
+  for (let i = Atomics.add(c, 3, 1); i < count; i = Atomics.add(c, 3, 1)) {
+    k.gemm(c[p], c[p + 1], c[p + 2], c[p + 3], n, c[p + 5], c[p + 6], c[p + 7], c[p + 8], i * cw, Math.min(n, (i + 1) * cw));
+  }
   Atomics.add(c, 1, 1);
   Atomics.notify(c, 1);
 }
@@ -104,24 +108,25 @@ export class GemmThreads {
   }
 
   /**
-   * C = op(A)·op(B) on all threads (pointers into this.memory): columns in slices that are
-   * multiples of 8, the first slice on the calling thread. `ws`: (workers + 1) workspaces of
-   * `wsBytes` each.
+   * C = op(A)·op(B) on all threads (pointers into this.memory): C's columns in one slice per
+   * thread (a multiple of 8 wide), each claimed by whichever thread is free — the calling thread
+   * too — so a worker the system runs late does not make the product wait for it (the caller
+   * takes its slice; more, smaller slices were measured: no better, each repacks A). `ws`:
+   * (workers + 1) workspaces of `wsBytes` each.
    */
   gemm(a: number, b: number, c: number, m: number, n: number, k: number, ta: number, tb: number, ws: number, wsBytes: number): void {
     const t = this.workers + 1;
-    const slice = Math.ceil(n / t / 8) * 8;
+    const cw = Math.ceil(n / t / 8) * 8;
+    const count = Math.ceil(n / cw);
     const ctrl = this.ctrl;
-    for (let w = 0; w < this.workers; w++) {
-      const p = PARAMS + 12 * w;
-      const n0 = Math.min(n, (w + 1) * slice);
-      const n1 = Math.min(n, (w + 2) * slice);
-      ctrl.set([a, b, c, m, n, k, ta, tb, ws + (w + 1) * wsBytes, n0, n1], p);
-    }
+    for (let w = 0; w < this.workers; w++) ctrl.set([a, b, c, m, n, k, ta, tb, ws + (w + 1) * wsBytes, cw, count], PARAMS + 12 * w);
     Atomics.store(ctrl, 1, 0);
+    Atomics.store(ctrl, 3, 0);
     Atomics.add(ctrl, 0, 1);
     Atomics.notify(ctrl, 0);
-    this.kernels.gemm(a, b, c, m, n, k, ta, tb, ws, 0, Math.min(n, slice));
+    for (let i = Atomics.add(ctrl, 3, 1); i < count; i = Atomics.add(ctrl, 3, 1)) {
+      this.kernels.gemm(a, b, c, m, n, k, ta, tb, ws, i * cw, Math.min(n, (i + 1) * cw));
+    }
     for (let i = 0; i < SPIN && Atomics.load(ctrl, 1) < this.workers; i++);
     for (let d = Atomics.load(ctrl, 1); d < this.workers; d = Atomics.load(ctrl, 1)) Atomics.wait(ctrl, 1, d);
   }
