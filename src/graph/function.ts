@@ -101,11 +101,11 @@ interface Traced {
 }
 
 /**
- * The cache key of a call — the current backend, tensors by dtype and shape (collected, in order, as the replay's
- * arguments; a repeated one by its position), variables by id, plain values by value — and its
- * distinct tensors. Written out by hand
- * rather than with a `JSON.stringify` replacer (a call into JavaScript per value): it runs on
- * every call of a traced function, e.g. every compiled train step.
+ * The cache key of a call — the current backend, tensors by dtype and shape (collected, in
+ * order, as the replay's arguments; a repeated one by its position), variables by id, plain
+ * values by value — and its distinct tensors. Written out by hand rather than with a
+ * `JSON.stringify` replacer (a call into JavaScript per value): it runs on every call of a
+ * traced function, e.g. every compiled train step.
  */
 function signatureOf(args: unknown[]): { key: string; tensors: Tensor[] } {
   const tensors: Tensor[] = [];

@@ -97,7 +97,7 @@ export interface Compiled {
   multi?: MultiOutput;
   /** `runEagerly` of compile. */
   runEagerly?: boolean;
-  /** The compiled train step (made on the first call; see `compiledTrainStep`). */
+  /** The compiled train step (made on the first call; see `runTrainStep`). */
   trainFunction?: CompiledStep;
 }
 
