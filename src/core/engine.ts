@@ -440,11 +440,6 @@ export class Engine {
     return this.tracer !== null && this.tracerPaused === 0 && this.tracer.untapedReplays !== true;
   }
 
-  /** Whether reads of traced tensors are currently allowed (not inside a traced region). */
-  get tracingActive(): boolean {
-    return this.tracer !== null && this.tracerPaused === 0;
-  }
-
   /** Runs `fn` with `name` on the op stack (used by `op()` wrappers for messages). */
   withOpName<T>(name: string, fn: () => T): T {
     this.opStack.push(name);
