@@ -229,8 +229,10 @@ test('wasm backend: BatchMatMul on worker threads gives the same bits as on one 
   while (!threads!.ready && Date.now() - t0 < 20000) { /* workers boot on their own threads */ }
   assert.ok(threads!.ready, 'workers ready within 20 s');
   const multi = new WasmBackend(instantiateWasmKernels(), threads);
-  // [batchA, batchB, m, n, k]: all at least 2^20 multiply-adds, odd n, n not a multiple of 3·8.
-  const cases: [number, number, number, number, number][] = [[1, 1, 100, 256, 784], [2, 1, 33, 203, 170], [1, 1, 128, 130, 256], [1, 2, 64, 97, 300]];
+  // [batchA, batchB, m, n, k]: all at least 2^20 multiply-adds, odd n, n not a multiple of 3·8;
+  // rows in chunks over the threads (m ≥ 24), and with few rows (m = 12) columns in slices; k
+  // over several 256-deep blocks.
+  const cases: [number, number, number, number, number][] = [[1, 1, 100, 256, 784], [2, 1, 33, 203, 170], [1, 1, 128, 130, 256], [1, 2, 64, 97, 300], [1, 1, 12, 300, 400], [1, 1, 70, 203, 600]];
   let seed = 2000;
   for (const [ba, bb, m, n, k] of cases) {
     for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {

@@ -30,20 +30,62 @@ export function gemmWorkspace(): i32 {
   return (MC * KC + KC * NC + MR * NR) * 4;
 }
 
+/** dst[0..4) ← the 4×4 transpose of the rows r0..r3 (4 floats each): dst[t] = [r0[t], r1[t], r2[t], r3[t]]. */
+// @ts-ignore: decorator
+@inline
+function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
+  const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, f32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + stride, f32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, f32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, f32x4.shuffle(t1, t3, 2, 3, 6, 7));
+}
+
 /**
  * Packs A[i0 .. i0+mc) × [p0 .. p0+kc) into row panels of MR: dst[panel][p][r], zero-padded.
- * A(i, p) = ta ? a[p·lda + i] : a[i·lda + p].
+ * A(i, p) = ta ? a[p·lda + i] : a[i·lda + p]. Full panels move four values per SIMD load
+ * (row-major A: 4×4 transposes), so packing stays a small part of a product split over threads
+ * (each thread packs all of A for its columns).
  */
 function packA(a: usize, lda: i32, ta: bool, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
+    const i = i0 + ir;
+    if (rows == MR) {
+      if (ta) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(dst, v128.load(a + (<usize>((p0 + p) * lda + i) << 2)));
+          dst += 16;
+        }
+      } else {
+        const ld = <usize>lda << 2;
+        let src = a + (<usize>(i * lda + p0) << 2);
+        let p = 0;
+        for (; p + 4 <= kc; p += 4) {
+          transpose4(v128.load(src), v128.load(src + ld), v128.load(src + 2 * ld), v128.load(src + 3 * ld), dst, 16);
+          src += 16;
+          dst += 64;
+        }
+        for (; p < kc; p++) {
+          store<f32>(dst, load<f32>(src));
+          store<f32>(dst, load<f32>(src + ld), 4);
+          store<f32>(dst, load<f32>(src + 2 * ld), 8);
+          store<f32>(dst, load<f32>(src + 3 * ld), 12);
+          src += 4;
+          dst += 16;
+        }
+      }
+      continue;
+    }
     for (let p = 0; p < kc; p++) {
       for (let r = 0; r < MR; r++) {
         let v: f32 = 0;
         if (r < rows) {
-          const i = i0 + ir + r;
           const q = p0 + p;
-          v = ta ? load<f32>(a + (<usize>(q * lda + i) << 2)) : load<f32>(a + (<usize>(i * lda + q) << 2));
+          v = ta ? load<f32>(a + (<usize>(q * lda + i + r) << 2)) : load<f32>(a + (<usize>((i + r) * lda + q) << 2));
         }
         store<f32>(dst, v);
         dst += 4;
@@ -65,6 +107,25 @@ function packB(b: usize, ldb: i32, tb: bool, p0: i32, kc: i32, j0: i32, nc: i32,
         v128.store(dst, v128.load(src));
         v128.store(dst, v128.load(src, 16), 16);
         dst += NR * 4;
+      }
+      continue;
+    }
+    if (tb && cols == NR) {
+      // B stored n×k: eight rows of B become the panel's columns, 4×4 transposes.
+      const ld = <usize>ldb << 2;
+      let src = b + (<usize>((j0 + jr) * ldb + p0) << 2);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        transpose4(v128.load(src), v128.load(src + ld), v128.load(src + 2 * ld), v128.load(src + 3 * ld), dst, 32);
+        const s4 = src + 4 * ld;
+        transpose4(v128.load(s4), v128.load(s4 + ld), v128.load(s4 + 2 * ld), v128.load(s4 + 3 * ld), dst + 16, 32);
+        src += 16;
+        dst += 128;
+      }
+      for (; p < kc; p++) {
+        for (let c = 0; c < NR; c++) store<f32>(dst + (<usize>c << 2), load<f32>(src + <usize>c * ld));
+        src += 4;
+        dst += 32;
       }
       continue;
     }
@@ -162,6 +223,65 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, ta: b
               micro(pa, pb, kc, tile, NR, first);
               for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) store<f32>(cp + (<usize>(r * n + q) << 2), load<f32>(tile + (<usize>(r * NR + q) << 2)));
             }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Bytes `gemmPackB` writes for op(B) of k×n: every column panel of NR (zero-padded), all k. */
+export function gemmPackedBBytes(n: i32, k: i32): i32 {
+  return ((n + NR - 1) / NR) * NR * k * 4;
+}
+
+/**
+ * Packs all of op(B) (k×n; `tb`: B stored n×k) once, for `gemmRows`: the KC-deep block starting
+ * at row pc sits at dst + pc·nPad floats (nPad = n rounded up to NR), as packB lays one out.
+ */
+export function gemmPackB(b: usize, n: i32, k: i32, tb: bool, dst: usize): void {
+  const ldb = tb ? k : n;
+  const nPad = ((n + NR - 1) / NR) * NR;
+  for (let pc = 0; pc < k; pc += KC) {
+    packB(b, ldb, tb, pc, min(KC, k - pc), 0, n, dst + (<usize>(pc * nPad) << 2));
+  }
+}
+
+/**
+ * Rows [i0, i1) of C (m×n, written) = op(A)·op(B), op(B) packed by `gemmPackB` at pb. Each C
+ * element gets the same operations in the same order as in `gemm` (k increasing, blocks of KC),
+ * so a product split by rows over threads, by columns, or not at all has the same bits. Each A
+ * element is packed once (`gemm` repacks A for every column block), which makes row slices
+ * cheap: threads claim small ones, and a thread the system runs slowly takes fewer.
+ * `ws`: gemmWorkspace() bytes (this thread's own).
+ */
+export function gemmRows(a: usize, pb: usize, c: usize, m: i32, n: i32, k: i32, ta: bool, ws: usize, i0: i32, i1: i32): void {
+  const lda = ta ? m : k;
+  const nPad = ((n + NR - 1) / NR) * NR;
+  const packedA = ws;
+  const tile = ws + (<usize>(MC * KC + KC * NC) << 2);
+  for (let ic = i0; ic < i1; ic += MC) {
+    const mc = min(MC, i1 - ic);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const first = pc == 0;
+      packA(a, lda, ta, ic, mc, pc, kc, packedA);
+      const block = pb + (<usize>(pc * nPad) << 2);
+      for (let jr = 0; jr < n; jr += NR) {
+        const cols = min(NR, n - jr);
+        const pbp = block + (<usize>(jr * kc) << 2);
+        for (let ir = 0; ir < mc; ir += MR) {
+          const rows = min(MR, mc - ir);
+          const pa = packedA + (<usize>(ir * kc) << 2);
+          const cp = c + (<usize>((ic + ir) * n + jr) << 2);
+          if (rows == MR && cols == NR) {
+            micro(pa, pbp, kc, cp, n, first);
+          } else {
+            if (!first) {
+              for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) store<f32>(tile + (<usize>(r * NR + q) << 2), load<f32>(cp + (<usize>(r * n + q) << 2)));
+            }
+            micro(pa, pbp, kc, tile, NR, first);
+            for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) store<f32>(cp + (<usize>(r * n + q) << 2), load<f32>(tile + (<usize>(r * NR + q) << 2)));
           }
         }
       }

@@ -47,6 +47,9 @@ export interface WasmKernels {
   heapBase(): number;
   gemmWorkspace(): number;
   gemm(a: number, b: number, c: number, m: number, n: number, k: number, ta: number, tb: number, ws: number, n0: number, n1: number): void;
+  gemmPackedBBytes(n: number, k: number): number;
+  gemmPackB(b: number, n: number, k: number, tb: number, dst: number): void;
+  gemmRows(a: number, pb: number, c: number, m: number, n: number, k: number, ta: number, ws: number, i0: number, i1: number): void;
   binary(op: number, a: number, ak: number, b: number, bk: number, out: number, rows: number, inner: number): void;
   compare(op: number, a: number, ak: number, b: number, bk: number, out: number, rows: number, inner: number): void;
   unary(op: number, x: number, out: number, n: number): void;
@@ -187,12 +190,21 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
     fillB(ar.f32, pb >> 2);
     const pc = ar.alloc(m * n * 4);
     const wsBytes = (k.gemmWorkspace() + 63) & ~63;
-    if (parallel) {
+    if (parallel && m < 8 * (threads.workers + 1)) {
+      // Few rows: one column slice per thread.
       const ws = ar.alloc(wsBytes * (threads.workers + 1));
       threads.gemm(pa, pb, pc, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ws, wsBytes);
     } else {
-      const ws = ar.alloc(wsBytes);
-      k.gemm(pa, pb, pc, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ws, 0, n);
+      // op(B) packed once, then C's rows (in chunks over the threads).
+      const mod = parallel ? threads.kernels : k;
+      const packed = ar.alloc(mod.gemmPackedBBytes(n, kk));
+      mod.gemmPackB(pb, n, kk, tb ? 1 : 0, packed);
+      if (parallel) {
+        const ws = ar.alloc(wsBytes * (threads.workers + 1));
+        threads.gemmRows(pa, packed, pc, m, n, kk, ta ? 1 : 0, ws, wsBytes);
+      } else {
+        k.gemmRows(pa, packed, pc, m, n, kk, ta ? 1 : 0, ar.alloc(wsBytes), 0, m);
+      }
     }
     if (post) post(ar, parallel ? threads.kernels : k, pc);
     return ar.getF32(pc, m * n);

@@ -1,10 +1,12 @@
 /**
  * Multi-threaded GEMM for the wasm backend, in Node.js: worker threads instantiate the shared-
  * memory build of the kernels (KERNELS_SHARED_WASM_BASE64) over one `WebAssembly.Memory`
- * ({shared: true}); a product's columns of C are split in slices (multiples of 8 wide, one per
- * thread) that the main thread and the workers claim as they come; workers wait on a
- * SharedArrayBuffer with `Atomics.wait` (no event loop, no messages per call). Each C element is computed by one thread in the same order whatever the
- * split, so results are bit-identical for any thread count (and to the single-threaded path).
+ * ({shared: true}); op(B) is packed once, then C's rows are split in small chunks (or, for
+ * products with few rows, C's columns in one slice per thread) that the main thread and the
+ * workers claim as they come; workers wait on a SharedArrayBuffer with `Atomics.wait` (no event
+ * loop, no messages per call). Each C element is computed by one thread in the same order
+ * whatever the split, so results are bit-identical for any thread count (and to the
+ * single-threaded path).
  *
  * Thread count: IDEM_NUM_THREADS when set (1 = no workers), else the number of cores. Workers
  * start in the background; until all have reported ready, products run on the main thread.
@@ -41,7 +43,8 @@ export function wasmThreadCount(): number {
 
 // Control block (Int32Array over a SharedArrayBuffer): [0] job generation, [1] workers done,
 // [2] stop flag, [3] next chunk to claim, [4 + w] worker w ready, [PARAMS + 12·w …] worker w's
-// gemm arguments (a, b, c, m, n, k, ta, tb, its workspace, chunk width, chunk count).
+// arguments (a, b or packed B, c, m, n, k, ta, tb, its workspace, chunk width, chunk count,
+// 1 for row chunks (gemmRows) or 0 for column chunks (gemm)).
 const PARAMS = 64;
 /** Polls of the control block (~0.3 ms) before a thread sleeps (worker: for the next job; main: for the workers). */
 const SPIN = 20000;
@@ -60,9 +63,15 @@ for (;;) {
   seen = Atomics.load(c, 0);
   if (Atomics.load(c, 2) === 1) break;
   const p = params + 12 * id;
-  const n = c[p + 4], cw = c[p + 9], count = c[p + 10];
-  for (let i = Atomics.add(c, 3, 1); i < count; i = Atomics.add(c, 3, 1)) {
-    k.gemm(c[p], c[p + 1], c[p + 2], c[p + 3], n, c[p + 5], c[p + 6], c[p + 7], c[p + 8], i * cw, Math.min(n, (i + 1) * cw));
+  const m = c[p + 3], n = c[p + 4], w = c[p + 9], count = c[p + 10];
+  if (c[p + 11] === 1) {
+    for (let i = Atomics.add(c, 3, 1); i < count; i = Atomics.add(c, 3, 1)) {
+      k.gemmRows(c[p], c[p + 1], c[p + 2], m, n, c[p + 5], c[p + 6], c[p + 8], i * w, Math.min(m, (i + 1) * w));
+    }
+  } else {
+    for (let i = Atomics.add(c, 3, 1); i < count; i = Atomics.add(c, 3, 1)) {
+      k.gemm(c[p], c[p + 1], c[p + 2], m, n, c[p + 5], c[p + 6], c[p + 7], c[p + 8], i * w, Math.min(n, (i + 1) * w));
+    }
   }
   Atomics.add(c, 1, 1);
   Atomics.notify(c, 1);
@@ -108,25 +117,46 @@ export class GemmThreads {
   }
 
   /**
-   * C = op(A)·op(B) on all threads (pointers into this.memory): C's columns in one slice per
-   * thread (a multiple of 8 wide), each claimed by whichever thread is free — the calling thread
-   * too — so a worker the system runs late does not make the product wait for it (the caller
-   * takes its slice; more, smaller slices were measured: no better, each repacks A). `ws`:
-   * (workers + 1) workspaces of `wsBytes` each.
+   * C = op(A)·op(B) on all threads (pointers into this.memory), op(B) already packed at `pb` by
+   * `gemmPackB`: C's rows in small chunks (multiples of 4, at most 64: about four per thread),
+   * each claimed by whichever thread is free — the calling thread too — so a thread the system
+   * runs slowly (this shared VM's second vCPU at times ran a worker at half speed for seconds)
+   * takes fewer chunks instead of holding the product up. `ws`: (workers + 1) workspaces of
+   * `wsBytes` each. Needs m ≥ 4·2·threads (else `gemm`).
+   */
+  gemmRows(a: number, pb: number, c: number, m: number, n: number, k: number, ta: number, ws: number, wsBytes: number): void {
+    const t = this.workers + 1;
+    const rows = Math.min(64, Math.ceil(m / (4 * t) / 4) * 4);
+    this.run([a, pb, c, m, n, k, ta, 0, 0, rows, Math.ceil(m / rows), 1], ws, wsBytes, (i) => {
+      this.kernels.gemmRows(a, pb, c, m, n, k, ta, ws, i * rows, Math.min(m, (i + 1) * rows));
+    });
+  }
+
+  /**
+   * C = op(A)·op(B) on all threads, C's columns in one slice per thread (a multiple of 8 wide),
+   * claimed as in `gemmRows`: for products with few rows (each column slice repacks all of A).
    */
   gemm(a: number, b: number, c: number, m: number, n: number, k: number, ta: number, tb: number, ws: number, wsBytes: number): void {
     const t = this.workers + 1;
     const cw = Math.ceil(n / t / 8) * 8;
-    const count = Math.ceil(n / cw);
+    this.run([a, b, c, m, n, k, ta, tb, 0, cw, Math.ceil(n / cw), 0], ws, wsBytes, (i) => {
+      this.kernels.gemm(a, b, c, m, n, k, ta, tb, ws, i * cw, Math.min(n, (i + 1) * cw));
+    });
+  }
+
+  /** Posts a job (params[8], the workspace, is set per worker), runs chunks here too, waits for the workers. */
+  private run(params: number[], ws: number, wsBytes: number, chunk: (i: number) => void): void {
     const ctrl = this.ctrl;
-    for (let w = 0; w < this.workers; w++) ctrl.set([a, b, c, m, n, k, ta, tb, ws + (w + 1) * wsBytes, cw, count], PARAMS + 12 * w);
+    const count = params[10]!;
+    for (let w = 0; w < this.workers; w++) {
+      params[8] = ws + (w + 1) * wsBytes;
+      ctrl.set(params, PARAMS + 12 * w);
+    }
     Atomics.store(ctrl, 1, 0);
     Atomics.store(ctrl, 3, 0);
     Atomics.add(ctrl, 0, 1);
     Atomics.notify(ctrl, 0);
-    for (let i = Atomics.add(ctrl, 3, 1); i < count; i = Atomics.add(ctrl, 3, 1)) {
-      this.kernels.gemm(a, b, c, m, n, k, ta, tb, ws, i * cw, Math.min(n, (i + 1) * cw));
-    }
+    for (let i = Atomics.add(ctrl, 3, 1); i < count; i = Atomics.add(ctrl, 3, 1)) chunk(i);
     for (let i = 0; i < SPIN && Atomics.load(ctrl, 1) < this.workers; i++);
     for (let d = Atomics.load(ctrl, 1); d < this.workers; d = Atomics.load(ctrl, 1)) Atomics.wait(ctrl, 1, d);
   }
