@@ -240,10 +240,16 @@ export function gemmPackedBBytes(n: i32, k: i32): i32 {
  * at row pc sits at dst + pc·nPad floats (nPad = n rounded up to NR), as packB lays one out.
  */
 export function gemmPackB(b: usize, n: i32, k: i32, tb: bool, dst: usize): void {
+  gemmPackBCols(b, n, k, tb, dst, 0, n);
+}
+
+/** `gemmPackB`'s panels for columns [j0, j1) only (j0 a multiple of NR): threads share the packing. */
+export function gemmPackBCols(b: usize, n: i32, k: i32, tb: bool, dst: usize, j0: i32, j1: i32): void {
   const ldb = tb ? k : n;
   const nPad = ((n + NR - 1) / NR) * NR;
   for (let pc = 0; pc < k; pc += KC) {
-    packB(b, ldb, tb, pc, min(KC, k - pc), 0, n, dst + (<usize>(pc * nPad) << 2));
+    const kc = min(KC, k - pc);
+    packB(b, ldb, tb, pc, kc, j0, j1 - j0, dst + (<usize>(pc * nPad + j0 * kc) << 2));
   }
 }
 

@@ -49,6 +49,7 @@ export interface WasmKernels {
   gemm(a: number, b: number, c: number, m: number, n: number, k: number, ta: number, tb: number, ws: number, n0: number, n1: number): void;
   gemmPackedBBytes(n: number, k: number): number;
   gemmPackB(b: number, n: number, k: number, tb: number, dst: number): void;
+  gemmPackBCols(b: number, n: number, k: number, tb: number, dst: number, j0: number, j1: number): void;
   gemmRows(a: number, pb: number, c: number, m: number, n: number, k: number, ta: number, ws: number, i0: number, i1: number): void;
   binary(op: number, a: number, ak: number, b: number, bk: number, out: number, rows: number, inner: number): void;
   compare(op: number, a: number, ak: number, b: number, bk: number, out: number, rows: number, inner: number): void;
@@ -195,14 +196,13 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
       const ws = ar.alloc(wsBytes * (threads.workers + 1));
       threads.gemm(pa, pb, pc, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ws, wsBytes);
     } else {
-      // op(B) packed once, then C's rows (in chunks over the threads).
-      const mod = parallel ? threads.kernels : k;
-      const packed = ar.alloc(mod.gemmPackedBBytes(n, kk));
-      mod.gemmPackB(pb, n, kk, tb ? 1 : 0, packed);
+      // op(B) packed once, then C's rows (both in chunks over the threads).
+      const packed = ar.alloc(k.gemmPackedBBytes(n, kk));
       if (parallel) {
         const ws = ar.alloc(wsBytes * (threads.workers + 1));
-        threads.gemmRows(pa, packed, pc, m, n, kk, ta ? 1 : 0, ws, wsBytes);
+        threads.gemmRows(pa, pb, packed, pc, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ws, wsBytes);
       } else {
+        k.gemmPackB(pb, n, kk, tb ? 1 : 0, packed);
         k.gemmRows(pa, packed, pc, m, n, kk, ta ? 1 : 0, ar.alloc(wsBytes), 0, m);
       }
     }

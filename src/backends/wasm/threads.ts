@@ -42,10 +42,16 @@ export function wasmThreadCount(): number {
 }
 
 // Control block (Int32Array over a SharedArrayBuffer): [0] job generation, [1] workers done,
-// [2] stop flag, [3] next chunk to claim, [4 + w] worker w ready, [PARAMS + 12·w …] worker w's
-// arguments (a, b or packed B, c, m, n, k, ta, tb, its workspace, chunk width, chunk count,
-// 1 for row chunks (gemmRows) or 0 for column chunks (gemm)).
+// [2] stop flag, [3] next chunk to claim, [4 + w] worker w ready, [PACK_NEXT] next B-packing chunk
+// to claim, [PACK_DONE] B-packing chunks done, [PARAMS + STRIDE·w …] worker w's arguments: a, b,
+// c, m, n, k, ta, tb, its workspace, chunk width, chunk count, 1 for row chunks (gemmRows) or 0
+// for column chunks (gemm), then for row chunks: packed B, packing chunk width, packing chunks.
 const PARAMS = 64;
+const STRIDE = 16;
+const PACK_NEXT = PARAMS - 2;
+const PACK_DONE = PARAMS - 1;
+/** At most this many workers (their ready flags sit between [4] and [PACK_NEXT]). */
+const MAX_WORKERS = PACK_NEXT - 4;
 /** Polls of the control block (~0.3 ms) before a thread sleeps (worker: for the next job; main: for the workers). */
 const SPIN = 20000;
 const WORKER_CODE = `
@@ -62,11 +68,17 @@ for (;;) {
   Atomics.wait(c, 0, seen);
   seen = Atomics.load(c, 0);
   if (Atomics.load(c, 2) === 1) break;
-  const p = params + 12 * id;
+  const p = params + ${STRIDE} * id;
   const m = c[p + 3], n = c[p + 4], w = c[p + 9], count = c[p + 10];
   if (c[p + 11] === 1) {
+    const pb = c[p + 12], pw = c[p + 13], pcount = c[p + 14];
+    for (let i = Atomics.add(c, ${PACK_NEXT}, 1); i < pcount; i = Atomics.add(c, ${PACK_NEXT}, 1)) {
+      k.gemmPackBCols(c[p + 1], n, c[p + 5], c[p + 7], pb, i * pw, Math.min(n, (i + 1) * pw));
+      Atomics.add(c, ${PACK_DONE}, 1);
+    }
+    while (Atomics.load(c, ${PACK_DONE}) < pcount);
     for (let i = Atomics.add(c, 3, 1); i < count; i = Atomics.add(c, 3, 1)) {
-      k.gemmRows(c[p], c[p + 1], c[p + 2], m, n, c[p + 5], c[p + 6], c[p + 8], i * w, Math.min(m, (i + 1) * w));
+      k.gemmRows(c[p], pb, c[p + 2], m, n, c[p + 5], c[p + 6], c[p + 8], i * w, Math.min(m, (i + 1) * w));
     }
   } else {
     for (let i = Atomics.add(c, 3, 1); i < count; i = Atomics.add(c, 3, 1)) {
@@ -92,6 +104,7 @@ export class GemmThreads {
   static start(sharedModule: object, threads: number): GemmThreads | null {
     const api = nodeApis();
     if (!api || threads <= 1 || typeof SharedArrayBuffer !== 'function') return null;
+    threads = Math.min(threads, MAX_WORKERS + 1);
     const WA = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => WasmMemory; Instance: new (m: object, i: object) => { exports: unknown } } }).WebAssembly;
     let memory: WasmMemory;
     let kernels: WasmKernels;
@@ -102,7 +115,7 @@ export class GemmThreads {
       return null;
     }
     const workers = threads - 1;
-    const ctrl = new SharedArrayBuffer(4 * (PARAMS + 12 * workers));
+    const ctrl = new SharedArrayBuffer(4 * (PARAMS + STRIDE * workers));
     for (let id = 0; id < workers; id++) {
       const w = new api.Worker(WORKER_CODE, { eval: true, workerData: { mod: sharedModule, memory, ctrl, id, params: PARAMS } });
       w.unref();
@@ -117,18 +130,32 @@ export class GemmThreads {
   }
 
   /**
-   * C = op(A)·op(B) on all threads (pointers into this.memory), op(B) already packed at `pb` by
-   * `gemmPackB`: C's rows in small chunks (multiples of 4, at most 64: about four per thread),
-   * each claimed by whichever thread is free — the calling thread too — so a thread the system
-   * runs slowly (this shared VM's second vCPU at times ran a worker at half speed for seconds)
-   * takes fewer chunks instead of holding the product up. `ws`: (workers + 1) workspaces of
-   * `wsBytes` each. Needs m ≥ 4·2·threads (else `gemm`).
+   * C = op(A)·op(B) on all threads (pointers into this.memory), in two phases: op(B) packed once
+   * into `pb` (`gemmPackedBBytes`), in column chunks shared by the threads, then C's rows in small
+   * chunks (multiples of 4, at most 64: about four per thread). Chunks are claimed by whichever
+   * thread is free — the calling thread too — so a thread the system runs slowly (this shared
+   * VM's second vCPU at times ran a worker at half speed for seconds) takes fewer instead of
+   * holding the product up; between the phases a thread waits only for packing chunks another
+   * thread is finishing. `ws`: (workers + 1) workspaces of `wsBytes` each. Needs m ≥ 8·threads
+   * (else `gemm`).
    */
-  gemmRows(a: number, pb: number, c: number, m: number, n: number, k: number, ta: number, ws: number, wsBytes: number): void {
+  gemmRows(a: number, b: number, pb: number, c: number, m: number, n: number, k: number, ta: number, tb: number, ws: number, wsBytes: number): void {
     const t = this.workers + 1;
     const rows = Math.min(64, Math.ceil(m / (4 * t) / 4) * 4);
-    this.run([a, pb, c, m, n, k, ta, 0, 0, rows, Math.ceil(m / rows), 1], ws, wsBytes, (i) => {
-      this.kernels.gemmRows(a, pb, c, m, n, k, ta, ws, i * rows, Math.min(m, (i + 1) * rows));
+    const pw = Math.max(8, Math.ceil(n / (4 * t) / 8) * 8);
+    const pcount = Math.ceil(n / pw);
+    const ctrl = this.ctrl;
+    Atomics.store(ctrl, PACK_NEXT, 0);
+    Atomics.store(ctrl, PACK_DONE, 0);
+    const kern = this.kernels;
+    this.run([a, b, c, m, n, k, ta, tb, 0, rows, Math.ceil(m / rows), 1, pb, pw, pcount], ws, wsBytes, (i) => {
+      kern.gemmRows(a, pb, c, m, n, k, ta, ws, i * rows, Math.min(m, (i + 1) * rows));
+    }, () => {
+      for (let j = Atomics.add(ctrl, PACK_NEXT, 1); j < pcount; j = Atomics.add(ctrl, PACK_NEXT, 1)) {
+        kern.gemmPackBCols(b, n, k, tb, pb, j * pw, Math.min(n, (j + 1) * pw));
+        Atomics.add(ctrl, PACK_DONE, 1);
+      }
+      while (Atomics.load(ctrl, PACK_DONE) < pcount);
     });
   }
 
@@ -139,23 +166,27 @@ export class GemmThreads {
   gemm(a: number, b: number, c: number, m: number, n: number, k: number, ta: number, tb: number, ws: number, wsBytes: number): void {
     const t = this.workers + 1;
     const cw = Math.ceil(n / t / 8) * 8;
-    this.run([a, b, c, m, n, k, ta, tb, 0, cw, Math.ceil(n / cw), 0], ws, wsBytes, (i) => {
+    this.run([a, b, c, m, n, k, ta, tb, 0, cw, Math.ceil(n / cw), 0, 0, 0, 0], ws, wsBytes, (i) => {
       this.kernels.gemm(a, b, c, m, n, k, ta, tb, ws, i * cw, Math.min(n, (i + 1) * cw));
     });
   }
 
-  /** Posts a job (params[8], the workspace, is set per worker), runs chunks here too, waits for the workers. */
-  private run(params: number[], ws: number, wsBytes: number, chunk: (i: number) => void): void {
+  /**
+   * Posts a job (params[8], the workspace, is set per worker), runs `first` (a phase before the
+   * chunks, as the workers do) and chunks here too, waits for the workers.
+   */
+  private run(params: number[], ws: number, wsBytes: number, chunk: (i: number) => void, first?: () => void): void {
     const ctrl = this.ctrl;
     const count = params[10]!;
     for (let w = 0; w < this.workers; w++) {
       params[8] = ws + (w + 1) * wsBytes;
-      ctrl.set(params, PARAMS + 12 * w);
+      ctrl.set(params, PARAMS + STRIDE * w);
     }
     Atomics.store(ctrl, 1, 0);
     Atomics.store(ctrl, 3, 0);
     Atomics.add(ctrl, 0, 1);
     Atomics.notify(ctrl, 0);
+    first?.();
     for (let i = Atomics.add(ctrl, 3, 1); i < count; i = Atomics.add(ctrl, 3, 1)) chunk(i);
     for (let i = 0; i < SPIN && Atomics.load(ctrl, 1) < this.workers; i++);
     for (let d = Atomics.load(ctrl, 1); d < this.workers; d = Atomics.load(ctrl, 1)) Atomics.wait(ctrl, 1, d);
