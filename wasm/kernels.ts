@@ -162,7 +162,12 @@ function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, first: bool): 
     c20 = v128.load(c + 2 * ld); c21 = v128.load(c + 2 * ld, 16);
     c30 = v128.load(c + 3 * ld); c31 = v128.load(c + 3 * ld, 16);
   }
-  for (let p = 0; p < kc; p++) {
+  // The loop runs on the A pointer (no separate counter): V8 keeps the bound in a register and
+  // the iteration is 26 instructions (6 loads, 16 SIMD, 4 of loop control with its interrupt
+  // check), ~8% faster than a counted loop. Unrolling k was slower: V8 hoists every load of the
+  // unrolled body to its top and spills accumulators.
+  const end = pa + (<usize>kc << 4);
+  while (pa < end) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
