@@ -193,12 +193,14 @@ async function gemm(lib: Lib, o: WorkloadOptions): Promise<WorkloadResult> {
       c.dataSync();
       c.dispose();
     };
-    // Warm-up: ≥ 0.5 s and ≥ 3 products. A fresh process needs that long to reach its steady
-    // rate (JIT, allocator, and on this shared VM the cores' scheduling: successive 100 ms
-    // windows of n = 256 products on native ran at 73, 94, 126, 111, 132, 141 GFLOP/s); one
-    // warm-up product left the first, small sizes at half speed.
+    // Warm-up: ≥ 3 products, and ≥ 1.5 s before the first size, ≥ 0.5 s before the others. A
+    // fresh process needs that long to reach its steady rate (JIT, allocator, and on this shared
+    // VM the cores' scheduling: successive 100 ms windows of n = 256 products ran at 65, 64, 75,
+    // 82, 78, 81, 96, 116, 113, 117 GFLOP/s on native and 31, 48, 50, 51, 51, 58, 49, 54, 60, 66
+    // on wasm); one warm-up product left the first, small sizes at half speed.
     const w0 = performance.now();
-    for (let i = 0; i < 3 || performance.now() - w0 < 500; i++) once();
+    const warmMs = n === o.sizes[0] ? 1500 : 500;
+    for (let i = 0; i < 3 || performance.now() - w0 < warmMs; i++) once();
     const key = `W4 n=${n}`;
     values[key] = [];
     cpuValues[key] = [];
@@ -232,11 +234,11 @@ async function inference(lib: Lib, o: WorkloadOptions): Promise<WorkloadResult> 
     y.dispose();
     return since(t0);
   };
-  // Warm-up as W4's (≥ 0.5 s of passes when any is asked for: one pass of ~60 ms left a fresh
-  // process well below its steady rate), then each repetition times passes for ≥ 0.3 s (at
-  // least one: the slow implementations do exactly one).
+  // Warm-up as W4's first size (≥ 1.5 s of passes when any is asked for: one pass of ~60 ms
+  // left a fresh process well below its steady rate), then each repetition times passes for
+  // ≥ 0.3 s (at least one: the slow implementations do exactly one).
   const w0 = performance.now();
-  for (let i = 0; i < o.warm || (o.warm > 0 && performance.now() - w0 < 500); i++) pass();
+  for (let i = 0; i < o.warm || (o.warm > 0 && performance.now() - w0 < 1500); i++) pass();
   const values: number[] = [];
   const cpuValues: number[] = [];
   for (let r = 0; r < o.reps; r++) {
