@@ -6,8 +6,13 @@
  * chunk while the generation is still the one it woke for, so a late worker can never claim a
  * chunk of a later job. The job's fn, n and grain are written before the word is published
  * (release) and stay valid until every chunk of the job is done, which needs the claimer's chunk.
- * The caller runs chunks too, then waits for the done count. Idle workers spin for ~50 µs (a
- * training step issues its kernels a few µs apart), then sleep on a condition variable.
+ * The caller runs chunks too, then waits for the done count. Idle workers spin for 400 µs, then
+ * sleep on a condition variable: a training step issues its kernels a few µs apart, but between
+ * two products of a `matMul` loop or two `predict` batches JavaScript runs for 50–300 µs
+ * (reading the result, making the next batch), and waking a sleeping thread on this shared VM
+ * cost a good part of a small product. Interleaved A/B in one process (50 vs 400 µs): W4 n = 256
+ * 68–71 → 87–89 GFLOP/s, a W1 step 3.14–3.78 → 3.05–3.13 ms, a W5 pass 88–102 → 85–97 ms; 1 ms
+ * was no better than 400 µs.
  */
 #include "pool.h"
 
@@ -32,6 +37,9 @@
 namespace idem {
 
 namespace {
+
+/* How long an idle worker polls for the next job before it sleeps. */
+constexpr long kSpinMicros = 400;
 
 constexpr int kIdxBits = 20;
 constexpr uint64_t kIdxMask = (uint64_t(1) << kIdxBits) - 1;
@@ -135,7 +143,7 @@ class Pool {
       // Spin briefly for the next job, then sleep.
       uint64_t w = word_.load(std::memory_order_acquire);
       if (gen_of(w) == seen && !stop_.load(std::memory_order_relaxed)) {
-        const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+        const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
         for (int i = 0;; i++) {
           IDEM_PAUSE();
           w = word_.load(std::memory_order_acquire);
