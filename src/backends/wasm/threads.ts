@@ -52,8 +52,15 @@ const PACK_NEXT = PARAMS - 2;
 const PACK_DONE = PARAMS - 1;
 /** At most this many workers (their ready flags sit between [4] and [PACK_NEXT]). */
 const MAX_WORKERS = PACK_NEXT - 4;
-/** Polls of the control block (~0.3 ms) before a thread sleeps (worker: for the next job; main: for the workers). */
+/** Polls of the control block (~0.3 ms) before the calling thread sleeps waiting for the workers. */
 const SPIN = 20000;
+/**
+ * How long (ms) an idle worker polls for the next job before it sleeps. A count of polls (20,000)
+ * was used before: the JavaScript between two products of a `matMul` loop often outlasted it
+ * and the worker slept before 9–33% of n = 256 products. Interleaved A/B (W4 n = 256): 30–38 →
+ * 34–41 GFLOP/s; a W1 step unchanged; 1 ms no better.
+ */
+const WORKER_POLL_MS = 0.4;
 const WORKER_CODE = `
 const { workerData } = require('node:worker_threads');
 const { mod, memory, ctrl, id, params } = workerData;
@@ -62,9 +69,10 @@ const c = new Int32Array(ctrl);
 let seen = Atomics.load(c, 0);
 Atomics.store(c, 4 + id, 1);
 for (;;) {
-  // Back-to-back products: poll a while (20,000 polls, ~0.3 ms) before sleeping, since waking a
-  // sleeping thread costs a good part of a product (a 256×256 one takes ~1 ms on one thread).
-  for (let i = 0; i < ${SPIN} && Atomics.load(c, 0) === seen; i++);
+  // Back-to-back products: poll for ${WORKER_POLL_MS * 1000} µs before sleeping, since waking a sleeping thread
+  // costs a good part of a product (a 256×256 one takes ~0.4 ms on two threads).
+  const until = performance.now() + ${WORKER_POLL_MS};
+  for (let i = 1; Atomics.load(c, 0) === seen; i++) if ((i & 255) === 0 && performance.now() > until) break;
   Atomics.wait(c, 0, seen);
   seen = Atomics.load(c, 0);
   if (Atomics.load(c, 2) === 1) break;
