@@ -23,11 +23,10 @@ const MR: i32 = 4; // rows of a micro-tile
 const NR: i32 = 8; // columns of a micro-tile (two f32x4)
 const KC: i32 = 256; // depth of a packed block
 const MC: i32 = 64; // rows of a packed A block
-const NC: i32 = 256; // columns of a packed B block
 
-/** Bytes of workspace `gemm` needs. */
+/** Bytes of workspace `gemmBlock` needs (per thread). */
 export function gemmWorkspace(): i32 {
-  return (MC * KC + KC * NC + MR * NR) * 4;
+  return (MC * KC + MR * NR) * 4;
 }
 
 /** dst[0..4) ← the 4×4 transpose of the rows r0..r3 (4 floats each): dst[t] = [r0[t], r1[t], r2[t], r3[t]]. */
@@ -191,57 +190,13 @@ function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, first: bool): 
   v128.store(c + 3 * ld, c30); v128.store(c + 3 * ld, c31, 16);
 }
 
-/**
- * C (m×n, row-major, written) = op(A)·op(B) with op(A) m×k and op(B) k×n; `ta`: A is stored
- * k×m, `tb`: B is stored n×k. `ws`: gemmWorkspace() bytes. Requires m, n, k ≥ 1.
- * Columns [n0, n1) only (a caller splitting C's columns over workers passes its slice).
- */
-export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, ta: bool, tb: bool, ws: usize, n0: i32, n1: i32): void {
-  const lda = ta ? m : k;
-  const ldb = tb ? k : n;
-  const packedA = ws;
-  const packedB = ws + (<usize>(MC * KC) << 2);
-  const tile = packedB + (<usize>(KC * NC) << 2);
-  for (let jc = n0; jc < n1; jc += NC) {
-    const nc = min(NC, n1 - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
-      const first = pc == 0;
-      packB(b, ldb, tb, pc, kc, jc, nc, packedB);
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
-        packA(a, lda, ta, ic, mc, pc, kc, packedA);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const cols = min(NR, nc - jr);
-          const pb = packedB + (<usize>(jr * kc) << 2);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const rows = min(MR, mc - ir);
-            const pa = packedA + (<usize>(ir * kc) << 2);
-            const cp = c + (<usize>((ic + ir) * n + jc + jr) << 2);
-            if (rows == MR && cols == NR) {
-              micro(pa, pb, kc, cp, n, first);
-            } else {
-              // Edge tile: through a full-size scratch tile, copying only the valid part.
-              if (!first) {
-                for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) store<f32>(tile + (<usize>(r * NR + q) << 2), load<f32>(cp + (<usize>(r * n + q) << 2)));
-              }
-              micro(pa, pb, kc, tile, NR, first);
-              for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) store<f32>(cp + (<usize>(r * n + q) << 2), load<f32>(tile + (<usize>(r * NR + q) << 2)));
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
 /** Bytes `gemmPackB` writes for op(B) of k×n: every column panel of NR (zero-padded), all k. */
 export function gemmPackedBBytes(n: i32, k: i32): i32 {
   return ((n + NR - 1) / NR) * NR * k * 4;
 }
 
 /**
- * Packs all of op(B) (k×n; `tb`: B stored n×k) once, for `gemmRows`: the KC-deep block starting
+ * Packs all of op(B) (k×n; `tb`: B stored n×k) once, for `gemmBlock`: the KC-deep block starting
  * at row pc sits at dst + pc·nPad floats (nPad = n rounded up to NR), as packB lays one out.
  */
 export function gemmPackB(b: usize, n: i32, k: i32, tb: bool, dst: usize): void {
@@ -259,18 +214,18 @@ export function gemmPackBCols(b: usize, n: i32, k: i32, tb: bool, dst: usize, j0
 }
 
 /**
- * Rows [i0, i1) of C (m×n, written) = op(A)·op(B), op(B) packed by `gemmPackB` at pb. Each C
- * element gets the same operations in the same order as in `gemm` (k increasing, blocks of KC),
- * so a product split by rows over threads, by columns, or not at all has the same bits. Each A
- * element is packed once (`gemm` repacks A for every column block), which makes row slices
- * cheap: threads claim small ones, and a thread the system runs slowly takes fewer.
- * `ws`: gemmWorkspace() bytes (this thread's own).
+ * C[i0 .. i1) × [j0 .. j1) (C m×n row-major, written) = op(A)·op(B) with op(A) m×k (`ta`: A
+ * stored k×m) and op(B) k×n packed by `gemmPackB`/`gemmPackBCols` at pb (at least columns
+ * [j0, j1), j0 a multiple of NR). Each C element is ((0 + A[i][0]·B[0][j]) + A[i][1]·B[1][j]) + …
+ * in increasing k whatever the block, so a product split by rows or columns over threads, or not
+ * at all, has the same bits. op(A) is packed once per MC×KC block (into `ws`, gemmWorkspace()
+ * bytes, this thread's own), so row blocks repack nothing; requires m, n, k ≥ 1.
  */
-export function gemmRows(a: usize, pb: usize, c: usize, m: i32, n: i32, k: i32, ta: bool, ws: usize, i0: i32, i1: i32): void {
+export function gemmBlock(a: usize, pb: usize, c: usize, m: i32, n: i32, k: i32, ta: bool, ws: usize, i0: i32, i1: i32, j0: i32, j1: i32): void {
   const lda = ta ? m : k;
   const nPad = ((n + NR - 1) / NR) * NR;
   const packedA = ws;
-  const tile = ws + (<usize>(MC * KC + KC * NC) << 2);
+  const tile = ws + (<usize>(MC * KC) << 2);
   for (let ic = i0; ic < i1; ic += MC) {
     const mc = min(MC, i1 - ic);
     for (let pc = 0; pc < k; pc += KC) {
@@ -278,8 +233,8 @@ export function gemmRows(a: usize, pb: usize, c: usize, m: i32, n: i32, k: i32, 
       const first = pc == 0;
       packA(a, lda, ta, ic, mc, pc, kc, packedA);
       const block = pb + (<usize>(pc * nPad) << 2);
-      for (let jr = 0; jr < n; jr += NR) {
-        const cols = min(NR, n - jr);
+      for (let jr = j0; jr < j1; jr += NR) {
+        const cols = min(NR, j1 - jr);
         const pbp = block + (<usize>(jr * kc) << 2);
         for (let ir = 0; ir < mc; ir += MR) {
           const rows = min(MR, mc - ir);
@@ -288,6 +243,7 @@ export function gemmRows(a: usize, pb: usize, c: usize, m: i32, n: i32, k: i32, 
           if (rows == MR && cols == NR) {
             micro(pa, pbp, kc, cp, n, first);
           } else {
+            // Edge tile: through a full-size scratch tile, copying only the valid part.
             if (!first) {
               for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) store<f32>(tile + (<usize>(r * NR + q) << 2), load<f32>(cp + (<usize>(r * n + q) << 2)));
             }

@@ -46,11 +46,10 @@ export interface WasmKernels {
   memory: WasmMemory;
   heapBase(): number;
   gemmWorkspace(): number;
-  gemm(a: number, b: number, c: number, m: number, n: number, k: number, ta: number, tb: number, ws: number, n0: number, n1: number): void;
   gemmPackedBBytes(n: number, k: number): number;
   gemmPackB(b: number, n: number, k: number, tb: number, dst: number): void;
   gemmPackBCols(b: number, n: number, k: number, tb: number, dst: number, j0: number, j1: number): void;
-  gemmRows(a: number, pb: number, c: number, m: number, n: number, k: number, ta: number, ws: number, i0: number, i1: number): void;
+  gemmBlock(a: number, pb: number, c: number, m: number, n: number, k: number, ta: number, ws: number, i0: number, i1: number, j0: number, j1: number): void;
   binary(op: number, a: number, ak: number, b: number, bk: number, out: number, rows: number, inner: number): void;
   compare(op: number, a: number, ak: number, b: number, bk: number, out: number, rows: number, inner: number): void;
   unary(op: number, x: number, out: number, n: number): void;
@@ -191,20 +190,13 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
     fillB(ar.f32, pb >> 2);
     const pc = ar.alloc(m * n * 4);
     const wsBytes = (k.gemmWorkspace() + 63) & ~63;
-    if (parallel && m < 8 * (threads.workers + 1)) {
-      // Few rows: one column slice per thread.
-      const ws = ar.alloc(wsBytes * (threads.workers + 1));
-      threads.gemm(pa, pb, pc, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ws, wsBytes);
+    // op(B) packed once, then C (both in chunks over the threads).
+    const packed = ar.alloc(k.gemmPackedBBytes(n, kk));
+    if (parallel) {
+      threads.gemm(pa, pb, packed, pc, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ar.alloc(wsBytes * (threads.workers + 1)), wsBytes);
     } else {
-      // op(B) packed once, then C's rows (both in chunks over the threads).
-      const packed = ar.alloc(k.gemmPackedBBytes(n, kk));
-      if (parallel) {
-        const ws = ar.alloc(wsBytes * (threads.workers + 1));
-        threads.gemmRows(pa, pb, packed, pc, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ws, wsBytes);
-      } else {
-        k.gemmPackB(pb, n, kk, tb ? 1 : 0, packed);
-        k.gemmRows(pa, packed, pc, m, n, kk, ta ? 1 : 0, ar.alloc(wsBytes), 0, m);
-      }
+      k.gemmPackB(pb, n, kk, tb ? 1 : 0, packed);
+      k.gemmBlock(pa, packed, pc, m, n, kk, ta ? 1 : 0, ar.alloc(wsBytes), 0, m, 0, n);
     }
     if (post) post(ar, parallel ? threads.kernels : k, pc);
     return ar.getF32(pc, m * n);

@@ -44,8 +44,8 @@ export function wasmThreadCount(): number {
 // Control block (Int32Array over a SharedArrayBuffer): [0] job generation, [1] workers done,
 // [2] stop flag, [3] next chunk to claim, [4 + w] worker w ready, [PACK_NEXT] next B-packing chunk
 // to claim, [PACK_DONE] B-packing chunks done, [PARAMS + STRIDE·w …] worker w's arguments: a, b,
-// c, m, n, k, ta, tb, its workspace, chunk width, chunk count, 1 for row chunks (gemmRows) or 0
-// for column chunks (gemm), then for row chunks: packed B, packing chunk width, packing chunks.
+// c, m, n, k, ta, tb, its workspace, chunk width, chunk count, 1 for row chunks or 0 for column
+// chunks, packed B, packing chunk width, packing chunks.
 const PARAMS = 64;
 const STRIDE = 16;
 const PACK_NEXT = PARAMS - 2;
@@ -77,21 +77,16 @@ for (;;) {
   seen = Atomics.load(c, 0);
   if (Atomics.load(c, 2) === 1) break;
   const p = params + ${STRIDE} * id;
-  const m = c[p + 3], n = c[p + 4], w = c[p + 9], count = c[p + 10];
-  if (c[p + 11] === 1) {
-    const pb = c[p + 12], pw = c[p + 13], pcount = c[p + 14];
-    for (let i = Atomics.add(c, ${PACK_NEXT}, 1); i < pcount; i = Atomics.add(c, ${PACK_NEXT}, 1)) {
-      k.gemmPackBCols(c[p + 1], n, c[p + 5], c[p + 7], pb, i * pw, Math.min(n, (i + 1) * pw));
-      Atomics.add(c, ${PACK_DONE}, 1);
-    }
-    while (Atomics.load(c, ${PACK_DONE}) < pcount);
-    for (let i = Atomics.add(c, 3, 1); i < count; i = Atomics.add(c, 3, 1)) {
-      k.gemmRows(c[p], pb, c[p + 2], m, n, c[p + 5], c[p + 6], c[p + 8], i * w, Math.min(m, (i + 1) * w));
-    }
-  } else {
-    for (let i = Atomics.add(c, 3, 1); i < count; i = Atomics.add(c, 3, 1)) {
-      k.gemm(c[p], c[p + 1], c[p + 2], m, n, c[p + 5], c[p + 6], c[p + 7], c[p + 8], i * w, Math.min(n, (i + 1) * w));
-    }
+  const m = c[p + 3], n = c[p + 4], kk = c[p + 5], w = c[p + 9], count = c[p + 10], rows = c[p + 11] === 1;
+  const pb = c[p + 12], pw = c[p + 13], pcount = c[p + 14];
+  for (let i = Atomics.add(c, ${PACK_NEXT}, 1); i < pcount; i = Atomics.add(c, ${PACK_NEXT}, 1)) {
+    k.gemmPackBCols(c[p + 1], n, kk, c[p + 7], pb, i * pw, Math.min(n, (i + 1) * pw));
+    Atomics.add(c, ${PACK_DONE}, 1);
+  }
+  while (Atomics.load(c, ${PACK_DONE}) < pcount);
+  for (let i = Atomics.add(c, 3, 1); i < count; i = Atomics.add(c, 3, 1)) {
+    if (rows) k.gemmBlock(c[p], pb, c[p + 2], m, n, kk, c[p + 6], c[p + 8], i * w, Math.min(m, (i + 1) * w), 0, n);
+    else k.gemmBlock(c[p], pb, c[p + 2], m, n, kk, c[p + 6], c[p + 8], 0, m, i * w, Math.min(n, (i + 1) * w));
   }
   Atomics.add(c, 1, 1);
   Atomics.notify(c, 1);
@@ -139,51 +134,42 @@ export class GemmThreads {
 
   /**
    * C = op(A)·op(B) on all threads (pointers into this.memory), in two phases: op(B) packed once
-   * into `pb` (`gemmPackedBBytes`), in column chunks shared by the threads, then C's rows in small
-   * chunks (multiples of 4, at most 64: about four per thread). Chunks are claimed by whichever
-   * thread is free — the calling thread too — so a thread the system runs slowly (this shared
-   * VM's second vCPU at times ran a worker at half speed for seconds) takes fewer instead of
-   * holding the product up; between the phases a thread waits only for packing chunks another
-   * thread is finishing. `ws`: (workers + 1) workspaces of `wsBytes` each. Needs m ≥ 8·threads
-   * (else `gemm`).
+   * into `pb` (`gemmPackedBBytes`), in column chunks shared by the threads, then C in small
+   * chunks: rows (multiples of 4, at most 64, about four per thread), or for products with fewer
+   * than 8 rows per thread columns (multiples of 8). Chunks are claimed by whichever thread is
+   * free — the calling thread too — so a thread the system runs slowly (this shared VM's second
+   * vCPU at times ran a worker at half speed for seconds) takes fewer instead of holding the
+   * product up; between the phases a thread waits only for packing chunks another thread is
+   * finishing. `ws`: (workers + 1) workspaces of `wsBytes` each.
    */
-  gemmRows(a: number, b: number, pb: number, c: number, m: number, n: number, k: number, ta: number, tb: number, ws: number, wsBytes: number): void {
+  gemm(a: number, b: number, pb: number, c: number, m: number, n: number, k: number, ta: number, tb: number, ws: number, wsBytes: number): void {
     const t = this.workers + 1;
-    const rows = Math.min(64, Math.ceil(m / (4 * t) / 4) * 4);
-    const pw = Math.max(8, Math.ceil(n / (4 * t) / 8) * 8);
+    const byRows = m >= 8 * t;
+    const w = byRows ? Math.min(64, Math.ceil(m / (4 * t) / 4) * 4) : Math.ceil(n / (4 * t) / 8) * 8;
+    const count = Math.ceil((byRows ? m : n) / w);
+    const pw = Math.ceil(n / (4 * t) / 8) * 8;
     const pcount = Math.ceil(n / pw);
     const ctrl = this.ctrl;
+    const kern = this.kernels;
     Atomics.store(ctrl, PACK_NEXT, 0);
     Atomics.store(ctrl, PACK_DONE, 0);
-    const kern = this.kernels;
-    this.run([a, b, c, m, n, k, ta, tb, 0, rows, Math.ceil(m / rows), 1, pb, pw, pcount], ws, wsBytes, (i) => {
-      kern.gemmRows(a, pb, c, m, n, k, ta, ws, i * rows, Math.min(m, (i + 1) * rows));
-    }, () => {
+    this.run([a, b, c, m, n, k, ta, tb, 0, w, count, byRows ? 1 : 0, pb, pw, pcount], ws, wsBytes, () => {
       for (let j = Atomics.add(ctrl, PACK_NEXT, 1); j < pcount; j = Atomics.add(ctrl, PACK_NEXT, 1)) {
         kern.gemmPackBCols(b, n, k, tb, pb, j * pw, Math.min(n, (j + 1) * pw));
         Atomics.add(ctrl, PACK_DONE, 1);
       }
       while (Atomics.load(ctrl, PACK_DONE) < pcount);
+    }, (i) => {
+      if (byRows) kern.gemmBlock(a, pb, c, m, n, k, ta, ws, i * w, Math.min(m, (i + 1) * w), 0, n);
+      else kern.gemmBlock(a, pb, c, m, n, k, ta, ws, 0, m, i * w, Math.min(n, (i + 1) * w));
     });
   }
 
   /**
-   * C = op(A)·op(B) on all threads, C's columns in one slice per thread (a multiple of 8 wide),
-   * claimed as in `gemmRows`: for products with few rows (each column slice repacks all of A).
-   */
-  gemm(a: number, b: number, c: number, m: number, n: number, k: number, ta: number, tb: number, ws: number, wsBytes: number): void {
-    const t = this.workers + 1;
-    const cw = Math.ceil(n / t / 8) * 8;
-    this.run([a, b, c, m, n, k, ta, tb, 0, cw, Math.ceil(n / cw), 0, 0, 0, 0], ws, wsBytes, (i) => {
-      this.kernels.gemm(a, b, c, m, n, k, ta, tb, ws, i * cw, Math.min(n, (i + 1) * cw));
-    });
-  }
-
-  /**
-   * Posts a job (params[8], the workspace, is set per worker), runs `first` (a phase before the
+   * Posts a job (params[8], the workspace, is set per worker), runs `first` (the phase before the
    * chunks, as the workers do) and chunks here too, waits for the workers.
    */
-  private run(params: number[], ws: number, wsBytes: number, chunk: (i: number) => void, first?: () => void): void {
+  private run(params: number[], ws: number, wsBytes: number, first: () => void, chunk: (i: number) => void): void {
     const ctrl = this.ctrl;
     const count = params[10]!;
     for (let w = 0; w < this.workers; w++) {
@@ -194,7 +180,7 @@ export class GemmThreads {
     Atomics.store(ctrl, 3, 0);
     Atomics.add(ctrl, 0, 1);
     Atomics.notify(ctrl, 0);
-    first?.();
+    first();
     for (let i = Atomics.add(ctrl, 3, 1); i < count; i = Atomics.add(ctrl, 3, 1)) chunk(i);
     for (let i = 0; i < SPIN && Atomics.load(ctrl, 1) < this.workers; i++);
     for (let d = Atomics.load(ctrl, 1); d < this.workers; d = Atomics.load(ctrl, 1)) Atomics.wait(ctrl, 1, d);
