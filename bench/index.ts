@@ -257,7 +257,7 @@ const section = [
   ratioTables.ratios,
   '',
   ...(peak ? [
-    `### W4 as a fraction of this machine's float32 peak (bench/peak, measured in this run: ${peak.one} GFLOP/s on 1 core, ${peak.all} on ${peak.threads}; FMA, so WebAssembly SIMD128, which has no FMA, tops out at half)`,
+    `### W4 as a fraction of this machine's float32 peak (bench/peak, measured in this run: ${peak.one} GFLOP/s on 1 core, ${peak.all} on ${peak.threads}; 256-bit FMA; WebAssembly SIMD128 has 4-float vectors, so it tops out at half: its separate multiply and add issue on separate pipes on this CPU, as fast as FMA)`,
     '',
     peakTable(runs, [['idem-native-1t', peak.one], ['idem-native', peak.all], ['idem-wasm', peak.one], ['tfjs-wasm', peak.one]]),
     '',
