@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 export const ASC_FLAGS = ['--runtime', 'stub', '--enable', 'simd', '-O3', '--noAssert'];
 
-// The threaded variant: the same kernels over an imported shared memory (max 1 GiB), which
+// The threaded variant: the same kernels over an imported shared memory (max 4 GiB, wasm32's limit: a product's A, B, C and packed B), which
 // worker threads instantiate too (src/backends/wasm/threads.ts).
-export const ASC_FLAGS_SHARED = ['--runtime', 'stub', '--enable', 'simd,threads', '-O3', '--noAssert', '--sharedMemory', '--importMemory', '--initialMemory', '32', '--maximumMemory', '16384'];
+export const ASC_FLAGS_SHARED = ['--runtime', 'stub', '--enable', 'simd,threads', '-O3', '--noAssert', '--sharedMemory', '--importMemory', '--initialMemory', '32', '--maximumMemory', '65536'];
 
 export async function buildWasm(flags = ASC_FLAGS) {
   let binary = null;

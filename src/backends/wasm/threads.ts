@@ -112,7 +112,7 @@ export class GemmThreads {
     let memory: WasmMemory;
     let kernels: WasmKernels;
     try {
-      memory = new WA.Memory({ initial: 32, maximum: 16384, shared: true });
+      memory = new WA.Memory({ initial: 32, maximum: 65536, shared: true });
       kernels = new WA.Instance(sharedModule, { env: { memory } }).exports as WasmKernels;
     } catch {
       return null;
