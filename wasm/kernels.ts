@@ -3,7 +3,7 @@
 // memory; the JS side (src/backends/wasm/backend.ts) copies inputs in and results out.
 //
 // Order of operations (what makes results comparable across backends):
-// - gemm: each C[i][j] = ((0 + A[i][0]·B[0][j]) + A[i][1]·B[1][j]) + … in increasing k, every
+// - gemmBlock: each C[i][j] = ((0 + A[i][0]·B[0][j]) + A[i][1]·B[1][j]) + … in increasing k, every
 //   product and sum rounded to float32 (SIMD128 has no fused multiply-add). Blocking only changes
 //   which loads happen, never that order, so the result is the naive float32 loop's, bit for bit.
 // - binary/unary ops: one IEEE float32 operation per element (equal to the reference backend,
@@ -46,8 +46,8 @@ function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: 
 /**
  * Packs A[i0 .. i0+mc) × [p0 .. p0+kc) into row panels of MR: dst[panel][p][r], zero-padded.
  * A(i, p) = ta ? a[p·lda + i] : a[i·lda + p]. Full panels move four values per SIMD load
- * (row-major A: 4×4 transposes), so packing stays a small part of a product split over threads
- * (each thread packs all of A for its columns).
+ * (row-major A: 4×4 transposes), so packing stays a small part of a product, also when it is
+ * split in column chunks (each packs all of A).
  */
 function packA(a: usize, lda: i32, ta: bool, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
   for (let ir = 0; ir < mc; ir += MR) {
@@ -190,21 +190,17 @@ function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, first: bool): 
   v128.store(c + 3 * ld, c30); v128.store(c + 3 * ld, c31, 16);
 }
 
-/** Bytes `gemmPackB` writes for op(B) of k×n: every column panel of NR (zero-padded), all k. */
+/** Bytes `gemmPackB` writes for all of op(B) (k×n): every column panel of NR (zero-padded), all k. */
 export function gemmPackedBBytes(n: i32, k: i32): i32 {
   return ((n + NR - 1) / NR) * NR * k * 4;
 }
 
 /**
- * Packs all of op(B) (k×n; `tb`: B stored n×k) once, for `gemmBlock`: the KC-deep block starting
- * at row pc sits at dst + pc·nPad floats (nPad = n rounded up to NR), as packB lays one out.
+ * Packs op(B) (k×n; `tb`: B stored n×k) for `gemmBlock`, its panels for columns [j0, j1) (j0 a
+ * multiple of NR; [0, n) for all of it, or chunks shared by threads): the KC-deep block starting
+ * at row pc sits at dst + pc·nPad floats (nPad = n rounded up to NR), laid out as packB does.
  */
-export function gemmPackB(b: usize, n: i32, k: i32, tb: bool, dst: usize): void {
-  gemmPackBCols(b, n, k, tb, dst, 0, n);
-}
-
-/** `gemmPackB`'s panels for columns [j0, j1) only (j0 a multiple of NR): threads share the packing. */
-export function gemmPackBCols(b: usize, n: i32, k: i32, tb: bool, dst: usize, j0: i32, j1: i32): void {
+export function gemmPackB(b: usize, n: i32, k: i32, tb: bool, dst: usize, j0: i32, j1: i32): void {
   const ldb = tb ? k : n;
   const nPad = ((n + NR - 1) / NR) * NR;
   for (let pc = 0; pc < k; pc += KC) {
@@ -215,7 +211,7 @@ export function gemmPackBCols(b: usize, n: i32, k: i32, tb: bool, dst: usize, j0
 
 /**
  * C[i0 .. i1) × [j0 .. j1) (C m×n row-major, written) = op(A)·op(B) with op(A) m×k (`ta`: A
- * stored k×m) and op(B) k×n packed by `gemmPackB`/`gemmPackBCols` at pb (at least columns
+ * stored k×m) and op(B) k×n packed by `gemmPackB` at pb (at least columns
  * [j0, j1), j0 a multiple of NR). Each C element is ((0 + A[i][0]·B[0][j]) + A[i][1]·B[1][j]) + …
  * in increasing k whatever the block, so a product split by rows or columns over threads, or not
  * at all, has the same bits. op(A) is packed once per MC×KC block (into `ws`, gemmWorkspace()

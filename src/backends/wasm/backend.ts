@@ -47,8 +47,7 @@ export interface WasmKernels {
   heapBase(): number;
   gemmWorkspace(): number;
   gemmPackedBBytes(n: number, k: number): number;
-  gemmPackB(b: number, n: number, k: number, tb: number, dst: number): void;
-  gemmPackBCols(b: number, n: number, k: number, tb: number, dst: number, j0: number, j1: number): void;
+  gemmPackB(b: number, n: number, k: number, tb: number, dst: number, j0: number, j1: number): void;
   gemmBlock(a: number, pb: number, c: number, m: number, n: number, k: number, ta: number, ws: number, i0: number, i1: number, j0: number, j1: number): void;
   binary(op: number, a: number, ak: number, b: number, bk: number, out: number, rows: number, inner: number): void;
   compare(op: number, a: number, ak: number, b: number, bk: number, out: number, rows: number, inner: number): void;
@@ -195,7 +194,7 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
     if (parallel) {
       threads.gemm(pa, pb, packed, pc, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ar.alloc(wsBytes * (threads.workers + 1)), wsBytes);
     } else {
-      k.gemmPackB(pb, n, kk, tb ? 1 : 0, packed);
+      k.gemmPackB(pb, n, kk, tb ? 1 : 0, packed, 0, n);
       k.gemmBlock(pa, packed, pc, m, n, kk, ta ? 1 : 0, ar.alloc(wsBytes), 0, m, 0, n);
     }
     if (post) post(ar, parallel ? threads.kernels : k, pc);

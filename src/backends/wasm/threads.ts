@@ -1,9 +1,9 @@
 /**
  * Multi-threaded GEMM for the wasm backend, in Node.js: worker threads instantiate the shared-
  * memory build of the kernels (KERNELS_SHARED_WASM_BASE64) over one `WebAssembly.Memory`
- * ({shared: true}); op(B) is packed once, then C's rows are split in small chunks (or, for
- * products with few rows, C's columns in one slice per thread) that the main thread and the
- * workers claim as they come; workers wait on a SharedArrayBuffer with `Atomics.wait` (no event
+ * ({shared: true}); op(B) is packed once, in column chunks, then C is split in small chunks of
+ * rows (of columns for products with few rows) that the main thread and the workers claim as
+ * they come; workers wait on a SharedArrayBuffer with `Atomics.wait` (no event
  * loop, no messages per call). Each C element is computed by one thread in the same order
  * whatever the split, so results are bit-identical for any thread count (and to the
  * single-threaded path).
@@ -80,7 +80,7 @@ for (;;) {
   const m = c[p + 3], n = c[p + 4], kk = c[p + 5], w = c[p + 9], count = c[p + 10], rows = c[p + 11] === 1;
   const pb = c[p + 12], pw = c[p + 13], pcount = c[p + 14];
   for (let i = Atomics.add(c, ${PACK_NEXT}, 1); i < pcount; i = Atomics.add(c, ${PACK_NEXT}, 1)) {
-    k.gemmPackBCols(c[p + 1], n, kk, c[p + 7], pb, i * pw, Math.min(n, (i + 1) * pw));
+    k.gemmPackB(c[p + 1], n, kk, c[p + 7], pb, i * pw, Math.min(n, (i + 1) * pw));
     Atomics.add(c, ${PACK_DONE}, 1);
   }
   while (Atomics.load(c, ${PACK_DONE}) < pcount);
@@ -151,37 +151,27 @@ export class GemmThreads {
     const pcount = Math.ceil(n / pw);
     const ctrl = this.ctrl;
     const kern = this.kernels;
+    const params = [a, b, c, m, n, k, ta, tb, 0, w, count, byRows ? 1 : 0, pb, pw, pcount];
+    for (let i = 0; i < this.workers; i++) {
+      params[8] = ws + (i + 1) * wsBytes; // each worker's own workspace
+      ctrl.set(params, PARAMS + STRIDE * i);
+    }
     Atomics.store(ctrl, PACK_NEXT, 0);
     Atomics.store(ctrl, PACK_DONE, 0);
-    this.run([a, b, c, m, n, k, ta, tb, 0, w, count, byRows ? 1 : 0, pb, pw, pcount], ws, wsBytes, () => {
-      for (let j = Atomics.add(ctrl, PACK_NEXT, 1); j < pcount; j = Atomics.add(ctrl, PACK_NEXT, 1)) {
-        kern.gemmPackBCols(b, n, k, tb, pb, j * pw, Math.min(n, (j + 1) * pw));
-        Atomics.add(ctrl, PACK_DONE, 1);
-      }
-      while (Atomics.load(ctrl, PACK_DONE) < pcount);
-    }, (i) => {
-      if (byRows) kern.gemmBlock(a, pb, c, m, n, k, ta, ws, i * w, Math.min(m, (i + 1) * w), 0, n);
-      else kern.gemmBlock(a, pb, c, m, n, k, ta, ws, 0, m, i * w, Math.min(n, (i + 1) * w));
-    });
-  }
-
-  /**
-   * Posts a job (params[8], the workspace, is set per worker), runs `first` (the phase before the
-   * chunks, as the workers do) and chunks here too, waits for the workers.
-   */
-  private run(params: number[], ws: number, wsBytes: number, first: () => void, chunk: (i: number) => void): void {
-    const ctrl = this.ctrl;
-    const count = params[10]!;
-    for (let w = 0; w < this.workers; w++) {
-      params[8] = ws + (w + 1) * wsBytes;
-      ctrl.set(params, PARAMS + STRIDE * w);
-    }
     Atomics.store(ctrl, 1, 0);
     Atomics.store(ctrl, 3, 0);
     Atomics.add(ctrl, 0, 1);
     Atomics.notify(ctrl, 0);
-    first();
-    for (let i = Atomics.add(ctrl, 3, 1); i < count; i = Atomics.add(ctrl, 3, 1)) chunk(i);
+    // The same two phases as the workers (WORKER_CODE).
+    for (let j = Atomics.add(ctrl, PACK_NEXT, 1); j < pcount; j = Atomics.add(ctrl, PACK_NEXT, 1)) {
+      kern.gemmPackB(b, n, k, tb, pb, j * pw, Math.min(n, (j + 1) * pw));
+      Atomics.add(ctrl, PACK_DONE, 1);
+    }
+    while (Atomics.load(ctrl, PACK_DONE) < pcount);
+    for (let i = Atomics.add(ctrl, 3, 1); i < count; i = Atomics.add(ctrl, 3, 1)) {
+      if (byRows) kern.gemmBlock(a, pb, c, m, n, k, ta, ws, i * w, Math.min(m, (i + 1) * w), 0, n);
+      else kern.gemmBlock(a, pb, c, m, n, k, ta, ws, 0, m, i * w, Math.min(n, (i + 1) * w));
+    }
     for (let i = 0; i < SPIN && Atomics.load(ctrl, 1) < this.workers; i++);
     for (let d = Atomics.load(ctrl, 1); d < this.workers; d = Atomics.load(ctrl, 1)) Atomics.wait(ctrl, 1, d);
   }
