@@ -7,18 +7,20 @@
  * writes them with the machine, the versions and the command into bench/RESULTS.md (between the
  * `npm run bench` markers; other sections of that file are left alone).
  *
- *   npm run bench [-- --quick] [-- --full] [-- --only W1,W4] [-- --impls idem-native,tfjs-wasm] [-- --reps N] [-- --no-write]
+ *   npm run bench [-- --quick] [-- --full] [-- --only W1,W4] [-- --impls idem-native,tfjs-wasm] [-- --reps N] [-- --no-write] [-- --no-probe]
  *
  * --quick: 1 repetition and fewer steps; --full: every peer runs the whole workload (TF.js cpu
  * W1 is then ~5 min). Slow implementations run fewer steps or samples than the workload defines
- * and the figure is extrapolated linearly (marked * with the count in the notes).
+ * and the figure is extrapolated linearly (marked * with the count in the notes). Before every
+ * measurement a 0.4 s run of bench/peak probes the machine (--no-probe: not); RESULTS.md lists
+ * the measurements that followed a probe in which the cores gave less than they should.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildTables, median, parsePeak, peakTable, replaceSection, type Cell, type Run } from './report.ts';
+import { buildTables, degraded, median, parsePeak, parseProbe, peakTable, probeSummary, replaceSection, type Cell, type Probe, type Run } from './report.ts';
 import type { WorkloadOptions } from './workloads.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -158,6 +160,23 @@ function measurePeak(): { one: number; all: number; threads: number } | null {
   return parsePeak(r.stdout ?? '');
 }
 
+/**
+ * A 0.4 s run of bench/peak (0.05 s per figure) before every measurement, so a slow figure can
+ * be told from a slow machine: on this shared VM the two vCPUs at times give one core's worth
+ * (2-thread FMA runs of ~117 GFLOP/s against ~225). Compiled once by bench/peak/run.mjs.
+ */
+const PEAK_EXE = join(HERE, 'peak', 'build', 'peak');
+const probing = !argv.includes('--no-probe') && existsSync(join(HERE, 'peak', 'run.mjs')) &&
+  spawnSync(process.execPath, [join(HERE, 'peak', 'run.mjs'), '0.01'], { cwd: ROOT, stdio: 'ignore', timeout: 5 * 60 * 1000 }).status === 0;
+const probes: Probe[] = [];
+function probe(label: string): Probe | null {
+  if (!probing) return null;
+  const r = spawnSync(PEAK_EXE, ['0.05'], { encoding: 'utf8', timeout: 60 * 1000 });
+  const p = parseProbe(label, r.stdout ?? '');
+  if (p) probes.push(p);
+  return p;
+}
+
 const versions: Record<string, string> = {};
 const command = `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`;
 const load0 = loadavg()[0]!;
@@ -173,7 +192,10 @@ for (const w of only) {
   for (let r = 0; r < rounds; r++) {
     for (const [impl, o] of planned) {
       if (r >= o.reps || merged.get(impl)?.error) continue;
-      process.stdout.write(`${w} ${impl} (${o.steps ? `${o.steps} ${w === 'W5' ? 'samples' : 'steps'}, ` : ''}repetition ${r + 1} of ${o.reps})... `);
+      const label = `${w} ${impl} ${r + 1}/${o.reps}`;
+      const pr = probe(label);
+      process.stdout.write(`${w} ${impl} (${o.steps ? `${o.steps} ${w === 'W5' ? 'samples' : 'steps'}, ` : ''}repetition ${r + 1} of ${o.reps})` +
+        (pr ? ` [probe: 1 core ${pr.one.toFixed(0)}, ${pr.threads} cores ${pr.all.map((g) => g.toFixed(0)).join('/')} GFLOP/s${degraded(pr) ? ', degraded' : ''}]` : '') + '... ');
       const t = Date.now();
       const run = runChildRetrying(impl, w, { ...o, reps: 1 });
       const summary = run.error ?? Object.entries(run.cells).map(([row, c]) => `${row}: ${median(c.values).toPrecision(4)} ${c.unit}`).join('; ');
@@ -260,6 +282,12 @@ const section = [
     `### W4 as a fraction of this machine's float32 peak (bench/peak, measured in this run: ${peak.one} GFLOP/s on 1 core, ${peak.all} on ${peak.threads}; 256-bit FMA; WebAssembly SIMD128 has 4-float vectors, so it tops out at half: its separate multiply and add issue on separate pipes on this CPU, as fast as FMA)`,
     '',
     peakTable(runs, [['idem-native-1t', peak.one], ['idem-native', peak.all], ['idem-wasm', peak.one], ['tfjs-wasm', peak.one]]),
+    '',
+  ] : []),
+  ...(probes.length ? [
+    '### The machine during the run (bench/peak before every measurement: 5 × 0.05 s on 1 core, 3 × 0.05 s on all)',
+    '',
+    ...probeSummary(probes),
     '',
   ] : []),
   '### The same from CPU time (user + system of the process, all its threads)',

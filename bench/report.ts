@@ -160,6 +160,49 @@ export function parsePeak(output: string): { one: number; all: number; threads: 
   return m ? { one: Number(m[1]), all: Number(m[2]), threads: Number(m[3]) } : null;
 }
 
+/** One short run of bench/peak just before a measurement: the 1-core best and each all-core figure. */
+export interface Probe {
+  label: string;
+  one: number;
+  all: number[];
+  threads: number;
+}
+
+/** Parses bench/peak's per-run lines (`1 thread: X GFLOP/s`, `N threads: Y GFLOP/s`); null without a 1-thread line. */
+export function parseProbe(label: string, output: string): Probe | null {
+  const ones = [...output.matchAll(/^1 thread: ([\d.]+) GFLOP\/s$/gm)].map((m) => Number(m[1]));
+  const alls = [...output.matchAll(/^(\d+) threads: ([\d.]+) GFLOP\/s$/gm)];
+  if (!ones.length) return null;
+  const threads = alls.length ? Number(alls[0]![1]) : 1;
+  return { label, one: Math.max(...ones), all: alls.map((m) => Number(m[2])), threads };
+}
+
+/**
+ * A probe is degraded when an all-core run reached less than 75% of `threads` × the 1-core
+ * figure: the machine gave the process fewer cores than it has (on a shared VM, two vCPUs
+ * scheduled on one physical core run two busy threads at half speed each).
+ */
+export function degraded(p: Probe): boolean {
+  return p.threads > 1 && p.all.some((g) => g < 0.75 * p.threads * p.one);
+}
+
+/** RESULTS.md lines: the probes' ranges and which measurements followed a degraded probe. */
+export function probeSummary(probes: readonly Probe[]): string[] {
+  if (!probes.length) return [];
+  const ones = probes.map((p) => p.one);
+  const alls = probes.flatMap((p) => p.all);
+  const bad = probes.filter(degraded);
+  const threads = probes[0]!.threads;
+  return [
+    `${probes.length} probes; 1 core ${fmt(Math.min(...ones))}–${fmt(Math.max(...ones))} GFLOP/s` +
+      (alls.length ? `, ${threads} cores ${fmt(Math.min(...alls))}–${fmt(Math.max(...alls))} GFLOP/s` : '') + '.',
+    bad.length
+      ? `Degraded (an all-core run under 75% of ${threads} × the 1-core figure) before ${bad.length} of them: ` +
+        bad.map((p) => `${p.label} (${p.all.map(fmt).join(' / ')})`).join('; ') + '.'
+      : 'No probe was degraded (every all-core run reached 75% of the cores × the 1-core figure).',
+  ];
+}
+
 /**
  * W4 rows as a fraction of the measured peak: each `[impl, peak GFLOP/s]` column gives the
  * median GFLOP/s over that peak, in percent.

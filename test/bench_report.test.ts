@@ -2,7 +2,7 @@
 // direction (times vs rates), extrapolation marks, RSS and the RESULTS.md section splice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTables, fmt, median, parsePeak, peakTable, replaceSection, speedup, SECTION_BEGIN, SECTION_END, type Run } from '../bench/report.ts';
+import { buildTables, degraded, fmt, median, parsePeak, parseProbe, peakTable, probeSummary, replaceSection, speedup, SECTION_BEGIN, SECTION_END, type Run } from '../bench/report.ts';
 
 test('bench report: median of odd, even and empty lists', () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -85,4 +85,21 @@ test('bench report: CPU-time tables use cpuValues and leave out cells without th
   assert.equal(wall.ratios.split('\n')[2], '| W1 | 3× |');
   assert.equal(cpu.ratios.split('\n')[2], '| W1 | 5× |');
   assert.equal(cpu.medians.split('\n').length, 3, 'W5 has no CPU figure: no row');
+});
+
+test('bench report: machine probes (bench/peak output), degraded ones and their summary', () => {
+  const out = 'kernel: avx2-fma\n1 thread: 110.5 GFLOP/s\n1 thread: 114.2 GFLOP/s\n2 threads: 221.0 GFLOP/s\n2 threads: 117.2 GFLOP/s\npeak_1t_gflops=114.2 peak_all_gflops=221.0 threads=2\n';
+  const p = parseProbe('W4 idem-native 2/3', out)!;
+  assert.deepEqual(p, { label: 'W4 idem-native 2/3', one: 114.2, all: [221, 117.2], threads: 2 });
+  assert.equal(degraded(p), true, '117 < 0.75 × 2 × 114.2');
+  const q = parseProbe('W5 tfjs-wasm 1/3', '1 thread: 100 GFLOP/s\n2 threads: 180 GFLOP/s\n')!;
+  assert.equal(degraded(q), false, '180 ≥ 150');
+  assert.equal(degraded(parseProbe('one core', '1 thread: 100 GFLOP/s\n')!), false, 'a 1-core machine is never degraded');
+  assert.equal(parseProbe('x', 'could not compile'), null);
+  const lines = probeSummary([p, q]);
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0], '2 probes; 1 core 100–114 GFLOP/s, 2 cores 117–221 GFLOP/s.');
+  assert.match(lines[1]!, /before 1 of them: W4 idem-native 2\/3 \(221 \/ 117\)\.$/);
+  assert.match(probeSummary([q])[1]!, /^No probe was degraded/);
+  assert.deepEqual(probeSummary([]), []);
 });
