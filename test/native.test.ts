@@ -132,6 +132,32 @@ describe('native backend', { skip }, () => {
         checkCase({ ba: 1, bb: 1, m: 7, n: 17, k: 513, ta: false, tb: false }, seed++);
       });
 
+      if (kernel === 'generic') {
+        it('the documented order, bit for bit: per k block of 256 a float32 multiply then add from 0 in l order, blocks added in order', () => {
+          const f = Math.fround;
+          let seed = 300;
+          for (const [ta, tb] of combos) {
+            for (const [m, n, k] of [[7, 19, 5], [13, 8, 300], [6, 17, 513]] as const) {
+              const c: Case = { ba: 1, bb: 1, m, n, k, ta, tb };
+              const a = randArray(m * k, seed++);
+              const b = randArray(k * n, seed++);
+              const got = runOn('native', c, a, b);
+              for (let i = 0; i < m; i++) {
+                for (let j = 0; j < n; j++) {
+                  let acc = 0;
+                  for (let p = 0; p < k; p += 256) {
+                    let s = 0;
+                    for (let l = p; l < Math.min(k, p + 256); l++) s = f(s + f(a[ta ? l * m + i : i * k + l]! * b[tb ? j * k + l : l * n + j]!));
+                    acc = p === 0 ? s : f(acc + s);
+                  }
+                  if (got[i * n + j] !== acc) assert.fail(`ta=${ta} tb=${tb} ${m}×${n}×${k}: C[${i}, ${j}] = ${got[i * n + j]}, the documented order gives ${acc}`);
+                }
+              }
+            }
+          }
+        });
+      }
+
       it('batched, with a broadcast batch of 1 on either side', () => {
         let seed = 200;
         for (const [ta, tb] of combos) {

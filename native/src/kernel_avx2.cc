@@ -3,6 +3,7 @@
  * reports both (runtime dispatch in gemm.cc). A 6×16 tile lives in 12 ymm accumulators; per l:
  * two 8-wide loads of packed B, six broadcasts of packed A, twelve FMAs:
  *   acc[i][j] = fma(a_il, b_lj, acc[i][j]).
+ * The C tile's cache lines are prefetched before the k loop.
  */
 #include "gemm.h"
 
@@ -13,6 +14,14 @@ namespace idem {
 
 void microkernel_avx2(int kc, const float* a, const float* b, float* c, long ldc, int mr, int nr,
                       bool accumulate) {
+  // C's tile is read (accumulate) or written only after the k loop; when C is larger than the L2
+  // cache its lines would then come from L3 one miss after another (6 rows a row stride apart).
+  // Requested now, they arrive during the loop: single thread n = 1024 77 → 91 GFLOP/s, 2048
+  // 79 → 94 (C++ driver, same bits: a prefetch changes no value).
+  for (int i = 0; i < mr; i++) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
+  }
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
