@@ -30,7 +30,7 @@ void microkernel_generic(int kc, const float* a, const float* b, float* c, long 
   // As the AVX2 kernel: C's tile lines requested before the k loop (no effect on values).
   for (int i = 0; i < mr; i++) {
     __builtin_prefetch(c + i * ldc, 1);
-    __builtin_prefetch(c + i * ldc + NR - 1, 1);
+    __builtin_prefetch(c + i * ldc + nr - 1, 1);
   }
   for (int h = 0; h < nr; h += 8) {
     v4 acc[MR][2];
