@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '../src/index.ts';
 import { expectThrows } from './util.ts';
+import type { Logs } from '../src/models/callbacks.ts';
 
 function data(n: number, seed: number) {
   tf.setSeed(seed);
@@ -192,6 +193,36 @@ describe('Keras API', () => {
     assert.ok(Math.abs(loss!.dataSync()[0]! - loss2!.dataSync()[0]!) < 1e-6);
     assert.equal(acc!.dataSync()[0], acc2!.dataSync()[0]);
     await assert.rejects(m.fitDataset(make().repeat(), { verbose: 0 }), /fitDataset: the dataset is infinite or of unknown size: pass `batchesPerEpoch`/);
+  });
+
+  it('fit and fitDataset run one epoch loop: the same callback events, logs and weights; both stop after the batch that set stopTraining', async () => {
+    const { x, y } = data(60, 5);
+    const run = async (viaDataset: boolean, stopAt: number | null) => {
+      tf.resetLayerNames();
+      const m = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [10], kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) })] });
+      m.compile({ optimizer: tf.train.adam(0.01), loss: tf.kerasLosses.categoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
+      const events: string[] = [];
+      const callbacks = {
+        onEpochBegin: (e: number) => void events.push(`epoch ${e}`),
+        onBatchBegin: (b: number, logs?: Logs) => void events.push(`begin ${b} ${JSON.stringify(logs)}`),
+        onBatchEnd: (b: number, logs?: Logs) => {
+          events.push(`end ${b} ${JSON.stringify(logs)}`);
+          if (b === stopAt) m.stopTraining = true;
+        },
+        onEpochEnd: (e: number, logs?: Logs) => void events.push(`epoch end ${e} ${JSON.stringify(logs)}`),
+      };
+      const validationData: [tf.Tensor, tf.Tensor] = [x.slice([0, 0], [20, 10]), y.slice([0, 0], [20, 3])];
+      if (viaDataset) await m.fitDataset(tf.data.fromTensorSlices({ xs: x, ys: y }).batch(20), { epochs: 2, verbose: 0, callbacks, validationData });
+      else await m.fit(x, y, { epochs: 2, batchSize: 20, shuffle: false, verbose: 0, callbacks, validationData });
+      return { events, w: m.getWeights().map((t) => Array.from(t.dataSync())) };
+    };
+    for (const stopAt of [null, 1]) {
+      const a = await run(false, stopAt);
+      const b = await run(true, stopAt);
+      assert.deepEqual(b.events, a.events);
+      assert.deepEqual(b.w, a.w);
+      assert.equal(a.events.filter((e) => e.startsWith('end ')).length, stopAt === null ? 6 : 2);
+    }
   });
 
   it('layers inside variableScope share with reuse or throw, never copy (seed 002)', () => {

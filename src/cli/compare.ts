@@ -96,8 +96,8 @@ function exampleShape(m: CompareModel, declared: number[] | null): number[] {
 
 function sparse(m: CompareModel): boolean {
   if (m instanceof LayersModel) {
-    const c = (m as unknown as { compiled: { loss?: { name: string } } | null }).compiled;
-    return /sparse/i.test(c?.loss?.name ?? '');
+    const c = (m as unknown as { compiled: { outputs: { loss: { name: string } | null }[] } | null }).compiled;
+    return /sparse/i.test(c?.outputs[0]?.loss?.name ?? '');
   }
   return typeof m.loss === 'string' ? /sparse/i.test(m.loss) : typeof m.loss === 'object' && m.loss !== null ? /sparse/i.test(m.loss.name) : false;
 }

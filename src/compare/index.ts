@@ -14,10 +14,10 @@ export { type HandModel, type CompareModel, type CompareData } from './subject.t
 export * from './types.ts';
 
 // `fit` / `fitDataset` with verbose on run the lint once per model (models cannot import compare).
-registerFitLint((model, x, y) => {
+registerFitLint((model, x, ys) => {
   // Not inside graph recording or tf.function tracing (the lint's own forward passes would be recorded).
   if (!(model instanceof LayersModel) || !(x instanceof Tensor) || !executingEagerly() || ENGINE.tracer !== null) return [];
-  const labels = y instanceof Tensor ? y : null;
+  const labels = ys.length === 1 ? ys[0]! : null;
   const findings = lint(model, { data: labels ? [x, labels] : x });
   return formatLint(findings.filter((f) => f.severity !== 'info'), model.name);
 });

@@ -92,7 +92,7 @@ export function toSubject(m: CompareModel, op: string, which: string): Subject {
     const c = compiledOf(m);
     const layers = flatLayers(m);
     const trainable = new Set(m.trainableWeights);
-    const kerasLoss = c && !c.multi ? c.loss : null;
+    const kerasLoss = c && c.outputs.length === 1 ? c.outputs[0]!.loss : null;
     return {
       kind: 'keras',
       name: m.name,

@@ -12,10 +12,14 @@
  * `v.assign(constraint(v))` (Keras applies constraints right after the optimizer step).
  * Batch-norm statistics update inside the training call itself.
  *
- * Several outputs (functional models): `loss`, `lossWeights` and `metrics` may be given per
- * output (a list in output order, or a dict by output layer name); the training loss is
- * Σ wᵢ·lossᵢ (+ penalties), and the logs hold `loss`, `<output>_loss` (unweighted, as Keras 3
- * records them) and `<output>_<metric>`. With one output everything is exactly as before.
+ * Outputs: compile makes one entry per model output (`CompiledOutput`: loss, weight, metrics) —
+ * a model with one output has a list of one, as Keras's `CompileLoss` — and every step runs the
+ * same code whatever their number. Several outputs (functional models): `loss`, `lossWeights`
+ * and `metrics` may be given per output (a list in output order, or a dict by output layer
+ * name); the training loss is Σ wᵢ·lossᵢ (+ penalties; a weight of 1 multiplies nothing), and
+ * the logs hold `loss`, `<output>_loss` (unweighted, as Keras 3 records them) and
+ * `<output>_<metric>`; with one output, `loss` and `<metric>`. `fit` and `fitDataset` share one
+ * epoch loop (`runEpochs`) and differ only in where batches come from (`BatchSource`).
  * `predict`/`evaluate` call the model with `training: false` and never change a weight.
  */
 import { ENGINE } from '../core/engine.ts';
@@ -58,8 +62,8 @@ export interface Trainable {
 
 type LossId = string | LossFn | KerasLoss;
 type MetricId = string | Metric | ((a: Tensor, b: Tensor) => Tensor);
-/** Data of one side of a batch: a tensor, or one per input/output (null: an output without a loss). */
-export type Data = Tensor | (Tensor | null)[];
+/** Targets of a batch, one per model output (null: none given, for an output without a loss). */
+export type Targets = (Tensor | null)[];
 export type YData = Tensor | (Tensor | null)[] | Record<string, Tensor>;
 
 export interface CompileArgs {
@@ -79,22 +83,25 @@ export interface CompileArgs {
   runEagerly?: boolean;
 }
 
-/** Per-output training setup of a model with several outputs. */
-export interface MultiOutput {
-  names: string[];
-  losses: (KerasLoss | null)[];
-  weights: number[];
-  metrics: { output: number; metric: Metric; name: string }[];
+/**
+ * One output's training setup. A model with one output has a list of one (as Keras's
+ * `CompileLoss`): every step, loss and log below runs the same code for one output or several.
+ */
+export interface CompiledOutput {
+  /** The output's name (its layer's; '' for a subclassed model's only output). */
+  name: string;
+  /** Its loss, or null (several outputs: an output may have none). */
+  loss: KerasLoss | null;
+  /** Its loss weight: the training loss is Σ wᵢ·lossᵢ (+ penalties); 1 multiplies nothing. */
+  weight: number;
+  /** Its metrics and the names the logs give them (`<metric>`, or `<output>_<metric>` with several outputs). */
+  metrics: { metric: Metric; name: string }[];
 }
 
 export interface Compiled {
   optimizer: Optimizer;
-  loss: KerasLoss;
-  metrics: Metric[];
-  /** Weight of a single output's loss (only when given and ≠ 1). */
-  lossWeight?: number;
-  /** Set for models with several outputs. */
-  multi?: MultiOutput;
+  /** One entry per model output, in output order. */
+  outputs: CompiledOutput[];
   /** `runEagerly` of compile. */
   runEagerly?: boolean;
   /** The compiled train step (made on the first call; see `runTrainStep`). */
@@ -129,57 +136,61 @@ export function compile(model: Trainable, args: CompileArgs): Compiled {
   if (args.optimizer === undefined) fail('compile', '`optimizer` is required');
   if (args.loss === undefined) fail('compile', '`loss` is required');
   if (args.runEagerly !== undefined && typeof args.runEagerly !== 'boolean') fail('compile', `\`runEagerly\` must be a boolean, received ${JSON.stringify(args.runEagerly)}`);
-  const c = compileChecked(model, args);
+  const c: Compiled = { optimizer: getOptimizer(args.optimizer), outputs: compileOutputs(model, args) };
   if (args.runEagerly) c.runEagerly = true;
   return c;
 }
 
-function compileChecked(model: Trainable, args: CompileArgs): Compiled {
-  const optimizer = getOptimizer(args.optimizer);
-  const names = model.outputNames?.() ?? [];
-  if (names.length > 1) return compileMulti(model, args, optimizer, names);
-  const lossArg = Array.isArray(args.loss) && args.loss.length === 1 ? args.loss[0] : args.loss;
-  if (!isLossId(lossArg)) fail('compile', `the model has one output, so \`loss\` must be a single loss (a name, a function or a loss object), received ${JSON.stringify(args.loss)}`);
-  const loss = getLoss(lossArg);
-  const metricArg = (args.metrics ?? []) as unknown[];
-  if (!Array.isArray(metricArg)) fail('compile', `\`metrics\` must be a list for a model with one output, received ${typeof metricArg}`);
-  const metrics = metricArg.map((m) => getMetric(m as MetricId, loss.name, model.outputUnits()));
-  const out: Compiled = { optimizer, loss, metrics };
-  if (args.lossWeights !== undefined) {
-    const lw = typeof args.lossWeights === 'number' ? args.lossWeights : Array.isArray(args.lossWeights) && args.lossWeights.length === 1 ? args.lossWeights[0] : NaN;
-    if (typeof lw !== 'number' || !Number.isFinite(lw)) fail('compile', `\`lossWeights\` for a model with one output must be a number or a list of one number, received ${JSON.stringify(args.lossWeights)}`);
-    if (lw !== 1) out.lossWeight = lw;
+/**
+ * `loss`, `lossWeights` and `metrics` of compile → one entry per output. The arguments' forms
+ * differ with the number of outputs (one output takes a loss and a flat list of metrics; several
+ * take lists in output order or dicts by name); what they give is the same list.
+ */
+function compileOutputs(model: Trainable, args: CompileArgs): CompiledOutput[] {
+  const modelNames = model.outputNames?.() ?? [];
+  const single = modelNames.length <= 1;
+  const names = single ? [modelNames[0] ?? ''] : modelNames;
+  let lossArg: unknown = args.loss;
+  if (single) {
+    if (Array.isArray(lossArg) && lossArg.length === 1) lossArg = lossArg[0];
+    if (!isLossId(lossArg)) fail('compile', `the model has one output, so \`loss\` must be a single loss (a name, a function or a loss object), received ${JSON.stringify(args.loss)}`);
   }
-  return out;
-}
-
-function compileMulti(model: Trainable, args: CompileArgs, optimizer: Optimizer, names: string[]): Compiled {
-  const lossIds = perOutput<LossId>('loss', args.loss, names, isLossId, null);
-  const losses = lossIds.map((l) => (l === null || l === undefined ? null : getLoss(l)));
+  const losses = perOutput<LossId>('loss', lossArg, names, isLossId, null).map((l) => (l === null || l === undefined ? null : getLoss(l)));
   if (losses.every((l) => l === null)) fail('compile', `no output has a loss (outputs: ${names.join(', ')})`);
-  const weights = perOutput<number>('lossWeights', args.lossWeights ?? 1, names, (x) => typeof x === 'number', 1).map((w, i) => {
+  let weightArg: unknown = args.lossWeights ?? 1;
+  if (single) {
+    const lw = typeof weightArg === 'number' ? weightArg : Array.isArray(weightArg) && weightArg.length === 1 ? weightArg[0] : NaN;
+    if (typeof lw !== 'number' || !Number.isFinite(lw)) fail('compile', `\`lossWeights\` for a model with one output must be a number or a list of one number, received ${JSON.stringify(args.lossWeights)}`);
+    weightArg = lw;
+  }
+  const weights = perOutput<number>('lossWeights', weightArg, names, (x) => typeof x === 'number', 1).map((w, i) => {
     if (typeof w !== 'number' || !Number.isFinite(w)) fail('compile', `\`lossWeights\` for output '${names[i]}' must be a finite number, received ${String(w)}`);
     return w;
   });
-  const metrics: MultiOutput['metrics'] = [];
+  const perMetrics: (MetricId | MetricId[] | null)[] = names.map(() => null);
   if (args.metrics !== undefined) {
     const m = args.metrics as unknown;
-    if (Array.isArray(m) && m.length !== names.length) {
-      fail('compile', `the model has ${names.length} outputs (${names.join(', ')}): \`metrics\` as a list needs one entry (a metric or a list of metrics) per output, received ${m.length}; or pass a dict by output name`);
-    }
-    const per = perOutput<MetricId | MetricId[]>('metrics', m, names, () => false, null);
-    per.forEach((entry, i) => {
-      if (entry === null || entry === undefined) return;
-      const list = Array.isArray(entry) ? entry : [entry];
-      for (const id of list) {
-        if (!isMetricId(id)) fail('compile', `metric for output '${names[i]}' must be a name, a function or a Metric, received ${JSON.stringify(id)}`);
-        const metric = getMetric(id, losses[i]?.name ?? '', model.outputUnitsAt?.(i) ?? 0);
-        metrics.push({ output: i, metric, name: `${names[i]}_${metric.name}` });
+    if (single) {
+      if (!Array.isArray(m)) fail('compile', `\`metrics\` must be a list for a model with one output, received ${typeof m}`);
+      perMetrics[0] = m as MetricId[];
+    } else {
+      if (Array.isArray(m) && m.length !== names.length) {
+        fail('compile', `the model has ${names.length} outputs (${names.join(', ')}): \`metrics\` as a list needs one entry (a metric or a list of metrics) per output, received ${m.length}; or pass a dict by output name`);
       }
-    });
+      perOutput<MetricId | MetricId[]>('metrics', m, names, () => false, null).forEach((entry, i) => (perMetrics[i] = entry ?? null));
+    }
   }
-  const first = losses.find((l) => l !== null)!;
-  return { optimizer, loss: first, metrics: [], multi: { names, losses, weights, metrics } };
+  return names.map((name, i) => {
+    const entry = perMetrics[i];
+    const list = entry === null || entry === undefined ? [] : Array.isArray(entry) ? entry : [entry];
+    const units = model.outputUnitsAt?.(i) ?? (i === 0 ? model.outputUnits() : 0);
+    const metrics = list.map((id) => {
+      if (!single && !isMetricId(id)) fail('compile', `metric for output '${name}' must be a name, a function or a Metric, received ${JSON.stringify(id)}`);
+      const metric = getMetric(id, losses[i]?.name ?? '', units);
+      return { metric, name: single ? metric.name : `${name}_${metric.name}` };
+    });
+    return { name, loss: losses[i] ?? null, weight: weights[i]!, metrics };
+  });
 }
 
 export interface FitArgs {
@@ -216,30 +227,26 @@ function classWeights(y: Tensor, cw: Record<number, number>): Tensor {
   return tensor(labels.map((c) => cw[c] ?? 1), [labels.length], 'float32');
 }
 
-/** Loss of one batch: Keras loss reduced over the batch, plus regularization penalties. */
-export function batchLoss(model: Trainable, c: Compiled, y: Tensor, pred: Tensor, sampleWeight: Tensor | null): Tensor {
-  let l = reduceLoss(c.loss.fn(y, pred), sampleWeight);
-  if (c.lossWeight !== undefined) l = mul(l, c.lossWeight);
-  for (const r of model.losses) l = add(l, r);
-  return l;
-}
-
-/** Several outputs: [total, ...unweighted loss of each output that has one]; total = Σ wᵢ·lossᵢ + penalties. */
-function batchLossMulti(model: Trainable, mo: MultiOutput, ys: (Tensor | null)[], preds: Tensor[], sampleWeight: Tensor | null): [Tensor, Tensor[]] {
+/**
+ * The losses of one batch: [total, ...the unweighted loss of each output that has one] with
+ * several outputs, [total] with one; total = Σ wᵢ·lossᵢ + regularization penalties, each lossᵢ
+ * the Keras loss reduced over the batch.
+ */
+function batchLosses(model: Trainable, c: Compiled, ys: (Tensor | null)[], preds: Tensor[], sampleWeight: Tensor | null): Tensor[] {
   let total: Tensor | null = null;
   const parts: Tensor[] = [];
-  mo.losses.forEach((loss, i) => {
-    if (!loss) return;
+  c.outputs.forEach((o, i) => {
+    if (!o.loss) return;
     const y = ys[i];
-    if (!y) fail('fit', `no target given for output '${mo.names[i]}', which has a loss`);
-    const li = reduceLoss(loss.fn(y, preds[i]!), sampleWeight);
+    if (!y) fail('fit', `no target given for output '${o.name}', which has a loss`);
+    const li = reduceLoss(o.loss.fn(y, preds[i]!), sampleWeight);
     parts.push(li);
-    const w = mul(li, mo.weights[i]!);
+    const w = o.weight === 1 ? li : mul(li, o.weight);
     total = total ? add(total, w) : w;
   });
   let l = total!;
   for (const r of model.losses) l = add(l, r);
-  return [l, parts];
+  return c.outputs.length > 1 ? [l, ...parts] : [l];
 }
 
 /**
@@ -279,20 +286,15 @@ type CompiledStep = TracedFunction<[Tensor | Tensor[], (Tensor | null)[], Tensor
 
 function stepTensors(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (Tensor | null)[], sampleWeight: Tensor | null, vars: Variable[]): StepTensors {
   let preds: Tensor[] = [];
-  let parts: Tensor[] = [];
+  let losses: Tensor[] = [];
   const { value, grads } = variableGrads(() => {
-    if (c.multi) {
-      preds = asPreds(model, model.apply(x, { training: true }), c.multi.names.length);
-      const [l, p] = batchLossMulti(model, c.multi, ys, preds, sampleWeight);
-      parts = p;
-      return l;
-    }
-    preds = [model.apply(x, { training: true }) as Tensor];
-    return batchLoss(model, c, ys[0]!, preds[0]!, sampleWeight);
+    preds = asPreds(model, model.apply(x, { training: true }), c.outputs.length);
+    losses = batchLosses(model, c, ys, preds, sampleWeight);
+    return losses[0]!;
   }, vars);
   c.optimizer.applyGradients(gradientPairs(grads, vars));
   applyConstraints(model);
-  return { losses: [value, ...parts], preds };
+  return { losses: [value, ...losses.slice(1)], preds };
 }
 
 /**
@@ -317,40 +319,28 @@ function runTrainStep(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (
   return c.trainFunction!(x, ys, sampleWeight, vars);
 }
 
-/** Several outputs: one optimizer step; returns [total, ...per-output losses] and updates the metrics. */
-function trainStepMulti(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (Tensor | null)[], sampleWeight: Tensor | null): number[] {
-  const mo = c.multi!;
+function updateMetrics(c: Compiled, ys: (Tensor | null)[], preds: Tensor[]): void {
+  c.outputs.forEach((o, i) => {
+    const y = ys[i];
+    if (y) for (const m of o.metrics) m.metric.update(y, preds[i]!);
+  });
+}
+
+/** One optimizer step on a batch; returns the losses' values (see `batchLosses`) and updates the metrics. */
+function trainStep(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (Tensor | null)[], sampleWeight: Tensor | null): number[] {
   return tidy(() => {
     const { losses, preds } = runTrainStep(model, c, x, ys, sampleWeight);
-    for (const m of mo.metrics) if (ys[m.output]) m.metric.update(ys[m.output]!, preds[m.output]!);
+    updateMetrics(c, ys, preds);
     return losses.map((l) => l.dataSync()[0]!);
   });
 }
 
-function testStepMulti(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (Tensor | null)[], sampleWeight: Tensor | null): number[] {
-  const mo = c.multi!;
+/** The model in inference mode on a batch; returns the losses' values and updates the metrics. */
+function testStep(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (Tensor | null)[], sampleWeight: Tensor | null): number[] {
   return tidy(() => {
-    const preds = asPreds(model, model.apply(x, { training: false }), mo.names.length);
-    for (const m of mo.metrics) if (ys[m.output]) m.metric.update(ys[m.output]!, preds[m.output]!);
-    const [l, parts] = batchLossMulti(model, mo, ys, preds, sampleWeight);
-    return [l.dataSync()[0]!, ...parts.map((p) => p.dataSync()[0]!)];
-  });
-}
-
-/** One optimizer step on a batch; returns the loss value and updates the metrics. */
-export function trainStep(model: Trainable, c: Compiled, x: Tensor | Tensor[], y: Tensor, sampleWeight: Tensor | null): number {
-  return tidy(() => {
-    const { losses, preds } = runTrainStep(model, c, x, [y], sampleWeight);
-    for (const m of c.metrics) m.update(y, preds[0]!);
-    return losses[0]!.dataSync()[0]!;
-  });
-}
-
-function testStep(model: Trainable, c: Compiled, x: Tensor | Tensor[], y: Tensor, sampleWeight: Tensor | null): number {
-  return tidy(() => {
-    const pred = model.apply(x, { training: false }) as Tensor;
-    for (const m of c.metrics) m.update(y, pred);
-    return batchLoss(model, c, y, pred, sampleWeight).dataSync()[0]!;
+    const preds = asPreds(model, model.apply(x, { training: false }), c.outputs.length);
+    updateMetrics(c, ys, preds);
+    return batchLosses(model, c, ys, preds, sampleWeight).map((l) => l.dataSync()[0]!);
   });
 }
 
@@ -359,29 +349,28 @@ function toCallbacks(cb: FitArgs['callbacks']): Callback[] {
   return list.map((c) => (c instanceof Callback ? c : new CustomCallback(c)));
 }
 
-function checkXY(x: Tensor | Tensor[], y: Data, op: string): void {
+function checkXY(x: Tensor | Tensor[], ys: Targets, op: string): void {
   const xs = Array.isArray(x) ? x : [x];
   if (xs.length === 0) fail(op, '`x` must be a Tensor or a non-empty list of Tensors');
   xs.forEach((t, i) => {
     if (!(t instanceof Tensor)) fail(op, `\`x\`${Array.isArray(x) ? `[${i}]` : ''} must be a Tensor, received ${typeof t}`);
   });
-  const ys = Array.isArray(y) ? y : [y];
   ys.forEach((t, i) => {
-    if (t !== null && !(t instanceof Tensor)) fail(op, `\`y\`${Array.isArray(y) ? `[${i}]` : ''} must be a Tensor, received ${typeof t}`);
+    if (t !== null && !(t instanceof Tensor)) fail(op, `\`y\`${ys.length > 1 ? `[${i}]` : ''} must be a Tensor, received ${typeof t}`);
   });
   for (const t of [...xs, ...ys]) {
     if (t && t.shape[0] !== xs[0]!.shape[0]) fail(op, `x and y must have the same number of samples: x is ${fmtShape(xs[0]!.shape)}, ${xs.includes(t) ? 'x' : 'y'} has ${fmtShape(t.shape)}`);
   }
 }
 
-/** Targets in the form the compiled model needs: a Tensor (one output) or one per output (by list or by output name). */
-function normY(c: Compiled, y: YData, op: string): Data {
-  if (!c.multi) {
-    if (Array.isArray(y) && y.length === 1 && y[0] instanceof Tensor) return y[0];
+/** Targets as the compiled model needs them: one per output (null: none given), from a Tensor (one output), a list or a dict by output name. */
+function normY(c: Compiled, y: YData, op: string): Targets {
+  if (c.outputs.length === 1) {
+    if (Array.isArray(y) && y.length === 1 && y[0] instanceof Tensor) return [y[0]];
     if (!(y instanceof Tensor)) fail(op, `\`y\` must be a Tensor for a model with one output, received ${Array.isArray(y) ? `a list of ${y.length}` : typeof y}`);
-    return y;
+    return [y];
   }
-  const names = c.multi.names;
+  const names = c.outputs.map((o) => o.name);
   if (y instanceof Tensor) fail(op, `the model has ${names.length} outputs (${names.join(', ')}): \`y\` must be a list with one Tensor per output or a dict by output name, received one Tensor`);
   if (Array.isArray(y)) {
     if (y.length !== names.length) fail(op, `the model has ${names.length} outputs (${names.join(', ')}): \`y\` needs ${names.length} Tensors, received ${y.length}`);
@@ -392,30 +381,32 @@ function normY(c: Compiled, y: YData, op: string): Data {
   return names.map((n) => y[n] ?? null);
 }
 
-function rowsD<T extends Data | Tensor[]>(d: T, idx: Int32Array | null, start: number, end: number): T {
+function rowsD<T extends Tensor | (Tensor | null)[]>(d: T, idx: Int32Array | null, start: number, end: number): T {
   return (Array.isArray(d) ? d.map((t) => (t ? rows(t, idx, start, end) : null)) : rows(d, idx, start, end)) as T;
 }
 
-function sliceD<T extends Data | Tensor[]>(d: T, begin: number, size: number): T {
+function sliceD<T extends Tensor | (Tensor | null)[]>(d: T, begin: number, size: number): T {
   return (Array.isArray(d) ? d.map((t) => (t ? slice(t, [begin], [size]) : null)) : slice(d, [begin], [size])) as T;
 }
 
-function firstOf(d: Data): Tensor {
+function firstOf(d: Tensor | (Tensor | null)[]): Tensor {
   return (Array.isArray(d) ? d.find((t) => t !== null) : d)!;
 }
 
-/** Loss trackers (total and, for several outputs, each output's) and the logs Keras shows. */
+/** Loss trackers (total and, for several outputs, each output's), the metrics, and the logs Keras shows. */
 class Trackers {
   readonly total = new MeanScalar('loss');
   readonly parts: MeanScalar[];
-  constructor(readonly c: Compiled) {
-    this.parts = c.multi ? c.multi.names.filter((_, i) => c.multi!.losses[i]).map((n) => new MeanScalar(`${n}_loss`)) : [];
+  readonly metrics: { metric: Metric; name: string }[];
+  constructor(c: Compiled) {
+    const several = c.outputs.length > 1;
+    this.parts = several ? c.outputs.filter((o) => o.loss).map((o) => new MeanScalar(`${o.name}_loss`)) : [];
+    this.metrics = c.outputs.flatMap((o) => o.metrics);
   }
   reset(): void {
     this.total.reset();
     for (const p of this.parts) p.reset();
-    for (const m of this.c.metrics) m.reset();
-    for (const m of this.c.multi?.metrics ?? []) m.metric.reset();
+    for (const m of this.metrics) m.metric.reset();
   }
   add(values: number[], n: number): void {
     this.total.add(values[0]!, n);
@@ -424,18 +415,9 @@ class Trackers {
   logs(): Logs {
     const logs: Logs = { loss: this.total.result() };
     for (const p of this.parts) logs[p.name] = p.result();
-    for (const mt of this.c.metrics) logs[mt.name] = mt.result();
-    for (const m of this.c.multi?.metrics ?? []) logs[m.name] = m.metric.result();
+    for (const m of this.metrics) logs[m.name] = m.metric.result();
     return logs;
   }
-}
-
-function stepTrain(model: Trainable, c: Compiled, x: Tensor | Tensor[], y: Data, sw: Tensor | null): number[] {
-  return c.multi ? trainStepMulti(model, c, x, y as (Tensor | null)[], sw) : [trainStep(model, c, x, y as Tensor, sw)];
-}
-
-function stepTest(model: Trainable, c: Compiled, x: Tensor | Tensor[], y: Data, sw: Tensor | null): number[] {
-  return c.multi ? testStepMulti(model, c, x, y as (Tensor | null)[], sw) : [testStep(model, c, x, y as Tensor, sw)];
 }
 
 /**
@@ -443,7 +425,7 @@ function stepTest(model: Trainable, c: Compiled, x: Tensor | Tensor[], y: Data, 
  * `verbose` on, `fit` / `fitDataset` call it once per model on the first batch and print each
  * returned line as a warning (stderr).
  */
-export type FitLintHook = (model: Trainable, x: Tensor | Tensor[], y: Data) => string[];
+export type FitLintHook = (model: Trainable, x: Tensor | Tensor[], ys: Targets) => string[];
 let fitLintHook: FitLintHook | null = null;
 const linted = new WeakSet<object>();
 
@@ -451,16 +433,88 @@ export function registerFitLint(hook: FitLintHook | null): void {
   fitLintHook = hook;
 }
 
-function lintOnce(model: Trainable, verbose: number, x: Tensor | Tensor[], y: Data): void {
+function lintOnce(model: Trainable, verbose: number, x: Tensor | Tensor[], ys: Targets): void {
   if (!verbose || fitLintHook === null || linted.has(model)) return;
   linted.add(model);
   let lines: string[];
   try {
-    lines = fitLintHook(model, x, y);
+    lines = fitLintHook(model, x, ys);
   } catch (e) {
     lines = [`idem lint (${model.name}): not run (${e instanceof Error ? e.message : String(e)})`];
   }
   for (const line of lines) console.warn(line);
+}
+
+/** One training batch. */
+interface Batch {
+  x: Tensor | Tensor[];
+  ys: Targets;
+  sampleWeight: Tensor | null;
+  /** Its number of samples. */
+  size: number;
+}
+
+/** Where the batches of `fit` / `fitDataset` come from. */
+interface BatchSource {
+  /** Called once, after the callbacks' `onTrainBegin`. */
+  start?(): Promise<void>;
+  /** Called at each epoch's start (after `onEpochBegin`): the function giving its next batch, null at its end. */
+  epoch(epoch: number): Promise<() => Promise<Batch | null> | Batch | null> | (() => Promise<Batch | null> | Batch | null);
+}
+
+interface EpochLoop {
+  epochs: number;
+  initialEpoch: number;
+  /** Batches per epoch (fewer when the source ends first). */
+  steps: number;
+  verbose: 0 | 1 | 2;
+  callbacks: FitArgs['callbacks'];
+  source: BatchSource;
+  /** Data evaluated after each epoch (`val_*` logs). */
+  validation: { x: Tensor | Tensor[]; ys: Targets; sampleWeight: Tensor | null; batchSize: number } | null;
+}
+
+/**
+ * The epoch loop of `fit` and `fitDataset`: callbacks, metric trackers, one train step per batch,
+ * validation at each epoch's end; stops after the batch during which a callback set
+ * `model.stopTraining`.
+ */
+async function runEpochs(model: Trainable, c: Compiled, loop: EpochLoop): Promise<History> {
+  const { epochs, steps, verbose } = loop;
+  const history = new History();
+  const callbacks: Callback[] = [...(verbose ? [new ProgressBar(verbose)] : []), ...toCallbacks(loop.callbacks), history];
+  model.stopTraining = false;
+  for (const cb of callbacks) {
+    cb.setModel(model);
+    cb.setParams({ epochs, steps, verbose });
+  }
+  for (const cb of callbacks) await cb.onTrainBegin();
+  await loop.source.start?.();
+  const tr = new Trackers(c);
+  for (let epoch = loop.initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+    for (const cb of callbacks) await cb.onEpochBegin(epoch);
+    tr.reset();
+    const next = await loop.source.epoch(epoch);
+    for (let step = 0; step < steps && !model.stopTraining; step++) {
+      const b = await next();
+      if (b === null) break;
+      for (const cb of callbacks) await cb.onBatchBegin(step, { batch: step, size: b.size });
+      if (step === 0 && epoch === loop.initialEpoch) lintOnce(model, verbose, b.x, b.ys);
+      tr.add(trainStep(model, c, b.x, b.ys, b.sampleWeight), b.size);
+      const logs = tr.logs();
+      for (const cb of callbacks) await cb.onBatchEnd(step, logs);
+    }
+    const logs = tr.logs();
+    const val = loop.validation;
+    if (val) {
+      const v = evaluateTensors(model, c, val.x, val.ys, val.sampleWeight, val.batchSize);
+      logs['val_loss'] = v.loss;
+      for (const [k, value] of Object.entries(v.metrics)) logs[`val_${k}`] = value;
+    }
+    for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
+  }
+  for (const cb of callbacks) await cb.onTrainEnd();
+  return history;
 }
 
 export async function fit(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData, args: FitArgs = {}): Promise<History> {
@@ -477,68 +531,47 @@ export async function fit(model: Trainable, compiled: Compiled | null, x: Tensor
   let ys = y;
   let sw = args.sampleWeight ?? null;
   if (args.classWeight) {
-    if (Array.isArray(y)) fail('fit', '`classWeight` is only supported for models with one output (Keras rejects it for several outputs); pass `sampleWeight` instead');
-    const cw = classWeights(y, args.classWeight);
+    if (c.outputs.length > 1) fail('fit', '`classWeight` is only supported for models with one output (Keras rejects it for several outputs); pass `sampleWeight` instead');
+    const cw = classWeights(y[0]!, args.classWeight);
     sw = sw ? mul(sw, cw) : cw;
   }
-  let val: [Tensor | Tensor[], Data, Tensor | null] | null = args.validationData ? [args.validationData[0], normY(c, args.validationData[1], 'fit'), args.validationData[2] ?? null] : null;
+  let validation: EpochLoop['validation'] = null;
+  if (args.validationData) {
+    validation = { x: args.validationData[0], ys: normY(c, args.validationData[1], 'fit'), sampleWeight: args.validationData[2] ?? null, batchSize };
+  }
   if (args.validationSplit !== undefined) {
     const f = args.validationSplit;
     if (!(f > 0 && f < 1)) fail('fit', `\`validationSplit\` must be in (0, 1), received ${f}`);
     // Keras takes the LAST fraction of the samples, before any shuffling.
     const nTrain = Math.floor(firstOf(x).shape[0]! * (1 - f));
-    val = [sliceD(x, nTrain, -1), sliceD(y, nTrain, -1), sw ? slice(sw, [nTrain], [-1]) : null];
+    validation = { x: sliceD(x, nTrain, -1), ys: sliceD(y, nTrain, -1), sampleWeight: sw ? slice(sw, [nTrain], [-1]) : null, batchSize };
     xs = sliceD(x, 0, nTrain);
     ys = sliceD(y, 0, nTrain);
     if (sw) sw = slice(sw, [0], [nTrain]);
   }
   const n = firstOf(xs).shape[0]!;
   const steps = args.stepsPerEpoch ?? Math.ceil(n / batchSize);
-  const history = new History();
-  const callbacks: Callback[] = [...(verbose ? [new ProgressBar(verbose)] : []), ...toCallbacks(args.callbacks), history];
-  const m = model as unknown as { stopTraining: boolean };
-  model.stopTraining = false;
-  for (const cb of callbacks) {
-    cb.setModel(m);
-    cb.setParams({ epochs, steps, verbose });
-  }
-  for (const cb of callbacks) await cb.onTrainBegin();
-  const tr = new Trackers(c);
-  for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !model.stopTraining; epoch++) {
-    for (const cb of callbacks) await cb.onEpochBegin(epoch);
-    tr.reset();
-    const order = args.shuffle === false ? null : permutationIndices(n, args.seed ?? null, 'fit');
-    for (let step = 0; step < steps && !model.stopTraining; step++) {
-      const start = (step * batchSize) % n;
-      const end = Math.min(start + batchSize, n);
-      for (const cb of callbacks) await cb.onBatchBegin(step, { batch: step, size: end - start });
-      const xb = rowsD(xs, order, start, end);
-      const yb = rowsD(ys, order, start, end);
-      const swb = sw ? rows(sw, order, start, end) : null;
-      if (step === 0 && epoch === (args.initialEpoch ?? 0)) lintOnce(model, verbose, xb, yb);
-      tr.add(stepTrain(model, c, xb, yb, swb), end - start);
-      const logs = tr.logs();
-      for (const cb of callbacks) await cb.onBatchEnd(step, logs);
-    }
-    const logs = tr.logs();
-    if (val) {
-      const v = evaluateTensors(model, c, val[0], val[1], val[2], args.batchSize ?? 32);
-      logs['val_loss'] = v.loss;
-      for (const [k, value] of Object.entries(v.metrics)) logs[`val_${k}`] = value;
-    }
-    for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
-  }
-  for (const cb of callbacks) await cb.onTrainEnd();
-  return history;
+  const source: BatchSource = {
+    epoch: () => {
+      const order = args.shuffle === false ? null : permutationIndices(n, args.seed ?? null, 'fit');
+      let step = 0;
+      return () => {
+        const start = (step++ * batchSize) % n;
+        const end = Math.min(start + batchSize, n);
+        return { x: rowsD(xs, order, start, end), ys: rowsD(ys, order, start, end), sampleWeight: sw ? rows(sw, order, start, end) : null, size: end - start };
+      };
+    },
+  };
+  return runEpochs(model, c, { epochs, initialEpoch: args.initialEpoch ?? 0, steps, verbose, callbacks: args.callbacks, source, validation });
 }
 
-function evaluateTensors(model: Trainable, c: Compiled, x: Tensor | Tensor[], y: Data, sw: Tensor | null, batchSize: number): { loss: number; metrics: Logs } {
+function evaluateTensors(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: Targets, sw: Tensor | null, batchSize: number): { loss: number; metrics: Logs } {
   const n = firstOf(x).shape[0]!;
   const tr = new Trackers(c);
   tr.reset();
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(start + batchSize, n);
-    tr.add(stepTest(model, c, rowsD(x, null, start, end), rowsD(y, null, start, end), sw ? rows(sw, null, start, end) : null), end - start);
+    tr.add(testStep(model, c, rowsD(x, null, start, end), rowsD(ys, null, start, end), sw ? rows(sw, null, start, end) : null), end - start);
   }
   const { loss, ...metrics } = tr.logs();
   return { loss: loss!, metrics };
@@ -584,7 +617,7 @@ export function trainOnBatch(model: Trainable, compiled: Compiled | null, x: Ten
   const y = normY(c, yIn, 'trainOnBatch');
   checkXY(x, y, 'trainOnBatch');
   new Trackers(c).reset();
-  return stepTrain(model, c, x, y, null)[0]!;
+  return trainStep(model, c, x, y, null)[0]!;
 }
 
 export function testOnBatch(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData): number {
@@ -592,7 +625,17 @@ export function testOnBatch(model: Trainable, compiled: Compiled | null, x: Tens
   const y = normY(c, yIn, 'testOnBatch');
   checkXY(x, y, 'testOnBatch');
   new Trackers(c).reset();
-  return stepTest(model, c, x, y, null)[0]!;
+  return testStep(model, c, x, y, null)[0]!;
+}
+
+/** A dataset element: `{xs, ys}` or `[xs, ys]` → inputs and targets, checked. */
+function datasetBatch(c: Compiled, value: unknown, op: string): { x: Tensor | Tensor[]; ys: Targets } {
+  const b = value as { xs: Tensor | Tensor[]; ys: YData } | [Tensor | Tensor[], YData];
+  const [x, yIn] = Array.isArray(b) ? b : [b.xs, b.ys];
+  if (!(x instanceof Tensor || Array.isArray(x)) || yIn === undefined || yIn === null) fail(op, 'dataset elements must be {xs, ys} or [xs, ys] batches of tensors');
+  const ys = normY(c, yIn, op);
+  checkXY(x, ys, op);
+  return { x, ys };
 }
 
 /** `fitDataset(ds, {epochs, batchesPerEpoch, validationData, callbacks, verbose})` over `{xs, ys}` batches. */
@@ -603,55 +646,33 @@ export async function fitDataset(
   args: { epochs?: number; batchesPerEpoch?: number; verbose?: 0 | 1 | 2; callbacks?: FitArgs['callbacks']; validationData?: [Tensor | Tensor[], YData] } = {},
 ): Promise<History> {
   const c = requireCompiled(compiled, 'fitDataset');
-  const epochs = args.epochs ?? 1;
   const size = ds.size;
   if ((size === Infinity || size === null) && args.batchesPerEpoch === undefined) {
     fail('fitDataset', 'the dataset is infinite or of unknown size: pass `batchesPerEpoch` (Keras: steps_per_epoch)');
   }
+  const validation = args.validationData ? { x: args.validationData[0], ys: normY(c, args.validationData[1], 'fitDataset'), sampleWeight: null, batchSize: 32 } : null;
+  let first: AsyncIterator<unknown>;
+  const source: BatchSource = {
+    start: async () => {
+      first = await ds.iterator();
+    },
+    epoch: async (epoch) => {
+      let iter = args.batchesPerEpoch === undefined && epoch > 0 ? await ds.iterator() : first;
+      return async () => {
+        let r = await iter.next();
+        if (r.done) {
+          if (args.batchesPerEpoch === undefined) return null;
+          iter = await ds.iterator();
+          r = await iter.next();
+          if (r.done) fail('fitDataset', 'the dataset is empty');
+        }
+        const { x, ys } = datasetBatch(c, r.value, 'fitDataset');
+        return { x, ys, sampleWeight: null, size: firstOf(x).shape[0]! };
+      };
+    },
+  };
   const steps = args.batchesPerEpoch ?? (size as number);
-  const verbose = args.verbose ?? 1;
-  const history = new History();
-  const callbacks: Callback[] = [...(verbose ? [new ProgressBar(verbose)] : []), ...toCallbacks(args.callbacks), history];
-  model.stopTraining = false;
-  for (const cb of callbacks) {
-    cb.setModel(model);
-    cb.setParams({ epochs, steps, verbose });
-  }
-  for (const cb of callbacks) await cb.onTrainBegin();
-  const it = await ds.iterator();
-  const tr = new Trackers(c);
-  for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
-    for (const cb of callbacks) await cb.onEpochBegin(epoch);
-    tr.reset();
-    let iter = args.batchesPerEpoch === undefined && epoch > 0 ? await ds.iterator() : it;
-    for (let step = 0; step < steps; step++) {
-      let r = await iter.next();
-      if (r.done) {
-        if (args.batchesPerEpoch === undefined) break;
-        iter = await ds.iterator();
-        r = await iter.next();
-        if (r.done) fail('fitDataset', 'the dataset is empty');
-      }
-      const b = r.value as { xs: Tensor | Tensor[]; ys: YData } | [Tensor | Tensor[], YData];
-      const [xb, ybIn] = Array.isArray(b) ? b : [b.xs, b.ys];
-      if (!(xb instanceof Tensor || Array.isArray(xb)) || ybIn === undefined || ybIn === null) fail('fitDataset', 'dataset elements must be {xs, ys} or [xs, ys] batches of tensors');
-      const yb = normY(c, ybIn, 'fitDataset');
-      checkXY(xb, yb, 'fitDataset');
-      if (step === 0 && epoch === 0) lintOnce(model, verbose, xb, yb);
-      tr.add(stepTrain(model, c, xb, yb, null), firstOf(xb).shape[0]!);
-      const logs = tr.logs();
-      for (const cb of callbacks) await cb.onBatchEnd(step, logs);
-    }
-    const logs = tr.logs();
-    if (args.validationData) {
-      const v = evaluateTensors(model, c, args.validationData[0], normY(c, args.validationData[1], 'fitDataset'), null, 32);
-      logs['val_loss'] = v.loss;
-      for (const [k, value] of Object.entries(v.metrics)) logs[`val_${k}`] = value;
-    }
-    for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
-  }
-  for (const cb of callbacks) await cb.onTrainEnd();
-  return history;
+  return runEpochs(model, c, { epochs: args.epochs ?? 1, initialEpoch: 0, steps, verbose: args.verbose ?? 1, callbacks: args.callbacks, source, validation });
 }
 
 /**
@@ -671,13 +692,9 @@ export async function evaluateDataset(model: Trainable, compiled: Compiled | nul
   for (let k = 0; args.batches === undefined || k < args.batches; k++) {
     const r = await it.next();
     if (r.done) break;
-    const b = r.value as { xs: Tensor | Tensor[]; ys: YData } | [Tensor | Tensor[], YData];
-    const [xb, ybIn] = Array.isArray(b) ? b : [b.xs, b.ys];
-    if (!(xb instanceof Tensor || Array.isArray(xb)) || ybIn === undefined || ybIn === null) fail('evaluateDataset', 'dataset elements must be {xs, ys} or [xs, ys] batches of tensors');
-    const yb = normY(c, ybIn, 'evaluateDataset');
-    checkXY(xb, yb, 'evaluateDataset');
-    const n = firstOf(xb).shape[0]!;
-    tr.add(stepTest(model, c, xb, yb, null), n);
+    const { x, ys } = datasetBatch(c, r.value, 'evaluateDataset');
+    const n = firstOf(x).shape[0]!;
+    tr.add(testStep(model, c, x, ys, null), n);
     seen += n;
   }
   if (seen === 0) fail('evaluateDataset', 'the dataset yielded no batches');
