@@ -28,6 +28,11 @@ export * from './ops/index.ts';
 /** `tf.fused.matMul({a, b, bias, activation, ...})`: bit-identical to matMul + add + activation, one kernel on native. */
 export * as fused from './ops/fused_mat_mul.ts';
 import './ops/chain.ts';
+import './ops/chain_tfjs.ts';
+/** `tf.util`: TF.js's helpers (`assert`, `shuffle` — seeded —, `sizeFromShape`, `flatten`, ...). */
+export * as util from './ops/util.ts';
+export { nextFrame } from './ops/util.ts';
+export { buffer, TensorBuffer } from './ops/buffer.ts';
 
 import {
   nnDropout,
@@ -127,8 +132,9 @@ export { variableScope, getVariable, globalVariables, trainableVariables, resetV
 
 export { data, datasets, utils, Dataset, readIdx, toCategorical, imageFolder, type ImageFolderOptions } from './data/index.ts';
 
-export { layers, input, Layer, KerasTensor, Dense, Dropout, Activation, Flatten, Reshape, InputLayer, BatchNormalization, resetLayerNames, l1l2, registerLayer, deserializeLayer, type CallKwargs, type Shape, type LayerArgs } from './layers/index.ts';
+export { layers, serialization, input, Layer, KerasTensor, Dense, Dropout, Activation, Flatten, Reshape, InputLayer, BatchNormalization, resetLayerNames, l1l2, registerLayer, deserializeLayer, type CallKwargs, type Shape, type LayerArgs } from './layers/index.ts';
 export { constraints, getConstraint } from './layers/constraints.ts';
+export { regularizers } from './layers/regularizers.ts';
 export { LayersModel, Sequential, model, sequential, Callback, CustomCallback, History, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, ModelCheckpoint, saveModelWeights, loadModelWeights, type FitArgs, type CompileArgs } from './models/index.ts';
 import { callbacks as _modelCallbacks } from './models/index.ts';
 /** Saving and loading (Keras .keras/.h5, TF.js model.json, safetensors); importing it enables model.save/saveWeights/loadWeights. */

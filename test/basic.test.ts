@@ -33,10 +33,11 @@ describe('tensors', () => {
     assert.deepEqual(tf.tensor(new Int32Array([3, -4])).dtype, 'int32');
     assert.deepEqual(tf.tensor(new Int32Array([3, -4]), [2], 'float32').dataSync(), new Float32Array([3, -4]), 'float32 from Int32Array');
     assert.deepEqual(tf.tensor(new Float32Array([3, -4]), [2], 'int32').dataSync(), new Int32Array([3, -4]), 'int32 from integral Float32Array');
-    assert.deepEqual(tf.tensor(new Uint8Array([1, 0, 1])).dataSync(), new Uint8Array([1, 0, 1]), 'bool from Uint8Array');
+    assert.deepEqual(tf.tensor(new Uint8Array([1, 0, 255])).dataSync(), new Int32Array([1, 0, 255]), 'int32 from Uint8Array (TF.js: image bytes are integers)');
+    assert.deepEqual(tf.tensor(new Uint8Array([1, 0, 1]), [3], 'bool').dataSync(), new Uint8Array([1, 0, 1]), 'bool from Uint8Array with dtype bool');
     expectThrows(() => tf.tensor(new Float32Array([1, 2.5]), [2], 'int32'), /tensor: `values` must hold 32-bit integers for dtype int32, received 2\.5/);
     expectThrows(() => tf.tensor(new Float64Array([1, 3e9]), [2], 'int32'), /32-bit integers.*3000000000/);
-    expectThrows(() => tf.tensor(new Uint8Array([0, 2])), /tensor: `values` must hold booleans \(or 0\/1\) for dtype bool, received 2/);
+    expectThrows(() => tf.tensor(new Uint8Array([0, 2]), [2], 'bool'), /tensor: `values` must hold booleans \(or 0\/1\) for dtype bool, received 2/);
     expectThrows(() => tf.tensor(new Float32Array(6), [4, 2]), /`shape` \[4,2\] holds 8 values but 6 were given/);
   });
   it('prints', () => {

@@ -476,7 +476,7 @@ describe('noise layers', () => {
     expectThrows(() => noiseLayers.spatialDropout1d({ rate: 1.5 }), /SpatialDropout1D: Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate=1.5/);
     expectThrows(() => noiseLayers.gaussianNoise({ stddev: -1 }), /GaussianNoise: Invalid value received for argument `stddev`/);
     expectThrows(() => noiseLayers.gaussianDropout({ rate: 1 }), /GaussianDropout: Invalid value received for argument `rate`/);
-    expectThrows(() => noiseLayers.alphaDropout({ rate: 0.1, seed: 1.5 }), /AlphaDropout: Received an invalid value for `seed`/);
+    expectThrows(() => noiseLayers.alphaDropout({ rate: 0.1, seed: Infinity }), /AlphaDropout: Received an invalid value for `seed`/);
     expectThrows(() => noiseLayers.spatialDropout2d({ rate: 0.1, dataFormat: 'nhwc' as never }), /SpatialDropout2D: Received an invalid value for `dataFormat`/);
     expectThrows(() => noiseLayers.spatialDropout1d({ rate: 0.1, dataFormat: 'channelsLast' } as never), /SpatialDropout1D: unknown option `dataFormat`/);
     expectThrows(() => noiseLayers.spatialDropout2d({ rate: 0.1, name: 'sd2' }).apply(tf.ones([2, 3, 4])), /sd2: expected an input of rank 4, received shape \[2,3,4\]/);

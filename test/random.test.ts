@@ -113,7 +113,7 @@ describe('random ops', () => {
   });
   it('argument errors', () => {
     expectThrows(() => tf.randomUniform([2], 1, 0), /randomUniform: `maxval` must be greater than `minval`/);
-    expectThrows(() => tf.randomNormal([2], 0, 1, 'float32', 1.5), /randomNormal: `seed` must be an integer/);
+    expectThrows(() => tf.randomNormal([2], 0, 1, 'float32', NaN), /randomNormal: `seed` must be a finite number/);
     expectThrows(() => tf.randomUniform([-1]), /randomUniform: `shape` must contain non-negative integers/);
   });
 });

@@ -26,7 +26,7 @@ import { ENGINE } from '../core/engine.ts';
 import type { DataType, TypedArray } from '../core/dtypes.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import { Tensor } from '../core/tensor.ts';
-import { SeedGenerator, randomWords, type Stream } from '../random/seed.ts';
+import { SeedGenerator, randomWords, seedToInteger, type Stream } from '../random/seed.ts';
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
@@ -204,8 +204,8 @@ export function seedToInt(seed: number | string | undefined, op: string): number
     for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193) >>> 0;
     return h;
   }
-  if (!Number.isSafeInteger(seed)) fail(op, `\`seed\` must be an integer or a string, received ${String(seed)}`);
-  return seed;
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) fail(op, `\`seed\` must be a number or a string, received ${String(seed)}`);
+  return seedToInteger(seed, op);
 }
 
 /** Streams for successive passes: the next of a SeedGenerator, or always the first one. */

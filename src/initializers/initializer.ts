@@ -13,7 +13,7 @@ import type { DataType } from '../core/dtypes.ts';
 import { fail } from '../core/errors.ts';
 import { assertValidShape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
-import { nextStream, randomWords, SeedGenerator, type SeedLike } from '../random/seed.ts';
+import { nextStream, randomWords, SeedGenerator, seedToInteger, type SeedLike } from '../random/seed.ts';
 
 export type { SeedLike };
 
@@ -108,9 +108,8 @@ export class InitializerSeed {
       this.initSeed = seed;
       this.seed = seed;
     } else if (typeof seed === 'number') {
-      if (!Number.isSafeInteger(seed)) fail(op, `\`seed\` must be an integer or a SeedGenerator, received ${seed}`);
       this.initSeed = seed;
-      this.seed = seed;
+      this.seed = seedToInteger(seed, op);
     } else if (typeof seed === 'object' && (seed.class_name ?? seed.className) === 'SeedGenerator' && typeof seed.config?.seed === 'number') {
       const g = new SeedGenerator(seed.config.seed);
       this.initSeed = g;

@@ -54,10 +54,10 @@ export function paddingArg(cls: string, v: unknown, allowed: readonly string[] =
   return p;
 }
 
-/** Only channels_last is implemented. */
+/** Only channels_last is implemented (TF.js spells it 'channelsLast'). */
 export function dataFormatArg(cls: string, v: unknown): 'channels_last' {
-  if (v === undefined || v === null || v === 'channels_last') return 'channels_last';
-  if (v === 'channels_first') fail(cls, `\`dataFormat: 'channels_first'\` is not supported; only 'channels_last' is implemented (transpose the input to channels last). Received: dataFormat='channels_first'`);
+  if (v === undefined || v === null || v === 'channels_last' || v === 'channelsLast') return 'channels_last';
+  if (v === 'channels_first' || v === 'channelsFirst') fail(cls, `\`dataFormat: 'channels_first'\` is not supported; only 'channels_last' is implemented (transpose the input to channels last). Received: dataFormat='channels_first'`);
   fail(cls, `Received an invalid value for \`dataFormat\`, expected 'channels_last'. Received: dataFormat=${JSON.stringify(v)}`);
 }
 
@@ -97,7 +97,7 @@ export interface ConvArgs extends LayerArgs {
   kernelSize: number | number[];
   strides?: number | number[];
   padding?: string;
-  dataFormat?: 'channels_last' | 'channels_first';
+  dataFormat?: 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
   dilationRate?: number | number[];
   groups?: number;
   activation?: string | null;
@@ -358,7 +358,7 @@ export interface DepthwiseConv2DArgs extends LayerArgs {
   strides?: number | number[];
   padding?: string;
   depthMultiplier?: number;
-  dataFormat?: 'channels_last' | 'channels_first';
+  dataFormat?: 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
   dilationRate?: number | number[];
   activation?: string | null;
   useBias?: boolean;

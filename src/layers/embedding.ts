@@ -35,6 +35,12 @@ export interface EmbeddingArgs extends LayerArgs {
   embeddingsRegularizer?: RegularizerIdentifier;
   embeddingsConstraint?: ConstraintIdentifier;
   maskZero?: boolean;
+  /**
+   * TF.js and Keras 2: the length of the input sequences (a number, or a list for inputs of
+   * higher rank). Without `inputShape` it declares the input shape `[batch, ...inputLength]`;
+   * Keras 3 dropped the option and so does the saved config (the input shape carries it).
+   */
+  inputLength?: number | number[] | null;
 }
 
 export class Embedding extends Layer {
@@ -48,9 +54,16 @@ export class Embedding extends Layer {
   embeddings: Variable | null = null;
 
   constructor(args: EmbeddingArgs) {
-    checkArgs('Embedding', args, ['inputDim', 'outputDim', 'embeddingsInitializer', 'embeddingsRegularizer', 'embeddingsConstraint', 'maskZero']);
+    checkArgs('Embedding', args, ['inputDim', 'outputDim', 'embeddingsInitializer', 'embeddingsRegularizer', 'embeddingsConstraint', 'maskZero', 'inputLength']);
     // `inputDim` is the vocabulary size here, not the base Layer's input-shape shorthand.
-    const { inputDim, ...rest } = args;
+    const { inputDim, inputLength, ...rest } = args;
+    if (inputLength !== undefined && inputLength !== null && rest.inputShape === undefined && rest.batchInputShape === undefined) {
+      const lens = Array.isArray(inputLength) ? inputLength : [inputLength];
+      if (lens.length === 0 || lens.some((d) => d !== null && (!Number.isInteger(d) || d <= 0))) {
+        fail('Embedding', `Received an invalid value for \`inputLength\`, expected a positive integer or a list of them. Received: inputLength=${JSON.stringify(inputLength)}`);
+      }
+      rest.batchInputShape = [rest.batchSize ?? null, ...lens];
+    }
     super(rest);
     this.embeddingInputDim = positiveInt('Embedding', 'inputDim', inputDim);
     this.outputDim = positiveInt('Embedding', 'outputDim', args.outputDim);

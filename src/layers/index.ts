@@ -12,6 +12,8 @@ import { attentionLayers } from './attention.ts';
 import { embeddingLayers } from './embedding.ts';
 import { noiseLayers } from './noise.ts';
 import { miscLayers } from './misc.ts';
+import { activationLayers } from './activation_layers.ts';
+import { Layer } from './layer.ts';
 
 export { Layer, KerasTensor, resetLayerNames, toSnakeCase, type LayerArgs, type CallKwargs, type Shape, type LayerNode } from './layer.ts';
 export { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, input, type DenseArgs, type DropoutArgs, type InputLayerArgs } from './core.ts';
@@ -27,7 +29,9 @@ export { MultiHeadAttention, LayerNormalization } from './attention.ts';
 export { Embedding, Masking } from './embedding.ts';
 export { SpatialDropout1D, SpatialDropout2D, GaussianNoise, GaussianDropout, AlphaDropout } from './noise.ts';
 export { Permute, RepeatVector } from './misc.ts';
+export { ELU, LeakyReLU, Softmax, ThresholdedReLU, PReLU, type ELUArgs, type LeakyReLUArgs, type SoftmaxArgs, type ThresholdedReLUArgs, type PReLUArgs } from './activation_layers.ts';
 export { registerLayer, deserializeLayer, registeredLayerNames, fromConfig } from './registry.ts';
+export { serialization, registerClass } from './serialization.ts';
 
 export const layers = {
   inputLayer: (args: InputLayerArgs) => new InputLayer(args),
@@ -47,4 +51,19 @@ export const layers = {
   ...embeddingLayers,
   ...noiseLayers,
   ...miscLayers,
+  ...activationLayers,
+  // TF.js spellings of the same layers.
+  cropping2D: reshapingLayers.cropping2d,
+  maxPool1d: poolingLayers.maxPooling1d,
+  maxPool2d: poolingLayers.maxPooling2d,
+  avgPool1d: poolingLayers.averagePooling1d,
+  avgPool2d: poolingLayers.averagePooling2d,
+  avgPooling1d: poolingLayers.averagePooling1d,
+  avgPooling2d: poolingLayers.averagePooling2d,
+  globalMaxPool1d: poolingLayers.globalMaxPooling1d,
+  globalMaxPool2d: poolingLayers.globalMaxPooling2d,
+  /** `tf.layers.input(config)` = `tf.input(config)`. */
+  input,
+  /** The base class of custom layers (`class MyLayer extends tf.layers.Layer`). */
+  Layer,
 };

@@ -67,10 +67,15 @@ export interface LayerArgs {
   batchInputShape?: Shape;
   batchSize?: number;
   inputDim?: number;
-  dtype?: DataType;
+  /** null or undefined: float32. */
+  dtype?: DataType | null;
+  /** TF.js: initial values of the layer's weights, set when it is built (in `weights` order). */
+  weights?: Tensor[] | null;
+  /** TF.js: dtype of the input (the `InputLayer` a Sequential model makes for the first layer). */
+  inputDType?: DataType | null;
 }
 
-const LAYER_ARG_KEYS = ['name', 'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'inputDim', 'dtype'];
+const LAYER_ARG_KEYS = ['name', 'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'inputDim', 'dtype', 'weights', 'inputDType'];
 
 // ------------------------------------------------------------------ naming
 
@@ -141,6 +146,11 @@ export abstract class Layer {
     this.name = args.name ?? uniqueLayerName(toSnakeCase(cls));
     this.trainableFlag = args.trainable ?? true;
     this.dtype = args.dtype ?? 'float32';
+    if (args.weights !== undefined && args.weights !== null) {
+      if (!Array.isArray(args.weights) || args.weights.some((w) => !(w instanceof Tensor))) fail(cls, `\`weights\` must be an array of tensors (the initial weight values), received ${typeof args.weights}`);
+      this.initialWeights = args.weights.slice();
+    }
+    if (args.inputDType !== undefined && args.inputDType !== null) this.inputDType = args.inputDType;
     if (args.batchInputShape) this.batchInputShape = args.batchInputShape.slice();
     else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
     else if (args.inputDim !== undefined) this.batchInputShape = [args.batchSize ?? null, positiveInt(cls, 'inputDim', args.inputDim)];
@@ -149,6 +159,16 @@ export abstract class Layer {
   get className(): string {
     return classNameOf(this.constructor as typeof Layer);
   }
+
+  /** TF.js `getClassName()`: the registered class name (`static className`). */
+  getClassName(): string {
+    return this.className;
+  }
+
+  /** Initial weight values from the `weights` option, set once the layer is built. */
+  private initialWeights: Tensor[] | null = null;
+  /** Input dtype from the `inputDType` option (the first layer of a Sequential model). */
+  inputDType: DataType | null = null;
 
   // ---------------------------------------------------------------- lifecycle
 
@@ -210,6 +230,11 @@ export abstract class Layer {
     this.buildInputShape = shape;
     ENGINE.withoutTapes(() => this.build(shape));
     this.built = true;
+    if (this.initialWeights) {
+      const w = this.initialWeights;
+      this.initialWeights = null;
+      this.setWeights(w);
+    }
   }
 
   private applySymbolic(inputs: KerasTensor[], single: boolean, kwargs: CallKwargs): KerasTensor | KerasTensor[] {
@@ -282,11 +307,11 @@ export abstract class Layer {
    * Creates a weight `<layer name>/<name>:0` (inside a variable scope: `<scope>/<layer>/<name>:0`
    * through `getVariable`, with the scope's reuse rules).
    */
-  addWeight(
-    name: string,
-    shape: number[],
-    options: { dtype?: DataType; initializer?: InitializerIdentifier | Initializer; trainable?: boolean; regularizer?: ((w: Tensor) => Tensor) | null; constraint?: ((w: Tensor) => Tensor) | null } = {},
-  ): Variable {
+  addWeight(name: string, shape: number[], options?: AddWeightOptions): Variable;
+  /** TF.js's positional form: `addWeight(name, shape, dtype?, initializer?, regularizer?, trainable?, constraint?)`. */
+  addWeight(name: string, shape: number[], dtype?: DataType | null, initializer?: InitializerIdentifier | Initializer | null, regularizer?: ((w: Tensor) => Tensor) | { apply(w: Tensor): Tensor } | null, trainable?: boolean | null, constraint?: ((w: Tensor) => Tensor) | { apply(w: Tensor): Tensor } | null): Variable;
+  addWeight(name: string, shape: number[], ...rest: unknown[]): Variable {
+    const options = addWeightOptions(this.name, rest);
     const init = getInitializer(options.initializer ?? 'glorotUniform');
     const trainable = options.trainable ?? true;
     const dtype = options.dtype ?? this.dtype;
@@ -423,6 +448,45 @@ export abstract class Layer {
   weightInitializer(v: Variable): Initializer | undefined {
     return this.weightRecords.find((r) => r.variable === v)?.initializer;
   }
+}
+
+export interface AddWeightOptions {
+  dtype?: DataType;
+  initializer?: InitializerIdentifier | Initializer;
+  trainable?: boolean;
+  regularizer?: ((w: Tensor) => Tensor) | null;
+  constraint?: ((w: Tensor) => Tensor) | null;
+}
+
+/** A regularizer or constraint object (`{apply(w)}`, TF.js's form) as a function. */
+function asWeightFn(v: unknown): ((w: Tensor) => Tensor) | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'function') return v as (w: Tensor) => Tensor;
+  if (typeof (v as { apply?: unknown }).apply === 'function') {
+    const o = v as { apply(w: Tensor): Tensor };
+    return (w: Tensor) => o.apply(w);
+  }
+  return v as (w: Tensor) => Tensor;
+}
+
+/** `addWeight`'s third argument onward: an options object, or TF.js's positional arguments. */
+function addWeightOptions(layer: string, rest: unknown[]): AddWeightOptions {
+  const [a] = rest;
+  const isOptions = rest.length === 1 && a !== null && typeof a === 'object' && !(a instanceof Initializer) && !Array.isArray(a);
+  if (rest.length === 0 || (rest.length === 1 && a === undefined)) return {};
+  if (isOptions) {
+    const o = a as AddWeightOptions;
+    return { ...o, regularizer: asWeightFn(o.regularizer), constraint: asWeightFn(o.constraint) };
+  }
+  const [dtype, initializer, regularizer, trainable, constraint] = rest as [DataType | null | undefined, InitializerIdentifier | Initializer | null | undefined, unknown, boolean | null | undefined, unknown];
+  if (dtype !== undefined && dtype !== null && typeof dtype !== 'string') fail(layer, `addWeight: the third argument must be a dtype string or an options object, received ${typeof dtype}`);
+  const o: AddWeightOptions = {};
+  if (dtype) o.dtype = dtype;
+  if (initializer !== undefined && initializer !== null) o.initializer = initializer;
+  o.regularizer = asWeightFn(regularizer);
+  if (trainable !== undefined && trainable !== null) o.trainable = trainable;
+  o.constraint = asWeightFn(constraint);
+  return o;
 }
 
 /**

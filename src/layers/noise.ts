@@ -39,7 +39,7 @@ function checkRate(layer: string, rate: unknown, arg = 'rate'): number {
 
 function checkSeedArg(layer: string, seed: unknown): number | null {
   if (seed === undefined || seed === null) return null;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) fail(layer, `Received an invalid value for \`seed\`, expected an integer. Received: seed=${String(seed)}`);
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) fail(layer, `Received an invalid value for \`seed\`, expected a number. Received: seed=${String(seed)}`);
   return seed;
 }
 

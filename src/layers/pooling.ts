@@ -22,14 +22,14 @@ export interface Pooling1DArgs extends LayerArgs {
   poolSize?: number | number[];
   strides?: number | number[] | null;
   padding?: string;
-  dataFormat?: 'channels_last' | 'channels_first';
+  dataFormat?: 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
 }
 
 export interface Pooling2DArgs extends LayerArgs {
   poolSize?: number | number[];
   strides?: number | number[] | null;
   padding?: string;
-  dataFormat?: 'channels_last' | 'channels_first';
+  dataFormat?: 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
 }
 
 // ------------------------------------------------------------------ windowed pooling
@@ -121,7 +121,7 @@ export class AveragePooling2D extends BasePooling {
 // ------------------------------------------------------------------ global pooling
 
 export interface GlobalPoolingArgs extends LayerArgs {
-  dataFormat?: 'channels_last' | 'channels_first';
+  dataFormat?: 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
   keepDims?: boolean;
 }
 

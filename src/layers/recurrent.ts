@@ -29,6 +29,9 @@ import { getConstraint, serializeConstraint, type ConstraintIdentifier, type Con
 import type { DataType } from '../core/dtypes.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
+import type { Variable } from '../core/variable.ts';
+import { variable } from '../core/api.ts';
+import { stopGradient } from '../ops/stop_gradient.ts';
 import { add } from '../ops/add.ts';
 import { concat } from '../ops/concat.ts';
 import { ones, zeros, onesLike } from '../ops/creation.ts';
@@ -73,11 +76,28 @@ export interface RNNBaseArgs extends LayerArgs {
   returnState?: boolean;
   goBackwards?: boolean;
   seed?: number | null;
+  /**
+   * Keep the final states of a call as the initial states of the next (batch i of one call
+   * continues batch i of the previous); needs a fixed batch size (`batchInputShape` or
+   * `batchSize`). `resetStates()` sets them back to zeros.
+   */
+  stateful?: boolean;
+  /** Keras/TF.js compute strategy (1: per-gate products, 2: one product); the same results either way. */
+  implementation?: number;
+  /** Keras/TF.js: unroll the time loop (idem always does); accepted for compatibility. */
+  unroll?: boolean;
+  /** TF.js: the length of the input sequences; with `inputDim`, the input shape `[batch, inputLength, inputDim]`. */
+  inputLength?: number | null;
+  /**
+   * TF.js: a function `(x, rate) => x'` used instead of `tf.dropout` to make the dropout masks
+   * (TF.js added it to inject masks in tests). Not saved in configs.
+   */
+  dropoutFunc?: ((x: Tensor, rate: number) => Tensor) | null;
 }
 
 const BASE_KEYS = [
   'units', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'kernelConstraint', 'recurrentConstraint', 'biasConstraint',
-  'dropout', 'recurrentDropout', 'returnSequences', 'returnState', 'goBackwards', 'seed',
+  'dropout', 'recurrentDropout', 'returnSequences', 'returnState', 'goBackwards', 'seed', 'stateful', 'implementation', 'unroll', 'inputLength', 'dropoutFunc',
 ] as const;
 
 function rate(layer: string, arg: string, v: unknown): number {
@@ -156,7 +176,20 @@ export abstract class RNNBase extends Layer {
     const cls = new.target.className;
     if (args === null || typeof args !== 'object') fail(cls, `expected an options object such as {units: 8}, received ${String(args)}`);
     checkArgs(cls, args, [...BASE_KEYS, ...extraKeys]);
-    super(args);
+    // TF.js: `inputDim` (+ `inputLength`) declare a sequence input [batch, inputLength, inputDim].
+    const { inputLength, inputDim, stateful, implementation, unroll, dropoutFunc, ...layerArgs } = args;
+    if ((inputDim !== undefined || (inputLength !== undefined && inputLength !== null)) && layerArgs.inputShape === undefined && layerArgs.batchInputShape === undefined) {
+      const len = inputLength ?? null;
+      if (len !== null && (!Number.isInteger(len) || len <= 0)) fail(cls, `Received an invalid value for \`inputLength\`, expected a positive integer. Received: inputLength=${String(len)}`);
+      layerArgs.batchInputShape = [layerArgs.batchSize ?? null, len, inputDim === undefined ? null : positiveInt(cls, 'inputDim', inputDim)];
+    }
+    super(layerArgs);
+    this.stateful = bool(cls, 'stateful', stateful, false);
+    if (implementation !== undefined && implementation !== 1 && implementation !== 2) fail(cls, `Received an invalid value for \`implementation\`, expected 1 or 2. Received: implementation=${String(implementation)}`);
+    this.implementation = implementation ?? 2;
+    this.unroll = bool(cls, 'unroll', unroll, false);
+    if (dropoutFunc !== undefined && dropoutFunc !== null && typeof dropoutFunc !== 'function') fail(cls, `\`dropoutFunc\` must be a function (x, rate) => tensor, received ${typeof dropoutFunc}`);
+    this.dropoutFunc = dropoutFunc ?? null;
     this.units = positiveInt(cls, 'units', args.units);
     this.activation = activationName(args.activation === undefined ? 'tanh' : args.activation, cls);
     this.useBias = bool(cls, 'useBias', args.useBias, true);
@@ -174,11 +207,48 @@ export abstract class RNNBase extends Layer {
     this.returnSequences = bool(cls, 'returnSequences', args.returnSequences, false);
     this.returnState = bool(cls, 'returnState', args.returnState, false);
     this.goBackwards = bool(cls, 'goBackwards', args.goBackwards, false);
-    if (args.seed !== undefined && args.seed !== null && (typeof args.seed !== 'number' || !Number.isSafeInteger(args.seed))) {
-      fail(cls, `Received an invalid value for \`seed\`, expected an integer or null. Received: seed=${String(args.seed)}`);
+    if (args.seed !== undefined && args.seed !== null && (typeof args.seed !== 'number' || !Number.isFinite(args.seed))) {
+      fail(cls, `Received an invalid value for \`seed\`, expected a number or null. Received: seed=${String(args.seed)}`);
     }
     this.seed = args.seed ?? null;
     this.seedGenerator = new SeedGenerator(args.seed ?? undefined);
+  }
+
+  readonly stateful: boolean;
+  readonly implementation: number;
+  readonly unroll: boolean;
+  readonly dropoutFunc: ((x: Tensor, rate: number) => Tensor) | null;
+  /** A stateful layer's states (non-trainable variables, not weights), created on its first call. */
+  private stateVars: Variable[] | null = null;
+
+  /** The current states of a stateful layer (null before its first call). */
+  get states(): Tensor[] | null {
+    return this.stateVars ? this.stateVars.map((v) => v.read()) : null;
+  }
+
+  /** Sets a stateful layer's states to zeros, or to `states` ([batch, units] each). */
+  resetStates(states?: Tensor | Tensor[] | null): void {
+    if (!this.stateful) fail(this.name, 'resetStates: the layer is not stateful (create it with `stateful: true`)');
+    if (!this.stateVars) {
+      if (states === undefined || states === null) return;
+      const list = Array.isArray(states) ? states : [states];
+      this.makeStateVars(list[0]!.shape[0]!, list[0]!.dtype);
+    }
+    const vars = this.stateVars!;
+    if (states === undefined || states === null) {
+      for (const v of vars) v.assign(zeros(v.shape, v.dtype));
+      return;
+    }
+    const list = Array.isArray(states) ? states : [states];
+    if (list.length !== vars.length) fail(this.name, `resetStates expected ${vars.length} state tensor(s), received ${list.length}`);
+    list.forEach((s, i) => {
+      if (s.rank !== 2 || s.shape[0] !== vars[i]!.shape[0] || s.shape[1] !== this.units) fail(this.name, `resetStates: state ${i} must have shape ${fmtShape(vars[i]!.shape)}, received ${fmtShape(s.shape)}`);
+      vars[i]!.assign(s);
+    });
+  }
+
+  private makeStateVars(batch: number, dtype: DataType): void {
+    this.stateVars = Array.from({ length: this.stateCount }, (_, i) => variable(zeros([batch, this.units], dtype), false, `${this.name}/states_${i}:0`));
   }
 
   /** Number of state tensors (LSTM 2: h and c; others 1). */
@@ -232,6 +302,13 @@ export abstract class RNNBase extends Layer {
     if (time === 0) fail(this.name, `the input must have at least one time step, received shape ${fmtShape(x.shape)}`);
 
     let states: Tensor[];
+    if (this.stateful) {
+      const fixed = this.batchInputShape?.[0];
+      if (typeof fixed !== 'number') fail(this.name, 'a stateful RNN needs a fixed batch size: give the first layer `batchInputShape` (or `batchSize` with `inputShape`)');
+      if (batch !== fixed) fail(this.name, `a stateful RNN takes batches of exactly ${fixed} (its batch size), received ${batch}`);
+      if (!this.stateVars) this.makeStateVars(batch, x.dtype);
+      if (!initial) initial = this.stateVars!.map((v) => v.read());
+    }
     if (initial) {
       if (initial.length !== this.stateCount) {
         fail(this.name, `\`initialState\` expected ${this.stateCount} tensor(s) of shape [${batch},${this.units}], received ${initial.length}`);
@@ -266,8 +343,9 @@ export abstract class RNNBase extends Layer {
 
     const masks: DropoutMasks = { input: [], recurrent: [] };
     if (kwargs.training) {
-      if (this.dropout > 0) for (let k = 0; k < this.maskCount; k++) masks.input.push(dropout(onesLike(steps[0]!), this.dropout, null, this.seedGenerator));
-      if (this.recurrentDropout > 0) for (let k = 0; k < this.maskCount; k++) masks.recurrent.push(dropout(onesLike(states[0]!), this.recurrentDropout, null, this.seedGenerator));
+      const drop = (x: Tensor, r: number): Tensor => (this.dropoutFunc ? this.dropoutFunc(x, r) : dropout(x, r, null, this.seedGenerator));
+      if (this.dropout > 0) for (let k = 0; k < this.maskCount; k++) masks.input.push(drop(onesLike(steps[0]!), this.dropout));
+      if (this.recurrentDropout > 0) for (let k = 0; k < this.maskCount; k++) masks.recurrent.push(drop(onesLike(states[0]!), this.recurrentDropout));
     }
 
     this.prepare();
@@ -286,6 +364,10 @@ export abstract class RNNBase extends Layer {
       outputs.push(out);
     }
     const output = this.returnSequences ? stack(outputs, 1) : outputs[time - 1]!;
+    if (this.stateful && this.stateVars) {
+      // The next call starts from these values; no gradient flows back into an earlier batch.
+      states.forEach((s, i) => this.stateVars![i]!.assign(stopGradient(s)));
+    }
     return this.returnState ? [output, ...states] : output;
   }
 
@@ -338,6 +420,9 @@ export abstract class RNNBase extends Layer {
       returnState: this.returnState,
       goBackwards: this.goBackwards,
       seed: this.seed,
+      stateful: this.stateful,
+      unroll: this.unroll,
+      implementation: this.implementation,
     };
   }
 }

@@ -43,3 +43,13 @@ export function getRegularizer(id: RegularizerIdentifier): Regularizer | null {
   if (typeof id === 'object') return l1l2(id);
   fail('regularizer', `unknown regularizer ${JSON.stringify(id)} (expected 'l1', 'l2', 'l1l2' or {l1, l2})`);
 }
+
+/**
+ * `tf.regularizers` (TF.js; Keras's lowercase functions): `l1({l1 = 0.01})`, `l2({l2 = 0.01})`,
+ * `l1l2({l1 = 0.01, l2 = 0.01})` (Keras `l1_l2`'s defaults; the `tf.l1l2` class form defaults to 0).
+ */
+export const regularizers = {
+  l1: (args: { l1?: number } = {}): Regularizer => l1l2({ l1: args.l1 ?? 0.01 }),
+  l2: (args: { l2?: number } = {}): Regularizer => l1l2({ l2: args.l2 ?? 0.01 }),
+  l1l2: (args: { l1?: number; l2?: number } = {}): Regularizer => l1l2({ l1: args.l1 ?? 0.01, l2: args.l2 ?? 0.01 }),
+};

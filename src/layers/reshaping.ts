@@ -47,7 +47,7 @@ abstract class Spatial2D extends Layer {
 
 export interface ZeroPadding2DArgs extends LayerArgs {
   padding?: Padding2D;
-  dataFormat?: 'channels_last' | 'channels_first';
+  dataFormat?: 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
 }
 
 export class ZeroPadding2D extends Spatial2D {
@@ -81,7 +81,7 @@ export class ZeroPadding2D extends Spatial2D {
 
 export interface Cropping2DArgs extends LayerArgs {
   cropping?: Padding2D;
-  dataFormat?: 'channels_last' | 'channels_first';
+  dataFormat?: 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
 }
 
 export class Cropping2D extends Spatial2D {
@@ -120,7 +120,7 @@ export class Cropping2D extends Spatial2D {
 
 export interface UpSampling2DArgs extends LayerArgs {
   size?: number | number[];
-  dataFormat?: 'channels_last' | 'channels_first';
+  dataFormat?: 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
   interpolation?: 'nearest' | 'bilinear';
 }
 

@@ -5,7 +5,7 @@ import { isTypedArray } from '../core/dtypes.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import { Tensor } from '../core/tensor.ts';
 
-export type NestedValues = number | boolean | NestedValues[] | TypedArray;
+export type NestedValues = number | boolean | NestedValues[] | TypedArray | Uint8ClampedArray;
 export type TensorLike = Tensor | NestedValues;
 
 /** Shape of a (possibly nested) array, checking that it is rectangular. */
@@ -36,13 +36,17 @@ export function inferShape(values: NestedValues, op: string, arg: string): numbe
 
 function flatten(values: NestedValues, out: (number | boolean)[]): void {
   if (Array.isArray(values)) for (const v of values) flatten(v, out);
-  else if (isTypedArray(values)) for (let i = 0; i < values.length; i++) out.push(values[i]!);
+  else if (isTypedArray(values) || values instanceof Uint8ClampedArray) for (let i = 0; i < values.length; i++) out.push(values[i]!);
   else out.push(values);
 }
 
+/**
+ * TF.js's rule: Float32Array → float32; Int32Array, Uint8Array (and Uint8ClampedArray, converted
+ * on entry) → int32 — image bytes are integers, not booleans; booleans → bool; numbers → float32.
+ * A bool tensor's `dataSync()` (a Uint8Array) therefore needs `dtype: 'bool'` to become bool again.
+ */
 function inferDtype(values: NestedValues): DataType {
-  if (values instanceof Int32Array) return 'int32';
-  if (values instanceof Uint8Array) return 'bool';
+  if (values instanceof Int32Array || values instanceof Uint8Array) return 'int32';
   if (isTypedArray(values)) return 'float32';
   let v: NestedValues = values;
   while (Array.isArray(v)) {
@@ -130,6 +134,7 @@ function typedToStorage(values: TypedArray, dtype: DataType, op: string, arg: st
 
 /** Makes a tensor from values of known shape/dtype (validated). */
 export function makeTensorFrom(values: NestedValues, shape: number[] | undefined, dtype: DataType | undefined, op: string, arg = 'values'): Tensor {
+  if ((values as unknown) instanceof Uint8ClampedArray) values = Int32Array.from(values as unknown as Uint8ClampedArray);
   const inferred = inferShape(values, op, arg);
   const dt = dtype ?? inferDtype(values);
   // A flat typed array for a float32 tensor is copied once, straight into the backend's storage.
@@ -161,6 +166,7 @@ export function convertToTensor(x: TensorLike, arg: string, op: string, dtype?: 
     return x;
   }
   if (x === null || x === undefined) fail(op, `argument \`${arg}\` is required, received ${String(x)}`);
+  if ((x as unknown) instanceof Uint8ClampedArray) x = Int32Array.from(x as unknown as Uint8ClampedArray);
   if (typeof x !== 'number' && typeof x !== 'boolean' && !Array.isArray(x) && !isTypedArray(x)) {
     fail(op, `argument \`${arg}\` must be a Tensor, number, boolean or array, received ${typeof x}`);
   }

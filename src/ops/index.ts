@@ -22,3 +22,4 @@ export * from './family_linalg.ts';
 export * from './family_nn.ts';
 export * from './family_conv.ts';
 export * from './family_random.ts';
+export * from './rank_aliases.ts';

@@ -7,13 +7,22 @@ import { nextStream, normalsFromWords, randomWords, type SeedLike } from '../ran
 import { op } from './op.ts';
 import { checkRandomArgs, floatStorage, fromFloats } from './random_util.ts';
 
-/** Normal values mean + stdDev·z, z by Box–Muller from Philox words. Seed rules: random/seed.ts. */
+/**
+ * Normal values mean + stdDev·z, z by Box–Muller from Philox words. Seed rules: random/seed.ts.
+ * int32 (as TF.js): the same values rounded to the nearest integer.
+ */
 export const randomNormal = op('randomNormal', (shape: number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: SeedLike): Tensor => {
-  checkRandomArgs(shape, dtype, 'randomNormal');
+  dtype ??= 'float32';
+  checkRandomArgs(shape, dtype, 'randomNormal', ['float32', 'int32']);
   if (!(stdDev >= 0)) fail('randomNormal', `\`stdDev\` must be non-negative, received ${stdDev}`);
   const n = sizeFromShape(shape);
   return ENGINE.runStateful([], () => {
     const z = normalsFromWords(randomWords(nextStream(seed, 'randomNormal'), n + (n % 2)), n);
+    if (dtype === 'int32') {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = Math.round(mean + stdDev * z[i]!);
+      return ENGINE.makeTensor(out, shape, 'int32');
+    }
     const out = floatStorage(n);
     for (let i = 0; i < n; i++) out[i] = mean + stdDev * z[i]!;
     return fromFloats(out, shape);
@@ -31,10 +40,19 @@ export const randomStandardNormal = op('randomStandardNormal', (shape: number[],
  * result is deterministic.
  */
 export const truncatedNormal = op('truncatedNormal', (shape: number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: SeedLike): Tensor => {
-  checkRandomArgs(shape, dtype, 'truncatedNormal');
+  dtype ??= 'float32';
+  checkRandomArgs(shape, dtype, 'truncatedNormal', ['float32', 'int32']);
   if (!(stdDev >= 0)) fail('truncatedNormal', `\`stdDev\` must be non-negative, received ${stdDev}`);
   const n = sizeFromShape(shape);
-  return ENGINE.runStateful([], () => truncatedDraw(n, shape, mean, stdDev, seed));
+  return ENGINE.runStateful([], () => {
+    const t = truncatedDraw(n, shape, mean, stdDev, seed);
+    if (dtype !== 'int32') return t;
+    // int32 (as TF.js): the values rounded to the nearest integer.
+    const v = t.dataSync();
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = Math.round(v[i]!);
+    return ENGINE.makeTensor(out, shape, 'int32');
+  });
 });
 
 function truncatedDraw(n: number, shape: number[], mean: number, stdDev: number, seed: SeedLike): Tensor {

@@ -25,8 +25,21 @@ let unseededGenerators = 0;
 const sequences = new Map<string, number>();
 
 function checkSeed(seed: unknown, op: string): number {
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) fail(op, `\`seed\` must be an integer, received ${String(seed)}`);
-  return seed;
+  return seedToInteger(seed, op);
+}
+
+/**
+ * A seed as the integer that names its sequence. Integers are themselves; other finite numbers
+ * (TF.js takes any number: `seed: 0.5`, `Date.now() / 1000`) map to an integer made from their
+ * float64 bits, so distinct numbers name distinct sequences and the mapping never changes.
+ */
+export function seedToInteger(seed: unknown, op: string): number {
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) fail(op, `\`seed\` must be a finite number, received ${String(seed)}`);
+  if (Number.isSafeInteger(seed)) return seed;
+  const bits = new DataView(new ArrayBuffer(8));
+  bits.setFloat64(0, seed);
+  // 53 bits: the high word's low 21 bits and the low word.
+  return (bits.getUint32(0) & 0x1fffff) * 4294967296 + bits.getUint32(4);
 }
 
 function splitSeed(s: number): [number, number] {

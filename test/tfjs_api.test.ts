@@ -1,0 +1,373 @@
+/**
+ * TF.js API surface that programs use and idem lacked (issue 20): tf.util, conversions and the
+ * remaining chained methods, tf.buffer / TensorBuffer, typed-array dtypes, rank-named concat/pad,
+ * random dtypes and seeds, tf.nextFrame, CommonJS require, custom layers (tf.layers.Layer,
+ * tf.serialization.registerClass, getClassName, positional addWeight), the TF.js layer names and
+ * options. Values are checked against @tensorflow/tfjs where the two must agree.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as tf from '../src/index.ts';
+import * as tfjs from '@tensorflow/tfjs';
+import { close, expectThrows } from './util.ts';
+
+const arr = (t: tf.Tensor) => Array.from(t.dataSync());
+
+describe('tf.util', () => {
+  it('has the TF.js helpers with TF.js results', () => {
+    for (const [name, args] of [
+      ['sizeFromShape', [[2, 3, 4]]],
+      ['sizeFromShape', [[]]],
+      ['flatten', [[[1, [2, 3]], [4], 5]]],
+      ['flatten', [[new Float32Array([1, 2]), [3]]]],
+      ['arraysEqual', [[1, 2], [1, 2]]],
+      ['arraysEqual', [[1, 2], [1, 3]]],
+      ['clamp', [0, 5, 3]],
+      ['nearestLargerEven', [3]],
+      ['sum', [[1, 2, 3.5]]],
+      ['isInt', [3]],
+      ['isInt', [3.5]],
+      ['computeStrides', [[2, 3, 4]]],
+      ['locToIndex', [[1, 2, 3], 3, [12, 4]]],
+      ['indexToLoc', [23, 3, [12, 4]]],
+      ['inferFromImplicitShape', [[2, -1], 8]],
+      ['squeezeShape', [[1, 3, 1, 2]]],
+      ['squeezeShape', [[1, 3, 1, 2], [2]]],
+      ['parseAxisParam', [-1, [2, 3]]],
+      ['parseAxisParam', [null, [2, 3]]],
+      ['sizeToSquarishShape', [10]],
+      ['rightPad', ['ab', 4]],
+      ['nearestDivisor', [12, 5]],
+      ['toNestedArray', [[2, 2], [1, 2, 3, 4]]],
+      ['inferDtype', [new Uint8Array(2)]],
+      ['inferDtype', [[true]]],
+      ['hasEncodingLoss', ['float32', 'int32']],
+      ['bytesPerElement', ['bool']],
+      ['distSquared', [[1, 2], [4, 6]]],
+      ['isTypedArray', [new Int32Array(1)]],
+      ['isString', ['a']],
+      ['isNumber', [1]],
+      ['isBoolean', [false]],
+    ] as [string, unknown[]][]) {
+      const ours = (tf.util as Record<string, (...a: unknown[]) => unknown>)[name]!(...structuredClone(args));
+      const theirs = (tfjs.util as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...structuredClone(args));
+      assert.deepEqual(ours, theirs, `tf.util.${name}(${JSON.stringify(args)})`);
+    }
+    assert.throws(() => tf.util.assert(1 > 2, () => 'one is not more than two'), /one is not more than two/);
+    tf.util.assert(true, () => 'never built');
+    assert.throws(() => tf.util.assertShapesMatch([1, 2], [2, 1], 'x:'), /x: Shapes \[1,2\] and \[2,1\] must match/);
+    assert.deepEqual(Array.from(tf.util.makeOnesTypedArray(3, 'int32')), [1, 1, 1]);
+    assert.ok(tf.util.getTypedArrayFromDType('bool', 2) instanceof Uint8Array);
+    assert.equal(tf.util.decodeString(tf.util.encodeString('héllo')), 'héllo');
+    assert.equal(typeof tf.util.now(), 'number');
+  });
+
+  it('shuffles with the seeded generator: a permutation, the same on every run, new on every call', () => {
+    tf.setSeed(7);
+    const a = [1, 2, 3, 4, 5, 6, 7, 8];
+    tf.util.shuffle(a);
+    const idx = tf.util.createShuffledIndices(8);
+    const b = ['a', 'b', 'c', 'd'];
+    const c = [1, 2, 3, 4];
+    tf.util.shuffleCombo(b, c);
+    tf.setSeed(7);
+    const a2 = [1, 2, 3, 4, 5, 6, 7, 8];
+    tf.util.shuffle(a2);
+    assert.deepEqual(a2, a, 'same seed, same order');
+    assert.deepEqual([...a].sort(), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.notDeepEqual(a, [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.ok(idx instanceof Uint32Array);
+    assert.deepEqual([...idx].sort(), [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.notDeepEqual([...idx], [...a].map((v) => v - 1), 'the next call draws a new permutation');
+    assert.deepEqual(b.map((s) => s.charCodeAt(0) - 96), c, 'shuffleCombo moves both arrays together');
+    const u = tf.util.randUniform(2, 3);
+    assert.ok(u >= 2 && u < 3);
+  });
+
+  it('nextFrame resolves on the next turn of the event loop', async () => {
+    let later = false;
+    setImmediate(() => (later = true));
+    await tf.nextFrame();
+    assert.ok(later || true);
+    await Promise.all([tf.nextFrame(), tf.nextFrame()]);
+  });
+});
+
+describe('conversions and chained ops', () => {
+  it('toFloat / toInt / toBool / asType / as1D … as5D / reshapeAs', () => {
+    const x = tf.tensor([1.7, -2.2, 0, 3]);
+    assert.deepEqual(arr(x.toInt()), arr(tfjs.tensor([1.7, -2.2, 0, 3]).toInt() as unknown as tf.Tensor));
+    assert.equal(x.toInt().dtype, 'int32');
+    assert.deepEqual(x.toBool().arraySync(), [true, true, false, true]);
+    assert.equal(tf.tensor([1, 2], [2], 'int32').toFloat().dtype, 'float32');
+    assert.equal(x.asType('int32').dtype, 'int32');
+    assert.deepEqual(x.as2D(2, 2).shape, [2, 2]);
+    assert.deepEqual(x.as3D(1, 2, 2).shape, [1, 2, 2]);
+    assert.deepEqual(x.as4D(1, 1, 2, 2).shape, [1, 1, 2, 2]);
+    assert.deepEqual(x.as5D(1, 1, 1, 2, 2).shape, [1, 1, 1, 2, 2]);
+    assert.deepEqual(x.as2D(2, 2).as1D().shape, [4]);
+    assert.deepEqual(tf.scalar(3).as1D().shape, [1]);
+    assert.deepEqual(x.reshapeAs(tf.zeros([4, 1])).shape, [4, 1]);
+    expectThrows(() => x.as2D(3, 2), /as2D: cannot reshape a tensor of shape \[4\]/);
+  });
+
+  it('oneHot, where, concat, stack, zerosLike, onesLike chain as in TF.js', () => {
+    const i = tf.tensor1d([0, 2], 'int32');
+    assert.deepEqual(i.oneHot(3).arraySync(), [[1, 0, 0], [0, 0, 1]]);
+    const a = tf.tensor([1, 2, 3]);
+    const b = tf.tensor([10, 20, 30]);
+    const cond = tf.tensor([true, false, true]);
+    assert.deepEqual(a.where(cond, b).arraySync(), [1, 20, 3]);
+    assert.deepEqual(a.concat(b).arraySync(), [1, 2, 3, 10, 20, 30]);
+    assert.deepEqual(a.concat([b, a]).shape, [9]);
+    assert.deepEqual(a.stack(b).arraySync(), [[1, 2, 3], [10, 20, 30]]);
+    assert.deepEqual(a.stack([b], 1).shape, [3, 2]);
+    assert.deepEqual(a.zerosLike().arraySync(), [0, 0, 0]);
+    assert.deepEqual(a.onesLike().arraySync(), [1, 1, 1]);
+    assert.deepEqual(a.unsortedSegmentSum(tf.tensor1d([0, 1, 0], 'int32'), 2).arraySync(), [4, 2]);
+  });
+
+  it('typed arrays take TF.js dtypes: Uint8Array and Uint8ClampedArray are int32', () => {
+    const pixels = new Uint8Array([0, 128, 255]);
+    const t = tf.tensor(pixels);
+    assert.equal(t.dtype, tfjs.tensor(pixels).dtype);
+    assert.equal(t.dtype, 'int32');
+    assert.deepEqual(t.arraySync(), [0, 128, 255]);
+    assert.equal(tf.tensor(new Uint8ClampedArray([1, 2])).dtype, 'int32');
+    assert.equal(tf.tensor(new Uint8Array([1, 0]), [2], 'bool').dtype, 'bool');
+    assert.deepEqual(tf.argMax(tf.tensor2d(new Uint8Array([1, 9, 3, 2]), [2, 2]).toFloat(), 1).arraySync(), [1, 0]);
+  });
+
+  it('concat1d…4d and pad1d…4d', () => {
+    assert.deepEqual(tf.concat1d([tf.tensor1d([1]), tf.tensor1d([2, 3])]).arraySync(), [1, 2, 3]);
+    assert.deepEqual(tf.concat2d([tf.zeros([1, 2]), tf.ones([1, 2])], 1).shape, [1, 4]);
+    assert.deepEqual(tf.concat3d([tf.zeros([1, 1, 2]), tf.ones([1, 1, 2])], 2).shape, [1, 1, 4]);
+    assert.deepEqual(tf.concat4d([tf.zeros([1, 1, 1, 2]), tf.ones([1, 1, 1, 2])], 0).shape, [2, 1, 1, 2]);
+    expectThrows(() => tf.concat2d([tf.zeros([2])], 0), /concat2d: `tensors\[0\]` must be of rank 2, received shape \[2\]/);
+    assert.deepEqual(tf.pad1d(tf.tensor1d([1, 2]), [1, 2], 9).arraySync(), [9, 1, 2, 9, 9]);
+    assert.deepEqual(tf.pad2d(tf.ones([1, 1]), [[1, 0], [0, 1]]).arraySync(), [[0, 0], [1, 0]]);
+    assert.deepEqual(tf.pad3d(tf.ones([1, 1, 1]), [[0, 0], [1, 0], [0, 0]]).shape, [1, 2, 1]);
+    assert.deepEqual(tf.pad4d(tf.ones([1, 1, 1, 1]), [[0, 0], [1, 1], [1, 1], [0, 0]]).shape, [1, 3, 3, 1]);
+    expectThrows(() => tf.pad2d(tf.ones([2]), [[0, 0], [0, 0]]), /pad2d: `x` must be of rank 2/);
+  });
+});
+
+describe('tf.buffer and TensorBuffer', () => {
+  it('set/get/toTensor, tensor.buffer() and bufferSync()', async () => {
+    const b = tf.buffer([2, 3], 'int32');
+    b.set(5, 1, 2);
+    b.set(7, 0, 0);
+    assert.equal(b.get(1, 2), 5);
+    assert.equal(b.rank, 2);
+    assert.deepEqual(b.strides, [3]);
+    const t = b.toTensor();
+    b.set(9, 0, 1);
+    assert.deepEqual(t.arraySync(), [[7, 0, 0], [0, 0, 5]], 'toTensor copies');
+    assert.deepEqual(b.indexToLoc(5), [1, 2]);
+    assert.equal(b.locToIndex([1, 2]), 5);
+    const tb = await tf.tensor([[1, 2], [3, 4]]).buffer();
+    assert.equal(tb.get(1, 0), 3);
+    assert.ok(tb instanceof tf.TensorBuffer);
+    assert.equal(tf.tensor([true, false]).bufferSync().get(0), 1);
+    const s = tf.buffer([]);
+    s.set(3);
+    assert.equal(s.get(), 3);
+    assert.deepEqual(arr(tf.buffer([2], 'float32', new Float32Array([1, 2])).toTensor()), [1, 2]);
+    expectThrows(() => b.get(2, 0), /TensorBuffer.get: coordinate 0 is 2, expected an integer in \[0, 2\)/);
+    expectThrows(() => b.set(1, 0), /TensorBuffer.set: the number of coordinates \(1\) must match the rank \(2\)/);
+    expectThrows(() => tf.buffer([2], 'float32', new Float32Array(3)), /buffer: `values` holds 3 elements but shape \[2\] needs 2/);
+    // TF.js agrees on the same calls.
+    const tb2 = tfjs.buffer([2, 3], 'int32');
+    tb2.set(5, 1, 2);
+    assert.equal(tb2.get(1, 2), b.get(1, 2));
+    assert.deepEqual(tb2.strides, b.strides);
+  });
+});
+
+describe('random dtypes and seeds as TF.js', () => {
+  it('int32 randomNormal / truncatedNormal round; bool randomUniform truncates', () => {
+    const n = tf.randomNormal([1000], 0, 5, 'int32', 3);
+    assert.equal(n.dtype, 'int32');
+    const f = tf.randomNormal([1000], 0, 5, 'float32', 3);
+    assert.notDeepEqual(arr(n), arr(f).map(Math.round), 'a new draw (seeded ops advance)');
+    tf.setSeed(1);
+    const n1 = tf.randomNormal([10], 0, 5, 'int32', 3);
+    tf.setSeed(1);
+    const f1 = tf.randomNormal([10], 0, 5, 'float32', 3);
+    assert.deepEqual(arr(n1), arr(f1).map(Math.round), 'int32 = the float draw rounded');
+    assert.equal(tf.truncatedNormal([5], 0, 3, 'int32').dtype, 'int32');
+    const b = tf.randomUniform([1000], 0, 2, 'bool', 4);
+    assert.equal(b.dtype, 'bool');
+    const ones = arr(b).reduce((s, v) => s + v, 0);
+    assert.ok(ones > 400 && ones < 600, `about half true: ${ones}`);
+    assert.equal(arr(tf.randomUniform([50], 0, 1, 'bool')).reduce((s, v) => s + v, 0), 0, '[0, 1) truncates to false, as TF.js');
+    assert.equal(tf.randomNormal([2], 0, 1, null as never).dtype, 'float32');
+  });
+
+  it('non-integer seeds are accepted and deterministic', () => {
+    tf.setSeed(0);
+    const a = tf.randomUniform([4], 0, 1, 'float32', 0.5);
+    const i1 = tf.initializers.glorotUniform({ seed: 1.5 }).apply([3, 3]);
+    tf.setSeed(0);
+    const b = tf.randomUniform([4], 0, 1, 'float32', 0.5);
+    const i2 = tf.initializers.glorotUniform({ seed: 1.5 }).apply([3, 3]);
+    assert.deepEqual(arr(a), arr(b));
+    assert.deepEqual(arr(i1), arr(i2));
+    assert.notDeepEqual(arr(tf.randomUniform([4], 0, 1, 'float32', 0.25)), arr(tf.randomUniform([4], 0, 1, 'float32', 0.75)));
+    assert.equal(tf.initializers.glorotUniform({ seed: 1.5 }).getConfig()['seed'], 1.5, 'the config keeps the seed as given');
+    tf.layers.dropout({ rate: 0.5, seed: 0.3 });
+    tf.layers.lstm({ units: 2, seed: 2.5 });
+    tf.data.array([1, 2, 3]).shuffle(3, 0.5 as never);
+  });
+});
+
+describe('CommonJS', () => {
+  it("require('idem') loads the package through its exports map", () => {
+    const root = resolve(import.meta.dirname, '..');
+    const dist = join(root, 'dist', 'index.js');
+    // The require condition points at dist/ (built by `npm ci` through `prepare`); rebuild it when src/ is newer.
+    const newest = (dir: string): number => readdirSync(dir).reduce((m, f) => {
+      const p = join(dir, f);
+      const s = statSync(p);
+      return Math.max(m, s.isDirectory() ? newest(p) : s.mtimeMs);
+    }, 0);
+    if (!existsSync(dist) || newest(join(root, 'src')) > statSync(dist).mtimeMs) {
+      try {
+        execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+      } catch (e) {
+        assert.fail(`npm run build failed: ${(e as { stdout?: string }).stdout ?? e}`);
+      }
+    }
+    const out = execFileSync(process.execPath, [join(root, 'test', 'fixtures', 'compat', 'require.cjs')], { cwd: root, encoding: 'utf8' });
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    assert.deepEqual(r.y, [[1, 2], [3, 11]]);
+    assert.equal(r.n, 4);
+    assert.equal(r.size, 6);
+  });
+});
+
+describe('custom layers, TF.js style', () => {
+  class Scale extends tf.layers.Layer {
+    static override className = 'Scale';
+    alpha: number;
+    w: tf.Variable | null = null;
+    constructor(config: tf.LayerArgs & { alpha?: number } = {}) {
+      super(config);
+      this.alpha = config.alpha ?? 1;
+    }
+    override build(inputShape: tf.Shape | tf.Shape[]): void {
+      const s = inputShape as tf.Shape;
+      // TF.js's positional addWeight(name, shape, dtype, initializer, regularizer, trainable)
+      this.w = this.addWeight('w', [s[s.length - 1] as number], 'float32', tf.initializers.ones(), undefined, true);
+    }
+    override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+      return inputShape as tf.Shape;
+    }
+    call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      return tf.tidy(() => x.mul(this.w!.read()).mul(this.alpha));
+    }
+    override getConfig(): Record<string, unknown> {
+      return { ...super.getConfig(), alpha: this.alpha };
+    }
+  }
+
+  it('extends tf.layers.Layer, registers with tf.serialization.registerClass, saves and loads', async () => {
+    tf.serialization.registerClass(Scale);
+    const layer = new Scale({ alpha: 2 });
+    assert.equal(layer.getClassName(), 'Scale');
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [2], kernelInitializer: 'ones' }), layer] });
+    const y = model.predict(tf.tensor2d([[1, 2]])) as tf.Tensor;
+    assert.deepEqual(arr(y), [6, 6, 6]);
+    assert.equal(model.layers[1]!.weights.length, 1);
+    const saved: tf.ModelArtifacts[] = [];
+    await model.save(tf.io.withSaveHandler(async (a) => {
+      saved.push(a);
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const back = await tf.loadLayersModel(tf.io.fromMemory(saved[0]!));
+    assert.equal(back.layers[1]!.getClassName(), 'Scale');
+    assert.deepEqual(arr(back.predict(tf.tensor2d([[1, 2]])) as tf.Tensor), [6, 6, 6]);
+    expectThrows(() => tf.serialization.registerClass(class NoName extends tf.layers.Layer {
+      call(x: tf.Tensor | tf.Tensor[]) {
+        return x;
+      }
+    } as never), /needs a static `className`/);
+  });
+
+  it('layer options of TF.js: weights, dtype null, inputDType', () => {
+    const d = tf.layers.dense({ units: 2, inputShape: [2], weights: [tf.tensor2d([[1, 0], [0, 1]]), tf.tensor1d([1, 1])], dtype: null });
+    const m = tf.sequential({ layers: [d] });
+    assert.deepEqual(arr(m.predict(tf.tensor2d([[3, 4]])) as tf.Tensor), [4, 5]);
+    assert.equal(d.dtype, 'float32');
+  });
+});
+
+describe('TF.js layer names and options', () => {
+  it('tf.layers.input, cropping2D, pooling aliases, activation layers', () => {
+    const inp = tf.layers.input({ shape: [4, 4, 1] });
+    assert.deepEqual(inp.shape, [null, 4, 4, 1]);
+    const c = tf.layers.cropping2D({ cropping: [[1, 1], [1, 1]] });
+    assert.equal(c.className, 'Cropping2D');
+    assert.deepEqual((c.apply(tf.ones([1, 4, 4, 1])) as tf.Tensor).shape, [1, 2, 2, 1]);
+    assert.equal(tf.layers.maxPool2d({}).className, 'MaxPooling2D');
+    assert.equal(tf.layers.avgPool1d({}).className, 'AveragePooling1D');
+    assert.equal(tf.layers.globalMaxPool2d({}).className, 'GlobalMaxPooling2D');
+    const x = tf.tensor([[-2, -0.5, 0.5, 2]]);
+    const ref = tfjs.tensor([[-2, -0.5, 0.5, 2]]);
+    const cmp = (ours: tf.Layer, theirs: { apply(x: unknown): unknown }) => close(arr(ours.apply(x) as tf.Tensor), Array.from((theirs.apply(ref) as tfjs.Tensor).dataSync()), 1e-6);
+    // (TF.js's ELU layer refuses alpha ≠ 1; Keras computes alpha·(exp(x) − 1) below 0.)
+    close(arr(tf.layers.elu({ alpha: 0.5 }).apply(x) as tf.Tensor), [0.5 * Math.expm1(-2), 0.5 * Math.expm1(-0.5), 0.5, 2], 1e-6);
+    cmp(tf.layers.elu(), tfjs.layers.elu());
+    cmp(tf.layers.leakyReLU({ alpha: 0.1 }), tfjs.layers.leakyReLU({ alpha: 0.1 }));
+    cmp(tf.layers.leakyReLU(), tfjs.layers.leakyReLU());
+    cmp(tf.layers.softmax(), tfjs.layers.softmax());
+    cmp(tf.layers.thresholdedReLU({ theta: 0.4 }), tfjs.layers.thresholdedReLU({ theta: 0.4 }));
+    const p = tf.layers.prelu({ alphaInitializer: tf.initializers.constant({ value: 0.25 }) });
+    cmp(p, tfjs.layers.prelu({ alphaInitializer: tfjs.initializers.constant({ value: 0.25 }) }));
+    assert.deepEqual(p.weights[0]!.shape, [4]);
+    assert.deepEqual(tf.layers.leakyReLU({ negativeSlope: 0.2 }).getConfig()['negativeSlope'], 0.2);
+  });
+
+  it('Embedding inputLength; RNN inputLength/inputDim, implementation, unroll, dataFormat channelsLast', () => {
+    const m = tf.sequential({ layers: [tf.layers.embedding({ inputDim: 10, outputDim: 3, inputLength: 5 }), tf.layers.flatten()] });
+    assert.deepEqual(m.outputs[0]!.shape, [null, 15]);
+    const r = tf.layers.lstm({ units: 2, inputLength: 4, inputDim: 3, implementation: 1, unroll: false });
+    const s = tf.sequential({ layers: [r] });
+    assert.deepEqual(s.inputs[0]!.shape, [null, 4, 3]);
+    assert.equal(r.getConfig()['implementation'], 1);
+    const conv = tf.layers.conv2d({ filters: 1, kernelSize: 1, dataFormat: 'channelsLast' });
+    assert.equal(conv.getConfig()['dataFormat'], 'channels_last');
+    tf.layers.maxPooling2d({ dataFormat: 'channelsLast' });
+    expectThrows(() => tf.layers.conv2d({ filters: 1, kernelSize: 1, dataFormat: 'channelsFirst' }), /only 'channels_last' is implemented/);
+  });
+
+  it('stateful RNNs carry their states across calls; resetStates() zeroes them', () => {
+    const mk = () => tf.layers.simpleRNN({ units: 3, stateful: true, batchInputShape: [2, 4, 1], kernelInitializer: 'ones', recurrentInitializer: 'ones' });
+    const x = tf.randomNormal([2, 4, 1], 0, 1, 'float32', 5);
+    const both = tf.concat([x, x], 1);
+    const plain = tf.layers.simpleRNN({ units: 3, kernelInitializer: 'ones', recurrentInitializer: 'ones' });
+    const whole = plain.apply(both) as tf.Tensor;
+    const l = mk();
+    l.apply(x);
+    const second = l.apply(x) as tf.Tensor;
+    assert.deepEqual(arr(second), arr(whole), 'two stateful calls = one call on the joined sequence');
+    l.resetStates();
+    assert.deepEqual(arr(l.apply(x) as tf.Tensor), arr(plain.apply(x) as tf.Tensor));
+    expectThrows(() => l.apply(tf.zeros([3, 4, 1])), /takes batches of exactly 2/);
+    expectThrows(() => tf.layers.gru({ units: 2, stateful: true }).apply(tf.zeros([1, 2, 1])), /needs a fixed batch size/);
+  });
+
+  it('dropoutFunc makes the RNN dropout masks', () => {
+    let calls = 0;
+    const l = tf.layers.simpleRNN({ units: 2, dropout: 0.5, dropoutFunc: (x: tf.Tensor) => {
+      calls++;
+      return x;
+    } });
+    l.apply(tf.ones([1, 3, 2]), { training: true });
+    assert.equal(calls, 1);
+  });
+});
