@@ -5,6 +5,7 @@ import { ENGINE } from './core/engine.ts';
 import { ReferenceBackend } from './backends/reference/index.ts';
 import { registerNativeBackend } from './backends/native/index.ts';
 import { registerWasmBackend } from './backends/wasm/index.ts';
+import { registerLazyWebGPUBackend, registerWebGPUBackend as registerWebGPU, type WebGPUOptions } from './backends/webgpu/index.ts';
 export { setNumThreads, getNumThreads } from './backends/native/index.ts';
 
 ENGINE.registerBackend('reference', () => new ReferenceBackend(), 1);
@@ -13,6 +14,9 @@ ENGINE.registerBackend('reference64', () => new ReferenceBackend({ precision: 'f
 registerNativeBackend(ENGINE);
 // WebAssembly SIMD (priority 1.5: the default where the native addon is missing, e.g. browsers).
 registerWasmBackend(ENGINE);
+// WebGPU: `await tf.setBackend('webgpu')` creates it on first use (navigator.gpu, or Node's optional
+// `webgpu` package); `await tf.registerWebGPUBackend({gpu})` registers it ranked by its adapter.
+registerLazyWebGPUBackend(ENGINE);
 
 export type { DataType, TypedArray } from './core/dtypes.ts';
 export type { KernelBackend, KernelFunc, TensorInfo, DataId } from './core/backend.ts';
@@ -22,6 +26,19 @@ export { IdemError } from './core/errors.ts';
 export { ENGINE, type GradFunc, type MemoryInfo } from './core/engine.ts';
 export { setBackend, getBackend, ready, memory, tidy, dispose, keep, enableDebugMode, disableDebugMode, variable } from './core/api.ts';
 export { ReferenceBackend } from './backends/reference/index.ts';
+export { WebGPUBackend, WEBGPU_KERNELS, type WebGPUMemory, type WebGPUOptions, type GPULike } from './backends/webgpu/index.ts';
+/**
+ * Registers the WebGPU backend on `options.gpu` (Node: `create([])` of the `webgpu` package), else
+ * `navigator.gpu`, else the `webgpu` package; ranked below native/wasm on a software adapter and
+ * above them on hardware. Resolves to the backend, or null when no adapter was found.
+ */
+export function registerWebGPUBackend(options: WebGPUOptions = {}): Promise<import('./backends/webgpu/index.ts').WebGPUBackend | null> {
+  return registerWebGPU(ENGINE, options);
+}
+/** TF.js `removeBackend`: unregisters a backend (the next op picks the best remaining one if it was current). */
+export function removeBackend(name: string): boolean {
+  return ENGINE.removeBackend(name);
+}
 export { GradientTape, type GradientTapeOptions } from './autodiff/tape.ts';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './autodiff/gradients.ts';
 export * from './ops/index.ts';

@@ -148,6 +148,19 @@ export class Engine {
     return true;
   }
 
+  /**
+   * Removes a registered backend (TF.js `removeBackend`); the current backend falls back to the
+   * best remaining one on next use. Returns whether it was registered.
+   */
+  removeBackend(name: string): boolean {
+    if (!this.registry.delete(name)) return false;
+    if (this.currentName === name) {
+      this.current = null;
+      this.currentName = '';
+    }
+    return true;
+  }
+
   backendNames(): string[] {
     return [...this.registry.keys()];
   }
