@@ -38,6 +38,17 @@ fn erf_(x: f32) -> f32 {
   return select(y, -y, x < 0.0); }
 fn tanh_(x: f32) -> f32 { if (abs(x) > 15.0) { return select(-1.0, 1.0, x > 0.0); } return tanh(x); }
 fn sigmoid_(x: f32) -> f32 { if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e); }
+fn sincos_(x: f32, cosine: bool) -> f32 {
+  // Cody-Waite reduction by pi/2 (three parts) and Cephes' sinf/cosf polynomials on [-pi/4, pi/4].
+  if (isnan_(x) || isinf_(x)) { return nan_(); }
+  let q = round(x * 0.636619772367581);
+  let r = ((x - q * 1.5703125) - q * 4.837512969970703125e-4) - q * 7.54978995489188216e-8;
+  let qi = i32(q) + select(0, 1, cosine);
+  let z = r * r;
+  let sv = ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * r + r;
+  let cv = ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z - 0.5 * z + 1.0;
+  let v = select(sv, cv, (qi & 1) == 1);
+  return select(v, -v, (qi & 2) == 2); }
 fn max_(a: f32, b: f32) -> f32 { if (isnan_(a) || isnan_(b)) { return nan_(); } if (a == b) { return bitcast<f32>(bitcast<u32>(a) & bitcast<u32>(b)); } return select(b, a, a > b); }
 fn min_(a: f32, b: f32) -> f32 { if (isnan_(a) || isnan_(b)) { return nan_(); } if (a == b) { return bitcast<f32>(bitcast<u32>(a) | bitcast<u32>(b)); } return select(b, a, a < b); }
 fn pow_(a: f32, b: f32) -> f32 {
@@ -74,8 +85,8 @@ const UNARY_F32: Record<string, string> = {
   Rsqrt: '1.0 / sqrt(x)',
   Square: 'x * x',
   Reciprocal: '1.0 / x',
-  Sin: 'sin(x)',
-  Cos: 'cos(x)',
+  Sin: 'sincos_(x, false)',
+  Cos: 'sincos_(x, true)',
   Tanh: 'tanh_(x)',
   Erf: 'erf_(x)',
   Floor: 'floor(x)',
