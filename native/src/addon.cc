@@ -43,18 +43,24 @@ static napi_value BatchMatMul(napi_env env, napi_callback_info info) {
       !idem_napi::f32(env, args[2], &out, &lo, "out"))
     return nullptr;
   long batch, ba, bb, m, n, k;
-  if (!idem_napi::nonneg_int(env, args[3], &batch, "batch") || !idem_napi::nonneg_int(env, args[4], &ba, "ba") ||
-      !idem_napi::nonneg_int(env, args[5], &bb, "bb") || !idem_napi::nonneg_int(env, args[6], &m, "m") || !idem_napi::nonneg_int(env, args[7], &n, "n") ||
-      !idem_napi::nonneg_int(env, args[8], &k, "k"))
+  const char* K = "batchMatMul";
+  if (!idem_napi::size_arg(env, args[3], &batch, K, "batch") || !idem_napi::size_arg(env, args[4], &ba, K, "ba") ||
+      !idem_napi::size_arg(env, args[5], &bb, K, "bb") || !idem_napi::size_arg(env, args[6], &m, K, "m") ||
+      !idem_napi::size_arg(env, args[7], &n, K, "n") || !idem_napi::size_arg(env, args[8], &k, K, "k"))
     return nullptr;
   bool ta = false, tb = false;
   IDEM_NAPI_CHECK(napi_get_value_bool(env, args[9], &ta));
   IDEM_NAPI_CHECK(napi_get_value_bool(env, args[10], &tb));
-  if ((ba != batch && ba != 1) || (bb != batch && bb != 1) || ((ba == 0 || bb == 0) && batch != 0) || la != static_cast<size_t>(ba * m * k) ||
-      lb != static_cast<size_t>(bb * k * n) || lo != static_cast<size_t>(batch * m * n)) {
+  size_t mk, kn, mn, na, nb, no;
+  if (!idem_napi::product(env, K, "m*k", {m, k}, &mk) || !idem_napi::product(env, K, "k*n", {k, n}, &kn) ||
+      !idem_napi::product(env, K, "m*n", {m, n}, &mn) || !idem_napi::product(env, K, "ba*m*k", {ba, m, k}, &na) ||
+      !idem_napi::product(env, K, "bb*k*n", {bb, k, n}, &nb) || !idem_napi::product(env, K, "batch*m*n", {batch, m, n}, &no))
+    return nullptr;
+  if ((ba != batch && ba != 1) || (bb != batch && bb != 1) || ((ba == 0 || bb == 0) && batch != 0) || la != na || lb != nb || lo != no) {
     napi_throw_range_error(env, nullptr, "idem native: batchMatMul sizes do not match the arrays");
     return nullptr;
   }
+  if (no == 0) return nullptr;  // nothing to write (batch, m or n is 0)
   // op(A)(i, l): A[i*k + l] or, transposed (stored [k, m]), A[l*m + i].
   const long rsA = ta ? 1 : k, csA = ta ? m : 1;
   // op(B)(l, j): B[l*n + j] or, transposed (stored [n, k]), B[j*k + l].
@@ -164,12 +170,18 @@ static napi_value Sum(napi_env env, napi_callback_info info) {
   size_t lx, lo;
   long outer, mid, inner;
   if (argc != 5 || !idem_napi::f32(env, args[0], &x, &lx, "x") || !idem_napi::f32(env, args[1], &out, &lo, "out") ||
-      !idem_napi::nonneg_int(env, args[2], &outer, "outer") || !idem_napi::nonneg_int(env, args[3], &mid, "mid") || !idem_napi::nonneg_int(env, args[4], &inner, "inner"))
+      !idem_napi::size_arg(env, args[2], &outer, "sum", "outer") || !idem_napi::size_arg(env, args[3], &mid, "sum", "mid") ||
+      !idem_napi::size_arg(env, args[4], &inner, "sum", "inner"))
     return nullptr;
-  if (lx != static_cast<size_t>(outer * mid * inner) || lo != static_cast<size_t>(outer * inner)) {
+  size_t nx, no;
+  if (!idem_napi::product(env, "sum", "outer*mid*inner", {outer, mid, inner}, &nx) ||
+      !idem_napi::product(env, "sum", "outer*inner", {outer, inner}, &no))
+    return nullptr;
+  if (lx != nx || lo != no) {
     napi_throw_range_error(env, nullptr, "idem native: sum sizes do not match");
     return nullptr;
   }
+  if (no == 0) return nullptr;  // nothing to write (outer or inner is 0)
   idem::sum_f32(x, out, outer, mid, inner);
   return nullptr;
 }

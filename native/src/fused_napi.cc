@@ -48,6 +48,10 @@ napi_value Dropout(napi_env env, napi_callback_info info) {
       !u32(env, a[5], &slo, "sLo") || !u32(env, a[6], &shi, "sHi") || !num(env, a[7], &rate, "rate") ||
       !num(env, a[8], &scale, "scale"))
     return nullptr;
+  if (!(rate >= 0 && rate <= 1)) {
+    napi_throw_range_error(env, nullptr, "idem native: dropout: rate must be a number in [0, 1]");
+    return nullptr;
+  }
   if (!mask || (x == nullptr) != (y == nullptr) || (x && (lx != lm || ly != lm))) {
     napi_throw_range_error(env, nullptr, "idem native: dropout arrays must have one length (x and y both or neither)");
     return nullptr;
@@ -95,6 +99,10 @@ napi_value OptimizerUpdate(napi_env env, napi_callback_info info) {
   IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
   double algo_d = -1, slots_d = -1;
   if (argc != 5 || !num(env, a[0], &algo_d, "algo") || !num(env, a[1], &slots_d, "slots")) return nullptr;
+  if (!(algo_d >= 0 && algo_d <= 2) || !(slots_d >= 0 && slots_d <= 3)) {  // before any cast to int
+    napi_throw_range_error(env, nullptr, "idem native: optimizerUpdate: algo must be 0..2 and slots 0..3");
+    return nullptr;
+  }
   const int algo = static_cast<int>(algo_d);
   const int slots = static_cast<int>(slots_d);
   uint32_t nin = 0, nout = 0, np = 0;
@@ -148,7 +156,7 @@ napi_value OptimizerUpdate(napi_env env, napi_callback_info info) {
     if (slots != 2) goto bad;
     idem::adam_f32(vars.data(), count, f(p[0]), f(p[1]), f(p[2]), f(p[3]));
   } else if (algo == 1) {
-    const int kind = static_cast<int>(p[0]);
+    const int kind = p[0] == 0 ? 0 : p[0] == 1 ? 1 : p[0] == 2 ? 2 : -1;  // no cast of an arbitrary double
     if (kind < 0 || kind > 2 || slots != (kind == 0 ? 0 : 1)) goto bad;
     idem::sgd_f32(vars.data(), count, kind, f(p[1]), f(p[2]));
   } else {
@@ -215,21 +223,25 @@ napi_value FusedMatMul(napi_env env, napi_callback_info info) {
   IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
   float *A, *B, *bias, *out;
   size_t la, lb, lbias, lo;
-  double m, n, k, act;
+  long M, N, K;
+  double act;
   bool ta = false, tb = false;
+  const char* KN = "fusedMatMul";
   if (argc != 10 || !f32_or_null(env, a[0], &A, &la, "a") || !f32_or_null(env, a[1], &B, &lb, "b") ||
       !f32_or_null(env, a[2], &bias, &lbias, "bias") || !f32_or_null(env, a[3], &out, &lo, "out") ||
-      !num(env, a[4], &m, "m") || !num(env, a[5], &n, "n") || !num(env, a[6], &k, "k") ||
+      !size_arg(env, a[4], &M, KN, "m") || !size_arg(env, a[5], &N, KN, "n") || !size_arg(env, a[6], &K, KN, "k") ||
       napi_get_value_bool(env, a[7], &ta) != napi_ok || napi_get_value_bool(env, a[8], &tb) != napi_ok ||
       !num(env, a[9], &act, "act"))
     return nullptr;
-  const long M = static_cast<long>(m), N = static_cast<long>(n), K = static_cast<long>(k);
-  if (M < 0 || N < 0 || K < 0 || (act != 0 && act != 1) || la != static_cast<size_t>(M * K) ||
-      lb != static_cast<size_t>(K * N) || lo != static_cast<size_t>(M * N) || (bias && lbias != static_cast<size_t>(N)) ||
-      ((M * K > 0) && !A) || ((K * N > 0) && !B) || ((M * N > 0) && !out)) {
+  size_t mk, kn, mn;
+  if (!product(env, KN, "m*k", {M, K}, &mk) || !product(env, KN, "k*n", {K, N}, &kn) || !product(env, KN, "m*n", {M, N}, &mn))
+    return nullptr;
+  if ((act != 0 && act != 1) || la != mk || lb != kn || lo != mn || (bias && lbias != static_cast<size_t>(N)) ||
+      (mk > 0 && !A) || (kn > 0 && !B) || (mn > 0 && !out)) {
     napi_throw_range_error(env, nullptr, "idem native: fusedMatMul sizes do not match the arrays");
     return nullptr;
   }
+  if (mn == 0) return nullptr;  // nothing to write
   idem::fused_matmul_f32(A, B, bias, out, M, N, K, ta, tb, static_cast<int>(act));
   return nullptr;
 }

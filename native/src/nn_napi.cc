@@ -23,6 +23,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -44,18 +45,53 @@ bool range_error(napi_env env, const char* msg) {
 }
 
 /* Reads geo (15 non-negative int32) into g. */
-bool read_geo(napi_env env, napi_value v, idem::ConvGeo* g) {
+bool read_geo(napi_env env, napi_value v, idem::ConvGeo* g, const char* kernel) {
   void* p = nullptr;
   size_t n = 0;
   if (!typed(env, v, napi_int32_array, &p, &n, "geo")) return false;
-  if (n != 15) return range_error(env, "idem native: geo must have 15 entries");
+  if (n != 15) return kernel_range_error(env, kernel, "geo must have 15 entries");
   const int32_t* a = static_cast<const int32_t*>(p);
   for (int i = 0; i < 15; i++)
-    if (a[i] < 0) return range_error(env, "idem native: geo entries must be non-negative");
+    if (a[i] < 0) return kernel_range_error(env, kernel, "geo entries must be non-negative");
   *g = idem::ConvGeo{a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]};
   if (g->sh == 0 || g->sw == 0 || g->dh == 0 || g->dw == 0)
-    return range_error(env, "idem native: strides and dilations must be positive");
+    return kernel_range_error(env, kernel, "strides and dilations must be positive");
   return true;
+}
+
+/* The element counts of x, y and w of a convolution geometry, overflow-checked. */
+bool conv_sizes(napi_env env, const idem::ConvGeo& g, bool depthwise, const char* kernel, size_t* nx, size_t* ny, size_t* nw,
+                size_t* taps) {
+  size_t unused;
+  return product(env, kernel, "batch*inH*inW*inC", {g.batch, g.inH, g.inW, g.inC}, nx) &&
+         product(env, kernel, "batch*outH*outW*outC", {g.batch, g.outH, g.outW, g.outC}, ny) &&
+         product(env, kernel, "fh*fw*inC", {g.fh, g.fw, g.inC}, taps) &&
+         product(env, kernel, "batch*outH*outW*fh*fw", {g.batch, g.outH, g.outW, g.fh, g.fw}, &unused) &&
+         (depthwise ? product(env, kernel, "fh*fw*outC", {g.fh, g.fw, g.outC}, nw)
+                    : product(env, kernel, "fh*fw*inC*outC", {g.fh, g.fw, g.inC, g.outC}, nw)) &&
+         // the kernels' index arithmetic: oy*sh + ky*dh - top and its column twin
+         product(env, kernel, "outH*sh", {g.outH, g.sh}, &unused) && product(env, kernel, "fh*dh", {g.fh, g.dh}, &unused) &&
+         product(env, kernel, "outW*sw", {g.outW, g.sw}, &unused) && product(env, kernel, "fw*dw", {g.fw, g.dw}, &unused);
+}
+
+/*
+ * Pooling skips the window taps that fall outside the input. Taps outside it for every output
+ * position are dropped from the geometry (filter size and leading padding shrink together, so
+ * each output's set of valid taps, their order and the average's divisor are unchanged): a window
+ * far larger than the padded input then costs what its valid taps cost, not its nominal size.
+ */
+void clip_window(long in, long out, long s, long d, long* f, long* pad) {
+  if (*f <= 1 || out == 0) return;
+  // Tap k reads position o*s + k*d - pad, increasing in o: it is inside [0, in) for some o only if
+  // (out-1)*s + k*d - pad >= 0 and k*d - pad < in.
+  const long lo_num = *pad - (out - 1) * s;
+  long kmin = lo_num <= 0 ? 0 : (lo_num + d - 1) / d;
+  long kmax = in + *pad <= 0 ? -1 : (in + *pad - 1) / d;
+  if (kmax > *f - 1) kmax = *f - 1;
+  if (kmin > *f - 1) kmin = *f - 1;
+  if (kmax < kmin) kmax = kmin;  // no tap is ever inside: keep one (it is skipped everywhere too)
+  *pad -= kmin * d;
+  *f = kmax - kmin + 1;
 }
 
 napi_value Conv2d(napi_env env, napi_callback_info info) {
@@ -66,7 +102,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   idem::ConvGeo g;
   float *a, *b, *out;
   size_t la, lb, lo;
-  if (argc != 5 || !nonneg_int(env, args[0], &op, "op") || !read_geo(env, args[1], &g) ||
+  if (argc != 5 || !nonneg_int(env, args[0], &op, "op") || !read_geo(env, args[1], &g, "conv2d") ||
       !f32(env, args[2], &a, &la, "a") || !f32(env, args[3], &b, &lb, "b") || !f32(env, args[4], &out, &lo, "out"))
     return nullptr;
   if (op > 5) {
@@ -82,13 +118,19 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     }
     mult = g.outC / g.inC;
   }
-  const size_t nx = static_cast<size_t>(g.batch * g.inH * g.inW * g.inC);
-  const size_t ny = static_cast<size_t>(g.batch * g.outH * g.outW * g.outC);
-  const size_t nw = static_cast<size_t>(g.fh * g.fw * (depthwise ? g.outC : g.inC * g.outC));
+  size_t nx, ny, nw, taps;
+  if (!conv_sizes(env, g, depthwise, "conv2d", &nx, &ny, &nw, &taps)) return nullptr;
   const int kind = static_cast<int>(op % 3);
   const size_t ea = kind == 1 ? ny : nx, eb = kind == 2 ? ny : nw, eo = kind == 0 ? ny : kind == 1 ? nx : nw;
   if (la != ea || lb != eb || lo != eo) {
     range_error(env, "idem native: conv2d array sizes do not match the geometry");
+    return nullptr;
+  }
+  // Nothing to write, or a sum over nothing (an empty input, filter or gradient): zeros, without
+  // running loops whose trip counts (rows x taps) have no data behind them.
+  if (lo == 0) return nullptr;
+  if (la == 0 || lb == 0 || taps == 0) {
+    std::memset(out, 0, lo * sizeof(float));
     return nullptr;
   }
   try {
@@ -114,15 +156,19 @@ napi_value Pool2d(napi_env env, napi_callback_info info) {
   idem::ConvGeo g;
   float *a, *b, *out;
   size_t la, lb, lo;
-  if (argc != 5 || !nonneg_int(env, args[0], &op, "op") || !read_geo(env, args[1], &g) ||
+  if (argc != 5 || !nonneg_int(env, args[0], &op, "op") || !read_geo(env, args[1], &g, "pool2d") ||
       !f32(env, args[2], &a, &la, "a") || !f32(env, args[3], &b, &lb, "b") || !f32(env, args[4], &out, &lo, "out"))
     return nullptr;
   if (op > 3) {
     range_error(env, "idem native: unknown pool2d op");
     return nullptr;
   }
-  const size_t nx = static_cast<size_t>(g.batch * g.inH * g.inW * g.inC);
-  const size_t ny = static_cast<size_t>(g.batch * g.outH * g.outW * g.inC);
+  size_t nx, ny, unused;
+  if (!product(env, "pool2d", "batch*inH*inW*inC", {g.batch, g.inH, g.inW, g.inC}, &nx) ||
+      !product(env, "pool2d", "batch*outH*outW*inC", {g.batch, g.outH, g.outW, g.inC}, &ny) ||
+      !product(env, "pool2d", "outH*sh", {g.outH, g.sh}, &unused) || !product(env, "pool2d", "fh*dh", {g.fh, g.dh}, &unused) ||
+      !product(env, "pool2d", "outW*sw", {g.outW, g.sw}, &unused) || !product(env, "pool2d", "fw*dw", {g.fw, g.dw}, &unused))
+    return nullptr;
   bool ok = g.outC == g.inC;
   switch (op) {
     case 0: case 2: ok = ok && la == nx && lo == ny; break;
@@ -133,6 +179,9 @@ napi_value Pool2d(napi_env env, napi_callback_info info) {
     range_error(env, "idem native: pool2d array sizes do not match the geometry");
     return nullptr;
   }
+  if (lo == 0) return nullptr;
+  clip_window(g.inH, g.outH, g.sh, g.dh, &g.fh, &g.top);
+  clip_window(g.inW, g.outW, g.sw, g.dw, &g.fw, &g.left);
   switch (op) {
     case 0: idem::max_pool(g, a, out); break;
     case 1: idem::max_pool_grad(g, a, b, out); break;
@@ -149,17 +198,19 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   long op, outer, n, inner;
   float *x, *labels, *out;
   size_t lx, ll, lo;
-  if (argc != 7 || !nonneg_int(env, args[0], &op, "op") || !nonneg_int(env, args[1], &outer, "outer") ||
-      !nonneg_int(env, args[2], &n, "n") || !nonneg_int(env, args[3], &inner, "inner") || !f32(env, args[4], &x, &lx, "x") ||
+  if (argc != 7 || !nonneg_int(env, args[0], &op, "op") || !size_arg(env, args[1], &outer, "softmax", "outer") ||
+      !size_arg(env, args[2], &n, "softmax", "n") || !size_arg(env, args[3], &inner, "softmax", "inner") || !f32(env, args[4], &x, &lx, "x") ||
       !f32(env, args[5], &labels, &ll, "labels") || !f32(env, args[6], &out, &lo, "out"))
     return nullptr;
-  const size_t total = static_cast<size_t>(outer * n * inner);
-  const bool ok = op <= 2 && lx == total &&
-                  (op == 2 ? ll == total && lo == static_cast<size_t>(outer * inner) : lo == total);
+  size_t total, rows;
+  if (!product(env, "softmax", "outer*n*inner", {outer, n, inner}, &total) || !product(env, "softmax", "outer*inner", {outer, inner}, &rows))
+    return nullptr;
+  const bool ok = op <= 2 && lx == total && (op == 2 ? ll == total && lo == rows : lo == total);
   if (!ok) {
     range_error(env, "idem native: softmax array sizes do not match");
     return nullptr;
   }
+  if (lo == 0) return nullptr;  // nothing to write
   if (op == 2)
     idem::softmax_xent_f32(labels, x, out, outer, n, inner);
   else
@@ -183,12 +234,14 @@ napi_value BatchNormForward(napi_env env, napi_callback_info info) {
   double eps;
   float *x, *scale, *offset, *y, *mean, *var;
   size_t lx, ls, lf, ly, lm, lv;
-  if (argc != 9 || !nonneg_int(env, args[0], &M, "M") || !nonneg_int(env, args[1], &C, "C") || !get_eps(env, args[2], &eps) ||
+  if (argc != 9 || !size_arg(env, args[0], &M, "batchNormForward", "M") || !size_arg(env, args[1], &C, "batchNormForward", "C") || !get_eps(env, args[2], &eps) ||
       !f32(env, args[3], &x, &lx, "x") || !f32(env, args[4], &scale, &ls, "scale") ||
       !f32(env, args[5], &offset, &lf, "offset") || !f32(env, args[6], &y, &ly, "y") ||
       !f32(env, args[7], &mean, &lm, "mean") || !f32(env, args[8], &var, &lv, "variance"))
     return nullptr;
-  const size_t n = static_cast<size_t>(M * C), c = static_cast<size_t>(C);
+  size_t n;
+  if (!product(env, "batchNormForward", "M*C", {M, C}, &n)) return nullptr;
+  const size_t c = static_cast<size_t>(C);
   if (lx != n || ly != n || lm != c || lv != c || (ls != c && ls != 0) || (lf != c && lf != 0)) {
     range_error(env, "idem native: batchNormForward array sizes do not match");
     return nullptr;
@@ -205,14 +258,16 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   double eps;
   float *dy, *x, *scale, *mean, *var, *dmean, *dvar, *dx, *dscale, *doffset;
   size_t ld, lx, ls, lm, lv, ldm, ldv, ldx, lds, ldo;
-  if (argc != 13 || !nonneg_int(env, args[0], &M, "M") || !nonneg_int(env, args[1], &C, "C") ||
+  if (argc != 13 || !size_arg(env, args[0], &M, "batchNormBackward", "M") || !size_arg(env, args[1], &C, "batchNormBackward", "C") ||
       !get_eps(env, args[2], &eps) || !f32(env, args[3], &dy, &ld, "dy") || !f32(env, args[4], &x, &lx, "x") ||
       !f32(env, args[5], &scale, &ls, "scale") || !f32(env, args[6], &mean, &lm, "mean") ||
       !f32(env, args[7], &var, &lv, "variance") || !f32(env, args[8], &dmean, &ldm, "dmean") ||
       !f32(env, args[9], &dvar, &ldv, "dvariance") || !f32(env, args[10], &dx, &ldx, "dx") ||
       !f32(env, args[11], &dscale, &lds, "dscale") || !f32(env, args[12], &doffset, &ldo, "doffset"))
     return nullptr;
-  const size_t n = static_cast<size_t>(M * C), c = static_cast<size_t>(C);
+  size_t n;
+  if (!product(env, "batchNormBackward", "M*C", {M, C}, &n)) return nullptr;
+  const size_t c = static_cast<size_t>(C);
   if (ld != n || lx != n || ldx != n || lm != c || lv != c || lds != c || ldo != c || (ls != c && ls != 0) ||
       (ldm != c && ldm != 0) || (ldv != c && ldv != 0)) {
     range_error(env, "idem native: batchNormBackward array sizes do not match");
