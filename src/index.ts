@@ -23,6 +23,7 @@ export type { KernelBackend, KernelFunc, TensorInfo, DataId } from './core/backe
 export { Tensor, type Scalar, type Tensor1D, type Tensor2D, type Tensor3D, type Tensor4D, type Tensor5D, type NestedArray } from './core/tensor.ts';
 export { Variable } from './core/variable.ts';
 export { IdemError } from './core/errors.ts';
+export { setLimits, getLimits, type Limits } from './core/limits.ts';
 export { ENGINE, type GradFunc, type MemoryInfo } from './core/engine.ts';
 export { setBackend, getBackend, ready, memory, tidy, dispose, keep, enableDebugMode, disableDebugMode, variable } from './core/api.ts';
 export { ReferenceBackend } from './backends/reference/index.ts';

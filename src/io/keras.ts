@@ -29,7 +29,10 @@ import { KERAS_VERSION, camelToSnake, modelFromKeras, snakeToCamel, toKerasModel
 import { kerasVarGroups, legacyLayers, shortName } from './weight_paths.ts';
 import { checkAssign, commit, datasetToTensor, optimizerValues, planOptimizerRestore, planSeedRestore, saveSeedState, typedToTensor, type Assignment } from './state.ts';
 import { getRandomState, setRandomState, type RandomState } from '../random/seed.ts';
-import { readZip, writeZip } from './zip.ts';
+import { readZip, writeZip, zipEntryNames } from './zip.ts';
+
+/** The entries of a `.keras` archive idem reads (no other entry is ever inflated). */
+const KERAS_ENTRIES = ['config.json', 'metadata.json', 'model.weights.h5'];
 
 export const IDEM_FORMAT_VERSION = 1;
 
@@ -405,13 +408,13 @@ export async function loadKeras(source: string | Uint8Array, opts: LoadModelOpti
   await h5Ready();
   const file = label ?? (typeof source === 'string' ? source : '.keras bytes');
   const bytes = typeof source === 'string' ? readBytes(source, op) : source;
-  const entries = readZip(bytes, file, op);
+  const entries = readZip(bytes, file, op, KERAS_ENTRIES);
   const config = parseJson(entries.get('config.json'), `${file}: config.json`, op);
   const metadata = entries.has('metadata.json') ? parseJson(entries.get('metadata.json'), `${file}: metadata.json`, op) : {};
   const kv = metadata['keras_version'];
   if (typeof kv === 'string' && !kv.startsWith('3.')) fail(op, `${file}: metadata.json says keras_version ${kv}; .keras files come from Keras 3`);
   const wbytes = entries.get('model.weights.h5');
-  if (!wbytes) fail(op, `${file}: model.weights.h5 is missing${entries.has('model.weights.npz') ? ' (npz weights are not supported)' : ''}`);
+  if (!wbytes) fail(op, `${file}: model.weights.h5 is missing${zipEntryNames(bytes, file, op).includes('model.weights.npz') ? ' (npz weights are not supported)' : ''}`);
   const root = readH5(wbytes, `${file}: model.weights.h5`, op);
   const model = modelFromKeras(config, opts, `${file}: config.json`);
   if (opts.compile !== false) compileFromKeras(model, config['compile_config'], `${file}: config.json compile_config`);
@@ -554,7 +557,7 @@ export async function loadKerasWeights(model: LayersModel, file: string, bytes: 
   let root: H5Group;
   let label = file;
   if (sniff(bytes) === 'zip') {
-    const entries = readZip(bytes, file, op);
+    const entries = readZip(bytes, file, op, ['model.weights.h5']);
     const w = entries.get('model.weights.h5');
     if (!w) fail(op, `${file}: model.weights.h5 is missing`);
     label = `${file}: model.weights.h5`;
