@@ -13,6 +13,7 @@
  */
 import * as h5 from 'h5wasm';
 import { fail } from '../core/errors.ts';
+import { fmtBytes, fmtCount, getLimits } from '../core/limits.ts';
 
 export type H5DType = 'float16' | 'float32' | 'float64' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64';
 export type H5Data = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
@@ -25,6 +26,8 @@ export interface H5Dataset {
   /** Row-major values (float16 is widened to Float32Array on read). */
   data: H5Data;
   attrs: Record<string, H5AttrValue>;
+  /** Read from a file: why the values it claims cannot be in the file (too large for it, or above a cap), if so. */
+  claimProblem?: string;
 }
 
 export interface H5Group {
@@ -122,7 +125,7 @@ function writeGroup(g: h5.Group, node: H5Group): void {
   }
 }
 
-function dtypeOf(m: { type: number; size: number; signed: boolean; littleEndian: boolean; vlen?: boolean }, where: string): H5DType {
+function dtypeOf(m: { type: number; size: number; signed: boolean }): H5DType | null {
   if (m.type === 1) {
     if (m.size === 2) return 'float16';
     if (m.size === 4) return 'float32';
@@ -131,7 +134,7 @@ function dtypeOf(m: { type: number; size: number; signed: boolean; littleEndian:
     const s = ({ 1: '8', 2: '16', 4: '32', 8: '64' } as Record<number, string>)[m.size];
     if (s) return `${m.signed ? 'int' : 'uint'}${s}` as H5DType;
   }
-  fail('h5', `${where} has an unsupported datatype (HDF5 class ${m.type}, ${m.size} bytes)`);
+  return null;
 }
 
 function halfToFloat(h: number): number {
@@ -143,14 +146,43 @@ function halfToFloat(h: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
-function readAttrs(obj: h5.Group | h5.Dataset, where: string): Record<string, H5AttrValue> {
+/** HDF5 filters the HDF5 library inside h5wasm has (deflate, shuffle, fletcher32, szip, nbit, scaleoffset). */
+const AVAILABLE_FILTERS = new Set([1, 2, 3, 4, 5, 6]);
+/** Filters that compress: a dataset through one of them may hold more values than the file has bytes. */
+const COMPRESSING_FILTERS = new Set([1, 4, 5, 6]);
+
+interface H5Module {
+  get_type(fileId: bigint, path: string): number;
+  get_dataset_metadata(fileId: bigint, path: string): { type: number; size: number; signed: boolean; littleEndian: boolean; vlen: boolean; total_size: number; shape: number[] | null };
+  get_dataset_filters(fileId: bigint, path: string): { id: number; name: string }[];
+  get_dataset_data(fileId: bigint, path: string, count: null, offset: null, strides: null, ptr: bigint): number;
+  create_object_reference(fileId: bigint, path: string): Uint8Array;
+  get_names(fileId: bigint, path: string, recursive: boolean): string[];
+  _malloc(n: number): number;
+  _free(p: number): void;
+  HEAPU8: Uint8Array;
+  H5G_GROUP: number;
+  H5G_DATASET: number;
+}
+
+function mod(): H5Module {
+  const m = (h5 as unknown as { Module: H5Module | null }).Module;
+  if (!m) fail('h5', 'h5wasm is not initialized (await h5Ready() first)');
+  return m;
+}
+
+function readAttrs(obj: h5.Group | h5.Dataset, where: string, fileBytes: number, op: string, file: string): Record<string, H5AttrValue> {
   const out: Record<string, H5AttrValue> = {};
   for (const [k, a] of Object.entries(obj.attrs)) {
     let v: unknown;
     try {
+      const m = a.metadata as unknown as { size: number; total_size: number };
+      // An attribute's values are stored in the file: a claim larger than the file is not read.
+      if (m.size * m.total_size > fileBytes) fail(op, `${file}: attribute '${k}' of ${where} claims ${fmtCount(m.total_size)} values of ${m.size} bytes, more than the whole file (${fmtBytes(fileBytes)})`);
       v = a.json_value;
     } catch (e) {
-      fail('h5', `cannot read attribute '${k}' of ${where}: ${(e as Error).message ?? String(e)}`);
+      if (e instanceof Error && e.message.startsWith(op)) throw e;
+      fail(op, `${file}: cannot read attribute '${k}' of ${where}: ${(e as Error).message ?? String(e)}`);
     }
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') out[k] = v;
     else if (typeof v === 'boolean') out[k] = v ? 1 : 0;
@@ -161,100 +193,234 @@ function readAttrs(obj: h5.Group | h5.Dataset, where: string): Record<string, H5
   return out;
 }
 
-function readGroup(g: h5.Group, where: string, depth: number): H5Group {
-  if (depth > 64) fail('h5', `${where}: groups nested deeper than 64 levels`);
-  const node = group(readAttrs(g, where || '/'));
-  for (const name of g.keys()) {
-    const path = `${where}/${name}`;
-    const e = g.get(name);
-    if (e instanceof h5.Group) node.children.set(name, readGroup(e, path, depth + 1));
-    else if (e instanceof h5.Dataset) {
-      const m = e.metadata as unknown as { type: number; size: number; signed: boolean; littleEndian: boolean; vlen: boolean };
-      const dtype = dtypeOf(m, `dataset '${path}'`);
-      const shape = e.shape ?? [];
-      let data = e.value as unknown;
-      const n = shape.reduce((a, b) => a * b, 1);
-      if (typeof data === 'number' || typeof data === 'bigint') data = dtype === 'float64' ? new Float64Array([Number(data)]) : dtype === 'int64' ? new BigInt64Array([BigInt(data)]) : dtype.startsWith('float') ? new Float32Array([Number(data)]) : new Int32Array([Number(data)]);
-      if (dtype === 'float16' && data instanceof Uint16Array) data = Float32Array.from(data, halfToFloat);
-      if (!ArrayBuffer.isView(data) || (data as H5Data).length !== n) fail('h5', `dataset '${path}' has ${ArrayBuffer.isView(data) ? (data as H5Data).length : 'no'} values for shape [${shape}]`);
-      node.children.set(name, { kind: 'dataset', shape, dtype, data: data as H5Data, attrs: readAttrs(e, path) });
-    }
-    // links to elsewhere and named datatypes are ignored
-  }
-  return node;
-}
-
 /**
  * Runs `fn` with the HDF5 library's diagnostic printout (it writes its error stack to stderr)
  * captured instead of printed; returns the captured text with the result or the error.
  */
 function quietly<T>(fn: () => T): { value?: T; error?: unknown; diag: string } {
-  const stderr = process.stderr as unknown as { write: (...a: unknown[]) => boolean };
-  const original = stderr.write;
+  const stderr = typeof process !== 'undefined' ? (process.stderr as unknown as { write: (...a: unknown[]) => boolean } | undefined) : undefined;
+  const original = stderr?.write;
   let diag = '';
-  stderr.write = (chunk: unknown) => {
-    diag += String(chunk);
-    return true;
-  };
+  if (stderr) {
+    stderr.write = (chunk: unknown) => {
+      diag += String(chunk);
+      return true;
+    };
+  }
   try {
     return { value: fn(), diag };
   } catch (error) {
     return { error, diag };
   } finally {
-    stderr.write = original;
+    if (stderr && original) stderr.write = original;
   }
 }
 
-/** The innermost HDF5 error of a captured diagnostic, e.g. "H5C__load_entry(): incorrect metadata checksum". */
+/** The most telling HDF5 error of a captured diagnostic, e.g. " (HDF5: H5Z_pipeline(): filter returned failure during read)". */
 function hdf5Cause(diag: string): string {
   const first = diag.split('HDF5-DIAG').find((b) => b.trim() !== '') ?? '';
-  const lines = first.split('\n').filter((l) => /#\d+:/.test(l));
+  // The innermost frame says what went wrong; plugin-path searches after a missing filter are noise.
+  const lines = first.split('\n').filter((l) => /#\d+:/.test(l) && !/H5PL/.test(l));
   const last = lines[lines.length - 1];
   if (!last) return '';
   const m = /in (\w+\(\)): (.*)$/.exec(last);
   return m ? ` (HDF5: ${m[1]}: ${m[2]!.trim()})` : '';
 }
 
-/** Parses HDF5 bytes into a tree; any damage becomes an error naming `file`. */
-export function readH5(bytes: Uint8Array, file: string, op: string): H5Group {
-  const r = quietly(() => readH5Loud(bytes, file, op));
-  if (r.error !== undefined) {
-    const e = r.error;
-    if (e instanceof Error && e.message.startsWith(op)) {
-      e.message += hdf5Cause(r.diag);
-      throw e;
-    }
-    fail(op, `${file} is damaged: ${errText(e)}${hdf5Cause(r.diag)}`);
+/** Typed values from raw dataset bytes (a fresh, aligned copy), byte-swapped when stored big-endian. */
+function typedFromBytes(raw: Uint8Array, dtype: H5DType, size: number, littleEndian: boolean): H5Data {
+  const bytes = raw.slice();
+  if (!littleEndian && size > 1) {
+    for (let i = 0; i < bytes.length; i += size) bytes.subarray(i, i + size).reverse();
   }
-  return r.value!;
+  const b = bytes.buffer;
+  switch (dtype) {
+    case 'float16': return Float32Array.from(new Uint16Array(b), halfToFloat); // exact widening
+    case 'float32': return new Float32Array(b);
+    case 'float64': return new Float64Array(b);
+    case 'int8': return new Int8Array(b);
+    case 'int16': return new Int16Array(b);
+    case 'int32': return new Int32Array(b);
+    case 'int64': return new BigInt64Array(b);
+    case 'uint8': return new Uint8Array(b);
+    case 'uint16': return new Uint16Array(b);
+    case 'uint32': return new Uint32Array(b);
+    case 'uint64': return new BigUint64Array(b);
+  }
 }
 
-function readH5Loud(bytes: Uint8Array, file: string, op: string): H5Group {
+/**
+ * Why a dataset's claimed values cannot be what the file holds, or null: more elements than a
+ * tensor holds; uncompressed values larger than the whole file (they are not stored: reading
+ * would allocate fill values the file merely claims); compressed values above `maxInflatedBytes`.
+ */
+function claimProblem(count: number, size: number, filters: { id: number }[], fileBytes: number): string | null {
+  const { maxTensorElements, maxInflatedBytes } = getLimits();
+  const bytes = count * size;
+  if (count > maxTensorElements) return `claims ${fmtCount(count)} values, more than a tensor holds (maxTensorElements ${fmtCount(maxTensorElements)})`;
+  const compressed = filters.some((f) => COMPRESSING_FILTERS.has(f.id) || !AVAILABLE_FILTERS.has(f.id));
+  if (!compressed && bytes > fileBytes) return `claims ${fmtCount(count)} values (${fmtBytes(bytes)}) stored uncompressed, more than the whole file (${fmtBytes(fileBytes)}): its values are not in the file`;
+  if (compressed && bytes > maxInflatedBytes) return `claims ${fmtBytes(bytes)} of compressed values, above the ${fmtBytes(maxInflatedBytes)} cap (tf.setLimits({maxInflatedBytes}) raises it)`;
+  return null;
+}
+
+interface OpenFile {
+  fileId: bigint;
+  open: boolean;
+  file: string;
+  op: string;
+  fileBytes: number;
+}
+
+/** Reads one dataset's values, after checking its filters and its claimed size; any HDF5 diagnostic is an error. */
+function readDataset(of: OpenFile, path: string, dtype: H5DType, count: number, size: number, littleEndian: boolean, filters: { id: number; name: string }[]): H5Data {
+  const { file, op } = of;
+  const where = `${file}: dataset '${path.replace(/^\//, '')}'`;
+  if (!of.open) fail(op, `${where} was read after its file was closed`);
+  const missing = filters.filter((f) => !AVAILABLE_FILTERS.has(f.id));
+  if (missing.length) {
+    fail(op, `${where} is stored through HDF5 filter ${missing.map((f) => `'${f.name || 'unnamed'}' (id ${f.id})`).join(', ')}, which idem's HDF5 library (h5wasm) does not have; re-save it uncompressed or with gzip (h5py: compression='gzip')`);
+  }
+  const bytes = count * size;
+  const problem = claimProblem(count, size, filters, of.fileBytes);
+  if (problem) fail(op, `${where} ${problem}`);
+  const M = mod();
+  const ptr = bytes > 0 ? M._malloc(bytes) : 0;
+  if (bytes > 0 && !ptr) fail(op, `${where}: cannot allocate ${fmtBytes(bytes)} to read it`);
+  try {
+    const r = quietly(() => (bytes > 0 ? M.get_dataset_data(of.fileId, path, null, null, null, BigInt(ptr)) : 0));
+    const status = r.value;
+    if (r.error !== undefined || status === undefined || status < 0 || r.diag.trim() !== '') {
+      const through = filters.length ? ` through its filters (${filters.map((f) => f.name).join(', ')}: damaged compressed data or a failed checksum)` : '';
+      fail(op, `${where} cannot be read${through}${hdf5Cause(r.diag)}${r.error !== undefined ? `: ${errText(r.error)}` : ''}`);
+    }
+    return typedFromBytes(bytes > 0 ? M.HEAPU8.subarray(ptr, ptr + bytes) : new Uint8Array(0), dtype, size, littleEndian);
+  } finally {
+    if (ptr) M._free(ptr);
+  }
+}
+
+/**
+ * The tree of an open file: groups, attributes, and datasets whose values are read when first
+ * used (`data`). Every object is visited once: an HDF5 file is a graph (hard links can make a
+ * group reachable by many paths, or from itself), and a second path to a group is refused. Links
+ * to other files and unresolvable soft links are not followed.
+ */
+function walkTree(f: h5.File, of: OpenFile): H5Group {
+  const M = mod();
+  const { file, op } = of;
+  const seen = new Map<string, { path: string; node: H5Group | H5Dataset }>();
+  const identity = (path: string): string => Array.from(M.create_object_reference(of.fileId, path), (b) => b.toString(16).padStart(2, '0')).join('');
+  const visit = (g: h5.Group, where: string, depth: number): H5Group => {
+    if (depth > 64) fail(op, `${file}: ${where}: groups nested deeper than 64 levels`);
+    const node = group(readAttrs(g, where || '/', of.fileBytes, op, file));
+    for (const name of g.keys()) {
+      const path = `${where}/${name}`;
+      const type = M.get_type(of.fileId, path);
+      if (type !== M.H5G_GROUP && type !== M.H5G_DATASET) continue; // links to other files, broken soft links, named datatypes
+      const id = identity(path);
+      const before = seen.get(id);
+      if (before) {
+        if (before.node.kind === 'group') fail(op, `${file}: group '${path}' is the same HDF5 object as '${before.path}' (hard or soft links make the file a graph, not a tree; Keras files are trees)`);
+        node.children.set(name, before.node); // one dataset under two names: read once
+        continue;
+      }
+      if (type === M.H5G_GROUP) {
+        seen.set(id, { path, node: group() });
+        const child = visit(g.get(name) as h5.Group, path, depth + 1);
+        seen.set(id, { path, node: child });
+        node.children.set(name, child);
+      } else {
+        const d = lazyDataset(g.get(name) as h5.Dataset, path, of);
+        seen.set(id, { path, node: d });
+        node.children.set(name, d);
+      }
+    }
+    return node;
+  };
+  return visit(f, '', 0);
+}
+
+function lazyDataset(e: h5.Dataset, path: string, of: OpenFile): H5Dataset {
+  const M = mod();
+  const m = M.get_dataset_metadata(of.fileId, path);
+  const shape = m.shape ?? [];
+  const dtype = dtypeOf(m);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const filters = M.get_dataset_filters(of.fileId, path) ?? [];
+  const attrs = readAttrs(e, `dataset '${path}'`, of.fileBytes, of.op, of.file);
+  let cached: H5Data | null = null;
+  const ds = { kind: 'dataset', shape, dtype: dtype ?? 'float32', attrs } as H5Dataset;
+  Object.defineProperty(ds, 'data', {
+    enumerable: true,
+    get(): H5Data {
+      if (cached) return cached;
+      if (!dtype || m.vlen) fail(of.op, `${of.file}: dataset '${path.replace(/^\//, '')}' has an unsupported datatype (HDF5 class ${m.type}, ${m.size} bytes)`);
+      cached = readDataset(of, path, dtype, count, m.size, m.littleEndian, filters);
+      return cached;
+    },
+    set(v: H5Data) {
+      cached = v;
+    },
+  });
+  if (!dtype || m.vlen) (ds as { unsupported?: boolean }).unsupported = true;
+  const problem = claimProblem(count, m.size, filters, of.fileBytes);
+  if (problem) ds.claimProblem = problem;
+  return ds;
+}
+
+/**
+ * Opens HDF5 bytes and runs `fn` on the file's tree while it is open: groups and attributes are
+ * read first, a dataset's values only when `fn` uses them (so a loader reads the datasets its
+ * model refers to, after comparing their shapes). Damage becomes an error naming `file`.
+ */
+export function withH5<T>(bytes: Uint8Array, file: string, op: string, fn: (root: H5Group) => T): T {
   if (bytes.length < 8 || H5_SIGNATURE.some((b, i) => bytes[i] !== b)) fail(op, `${file} is not an HDF5 file (no HDF5 signature at byte 0; ${bytes.length} bytes)`);
-  const p = `/idem-r-${process.pid}-${fileCounter++}.h5`;
+  const p = `/idem-r-${typeof process !== 'undefined' ? process.pid : 0}-${fileCounter++}.h5`;
   fs().writeFile(p, bytes);
   let f: h5.File | null = null;
+  const of: OpenFile = { fileId: -1n, open: false, file, op, fileBytes: bytes.length };
   try {
-    try {
-      f = new h5.File(p, 'r');
-    } catch (e) {
-      fail(op, `${file} is not a readable HDF5 file: ${errText(e)}`);
+    const opened = quietly(() => new h5.File(p, 'r'));
+    f = opened.value ?? null;
+    const fileId = f ? (f as unknown as { file_id: bigint }).file_id : -1n;
+    if (opened.error !== undefined || !f || fileId < 0n) fail(op, `${file} is not a readable HDF5 file${opened.error !== undefined ? `: ${errText(opened.error)}` : ''}${hdf5Cause(opened.diag)}`);
+    of.fileId = fileId;
+    of.open = true;
+    const walked = quietly(() => walkTree(f!, of));
+    if (walked.error !== undefined) {
+      const e = walked.error;
+      if (e instanceof Error && e.message.startsWith(op)) {
+        e.message += hdf5Cause(walked.diag);
+        throw e;
+      }
+      fail(op, `${file} is damaged: ${errText(e)}${hdf5Cause(walked.diag)}`);
     }
-    if (!f || (f as unknown as { file_id: bigint }).file_id < 0n) fail(op, `${file} is not a readable HDF5 file (the HDF5 library could not open it)`);
-    try {
-      return readGroup(f, '', 0);
-    } catch (e) {
-      if (e instanceof Error && e.message.startsWith(op)) throw e;
-      return fail(op, `${file} is damaged: ${errText(e)}`);
-    }
+    if (walked.diag.trim() !== '') fail(op, `${file} is damaged${hdf5Cause(walked.diag) || `: ${walked.diag.trim().split('\n')[0]}`}`);
+    return fn(walked.value!);
   } finally {
+    of.open = false;
     try {
-      if (f && (f as unknown as { file_id: bigint }).file_id >= 0n) f.close();
+      if (f && (f as unknown as { file_id: bigint }).file_id >= 0n) quietly(() => f!.close());
     } catch {
       /* already failing */
     }
     fs().unlink(p);
   }
+}
+
+/** Parses HDF5 bytes into a tree with every dataset's values read (see `withH5`). */
+export function readH5(bytes: Uint8Array, file: string, op: string): H5Group {
+  return withH5(bytes, file, op, (root) => {
+    const force = (g: H5Group) => {
+      for (const c of g.children.values()) {
+        if (c.kind === 'group') force(c);
+        else if (!(c as { unsupported?: boolean }).unsupported) void c.data;
+      }
+    };
+    force(root);
+    return root;
+  });
 }
 
 function errText(e: unknown): string {

@@ -24,10 +24,11 @@ import { LayersModel } from '../models/model.ts';
 import { atomicWriteFile } from '../models/weights_io.ts';
 import { deserializeOptimizer, type Optimizer } from '../optimizers/index.ts';
 import { kerasLosses } from '../metrics/keras_losses.ts';
-import { ensureGroup, getEntry, group, h5Ready, readH5, writeH5, type H5Dataset, type H5Group } from './h5.ts';
+import { ensureGroup, getEntry, group, h5Ready, withH5, writeH5, type H5Dataset, type H5Group } from './h5.ts';
+import { withWeightGuard } from '../layers/layer.ts';
 import { KERAS_VERSION, camelToSnake, modelFromKeras, snakeToCamel, toKerasModelSpec, type Json, type JsonObject, type LoadContext } from './keras_config.ts';
 import { kerasVarGroups, legacyLayers, shortName } from './weight_paths.ts';
-import { checkAssign, commit, datasetToTensor, optimizerValues, planOptimizerRestore, planSeedRestore, saveSeedState, typedToTensor, type Assignment } from './state.ts';
+import { checkAssign, commit, datasetToTensor, fileShapeGuard, optimizerValues, planOptimizerRestore, planSeedRestore, saveSeedState, storedDatasets, typedToTensor, type Assignment } from './state.ts';
 import { getRandomState, setRandomState, type RandomState } from '../random/seed.ts';
 import { readZip, writeZip, zipEntryNames } from './zip.ts';
 
@@ -415,10 +416,14 @@ export async function loadKeras(source: string | Uint8Array, opts: LoadModelOpti
   if (typeof kv === 'string' && !kv.startsWith('3.')) fail(op, `${file}: metadata.json says keras_version ${kv}; .keras files come from Keras 3`);
   const wbytes = entries.get('model.weights.h5');
   if (!wbytes) fail(op, `${file}: model.weights.h5 is missing${zipEntryNames(bytes, file, op).includes('model.weights.npz') ? ' (npz weights are not supported)' : ''}`);
-  const root = readH5(wbytes, `${file}: model.weights.h5`, op);
-  const model = modelFromKeras(config, opts, `${file}: config.json`);
-  if (opts.compile !== false) compileFromKeras(model, config['compile_config'], `${file}: config.json compile_config`);
-  const plan = planKerasWeights(model, root, `${file}: model.weights.h5`, { loadOptimizer: opts.compile !== false }, op);
+  const wfile = `${file}: model.weights.h5`;
+  // The weights file is opened first and its datasets listed (not read): the model is built with
+  // every new weight checked against them, then only the datasets the model refers to are read.
+  const { model, plan } = withH5(wbytes, wfile, op, (root) => {
+    const model = withWeightGuard(fileShapeGuard(storedDatasets(root), `${file}: config.json`, wfile, op), () => modelFromKeras(config, opts, `${file}: config.json`));
+    if (opts.compile !== false) compileFromKeras(model, config['compile_config'], `${file}: config.json compile_config`);
+    return { model, plan: planKerasWeights(model, root, wfile, { loadOptimizer: opts.compile !== false }, op) };
+  });
   const idem = metadata['idem'] as Record<string, unknown> | undefined;
   const seeds = planSeedRestore(model, idem?.['seed_generators'], `${file}: metadata.json idem.seed_generators`, op);
   let randomState: RandomState | null = null;
@@ -447,16 +452,17 @@ export async function loadLegacyH5Model(source: string | Uint8Array, opts: LoadM
   const op = 'loadLayersModel';
   await h5Ready();
   const file = label ?? (typeof source === 'string' ? source : '.h5 bytes');
-  const root = readH5(typeof source === 'string' ? readBytes(source, op) : source, file, op);
-  const mc = root.attrs['model_config'];
-  if (typeof mc !== 'string') fail(op, `${file} has no 'model_config' attribute: it holds weights only (build the model and call loadWeights)`);
-  const config = parseJson(new TextEncoder().encode(mc), `${file}: model_config`, op);
-  const model = modelFromKeras(config, opts, `${file}: model_config`);
-  const mw = root.children.get('model_weights');
-  if (!mw || mw.kind !== 'group') fail(op, `${file} has no 'model_weights' group`);
-  const plan = planLegacyWeights(model, mw, `${file}: model_weights`, { byName: true }, op);
-  plan();
-  return model;
+  return withH5(typeof source === 'string' ? readBytes(source, op) : source, file, op, (root) => {
+    const mc = root.attrs['model_config'];
+    if (typeof mc !== 'string') fail(op, `${file} has no 'model_config' attribute: it holds weights only (build the model and call loadWeights)`);
+    const config = parseJson(new TextEncoder().encode(mc), `${file}: model_config`, op);
+    const mw = root.children.get('model_weights');
+    if (!mw || mw.kind !== 'group') fail(op, `${file} has no 'model_weights' group`);
+    const model = withWeightGuard(fileShapeGuard(storedDatasets(mw), `${file}: model_config`, `${file}: model_weights`, op), () => modelFromKeras(config, opts, `${file}: model_config`));
+    const plan = planLegacyWeights(model, mw, `${file}: model_weights`, { byName: true }, op);
+    plan();
+    return model;
+  });
 }
 
 // ------------------------------------------------------------------ weights files
@@ -554,20 +560,21 @@ export async function loadKerasWeights(model: LayersModel, file: string, bytes: 
   const op = 'loadWeights';
   await h5Ready();
   if (!model.built) fail(op, `model '${model.name}' is not built yet: call it or give it an input shape first`);
-  let root: H5Group;
+  let h5bytes = bytes;
   let label = file;
   if (sniff(bytes) === 'zip') {
     const entries = readZip(bytes, file, op, ['model.weights.h5']);
     const w = entries.get('model.weights.h5');
     if (!w) fail(op, `${file}: model.weights.h5 is missing`);
     label = `${file}: model.weights.h5`;
-    root = readH5(w, label, op);
-  } else root = readH5(bytes, file, op);
-  let plan: () => void;
-  if (attrList(root, 'layer_names')) plan = planLegacyWeights(model, root, label, opts, op);
-  else if (root.children.get('model_weights')?.kind === 'group' && typeof root.attrs['model_config'] === 'string') plan = planLegacyWeights(model, root.children.get('model_weights') as H5Group, `${label}: model_weights`, opts, op);
-  else if (root.children.has('layers') || root.children.has('vars')) plan = planKerasWeights(model, root, label, opts, op);
-  else fail(op, `${file} is an HDF5 file but neither Keras 3 weights (no 'layers' group) nor Keras 2 weights (no 'layer_names' attribute)`);
+    h5bytes = w;
+  }
+  const plan = withH5(h5bytes, label, op, (root) => {
+    if (attrList(root, 'layer_names')) return planLegacyWeights(model, root, label, opts, op);
+    if (root.children.get('model_weights')?.kind === 'group' && typeof root.attrs['model_config'] === 'string') return planLegacyWeights(model, root.children.get('model_weights') as H5Group, `${label}: model_weights`, opts, op);
+    if (root.children.has('layers') || root.children.has('vars')) return planKerasWeights(model, root, label, opts, op);
+    fail(op, `${file} is an HDF5 file but neither Keras 3 weights (no 'layers' group) nor Keras 2 weights (no 'layer_names' attribute)`);
+  });
   plan();
 }
 

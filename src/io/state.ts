@@ -13,7 +13,9 @@ import { SeedGenerator } from '../random/seed.ts';
 import { Layer } from '../layers/layer.ts';
 import type { LayersModel } from '../models/model.ts';
 import type { Optimizer } from '../optimizers/index.ts';
-import type { H5Data, H5Dataset, H5DType } from './h5.ts';
+import type { H5Data, H5Dataset, H5DType, H5Group } from './h5.ts';
+import type { WeightGuard } from '../layers/layer.ts';
+import { fmtCount } from '../core/limits.ts';
 
 export interface Assignment {
   variable: Variable;
@@ -32,7 +34,8 @@ export function datasetToTensor(ds: H5Dataset, want: { dtype: DataType; shape: r
 
 export function typedToTensor(data: H5Data, dtype: H5DType | string, want: DataType, shape: readonly number[], where: string, op: string): Tensor {
   if (want === 'float32') {
-    if (dtype !== 'float32') fail(op, `${where}: dtype ${dtype} in the file, the model's weight is float32 (idem does not convert weights silently)`);
+    // float16 values are widened exactly (every float16 is a float32); narrowing (float64) is refused.
+    if (dtype !== 'float32' && !(dtype === 'float16' && data instanceof Float32Array)) fail(op, `${where}: dtype ${dtype} in the file, the model's weight is float32 (idem does not narrow weights silently)`);
     return tensor(data as Float32Array, shape.slice(), 'float32');
   }
   if (want === 'int32') {
@@ -192,4 +195,64 @@ export function planSeedRestore(model: LayersModel, saved: unknown, where: strin
     });
   }
   return () => plan.forEach((p) => p());
+}
+
+// ------------------------------------------------------------------ building a model from a file
+
+/** A weight a file holds, for `fileShapeGuard`: its shape, and why its values cannot be in the file (if so). */
+export interface StoredWeight {
+  shape: readonly number[];
+  claimProblem?: string;
+}
+
+/** The datasets of an HDF5 tree, as `StoredWeight`s (metadata only: nothing is read). */
+export function storedDatasets(root: H5Group): StoredWeight[] {
+  const out: StoredWeight[] = [];
+  const seen = new Set<H5Dataset>();
+  const walk = (g: H5Group) => {
+    for (const c of g.children.values()) {
+      if (c.kind === 'group') walk(c);
+      else if (!seen.has(c)) {
+        seen.add(c);
+        out.push({ shape: c.shape, claimProblem: c.claimProblem });
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/**
+ * A weight guard (`withWeightGuard`) for building a model whose every weight a file will replace:
+ * each new weight must match, by shape, a weight the file holds whose values can be in it (each
+ * stored weight used once). So a config claiming `units: 5e7` or `batch_shape: [null, 1e8]` fails
+ * here, naming the layer and the weight, before its kernel is allocated or initialized.
+ */
+export function fileShapeGuard(stored: readonly StoredWeight[], configWhere: string, weightsWhere: string, op: string): WeightGuard {
+  const pool = new Map<string, number>();
+  const problems = new Map<string, string>();
+  for (const s of stored) {
+    const key = s.shape.join(',');
+    if (s.claimProblem) problems.set(key, s.claimProblem);
+    else pool.set(key, (pool.get(key) ?? 0) + 1);
+  }
+  const summary = () => {
+    const shapes = [...new Set(stored.map((s) => `[${s.shape.join(',')}]`))];
+    return shapes.length ? `its weights' shapes: ${shapes.slice(0, 8).join(' ')}${shapes.length > 8 ? ` and ${shapes.length - 8} more` : ''}` : 'it holds no weights';
+  };
+  const used = new Set<string>();
+  return (layer, name, shape) => {
+    const key = shape.join(',');
+    const n = pool.get(key) ?? 0;
+    if (n > 0) {
+      pool.set(key, n - 1);
+      used.add(key);
+      return;
+    }
+    const size = shape.reduce((a, b) => a * b, 1);
+    const what = `${configWhere} gives layer '${layer.name}' a weight '${name}' of shape [${shape.join(',')}] (${fmtCount(size)} values)`;
+    const problem = problems.get(key);
+    if (problem) fail(op, `${what}; ${weightsWhere} has a weight of that shape, but it ${problem} (nothing was allocated)`);
+    fail(op, `${what}, but ${weightsWhere} holds no ${used.has(key) ? 'further ' : ''}weight of that shape (${summary()}): the config does not match its weights (nothing was allocated)`);
+  };
 }

@@ -15,6 +15,7 @@
 import { ENGINE } from '../core/engine.ts';
 import type { DataType } from '../core/dtypes.ts';
 import { fail, fmtShape } from '../core/errors.ts';
+import { fmtCount, getLimits } from '../core/limits.ts';
 import { Tensor } from '../core/tensor.ts';
 import { Variable } from '../core/variable.ts';
 import { variable } from '../core/api.ts';
@@ -80,6 +81,24 @@ const LAYER_ARG_KEYS = ['name', 'trainable', 'inputShape', 'batchInputShape', 'b
 // ------------------------------------------------------------------ naming
 
 const nameCounts = new Map<string, number>();
+
+/**
+ * Called for each weight a layer creates while `withWeightGuard` runs (a model built from a file):
+ * throws when the file cannot hold that weight, before it is allocated.
+ */
+export type WeightGuard = (layer: Layer, name: string, shape: readonly number[], dtype: DataType) => void;
+let weightGuard: WeightGuard | null = null;
+
+/** Runs `fn` (which builds layers) with `guard` checking every new weight; new weights start as zeros. */
+export function withWeightGuard<T>(guard: WeightGuard, fn: () => T): T {
+  const prev = weightGuard;
+  weightGuard = guard;
+  try {
+    return fn();
+  } finally {
+    weightGuard = prev;
+  }
+}
 
 /** Keras's `to_snake_case`: `BatchNormalization` → `batch_normalization`, `Conv2D` → `conv2d`. */
 export function toSnakeCase(name: string): string {
@@ -315,11 +334,18 @@ export abstract class Layer {
     const init = getInitializer(options.initializer ?? 'glorotUniform');
     const trainable = options.trainable ?? true;
     const dtype = options.dtype ?? this.dtype;
+    const size = shape.reduce((a, b) => a * b, 1);
+    const max = getLimits().maxTensorElements;
+    if (!Number.isSafeInteger(size) || size > max) fail(this.name, `weight '${name}' of shape ${fmtShape(shape)} has ${fmtCount(size)} elements, more than a tensor holds (maxTensorElements ${fmtCount(max)}; tf.setLimits raises it)`);
+    // Building a model from a file: the file's values replace the weight, so its shape is checked
+    // against the file before anything is allocated, and no initializer runs.
+    if (weightGuard) weightGuard(this, name, shape, dtype);
+    const initial = (s: number[], d: DataType) => (weightGuard ? fill(s, 0, d) : init.apply(s, d));
     let v: Variable;
     if (currentScopeName() !== '') {
-      v = getVariable(`${this.name}/${name}`, { shape, dtype, initializer: (s, d) => init.apply(s, d), trainable: trainable && this.trainableFlag });
+      v = getVariable(`${this.name}/${name}`, { shape, dtype, initializer: initial, trainable: trainable && this.trainableFlag });
     } else {
-      const value = ENGINE.withoutTapes(() => init.apply(shape, dtype));
+      const value = ENGINE.withoutTapes(() => initial(shape, dtype));
       v = variable(value, trainable && this.trainableFlag, `${this.name}/${name}:0`);
     }
     if (options.constraint !== undefined && options.constraint !== null && typeof options.constraint !== 'function') {
