@@ -60,6 +60,12 @@ test('a float16 kernel loads, widened exactly to float32 (not reported as damage
   assert.deepEqual(w.slice(1), expected.weights.slice(1).map((v) => Array.from(Float32Array.from(v))));
 });
 
+test('a big-endian kernel loads with its values (bytes swapped), not byte-reversed garbage', async () => {
+  const m = smallModel();
+  await m.loadWeights(fixture('big_endian.weights.h5'));
+  assert.deepEqual(bits(m), expected.weights.map((v) => Array.from(Float32Array.from(v))));
+});
+
 test('a dataset claiming [23000, 23000] with nothing stored is not read; an unreferenced 1 GiB gzip dataset is never read', async () => {
   const m = smallModel();
   const before = footprint();

@@ -227,13 +227,9 @@ function hdf5Cause(diag: string): string {
   return m ? ` (HDF5: ${m[1]}: ${m[2]!.trim()})` : '';
 }
 
-/** Typed values from raw dataset bytes (a fresh, aligned copy), byte-swapped when stored big-endian. */
-function typedFromBytes(raw: Uint8Array, dtype: H5DType, size: number, littleEndian: boolean): H5Data {
-  const bytes = raw.slice();
-  if (!littleEndian && size > 1) {
-    for (let i = 0; i < bytes.length; i += size) bytes.subarray(i, i + size).reverse();
-  }
-  const b = bytes.buffer;
+/** Typed values from dataset bytes as HDF5 read them (native little-endian: HDF5 converts big-endian data), in a fresh aligned copy. */
+function typedFromBytes(raw: Uint8Array, dtype: H5DType): H5Data {
+  const b = raw.slice().buffer;
   switch (dtype) {
     case 'float16': return Float32Array.from(new Uint16Array(b), halfToFloat); // exact widening
     case 'float32': return new Float32Array(b);
@@ -273,7 +269,7 @@ interface OpenFile {
 }
 
 /** Reads one dataset's values, after checking its filters and its claimed size; any HDF5 diagnostic is an error. */
-function readDataset(of: OpenFile, path: string, dtype: H5DType, count: number, size: number, littleEndian: boolean, filters: { id: number; name: string }[]): H5Data {
+function readDataset(of: OpenFile, path: string, dtype: H5DType, count: number, size: number, filters: { id: number; name: string }[]): H5Data {
   const { file, op } = of;
   const where = `${file}: dataset '${path.replace(/^\//, '')}'`;
   if (!of.open) fail(op, `${where} was read after its file was closed`);
@@ -294,7 +290,7 @@ function readDataset(of: OpenFile, path: string, dtype: H5DType, count: number, 
       const through = filters.length ? ` through its filters (${filters.map((f) => f.name).join(', ')}: damaged compressed data or a failed checksum)` : '';
       fail(op, `${where} cannot be read${through}${hdf5Cause(r.diag)}${r.error !== undefined ? `: ${errText(r.error)}` : ''}`);
     }
-    return typedFromBytes(bytes > 0 ? M.HEAPU8.subarray(ptr, ptr + bytes) : new Uint8Array(0), dtype, size, littleEndian);
+    return typedFromBytes(bytes > 0 ? M.HEAPU8.subarray(ptr, ptr + bytes) : new Uint8Array(0), dtype);
   } finally {
     if (ptr) M._free(ptr);
   }
@@ -356,7 +352,7 @@ function lazyDataset(e: h5.Dataset, path: string, of: OpenFile): H5Dataset {
     get(): H5Data {
       if (cached) return cached;
       if (!dtype || m.vlen) fail(of.op, `${of.file}: dataset '${path.replace(/^\//, '')}' has an unsupported datatype (HDF5 class ${m.type}, ${m.size} bytes)`);
-      cached = readDataset(of, path, dtype, count, m.size, m.littleEndian, filters);
+      cached = readDataset(of, path, dtype, count, m.size, filters);
       return cached;
     },
     set(v: H5Data) {
