@@ -102,10 +102,12 @@ describe('native backend', { skip }, () => {
     for (const k of extra) assert.ok((NATIVE_KERNELS as readonly string[]).includes(k), `${k} listed in NATIVE_KERNELS`);
   });
 
-  it('reports its micro-kernel', () => {
+  it('reports its ISA path (kernel = isa, one of the paths this CPU runs)', () => {
     const info = addon!.info();
-    assert.ok(info.kernel === 'avx2-fma' || info.kernel === 'generic');
-    assert.equal(info.kernel === 'avx2-fma', info.avx2fma);
+    assert.equal(info.kernel, info.isa);
+    assert.ok(info.isas.includes(info.isa) && info.isas.includes(info.isaAuto) && info.isas.includes('generic'));
+    assert.equal(info.isas.includes('avx2'), info.avx2fma);
+    assert.equal(info.isas.includes('avx512'), info.avx512);
   });
 
   for (const kernel of ['auto', 'generic'] as const) {

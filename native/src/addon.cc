@@ -11,7 +11,11 @@
  *     mode (broadcast): 0 same size, 1 b scalar, 2 a scalar, 3 b a row of `inner`, 4 a a row
  *   relu(x, out); select(cond: Uint8Array, t, e, out): t, e same size as cond or scalars
  *   sum(x, out, outer, mid, inner): x as [outer, mid, inner] summed over mid (float64 accumulator)
- *   info() → { kernel: 'avx2-fma' | 'generic', avx2fma: boolean, threads: number }
+ *   info() → { kernel, isa: the current ISA path ('avx512' | 'avx2' | 'avx512emu' | 'generic'),
+ *     isaAuto: the path CPUID picks, isas: the paths this CPU can run, avx2fma, avx512: booleans,
+ *     threads: number }   (kernel = isa, kept for older callers)
+ *   setIsa('auto' | 'avx512' | 'avx2' | 'avx512emu' | 'generic') → boolean (false, and no change,
+ *     if this CPU or build cannot run it); see isa.h
  *   setNumThreads(n) → threads of the pool (pool.h) every kernel uses (n <= 0: default = cores
  *     or IDEM_NUM_THREADS); returns the count now used
  *   setKernel('auto' | 'generic' | 'avx2') → boolean (false if unavailable on this CPU)
@@ -187,12 +191,26 @@ static napi_value Sum(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Info(napi_env env, napi_callback_info) {
-  napi_value obj, kernel, has;
+  napi_value obj, kernel, has, has512, autoName, isas;
   IDEM_NAPI_CHECK(napi_create_object(env, &obj));
   IDEM_NAPI_CHECK(napi_create_string_utf8(env, idem::kernel_name(), NAPI_AUTO_LENGTH, &kernel));
   IDEM_NAPI_CHECK(napi_get_boolean(env, idem::cpu_has_avx2_fma(), &has));
+  IDEM_NAPI_CHECK(napi_get_boolean(env, idem::isa_supported("avx512"), &has512));
+  IDEM_NAPI_CHECK(napi_create_string_utf8(env, idem::isa_auto_name(), NAPI_AUTO_LENGTH, &autoName));
+  IDEM_NAPI_CHECK(napi_create_array(env, &isas));
+  uint32_t count = 0;
+  for (const char* name : {"avx512", "avx2", "avx512emu", "generic"}) {
+    if (!idem::isa_supported(name)) continue;
+    napi_value v;
+    IDEM_NAPI_CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v));
+    IDEM_NAPI_CHECK(napi_set_element(env, isas, count++, v));
+  }
   IDEM_NAPI_CHECK(napi_set_named_property(env, obj, "kernel", kernel));
+  IDEM_NAPI_CHECK(napi_set_named_property(env, obj, "isa", kernel));
+  IDEM_NAPI_CHECK(napi_set_named_property(env, obj, "isaAuto", autoName));
+  IDEM_NAPI_CHECK(napi_set_named_property(env, obj, "isas", isas));
   IDEM_NAPI_CHECK(napi_set_named_property(env, obj, "avx2fma", has));
+  IDEM_NAPI_CHECK(napi_set_named_property(env, obj, "avx512", has512));
   napi_value threads;
   IDEM_NAPI_CHECK(napi_create_int32(env, idem::num_threads(), &threads));
   IDEM_NAPI_CHECK(napi_set_named_property(env, obj, "threads", threads));
@@ -221,6 +239,21 @@ static napi_value SetKernel(napi_env env, napi_callback_info info) {
   }
   napi_value result;
   IDEM_NAPI_CHECK(napi_get_boolean(env, ok, &result));
+  return result;
+}
+
+static napi_value SetIsa(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr));
+  char name[32] = {0};
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, arg, name, sizeof name, &len) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "idem native: setIsa expects 'auto', 'avx512', 'avx2', 'avx512emu' or 'generic'");
+    return nullptr;
+  }
+  napi_value result;
+  IDEM_NAPI_CHECK(napi_get_boolean(env, idem::set_isa(name), &result));
   return result;
 }
 
@@ -260,6 +293,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setKernel", nullptr, SetKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   IDEM_NAPI_CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   if (!idem::register_fused_kernels(env, exports)) return nullptr;

@@ -31,15 +31,28 @@ export interface NativeAddon {
   select(cond: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array): void;
   /** x as [outer, mid, inner]: out[o, j] = Σ_m x[o, m, j], float64 accumulator in increasing m. */
   sum(x: Float32Array, out: Float32Array, outer: number, mid: number, inner: number): void;
-  info(): { kernel: 'avx2-fma' | 'generic'; avx2fma: boolean; threads: number };
+  /**
+   * isa: the ISA path now used ('avx512' | 'avx2' | 'avx512emu' | 'generic', see
+   * native/src/isa.h; `kernel` is the same name); isaAuto: the one CPUID picks; isas: the paths
+   * this CPU can run; threads: the pool's thread count.
+   */
+  info(): { kernel: NativeIsa; isa: NativeIsa; isaAuto: NativeIsa; isas: NativeIsa[]; avx2fma: boolean; avx512: boolean; threads: number };
+  /**
+   * Switches the ISA path ('auto': CPUID's choice); false, and no change, when this CPU cannot
+   * run it. Every path gives the same bits except 'generic' (no FMA) for the GEMM family.
+   */
+  setIsa(which: 'auto' | NativeIsa): boolean;
   /**
    * GEMM threads (n <= 0: the default, the number of cores or IDEM_NUM_THREADS); returns the
    * count now used. Results are bit-identical whatever the count (column slices of C).
    */
   setNumThreads(n: number): number;
-  /** Forces a micro-kernel ('auto' picks AVX2+FMA when the CPU has it); false if unavailable. */
+  /** Legacy: 'auto' | 'generic' | 'avx2' as setIsa; or how large products split over threads ('split-*', benchmarks). */
   setKernel(which: 'auto' | 'generic' | 'avx2' | 'split-auto' | 'split-columns' | 'split-rows'): boolean;
 }
+
+/** The native ISA paths (native/src/isa.h). */
+export type NativeIsa = 'avx512' | 'avx2' | 'avx512emu' | 'generic';
 
 let cached: NativeAddon | null | undefined;
 let loadError: string | null = null;

@@ -1,0 +1,409 @@
+/*
+ * The GEMM and implicit-GEMM convolution code of every ISA path, written once over a vector
+ * type V (simd.h) and a micro-tile of MR rows × NV vectors. Included by each isa_*.cc inside that
+ * unit's own namespace, after <cstdlib> and simd.h, with no other header of its own (see the ODR
+ * note in isa.h): `Gemm<V, MR, NV, MC>` then gives that unit's table entries.
+ *
+ * Loop order (Goto/BLIS): for each KC-deep k block in increasing order, op(B)'s rows of the block
+ * are packed into NR-column panels and op(A)'s into MR-row panels; the micro-kernel computes an
+ * MR×NR tile of the block's product in registers, from 0, one V::fma per term in increasing l,
+ * and stores it into C (first block) or adds it to C (later blocks). So, for every path,
+ *   C[i, j] = (...((S_0 + S_1) + S_2)...),  S_p = Σ_{l in block p, in order} a_il·b_lj  (FMA chain)
+ * whatever MR, NR, the m/n blocking, the thread split or where A and B come from.
+ */
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define IDEM_UNROLL _Pragma("GCC unroll 32")
+#elif defined(__clang__)
+#define IDEM_UNROLL _Pragma("unroll")
+#else
+#define IDEM_UNROLL
+#endif
+
+/* A 64-byte aligned scratch buffer per thread that only grows. */
+struct TplScratch {
+  float* p;
+  size_t cap;
+  float* get(size_t n) {
+    if (n > cap) {
+      std::free(p);
+      size_t bytes = ((n * sizeof(float)) + 63) & ~size_t(63);
+      p = static_cast<float*>(std::aligned_alloc(64, bytes > 0 ? bytes : 64));
+      cap = p ? n : 0;
+    }
+    return p;
+  }
+};
+
+template <class V, int MR, int NV, int MC_>
+struct Gemm {
+  static constexpr int L = V::lanes;
+  static constexpr int NR = NV * L;
+  static constexpr long MC = MC_;  // a multiple of MR
+  static constexpr long NC = 4096;
+
+  /* acc = Σ_l a[l·MR + i]·b[l·NR + j] over l < kc; c = acc (or c + acc) on the mr×nr corner. */
+  static void micro(long kc, const float* __restrict a, const float* __restrict b, float* c, long ldc, int mr, int nr,
+                    bool accumulate) {
+    // C's lines requested now arrive during the k loop (when C outgrows L2 they would otherwise
+    // come one miss after another at the end of every tile).
+    for (int i = 0; i < mr; i++) {
+      __builtin_prefetch(c + i * ldc, 1);
+      __builtin_prefetch(c + i * ldc + nr - 1, 1);
+    }
+    V acc[MR][NV];
+    IDEM_UNROLL for (int i = 0; i < MR; i++) {
+      IDEM_UNROLL for (int j = 0; j < NV; j++) acc[i][j] = V::zero();
+    }
+    for (long l = 0; l < kc; l++) {
+      __builtin_prefetch(b + 8 * NR);
+      V bv[NV];
+      IDEM_UNROLL for (int j = 0; j < NV; j++) bv[j] = V::load(b + j * L);
+      IDEM_UNROLL for (int i = 0; i < MR; i++) {
+        const V av = V::bcast(a + i);
+        IDEM_UNROLL for (int j = 0; j < NV; j++) acc[i][j] = V::fma(av, bv[j], acc[i][j]);
+      }
+      a += MR;
+      b += NR;
+    }
+    if (mr == MR && nr == NR) {
+      IDEM_UNROLL for (int i = 0; i < MR; i++) {
+        IDEM_UNROLL for (int j = 0; j < NV; j++) {
+          float* p = c + i * ldc + j * L;
+          V::store(p, accumulate ? V::add(V::load(p), acc[i][j]) : acc[i][j]);
+        }
+      }
+      return;
+    }
+    alignas(64) float tmp[MR * NR];
+    IDEM_UNROLL for (int i = 0; i < MR; i++) {
+      IDEM_UNROLL for (int j = 0; j < NV; j++) V::store(tmp + i * NR + j * L, acc[i][j]);
+    }
+    for (int i = 0; i < mr; i++) {
+      float* ci = c + i * ldc;
+      const float* ti = tmp + i * NR;
+      if (accumulate) {
+        for (int j = 0; j < nr; j++) ci[j] = ci[j] + ti[j];
+      } else {
+        for (int j = 0; j < nr; j++) ci[j] = ti[j];
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ packing of A
+
+  /* Rows [i0, i0 + mc) × columns [k0, k0 + kc) of a strided A into MR-row panels (zero padded). */
+  static void pack_a_strided(const float* A, long rs, long cs, long i0, long mc, long k0, long kc, float* Ap) {
+    const float* base = A + i0 * rs + k0 * cs;
+    for (long p = 0; p < mc; p += MR) {
+      const long mr = mc - p < MR ? mc - p : MR;
+      const float* Ablk = base + p * rs;
+      if (cs == 1) {
+        for (long i = 0; i < mr; i++) {
+          const float* src = Ablk + i * rs;
+          float* dst = Ap + i;
+          for (long l = 0; l < kc; l++) dst[l * MR] = src[l];
+        }
+        for (long i = mr; i < MR; i++)
+          for (long l = 0; l < kc; l++) Ap[l * MR + i] = 0.0f;
+      } else {
+        for (long l = 0; l < kc; l++) {
+          const float* src = Ablk + l * cs;
+          float* dst = Ap + l * MR;
+          long i = 0;
+          for (; i < mr; i++) dst[i] = src[i * rs];
+          for (; i < MR; i++) dst[i] = 0.0f;
+        }
+      }
+      Ap += MR * kc;
+    }
+  }
+
+  /* kConv: row i = pixel (b, ry, rx); columns (ky, kx, c) from k0, each tap's channels a contiguous run of src. */
+  static void pack_a_conv(const ASource& s, long i0, long mc, long k0, long kc, float* Ap) {
+    const long C = s.C;
+    const long pix = s.rowsH * s.rowsW;
+    for (long p = 0; p < mc; p += MR) {
+      const long mr = mc - p < MR ? mc - p : MR;
+      for (long i = 0; i < MR; i++) {
+        float* dst = Ap + i;
+        if (i >= mr) {
+          for (long l = 0; l < kc; l++) dst[l * MR] = 0.0f;
+          continue;
+        }
+        const long r = i0 + p + i;
+        const long b = r / pix, rem = r % pix, ry = rem / s.rowsW, rx = rem % s.rowsW;
+        const float* img = s.p + b * s.srcH * s.srcW * C;
+        long l = k0;
+        const long end = k0 + kc;
+        long tap = l / C, c = l % C;
+        while (l < end) {
+          const long ky = tap / s.fw, kx = tap % s.fw;
+          const long sy = ry * s.sy_r + ky * s.sy_k + s.sy_0;
+          const long sx = rx * s.sx_r + kx * s.sx_k + s.sx_0;
+          const long run = C - c < end - l ? C - c : end - l;
+          float* d = dst + (l - k0) * MR;
+          if (sy >= 0 && sy < s.srcH && sx >= 0 && sx < s.srcW) {
+            const float* src = img + (sy * s.srcW + sx) * C + c;
+            for (long t = 0; t < run; t++) d[t * MR] = src[t];
+          } else {
+            for (long t = 0; t < run; t++) d[t * MR] = 0.0f;
+          }
+          l += run;
+          tap++;
+          c = 0;
+        }
+      }
+      Ap += MR * kc;
+    }
+  }
+
+  /* kConvT: rows (ky, kx, c) from i0, columns pixels [k0, k0 + kc). */
+  static void pack_a_convt(const ASource& s, long i0, long mc, long k0, long kc, float* Ap) {
+    const long C = s.C;
+    const long pix = s.rowsH * s.rowsW;
+    for (long p = 0; p < mc; p += MR) {
+      const long mr = mc - p < MR ? mc - p : MR;
+      const long r0 = i0 + p;
+      // The panel's rows as (tap, c): one tap when c0 + mr ≤ C (then a contiguous run of src).
+      const long tap0 = r0 / C, c0 = r0 % C;
+      const bool oneTap = c0 + mr <= C;
+      long b = k0 / pix, rem = k0 % pix;
+      long ry = rem / s.rowsW, rx = rem % s.rowsW;
+      float* dst = Ap;
+      for (long l = 0; l < kc; l++, dst += MR) {
+        const float* img = s.p + b * s.srcH * s.srcW * C;
+        if (oneTap) {
+          const long ky = tap0 / s.fw, kx = tap0 % s.fw;
+          const long sy = ry * s.sy_r + ky * s.sy_k + s.sy_0;
+          const long sx = rx * s.sx_r + kx * s.sx_k + s.sx_0;
+          long i = 0;
+          if (sy >= 0 && sy < s.srcH && sx >= 0 && sx < s.srcW) {
+            const float* src = img + (sy * s.srcW + sx) * C + c0;
+            for (; i < mr; i++) dst[i] = src[i];
+          }
+          for (; i < MR; i++) dst[i] = 0.0f;
+        } else {
+          long i = 0;
+          for (; i < mr; i++) {
+            const long tap = (r0 + i) / C, c = (r0 + i) % C;
+            const long ky = tap / s.fw, kx = tap % s.fw;
+            const long sy = ry * s.sy_r + ky * s.sy_k + s.sy_0;
+            const long sx = rx * s.sx_r + kx * s.sx_k + s.sx_0;
+            dst[i] = sy >= 0 && sy < s.srcH && sx >= 0 && sx < s.srcW ? img[(sy * s.srcW + sx) * C + c] : 0.0f;
+          }
+          for (; i < MR; i++) dst[i] = 0.0f;
+        }
+        if (++rx == s.rowsW) {
+          rx = 0;
+          if (++ry == s.rowsH) {
+            ry = 0;
+            b++;
+          }
+        }
+      }
+      Ap += MR * kc;
+    }
+  }
+
+  static void pack_a(const ASource& s, long i0, long mc, long k0, long kc, float* Ap) {
+    switch (s.kind) {
+      case ASource::kConv: pack_a_conv(s, i0, mc, k0, kc, Ap); break;
+      case ASource::kConvT: pack_a_convt(s, i0, mc, k0, kc, Ap); break;
+      default: pack_a_strided(s.p, s.rs, s.cs, i0, mc, k0, kc, Ap); break;
+    }
+  }
+
+  // ------------------------------------------------------------------ packing of B
+
+  /* Rows [k0, k0 + kc) × columns [j0, j0 + nc) of B[l·rs + j·cs] into NR-column panels (zero padded). */
+  static void pack_b(const float* B, long rs, long cs, long k0, long kc, long j0, long nc, float* Bp) {
+    const float* base = B + k0 * rs + j0 * cs;
+    for (long p = 0; p < nc; p += NR) {
+      const long nr = nc - p < NR ? nc - p : NR;
+      const float* Bblk = base + p * cs;
+      if (cs == 1) {
+        for (long l = 0; l < kc; l++) {
+          const float* src = Bblk + l * rs;
+          float* dst = Bp + l * NR;
+          if (nr == NR) {
+            __builtin_memcpy(dst, src, NR * sizeof(float));
+          } else {
+            long j = 0;
+            for (; j < nr; j++) dst[j] = src[j];
+            for (; j < NR; j++) dst[j] = 0.0f;
+          }
+        }
+      } else {
+        for (long j = 0; j < nr; j++) {
+          const float* src = Bblk + j * cs;
+          float* dst = Bp + j;
+          for (long l = 0; l < kc; l++) dst[l * NR] = src[l * rs];
+        }
+        for (long j = nr; j < NR; j++)
+          for (long l = 0; l < kc; l++) Bp[l * NR + j] = 0.0f;
+      }
+      Bp += NR * kc;
+    }
+  }
+
+  static void pack_b_full(long K, long N, const float* B, long rs, long cs, long p0, long p1, float* Bp) {
+    const long Npad = (N + NR - 1) / NR * NR;
+    for (long k0 = 0; k0 < K; k0 += KC) {
+      const long kc = K - k0 < KC ? K - k0 : KC;
+      const long j0 = p0 * NR;
+      const long j1 = p1 * NR < N ? p1 * NR : N;
+      if (j1 > j0) pack_b(B, rs, cs, k0, kc, j0, j1 - j0, Bp + k0 * Npad + p0 * NR * kc);
+    }
+  }
+
+  // ------------------------------------------------------------------ epilogue
+
+  static void epilogue(const Epilogue& ep, float* C, long ldc, long i0, long i1, long j0, long j1) {
+    const long n = j1 - j0;
+    for (long i = i0; i < i1; i++) {
+      float* __restrict y = C + i * ldc + j0;
+      if (ep.bias) {
+        const float* __restrict v = ep.bias + j0;
+        for (long j = 0; j < n; j++) y[j] = y[j] + v[j];
+      }
+      if (ep.mean) {
+        const float* __restrict m = ep.mean + j0;
+        const float* __restrict s = ep.inv + j0;
+        for (long j = 0; j < n; j++) {
+          const float d = y[j] - m[j];
+          y[j] = d * s[j];
+        }
+      }
+      if (ep.beta) {
+        const float* __restrict v = ep.beta + j0;
+        for (long j = 0; j < n; j++) y[j] = y[j] + v[j];
+      }
+      if (ep.residual) {
+        const float* __restrict r = ep.residual + i * ep.ldr + j0;
+        for (long j = 0; j < n; j++) y[j] = y[j] + r[j];
+      }
+      if (ep.relu) {
+        for (long j = 0; j < n; j++) {
+          const float v = y[j];
+          y[j] = !(v <= 0.0f) ? v : 0.0f;
+        }
+      }
+    }
+  }
+
+  static bool any(const Epilogue* ep) {
+    return ep && (ep->bias || ep->mean || ep->beta || ep->residual || ep->relu);
+  }
+
+  // ------------------------------------------------------------------ drivers
+
+  static TplScratch& scratch_a() {
+    static thread_local TplScratch s{nullptr, 0};
+    return s;
+  }
+  static TplScratch& scratch_b() {
+    static thread_local TplScratch s{nullptr, 0};
+    return s;
+  }
+
+  /* Rows [i0, i1) × columns [j0, j1) of A·B (+ ep), A from `a`, B strided; Goto loop order. */
+  static void gemm_src(const ASource& a, long i0, long i1, const float* B, long rsB, long csB, long j0, long j1, long K,
+                       float* C, long ldc, const Epilogue* ep) {
+    const long m = i1 - i0, n = j1 - j0;
+    if (m <= 0 || n <= 0) return;
+    if (K <= 0) {
+      for (long i = i0; i < i1; i++)
+        for (long j = j0; j < j1; j++) C[i * ldc + j] = 0.0f;
+      if (any(ep)) epilogue(*ep, C, ldc, i0, i1, j0, j1);
+      return;
+    }
+    const long ncMax = n < NC ? n : NC;
+    const long kcMax = K < KC ? K : KC;
+    const long mcMax = m < MC ? m : MC;
+    float* Bp = scratch_b().get(static_cast<size_t>(((ncMax + NR - 1) / NR) * NR * kcMax));
+    float* Ap = scratch_a().get(static_cast<size_t>(((mcMax + MR - 1) / MR) * MR * kcMax));
+    if (!Bp || !Ap) return;  // allocation failure: the caller's output stays as it was
+    for (long jc = j0; jc < j1; jc += NC) {
+      const long nc = j1 - jc < NC ? j1 - jc : NC;
+      for (long pc = 0; pc < K; pc += KC) {
+        const long kc = K - pc < KC ? K - pc : KC;
+        pack_b(B, rsB, csB, pc, kc, jc, nc, Bp);
+        const bool acc = pc > 0;
+        for (long ic = i0; ic < i1; ic += MC) {
+          const long mc = i1 - ic < MC ? i1 - ic : MC;
+          pack_a(a, ic, mc, pc, kc, Ap);
+          for (long jr = 0; jr < nc; jr += NR) {
+            const int nr = static_cast<int>(nc - jr < NR ? nc - jr : NR);
+            const float* bp = Bp + (jr / NR) * NR * kc;
+            for (long ir = 0; ir < mc; ir += MR) {
+              const int mr = static_cast<int>(mc - ir < MR ? mc - ir : MR);
+              micro(kc, Ap + (ir / MR) * MR * kc, bp, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr, acc);
+            }
+          }
+        }
+      }
+      if (any(ep)) epilogue(*ep, C, ldc, i0, i1, jc, jc + nc);
+    }
+  }
+
+  static void sgemm(long m, long n, long k, const float* A, long rsA, long csA, const float* B, long rsB, long csB,
+                    float* C, long ldc) {
+    ASource a{};
+    a.kind = ASource::kStrided;
+    a.p = A;
+    a.rs = rsA;
+    a.cs = csA;
+    gemm_src(a, 0, m, B, rsB, csB, 0, n, k, C, ldc, nullptr);
+  }
+
+  /* Rows [i0, i1) × columns [j0, j1) with B prepacked by pack_b_full; each MC block finished (all k, epilogue) in turn. */
+  static void gemm_packed(const ASource& a, long i0, long i1, const float* Bp, long N, long j0, long j1, long K, float* C,
+                          long ldc, const Epilogue* ep) {
+    const long m = i1 - i0;
+    if (m <= 0 || j1 <= j0) return;
+    if (K <= 0) {
+      for (long i = i0; i < i1; i++)
+        for (long j = j0; j < j1; j++) C[i * ldc + j] = 0.0f;
+      if (any(ep)) epilogue(*ep, C, ldc, i0, i1, j0, j1);
+      return;
+    }
+    const long Npad = (N + NR - 1) / NR * NR;
+    const long kcMax = K < KC ? K : KC;
+    const long mcMax = m < MC ? m : MC;
+    float* Ap = scratch_a().get(static_cast<size_t>(((mcMax + MR - 1) / MR) * MR * kcMax));
+    if (!Ap) return;
+    for (long ic = i0; ic < i1; ic += MC) {
+      const long mc = i1 - ic < MC ? i1 - ic : MC;
+      for (long pc = 0; pc < K; pc += KC) {
+        const long kc = K - pc < KC ? K - pc : KC;
+        pack_a(a, ic, mc, pc, kc, Ap);
+        const float* Bblk = Bp + pc * Npad;
+        const bool acc = pc > 0;
+        for (long jr = j0; jr < j1; jr += NR) {
+          const int nr = static_cast<int>(j1 - jr < NR ? j1 - jr : NR);
+          const float* bp = Bblk + (jr / NR) * NR * kc;
+          for (long ir = 0; ir < mc; ir += MR) {
+            const int mr = static_cast<int>(mc - ir < MR ? mc - ir : MR);
+            micro(kc, Ap + (ir / MR) * MR * kc, bp, C + (ic + ir) * ldc + jr, ldc, mr, nr, acc);
+          }
+        }
+      }
+      if (any(ep)) epilogue(*ep, C, ldc, ic, ic + mc, j0, j1);
+    }
+  }
+
+  static IsaKernels table(const char* name) {
+    IsaKernels t{};
+    t.name = name;
+    t.mr = MR;
+    t.nr = NR;
+    t.mc = static_cast<int>(MC);
+    t.sgemm = sgemm;
+    t.gemm_src = gemm_src;
+    t.pack_b_full = pack_b_full;
+    t.gemm_packed = gemm_packed;
+    t.epilogue = epilogue;
+    return t;
+  }
+};

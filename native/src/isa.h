@@ -1,0 +1,133 @@
+/*
+ * Runtime ISA dispatch. Every kernel whose code depends on the vector width lives in a
+ * per-ISA translation unit (isa_generic.cc; isa_avx2.cc built with -mavx2 -mfma; isa_avx512.cc
+ * built with -mavx512f/bw/dq/vl), each in its own namespace, and is reached through the table
+ * of function pointers below. The table is chosen once at load from CPUID:
+ *   AVX-512F+BW+DQ+VL (and the OS saving the zmm state) → "avx512"
+ *   else AVX2+FMA → "avx2"
+ *   else → "generic" (GCC/Clang vector extensions: SSE2 on x86-64, NEON on ARM64)
+ * and may be forced by the environment variable IDEM_ISA=avx2|avx512|generic|avx512emu (read
+ * at load; a path the CPU lacks is refused with a warning and the automatic choice stays) or at
+ * run time by set_isa() (addon.setIsa, for tests and benchmarks).
+ *
+ * "avx512emu" is the AVX-512 path's logic — its GEMM tile (14×32), packing widths, blocking and
+ * tail handling — run with pairs of 256-bit AVX2 FMAs (Vec16e in simd.h), lane for lane the same
+ * operations as the real 512-bit code. It exists so that machines without AVX-512 (this
+ * project's development machine) test everything the 512-bit path does except the instruction
+ * encoding; it is never chosen automatically.
+ *
+ * Bits: the GEMM (and everything built on it: Conv2D and its gradients, _FusedMatMul) sums each
+ * output in k blocks of KC = 256, in order, each block from 0 with one FMA per term, then adds the
+ * blocks in order. The tile shape (MR×NR), the blocking of m and n and the thread split do not
+ * enter that order, so avx2, avx512 and avx512emu give the same bits. "generic" multiplies and
+ * adds separately (no FMA in baseline x86-64), so its GEMM results differ from theirs by float32
+ * rounding. Every other kernel in the table computes each output with the same scalar operations
+ * on every path (vectorised across outputs only, -ffp-contract=off), so all four paths agree bit
+ * for bit there.
+ *
+ * ODR: the per-ISA units must not instantiate templates or inline functions shared with other
+ * units (std:: containers, std::function, ...): the linker keeps one copy of such a function
+ * and could pick the one compiled for AVX-512. They use C functions and their own namespace only;
+ * test/native_isa.test.ts checks their object files for weak symbols.
+ */
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "conv.h"
+
+namespace idem {
+
+/* The k block of every GEMM path: part of the bit contract (see above). */
+constexpr long KC = 256;
+
+/* The AVX-512 tile (shared by "avx512" and "avx512emu"): 14 rows × 2 vectors of 16 floats. */
+#define IDEM_AVX512_MR 14
+#define IDEM_AVX512_MC 140
+
+/*
+ * Elementwise epilogue applied to a finished block of C (after its last k block), per element
+ * y = C[i, j], each step one float32 operation in this order (the composition's order):
+ *   bias:      y = y + bias[j]
+ *   mean/inv:  y = (y − mean[j]) · inv[j]      (inference batch norm; inv = rsqrt(var + ε)·γ)
+ *   beta:      y = y + beta[j]
+ *   residual:  y = y + residual[i·ldr + j]
+ *   relu:      y = y > 0 or NaN ? y : +0
+ * Any pointer may be null (step skipped). Plain aggregates (no inline members: see ODR above);
+ * value-initialise them ({}).
+ */
+struct Epilogue {
+  const float* bias;
+  const float* mean;
+  const float* inv;
+  const float* beta;
+  const float* residual;
+  long ldr;
+  bool relu;
+};
+
+/*
+ * The left operand op(A) of a GEMM, read by the packing routine:
+ *   kStrided  A(i, l) = p[i·rs + l·cs]
+ *   kConv     an implicit im2col matrix: row i = pixel (b, ry, rx) of a rowsH×rowsW grid, column
+ *             l = (ky, kx, c) with c < C; A(i, l) = src[b, sy, sx, c] (src NHWC, srcH×srcW×C)
+ *             where sy = ry·sy_r + ky·sy_k + sy_0, sx = rx·sx_r + kx·sx_k + sx_0, or 0 when
+ *             (sy, sx) is outside src. Conv2D: rows = output pixels, src = x,
+ *             (sy_r, sy_k, sy_0) = (sh, dh, −top); the input gradient at stride 1: rows = input
+ *             pixels, src = dy, (1, −dh, top).
+ *   kConvT    the transpose of a kConv matrix (rows (ky, kx, c), columns pixels): the filter
+ *             gradient's colᵀ.
+ */
+struct ASource {
+  enum Kind { kStrided = 0, kConv = 1, kConvT = 2 };
+  int kind;
+  const float* p;
+  long rs, cs;
+  // kConv / kConvT
+  long rowsH, rowsW, srcH, srcW, C, fh, fw;
+  long sy_r, sy_k, sy_0, sx_r, sx_k, sx_0;
+};
+
+/* The table of one ISA path. */
+struct IsaKernels {
+  const char* name;
+  int mr, nr;  // GEMM micro-tile
+  int mc;      // rows of A per packed block
+
+  /* C = op(A)·op(B), single-threaded (the whole GEMM; see gemm.h for the layout and order). */
+  void (*sgemm)(long m, long n, long k, const float* A, long rsA, long csA, const float* B, long rsB, long csB, float* C,
+                long ldc);
+  /*
+   * Rows [i0, i1) × columns [j0, j1) of C = A·B (+ epilogue), single-threaded, with A read through
+   * `a` and B = the K×N matrix B[l·rsB + j·csB]; the same order as sgemm. ep may be null.
+   */
+  void (*gemm_src)(const ASource& a, long i0, long i1, const float* B, long rsB, long csB, long j0, long j1, long K,
+                   float* C, long ldc, const Epilogue* ep);
+  /* Floats a prepacked K×N B takes: ceil(N/nr)·nr·K. */
+  /*
+   * Packs NR-column panels [p0, p1) of the K×N matrix B[l·rs + j·cs] for gemm_packed (each
+   * k block of KC rows after the other: block at k0 starts at Bp + k0·Npad, panel p at + p·nr·kc).
+   */
+  void (*pack_b_full)(long K, long N, const float* B, long rs, long cs, long p0, long p1, float* Bp);
+  /* As gemm_src with B prepacked by pack_b_full (j0, j1 multiples of nr, or j1 = N). */
+  void (*gemm_packed)(const ASource& a, long i0, long i1, const float* Bp, long N, long j0, long j1, long K, float* C,
+                      long ldc, const Epilogue* ep);
+  /* The epilogue alone on rows [i0, i1) × columns [j0, j1) of C. */
+  void (*epilogue)(const Epilogue& ep, float* C, long ldc, long i0, long i1, long j0, long j1);
+};
+
+const IsaKernels& isa();
+/* "auto", "generic", "avx2", "avx512", "avx512emu": false (no change) if unknown or unsupported here. */
+bool set_isa(const char* name);
+/* Whether this CPU (and build) can run the path. */
+bool isa_supported(const char* name);
+/* The automatic choice for this CPU. */
+const char* isa_auto_name();
+
+// Per-unit tables (null when the unit was not built for this target).
+const IsaKernels* isa_generic_table();
+const IsaKernels* isa_avx2_table();
+const IsaKernels* isa_avx512emu_table();
+const IsaKernels* isa_avx512_table();
+
+}  // namespace idem
