@@ -43,8 +43,11 @@ export function removeBackend(name: string): boolean {
 export { GradientTape, type GradientTapeOptions } from './autodiff/tape.ts';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './autodiff/gradients.ts';
 export * from './ops/index.ts';
-/** `tf.fused.matMul({a, b, bias, activation, ...})`: bit-identical to matMul + add + activation, one kernel on native. */
-export * as fused from './ops/fused_mat_mul.ts';
+/**
+ * `tf.fused.matMul({a, b, bias, activation, ...})` and `tf.fused.conv2d({x, filter, strides, pad,
+ * bias, activation, ...})`: bit-identical to matMul / conv2d + add + activation, one kernel on native.
+ */
+export * as fused from './ops/fused.ts';
 import './ops/chain.ts';
 import './ops/chain_tfjs.ts';
 /** `tf.util`: TF.js's helpers (`assert`, `shuffle` — seeded —, `sizeFromShape`, `flatten`, ...). */

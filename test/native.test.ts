@@ -98,7 +98,7 @@ describe('native backend', { skip }, () => {
     }
     // Plus the fused kernels the reference backend does not have (ops run the composition there).
     const extra = Object.keys(be.kernels).filter((k) => !(k in referenceKernels)).sort();
-    assert.deepEqual(extra, ['Dropout', 'FusedBatchNorm', 'FusedBatchNormGrad', 'OptimizerUpdate', '_DropoutGrad', '_FusedMatMul', '_FusedMatMulGrad', '_ReluGrad', '_SoftmaxCrossEntropyGrad']);
+    assert.deepEqual(extra, ['Dropout', 'FusedBatchNorm', 'FusedBatchNormGrad', 'OptimizerUpdate', '_DropoutGrad', '_FusedConv2D', '_FusedMatMul', '_FusedMatMulGrad', '_ReluGrad', '_SoftmaxCrossEntropyGrad']);
     for (const k of extra) assert.ok((NATIVE_KERNELS as readonly string[]).includes(k), `${k} listed in NATIVE_KERNELS`);
   });
 
@@ -328,6 +328,25 @@ describe('native elementwise kernels: bit-identical to the reference', { skip },
     }
     const [n1, r1] = both(() => tf.slice(t([1000, 784], 22), [300], [100]));
     assert.deepEqual(n1, r1, 'a batch of rows');
+  });
+
+  it('PadV2 (tf.pad, ZeroPadding2D): contiguous runs copied into the constant equal the reference', () => {
+    const cases: [number[], [number, number][], number][] = [
+      [[2, 5, 6, 3], [[0, 0], [3, 3], [3, 3], [0, 0]], 0],
+      [[2, 5, 6, 3], [[0, 0], [1, 0], [0, 2], [0, 0]], -1.5],
+      [[3, 4], [[1, 2], [0, 0]], 7],
+      [[3, 4], [[0, 0], [0, 0]], 0],
+      [[4], [[2, 3]], NaN],
+      [[2, 0, 3], [[1, 1], [2, 0], [0, 1]], 0],
+      [[2, 3, 4, 5, 2], [[1, 0], [0, 1], [2, 2], [0, 0], [1, 1]], 0.25],
+    ];
+    let seed = 40;
+    for (const [shape, paddings, c] of cases) {
+      const s = seed++;
+      const [n, r, sh] = both(() => tf.pad(t(shape, s), paddings, c));
+      assert.ok(n.length === r.length && n.every((v, i) => Object.is(v, r[i])), `pad ${JSON.stringify(shape)} ${JSON.stringify(paddings)} ${c}`);
+      assert.deepEqual(sh, shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]));
+    }
   });
 
   it('Relu (NaN stays NaN), Select (scalar branches), Sum over axes', () => {

@@ -1,6 +1,8 @@
 /*
- * Convolution kernels: im2col + GEMM for Conv2D and its two gradients, direct float64 loops for
- * depthwise convolution. See conv.h for the contracts and the numerics.
+ * Convolution kernels: Conv2D and its two gradients as implicit GEMMs on the current ISA path
+ * (isa.h, gemm_tpl.h: the im2col matrix is never written out — the packing routine reads each
+ * A panel straight from the image), direct float64 loops for depthwise convolution. See conv.h
+ * for the contracts and the numerics.
  */
 #include "conv.h"
 
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "isa.h"
 #include "nn_parallel.h"
 #include "pool.h"
 
@@ -21,7 +24,7 @@ namespace {
 
 /*
  * A 64-byte aligned scratch buffer that persists across calls and only grows (one per calling
- * thread and use), so a training step does not map and fault in fresh pages for every im2col.
+ * thread and use), so a training step does not map and fault in fresh pages for every call.
  */
 struct Scratch {
   float* p = nullptr;
@@ -38,45 +41,14 @@ struct Scratch {
   ~Scratch() { std::free(p); }
 };
 
-thread_local Scratch g_col;   // im2col / dcol rows of one block (per thread)
-thread_local Scratch g_tmp;   // a block's filter-gradient product (per thread)
-thread_local Scratch g_part;  // filter-gradient partial sums per chunk (calling thread)
+thread_local Scratch g_packed;  // the prepacked B of the current call (calling thread)
+thread_local Scratch g_wt;      // the input gradient's rearranged filter (calling thread)
+thread_local Scratch g_col;     // dcol rows of one block (per thread; strided input gradient)
 
 /* True when the im2col matrix is x itself (1×1 filter, stride 1, no padding, full output). */
 bool is_pointwise(const ConvGeo& g) {
   return g.fh == 1 && g.fw == 1 && g.sh == 1 && g.sw == 1 && g.top == 0 && g.left == 0 && g.outH == g.inH &&
          g.outW == g.inW;
-}
-
-/* Rows [r0, r1) of the im2col matrix of x into col (row-major, K = fh*fw*inC columns). */
-void im2col(const ConvGeo& g, const float* x, long r0, long r1, float* col) {
-  const long K = g.fh * g.fw * g.inC;
-  const long C = g.inC;
-  const long pix = g.outH * g.outW;
-  for (long r = r0; r < r1; r++) {
-    const long bi = r / pix, rem = r % pix, oy = rem / g.outW, ox = rem % g.outW;
-    const float* xb = x + bi * g.inH * g.inW * C;
-    float* dst = col + (r - r0) * K;
-    for (long ky = 0; ky < g.fh; ky++) {
-      const long iy = oy * g.sh + ky * g.dh - g.top;
-      if (iy < 0 || iy >= g.inH) {
-        std::memset(dst, 0, sizeof(float) * g.fw * C);
-        dst += g.fw * C;
-        continue;
-      }
-      const float* xrow = xb + iy * g.inW * C;
-      for (long kx = 0; kx < g.fw; kx++) {
-        const long ix = ox * g.sw + kx * g.dw - g.left;
-        if (ix < 0 || ix >= g.inW) {
-          for (long c = 0; c < C; c++) dst[c] = 0.0f;
-        } else {
-          const float* src = xrow + ix * C;
-          for (long c = 0; c < C; c++) dst[c] = src[c];
-        }
-        dst += C;
-      }
-    }
-  }
 }
 
 /*
@@ -110,7 +82,7 @@ void col2im(const ConvGeo& g, const float* dcol, long r0, long r1, float* dx) {
   }
 }
 
-/* Rows per GEMM block: an im2col block of about 256 KiB (L2), at least 16 rows. */
+/* Rows per dcol block: about 256 KiB (L2), at least 16 rows. */
 long block_rows(long M, long K) {
   long r = 65536 / (K > 0 ? K : 1);
   if (r < 16) r = 16;
@@ -125,46 +97,113 @@ void run_tasks(long n, double flops, const std::function<void(long, long)>& fn) 
     parallel_for(n, 1, fn);
 }
 
+/*
+ * B = the K×N matrix B[l·rs + j·cs] packed once for every k block (IsaKernels::pack_b_full),
+ * panels packed in parallel for large matrices. Returns null on allocation failure.
+ */
+const float* prepack(const IsaKernels& I, long K, long N, const float* B, long rs, long cs) {
+  const long panels = (N + I.nr - 1) / I.nr;
+  float* Bp = g_packed.get(static_cast<size_t>(panels * I.nr * K));
+  if (!Bp) return nullptr;
+  if (K * N < (1L << 16) || num_threads() <= 1 || panels < 2) {
+    I.pack_b_full(K, N, B, rs, cs, 0, panels, Bp);
+  } else {
+    const long grain = (panels + 7) / 8;
+    parallel_for(panels, grain, [&](long p0, long p1) { I.pack_b_full(K, N, B, rs, cs, p0, p1, Bp); });
+  }
+  return Bp;
+}
+
+/*
+ * C[M, N] = A·B (+ ep) with B prepacked, over the pool: tasks are blocks of the path's MC rows
+ * (and, when those are few, column blocks of whole NR panels), each computed whole by one
+ * gemm_packed call, so any split gives the same bits.
+ */
+void packed_product(const IsaKernels& I, const ASource& a, long M, long N, long K, const float* Bp, float* C,
+                    const Epilogue* ep) {
+  const long mc = I.mc;
+  const long mBlocks = (M + mc - 1) / mc;
+  const long panels = (N + I.nr - 1) / I.nr;
+  const int t = num_threads();
+  long nBlocks = 1;
+  if (t > 1 && mBlocks < 4L * t) {
+    nBlocks = (4L * t + mBlocks - 1) / mBlocks;
+    if (nBlocks > panels) nBlocks = panels;
+  }
+  const long perN = (panels + nBlocks - 1) / nBlocks;
+  nBlocks = (panels + perN - 1) / perN;
+  run_tasks(mBlocks * nBlocks, 2.0 * M * N * K, [&](long t0, long t1) {
+    for (long task = t0; task < t1; task++) {
+      const long mb = task / nBlocks, nb = task % nBlocks;
+      const long i0 = mb * mc, i1 = i0 + mc < M ? i0 + mc : M;
+      const long j0 = nb * perN * I.nr, j1 = (nb + 1) * perN * I.nr < N ? (nb + 1) * perN * I.nr : N;
+      I.gemm_packed(a, i0, i1, Bp, N, j0, j1, K, C, N, ep);
+    }
+  });
+}
+
+/* The implicit im2col of x (rows: output pixels; columns (ky, kx, c)). */
+ASource conv_rows(const ConvGeo& g, const float* x) {
+  ASource a{};
+  a.kind = ASource::kConv;
+  a.p = x;
+  a.rowsH = g.outH;
+  a.rowsW = g.outW;
+  a.srcH = g.inH;
+  a.srcW = g.inW;
+  a.C = g.inC;
+  a.fh = g.fh;
+  a.fw = g.fw;
+  a.sy_r = g.sh;
+  a.sy_k = g.dh;
+  a.sy_0 = -g.top;
+  a.sx_r = g.sw;
+  a.sx_k = g.dw;
+  a.sx_0 = -g.left;
+  return a;
+}
+
+ASource strided(const float* p, long rs, long cs) {
+  ASource a{};
+  a.kind = ASource::kStrided;
+  a.p = p;
+  a.rs = rs;
+  a.cs = cs;
+  return a;
+}
+
 }  // namespace
 
 /*
- * Threads take blocks of im2col rows (forward, filter gradient) or whole images (input
- * gradient); each block runs im2col and a single-threaded GEMM on its rows, so the packing is not
- * repeated per thread and the block stays in cache. Each output element is computed by one
- * block with the GEMM's fixed k order: results never depend on the thread count.
+ * Y[M, N] = im2col(x)[M, K] · W[K, N] (+ ep): W packed once for the call, then blocks of output
+ * pixels on the pool, each packing its A panels straight from x.
  */
-void conv2d_forward(const ConvGeo& g, const float* x, const float* w, float* y) {
+void conv2d_forward(const ConvGeo& g, const float* x, const float* w, float* y, const Epilogue* ep) {
   const long M = g.batch * g.outH * g.outW;
   const long K = g.fh * g.fw * g.inC;
   const long N = g.outC;
   if (M <= 0 || N <= 0) return;
+  const IsaKernels& I = isa();
   if (K == 0) {
     std::memset(y, 0, sizeof(float) * M * N);
+    if (ep) I.epilogue(*ep, y, N, 0, M, 0, N);
     return;
   }
-  const bool pointwise = is_pointwise(g);
-  const long R = block_rows(M, K);
-  const long blocks = (M + R - 1) / R;
-  std::atomic<bool> failed{false};
-  run_tasks(blocks, 2.0 * M * N * K, [&](long t0, long t1) {
-    for (long t = t0; t < t1; t++) {
-      const long r0 = t * R, r1 = r0 + R < M ? r0 + R : M;
-      const float* a = x + r0 * K;
-      if (!pointwise) {
-        float* col = g_col.get(static_cast<size_t>(R * K));
-        if (!col) {
-          failed = true;
-          return;
-        }
-        im2col(g, x, r0, r1, col);
-        a = col;
-      }
-      sgemm(r1 - r0, N, K, a, K, 1, w, N, 1, y + r0 * N, N);
-    }
-  });
-  if (failed) throw std::bad_alloc();
+  const float* Bp = prepack(I, K, N, w, N, 1);
+  if (!Bp) throw std::bad_alloc();
+  const ASource a = is_pointwise(g) ? strided(x, K, 1) : conv_rows(g, x);
+  packed_product(I, a, M, N, K, Bp, y, ep);
 }
 
+/*
+ * dx = the gradient of x:
+ * - 1×1, stride 1, no padding: dx[M, inC] = dy[M, outC] · Wᵀ, one GEMM.
+ * - stride 1 (any filter, padding, dilation): an implicit GEMM over input pixels,
+ *   dx[(b, iy, ix), c] = Σ_{ky, kx, o} dy[b, iy + top − ky·dh, ix + left − kx·dw, o] · W[ky, kx, c, o]
+ *   (taps outside dy read 0), with the filter rearranged as Wt[(ky, kx, o), c].
+ * - strided: dcol = dy · Wᵀ (rows: output pixels) in blocks, scattered into dx (col2im); tasks
+ *   are whole images, so each dx element receives its terms in one fixed order.
+ */
 void conv2d_backprop_input(const ConvGeo& g, const float* dy, const float* w, float* dx) {
   const long M = g.batch * g.outH * g.outW;
   const long K = g.fh * g.fw * g.inC;
@@ -175,20 +214,49 @@ void conv2d_backprop_input(const ConvGeo& g, const float* dy, const float* w, fl
     std::memset(dx, 0, sizeof(float) * nx);
     return;
   }
-  const long pix = g.outH * g.outW;
-  const long per = g.inH * g.inW * g.inC;
+  const IsaKernels& I = isa();
   if (is_pointwise(g)) {
-    // dx[M, K] = dy[M, N] · Wᵀ  (W is [K, N]), in row blocks.
-    const long R = block_rows(M, K);
-    run_tasks((M + R - 1) / R, 2.0 * M * N * K, [&](long t0, long t1) {
-      for (long t = t0; t < t1; t++) {
-        const long r0 = t * R, r1 = r0 + R < M ? r0 + R : M;
-        sgemm(r1 - r0, K, N, dy + r0 * N, N, 1, w, 1, N, dx + r0 * K, K);
-      }
-    });
+    // op(B)(o, c) = W[c·N + o]: Wᵀ through strides.
+    const float* Bp = prepack(I, N, K, w, 1, N);
+    if (!Bp) throw std::bad_alloc();
+    packed_product(I, strided(dy, N, 1), M, K, N, Bp, dx, nullptr);
     return;
   }
-  // Whole images per task (col2im stays inside an image); rows in blocks within the image.
+  if (g.sh == 1 && g.sw == 1) {
+    const long taps = g.fh * g.fw, C = g.inC;
+    float* wt = g_wt.get(static_cast<size_t>(taps * N * C));
+    if (!wt) throw std::bad_alloc();
+    for (long t = 0; t < taps; t++)
+      for (long c = 0; c < C; c++) {
+        const float* src = w + (t * C + c) * N;
+        float* dst = wt + t * N * C + c;
+        for (long o = 0; o < N; o++) dst[o * C] = src[o];
+      }
+    const float* Bp = prepack(I, taps * N, C, wt, C, 1);
+    if (!Bp) throw std::bad_alloc();
+    ASource a{};
+    a.kind = ASource::kConv;
+    a.p = dy;
+    a.rowsH = g.inH;
+    a.rowsW = g.inW;
+    a.srcH = g.outH;
+    a.srcW = g.outW;
+    a.C = N;
+    a.fh = g.fh;
+    a.fw = g.fw;
+    a.sy_r = 1;
+    a.sy_k = -g.dh;
+    a.sy_0 = g.top;
+    a.sx_r = 1;
+    a.sx_k = -g.dw;
+    a.sx_0 = g.left;
+    packed_product(I, a, g.batch * g.inH * g.inW, C, taps * N, Bp, dx, nullptr);
+    return;
+  }
+  const long pix = g.outH * g.outW;
+  const long per = g.inH * g.inW * g.inC;
+  const float* Bp = prepack(I, N, K, w, 1, N);
+  if (!Bp) throw std::bad_alloc();
   const long R = block_rows(pix, K);
   std::atomic<bool> failed{false};
   run_tasks(g.batch, 2.0 * M * N * K, [&](long b0, long b1) {
@@ -201,7 +269,7 @@ void conv2d_backprop_input(const ConvGeo& g, const float* dy, const float* w, fl
       std::memset(dx + b * per, 0, sizeof(float) * per);
       for (long r0 = b * pix; r0 < (b + 1) * pix; r0 += R) {
         const long r1 = r0 + R < (b + 1) * pix ? r0 + R : (b + 1) * pix;
-        sgemm(r1 - r0, K, N, dy + r0 * N, N, 1, w, 1, N, dcol, K);
+        I.gemm_packed(strided(dy + r0 * N, N, 1), 0, r1 - r0, Bp, K, 0, K, N, dcol, K, nullptr);
         col2im(g, dcol, r0, r1, dx);
       }
     }
@@ -209,6 +277,12 @@ void conv2d_backprop_input(const ConvGeo& g, const float* dy, const float* w, fl
   if (failed) throw std::bad_alloc();
 }
 
+/*
+ * dW[K, N] = colᵀ[K, M] · dy[M, N]: an implicit GEMM whose A panels are read from x (rows
+ * (ky, kx, c), columns output pixels), summed over the pixels in k blocks of 256 in order.
+ * Threads take slices of dW's rows (or columns when the rows are few); each element is computed
+ * by one thread in the one order, so the thread count never changes a bit.
+ */
 void conv2d_backprop_filter(const ConvGeo& g, const float* x, const float* dy, float* dw) {
   const long M = g.batch * g.outH * g.outW;
   const long K = g.fh * g.fw * g.inC;
@@ -218,46 +292,34 @@ void conv2d_backprop_filter(const ConvGeo& g, const float* x, const float* dy, f
     std::memset(dw, 0, sizeof(float) * K * N);
     return;
   }
-  const bool pointwise = is_pointwise(g);
-  // Fixed chunks of rows (at most 64, a function of the shape only), each a partial dW summed
-  // over its rows block by block; the partials are then added in chunk order.
-  const long R = block_rows(M, K);
-  long chunkRows = (M + 63) / 64;
-  chunkRows = (chunkRows + R - 1) / R * R;  // whole blocks
-  const long chunks = (M + chunkRows - 1) / chunkRows;
-  const long KN = K * N;
-  float* part = chunks > 1 ? g_part.get(static_cast<size_t>((chunks - 1) * KN)) : nullptr;
-  if (chunks > 1 && !part) throw std::bad_alloc();
-  std::atomic<bool> failed{false};
-  run_tasks(chunks, 2.0 * M * N * K, [&](long c0, long c1) {
-    float* col = pointwise ? nullptr : g_col.get(static_cast<size_t>(R * K));
-    float* tmp = chunkRows > R ? g_tmp.get(static_cast<size_t>(KN)) : nullptr;
-    if ((!pointwise && !col) || (chunkRows > R && !tmp)) {
-      failed = true;
-      return;
-    }
-    for (long c = c0; c < c1; c++) {
-      float* dst = c == 0 ? dw : part + (c - 1) * KN;
-      const long end = (c + 1) * chunkRows < M ? (c + 1) * chunkRows : M;
-      for (long r0 = c * chunkRows; r0 < end; r0 += R) {
-        const long r1 = r0 + R < end ? r0 + R : end;
-        const float* a = x + r0 * K;
-        if (!pointwise) {
-          im2col(g, x, r0, r1, col);
-          a = col;
-        }
-        const bool first = r0 == c * chunkRows;
-        sgemm(K, N, r1 - r0, a, 1, K, dy + r0 * N, N, 1, first ? dst : tmp, N);
-        if (!first)
-          for (long i = 0; i < KN; i++) dst[i] += tmp[i];
+  const IsaKernels& I = isa();
+  ASource a{};
+  if (is_pointwise(g)) {
+    a = strided(x, 1, K);  // A(k, p) = x[p·K + k]
+  } else {
+    a = conv_rows(g, x);
+    a.kind = ASource::kConvT;
+  }
+  const long rowPanels = (K + I.mr - 1) / I.mr;
+  const long colPanels = (N + I.nr - 1) / I.nr;
+  const int t = num_threads();
+  const bool byRows = rowPanels >= 2L * t || rowPanels >= colPanels;
+  const long units = byRows ? rowPanels : colPanels;
+  long tasks = t > 1 ? 4L * t : 1;
+  if (tasks > units) tasks = units;
+  const long per = (units + tasks - 1) / tasks;
+  tasks = (units + per - 1) / per;
+  run_tasks(tasks, 2.0 * M * N * K, [&](long t0, long t1) {
+    for (long task = t0; task < t1; task++) {
+      if (byRows) {
+        const long i0 = task * per * I.mr, i1 = (task + 1) * per * I.mr < K ? (task + 1) * per * I.mr : K;
+        I.gemm_src(a, i0, i1, dy, N, 1, 0, N, M, dw, N, nullptr);
+      } else {
+        const long j0 = task * per * I.nr, j1 = (task + 1) * per * I.nr < N ? (task + 1) * per * I.nr : N;
+        I.gemm_src(a, 0, K, dy, N, 1, j0, j1, M, dw, N, nullptr);
       }
     }
   });
-  if (failed) throw std::bad_alloc();
-  for (long c = 1; c < chunks; c++) {
-    const float* p = part + (c - 1) * KN;
-    for (long i = 0; i < KN; i++) dw[i] += p[i];
-  }
 }
 
 // ---------------------------------------------------------------- depthwise (float64, reference order)

@@ -6,14 +6,18 @@
  * (oy*sh + ky*dh - top, ox*sw + kx*dw - left); taps outside the input read zero (conv), are
  * skipped (max pool) or not counted (avg pool).
  *
- * Convolution = im2col + GEMM (idem::sgemm_mt): the im2col matrix has one row per output pixel
- * and one column per (ky, kx, i), the filter (HWIO) is the [fh*fw*inC, outC] matrix, so
- *   Conv2D:               Y[M, outC]  = col[M, K] · W[K, outC]
- *   Conv2DBackpropInput:  dcol[M, K]  = dY[M, outC] · Wᵀ, then col2im (scatter-add into dx)
- *   Conv2DBackpropFilter: dW[K, outC] = colᵀ · dY
- * with M = batch·outH·outW, K = fh·fw·inC. Rows are processed in chunks whose size depends on
- * the shape only. Numerics: float32 accumulation (FMA), within ~1e-6·√K relative of the
- * reference (float64); identical run to run and for any thread count.
+ * Convolution = implicit GEMM on the current ISA path (isa.h): the im2col matrix (one row per
+ * output pixel, one column per (ky, kx, i)) is never written out — the GEMM's packing routine
+ * reads each panel straight from the image — and the filter (HWIO) is the [fh*fw*inC, outC]
+ * matrix, packed once per call:
+ *   Conv2D:               Y[M, outC]  = col[M, K] · W[K, outC]   (+ an optional epilogue: bias,
+ *                         inference batch norm, residual add, relu; isa.h's Epilogue)
+ *   Conv2DBackpropInput:  stride 1: an implicit GEMM over input pixels with the taps mirrored
+ *                         (dx = col'(dY) · W'); strided: dcol = dY · Wᵀ then col2im
+ *   Conv2DBackpropFilter: dW[K, outC] = colᵀ · dY (colᵀ read from x)
+ * with M = batch·outH·outW, K = fh·fw·inC. Numerics: float32 accumulation in the GEMM's order
+ * (k blocks of 256, FMA; generic: multiply then add), within ~1e-6·√K relative of the reference
+ * (float64); identical run to run, for any thread count and on every FMA ISA path.
  */
 #pragma once
 #include <cstddef>
@@ -26,7 +30,8 @@ struct ConvGeo {
   long fh, fw, sh, sw, dh, dw, top, left;
 };
 
-void conv2d_forward(const ConvGeo& g, const float* x, const float* w, float* y);
+struct Epilogue;
+void conv2d_forward(const ConvGeo& g, const float* x, const float* w, float* y, const Epilogue* ep = nullptr);
 void conv2d_backprop_input(const ConvGeo& g, const float* dy, const float* w, float* dx);
 void conv2d_backprop_filter(const ConvGeo& g, const float* x, const float* dy, float* dw);
 

@@ -8,6 +8,7 @@
  *     op 1 Conv2DBackpropInput  a = dy, b = w, out = dx
  *     op 2 Conv2DBackpropFilter a = x, b = dy, out = dw
  *     op 3/4/5 the same three for depthwise (w [fh,fw,inC,mult], outC = inC·mult)
+ *   conv2dFused(geo, x, w, y, bias, mean, inv, beta, residual, relu)  Conv2D + epilogue (below)
  *   pool2d(op, geo, a, b, out)   outC == inC
  *     op 0 MaxPool (a = x), 1 MaxPoolGrad (a = dy, b = x, out = dx), 2 AvgPool (a = x),
  *     3 AvgPoolGrad (a = dy, out = dx; b ignored)
@@ -28,6 +29,7 @@
 #include <string>
 
 #include "conv.h"
+#include "isa.h"
 #include "norm.h"
 #include "softmax.h"
 #include "napi_util.h"
@@ -144,6 +146,55 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     }
   } catch (const std::bad_alloc&) {
     napi_throw_error(env, nullptr, "idem native: conv2d could not allocate its scratch memory");
+  }
+  return nullptr;
+}
+
+/*
+ * conv2dFused(geo, x, w, y, bias, mean, inv, beta, residual, relu): Conv2D with an epilogue
+ * (isa.h's Epilogue): y = relu?(((conv + bias) − mean)·inv + beta + residual), each step one
+ * float32 operation in that order; bias, mean, inv, beta [outC] or empty (absent; mean and inv
+ * together), residual [batch, outH, outW, outC] or empty.
+ */
+napi_value Conv2dFused(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value args[10];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  idem::ConvGeo g;
+  float *x, *w, *y, *bias, *mean, *inv, *beta, *res;
+  size_t lx, lw, ly, lb, lm, li, lbe, lr;
+  bool relu = false;
+  if (argc != 10 || !read_geo(env, args[0], &g) || !f32(env, args[1], &x, &lx, "x") || !f32(env, args[2], &w, &lw, "w") ||
+      !f32(env, args[3], &y, &ly, "y") || !f32(env, args[4], &bias, &lb, "bias") || !f32(env, args[5], &mean, &lm, "mean") ||
+      !f32(env, args[6], &inv, &li, "inv") || !f32(env, args[7], &beta, &lbe, "beta") ||
+      !f32(env, args[8], &res, &lr, "residual"))
+    return nullptr;
+  if (napi_get_value_bool(env, args[9], &relu) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "idem native: conv2dFused relu must be a boolean");
+    return nullptr;
+  }
+  const size_t nx = static_cast<size_t>(g.batch * g.inH * g.inW * g.inC);
+  const size_t ny = static_cast<size_t>(g.batch * g.outH * g.outW * g.outC);
+  const size_t nw = static_cast<size_t>(g.fh * g.fw * g.inC * g.outC);
+  const size_t c = static_cast<size_t>(g.outC);
+  const auto vec = [&](size_t l) { return l == 0 || l == c; };
+  if (lx != nx || lw != nw || ly != ny || !vec(lb) || !vec(lm) || !vec(li) || !vec(lbe) || (lm == 0) != (li == 0) ||
+      (lr != 0 && lr != ny)) {
+    range_error(env, "idem native: conv2dFused array sizes do not match the geometry");
+    return nullptr;
+  }
+  idem::Epilogue ep{};
+  ep.bias = lb ? bias : nullptr;
+  ep.mean = lm ? mean : nullptr;
+  ep.inv = li ? inv : nullptr;
+  ep.beta = lbe ? beta : nullptr;
+  ep.residual = lr ? res : nullptr;
+  ep.ldr = g.outC;
+  ep.relu = relu;
+  try {
+    idem::conv2d_forward(g, x, w, y, &ep);
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, nullptr, "idem native: conv2dFused could not allocate its scratch memory");
   }
   return nullptr;
 }
@@ -286,6 +337,7 @@ namespace idem {
 bool register_nn_kernels(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dFused", nullptr, Conv2dFused, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"pool2d", nullptr, Pool2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormForward", nullptr, BatchNormForward, nullptr, nullptr, nullptr, napi_default, nullptr},

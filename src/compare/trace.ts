@@ -19,6 +19,7 @@ import { SeedGenerator } from '../random/seed.ts';
 import { executingEagerly } from '../graph/graph.ts';
 import type { Layer } from '../layers/layer.ts';
 import { fusedMatMulComposition, type FusedMatMulArgs } from '../ops/fused_mat_mul.ts';
+import { fusedConv2dComposition, type FusedConv2DArgs } from '../ops/fused_conv2d.ts';
 
 export interface OpRecord {
   /** Position in the trace (0-based). */
@@ -87,6 +88,10 @@ export function traceRun<T>(fn: () => T, layers: Layer[], maskSeed: number | nul
       // A fused op equals its composition bit for bit (src/ops/fused_mat_mul.ts); run the
       // composition so both models show matMul / add / activation, however each was written.
       return { handled: true, value: fusedMatMulComposition(args[0] as FusedMatMulArgs) };
+    }
+    if (name === 'fused.conv2d' && typeof args[0] === 'object' && args[0] !== null) {
+      // Likewise (src/ops/fused_conv2d.ts): conv2d / add / activation.
+      return { handled: true, value: fusedConv2dComposition(args[0] as FusedConv2DArgs) };
     }
     let a = args;
     let rate: number | undefined;

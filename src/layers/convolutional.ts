@@ -19,6 +19,7 @@ import type { Variable } from '../core/variable.ts';
 import { add } from '../ops/add.ts';
 import { conv1d } from '../ops/conv1d.ts';
 import { conv2d } from '../ops/conv2d.ts';
+import { conv2d as fusedConv2d } from '../ops/fused_conv2d.ts';
 import { conv2dTranspose } from '../ops/conv2d_transpose.ts';
 import { depthwiseConv2d } from '../ops/depthwise_conv2d.ts';
 import { pad } from '../ops/pad.ts';
@@ -265,6 +266,11 @@ export class Conv2D extends BaseConv {
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = inputs as Tensor;
     this.checkInput(x.shape);
+    if (this.activation === 'relu' || this.activation === 'linear') {
+      // One kernel on the native backend (bias and relu in the convolution's epilogue);
+      // bit-identical to conv2d + add + relu (src/ops/fused_conv2d.ts).
+      return fusedConv2d({ x, filter: this.kernel!, strides: this.strides as [number, number], pad: this.padding as 'valid' | 'same', dataFormat: 'NHWC', dilations: this.dilationRate as [number, number], bias: this.bias ?? null, activation: this.activation });
+    }
     const y = conv2d(x, this.kernel!, this.strides as [number, number], this.padding as 'valid' | 'same', 'NHWC', this.dilationRate as [number, number]);
     return this.finish(y);
   }

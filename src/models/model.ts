@@ -22,6 +22,11 @@ import { zeros } from '../ops/creation.ts';
 import { slice } from '../ops/slice.ts';
 import type { Variable } from '../core/variable.ts';
 import { InputLayer } from '../layers/core.ts';
+import type { Conv2D } from '../layers/convolutional.ts';
+import type { BatchNormalization } from '../layers/normalization.ts';
+import { Variable as VariableClass } from '../core/variable.ts';
+import { conv2dBatchNormActivation, fusedInferenceAllowed } from '../ops/fused_conv2d.ts';
+import { planInference, type InferencePlan } from './inference_plan.ts';
 import { KerasTensor, Layer, type CallKwargs, type LayerArgs, type LayerNode, type Shape } from '../layers/layer.ts';
 import type { Dataset } from '../data/index.ts';
 import type { Optimizer } from '../optimizers/index.ts';
@@ -152,6 +157,7 @@ export class LayersModel extends Layer {
     };
     for (const o of this.outputs) visit(o, new Set());
     this.nodes = order;
+    this.plan = null;
     const layers: Layer[] = this.inputs.map((t) => t.sourceLayer);
     for (const l of kerasLayerOrder(order, this.outputs, inputSet)) if (!layers.includes(l)) layers.push(l);
     this.layerList = layers;
@@ -329,7 +335,29 @@ export class LayersModel extends Layer {
     // Keras mask propagation: each layer's computeMask output reaches the next layer as kwargs.mask.
     const masks = new Map<KerasTensor, Tensor | null>();
     this.inputs.forEach((t, i) => values.set(t, xs[i]!));
-    for (const node of this.nodes) {
+    // Inference with nothing recording: fused convolution chains, intermediates freed after their
+    // last use (src/models/inference_plan.ts); bit-identical to running every layer.
+    const plan = kwargs.training !== true && fusedInferenceAllowed() ? (this.plan ??= planInference(this.nodes, this.outputs)) : null;
+    const left = plan ? new Map(plan.uses) : null;
+    const keep = new Set<Tensor>(xs);
+    for (const t of this.outputs) if (values.has(t)) keep.add(values.get(t)!);
+    const release = (ts: readonly KerasTensor[]) => {
+      if (!left) return;
+      for (const t of ts) {
+        const n = (left.get(t) ?? 0) - 1;
+        left.set(t, n);
+        if (n > 0 || this.outputs.includes(t)) continue;
+        const v = values.get(t);
+        if (!v || keep.has(v) || v.kept || v.isDisposed || v instanceof VariableClass) continue;
+        // The same tensor may stand for several KerasTensors (a layer returning its input): free it
+        // only when none of them is still needed.
+        let needed = false;
+        for (const [k, w] of values) if (w === v && k !== t && ((left.get(k) ?? 0) > 0 || this.outputs.includes(k))) needed = true;
+        if (!needed) v.dispose();
+        values.delete(t);
+      }
+    };
+    const runNode = (node: LayerNode) => {
       const ins = node.inputs.map((t) => {
         const v = values.get(t);
         if (!v) fail(this.name, `internal error: no value for '${t.name}'`);
@@ -349,10 +377,44 @@ export class LayersModel extends Layer {
         const m = outMasks[i] ?? null;
         if (m !== null) masks.set(t, m);
       });
+      release(node.inputs);
+    };
+    for (const node of this.nodes) {
+      if (plan?.skip.has(node)) continue;
+      const chain = plan?.at.get(node);
+      if (!chain) {
+        runNode(node);
+        continue;
+      }
+      const x = values.get(chain.conv.inputs[0]!);
+      const residual = chain.residual ? values.get(chain.residual) : null;
+      if (!x || residual === undefined || masks.get(chain.conv.inputs[0]!) || (chain.residual && masks.get(chain.residual))) {
+        for (const n of chain.nodes) runNode(n);
+        continue;
+      }
+      const conv = chain.conv.layer as Conv2D;
+      const bn = chain.bn ? (chain.bn.layer as BatchNormalization) : null;
+      const y = conv2dBatchNormActivation({
+        x,
+        filter: conv.kernel!,
+        strides: conv.strides as [number, number],
+        pad: conv.padding as 'valid' | 'same',
+        dilations: conv.dilationRate as [number, number],
+        bias: conv.bias,
+        bn: bn ? { mean: bn.movingMean!, variance: bn.movingVariance!, offset: bn.beta, scale: bn.gamma, epsilon: bn.epsilon } : null,
+        residual,
+        relu: chain.act !== null,
+      });
+      values.set(chain.last.outputs[0]!, y);
+      release(chain.conv.inputs);
+      if (chain.residual) release([chain.residual]);
     }
     const res = this.outputs.map((t) => values.get(t)!);
     return this.singleOutput ? res[0]! : res;
   }
+
+  /** The inference plan (src/models/inference_plan.ts), made on the first inference call. */
+  private plan: InferencePlan | null = null;
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     if (this.isSubclassed()) return super.computeOutputShape(inputShape);

@@ -113,6 +113,7 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
   const refRelu = referenceKernels['Relu']!;
   const refSelect = referenceKernels['Select']!;
   const refSum = referenceKernels['Sum']!;
+  const refPad = referenceKernels['PadV2']!;
   return {
     Add: binary('Add', 0),
     Sub: binary('Sub', 1),
@@ -184,6 +185,48 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
       out.set(xv.subarray(offset, offset + n));
       return be.make(out, size.slice(), 'float32');
     },
+    // Constant padding (ZeroPadding2D, tf.pad) of float32: the constant everywhere, then x's rows
+    // copied in as runs that are contiguous in both x and the output (all trailing axes after the
+    // last padded one). The same values as the reference kernel, without its index walk.
+    PadV2: (args) => {
+      const be = args.backend as NativeBackend;
+      const x = args.inputs['x']!;
+      const xv = f32(be, x);
+      const paddings = args.attrs['paddings'] as [number, number][];
+      const c = args.attrs['constantValue'] as number;
+      if (!xv || x.shape.length === 0 || paddings.length !== x.shape.length) return refPad(args);
+      const outShape = x.shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
+      const out = be.allocF32(sizeFromShape(outShape));
+      out.fill(c);
+      if (xv.length === 0) return be.make(out, outShape, 'float32');
+      const rank = x.shape.length;
+      let j = rank - 1;
+      while (j > 0 && paddings[j]![0] === 0 && paddings[j]![1] === 0) j--;
+      let inner = 1;
+      for (let d = j + 1; d < rank; d++) inner *= x.shape[d]!;
+      const run = x.shape[j]! * inner;
+      // Output strides of axes 0..j, and the offset of x's first element.
+      const os = new Array<number>(j + 1);
+      let stride = inner;
+      for (let d = j; d >= 0; d--) {
+        os[d] = stride;
+        stride *= outShape[d]!;
+      }
+      let base = 0;
+      for (let d = 0; d <= j; d++) base += paddings[d]![0] * os[d]!;
+      const idx = new Array<number>(j).fill(0);
+      const rows = xv.length / run;
+      for (let r = 0, src = 0; r < rows; r++, src += run) {
+        let dst = base;
+        for (let d = 0; d < j; d++) dst += idx[d]! * os[d]!;
+        out.set(xv.subarray(src, src + run), dst);
+        for (let d = j - 1; d >= 0; d--) {
+          if (++idx[d]! < x.shape[d]!) break;
+          idx[d] = 0;
+        }
+      }
+      return be.make(out, outShape, 'float32');
+    },
     Sum: (args) => {
       const be = args.backend as NativeBackend;
       const x = args.inputs['x']!;
@@ -203,7 +246,7 @@ function sameShape(x: readonly number[], y: readonly number[]): boolean {
 }
 
 /** Names of the kernels this backend implements natively (the rest are the reference ones). */
-export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Slice', 'Sum', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS, ...NATIVE_BACKWARD_KERNELS] as const;
+export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Slice', 'PadV2', 'Sum', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS, ...NATIVE_BACKWARD_KERNELS] as const;
 
 export class NativeBackend extends PooledBackend {
   override readonly kernels: Readonly<Record<string, KernelFunc>>;

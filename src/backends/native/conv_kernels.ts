@@ -17,6 +17,7 @@
  *   (very rarely) differ by 1 ulp.
  */
 import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
+import { IdemError } from '../../core/errors.ts';
 import { sizeFromShape } from '../../core/shape.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
 import type { ReferenceBackend } from '../reference/backend.ts';
@@ -30,6 +31,12 @@ export interface NnAddon {
    * [batch, inH, inW, inC, outH, outW, outC, fh, fw, sh, sw, dh, dw, top, left].
    */
   conv2d(op: number, geo: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /**
+   * Conv2D with an epilogue: y = relu?((((conv + bias) − mean)·inv + beta) + residual), each
+   * step one float32 operation; empty arrays for absent operands (mean and inv together).
+   */
+  conv2dFused(geo: Int32Array, x: Float32Array, w: Float32Array, y: Float32Array, bias: Float32Array, mean: Float32Array,
+    inv: Float32Array, beta: Float32Array, residual: Float32Array, relu: boolean): void;
   /** op 0 MaxPool (a x), 1 MaxPoolGrad (a dy, b x), 2 AvgPool (a x), 3 AvgPoolGrad (a dy). */
   pool2d(op: number, geo: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** op 0 softmax, 1 log-softmax, 2 softmax cross-entropy (labels; out [outer, inner]). */
@@ -45,7 +52,7 @@ const NORM_KERNELS = ['FusedBatchNorm', 'FusedBatchNormGrad'];
 
 /** Kernel names this file implements natively. */
 export const NATIVE_NN_KERNELS: readonly string[] = [
-  'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter',
+  'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', '_FusedConv2D',
   'DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter',
   'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad',
   'Softmax', 'LogSoftmax', 'SoftmaxCrossEntropyWithLogits',
@@ -55,7 +62,7 @@ export const NATIVE_NN_KERNELS: readonly string[] = [
 /** True when the addon was built with these entry points. */
 export function hasNnKernels(addon: object): addon is NnAddon {
   const a = addon as Partial<NnAddon>;
-  return typeof a.conv2d === 'function' && typeof a.pool2d === 'function' && typeof a.softmax === 'function';
+  return typeof a.conv2d === 'function' && typeof a.conv2dFused === 'function' && typeof a.pool2d === 'function' && typeof a.softmax === 'function';
 }
 
 type Backend = ReferenceBackend;
@@ -78,6 +85,7 @@ export function newF32(be: Backend, n: number): Float32Array | null {
 }
 
 const I32_MAX = 2 ** 31 - 1;
+const EMPTY = new Float32Array(0);
 
 /**
  * The geometry array for the addon, or null when a value is out of its range: x is the NHWC
@@ -151,6 +159,44 @@ export function nativeNnKernels(addon: NnAddon): Record<string, KernelFunc> {
     };
   };
 
+  /**
+   * `_FusedConv2D` (native-only, like `_FusedMatMul`; src/ops/fused_conv2d.ts): inputs x, filter
+   * and optionally bias, mean + inv, beta, residual; attrs as Conv2D's plus activation
+   * ('linear' | 'relu'). The ops call it only with float32 NHWC operands of matching shapes.
+   */
+  const fusedConv: KernelFunc = (args) => {
+    const be = args.backend as Backend;
+    const x = args.inputs['x']!;
+    const filter = args.inputs['filter']!;
+    const need = (t: TensorInfo | undefined, what: string): Float32Array => {
+      if (!t) return EMPTY;
+      const v = f32(be, t);
+      if (!v) throw new IdemError(`native _FusedConv2D: ${what} must be float32`);
+      return v;
+    };
+    const xv = need(x, 'x');
+    const wv = need(filter, 'filter');
+    if (x.shape.length !== 4 || filter.shape.length !== 4 || filter.shape[2] !== x.shape[3]) {
+      throw new IdemError(`native _FusedConv2D: x [b, h, w, c] and filter [fh, fw, c, outC] expected, got ${JSON.stringify(x.shape)} and ${JSON.stringify(filter.shape)}`);
+    }
+    const outC = filter.shape[3]!;
+    const g = geometry(args, x.shape, filter.shape[0]!, filter.shape[1]!, outC);
+    if (!g) throw new IdemError('native _FusedConv2D: geometry out of range');
+    const yShape = [x.shape[0]!, g[4]!, g[5]!, outC];
+    const vec = (name: string): Float32Array => {
+      const t = args.inputs[name];
+      if (t && !sameShape(t.shape, [outC])) throw new IdemError(`native _FusedConv2D: ${name} must have shape [${outC}], got ${JSON.stringify(t.shape)}`);
+      return need(t, name);
+    };
+    const residual = args.inputs['residual'];
+    if (residual && !sameShape(residual.shape, yShape)) throw new IdemError(`native _FusedConv2D: residual must have shape ${JSON.stringify(yShape)}, got ${JSON.stringify(residual.shape)}`);
+    const out = newF32(be, sizeFromShape(yShape))!;
+    if (out.length > 0) {
+      addon.conv2dFused(g, xv, wv, out, vec('bias'), vec('mean'), vec('inv'), vec('beta'), need(residual, 'residual'), args.attrs['activation'] === 'relu');
+    }
+    return be.make(out, yShape, 'float32');
+  };
+
   /** Pooling kernel: op 0 MaxPool, 1 MaxPoolGrad, 2 AvgPool, 3 AvgPoolGrad. */
   const pool = (name: string, op: number): KernelFunc => {
     const fallback = ref(name);
@@ -207,6 +253,7 @@ export function nativeNnKernels(addon: NnAddon): Record<string, KernelFunc> {
     Conv2D: conv('Conv2D', 0),
     Conv2DBackpropInput: conv('Conv2DBackpropInput', 1),
     Conv2DBackpropFilter: conv('Conv2DBackpropFilter', 2),
+    _FusedConv2D: fusedConv,
     DepthwiseConv2dNative: conv('DepthwiseConv2dNative', 3),
     DepthwiseConv2dNativeBackpropInput: conv('DepthwiseConv2dNativeBackpropInput', 4),
     DepthwiseConv2dNativeBackpropFilter: conv('DepthwiseConv2dNativeBackpropFilter', 5),

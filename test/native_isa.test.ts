@@ -1,0 +1,311 @@
+/**
+ * The native backend's ISA paths (native/src/isa.h): every path this CPU can run — 'avx512'
+ * (real 512-bit code, only where the CPU has AVX-512F/BW/DQ/VL), 'avx2', 'avx512emu' (the
+ * AVX-512 path's tiles, packing and tails in 256-bit halves: runs on any AVX2 CPU), 'generic' —
+ * is run on the same inputs, with 1, 2 and 3 threads:
+ * - the GEMM and everything built on it (BatchMatMul, Conv2D and both gradients, _FusedConv2D)
+ *   give the same bits on every FMA path and thread count, and stay within float32 rounding of
+ *   the reference backend on every path (generic included);
+ * - the fused convolution epilogue (bias, inference batch norm, residual, relu) equals the
+ *   composition bit for bit; a functional model's inference plan (fused conv chains, freed
+ *   intermediates) equals running its layers one by one;
+ * - the per-ISA object files define no weak symbols (the ODR hazard of isa.h).
+ * The paths that ran are printed (`# ISA paths: ...`), so a log shows whether real AVX-512 code
+ * was tested.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as tf from '../src/index.ts';
+import type { Attrs, KernelFunc, TensorInfo } from '../src/core/backend.ts';
+import { loadNativeAddon, NativeBackend, nativeLoadError, registerNativeBackend, type NativeAddon } from '../src/backends/native/index.ts';
+import { ReferenceBackend } from '../src/backends/reference/backend.ts';
+import { conv2dBatchNormActivation } from '../src/ops/fused_conv2d.ts';
+import { rng } from './util.ts';
+
+const addon = loadNativeAddon() as (NativeAddon & { conv2dFused?: unknown }) | null;
+const skip = addon ? false : `native addon not built (${nativeLoadError() ?? 'missing'})`;
+if (addon && !tf.ENGINE.findBackend('native')) registerNativeBackend(tf.ENGINE);
+
+const start = addon?.info();
+const PATHS = start ? start.isas : [];
+const FMA_PATHS = PATHS.filter((p) => p !== 'generic');
+if (start) {
+  const missing = ['avx512', 'avx2', 'avx512emu'].filter((p) => !PATHS.includes(p as never));
+  console.log(`# ISA paths: ${PATHS.join(', ')} (auto: ${start.isaAuto}${missing.length ? `; not on this CPU: ${missing.join(', ')}` : ''})`);
+}
+
+function withIsa<T>(isa: string, threads: number, fn: () => T): T {
+  const prevIsa = addon!.info().isa;
+  const prevThreads = addon!.info().threads;
+  assert.ok(addon!.setIsa(isa as never), `setIsa(${isa})`);
+  addon!.setNumThreads(threads);
+  try {
+    return fn();
+  } finally {
+    addon!.setIsa(prevIsa);
+    addon!.setNumThreads(prevThreads);
+  }
+}
+
+function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const r = rng(seed);
+  const v = new Float32Array(n);
+  for (let i = 0; i < v.length; i++) v[i] = lo + (hi - lo) * r();
+  return v;
+}
+
+function sameBits(a: Float32Array, b: Float32Array, msg: string): void {
+  assert.equal(a.length, b.length, `${msg}: length`);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) assert.fail(`${msg}: element ${i}: ${a[i]} vs ${b[i]}`);
+}
+
+/** |a − e| ≤ tol·mag per element. */
+function within(a: Float32Array, e: Float32Array, mag: Float32Array, tol: number, msg: string): void {
+  assert.equal(a.length, e.length, `${msg}: length`);
+  for (let i = 0; i < a.length; i++) {
+    const err = Math.abs(a[i]! - e[i]!);
+    if (!(err <= tol * mag[i]! + 1e-30)) assert.fail(`${msg}: element ${i}: ${a[i]} vs reference ${e[i]} (|err| ${err} > ${tol}·${mag[i]})`);
+  }
+}
+
+const ref = new ReferenceBackend();
+const nat = addon ? new NativeBackend(addon) : (null as unknown as NativeBackend);
+
+function runKernel(be: ReferenceBackend, name: string, inputs: Record<string, { v: Float32Array; shape: number[] }>, attrs: Attrs): Float32Array {
+  const infos: Record<string, TensorInfo> = {};
+  for (const [k, x] of Object.entries(inputs)) infos[k] = be.make(x.v, x.shape, 'float32');
+  const out = (be.kernels[name] as KernelFunc)({ inputs: infos, attrs, backend: be }) as TensorInfo;
+  return Float32Array.from(be.values(out) as Float32Array);
+}
+
+/** Runs fn on every path × thread count; asserts the FMA paths agree bit for bit; returns {path: result} (1 thread). */
+function acrossPaths(fn: () => Float32Array, msg: string): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  let first: Float32Array | null = null;
+  for (const p of PATHS) {
+    for (const t of [1, 2, 3]) {
+      const r = withIsa(p, t, fn);
+      if (t === 1) out[p] = r;
+      else sameBits(r, out[p]!, `${msg} [${p}, ${t} threads vs 1]`);
+      if (p !== 'generic' && t === 1) {
+        if (first) sameBits(r, first, `${msg} [${p} vs ${FMA_PATHS[0]}]`);
+        else first = r;
+      }
+    }
+  }
+  return out;
+}
+
+describe('native ISA paths', { skip }, () => {
+  after(() => {
+    addon!.setIsa(start!.isa);
+    addon!.setNumThreads(0);
+  });
+
+  it('setIsa switches among the paths the CPU has and refuses the others; IDEM_ISA picks one at load', () => {
+    assert.ok(PATHS.includes('generic') && PATHS.includes(start!.isaAuto));
+    for (const p of ['avx512', 'avx2', 'avx512emu', 'generic'] as const) {
+      const ok = addon!.setIsa(p);
+      assert.equal(ok, PATHS.includes(p), p);
+      if (ok) assert.equal(addon!.info().isa, p);
+    }
+    const before = addon!.info().isa;
+    assert.equal(addon!.setIsa('sse9' as never), false);
+    assert.equal(addon!.info().isa, before, 'a refused path changes nothing');
+    assert.ok(addon!.setIsa('auto'));
+    assert.equal(addon!.info().isa, start!.isaAuto);
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const probe = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./src/backends/native/loader.ts').then((m) => console.log(m.loadNativeAddon().info().isa))"], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const g = probe({ IDEM_ISA: 'generic' });
+    assert.equal(g.stdout.trim(), 'generic', g.stderr);
+    const bad = probe({ IDEM_ISA: 'avx1024' });
+    assert.equal(bad.stdout.trim(), start!.isaAuto);
+    assert.match(bad.stderr, /IDEM_ISA=avx1024 is not available/);
+  });
+
+  it('GEMM: every path within rounding of the reference; FMA paths and thread counts bit-identical (odd sizes, k/m/n block edges, transposes)', () => {
+    const r = rng(5);
+    const dims = [1, 2, 5, 13, 14, 15, 16, 17, 31, 33, 64, 141, 150, 257, 300, 513];
+    const pick = () => dims[Math.floor(r() * dims.length)]!;
+    const cases: [number, number, number][] = [[0, 5, 3], [4, 0, 3], [4, 5, 0], [145, 70, 520], [29, 290, 17], [300, 33, 257]];
+    for (let i = 0; i < 10; i++) cases.push([pick(), pick(), pick()]);
+    let seed = 1;
+    for (const [m, n, k] of cases) {
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        const a = rand(m * k, seed++), b = rand(k * n, seed++);
+        const run = () => {
+          const o = new Float32Array(m * n).fill(NaN);
+          addon!.batchMatMul(a, b, o, 1, 1, 1, m, n, k, ta, tb);
+          return o;
+        };
+        const res = acrossPaths(run, `${m}×${n}×${k} ta=${ta} tb=${tb}`);
+        // Reference: float64 dot products; scale Σ|a·b|.
+        const e = new Float32Array(m * n), mag = new Float32Array(m * n);
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) {
+            let s = 0, sa = 0;
+            for (let l = 0; l < k; l++) {
+              const p = a[ta ? l * m + i : i * k + l]! * b[tb ? j * k + l : l * n + j]!;
+              s += p;
+              sa += Math.abs(p);
+            }
+            e[i * n + j] = s;
+            mag[i * n + j] = sa;
+          }
+        for (const [p, v] of Object.entries(res)) within(v, e, mag, 1e-5, `${p} ${m}×${n}×${k}`);
+      }
+    }
+  });
+
+  interface Geo { b: number; h: number; w: number; c: number; o: number; fh: number; fw: number; s: [number, number]; d: [number, number]; pad: [number, number, number, number] }
+  const out = (n: number, p0: number, p1: number, f: number, s: number, d: number) => Math.floor((n + p0 + p1 - ((f - 1) * d + 1)) / s) + 1;
+  const geos: Geo[] = [
+    { b: 2, h: 9, w: 11, c: 5, o: 7, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: [1, 1, 1, 1] },
+    { b: 1, h: 15, w: 13, c: 3, o: 33, fh: 7, fw: 7, s: [2, 2], d: [1, 1], pad: [3, 3, 3, 3] },
+    { b: 3, h: 8, w: 8, c: 40, o: 17, fh: 1, fw: 1, s: [1, 1], d: [1, 1], pad: [0, 0, 0, 0] },
+    { b: 2, h: 9, w: 7, c: 19, o: 35, fh: 1, fw: 1, s: [2, 2], d: [1, 1], pad: [0, -1, 0, 0] },
+    { b: 2, h: 10, w: 9, c: 6, o: 5, fh: 3, fw: 2, s: [1, 1], d: [2, 1], pad: [2, 2, 0, 1] },
+    { b: 1, h: 6, w: 6, c: 70, o: 30, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: [1, 1, 1, 1] },
+    { b: 2, h: 5, w: 6, c: 2, o: 3, fh: 5, fw: 2, s: [1, 3], d: [1, 1], pad: [1, 0, 2, 1] },
+    { b: 0, h: 5, w: 5, c: 2, o: 3, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: [1, 1, 1, 1] },
+    { b: 2, h: 4, w: 4, c: 0, o: 3, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: [1, 1, 1, 1] },
+  ];
+
+  it('Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter: within rounding of the reference on every path; FMA paths and thread counts bit-identical', () => {
+    let seed = 100;
+    for (const g of geos) {
+      const oh = out(g.h, g.pad[0], g.pad[1], g.fh, g.s[0], g.d[0]);
+      const ow = out(g.w, g.pad[2], g.pad[3], g.fw, g.s[1], g.d[1]);
+      const attrs: Attrs = { strides: g.s, dilations: g.d, pad: g.pad };
+      const xs = [g.b, g.h, g.w, g.c], ws = [g.fh, g.fw, g.c, g.o], ys = [g.b, oh, ow, g.o];
+      const x = rand(xs.reduce((p, q) => p * q, 1), seed++), w = rand(ws.reduce((p, q) => p * q, 1), seed++), dy = rand(ys.reduce((p, q) => p * q, 1), seed++);
+      const A = (v: Float32Array) => Float32Array.from(v, Math.abs);
+      const kernels: [string, Record<string, { v: Float32Array; shape: number[] }>, Record<string, { v: Float32Array; shape: number[] }>, Attrs][] = [
+        ['Conv2D', { x: { v: x, shape: xs }, filter: { v: w, shape: ws } }, { x: { v: A(x), shape: xs }, filter: { v: A(w), shape: ws } }, attrs],
+        ['Conv2DBackpropInput', { dy: { v: dy, shape: ys }, filter: { v: w, shape: ws } }, { dy: { v: A(dy), shape: ys }, filter: { v: A(w), shape: ws } }, { ...attrs, inputShape: xs }],
+        ['Conv2DBackpropFilter', { x: { v: x, shape: xs }, dy: { v: dy, shape: ys } }, { x: { v: A(x), shape: xs }, dy: { v: A(dy), shape: ys } }, { ...attrs, filterShape: ws }],
+      ];
+      for (const [name, ins, absIns, at] of kernels) {
+        const msg = `${name} ${JSON.stringify(g)}`;
+        const res = acrossPaths(() => runKernel(nat, name, ins, at), msg);
+        const e = runKernel(ref, name, ins, at);
+        const mag = runKernel(ref, name, absIns, at);
+        for (const [p, v] of Object.entries(res)) within(v, e, mag, 2e-5, `${msg} [${p}]`);
+      }
+    }
+  });
+
+  it('_FusedConv2D (bias, inference batch norm, residual, relu in the epilogue) equals the composition bit for bit on every path and thread count', () => {
+    let seed = 300;
+    for (const g of geos.filter((q) => q.pad.every((v) => v >= 0))) {
+      const oh = out(g.h, g.pad[0], g.pad[1], g.fh, g.s[0], g.d[0]);
+      const ow = out(g.w, g.pad[2], g.pad[3], g.fw, g.s[1], g.d[1]);
+      const x = tf.tensor(rand(g.b * g.h * g.w * g.c, seed++), [g.b, g.h, g.w, g.c]);
+      const filter = tf.tensor(rand(g.fh * g.fw * g.c * g.o, seed++), [g.fh, g.fw, g.c, g.o]);
+      const bias = tf.tensor(rand(g.o, seed++), [g.o]);
+      const mean = tf.tensor(rand(g.o, seed++), [g.o]);
+      const variance = tf.tensor(rand(g.o, seed++, 0.2, 2), [g.o]);
+      const offset = tf.tensor(rand(g.o, seed++), [g.o]);
+      const scale = tf.tensor(rand(g.o, seed++, 0.5, 1.5), [g.o]);
+      const residual = tf.tensor(rand(g.b * oh * ow * g.o, seed++), [g.b, oh, ow, g.o]);
+      const pad = [[0, 0], [g.pad[0], g.pad[1]], [g.pad[2], g.pad[3]], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]];
+      const composition = (withBn: boolean, withRes: boolean, relu: boolean, withBias: boolean) => {
+        let y = tf.conv2d(x, filter, g.s, pad, 'NHWC', g.d);
+        if (withBias) y = tf.add(y, bias);
+        if (withBn) y = tf.batchNorm(y, mean, variance, offset, scale, 1.001e-5);
+        if (withRes) y = tf.add(residual, y);
+        return Float32Array.from((relu ? tf.relu(y) : y).dataSync() as Float32Array);
+      };
+      for (const [withBn, withRes, relu, withBias] of [[false, false, false, true], [false, false, true, true], [true, false, true, true], [true, true, true, true], [true, true, false, false], [false, true, true, false]] as const) {
+        const msg = `bn=${withBn} residual=${withRes} relu=${relu} bias=${withBias} ${JSON.stringify(g)}`;
+        const want = withIsa(FMA_PATHS[0] ?? 'generic', 1, () => composition(withBn, withRes, relu, withBias));
+        const res = acrossPaths(() => {
+          const y = withBn || withRes
+            ? conv2dBatchNormActivation({ x, filter, strides: g.s, pad, dilations: g.d, bias: withBias ? bias : null, bn: withBn ? { mean, variance, offset, scale, epsilon: 1.001e-5 } : null, residual: withRes ? residual : null, relu })
+            : tf.fused.conv2d({ x, filter, strides: g.s, pad, dilations: g.d, bias: withBias ? bias : null, activation: relu ? 'relu' : 'linear' });
+          return Float32Array.from(y.dataSync() as Float32Array);
+        }, msg);
+        for (const p of FMA_PATHS) sameBits(res[p]!, want, `${msg}: fused [${p}] vs composition`);
+        if (res['generic']) sameBits(res['generic'], withIsa('generic', 1, () => composition(withBn, withRes, relu, withBias)), `${msg}: generic fused vs generic composition`);
+      }
+    }
+  });
+
+  it("a functional model's inference plan (fused conv → bn → add → relu chains, intermediates freed) equals the layers one by one", () => {
+    tf.setSeed(11);
+    const inp = tf.input({ shape: [12, 12, 5] });
+    const L = tf.layers;
+    const c1 = L.conv2d({ filters: 8, kernelSize: 3, padding: 'same' }).apply(inp) as tf.KerasTensor;
+    const b1 = L.batchNormalization().apply(c1) as tf.KerasTensor;
+    const r1 = L.activation({ activation: 'relu' }).apply(b1) as tf.KerasTensor;
+    const c2 = L.conv2d({ filters: 8, kernelSize: 1 }).apply(r1) as tf.KerasTensor;
+    const b2 = L.batchNormalization({ center: false }).apply(c2) as tf.KerasTensor;
+    const s = L.conv2d({ filters: 8, kernelSize: 1, useBias: false }).apply(inp) as tf.KerasTensor;
+    const bs = L.batchNormalization({ scale: false }).apply(s) as tf.KerasTensor;
+    const sum = L.add().apply([bs, b2]) as tf.KerasTensor;
+    const o = L.reLU().apply(sum) as tf.KerasTensor;
+    const c3 = L.conv2d({ filters: 4, kernelSize: 3, strides: 2 }).apply(o) as tf.KerasTensor;
+    const r3 = L.activation({ activation: 'relu' }).apply(c3) as tf.KerasTensor;
+    const model = tf.model({ inputs: inp, outputs: [r3, b1] });
+    for (const l of model.layers) {
+      const bn = l as unknown as { movingMean?: tf.Variable; movingVariance?: tf.Variable };
+      if (bn.movingMean) {
+        bn.movingMean.assign(tf.randomUniform(bn.movingMean.shape, -0.3, 0.3, 'float32', 1));
+        bn.movingVariance!.assign(tf.randomUniform(bn.movingVariance!.shape, 0.3, 2, 'float32', 2));
+      }
+    }
+    const x = tf.randomUniform([3, 12, 12, 5], -1, 1, 'float32', 3);
+    const run = (): Float32Array[] => {
+      let r: Float32Array[] = [];
+      tf.tidy(() => {
+        r = (model.predict(x) as unknown as tf.Tensor[]).map((t) => Float32Array.from(t.dataSync() as Float32Array));
+      });
+      return r;
+    };
+    // Count the fused kernel's calls (4 chains: c1+b1, c2+b2+add+relu, s+bs, c3+relu).
+    const kernels = (tf.ENGINE.backend as unknown as { kernels: Record<string, KernelFunc> }).kernels;
+    const real = kernels['_FusedConv2D']!;
+    let calls = 0;
+    let withBn = 0;
+    Object.defineProperty(tf.ENGINE.backend, 'kernels', { value: { ...kernels, _FusedConv2D: (a: Parameters<KernelFunc>[0]) => (calls++, a.inputs['mean'] && withBn++, real(a)) }, configurable: true });
+    try {
+      run();
+    } finally {
+      Object.defineProperty(tf.ENGINE.backend, 'kernels', { value: kernels, configurable: true });
+    }
+    assert.deepEqual([calls, withBn], [4, 3], 'fused chains run');
+    for (const p of PATHS) {
+      const fused = withIsa(p, 2, () => {
+        const before = tf.memory().numTensors;
+        const r = run();
+        assert.equal(tf.memory().numTensors, before, 'nothing leaks');
+        return r;
+      });
+      // The layers one by one: an op interceptor that handles nothing turns the plan off.
+      const prev = tf.ENGINE.opInterceptor;
+      tf.ENGINE.opInterceptor = () => ({ handled: false });
+      let plain: Float32Array[];
+      try {
+        plain = withIsa(p, 1, run);
+      } finally {
+        tf.ENGINE.opInterceptor = prev;
+      }
+      fused.forEach((v, i) => sameBits(v, plain[i]!, `[${p}] output ${i}`));
+    }
+    x.dispose();
+  });
+
+  it('the per-ISA object files define no weak symbols (no shared inline code compiled for a wider ISA)', (t) => {
+    const dir = fileURLToPath(new URL('../native/build/Release/obj.target/', import.meta.url));
+    const objs = ['idem_native_avx2/src/isa_avx2.o', 'idem_native_avx512/src/isa_avx512.o', 'idem_native/src/isa_generic.o'].map((f) => dir + f);
+    if (!objs.every((f) => existsSync(f))) return t.skip('object files not found (another build layout)');
+    const nm = spawnSync('nm', ['--defined-only', ...objs], { encoding: 'utf8' });
+    if (nm.error || nm.status !== 0) return t.skip('nm is not available');
+    const weak = nm.stdout.split('\n').filter((l) => /^[0-9a-f]+ [WVu] /i.test(l));
+    assert.deepEqual(weak, [], 'weak symbols in ISA objects');
+  });
+});
