@@ -299,6 +299,106 @@ describe('native ISA paths', { skip }, () => {
     x.dispose();
   });
 
+  it('the loop kernels (elementwise, sum/mean, batch norm, pooling, optimizers, dropout, bias + relu) give the same bits on every path and thread count, and equal the reference where it has the kernel', () => {
+    const be = tf.ENGINE.backend as unknown as ReferenceBackend;
+    const T = (shape: number[], seed: number, lo = -1, hi = 1) => tf.tensor(rand(shape.reduce((p, q) => p * q, 1), seed, lo, hi), shape);
+    const vals = (ts: tf.Tensor[]) => ts.map((t) => Float32Array.from(t.dataSync() as Float32Array));
+    const cases: [string, () => Float32Array[]][] = [];
+    const shapes: [number[], number[]][] = [[[37, 53], [37, 53]], [[300, 1100], [1100]], [[300, 1100], [300, 1]], [[5, 7, 9], []], [[1], [130, 1001]]];
+    shapes.forEach(([sa, sb], i) => {
+      cases.push([`binary/compare ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, () => {
+        const a = T(sa, 10 + i), b = T(sb, 20 + i);
+        return vals([tf.add(a, b), tf.sub(a, b), tf.mul(a, b), tf.div(a, b), tf.cast(tf.greater(a, b), 'float32'), tf.cast(tf.lessEqual(a, b), 'float32')]);
+      }]);
+    });
+    cases.push(['relu, relu gradient, select', () => {
+      const x = T([333, 777], 30);
+      const [g] = [tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), T([333, 777], 31))))(x)];
+      return vals([tf.relu(x), g!, tf.where(tf.greater(x, 0), x, T([333, 777], 32))]);
+    }]);
+    cases.push(['sum and mean over axes', () => {
+      const x = T([6, 45, 17, 33], 40);
+      return vals([tf.sum(x, [1, 2]), tf.mean(x, [1, 2]), tf.sum(x, 3), tf.mean(x, [0, 1, 2, 3]), tf.mean(x, 0, true), tf.sum(T([3, 200000], 41), 1), tf.mean(T([2, 70000, 3], 42), 1)]);
+    }]);
+    for (const [M, C] of [[1000, 70], [37, 3], [4000, 130]] as const) {
+      cases.push([`FusedBatchNorm and its gradient [${M}, ${C}]`, () => {
+        const x = T([M, C], 50 + C), scale = T([C], 51), offset = T([C], 52), dy = T([M, C], 53);
+        const [y, mean, variance] = tf.ENGINE.runKernelMulti('FusedBatchNorm', { x, scale, offset }, { epsilon: 1e-3 });
+        const grads = tf.ENGINE.runKernelMulti('FusedBatchNormGrad', { dy, x, scale, mean: mean!, variance: variance! }, { epsilon: 1e-3 });
+        return vals([y!, mean!, variance!, ...grads]);
+      }]);
+    }
+    cases.push(['maxPool, avgPool (overlapping, padded) and their gradients', () => {
+      const x = T([3, 17, 19, 37], 60);
+      const f = (v: tf.Tensor) => tf.add(tf.sum(tf.maxPool(v, 3, 2, 'same')), tf.sum(tf.mul(tf.avgPool(v, [3, 2], [2, 1], 'valid'), 0.5)));
+      return vals([tf.maxPool(x, 3, 2, 'same'), tf.avgPool(x, [3, 2], [2, 1], 'valid'), tf.grad(f)(x)]);
+    }]);
+    cases.push(['optimizer updates (Adam, SGD with momentum, Nesterov, RMSprop centered with momentum), 3 steps', () => {
+      const out: tf.Tensor[] = [];
+      for (const make of [() => tf.train.adam(0.01), () => tf.train.momentum(0.1, 0.9), () => tf.train.momentum(0.1, 0.9, true), () => tf.train.rmsprop(0.01, 0.9, 0.5, 1e-7, true), () => tf.train.sgd(0.1)]) {
+        const v = [tf.variable(T([70001], 70)), tf.variable(T([13, 7], 71))];
+        const opt = make();
+        for (let s = 0; s < 3; s++) opt.minimize(() => tf.add(tf.sum(tf.square(v[0]!)), tf.sum(tf.mul(v[1]!, T([13, 7], 72 + s)))), false, v);
+        out.push(...v);
+      }
+      return vals(out);
+    }]);
+    cases.push(['dropout (Philox mask)', () => {
+      tf.setSeed(123);  // the same draw on every run (seeded ops draw a new member per call)
+      return vals([tf.dropout(T([300, 1000], 80), 0.3, undefined, 5)]);
+    }]);
+    // A GEMM (bits shared by the FMA paths only; 'generic' against itself), then bias + relu.
+    const gemmCase = (): Float32Array[] => {
+      const x = T([300, 1000], 80), w = T([1000, 129], 81), b = T([129], 82);
+      return vals([tf.fused.matMul({ a: x, b: w, bias: b, activation: 'relu' }), tf.fused.matMul({ a: T([3, 5], 83), b: T([5, 4], 84), bias: T([4], 85) })]);
+    };
+    for (const [name, fn, fmaOnly] of [...cases.map(([n, f]) => [n, f, false] as const), ['fused matMul + bias + relu', gemmCase, true] as const]) {
+      const results: Record<string, Float32Array[]> = {};
+      for (const p of fmaOnly ? FMA_PATHS : PATHS) {
+        for (const t of [1, 2, 3]) {
+          const r = withIsa(p, t, () => {
+            let v: Float32Array[] = [];
+            tf.tidy(() => {
+              v = fn();
+            });
+            return v;
+          });
+          const first = Object.values(results)[0];
+          if (first) r.forEach((v, i) => sameBits(v, first[i]!, `${name} [${p}, ${t} threads], output ${i}`));
+          results[`${p}/${t}`] = r;
+        }
+      }
+    }
+    // The reference kernels where the reference backend has them (Sum, Mean, pools, elementwise): the same bits.
+    const x = T([6, 45, 17, 33], 40);
+    tf.ENGINE.setBackendSync('reference');
+    const want = vals([tf.mean(x, [1, 2]), tf.sum(x, [1, 2]), tf.mean(x, [0, 1, 2, 3])]);
+    tf.ENGINE.setBackendSync('native');
+    const got = vals([tf.mean(x, [1, 2]), tf.sum(x, [1, 2]), tf.mean(x, [0, 1, 2, 3])]);
+    got.forEach((v, i) => sameBits(v, want[i]!, `mean/sum vs reference, output ${i}`));
+    void be;
+  });
+
+  it('on a CPU without AVX (qemu-x86_64 -cpu Nehalem, where installed) the addon loads, picks generic and computes: no wider instruction runs at load', (t) => {
+    if (process.arch !== 'x64') return t.skip('not an x86-64 host');
+    const which = spawnSync('sh', ['-c', 'command -v qemu-x86_64'], { encoding: 'utf8' });
+    const qemu = which.stdout.trim();
+    if (!qemu) return t.skip('qemu-x86_64 is not installed (Debian: qemu-user)');
+    const addonPath = fileURLToPath(new URL('../native/build/Release/idem_native.node', import.meta.url));
+    const script = `const a = require(${JSON.stringify(addonPath)}); const o = new Float32Array(4);
+      a.batchMatMul(new Float32Array([1, 2, 3, 4]), new Float32Array([5, 6, 7, 8]), o, 1, 1, 1, 2, 2, 2, false, false);
+      const y = new Float32Array(4); a.relu(new Float32Array([-1, 2, -0, 3]), y);
+      console.log(JSON.stringify({ info: a.info(), o: Array.from(o), y: Array.from(y), avx512: a.setIsa('avx512'), avx2: a.setIsa('avx2') }));`;
+    const r = spawnSync(qemu, ['-cpu', 'Nehalem', process.execPath, '-e', script], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
+    const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as { info: { isa: string; isas: string[] }; o: number[]; y: number[]; avx512: boolean; avx2: boolean };
+    assert.equal(got.info.isa, 'generic');
+    assert.deepEqual(got.info.isas, ['generic']);
+    assert.deepEqual(got.o, [19, 22, 43, 50]);
+    assert.deepEqual(got.y, [0, 2, 0, 3]);
+    assert.deepEqual([got.avx512, got.avx2], [false, false], 'the wider paths are refused');
+  });
+
   it('the per-ISA object files define no weak symbols (no shared inline code compiled for a wider ISA)', (t) => {
     const dir = fileURLToPath(new URL('../native/build/Release/obj.target/', import.meta.url));
     const objs = ['idem_native_avx2/src/isa_avx2.o', 'idem_native_avx512/src/isa_avx512.o', 'idem_native/src/isa_generic.o'].map((f) => dir + f);

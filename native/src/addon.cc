@@ -10,7 +10,8 @@
  *   compare(op, mode, inner, a, b, out)  op: 0 > 1 >= 2 < 3 <=; out Uint8Array
  *     mode (broadcast): 0 same size, 1 b scalar, 2 a scalar, 3 b a row of `inner`, 4 a a row
  *   relu(x, out); select(cond: Uint8Array, t, e, out): t, e same size as cond or scalars
- *   sum(x, out, outer, mid, inner): x as [outer, mid, inner] summed over mid (float64 accumulator)
+ *   sum(x, out, outer, mid, inner, mean?): x as [outer, mid, inner] summed over mid (float64
+ *     accumulator); mean: divided by mid in float64 before the one rounding (the Mean kernel)
  *   info() → { kernel, isa: the current ISA path ('avx512' | 'avx2' | 'avx512emu' | 'generic'),
  *     isaAuto: the path CPUID picks, isas: the paths this CPU can run, avx2fma, avx512: booleans,
  *     threads: number }   (kernel = isa, kept for older callers)
@@ -167,13 +168,18 @@ static napi_value Select(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Sum(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value args[5];
+  size_t argc = 6;
+  napi_value args[6];
   IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
   float *x, *out;
   size_t lx, lo;
   long outer, mid, inner;
-  if (argc != 5 || !idem_napi::f32(env, args[0], &x, &lx, "x") || !idem_napi::f32(env, args[1], &out, &lo, "out") ||
+  bool mean = false;
+  if (argc == 6 && napi_get_value_bool(env, args[5], &mean) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "idem native: sum's mean must be a boolean");
+    return nullptr;
+  }
+  if ((argc != 5 && argc != 6) || !idem_napi::f32(env, args[0], &x, &lx, "x") || !idem_napi::f32(env, args[1], &out, &lo, "out") ||
       !idem_napi::size_arg(env, args[2], &outer, "sum", "outer") || !idem_napi::size_arg(env, args[3], &mid, "sum", "mid") ||
       !idem_napi::size_arg(env, args[4], &inner, "sum", "inner"))
     return nullptr;
@@ -186,7 +192,7 @@ static napi_value Sum(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   if (no == 0) return nullptr;  // nothing to write (outer or inner is 0)
-  idem::sum_f32(x, out, outer, mid, inner);
+  idem::sum_f32(x, out, outer, mid, inner, mean);
   return nullptr;
 }
 

@@ -1,64 +1,16 @@
 /*
- * Float32 elementwise kernels (see elementwise.h): plain loops the compiler vectorises, run on
- * the thread pool in fixed chunks from 2^17 elements up (each element computed alone: any
- * split gives the same bits).
+ * Float32 elementwise kernels (see elementwise.h): the loops are the current ISA path's
+ * (loops_tpl.h, vectorised for AVX-512, AVX2 or the baseline), run on the thread pool in fixed
+ * chunks from 2^17 elements up (each element computed alone: any split gives the same bits).
  */
 #include "elementwise.h"
 
 #include <vector>
 
+#include "isa.h"
 #include "pool.h"
 
 namespace idem {
-
-template <typename Out, typename F>
-static void apply(int mode, const float* a, const float* b, Out* out, size_t n, size_t inner, F f) {
-  switch (mode) {
-    case 0:
-      for (size_t i = 0; i < n; i++) out[i] = f(a[i], b[i]);
-      break;
-    case 1: {
-      const float y = b[0];
-      for (size_t i = 0; i < n; i++) out[i] = f(a[i], y);
-      break;
-    }
-    case 2: {
-      const float x = a[0];
-      for (size_t i = 0; i < n; i++) out[i] = f(x, b[i]);
-      break;
-    }
-    case 3:
-      for (size_t r = 0; r < n; r += inner) {
-        const float* ar = a + r;
-        Out* o = out + r;
-        for (size_t j = 0; j < inner; j++) o[j] = f(ar[j], b[j]);
-      }
-      break;
-    case 4:
-      for (size_t r = 0; r < n; r += inner) {
-        const float* br = b + r;
-        Out* o = out + r;
-        for (size_t j = 0; j < inner; j++) o[j] = f(a[j], br[j]);
-      }
-      break;
-    case 5:  // b a column: one value per row of `inner` elements ([rows, 1] against [rows, inner])
-      for (size_t r = 0; r < n; r += inner) {
-        const float* ar = a + r;
-        const float y = b[r / inner];
-        Out* o = out + r;
-        for (size_t j = 0; j < inner; j++) o[j] = f(ar[j], y);
-      }
-      break;
-    case 6:  // a a column
-      for (size_t r = 0; r < n; r += inner) {
-        const float x = a[r / inner];
-        const float* br = b + r;
-        Out* o = out + r;
-        for (size_t j = 0; j < inner; j++) o[j] = f(x, br[j]);
-      }
-      break;
-  }
-}
 
 constexpr size_t kParallelFrom = size_t(1) << 17;  // elements
 constexpr long kChunk = 32768;                        // elements per chunk
@@ -73,10 +25,11 @@ static void split(size_t n, B body) {
   }
 }
 
-template <typename Out, typename F>
-static void apply_mt(int mode, const float* a, const float* b, Out* out, size_t n, size_t inner, F f) {
+/* Runs f(mode, a', b', out', n', inner) on chunks (a', b', out' offset for the chunk), as apply_mt did. */
+template <typename Out, typename R>
+static void apply_mt(int mode, const float* a, const float* b, Out* out, size_t n, size_t inner, R range) {
   if (n < kParallelFrom || num_threads() < 2) {
-    apply(mode, a, b, out, n, inner, f);
+    range(mode, a, b, out, n, inner);
   } else if (mode >= 3) {
     // Whole rows per chunk (the row operand restarts at each row; a column advances by one per row).
     const long rows = static_cast<long>(n / inner);
@@ -85,112 +38,65 @@ static void apply_mt(int mode, const float* a, const float* b, Out* out, size_t 
       const size_t off = static_cast<size_t>(r0) * inner;
       const float* pa = mode == 3 || mode == 5 ? a + off : mode == 6 ? a + r0 : a;
       const float* pb = mode == 4 || mode == 6 ? b + off : mode == 5 ? b + r0 : b;
-      apply(mode, pa, pb, out + off, static_cast<size_t>(r1 - r0) * inner, inner, f);
+      range(mode, pa, pb, out + off, static_cast<size_t>(r1 - r0) * inner, inner);
     });
   } else {
     parallel_for(static_cast<long>(n), kChunk, [&](long i0, long i1) {
-      apply(mode, mode == 2 ? a : a + i0, mode == 1 ? b : b + i0, out + i0, static_cast<size_t>(i1 - i0), inner, f);
+      range(mode, mode == 2 ? a : a + i0, mode == 1 ? b : b + i0, out + i0, static_cast<size_t>(i1 - i0), inner);
     });
   }
 }
 
 void binary_f32(int op, int mode, const float* a, const float* b, float* out, size_t n, size_t inner) {
-  switch (op) {
-    case kAdd: apply_mt(mode, a, b, out, n, inner, [](float x, float y) { return x + y; }); break;
-    case kSub: apply_mt(mode, a, b, out, n, inner, [](float x, float y) { return x - y; }); break;
-    case kMul: apply_mt(mode, a, b, out, n, inner, [](float x, float y) { return x * y; }); break;
-    case kDiv: apply_mt(mode, a, b, out, n, inner, [](float x, float y) { return x / y; }); break;
-  }
-}
-
-void compare_f32(int op, int mode, const float* a, const float* b, uint8_t* out, size_t n, size_t inner) {
-  switch (op) {
-    case kGreater: apply_mt(mode, a, b, out, n, inner, [](float x, float y) -> uint8_t { return x > y; }); break;
-    case kGreaterEqual: apply_mt(mode, a, b, out, n, inner, [](float x, float y) -> uint8_t { return x >= y; }); break;
-    case kLess: apply_mt(mode, a, b, out, n, inner, [](float x, float y) -> uint8_t { return x < y; }); break;
-    case kLessEqual: apply_mt(mode, a, b, out, n, inner, [](float x, float y) -> uint8_t { return x <= y; }); break;
-  }
-}
-
-static void relu_range(const float* __restrict x, float* __restrict out, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    const float v = x[i];
-    // v > 0 ? v : (NaN ? v : +0) as one select (!(v <= 0) holds for positives and NaN): the
-    // nested form compiled to a branch per element, mispredicted on relu's random signs.
-    out[i] = !(v <= 0.0f) ? v : 0.0f;
-  }
-}
-
-void relu_f32(const float* x, float* out, size_t n) {
-  split(n, [&](long b, long e) { relu_range(x + b, out + b, static_cast<size_t>(e - b)); });
-}
-
-static void relu_grad_range(const float* __restrict dy, const float* __restrict y, float* __restrict out, size_t n) {
-  // Both values loaded unconditionally: the compiler then selects with a vector compare-and-mask
-  // instead of a branch per element (relu's signs are random: the branch mispredicted half the
-  // time, ~100 µs for W1's 100×256 gradients against ~5 µs).
-  for (size_t i = 0; i < n; i++) {
-    const float d = dy[i];
-    out[i] = y[i] > 0.0f ? d : 0.0f;
-  }
-}
-
-void relu_grad_f32(const float* dy, const float* y, float* out, size_t n) {
-  split(n, [&](long b, long e) { relu_grad_range(dy + b, y + b, out + b, static_cast<size_t>(e - b)); });
-}
-
-static void select_range(const uint8_t* cond, const float* t, bool t_scalar, const float* e, bool e_scalar, float* out, size_t n);
-
-void select_f32(const uint8_t* cond, const float* t, bool t_scalar, const float* e, bool e_scalar, float* out, size_t n) {
-  split(n, [&](long b, long end) {
-    select_range(cond + b, t_scalar ? t : t + b, t_scalar, e_scalar ? e : e + b, e_scalar, out + b, static_cast<size_t>(end - b));
+  const IsaKernels& K = isa();
+  apply_mt(mode, a, b, out, n, inner, [&](int md, const float* pa, const float* pb, float* po, size_t nn, size_t in) {
+    K.binary(op, md, pa, pb, po, nn, in);
   });
 }
 
-static void select_range(const uint8_t* cond, const float* t, bool t_scalar, const float* e, bool e_scalar, float* out, size_t n) {
-  if (!t_scalar && !e_scalar) {
-    for (size_t i = 0; i < n; i++) {
-      const float tv = t[i], ev = e[i];  // unconditional loads: a vector select, not a branch
-      out[i] = cond[i] ? tv : ev;
-    }
-  } else if (!t_scalar) {
-    const float ev = e[0];
-    for (size_t i = 0; i < n; i++) {
-      const float tv = t[i];
-      out[i] = cond[i] ? tv : ev;
-    }
-  } else if (!e_scalar) {
-    const float tv = t[0];
-    for (size_t i = 0; i < n; i++) {
-      const float ev = e[i];
-      out[i] = cond[i] ? tv : ev;
-    }
-  } else {
-    const float tv = t[0], ev = e[0];
-    for (size_t i = 0; i < n; i++) out[i] = cond[i] ? tv : ev;
-  }
+void compare_f32(int op, int mode, const float* a, const float* b, uint8_t* out, size_t n, size_t inner) {
+  const IsaKernels& K = isa();
+  apply_mt(mode, a, b, out, n, inner, [&](int md, const float* pa, const float* pb, uint8_t* po, size_t nn, size_t in) {
+    K.compare(op, md, pa, pb, po, nn, in);
+  });
 }
 
-void sum_f32(const float* x, float* out, size_t outer, size_t mid, size_t inner) {
-  if (inner == 1) {
-    for (size_t o = 0; o < outer; o++) {
-      const float* xo = x + o * mid;
-      double acc = 0.0;
-      for (size_t m = 0; m < mid; m++) acc += static_cast<double>(xo[m]);
-      out[o] = static_cast<float>(acc);
-    }
-    return;
-  }
-  std::vector<double> acc(inner);
-  for (size_t o = 0; o < outer; o++) {
-    for (size_t j = 0; j < inner; j++) acc[j] = 0.0;
-    const float* xo = x + o * mid * inner;
-    for (size_t m = 0; m < mid; m++) {
-      const float* xm = xo + m * inner;
-      for (size_t j = 0; j < inner; j++) acc[j] += static_cast<double>(xm[j]);
-    }
-    float* oo = out + o * inner;
-    for (size_t j = 0; j < inner; j++) oo[j] = static_cast<float>(acc[j]);
+void relu_f32(const float* x, float* out, size_t n) {
+  const IsaKernels& K = isa();
+  split(n, [&](long b, long e) { K.relu(x + b, out + b, static_cast<size_t>(e - b)); });
+}
+
+void relu_grad_f32(const float* dy, const float* y, float* out, size_t n) {
+  const IsaKernels& K = isa();
+  split(n, [&](long b, long e) { K.relu_grad(dy + b, y + b, out + b, static_cast<size_t>(e - b)); });
+}
+
+void select_f32(const uint8_t* cond, const float* t, bool t_scalar, const float* e, bool e_scalar, float* out, size_t n) {
+  const IsaKernels& K = isa();
+  split(n, [&](long b, long end) {
+    K.select(cond + b, t_scalar ? t : t + b, t_scalar, e_scalar ? e : e + b, e_scalar, out + b, static_cast<size_t>(end - b));
+  });
+}
+
+void sum_f32(const float* x, float* out, size_t outer, size_t mid, size_t inner, bool mean) {
+  const IsaKernels& K = isa();
+  const long O = static_cast<long>(outer), Mi = static_cast<long>(mid), I = static_cast<long>(inner);
+  if (O <= 0 || I <= 0) return;
+  // Each output is one sequential float64 sum: threads take whole outputs (blocks of rows of the
+  // output, or column blocks of one row), so any split gives the same bits.
+  const double work = static_cast<double>(outer) * mid * inner;
+  if (work < static_cast<double>(kParallelFrom) || num_threads() < 2) {
+    K.sum(x, out, Mi, I, 0, O, 0, I, mean);
+  } else if (O >= 16) {
+    parallel_for(O, (O + 15) / 16, [&](long o0, long o1) { K.sum(x, out, Mi, I, o0, o1, 0, I, mean); });
+  } else {
+    const long cols = (I + 15) / 16;  // column blocks of 16 (a cache line of floats)
+    parallel_for(O * cols, (O * cols + 15) / 16, [&](long t0, long t1) {
+      for (long t = t0; t < t1; t++) {
+        const long o = t / cols, j0 = (t % cols) * 16, j1 = j0 + 16 < I ? j0 + 16 : I;
+        K.sum(x, out, Mi, I, o, o + 1, j0, j1, mean);
+      }
+    });
   }
 }
 

@@ -28,8 +28,9 @@ void relu_grad_f32(const float* dy, const float* y, float* out, size_t n);
 void select_f32(const uint8_t* cond, const float* t, bool t_scalar, const float* e, bool e_scalar, float* out, size_t n);
 /*
  * x viewed as [outer, mid, inner]: out[o, j] = Σ_{m < mid} x[o, m, j], accumulated in float64 in
- * increasing m, rounded to float32 once (the reference backend's order and precision: identical).
+ * increasing m, rounded to float32 once (the reference backend's order and precision: identical);
+ * mean: the float64 sum divided by mid before that rounding (the reference Mean kernel).
  */
-void sum_f32(const float* x, float* out, size_t outer, size_t mid, size_t inner);
+void sum_f32(const float* x, float* out, size_t outer, size_t mid, size_t inner, bool mean = false);
 
 }  // namespace idem

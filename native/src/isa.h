@@ -114,6 +114,33 @@ struct IsaKernels {
                       long ldc, const Epilogue* ep);
   /* The epilogue alone on rows [i0, i1) × columns [j0, j1) of C. */
   void (*epilogue)(const Epilogue& ep, float* C, long ldc, long i0, long i1, long j0, long j1);
+
+  // Loop kernels (loops_tpl.h), single-threaded on the range they are given; the callers
+  // (elementwise.cc, norm.cc, pool2d.cc, kernel_fused.cc) split the work and state the contracts.
+  void (*binary)(int op, int mode, const float* a, const float* b, float* out, size_t n, size_t inner);
+  void (*compare)(int op, int mode, const float* a, const float* b, uint8_t* out, size_t n, size_t inner);
+  void (*relu)(const float* x, float* out, size_t n);
+  void (*relu_grad)(const float* dy, const float* y, float* out, size_t n);
+  void (*select)(const uint8_t* cond, const float* t, bool t_scalar, const float* e, bool e_scalar, float* out, size_t n);
+  void (*sum)(const float* x, float* out, long mid, long inner, long o0, long o1, long j0, long j1, bool mean);
+  void (*bn_fwd_stats)(const float* x, const float* scale, long M, long C, long c0, long c1, float eps, float* mean,
+                       float* var, float* s);
+  void (*bn_fwd_apply)(const float* x, const float* mean, const float* s, const float* offset, float* y, long C, long r0,
+                       long r1);
+  void (*bn_bwd_stats)(const float* dy, const float* x, const float* scale, bool has_offset, const float* mean,
+                       const float* var, const float* dmean, const float* dvar, long M, long C, long c0, long c1,
+                       float eps, float* s, float* dsq, float* dx3, float* dscale, float* doffset);
+  void (*bn_bwd_apply)(const float* dy, const float* x, const float* mean, const float* s, const float* dsq,
+                       const float* dx3, float* dx, long C, long r0, long r1);
+  void (*max_pool)(const ConvGeo& g, const float* x, float* y, long r0, long r1);
+  void (*avg_pool)(const ConvGeo& g, const float* x, float* y, long r0, long r1, double* acc);
+  void (*adam)(size_t n, const float* g, const float* x, const float* m0, const float* v0, float* ox, float* om, float* ov,
+               float c1, float c2, float a, float e);
+  void (*sgd)(int kind, size_t n, const float* g, const float* x, const float* m0, float* ox, float* om, float lr, float mu);
+  void (*rmsprop)(size_t n, const float* g, const float* x, const float* vel0, const float* mg0, const float* mo0,
+                  float* ox, float* ovel, float* omg, float* omo, float r, float c, float lr, float e, float mom);
+  void (*dropout)(const uint32_t* w, const float* x, float* y, float* mask, size_t n, uint32_t threshold, float scale);
+  void (*bias_act)(float* out, const float* bias, long n, long r0, long r1, int act);
 };
 
 const IsaKernels& isa();

@@ -5,6 +5,7 @@
  * Everything here has internal linkage (the anonymous namespace): see the ODR note in isa.h.
  */
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 
 #include "isa.h"
@@ -17,15 +18,26 @@ namespace {
 #define IDEM_SIMD_AVX2
 #include "simd.h"
 #include "gemm_tpl.h"
+#include "loops_tpl.h"
 
 using G8 = Gemm<Vec8, 6, 2, 144>;
 using G16e = Gemm<Vec16e, IDEM_AVX512_MR, 2, IDEM_AVX512_MC>;
-const IsaKernels kAvx2 = G8::table("avx2");
-const IsaKernels kAvx512emu = G16e::table("avx512emu");
+IsaKernels make(const IsaKernels& t) {
+  IsaKernels r = t;
+  fill_loops(r);
+  return r;
+}
 }  // namespace
 
-const IsaKernels* isa_avx2_table() { return &kAvx2; }
-const IsaKernels* isa_avx512emu_table() { return &kAvx512emu; }
+// Built on first use, never at load: this code may only run once isa.cc has checked the CPU.
+const IsaKernels* isa_avx2_table() {
+  static const IsaKernels t = make(G8::table("avx2"));
+  return &t;
+}
+const IsaKernels* isa_avx512emu_table() {
+  static const IsaKernels t = make(G16e::table("avx512emu"));
+  return &t;
+}
 
 }  // namespace idem
 

@@ -6,6 +6,7 @@
  * (isa_avx2.cc) on CPUs without AVX-512. Internal linkage only: see the ODR note in isa.h.
  */
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 
 #include "isa.h"
@@ -18,12 +19,21 @@ namespace {
 #define IDEM_SIMD_AVX512
 #include "simd.h"
 #include "gemm_tpl.h"
+#include "loops_tpl.h"
 
 using G16 = Gemm<Vec16, IDEM_AVX512_MR, 2, IDEM_AVX512_MC>;
-const IsaKernels kAvx512 = G16::table("avx512");
+IsaKernels make(const IsaKernels& t) {
+  IsaKernels r = t;
+  fill_loops(r);
+  return r;
+}
 }  // namespace
 
-const IsaKernels* isa_avx512_table() { return &kAvx512; }
+// Built on first use, never at load: this code may only run once isa.cc has checked the CPU.
+const IsaKernels* isa_avx512_table() {
+  static const IsaKernels t = make(G16::table("avx512"));
+  return &t;
+}
 
 }  // namespace idem
 

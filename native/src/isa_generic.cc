@@ -6,6 +6,7 @@
  * with two roundings instead of one. Internal linkage only: see the ODR note in isa.h.
  */
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 
 #include "isa.h"
@@ -15,11 +16,19 @@ namespace {
 #define IDEM_SIMD_GENERIC
 #include "simd.h"
 #include "gemm_tpl.h"
+#include "loops_tpl.h"
 
 using GG = Gemm<VecG, 6, 8 / VecG::lanes, 144>;
-const IsaKernels kGeneric = GG::table("generic");
+IsaKernels make(const IsaKernels& t) {
+  IsaKernels r = t;
+  fill_loops(r);
+  return r;
+}
 }  // namespace
 
-const IsaKernels* isa_generic_table() { return &kGeneric; }
+const IsaKernels* isa_generic_table() {
+  static const IsaKernels t = make(GG::table("generic"));
+  return &t;
+}
 
 }  // namespace idem

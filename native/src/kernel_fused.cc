@@ -12,6 +12,7 @@
 
 #include "fused.h"
 #include "gemm.h"
+#include "isa.h"
 #include "pool.h"
 
 namespace idem {
@@ -144,20 +145,6 @@ void philox_blocks(uint64_t blk0, size_t nblk, uint32_t k0, uint32_t k1, uint32_
   philox_blocks_scalar(blk0, nblk, k0, k1, s_lo, s_hi, w);
 }
 
-void dropout_range(const uint32_t* __restrict w, const float* __restrict x, float* __restrict y, float* __restrict mask,
-                   size_t n, uint32_t threshold, float scale) {
-  for (size_t i = 0; i < n; i++) {
-    const float m = (w[i] >> 9) >= threshold ? 1.0f : 0.0f;
-    mask[i] = m;
-  }
-  if (x) {
-    for (size_t i = 0; i < n; i++) {
-      const float t = x[i] * scale;
-      y[i] = t * mask[i];
-    }
-  }
-}
-
 constexpr long kDropoutChunk = 4096;  // words per chunk: a multiple of 4 (whole Philox blocks)
 
 }  // namespace
@@ -176,12 +163,13 @@ void dropout_f32(const float* x, float* y, float* mask, size_t n, uint32_t k0, u
   // keep ⟺ (w >> 9)·2⁻²³ ≥ rate ⟺ (w >> 9) ≥ ⌈rate·2²³⌉ (exact: q·2⁻²³ and rate·2²³ are exact in float64).
   const double t = std::ceil(rate * 8388608.0);
   const uint32_t threshold = t <= 0 ? 0u : t >= 8388608.0 ? 8388608u : static_cast<uint32_t>(t);
+  const IsaKernels& K = isa();
   auto body = [&](long b, long e) {
     alignas(64) uint32_t w[kDropoutChunk];
     for (long c = b; c < e; c += kDropoutChunk) {
       const size_t len = static_cast<size_t>(e - c < kDropoutChunk ? e - c : kDropoutChunk);
       philox_blocks(static_cast<uint64_t>(c) / 4, (len + 3) / 4, k0, k1, s_lo, s_hi, w);
-      dropout_range(w, x ? x + c : nullptr, x ? y + c : nullptr, mask + c, len, threshold, scale);
+      K.dropout(w, x ? x + c : nullptr, x ? y + c : nullptr, mask + c, len, threshold, scale);
     }
   };
   if (n <= static_cast<size_t>(2 * kDropoutChunk)) {
@@ -191,115 +179,24 @@ void dropout_f32(const float* x, float* y, float* mask, size_t n, uint32_t k0, u
   }
 }
 
-namespace {
-
-// The loops as plain functions over restrict pointers (so the compiler vectorises them).
-
-void adam_range(size_t n, const float* __restrict g, const float* __restrict x, const float* __restrict m0,
-                const float* __restrict v0, float* __restrict ox, float* __restrict om, float* __restrict ov, float c1,
-                float c2, float a, float e) {
-  for (size_t i = 0; i < n; i++) {
-    float t = g[i] - m0[i];
-    t = t * c1;
-    const float m = m0[i] + t;
-    float u = g[i] * g[i];
-    u = u - v0[i];
-    u = u * c2;
-    const float vv = v0[i] + u;
-    const float num = m * a;
-    float den = std::sqrt(vv);
-    den = den + e;
-    om[i] = m;
-    ov[i] = vv;
-    ox[i] = x[i] - num / den;
-  }
-}
-
-void sgd_plain_range(size_t n, const float* __restrict g, const float* __restrict x, float* __restrict ox, float lr) {
-  for (size_t i = 0; i < n; i++) {
-    const float gl = g[i] * lr;
-    ox[i] = x[i] - gl;
-  }
-}
-
-void sgd_momentum_range(size_t n, const float* __restrict g, const float* __restrict x, const float* __restrict m0,
-                        float* __restrict ox, float* __restrict om, float lr, float mu, bool nesterov) {
-  if (!nesterov) {
-    for (size_t i = 0; i < n; i++) {
-      const float gl = g[i] * lr;
-      const float mm = m0[i] * mu;
-      const float m = mm - gl;
-      om[i] = m;
-      ox[i] = x[i] + m;
-    }
-  } else {
-    for (size_t i = 0; i < n; i++) {
-      const float gl = g[i] * lr;
-      const float mm = m0[i] * mu;
-      const float m = mm - gl;
-      om[i] = m;
-      const float m2 = m * mu;
-      const float step = m2 - gl;
-      ox[i] = x[i] + step;
-    }
-  }
-}
-
-void rmsprop_range(size_t n, const float* __restrict g, const float* __restrict x, const float* __restrict vel0,
-                   const float* __restrict mg0, const float* __restrict mo0, float* __restrict ox, float* __restrict ovel,
-                   float* __restrict omg, float* __restrict omo, float r, float c, float lr, float e, float mom) {
-  for (size_t i = 0; i < n; i++) {
-    const float vr = vel0[i] * r;
-    float gg = g[i] * g[i];
-    gg = gg * c;
-    const float vel = vr + gg;
-    ovel[i] = vel;
-    float den;
-    if (mg0) {
-      const float mr = mg0[i] * r;
-      const float gc = g[i] * c;
-      const float mg = mr + gc;
-      omg[i] = mg;
-      const float mg2 = mg * mg;
-      den = vel - mg2;
-      den = den + e;
-    } else {
-      den = vel + e;
-    }
-    const float gl = g[i] * lr;
-    const float inc = gl / std::sqrt(den);
-    if (mo0) {
-      const float mm = mo0[i] * mom;
-      const float mo = mm + inc;
-      omo[i] = mo;
-      ox[i] = x[i] - mo;
-    } else {
-      ox[i] = x[i] - inc;
-    }
-  }
-}
-
-}  // namespace
-
 void adam_f32(OptVar* vars, size_t count, float c1, float c2, float a, float e) {
-  for_each_var_range(vars, count, [=](const OptVar& v, size_t b, size_t end) {
-    adam_range(end - b, v.g + b, v.x + b, v.s0 + b, v.s1 + b, v.ox + b, v.os0 + b, v.os1 + b, c1, c2, a, e);
+  const IsaKernels& K = isa();
+  for_each_var_range(vars, count, [&](const OptVar& v, size_t b, size_t end) {
+    K.adam(end - b, v.g + b, v.x + b, v.s0 + b, v.s1 + b, v.ox + b, v.os0 + b, v.os1 + b, c1, c2, a, e);
   });
 }
 
 void sgd_f32(OptVar* vars, size_t count, int kind, float lr, float mu) {
-  for_each_var_range(vars, count, [=](const OptVar& v, size_t b, size_t end) {
-    if (kind == 0) {
-      sgd_plain_range(end - b, v.g + b, v.x + b, v.ox + b, lr);
-    } else {
-      sgd_momentum_range(end - b, v.g + b, v.x + b, v.s0 + b, v.ox + b, v.os0 + b, lr, mu, kind == 2);
-    }
+  const IsaKernels& K = isa();
+  for_each_var_range(vars, count, [&](const OptVar& v, size_t b, size_t end) {
+    K.sgd(kind, end - b, v.g + b, v.x + b, kind == 0 ? nullptr : v.s0 + b, v.ox + b, kind == 0 ? nullptr : v.os0 + b, lr, mu);
   });
 }
 
 void rmsprop_f32(OptVar* vars, size_t count, float r, float c, float lr, float e, bool centered, bool momentum, float mom) {
-  for_each_var_range(vars, count, [=](const OptVar& v, size_t b, size_t end) {
-    rmsprop_range(end - b, v.g + b, v.x + b, v.s0 + b, centered ? v.s1 + b : nullptr, momentum ? v.s2 + b : nullptr,
+  const IsaKernels& K = isa();
+  for_each_var_range(vars, count, [&](const OptVar& v, size_t b, size_t end) {
+    K.rmsprop(end - b, v.g + b, v.x + b, v.s0 + b, centered ? v.s1 + b : nullptr, momentum ? v.s2 + b : nullptr,
                   v.ox + b, v.os0 + b, centered ? v.os1 + b : nullptr, momentum ? v.os2 + b : nullptr, r, c, lr, e, mom);
   });
 }
@@ -310,26 +207,11 @@ void fused_matmul_f32(const float* a, const float* b, const float* bias, float* 
   // As the BatchMatMul entry point: op(A)(i, l) = A[i*k + l] or (transposed, stored [k, m]) A[l*m + i].
   sgemm_mt(m, n, k, a, ta ? 1 : k, ta ? m : 1, b, tb ? 1 : n, tb ? k : 1, out, n);
   if (!bias && act == 0) return;
-  auto rows = [&](long r0, long r1) {
-    for (long i = r0; i < r1; i++) {
-      float* __restrict o = out + i * n;
-      if (bias) {
-        for (long j = 0; j < n; j++) o[j] = o[j] + bias[j];
-      }
-      if (act == 1) {
-        for (long j = 0; j < n; j++) {
-          const float v = o[j];
-          // v > 0 ? v : (NaN ? v : +0) as one select (!(v <= 0) holds for positives and NaN): the
-          // nested form compiled to a branch per element, mispredicted on relu's random signs.
-          o[j] = !(v <= 0.0f) ? v : 0.0f;
-        }
-      }
-    }
-  };
+  const IsaKernels& K = isa();
   if (m * n < 65536) {
-    rows(0, m);
+    K.bias_act(out, bias, n, 0, m, act);
   } else {
-    parallel_for(m, (16384 + n - 1) / n, rows);
+    parallel_for(m, (16384 + n - 1) / n, [&](long r0, long r1) { K.bias_act(out, bias, n, r0, r1, act); });
   }
 }
 

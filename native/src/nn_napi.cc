@@ -164,7 +164,7 @@ napi_value Conv2dFused(napi_env env, napi_callback_info info) {
   float *x, *w, *y, *bias, *mean, *inv, *beta, *res;
   size_t lx, lw, ly, lb, lm, li, lbe, lr;
   bool relu = false;
-  if (argc != 10 || !read_geo(env, args[0], &g) || !f32(env, args[1], &x, &lx, "x") || !f32(env, args[2], &w, &lw, "w") ||
+  if (argc != 10 || !read_geo(env, args[0], &g, "conv2dFused") || !f32(env, args[1], &x, &lx, "x") || !f32(env, args[2], &w, &lw, "w") ||
       !f32(env, args[3], &y, &ly, "y") || !f32(env, args[4], &bias, &lb, "bias") || !f32(env, args[5], &mean, &lm, "mean") ||
       !f32(env, args[6], &inv, &li, "inv") || !f32(env, args[7], &beta, &lbe, "beta") ||
       !f32(env, args[8], &res, &lr, "residual"))
@@ -173,9 +173,8 @@ napi_value Conv2dFused(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, nullptr, "idem native: conv2dFused relu must be a boolean");
     return nullptr;
   }
-  const size_t nx = static_cast<size_t>(g.batch * g.inH * g.inW * g.inC);
-  const size_t ny = static_cast<size_t>(g.batch * g.outH * g.outW * g.outC);
-  const size_t nw = static_cast<size_t>(g.fh * g.fw * g.inC * g.outC);
+  size_t nx, ny, nw, taps;
+  if (!conv_sizes(env, g, false, "conv2dFused", &nx, &ny, &nw, &taps)) return nullptr;
   const size_t c = static_cast<size_t>(g.outC);
   const auto vec = [&](size_t l) { return l == 0 || l == c; };
   if (lx != nx || lw != nw || ly != ny || !vec(lb) || !vec(lm) || !vec(li) || !vec(lbe) || (lm == 0) != (li == 0) ||
@@ -183,6 +182,7 @@ napi_value Conv2dFused(napi_env env, napi_callback_info info) {
     range_error(env, "idem native: conv2dFused array sizes do not match the geometry");
     return nullptr;
   }
+  if (ly == 0) return nullptr;
   idem::Epilogue ep{};
   ep.bias = lb ? bias : nullptr;
   ep.mean = lm ? mean : nullptr;

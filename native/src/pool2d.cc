@@ -1,7 +1,8 @@
 /*
  * 2-D pooling kernels, NHWC float32 (see conv.h). All bit-identical to the reference kernels:
  * max and comparisons are exact; sums run in float64 in the reference's order and round once.
- * Threads take whole images (forward) so each output is computed by one thread.
+ * Threads take output rows (forward; the loops are the current ISA path's, loops_tpl.h) or whole
+ * images (gradients), so each output is computed by one thread.
  */
 #include <cmath>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "conv.h"
+#include "isa.h"
 #include "nn_parallel.h"
 
 namespace idem {
@@ -75,38 +77,8 @@ bool disjoint_windows(const ConvGeo& g) { return (g.fh - 1) * g.dh + 1 <= g.sh &
 }  // namespace
 
 void max_pool(const ConvGeo& g, const float* x, float* y) {
-  const long C = g.inC;
-  const long per = g.outH * g.outW * C;
-  parallel_rows(g.batch * g.outH, g.outW * C * g.fh * g.fw, [&](long r0, long r1) {
-    const float neg_inf = -std::numeric_limits<float>::infinity();
-    for (long r = r0; r < r1; r++) {
-      const long b = r / g.outH, oy = r % g.outH;
-      for (long ox = 0; ox < g.outW; ox++) {
-        float* dst = y + b * per + (oy * g.outW + ox) * C;
-        bool any = false;
-        for (long ky = 0; ky < g.fh; ky++) {
-          const long iy = oy * g.sh + ky * g.dh - g.top;
-          if (iy < 0 || iy >= g.inH) continue;
-          for (long kx = 0; kx < g.fw; kx++) {
-            const long ix = ox * g.sw + kx * g.dw - g.left;
-            if (ix < 0 || ix >= g.inW) continue;
-            const float* src = x + ((b * g.inH + iy) * g.inW + ix) * C;
-            if (!any) {
-              std::memcpy(dst, src, sizeof(float) * C);
-              any = true;
-            } else {
-              for (long c = 0; c < C; c++) {
-                const float v = src[c], cur = dst[c];
-                dst[c] = ((v > cur) | ((v != v) & (cur == cur))) ? v : cur;
-              }
-            }
-          }
-        }
-        if (!any)
-          for (long c = 0; c < C; c++) dst[c] = neg_inf;
-      }
-    }
-  });
+  const IsaKernels& K = isa();
+  parallel_rows(g.batch * g.outH, g.outW * g.inC * g.fh * g.fw, [&](long r0, long r1) { K.max_pool(g, x, y, r0, r1); });
 }
 
 void max_pool_grad(const ConvGeo& g, const float* dy, const float* x, float* dx) {
@@ -189,31 +161,10 @@ void max_pool_grad(const ConvGeo& g, const float* dy, const float* x, float* dx)
 }
 
 void avg_pool(const ConvGeo& g, const float* x, float* y) {
-  const long C = g.inC;
-  const long per = g.outH * g.outW * C;
-  parallel_rows(g.batch * g.outH, g.outW * C * g.fh * g.fw, [&](long r0, long r1) {
-    std::vector<double> acc(static_cast<size_t>(C));
-    for (long r = r0; r < r1; r++) {
-      const long b = r / g.outH, oy = r % g.outH;
-      for (long ox = 0; ox < g.outW; ox++) {
-        std::fill(acc.begin(), acc.end(), 0.0);
-        long count = 0;
-        for (long ky = 0; ky < g.fh; ky++) {
-          const long iy = oy * g.sh + ky * g.dh - g.top;
-          if (iy < 0 || iy >= g.inH) continue;
-          for (long kx = 0; kx < g.fw; kx++) {
-            const long ix = ox * g.sw + kx * g.dw - g.left;
-            if (ix < 0 || ix >= g.inW) continue;
-            const float* src = x + ((b * g.inH + iy) * g.inW + ix) * C;
-            for (long c = 0; c < C; c++) acc[c] += src[c];
-            count++;
-          }
-        }
-        float* dst = y + b * per + (oy * g.outW + ox) * C;
-        // An empty window divides 0 by 0 (NaN), as the reference does.
-        for (long c = 0; c < C; c++) dst[c] = static_cast<float>(acc[c] / static_cast<double>(count));
-      }
-    }
+  const IsaKernels& K = isa();
+  parallel_rows(g.batch * g.outH, g.outW * g.inC * g.fh * g.fw, [&](long r0, long r1) {
+    std::vector<double> acc(static_cast<size_t>(g.inC > 0 ? g.inC : 1));
+    K.avg_pool(g, x, y, r0, r1, acc.data());
   });
 }
 

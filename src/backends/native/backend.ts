@@ -114,6 +114,7 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
   const refSelect = referenceKernels['Select']!;
   const refSum = referenceKernels['Sum']!;
   const refPad = referenceKernels['PadV2']!;
+  const refMean = referenceKernels['Mean']!;
   return {
     Add: binary('Add', 0),
     Sub: binary('Sub', 1),
@@ -227,18 +228,23 @@ function nativeKernels(addon: NativeAddon): Record<string, KernelFunc> {
       }
       return be.make(out, outShape, 'float32');
     },
-    Sum: (args) => {
+    Sum: sumOrMean(false),
+    Mean: sumOrMean(true),
+  };
+  function sumOrMean(mean: boolean): KernelFunc {
+    const fallback = mean ? refMean : refSum;
+    return (args) => {
       const be = args.backend as NativeBackend;
       const x = args.inputs['x']!;
       const xv = f32(be, x);
       const g = xv ? contiguousReduceGeometry(x.shape, args.attrs['axes'] as number[], args.attrs['keepDims'] === true) : null;
-      if (!g) return refSum(args);
+      if (!g) return fallback(args);
       const { outer, mid, inner, outShape } = g;
       const out = be.allocF32(outer * inner);
-      if (out.length > 0) addon.sum(xv!, out, outer, mid, inner);
+      if (out.length > 0) addon.sum(xv!, out, outer, mid, inner, mean);
       return be.make(out, outShape, 'float32');
-    },
-  };
+    };
+  }
 }
 
 function sameShape(x: readonly number[], y: readonly number[]): boolean {
@@ -246,7 +252,7 @@ function sameShape(x: readonly number[], y: readonly number[]): boolean {
 }
 
 /** Names of the kernels this backend implements natively (the rest are the reference ones). */
-export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Slice', 'PadV2', 'Sum', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS, ...NATIVE_BACKWARD_KERNELS] as const;
+export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Slice', 'PadV2', 'Sum', 'Mean', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS, ...NATIVE_BACKWARD_KERNELS] as const;
 
 export class NativeBackend extends PooledBackend {
   override readonly kernels: Readonly<Record<string, KernelFunc>>;

@@ -29,8 +29,11 @@ export interface NativeAddon {
   relu(x: Float32Array, out: Float32Array): void;
   /** out = cond ? t : e; t and e each the size of cond or of size 1. */
   select(cond: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array): void;
-  /** x as [outer, mid, inner]: out[o, j] = Σ_m x[o, m, j], float64 accumulator in increasing m. */
-  sum(x: Float32Array, out: Float32Array, outer: number, mid: number, inner: number): void;
+  /**
+   * x as [outer, mid, inner]: out[o, j] = Σ_m x[o, m, j], float64 accumulator in increasing m;
+   * mean: divided by mid in float64 before the one rounding.
+   */
+  sum(x: Float32Array, out: Float32Array, outer: number, mid: number, inner: number, mean?: boolean): void;
   /**
    * isa: the ISA path now used ('avx512' | 'avx2' | 'avx512emu' | 'generic', see
    * native/src/isa.h; `kernel` is the same name); isaAuto: the one CPUID picks; isas: the paths
