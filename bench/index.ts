@@ -20,7 +20,7 @@ import { existsSync, readFileSync, writeFileSync, renameSync, openSync, fsyncSyn
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildTables, degraded, median, parsePeak, parseProbe, peakTable, probeSummary, replaceSection, type Cell, type Probe, type Run } from './report.ts';
+import { buildTables, degraded, fmt, median, parsePeak, parseProbe, peakTable, probeSummary, replaceSection, RESNET50_MACS, w6PeakTable, type Cell, type Probe, type Run } from './report.ts';
 import type { WorkloadOptions } from './workloads.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -33,7 +33,7 @@ const opt = (name: string): string | undefined => {
 const quick = argv.includes('--quick');
 const full = argv.includes('--full');
 const write = !argv.includes('--no-write');
-const only = opt('only')?.split(',').map((s) => s.trim().toUpperCase()) ?? ['W1', 'W2', 'W3', 'W4', 'W5'];
+const only = opt('only')?.split(',').map((s) => s.trim().toUpperCase()) ?? ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W6T'];
 const repsOverride = opt('reps') ? Number(opt('reps')) : undefined;
 const SIZES = [256, 512, 1024, 2048];
 
@@ -45,10 +45,17 @@ function hasIdemBackend(name: string): boolean {
   return r.status === 0;
 }
 
+function hasOrt(): boolean {
+  return existsSync(join(ROOT, 'node_modules', 'onnxruntime-node', 'package.json'));
+}
+
 const IDEM = ['idem-native', 'idem-wasm'];
 const PEERS = ['tfjs-wasm', 'tfjs-cpu'];
 const torch = hasTorch();
-if (torch) PEERS.push('torch-1t');
+if (torch) PEERS.push('torch-1t', 'torch-2t');
+// ONNX Runtime runs models exported from PyTorch (bench/torch_w6.py): needs both.
+const ort = hasOrt() && torch;
+if (ort) PEERS.push('ort-1t', 'ort-2t');
 const allImpls = ['idem-native', 'idem-native-1t', 'idem-wasm', 'idem-reference', ...PEERS];
 let impls = opt('impls')?.split(',') ?? allImpls;
 const skipped: string[] = [];
@@ -64,6 +71,15 @@ function plan(impl: string, w: string): WorkloadOptions | null {
   const reps = repsOverride ?? (quick ? 1 : 3);
   const slow = impl === 'idem-reference' || impl === 'tfjs-cpu';
   const o = (steps: number, warm: number, r = reps, sizes = SIZES): WorkloadOptions => ({ steps, warm, reps: r, sizes });
+  if (w === 'W6' || w === 'W6T') {
+    // ResNet50, batch 8: one warm-up step, then timed steps (each ~1-10 s); not TF.js or the
+    // reference backend (minutes per step); wasm inference once.
+    if (impl === 'idem-wasm') return w === 'W6' ? o(1, 0, 1) : null;
+    if (impl.startsWith('idem-native') || impl.startsWith('torch')) return o(1, 1, repsOverride ?? (quick ? 1 : 3));
+    if (impl.startsWith('ort')) return w === 'W6' ? o(1, 1, repsOverride ?? (quick ? 1 : 3)) : null;
+    return null;
+  }
+  if (impl.startsWith('ort')) return w === 'W5' ? o(10000, 1) : null;
   if (impl === 'idem-native-1t') return w === 'W4' ? o(0, 0) : null;
   switch (w) {
     case 'W1':
@@ -97,14 +113,31 @@ function runChildRetrying(impl: string, w: string, o: WorkloadOptions): Run {
   return runChild(impl, w, o);
 }
 
+/** Threads of a peer's column: torch-1t / ort-2t … */
+function peerThreads(impl: string): string {
+  return /-(\d+)t$/.exec(impl)?.[1] ?? '1';
+}
+
 function runChild(impl: string, w: string, o: WorkloadOptions): Run {
   const json = JSON.stringify(o);
   const isTorch = impl.startsWith('torch');
+  const isOrt = impl.startsWith('ort');
   const cmd = isTorch ? '/usr/bin/python3' : process.execPath;
-  const args = isTorch ? [join(HERE, 'torch_w.py'), impl === 'torch-1t' ? '1' : '0', w, json] : ['--import', 'tsx', join(HERE, 'child.ts'), impl, w, json];
-  // torch.set_num_threads does not bind OpenBLAS's own pool: pin it too, so 'torch-1t' is one thread.
-  const oneThread = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const env = { ...process.env, ...(impl === 'idem-native-1t' ? { IDEM_NUM_THREADS: '1' } : {}), ...(impl === 'torch-1t' ? oneThread : {}) };
+  const args = isTorch
+    ? [join(HERE, w === 'W6' || w === 'W6T' ? 'torch_w6.py' : 'torch_w.py'), peerThreads(impl), w, json]
+    : isOrt
+      ? ['--import', 'tsx', join(HERE, 'ort_w.ts'), peerThreads(impl), w, json]
+      : ['--import', 'tsx', join(HERE, 'child.ts'), impl, w, json];
+  // torch.set_num_threads does not bind OpenBLAS's own pool: pin it too, so 'torch-1t' is one
+  // thread. OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on this machine for old OpenBLAS builds)
+  // slow Debian's OpenBLAS down: dropped for PyTorch.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(impl === 'idem-native-1t' ? { IDEM_NUM_THREADS: '1' } : {}) };
+  if (isTorch) {
+    const t = peerThreads(impl);
+    Object.assign(env, { OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t });
+    delete env['OPENBLAS_CORETYPE'];
+    delete env['OPENBLAS_L2_SIZE'];
+  }
   const r = spawnSync(cmd, args, { cwd: ROOT, env, encoding: 'utf8', timeout: 20 * 60 * 1000, maxBuffer: 64 << 20 });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) {
@@ -152,8 +185,19 @@ function torchBlas(): string {
   return `BLAS_INFO=${r.stdout.trim() || '?'}, libblas.so.3 → ${alt || '?'}`;
 }
 
+/** idem's native ISA path on this machine (native/src/isa.h) and the paths the CPU can run. */
+function nativeIsa(): string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./src/backends/native/loader.ts').then((m) => { const a = m.loadNativeAddon(); console.log(a ? JSON.stringify(a.info()) : 'null'); })"], { cwd: ROOT, encoding: 'utf8' });
+  try {
+    const info = JSON.parse(r.stdout.trim()) as { isa: string; isas: string[] } | null;
+    return info ? `${info.isa} (this CPU runs: ${info.isas.join(', ')}${process.env['IDEM_ISA'] ? `; IDEM_ISA=${process.env['IDEM_ISA']}` : ''})` : 'addon not built';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** This machine's float32 FMA peak from the native engineers' bench/peak (null when it cannot run). */
-function measurePeak(): { one: number; all: number; threads: number } | null {
+function measurePeak(): ReturnType<typeof parsePeak> {
   const script = join(HERE, 'peak', 'run.mjs');
   if (!existsSync(script)) return null;
   const r = spawnSync(process.execPath, [script], { cwd: ROOT, encoding: 'utf8', timeout: 5 * 60 * 1000 });
@@ -194,7 +238,7 @@ for (const w of only) {
       if (r >= o.reps || merged.get(impl)?.error) continue;
       const label = `${w} ${impl} ${r + 1}/${o.reps}`;
       const pr = probe(label);
-      process.stdout.write(`${w} ${impl} (${o.steps ? `${o.steps} ${w === 'W5' ? 'samples' : 'steps'}, ` : ''}repetition ${r + 1} of ${o.reps})` +
+      process.stdout.write(`${w} ${impl} (${o.steps && !w.startsWith('W6') ? `${o.steps} ${w === 'W5' ? 'samples' : 'steps'}, ` : ''}repetition ${r + 1} of ${o.reps})` +
         (pr ? ` [probe: 1 core ${pr.one.toFixed(0)}, ${pr.threads} cores ${pr.all.map((g) => g.toFixed(0)).join('/')} GFLOP/s${degraded(pr) ? ', degraded' : ''}]` : '') + '... ');
       const t = Date.now();
       const run = runChildRetrying(impl, w, { ...o, reps: 1 });
@@ -234,8 +278,9 @@ if (only.includes('W1')) {
     if (r.status === 0) profiles.push(`**${label}**: ${out.split('\n').slice(0, 3).join(' ')}`, '', ...out.split('\n').slice(3), '');
   }
 }
-const peak = only.includes('W4') ? measurePeak() : null;
-if (peak) console.log(`peak (bench/peak): ${peak.one} GFLOP/s on 1 core, ${peak.all} on ${peak.threads}`);
+const peak = only.includes('W4') || only.includes('W6') || only.includes('W6T') ? measurePeak() : null;
+const peakWidths = peak?.widths.length ? `; per vector width: ${peak.widths.map((w) => `${w.width}-bit ${w.one} on 1 core, ${w.all} on ${peak.threads}`).join('; ')}` : '';
+if (peak) console.log(`peak (bench/peak): ${peak.one} GFLOP/s on 1 core, ${peak.all} on ${peak.threads}${peakWidths}`);
 const load1 = loadavg()[0]!;
 
 const idemCols = IDEM.filter((i) => impls.includes(i));
@@ -250,8 +295,11 @@ const cpuRatioTables = buildTables(runs, idemCols, peerCols, true);
 const machine = [
   `- CPU: ${cpuModel()}, ${cpus().length} cores; memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
   `- load average (1 min) ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end (the machine is shared: figures measured under load are noisy)`,
+  `- idem native ISA path: ${nativeIsa()}`,
+  ...(peak ? [`- float32 FMA peak (bench/peak, widest vectors): ${peak.one} GFLOP/s on 1 core, ${peak.all} on ${peak.threads}${peakWidths}`] : []),
   `- Node ${process.version}; idem ${pkgVersion('../')} at commit ${gitCommit()}; @tensorflow/tfjs ${pkgVersion('@tensorflow/tfjs')}, @tensorflow/tfjs-backend-wasm ${pkgVersion('@tensorflow/tfjs-backend-wasm')} (1 thread, SIMD)`,
-  torch ? `- PyTorch ${versions['torch-1t'] ?? '?'} (Debian python3-torch; ${torchBlas()}), 1 thread${/BLAS_INFO=generic.*\/blas\/libblas/.test(torchBlas()) ? ' — its matrix products go to the reference BLAS (libblas3: OpenBLAS is not installed here), so its GEMM-bound figures are far below what PyTorch does with OpenBLAS' : ''}` : '- PyTorch: not installed (column omitted)',
+  torch ? `- PyTorch ${versions['torch-1t'] ?? '?'} (Debian python3-torch; ${torchBlas()}), 1 and 2 threads (torch-1t, torch-2t; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment)${/BLAS_INFO=generic.*\/blas\/libblas/.test(torchBlas()) ? ' — its matrix products go to the reference BLAS (libblas3: OpenBLAS is not installed here), so its GEMM-bound figures are far below what PyTorch does with OpenBLAS' : ''}` : '- PyTorch: not installed (column omitted)',
+  ort ? `- ONNX Runtime: onnxruntime-node ${pkgVersion('onnxruntime-node')} (CPU execution provider; 1 and 2 intra-op threads: ort-1t, ort-2t) on models exported from PyTorch by bench/torch_w6.py (the same networks) — W5 and W6 inference only` : '- ONNX Runtime: not run (onnxruntime-node or PyTorch missing)',
   `- wall time of the run: ${((Date.now() - t0) / 1000).toFixed(0)} s`,
 ];
 const section = [
@@ -266,7 +314,8 @@ const section = [
   'W2 784 → 128 relu → Dropout → 128 relu → Dropout → 10 softmax, batch 128, one epoch (469 steps);',
   'W3 CNN+BN (Conv 32 → BN → relu → pool → Conv 64 → BN → relu → pool → Dense 128 → Dense 10), ms per step of 64;',
   'W4 `matMul` of n×n float32 (2n³ flops, includes dispatch and reading the result; warm-up ≥ 1.5 s before the first size, ≥ 0.5 s before the others, then ≥ 0.2 s of products per repetition);',
-  'W5 W1 forward (`predict`, batch 1000) over the 10k test images (warm-up ≥ 1.5 s, then ≥ 0.3 s of passes per repetition).',
+  'W5 W1 forward (`predict`, batch 1000) over the 10k test images (warm-up ≥ 1.5 s, then ≥ 0.3 s of passes per repetition);',
+  'W6 Keras ResNet50 (`tf.applications.resnet50`, 224×224×3, batch 8): `W6 inference` one `predict` of the full network, `W6 training` one `trainOnBatch` step of the network without its top + global average pooling + Dense 10, SGD momentum 0.9 (bench/w6.ts; PyTorch: the same network built layer for layer, bench/torch_w6.py; ONNX Runtime: that network exported to ONNX); one warm-up step, then each repetition times one step.',
   'Each figure is the median over repetitions (count in parentheses), each repetition a fresh warmed-up process, interleaved across implementations (round r runs repetition r of each); * = extrapolated linearly from fewer steps/samples (see notes).',
   'idem-native uses all cores (its GEMM splits large products over threads); idem-native-1t is the same with IDEM_NUM_THREADS=1.',
   '',
@@ -279,9 +328,15 @@ const section = [
   ratioTables.ratios,
   '',
   ...(peak ? [
-    `### W4 as a fraction of this machine's float32 peak (bench/peak, measured in this run: ${peak.one} GFLOP/s on 1 core, ${peak.all} on ${peak.threads}; 256-bit FMA; WebAssembly SIMD128 has 4-float vectors, so it tops out at half: its separate multiply and add issue on separate pipes on this CPU, as fast as FMA)`,
+    `### W4 as a fraction of this machine's float32 peak (bench/peak, measured in this run: ${peak.one} GFLOP/s on 1 core, ${peak.all} on ${peak.threads}, the widest FMA vectors this CPU has; WebAssembly SIMD128 has 4-float vectors, so it tops out at half of the 256-bit rate)`,
     '',
     peakTable(runs, [['idem-native-1t', peak.one], ['idem-native', peak.all], ['idem-wasm', peak.one], ['tfjs-wasm', peak.one]]),
+    '',
+  ] : []),
+  ...(peak && runs.some((r) => r.workload === 'W6' || r.workload === 'W6T') ? [
+    `### W6 as a fraction of this machine's float32 peak (${fmt(2 * RESNET50_MACS * 8 / 1e9)} GFLOP per inference: 2 × ${RESNET50_MACS.toLocaleString('en-US')} multiply-adds per image × 8; a training step counted as 3 × that; peak = bench/peak's widest vectors, measured in this run)`,
+    '',
+    w6PeakTable(runs, [['idem-native', peak.all], ['idem-native-1t', peak.one], ['torch-2t', peak.all], ['torch-1t', peak.one], ['ort-2t', peak.all], ['ort-1t', peak.one]].filter(([i]) => impls.includes(i as string)) as [string, number][]),
     '',
   ] : []),
   ...(probes.length ? [

@@ -57,7 +57,7 @@ export function fmtRatio(x: number): string {
   return Number.isFinite(x) ? `${fmt(x)}×` : '—';
 }
 
-const ROW_ORDER = ['W1', 'W2', 'W3', 'W4', 'W4 n=256', 'W4 n=512', 'W4 n=1024', 'W4 n=2048', 'W5'];
+const ROW_ORDER = ['W1', 'W2', 'W3', 'W4', 'W4 n=256', 'W4 n=512', 'W4 n=1024', 'W4 n=2048', 'W5', 'W6', 'W6 inference', 'W6T', 'W6 training'];
 
 function rowRank(r: string): number {
   const i = ROW_ORDER.indexOf(r);
@@ -154,10 +154,38 @@ export function replaceSection(doc: string, section: string): string {
   return [...lines.slice(0, t + 1), '', block, ...lines.slice(t + 1)].join('\n');
 }
 
-/** Parses bench/peak's last line `peak_1t_gflops=X peak_all_gflops=Y threads=N` (null if absent). */
-export function parsePeak(output: string): { one: number; all: number; threads: number } | null {
-  const m = /peak_1t_gflops=([\d.]+)\s+peak_all_gflops=([\d.]+)\s+threads=(\d+)/.exec(output);
-  return m ? { one: Number(m[1]), all: Number(m[2]), threads: Number(m[3]) } : null;
+/**
+ * Parses bench/peak's summary `peak_1t_gflops=X peak_all_gflops=Y threads=N` (the widest vectors;
+ * null if absent) and its per-width lines `width=W peak_1t_gflops=… peak_all_gflops=…`.
+ */
+export function parsePeak(output: string): { one: number; all: number; threads: number; widths: { width: number; one: number; all: number }[] } | null {
+  const m = /^peak_1t_gflops=([\d.]+)\s+peak_all_gflops=([\d.]+)\s+threads=(\d+)/m.exec(output);
+  const widths = [...output.matchAll(/^width=(\d+) peak_1t_gflops=([\d.]+) peak_all_gflops=([\d.]+)/gm)].map((w) => ({ width: Number(w[1]), one: Number(w[2]), all: Number(w[3]) }));
+  return m ? { one: Number(m[1]), all: Number(m[2]), threads: Number(m[3]), widths } : null;
+}
+
+/** Multiply-adds of one forward pass of Keras's ResNet50 at 224×224 (its 53 convolutions and the classifier, counted from the layers' shapes). */
+export const RESNET50_MACS = 3_857_973_248;
+
+/**
+ * W6 rows as GFLOP/s and a fraction of `peak` per column (inference: 2 × MACs × 8 images per
+ * forward; a training step: 3 × the forward's convolution work, forward + two gradients).
+ */
+export function w6PeakTable(runs: readonly Run[], columns: readonly [string, number][]): string {
+  const flops: Record<string, number> = { 'W6 inference': 2 * RESNET50_MACS * 8, 'W6 training': 3 * 2 * RESNET50_MACS * 8 };
+  const cells = new Map<string, number>();
+  for (const r of runs) for (const [row, c] of Object.entries(r.cells)) if (row in flops) cells.set(`${r.impl}|${row}`, median(c.values));
+  const rows = Object.keys(flops).filter((row) => columns.some(([i]) => cells.has(`${i}|${row}`)));
+  return [
+    `| workload | ${columns.map(([i, p]) => `${i} (peak ${fmt(p)} GFLOP/s)`).join(' | ')} |`,
+    `|---|${columns.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row} | ${columns.map(([i, p]) => {
+      const ms = cells.get(`${i}|${row}`);
+      if (ms === undefined || !(p > 0)) return '—';
+      const g = flops[row]! / (ms * 1e6);
+      return `${fmt(g)} GFLOP/s = ${fmt((100 * g) / p)}%`;
+    }).join(' | ')} |`),
+  ].join('\n');
 }
 
 /** One short run of bench/peak just before a measurement: the 1-core best and each all-core figure. */

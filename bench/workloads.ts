@@ -268,7 +268,12 @@ export async function runWorkload(lib: Lib, w: string, o: WorkloadOptions): Prom
       return gemm(lib, o);
     case 'W5':
       return inference(lib, o);
+    case 'W6':
+    case 'W6T': {
+      const { resnet50Workload } = await import('./w6.ts');
+      return resnet50Workload(lib, w === 'W6' ? 'infer' : 'train', o);
+    }
     default:
-      throw new Error(`bench: unknown workload ${w}, expected one of W1..W5`);
+      throw new Error(`bench: unknown workload ${w}, expected one of W1..W6, W6T`);
   }
 }

@@ -2,7 +2,7 @@
 // direction (times vs rates), extrapolation marks, RSS and the RESULTS.md section splice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTables, degraded, fmt, median, parsePeak, parseProbe, peakTable, probeSummary, replaceSection, speedup, SECTION_BEGIN, SECTION_END, type Run } from '../bench/report.ts';
+import { buildTables, degraded, fmt, median, parsePeak, parseProbe, peakTable, probeSummary, replaceSection, speedup, SECTION_BEGIN, SECTION_END, w6PeakTable, type Run } from '../bench/report.ts';
 
 test('bench report: median of odd, even and empty lists', () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -63,8 +63,15 @@ test('bench report: the RESULTS.md section replaces only its own block', () => {
 });
 
 test('bench report: peak parsing and W4 as a fraction of peak', () => {
-  assert.deepEqual(parsePeak('1 thread: 99\npeak_1t_gflops=102.5 peak_all_gflops=201 threads=2\n'), { one: 102.5, all: 201, threads: 2 });
+  assert.deepEqual(parsePeak('1 thread: 99\npeak_1t_gflops=102.5 peak_all_gflops=201 threads=2\n'), { one: 102.5, all: 201, threads: 2, widths: [] });
+  assert.deepEqual(parsePeak('width=512 peak_1t_gflops=228 peak_all_gflops=450\nwidth=256 peak_1t_gflops=113 peak_all_gflops=225\npeak_1t_gflops=228 peak_all_gflops=450 threads=2\n'),
+    { one: 228, all: 450, threads: 2, widths: [{ width: 512, one: 228, all: 450 }, { width: 256, one: 113, all: 225 }] });
   assert.equal(parsePeak('could not compile'), null);
+  // W6 as GFLOP/s and a fraction of the peak: 2 × 3,857,973,248 × 8 flops per inference.
+  const w6: Run[] = [{ impl: 'a', workload: 'W6', cells: { 'W6 inference': { values: [617.3], unit: 'ms' } } }];
+  assert.deepEqual(w6PeakTable(w6, [['a', 200], ['b', 200]]).split('\n'), [
+    '| workload | a (peak 200 GFLOP/s) | b (peak 200 GFLOP/s) |', '|---|---|---|', '| W6 inference | 100 GFLOP/s = 50% | — |',
+  ]);
   const runs: Run[] = [
     { impl: 'a', workload: 'W4', cells: { 'W4 n=1024': { values: [50, 51, 49], unit: 'GFLOP/s' }, 'W4 n=256': { values: [25], unit: 'GFLOP/s' } } },
     { impl: 'a', workload: 'W1', cells: { W1: { values: [3], unit: 's' } } },
