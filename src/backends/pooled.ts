@@ -1,9 +1,14 @@
 /**
  * The reference backend's storage (`RefData` holding JS typed arrays) with a pool for float32
  * kernel outputs, shared by the native and wasm backends: a disposed tensor's array goes back to
- * the pool (by length, at most IDEM_POOL_MB MiB, default 128) and the next output of that length
- * reuses it. Allocating a fresh large ArrayBuffer costs far more than filling one (glibc maps and
- * page-faults it: ~270 µs per MB against ~25 µs for a copy, measured on the project machine).
+ * the pool (by length, at most IDEM_POOL_MB MiB: default 2048 in Node.js, 128 elsewhere) and the
+ * next output of that length reuses it. Allocating a fresh large ArrayBuffer costs far more than
+ * filling one (glibc maps and page-faults it: ~270 µs per MB against ~25 µs for a copy, measured
+ * on the project machine). When the pool is full, the lengths asked for least recently are
+ * evicted first (so a workload whose shapes change does not leave the pool full of stale sizes).
+ * A W6 ResNet50 training step (batch 8) frees about 1.5–2 GB of outputs per step: with 128 MiB its
+ * next step allocated nearly all of it fresh (CPU time 5.98 s against 4.66 s with 2048 MiB, 1024
+ * MiB: 5.72 s; bench/w6.ts on the 2-vCPU project VM).
  *
  * Per pooled array: how many RefData wrap it (reshape shares) and whether it was handed out
  * (`readSync`, e.g. `tf.ENGINE.readSync`, async `data`, or given back through `write`), after
@@ -29,13 +34,15 @@ function env(name: string): string | undefined {
 }
 
 function poolCap(): number {
-  const mb = Number(env('IDEM_POOL_MB') ?? 128);
-  return Number.isFinite(mb) && mb >= 0 ? mb * 1048576 : 128 * 1048576;
+  const node = (globalThis as unknown as { process?: { versions?: { node?: string } } }).process?.versions?.node !== undefined;
+  const dflt = node ? 2048 : 128;
+  const mb = Number(env('IDEM_POOL_MB') ?? dflt);
+  return Number.isFinite(mb) && mb >= 0 ? mb * 1048576 : dflt * 1048576;
 }
 
 export class PooledBackend extends ReferenceBackend {
   private readonly pooled = new WeakMap<TypedArray, PoolInfo>();
-  /** Free arrays by length (strong references, at most `cap` bytes in all). */
+  /** Free arrays by length (strong references, at most `cap` bytes in all), least recently asked-for length first. */
   private readonly free = new Map<number, Float32Array[]>();
   private readonly cap = poolCap();
   private readonly counters = { pooledBytes: 0, allocs: 0, reuses: 0 };
@@ -59,6 +66,11 @@ export class PooledBackend extends ReferenceBackend {
     if (n < MIN_POOLED || !this.enabled) return new Float32Array(n);
     this.counters.allocs++;
     const list = this.free.get(n);
+    if (list !== undefined) {
+      // Most recently used length last (the eviction order).
+      this.free.delete(n);
+      this.free.set(n, list);
+    }
     let a = list !== undefined ? list.pop() : undefined;
     if (a !== undefined) {
       this.counters.reuses++;
@@ -86,7 +98,19 @@ export class PooledBackend extends ReferenceBackend {
   }
 
   private putFree(a: Float32Array): void {
-    if (this.counters.pooledBytes + 4 * a.length > this.cap) return; // the GC reclaims it
+    const bytes = 4 * a.length;
+    if (bytes > this.cap) return; // the GC reclaims it
+    // Make room from the least recently asked-for lengths (the GC reclaims what is evicted).
+    for (const [len, l] of this.free) {
+      if (this.counters.pooledBytes + bytes <= this.cap) break;
+      if (len === a.length) continue;
+      while (l.length > 0 && this.counters.pooledBytes + bytes > this.cap) {
+        l.pop();
+        this.counters.pooledBytes -= 4 * len;
+      }
+      if (l.length === 0) this.free.delete(len);
+    }
+    if (this.counters.pooledBytes + bytes > this.cap) return;
     let list = this.free.get(a.length);
     if (!list) this.free.set(a.length, (list = []));
     list.push(a);
