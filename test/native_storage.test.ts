@@ -13,6 +13,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as tf from '../src/index.ts';
 import { loadNativeAddon, NativeBackend, nativeLoadError } from '../src/backends/native/index.ts';
+import { PooledBackend } from '../src/backends/pooled.ts';
 
 const addon = loadNativeAddon();
 const skip = addon ? false : `native addon not built (${nativeLoadError() ?? 'missing'})`;
@@ -29,6 +30,42 @@ function onNative<T>(fn: (be: NativeBackend) => T): T {
     tf.ENGINE.setBackendSync(prev);
   }
 }
+
+describe('storage pool eviction', () => {
+  it('a full pool makes room by evicting the least recently asked-for lengths (IDEM_POOL_MB caps it; 2048 MiB by default in Node.js)', () => {
+    const prev = process.env['IDEM_POOL_MB'];
+    process.env['IDEM_POOL_MB'] = String((100000 * 4) / 1048576);  // room for 100,000 floats
+    let be: PooledBackend;
+    try {
+      be = new PooledBackend({ name: 'pool-test' }, null, true);
+    } finally {
+      if (prev === undefined) delete process.env['IDEM_POOL_MB'];
+      else process.env['IDEM_POOL_MB'] = prev;
+    }
+    const mk = (n: number) => be.make(be.allocF32(n), [n], 'float32');
+    const stats = () => be.storageStats()!;
+    const [a, b] = [mk(40000), mk(30000)];
+    be.disposeData(a.dataId);
+    be.disposeData(b.dataId);
+    assert.equal(stats().pooledBytes, 70000 * 4);
+    const a2 = mk(40000);  // reuses A: 40000 is now the most recently asked-for length
+    assert.equal(stats().pooledBytes, 30000 * 4);
+    be.disposeData(a2.dataId);
+    const c = mk(40000);  // a fresh one (the pooled one is taken)
+    const c2 = mk(40000);
+    be.disposeData(c.dataId);
+    be.disposeData(c2.dataId);  // 110,000 floats would exceed the cap: B (30000, least recent) is evicted
+    assert.equal(stats().pooledBytes, 80000 * 4);
+    const r0 = stats().reuses;
+    mk(30000);
+    assert.equal(stats().reuses, r0, 'B was evicted');
+    mk(40000);
+    assert.equal(stats().reuses, r0 + 1, 'the 40000-float arrays stayed');
+    const big = mk(200000);
+    be.disposeData(big.dataId);  // larger than the whole cap: not pooled, nothing evicted for it
+    assert.equal(stats().pooledBytes, 40000 * 4);
+  });
+});
 
 describe('native tensor storage pool', { skip }, () => {
   it('outputs are 64-byte aligned; a disposed output is reused by the next output of its length', () =>
