@@ -288,6 +288,11 @@ namespace idem {
 bool register_fused_kernels(napi_env env, napi_value exports);
 }
 
+// Sequence kernels: fused recurrent layers, tanh / sigmoid (seq_napi.cc).
+namespace idem {
+bool register_seq_kernels(napi_env env, napi_value exports);
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -304,6 +309,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   IDEM_NAPI_CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   if (!idem::register_fused_kernels(env, exports)) return nullptr;
   if (!idem::register_nn_kernels(env, exports)) return nullptr;
+  if (!idem::register_seq_kernels(env, exports)) return nullptr;
   return exports;
 }
 

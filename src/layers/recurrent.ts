@@ -2,8 +2,10 @@
  * Keras 3 recurrent layers: `SimpleRNN`, `LSTM`, `GRU` (the cells' equations, weight layouts,
  * gate orders and defaults are Keras's, so weights exchange with Keras files unchanged).
  *
- * Inputs are [batch, time, features]. The time loop is unrolled with public ops (unstack, matMul,
- * add, activations, where), so gradients flow through the ops. Per step t (x_t [batch, in]):
+ * Inputs are [batch, time, features]. The cells' equations and the time loop are the op
+ * `recurrentSequence` (src/ops/recurrent.ts): its definition is the loop unrolled with public
+ * ops, so gradients flow through the ops; on the native backend one fused kernel computes the
+ * same numbers bit for bit (forward and gradients). Per step t (x_t [batch, in]):
  *
  *   SimpleRNN  h = act(x·W + b + h₋·U)                    W [in, u], U [u, u], b [u]
  *   LSTM       z = x·W + h₋·U + b, [i f c̃ o] = split(z, 4)  W [in, 4u], U [u, 4u], b [4u]
@@ -32,19 +34,10 @@ import type { Tensor } from '../core/tensor.ts';
 import type { Variable } from '../core/variable.ts';
 import { variable } from '../core/api.ts';
 import { stopGradient } from '../ops/stop_gradient.ts';
-import { add } from '../ops/add.ts';
 import { concat } from '../ops/concat.ts';
-import { ones, zeros, onesLike } from '../ops/creation.ts';
+import { ones, zeros } from '../ops/creation.ts';
 import { dropout } from '../ops/dropout.ts';
-import { matMul } from '../ops/mat_mul.ts';
-import { mul } from '../ops/mul.ts';
-import { reshape } from '../ops/reshape.ts';
-import { slice } from '../ops/slice.ts';
-import { split } from '../ops/split.ts';
-import { stack } from '../ops/stack.ts';
-import { sub } from '../ops/sub.ts';
-import { unstack } from '../ops/unstack.ts';
-import { where } from '../ops/where.ts';
+import { recurrentSequence, type ActivationSpec, type RecurrentCell } from '../ops/recurrent.ts';
 import { getInitializer, Initializer, type InitializerConfig, type InitializerIdentifier } from '../initializers/index.ts';
 import { SeedGenerator } from '../random/seed.ts';
 import { activationName, getActivation } from './activations.ts';
@@ -119,18 +112,6 @@ function initConfig(i: Initializer): { className: string; config: InitializerCon
 const regConfig = serializeRegularizer;
 
 const fmt = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? 'null' : d)).join(',')}]`;
-
-/** The state after one step: the step output and the new states. */
-interface StepResult {
-  output: Tensor;
-  states: Tensor[];
-}
-
-/** Dropout masks of one call (empty lists when not training or the rate is 0). */
-interface DropoutMasks {
-  input: Tensor[];
-  recurrent: Tensor[];
-}
 
 /**
  * The Keras `RNN` layer around one cell: argument handling, the unrolled time loop, masking,
@@ -264,11 +245,18 @@ export abstract class RNNBase extends Layer {
   /** Creates the cell's weights for input dimension `inDim`. */
   protected abstract buildCell(inDim: number): void;
 
-  /** One time step of the cell. */
-  protected abstract step(x: Tensor, states: Tensor[], masks: DropoutMasks): StepResult;
+  /** The cell's kind for `recurrentSequence`. */
+  protected abstract get cell(): RecurrentCell;
 
-  /** Per-call preparation of weight pieces (slices of kernels); called once before the loop. */
-  protected prepare(): void {}
+  /** The gates' activation (LSTM, GRU). */
+  protected get gateActivation(): ActivationSpec | undefined {
+    return undefined;
+  }
+
+  /** GRU's resetAfter. */
+  protected get resetAfterFlag(): boolean {
+    return false;
+  }
 
   private seqShape(inputShape: Shape | Shape[]): Shape {
     return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
@@ -301,7 +289,6 @@ export abstract class RNNBase extends Layer {
     if (this.kernel && this.kernel.shape[0] !== feat) fail(this.name, `expected ${this.kernel.shape[0]} input features (the layer was built for them), received shape ${fmtShape(x.shape)}`);
     if (time === 0) fail(this.name, `the input must have at least one time step, received shape ${fmtShape(x.shape)}`);
 
-    let states: Tensor[];
     if (this.stateful) {
       const fixed = this.batchInputShape?.[0];
       if (typeof fixed !== 'number') fail(this.name, 'a stateful RNN needs a fixed batch size: give the first layer `batchInputShape` (or `batchSize` with `inputShape`)');
@@ -318,13 +305,8 @@ export abstract class RNNBase extends Layer {
           fail(this.name, `\`initialState\` ${i} expected shape [${batch},${this.units}], received ${fmtShape(s.shape)}`);
         }
       });
-      states = initial.slice();
-    } else {
-      const z = zeros([batch, this.units], x.dtype);
-      states = new Array<Tensor>(this.stateCount).fill(z);
     }
 
-    let maskSteps: Tensor[] | null = null;
     let mask = kwargs.mask;
     if (Array.isArray(mask)) mask = mask[0] ?? null;
     if (mask !== undefined && mask !== null) {
@@ -332,43 +314,43 @@ export abstract class RNNBase extends Layer {
       if (mask.rank !== 2 || mask.shape[0] !== batch || mask.shape[1] !== time) {
         fail(this.name, `\`mask\` must have shape [batch, time] = [${batch},${time}], received ${fmtShape(mask.shape)}`);
       }
-      maskSteps = unstack(reshape(mask, [batch, time, 1]), 1);
-    }
+    } else mask = null;
 
-    let steps = unstack(x, 1);
-    if (this.goBackwards) {
-      steps = steps.reverse();
-      if (maskSteps) maskSteps = maskSteps.reverse();
-    }
-
-    const masks: DropoutMasks = { input: [], recurrent: [] };
+    // Keras 3's DropoutRNNCell: one mask per call (per gate with implementation 1), the same
+    // for every step.
+    const inputMasks: Tensor[] = [];
+    const recurrentMasks: Tensor[] = [];
     if (kwargs.training) {
       const drop = (x: Tensor, r: number): Tensor => (this.dropoutFunc ? this.dropoutFunc(x, r) : dropout(x, r, null, this.seedGenerator));
-      if (this.dropout > 0) for (let k = 0; k < this.maskCount; k++) masks.input.push(drop(onesLike(steps[0]!), this.dropout));
-      if (this.recurrentDropout > 0) for (let k = 0; k < this.maskCount; k++) masks.recurrent.push(drop(onesLike(states[0]!), this.recurrentDropout));
+      if (this.dropout > 0) for (let k = 0; k < this.maskCount; k++) inputMasks.push(drop(ones([batch, feat], x.dtype), this.dropout));
+      if (this.recurrentDropout > 0) for (let k = 0; k < this.maskCount; k++) recurrentMasks.push(drop(ones([batch, this.units], x.dtype), this.recurrentDropout));
     }
 
-    this.prepare();
-    const outputs: Tensor[] = [];
-    let prevOutput: Tensor | null = null;
-    const zeroOut = maskSteps ? zeros([batch, this.units], x.dtype) : null;
-    for (let t = 0; t < time; t++) {
-      const r = this.step(steps[t]!, states, masks);
-      let out = r.output;
-      if (maskSteps) {
-        const m = maskSteps[t]!;
-        out = where(m, out, this.zeroOutputForMask || prevOutput === null ? zeroOut! : prevOutput);
-        states = r.states.map((s, i) => where(m, s, states[i]!));
-      } else states = r.states;
-      prevOutput = out;
-      outputs.push(out);
-    }
-    const output = this.returnSequences ? stack(outputs, 1) : outputs[time - 1]!;
+    const res = recurrentSequence({
+      cell: this.cell,
+      x,
+      kernel: this.kernel!,
+      recurrentKernel: this.recurrentKernel!,
+      bias: this.bias,
+      initialStates: initial,
+      mask,
+      activation: { name: this.activation, fn: getActivation(this.activation) },
+      ...(this.gateActivation ? { recurrentActivation: this.gateActivation } : {}),
+      resetAfter: this.resetAfterFlag,
+      goBackwards: this.goBackwards,
+      returnSequences: this.returnSequences,
+      zeroOutputForMask: this.zeroOutputForMask,
+      inputMasks,
+      recurrentMasks,
+      // A user's dropoutFunc may make masks that depend on watched tensors: the composition
+      // differentiates through them.
+      ...(this.dropoutFunc ? { composition: true } : {}),
+    });
     if (this.stateful && this.stateVars) {
       // The next call starts from these values; no gradient flows back into an earlier batch.
-      states.forEach((s, i) => this.stateVars![i]!.assign(stopGradient(s)));
+      res.slice(1).forEach((s, i) => this.stateVars![i]!.assign(stopGradient(s)));
     }
-    return this.returnState ? [output, ...states] : output;
+    return this.returnState ? res : res[0]!;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
@@ -377,15 +359,6 @@ export abstract class RNNBase extends Layer {
     const out: Shape = this.returnSequences ? [s[0]!, s[1]!, this.units] : [s[0]!, this.units];
     if (!this.returnState) return out;
     return [out, ...Array.from({ length: this.stateCount }, (): Shape => [s[0]!, this.units])];
-  }
-
-  /** Applies the (per-gate) input dropout mask k. */
-  protected dropIn(x: Tensor, masks: DropoutMasks, k: number): Tensor {
-    return masks.input.length ? mul(x, masks.input[k]!) : x;
-  }
-
-  protected dropRec(h: Tensor, masks: DropoutMasks, k: number): Tensor {
-    return masks.recurrent.length ? mul(h, masks.recurrent[k]!) : h;
   }
 
   protected addKernels(kernelCols: number, recurrentCols: number, biasShape: number[], biasInit: Initializer): void {
@@ -444,11 +417,8 @@ export class SimpleRNN extends RNNBase {
     this.addKernels(this.units, this.units, [this.units], this.biasInitializer);
   }
 
-  protected step(x: Tensor, states: Tensor[], masks: DropoutMasks): StepResult {
-    let h = matMul(this.dropIn(x, masks, 0), this.kernel!);
-    if (this.bias) h = add(h, this.bias);
-    const out = getActivation(this.activation)(add(h, matMul(this.dropRec(states[0]!, masks, 0), this.recurrentKernel!)));
-    return { output: out, states: [out] };
+  protected get cell(): RecurrentCell {
+    return 'simple';
   }
 }
 
@@ -482,9 +452,6 @@ export class LSTM extends RNNBase {
   static override className = 'LSTM';
   readonly recurrentActivation: string;
   readonly unitForgetBias: boolean;
-  private kParts: Tensor[] = [];
-  private rParts: Tensor[] = [];
-  private bParts: Tensor[] = [];
 
   constructor(args: LSTMArgs) {
     super(args, ['recurrentActivation', 'unitForgetBias']);
@@ -506,41 +473,12 @@ export class LSTM extends RNNBase {
     this.addKernels(4 * u, 4 * u, [4 * u], this.unitForgetBias ? new UnitForgetBias(this.biasInitializer, u) : this.biasInitializer);
   }
 
-  protected override prepare(): void {
-    if (this.recurrentDropout > 0) {
-      this.kParts = split(this.kernel!, 4, 1);
-      this.rParts = split(this.recurrentKernel!, 4, 1);
-      this.bParts = this.bias ? split(this.bias, 4, 0) : [];
-    }
+  protected get cell(): RecurrentCell {
+    return 'lstm';
   }
 
-  protected step(x: Tensor, states: Tensor[], masks: DropoutMasks): StepResult {
-    const [hPrev, cPrev] = states as [Tensor, Tensor];
-    const act = getActivation(this.activation);
-    const ract = getActivation(this.recurrentActivation);
-    let i: Tensor, f: Tensor, c: Tensor, o: Tensor;
-    if (this.recurrentDropout > 0) {
-      // Keras implementation 1: one dropout mask and one kernel block per gate.
-      const xs = [0, 1, 2, 3].map((k) => {
-        const v = matMul(this.dropIn(x, masks, k), this.kParts[k]!);
-        return this.bParts.length ? add(v, this.bParts[k]!) : v;
-      });
-      const hs = [0, 1, 2, 3].map((k) => this.dropRec(hPrev, masks, k));
-      i = ract(add(xs[0]!, matMul(hs[0]!, this.rParts[0]!)));
-      f = ract(add(xs[1]!, matMul(hs[1]!, this.rParts[1]!)));
-      c = add(mul(f, cPrev), mul(i, act(add(xs[2]!, matMul(hs[2]!, this.rParts[2]!)))));
-      o = ract(add(xs[3]!, matMul(hs[3]!, this.rParts[3]!)));
-    } else {
-      let z = add(matMul(this.dropIn(x, masks, 0), this.kernel!), matMul(hPrev, this.recurrentKernel!));
-      if (this.bias) z = add(z, this.bias);
-      const [z0, z1, z2, z3] = split(z, 4, 1) as [Tensor, Tensor, Tensor, Tensor];
-      i = ract(z0);
-      f = ract(z1);
-      c = add(mul(f, cPrev), mul(i, act(z2)));
-      o = ract(z3);
-    }
-    const h = mul(o, act(c));
-    return { output: h, states: [h, c] };
+  protected override get gateActivation(): ActivationSpec {
+    return { name: this.recurrentActivation, fn: getActivation(this.recurrentActivation) };
   }
 
   override getConfig(): Record<string, unknown> {
@@ -564,14 +502,6 @@ export class GRU extends RNNBase {
   static override className = 'GRU';
   readonly recurrentActivation: string;
   readonly resetAfter: boolean;
-  private kParts: Tensor[] = [];
-  private rParts: Tensor[] = [];
-  private inBias: Tensor | null = null;
-  private recBias: Tensor | null = null;
-  private bInParts: Tensor[] | null = null;
-  private bRecParts: Tensor[] | null = null;
-  private rZR: Tensor | null = null;
-  private rH: Tensor | null = null;
 
   constructor(args: GRUArgs) {
     super(args, ['recurrentActivation', 'resetAfter']);
@@ -589,72 +519,16 @@ export class GRU extends RNNBase {
     this.addKernels(3 * u, 3 * u, this.resetAfter ? [2, 3 * u] : [3 * u], this.biasInitializer);
   }
 
-  protected override prepare(): void {
-    const u = this.units;
-    if (this.bias) {
-      if (this.resetAfter) [this.inBias, this.recBias] = unstack(this.bias, 0) as [Tensor, Tensor];
-      else [this.inBias, this.recBias] = [this.bias, null];
-    } else [this.inBias, this.recBias] = [null, null];
-    if (this.recurrentDropout > 0) {
-      this.kParts = split(this.kernel!, 3, 1);
-      this.rParts = split(this.recurrentKernel!, 3, 1);
-      this.bInParts = this.inBias ? split(this.inBias, 3, 0) : null;
-      this.bRecParts = this.recBias ? split(this.recBias, 3, 0) : null;
-    } else if (!this.resetAfter) {
-      this.rZR = slice(this.recurrentKernel!, [0, 0], [u, 2 * u]);
-      this.rH = slice(this.recurrentKernel!, [0, 2 * u], [u, u]);
-    }
+  protected get cell(): RecurrentCell {
+    return 'gru';
   }
 
-  protected step(x: Tensor, states: Tensor[], masks: DropoutMasks): StepResult {
-    const hPrev = states[0]!;
-    const act = getActivation(this.activation);
-    const ract = getActivation(this.recurrentActivation);
-    let z: Tensor, hh: Tensor;
-    if (this.recurrentDropout > 0) {
-      // Keras implementation 1: one dropout mask and one kernel block per gate.
-      const bIn = this.bInParts;
-      const bRec = this.bRecParts;
-      const xs = [0, 1, 2].map((k) => {
-        const v = matMul(this.dropIn(x, masks, k), this.kParts[k]!);
-        return bIn ? add(v, bIn[k]!) : v;
-      });
-      const hs = [0, 1, 2].map((k) => this.dropRec(hPrev, masks, k));
-      let rz = matMul(hs[0]!, this.rParts[0]!);
-      let rr = matMul(hs[1]!, this.rParts[1]!);
-      if (bRec) {
-        rz = add(rz, bRec[0]!);
-        rr = add(rr, bRec[1]!);
-      }
-      z = ract(add(xs[0]!, rz));
-      const r = ract(add(xs[1]!, rr));
-      let rh: Tensor;
-      if (this.resetAfter) {
-        rh = matMul(hs[2]!, this.rParts[2]!);
-        if (bRec) rh = add(rh, bRec[2]!);
-        rh = mul(r, rh);
-      } else rh = matMul(mul(r, hs[2]!), this.rParts[2]!);
-      hh = act(add(xs[2]!, rh));
-    } else {
-      let mx = matMul(this.dropIn(x, masks, 0), this.kernel!);
-      if (this.inBias) mx = add(mx, this.inBias);
-      const [xz, xr, xh] = split(mx, 3, 1) as [Tensor, Tensor, Tensor];
-      if (this.resetAfter) {
-        let inner = matMul(hPrev, this.recurrentKernel!);
-        if (this.recBias) inner = add(inner, this.recBias);
-        const [rz, rr, rh] = split(inner, 3, 1) as [Tensor, Tensor, Tensor];
-        z = ract(add(xz, rz));
-        const r = ract(add(xr, rr));
-        hh = act(add(xh, mul(r, rh)));
-      } else {
-        const [rz, rr] = split(matMul(hPrev, this.rZR!), 2, 1) as [Tensor, Tensor];
-        z = ract(add(xz, rz));
-        const r = ract(add(xr, rr));
-        hh = act(add(xh, matMul(mul(r, hPrev), this.rH!)));
-      }
-    }
-    const h = add(mul(z, hPrev), mul(sub(1, z), hh));
-    return { output: h, states: [h] };
+  protected override get gateActivation(): ActivationSpec {
+    return { name: this.recurrentActivation, fn: getActivation(this.recurrentActivation) };
+  }
+
+  protected override get resetAfterFlag(): boolean {
+    return this.resetAfter;
   }
 
   override getConfig(): Record<string, unknown> {

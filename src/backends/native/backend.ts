@@ -35,6 +35,7 @@ import { contiguousReduceGeometry } from '../reference/kernels/reduce.ts';
 import type { NativeAddon } from './loader.ts';
 import { hasBackwardKernels, hasFusedKernels, hasStorage, NATIVE_BACKWARD_KERNELS, NATIVE_FUSED_KERNELS, nativeBackwardKernels, nativeFusedKernels } from './fused_kernels.ts';
 import { hasNnKernels, NATIVE_NN_KERNELS, nativeNnKernels } from './conv_kernels.ts';
+import { hasSeqKernels, NATIVE_SEQ_KERNELS, nativeActivationKernels, nativeSeqKernels } from './seq_kernels.ts';
 
 /**
  * The addon's broadcast mode for out = f(a, b) (see NativeAddon.binary), or null when the
@@ -252,7 +253,7 @@ function sameShape(x: readonly number[], y: readonly number[]): boolean {
 }
 
 /** Names of the kernels this backend implements natively (the rest are the reference ones). */
-export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Slice', 'PadV2', 'Sum', 'Mean', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS, ...NATIVE_BACKWARD_KERNELS] as const;
+export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Slice', 'PadV2', 'Sum', 'Mean', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS, ...NATIVE_BACKWARD_KERNELS, ...NATIVE_SEQ_KERNELS] as const;
 
 export class NativeBackend extends PooledBackend {
   override readonly kernels: Readonly<Record<string, KernelFunc>>;
@@ -262,6 +263,8 @@ export class NativeBackend extends PooledBackend {
     super({ name: 'native' }, hasStorage(addon) ? (buffer) => addon.alignOffset(buffer) : null, hasStorage(addon));
     // Convolution, pooling and softmax kernels: conv_kernels.ts.
     this.kernels = { ...referenceKernels, ...nativeKernels(addon), ...(hasNnKernels(addon) ? nativeNnKernels(addon) : {}),
-      ...(hasFusedKernels(addon) ? nativeFusedKernels(addon) : {}), ...(hasBackwardKernels(addon) ? nativeBackwardKernels(addon) : {}) };
+      ...(hasFusedKernels(addon) ? nativeFusedKernels(addon) : {}), ...(hasBackwardKernels(addon) ? nativeBackwardKernels(addon) : {}),
+      // Tanh, Sigmoid and the fused recurrent layer kernels: seq_kernels.ts.
+      ...(hasSeqKernels(addon) ? { ...nativeActivationKernels(addon, referenceKernels), ...nativeSeqKernels(addon) } : {}) };
   }
 }

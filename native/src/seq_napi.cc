@@ -1,0 +1,211 @@
+/*
+ * Node-API entry points of the sequence kernels (rnn.h, vmath.h), registered by
+ * register_seq_kernels (called from addon.cc's Init):
+ *
+ *   tanh(x, out), sigmoid(x, out)          Float32Arrays of one length (vmath.h)
+ *   vmathVector(on?) → boolean             the AVX2 path on/off (tests); returns whether it is on
+ *   rnnForward(cfg, x, W, R, bias, h0, c0, mask, inMask, recMask, y, hT, cT, saved)
+ *   rnnBackward(cfg, x, W, R, bias, h0, c0, mask, inMask, recMask, saved, dy, dhT, dcT,
+ *               dx, dW, dR, db, dh0, dc0)
+ *     cfg: Int32Array [cell, B, T, I, U, act, ract, flags] (rnn.h; flags 1 goBackwards,
+ *     2 returnSequences, 4 zeroOutputForMask, 8 resetAfter); mask a Uint8Array [B, T]; every
+ *     other array a Float32Array or null where rnn.h allows it (saved null: inference).
+ * Sizes are checked against cfg (with overflow checks); a mismatch throws a RangeError.
+ */
+#include <node_api.h>
+
+#include <cstdint>
+
+#include "napi_util.h"
+#include "rnn.h"
+#include "vmath.h"
+
+namespace {
+
+using namespace idem_napi;
+
+bool range_error(napi_env env, const char* msg) {
+  napi_throw_range_error(env, nullptr, msg);
+  return false;
+}
+
+/* a·b (·c) without overflow, or false. */
+bool mul(long a, long b, long* out) { return !__builtin_mul_overflow(a, b, out); }
+
+napi_value Unary(napi_env env, napi_callback_info info, void (*fn)(const float*, float*, long)) {
+  size_t argc = 2;
+  napi_value args[2];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  float *x, *out;
+  size_t lx, lo;
+  if (argc != 2 || !f32(env, args[0], &x, &lx, "x") || !f32(env, args[1], &out, &lo, "out")) return nullptr;
+  if (lx != lo) {
+    range_error(env, "idem native: elementwise sizes differ");
+    return nullptr;
+  }
+  fn(x, out, static_cast<long>(lo));
+  return nullptr;
+}
+
+napi_value Tanh(napi_env env, napi_callback_info info) { return Unary(env, info, idem::tanh_f32); }
+napi_value Sigmoid(napi_env env, napi_callback_info info) { return Unary(env, info, idem::sigmoid_f32); }
+
+napi_value VmathVector(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr));
+  if (argc >= 1) {
+    bool on = true;
+    IDEM_NAPI_CHECK(napi_get_value_bool(env, arg, &on));
+    idem::vmath_set_vector(on);
+  }
+  napi_value r;
+  IDEM_NAPI_CHECK(napi_get_boolean(env, idem::vmath_vector(), &r));
+  return r;
+}
+
+/* A Float32Array of exactly n elements, or null when allowed (n is then ignored). */
+bool f32n(napi_env env, napi_value v, long n, bool nullable, const float** out, const char* what) {
+  float* p = nullptr;
+  size_t len = 0;
+  if (nullable ? !f32_or_null(env, v, &p, &len, what) : !f32(env, v, &p, &len, what)) return false;
+  if (p == nullptr && len == 0 && nullable) {
+    *out = nullptr;
+    return true;
+  }
+  if (static_cast<long>(len) != n) {
+    const std::string msg = std::string("idem native: ") + what + " has " + std::to_string(len) + " elements, expected " + std::to_string(n);
+    return range_error(env, msg.c_str());
+  }
+  *out = p;
+  return true;
+}
+
+bool f32n_mut(napi_env env, napi_value v, long n, bool nullable, float** out, const char* what) {
+  const float* p = nullptr;
+  if (!f32n(env, v, n, nullable, &p, what)) return false;
+  *out = const_cast<float*>(p);
+  return true;
+}
+
+/* Reads cfg and the shared inputs (arguments 0–9) into a; sizes of the state arrays in *bu. */
+bool read_rnn(napi_env env, napi_value* args, idem::RnnArgs* a, long* bu) {
+  int32_t* cfg = nullptr;
+  size_t lc = 0;
+  void* p = nullptr;
+  if (!typed(env, args[0], napi_int32_array, &p, &lc, "cfg")) return false;
+  cfg = static_cast<int32_t*>(p);
+  if (lc != 8) return range_error(env, "idem native: rnn cfg must have 8 entries");
+  a->cell = cfg[0];
+  a->B = cfg[1];
+  a->T = cfg[2];
+  a->I = cfg[3];
+  a->U = cfg[4];
+  a->act = cfg[5];
+  a->ract = cfg[6];
+  const int flags = cfg[7];
+  if (a->cell < 0 || a->cell > 2 || a->B < 1 || a->T < 1 || a->I < 1 || a->U < 1 || a->act < 0 || a->act > 3 || a->ract < 0 ||
+      a->ract > 3 || flags < 0 || flags > 15)
+    return range_error(env, "idem native: rnn cfg out of range");
+  a->goBackwards = (flags & 1) != 0;
+  a->returnSequences = (flags & 2) != 0;
+  a->zeroOutputForMask = (flags & 4) != 0;
+  a->resetAfter = (flags & 8) != 0;
+  const long G = idem::rnn_gates(a->cell);
+  long GU, BT, nx, nw, nr, BU, saved;
+  if (!mul(G, a->U, &GU) || !mul(a->B, a->T, &BT) || !mul(BT, a->I, &nx) || !mul(a->I, GU, &nw) || !mul(a->U, GU, &nr) ||
+      !mul(a->B, a->U, bu) || !mul(BT, GU, &saved) || !mul(BT, 9 * static_cast<long>(a->U), &saved))
+    return range_error(env, "idem native: rnn sizes overflow");
+  BU = *bu;
+  const long nb = a->cell == idem::kGru && a->resetAfter ? 2 * GU : GU;
+  if (!f32n(env, args[1], nx, false, &a->x, "x") || !f32n(env, args[2], nw, false, &a->W, "kernel") ||
+      !f32n(env, args[3], nr, false, &a->R, "recurrentKernel") || !f32n(env, args[4], nb, true, &a->bias, "bias") ||
+      !f32n(env, args[5], BU, true, &a->h0, "h0") || !f32n(env, args[6], BU, true, &a->c0, "c0"))
+    return false;
+  // mask: Uint8Array [B, T] or null
+  napi_valuetype t;
+  if (napi_typeof(env, args[7], &t) != napi_ok) return range_error(env, "idem native: rnn mask unreadable");
+  if (t == napi_null) {
+    a->mask = nullptr;
+  } else {
+    uint8_t* m = nullptr;
+    size_t lm = 0;
+    if (!u8(env, args[7], &m, &lm, "mask")) return false;
+    if (static_cast<long>(lm) != BT) return range_error(env, "idem native: rnn mask must have B·T elements");
+    a->mask = m;
+  }
+  long BI;
+  if (!mul(a->B, a->I, &BI)) return range_error(env, "idem native: rnn sizes overflow");
+  if (!f32n(env, args[8], BI, true, &a->inMask, "inMask") || !f32n(env, args[9], BU, true, &a->recMask, "recMask")) return false;
+  if (a->cell != idem::kLstm && a->c0) return range_error(env, "idem native: c0 is for LSTM only");
+  if (a->cell != idem::kSimpleRnn && a->recMask) return range_error(env, "idem native: recMask is for SimpleRNN only");
+  return true;
+}
+
+napi_value RnnForward(napi_env env, napi_callback_info info) {
+  size_t argc = 14;
+  napi_value args[14];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  if (argc != 14) {
+    napi_throw_error(env, nullptr, "idem native: rnnForward expects 14 arguments");
+    return nullptr;
+  }
+  idem::RnnArgs a;
+  long BU;
+  if (!read_rnn(env, args, &a, &BU)) return nullptr;
+  const long ny = a.returnSequences ? BU * a.T : BU;
+  float *y, *hT, *cT, *saved;
+  if (!f32n_mut(env, args[10], ny, false, &y, "y") || !f32n_mut(env, args[11], BU, false, &hT, "hT") ||
+      !f32n_mut(env, args[12], BU, a.cell != idem::kLstm, &cT, "cT") ||
+      !f32n_mut(env, args[13], idem::rnn_saved_size(a), true, &saved, "saved"))
+    return nullptr;
+  idem::rnn_forward(a, y, hT, cT, saved);
+  return nullptr;
+}
+
+napi_value RnnBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 20;
+  napi_value args[20];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  if (argc != 20) {
+    napi_throw_error(env, nullptr, "idem native: rnnBackward expects 20 arguments");
+    return nullptr;
+  }
+  idem::RnnArgs a;
+  long BU;
+  if (!read_rnn(env, args, &a, &BU)) return nullptr;
+  const long G = idem::rnn_gates(a.cell), GU = G * a.U;
+  const long ny = a.returnSequences ? BU * a.T : BU;
+  const long nb = a.cell == idem::kGru && a.resetAfter ? 2 * GU : GU;
+  const float* saved;
+  idem::RnnGrads g;
+  if (!f32n(env, args[10], idem::rnn_saved_size(a), false, &saved, "saved") || !f32n(env, args[11], ny, true, &g.dy, "dy") ||
+      !f32n(env, args[12], BU, true, &g.dhT, "dhT") || !f32n(env, args[13], BU, true, &g.dcT, "dcT") ||
+      !f32n_mut(env, args[14], a.B * a.T * a.I, true, &g.dx, "dx") || !f32n_mut(env, args[15], a.I * GU, true, &g.dW, "dW") ||
+      !f32n_mut(env, args[16], a.U * GU, true, &g.dR, "dR") || !f32n_mut(env, args[17], nb, true, &g.db, "db") ||
+      !f32n_mut(env, args[18], BU, true, &g.dh0, "dh0") || !f32n_mut(env, args[19], BU, true, &g.dc0, "dc0"))
+    return nullptr;
+  if (a.cell != idem::kLstm && (g.dcT || g.dc0)) {
+    range_error(env, "idem native: dcT / dc0 are for LSTM only");
+    return nullptr;
+  }
+  idem::rnn_backward(a, saved, g);
+  return nullptr;
+}
+
+}  // namespace
+
+namespace idem {
+
+bool register_seq_kernels(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"tanh", nullptr, Tanh, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sigmoid", nullptr, Sigmoid, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"vmathVector", nullptr, VmathVector, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rnnForward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rnnBackward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
+}
+
+}  // namespace idem

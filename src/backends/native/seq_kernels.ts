@@ -1,0 +1,148 @@
+/**
+ * Native sequence kernels (native/src/vmath.cc, rnn.cc through seq_napi.cc):
+ *
+ * - `Tanh`, `Sigmoid` (float32): evaluated in float64 with the addon's own vectorized
+ *   exp / expm1 and rounded once to float32 — the reference kernels' formulas (Math.tanh;
+ *   1/(1 + e^−x), e^x/(1 + e^x) for x < 0); the addon's float64 functions are within a few
+ *   float64 ulps of V8's, so a result can (very rarely) differ from the reference by 1 float32
+ *   ulp. The AVX2 and portable paths give the same bits.
+ *
+ * - `_RNNSequence` (inputs x [B, T, I], kernel, recurrentKernel [, bias, h0, c0, mask (bool
+ *   [B, T]), inMask [B, I], recMask [B, U]]; attrs cell 'simple' | 'lstm' | 'gru', activation,
+ *   recurrentActivation ('linear' | 'tanh' | 'sigmoid' | 'relu'), goBackwards,
+ *   returnSequences, zeroOutputForMask, resetAfter, save): a whole recurrent layer call,
+ *   outputs [y, hT (, cT for LSTM) (, saved when `save`)] — the time loop of
+ *   src/ops/recurrent.ts in one call, bit-identical to it (native/src/rnn.h).
+ * - `_RNNSequenceGrad` (inputs x, kernel, recurrentKernel [, bias, h0, c0, mask, inMask,
+ *   recMask], saved [, dy, dhT, dcT]; attrs as `_RNNSequence` plus `grads`, a bit mask of
+ *   1 x, 2 kernel, 4 recurrentKernel, 8 bias, 16 h0, 32 c0): the wanted gradients in that
+ *   order, the tape's gradients of the composition bit for bit. Absent dy / dhT / dcT mean
+ *   that output received no gradient (not zeros).
+ */
+import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
+import { IdemError } from '../../core/errors.ts';
+import type { ReferenceBackend } from '../reference/backend.ts';
+
+/** The addon's sequence entry points (native/src/seq_napi.cc). */
+export interface SeqAddon {
+  tanh(x: Float32Array, out: Float32Array): void;
+  sigmoid(x: Float32Array, out: Float32Array): void;
+  /** Turns the AVX2 path of tanh / sigmoid on or off (tests); returns whether it is on. */
+  vmathVector(on?: boolean): boolean;
+  rnnForward(cfg: Int32Array, x: Float32Array, W: Float32Array, R: Float32Array, bias: Float32Array | null, h0: Float32Array | null, c0: Float32Array | null,
+    mask: Uint8Array | null, inMask: Float32Array | null, recMask: Float32Array | null, y: Float32Array, hT: Float32Array, cT: Float32Array | null, saved: Float32Array | null): void;
+  rnnBackward(cfg: Int32Array, x: Float32Array, W: Float32Array, R: Float32Array, bias: Float32Array | null, h0: Float32Array | null, c0: Float32Array | null,
+    mask: Uint8Array | null, inMask: Float32Array | null, recMask: Float32Array | null, saved: Float32Array,
+    dy: Float32Array | null, dhT: Float32Array | null, dcT: Float32Array | null,
+    dx: Float32Array | null, dW: Float32Array | null, dR: Float32Array | null, db: Float32Array | null, dh0: Float32Array | null, dc0: Float32Array | null): void;
+}
+
+export function hasSeqKernels(addon: object): addon is SeqAddon {
+  const a = addon as Partial<SeqAddon>;
+  return typeof a.tanh === 'function' && typeof a.sigmoid === 'function' && typeof a.rnnForward === 'function' && typeof a.rnnBackward === 'function';
+}
+
+export const NATIVE_SEQ_KERNELS = ['Tanh', 'Sigmoid', '_RNNSequence', '_RNNSequenceGrad'] as const;
+
+type NativeLike = ReferenceBackend & { allocF32(n: number, zero?: boolean): Float32Array };
+
+const CELLS: Record<string, number> = { simple: 0, lstm: 1, gru: 2 };
+const ACTS: Record<string, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 3 };
+/** Gates per cell (the kernel has G·units columns). */
+export const RNN_GATES: Record<string, number> = { simple: 1, lstm: 4, gru: 3 };
+
+function f32(be: ReferenceBackend, t: TensorInfo | undefined, what: string): Float32Array | null {
+  if (t === undefined) return null;
+  const v = be.values(t);
+  if (!(v instanceof Float32Array)) throw new IdemError(`native ${what}: expected float32 storage, got ${t.dtype}`);
+  return v;
+}
+
+/** Saved floats of the forward pass (native/src/rnn.cc rnn_saved_size). */
+function savedSize(cell: string, B: number, T: number, U: number): number {
+  const BU = B * U;
+  const st = (T + 1) * BU;
+  const per = T * BU;
+  return cell === 'lstm' ? 2 * st + 5 * per : cell === 'gru' ? st + 4 * per : st + per;
+}
+
+interface Geometry {
+  cfg: Int32Array;
+  cell: string;
+  B: number;
+  T: number;
+  I: number;
+  U: number;
+  G: number;
+}
+
+function geometry(args: KernelArgs, what: string): Geometry {
+  const { x, recurrentKernel } = args.inputs as { x: TensorInfo; recurrentKernel: TensorInfo };
+  const cell = args.attrs['cell'] as string;
+  const act = ACTS[args.attrs['activation'] as string];
+  const ract = ACTS[(args.attrs['recurrentActivation'] as string | undefined) ?? 'linear'];
+  if (!(cell in CELLS) || act === undefined || ract === undefined) throw new IdemError(`native ${what}: unsupported cell or activation (${cell}, ${String(args.attrs['activation'])}, ${String(args.attrs['recurrentActivation'])})`);
+  if (x.shape.length !== 3 || recurrentKernel.shape.length !== 2) throw new IdemError(`native ${what}: expected x [B, T, I] and a recurrent kernel [U, G·U], got [${x.shape}] and [${recurrentKernel.shape}]`);
+  const [B, T, I] = x.shape as [number, number, number];
+  const U = recurrentKernel.shape[0]!;
+  const flags = (args.attrs['goBackwards'] ? 1 : 0) | (args.attrs['returnSequences'] ? 2 : 0) | (args.attrs['zeroOutputForMask'] ? 4 : 0) | (args.attrs['resetAfter'] ? 8 : 0);
+  return { cfg: Int32Array.from([CELLS[cell]!, B, T, I, U, act, ract, flags]), cell, B, T, I, U, G: RNN_GATES[cell]! };
+}
+
+export function nativeSeqKernels(addon: SeqAddon): Record<string, KernelFunc> {
+  return {
+    _RNNSequence: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const g = geometry(args, '_RNNSequence');
+      const ins = args.inputs;
+      const BU = g.B * g.U;
+      const y = be.allocF32(args.attrs['returnSequences'] ? BU * g.T : BU);
+      const hT = be.allocF32(BU);
+      const cT = g.cell === 'lstm' ? be.allocF32(BU) : null;
+      const saved = args.attrs['save'] ? be.allocF32(savedSize(g.cell, g.B, g.T, g.U)) : null;
+      const mask = ins['mask'] ? (be.values(ins['mask']) as Uint8Array) : null;
+      addon.rnnForward(g.cfg, f32(be, ins['x'], '_RNNSequence')!, f32(be, ins['kernel'], '_RNNSequence')!, f32(be, ins['recurrentKernel'], '_RNNSequence')!,
+        f32(be, ins['bias'], '_RNNSequence'), f32(be, ins['h0'], '_RNNSequence'), f32(be, ins['c0'], '_RNNSequence'), mask,
+        f32(be, ins['inMask'], '_RNNSequence'), f32(be, ins['recMask'], '_RNNSequence'), y, hT, cT, saved);
+      const out: TensorInfo[] = [be.make(y, args.attrs['returnSequences'] ? [g.B, g.T, g.U] : [g.B, g.U], 'float32'), be.make(hT, [g.B, g.U], 'float32')];
+      if (cT) out.push(be.make(cT, [g.B, g.U], 'float32'));
+      if (saved) out.push(be.make(saved, [saved.length], 'float32'));
+      return out;
+    },
+    _RNNSequenceGrad: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const g = geometry(args, '_RNNSequenceGrad');
+      const ins = args.inputs;
+      const want = args.attrs['grads'] as number;
+      const GU = g.G * g.U;
+      const biasShape = ins['bias']?.shape ?? [GU];
+      const outs: [number, number[], Float32Array | null][] = [
+        [1, [g.B, g.T, g.I], null], [2, [g.I, GU], null], [4, [g.U, GU], null], [8, biasShape.slice(), null], [16, [g.B, g.U], null], [32, [g.B, g.U], null],
+      ];
+      for (const o of outs) if (want & o[0]) o[2] = be.allocF32(o[1].reduce((p, d) => p * d, 1));
+      const mask = ins['mask'] ? (be.values(ins['mask']) as Uint8Array) : null;
+      const n = (i: number) => outs[i]![2];
+      addon.rnnBackward(g.cfg, f32(be, ins['x'], '_RNNSequenceGrad')!, f32(be, ins['kernel'], '_RNNSequenceGrad')!, f32(be, ins['recurrentKernel'], '_RNNSequenceGrad')!,
+        f32(be, ins['bias'], '_RNNSequenceGrad'), f32(be, ins['h0'], '_RNNSequenceGrad'), f32(be, ins['c0'], '_RNNSequenceGrad'), mask,
+        f32(be, ins['inMask'], '_RNNSequenceGrad'), f32(be, ins['recMask'], '_RNNSequenceGrad'), f32(be, ins['saved'], '_RNNSequenceGrad')!,
+        f32(be, ins['dy'], '_RNNSequenceGrad'), f32(be, ins['dhT'], '_RNNSequenceGrad'), f32(be, ins['dcT'], '_RNNSequenceGrad'),
+        n(0), n(1), n(2), n(3), n(4), n(5));
+      return outs.filter((o) => o[2] !== null).map((o) => be.make(o[2]!, o[1], 'float32'));
+    },
+  };
+}
+
+/** The native Tanh / Sigmoid kernels (float32; other dtypes: `fallback`). */
+export function nativeActivationKernels(addon: SeqAddon, reference: Record<string, KernelFunc>): Record<string, KernelFunc> {
+  const unary = (name: 'tanh' | 'sigmoid', fallback: KernelFunc): KernelFunc => (args: KernelArgs) => {
+    const be = args.backend as NativeLike;
+    const x = args.inputs['x']!;
+    if (x.dtype !== 'float32') return fallback(args);
+    const v = be.values(x);
+    if (!(v instanceof Float32Array)) return fallback(args);
+    const out = be.allocF32(v.length);
+    if (out.length > 0) addon[name](v, out);
+    return be.make(out, x.shape, 'float32');
+  };
+  return { Tanh: unary('tanh', reference['Tanh']!), Sigmoid: unary('sigmoid', reference['Sigmoid']!) };
+}

@@ -1,0 +1,347 @@
+/**
+ * The fused recurrent kernels (`_RNNSequence`, `_RNNSequenceGrad`, native/src/rnn.cc) against
+ * their definition, the op-by-op composition `recurrentComposition` (src/ops/recurrent.ts), on
+ * the native backend: outputs, final states and the gradients of every input must be
+ * bit-identical, on random shapes (odd sizes) and every option — SimpleRNN / LSTM / GRU with
+ * resetAfter both ways, activations linear / tanh / sigmoid / relu, bias or not, masks (rows
+ * fully masked too), goBackwards, returnSequences, zeroOutputForMask, initial states, input
+ * dropout masks (and SimpleRNN's recurrent dropout mask), gradients flowing from any subset of
+ * the outputs — for 1, 2 and 3 threads, through the fused backward kernel and through the
+ * recomputed composition (under an outer tape). Then the Keras layers: a model trained a few
+ * steps gives the same weights with the fused kernels (compiled step and eager) as without.
+ * Also the native Tanh / Sigmoid kernels: AVX2 and portable paths give the same bits, and both
+ * equal the reference (Math.tanh / Math.exp in float64, rounded) on a million values.
+ * Skipped, with a message, when the addon is not built.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '../src/index.ts';
+import { loadNativeAddon, nativeLoadError } from '../src/backends/native/index.ts';
+import { hasSeqKernels, type SeqAddon } from '../src/backends/native/seq_kernels.ts';
+import { FUSABLE_ACTIVATIONS, recurrentComposition, recurrentSequence, type RecurrentCell, type RecurrentSequenceArgs } from '../src/ops/recurrent.ts';
+import type { KernelFunc } from '../src/core/backend.ts';
+import { rng } from './util.ts';
+
+const addon = loadNativeAddon();
+const skip = addon && hasSeqKernels(addon) ? false : `native addon not built (${nativeLoadError() ?? 'missing'})`;
+
+function onNative<T>(fn: () => T): T {
+  const prev = tf.getBackend();
+  tf.ENGINE.setBackendSync('native');
+  try {
+    return fn();
+  } finally {
+    tf.ENGINE.setBackendSync(prev);
+  }
+}
+
+function bitsEqual(a: ArrayLike<number>, b: ArrayLike<number>, msg: string): void {
+  assert.equal(a.length, b.length, `${msg}: lengths ${a.length} vs ${b.length}`);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${msg}: element ${i} of ${a.length}: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+/** Values in about [-scale, scale] with zeros and signed zeros mixed in. */
+function values(n: number, r: () => number, scale = 1): Float32Array {
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = Math.floor(r() * 23);
+    v[i] = k === 0 ? 0 : k === 1 ? -0 : scale * (2 * r() - 1);
+  }
+  return v;
+}
+
+interface Case {
+  cell: RecurrentCell;
+  B: number;
+  T: number;
+  I: number;
+  U: number;
+  act: string;
+  ract: string;
+  bias: boolean;
+  mask: boolean;
+  goBackwards: boolean;
+  returnSequences: boolean;
+  zeroOutputForMask: boolean;
+  initial: boolean;
+  inDrop: boolean;
+  recDrop: boolean;
+  resetAfter: boolean;
+  /** Which outputs the loss uses: bit 1 output, 2 h, 4 c. */
+  uses: number;
+}
+
+const ACTS = Object.keys(FUSABLE_ACTIVATIONS);
+
+function randomCase(r: () => number, big = false): Case {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const cell = pick(['simple', 'lstm', 'gru', 'gru'] as const);
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  let uses = int(1, cell === 'lstm' ? 7 : 3);
+  return {
+    cell,
+    B: big ? int(17, 40) : int(1, 7),
+    T: big ? int(5, 12) : int(1, 6),
+    I: big ? int(20, 70) : int(1, 9),
+    U: big ? int(20, 45) : int(1, 9),
+    act: r() < 0.5 ? 'tanh' : pick(ACTS),
+    ract: r() < 0.5 ? 'sigmoid' : pick(ACTS),
+    bias: r() < 0.75,
+    mask: r() < 0.4,
+    goBackwards: r() < 0.3,
+    returnSequences: r() < 0.5,
+    zeroOutputForMask: r() < 0.3,
+    initial: r() < 0.4,
+    inDrop: r() < 0.3,
+    recDrop: cell === 'simple' && r() < 0.4,
+    resetAfter: r() < 0.5,
+    uses: (uses ||= 1),
+  };
+}
+
+interface Inputs {
+  tensors: tf.Tensor[];
+  names: string[];
+  mask: tf.Tensor | null;
+  inMask: tf.Tensor | null;
+  recMask: tf.Tensor | null;
+  seeds: tf.Tensor[];
+}
+
+function makeInputs(c: Case, r: () => number): Inputs {
+  const G = c.cell === 'lstm' ? 4 : c.cell === 'gru' ? 3 : 1;
+  const names = ['x', 'kernel', 'recurrentKernel'];
+  const tensors = [tf.tensor(values(c.B * c.T * c.I, r), [c.B, c.T, c.I]), tf.tensor(values(c.I * G * c.U, r, 0.6), [c.I, G * c.U]), tf.tensor(values(c.U * G * c.U, r, 0.6), [c.U, G * c.U])];
+  if (c.bias) {
+    const shape = c.cell === 'gru' && c.resetAfter ? [2, G * c.U] : [G * c.U];
+    names.push('bias');
+    tensors.push(tf.tensor(values(shape[0]! * (shape[1] ?? 1), r, 0.5), shape));
+  }
+  if (c.initial) {
+    names.push('h0');
+    tensors.push(tf.tensor(values(c.B * c.U, r), [c.B, c.U]));
+    if (c.cell === 'lstm') {
+      names.push('c0');
+      tensors.push(tf.tensor(values(c.B * c.U, r), [c.B, c.U]));
+    }
+  }
+  let mask: tf.Tensor | null = null;
+  if (c.mask) {
+    const m: boolean[] = [];
+    for (let b = 0; b < c.B; b++) {
+      const all = r() < 0.15 ? (r() < 0.5 ? 0 : 1) : -1; // some rows fully masked / unmasked
+      for (let t = 0; t < c.T; t++) m.push(all === -1 ? r() < 0.6 : all === 1);
+    }
+    mask = tf.tensor(m, [c.B, c.T], 'bool');
+  }
+  const drop = (n: number, shape: number[], rate: number) => {
+    const v = new Float32Array(n);
+    for (let i = 0; i < n; i++) v[i] = r() < rate ? 0 : Math.fround(1 / (1 - rate));
+    return tf.tensor(v, shape);
+  };
+  const inMask = c.inDrop ? drop(c.B * c.I, [c.B, c.I], 0.3) : null;
+  const recMask = c.recDrop ? drop(c.B * c.U, [c.B, c.U], 0.4) : null;
+  const outShape = c.returnSequences ? [c.B, c.T, c.U] : [c.B, c.U];
+  const seeds = [tf.tensor(values(outShape.reduce((a, b) => a * b, 1), r), outShape), tf.tensor(values(c.B * c.U, r), [c.B, c.U]), tf.tensor(values(c.B * c.U, r), [c.B, c.U])];
+  return { tensors, names, mask, inMask, recMask, seeds };
+}
+
+function args(c: Case, inp: Inputs, xs: tf.Tensor[]): RecurrentSequenceArgs {
+  const get = (n: string) => {
+    const i = inp.names.indexOf(n);
+    return i >= 0 ? xs[i]! : null;
+  };
+  const h0 = get('h0');
+  return {
+    cell: c.cell,
+    x: get('x')!,
+    kernel: get('kernel')!,
+    recurrentKernel: get('recurrentKernel')!,
+    bias: get('bias'),
+    initialStates: h0 ? (c.cell === 'lstm' ? [h0, get('c0')!] : [h0]) : null,
+    mask: inp.mask,
+    activation: { name: c.act, fn: FUSABLE_ACTIVATIONS[c.act]! },
+    recurrentActivation: { name: c.ract, fn: FUSABLE_ACTIVATIONS[c.ract]! },
+    resetAfter: c.resetAfter,
+    goBackwards: c.goBackwards,
+    returnSequences: c.returnSequences,
+    zeroOutputForMask: c.zeroOutputForMask,
+    inputMasks: inp.inMask ? [inp.inMask] : [],
+    recurrentMasks: inp.recMask ? [inp.recMask] : [],
+  };
+}
+
+/** Σ output·seed over the outputs the case uses (the same ops on both sides). */
+function loss(c: Case, res: tf.Tensor[], seeds: tf.Tensor[]): tf.Tensor {
+  let l: tf.Tensor | null = null;
+  for (let k = 0; k < res.length; k++) {
+    if (!(c.uses & (1 << k))) continue;
+    const term = tf.sum(tf.mul(res[k]!, seeds[k]!));
+    l = l ? tf.add(l, term) : term;
+  }
+  return l!;
+}
+
+type Run = (a: RecurrentSequenceArgs) => tf.Tensor[];
+
+/** Forward values and gradients of every input (tf.grads: no outer tape, the fused backward kernel). */
+function evaluate(c: Case, inp: Inputs, run: Run): Float32Array[] {
+  const fwd = run(args(c, inp, inp.tensors)).map((t) => t.dataSync() as Float32Array);
+  const g = tf.grads((...xs: tf.Tensor[]) => loss(c, run(args(c, inp, xs)), inp.seeds))(inp.tensors);
+  return [...fwd, ...g.map((t) => t.dataSync() as Float32Array)];
+}
+
+/** The same gradients taken under an outer tape (the fused forward's gradient then recomputes the composition). */
+function evaluateTaped(c: Case, inp: Inputs, run: Run): Float32Array[] {
+  const outer = new tf.GradientTape({ persistent: true });
+  let g: tf.Tensor[] = [];
+  outer.record(() => {
+    g = tf.grads((...xs: tf.Tensor[]) => loss(c, run(args(c, inp, xs)), inp.seeds))(inp.tensors);
+    return g[0]!;
+  });
+  return g.map((t) => t.dataSync() as Float32Array);
+}
+
+function usedFused(c: Case, inp: Inputs): boolean {
+  const kernels = tf.ENGINE.backend.kernels as Record<string, KernelFunc>;
+  const k = kernels['_RNNSequence']!;
+  let calls = 0;
+  kernels['_RNNSequence'] = (x) => {
+    calls++;
+    return k(x);
+  };
+  try {
+    recurrentSequence(args(c, inp, inp.tensors));
+  } finally {
+    kernels['_RNNSequence'] = k;
+  }
+  return calls === 1;
+}
+
+function describeCase(c: Case): string {
+  return JSON.stringify(c);
+}
+
+describe('fused recurrent kernels: bit-identical to the composition', { skip }, () => {
+  it('random shapes and options, 1 / 2 / 3 threads, fused and recomputed backward', () => {
+    onNative(() => {
+      const r = rng(20261207);
+      const before = tf.getNumThreads();
+      try {
+        for (let n = 0; n < 70; n++) {
+          const c = randomCase(r, n % 10 === 9);
+          tf.tidy(() => {
+            const inp = makeInputs(c, r);
+            tf.setNumThreads(1);
+            const ref = evaluate(c, inp, recurrentComposition);
+            assert.ok(usedFused(c, inp), `the fused kernel ran for ${describeCase(c)}`);
+            for (const threads of [1, 2, 3]) {
+              tf.setNumThreads(threads);
+              const got = evaluate(c, inp, recurrentSequence);
+              assert.equal(got.length, ref.length);
+              got.forEach((v, i) => bitsEqual(v, ref[i]!, `${describeCase(c)} threads ${threads} result ${i}`));
+            }
+            if (n % 3 === 0) {
+              tf.setNumThreads(2);
+              const taped = evaluateTaped(c, inp, recurrentSequence);
+              const nOut = c.cell === 'lstm' ? 3 : 2;
+              taped.forEach((v, i) => bitsEqual(v, ref[nOut + i]!, `${describeCase(c)} taped gradient ${i}`));
+            }
+          });
+        }
+      } finally {
+        tf.setNumThreads(before);
+      }
+    });
+  });
+
+  it('Keras LSTM / GRU / SimpleRNN models train to the same weights with and without the fused kernels (compiled, eager)', async () => {
+    const kernels = tf.ENGINE.findBackend('native')!.kernels as Record<string, KernelFunc>;
+    const trainWeights = async (cell: 'lstm' | 'gru' | 'simpleRNN', fused: boolean, runEagerly: boolean): Promise<Float32Array[]> => {
+      const saved: Record<string, KernelFunc> = {};
+      if (!fused) for (const k of ['_RNNSequence', '_RNNSequenceGrad']) {
+        saved[k] = kernels[k]!;
+        delete kernels[k];
+      }
+      try {
+        return await onNativeAsync(async () => {
+          tf.setSeed(7);
+          const model = tf.sequential();
+          model.add(tf.layers.embedding({ inputDim: 50, outputDim: 6, inputShape: [9], maskZero: true }));
+          const rec = { units: 5, returnSequences: true, dropout: 0.2, seed: 3 };
+          model.add(cell === 'lstm' ? tf.layers.lstm(rec) : cell === 'gru' ? tf.layers.gru({ ...rec, resetAfter: false }) : tf.layers.simpleRNN({ ...rec, recurrentDropout: 0.25 }));
+          model.add(tf.layers.lstm({ units: 4, goBackwards: true }));
+          model.add(tf.layers.dense({ units: 1, activation: 'sigmoid' }));
+          model.compile({ optimizer: tf.train.adam(0.01), loss: 'binaryCrossentropy', runEagerly });
+          const r = rng(99);
+          for (let s = 0; s < 3; s++) {
+            const ids: number[] = [];
+            for (let i = 0; i < 4 * 9; i++) ids.push(i % 9 > 6 && i % 2 ? 0 : 1 + Math.floor(r() * 49));
+            const x = tf.tensor(ids, [4, 9]);
+            const y = tf.tensor([1, 0, 1, 1], [4, 1]);
+            await model.trainOnBatch(x, y);
+          }
+          return model.getWeights().map((w: tf.Tensor) => w.dataSync() as Float32Array);
+        });
+      } finally {
+        for (const k of Object.keys(saved)) kernels[k] = saved[k]!;
+      }
+    };
+    for (const cell of ['lstm', 'gru', 'simpleRNN'] as const) {
+      const ref = await trainWeights(cell, false, true);
+      for (const runEagerly of [false, true]) {
+        const got = await trainWeights(cell, true, runEagerly);
+        got.forEach((w, i) => bitsEqual(w, ref[i]!, `${cell} runEagerly=${runEagerly} weight ${i}`));
+      }
+    }
+  });
+
+  it('Tanh / Sigmoid: the AVX2 and portable paths agree, and equal the reference kernels', () => {
+    const a = addon as unknown as SeqAddon;
+    const r = rng(5);
+    const n = 1 << 20;
+    const x = new Float32Array(n + 3);
+    const u32 = new Uint32Array(x.buffer);
+    for (let i = 0; i < x.length; i++) {
+      if (i % 3 === 0) u32[i] = Math.floor(r() * 4294967296) >>> 0; // any bit pattern: huge, tiny, NaN, ±0
+      else x[i] = (r() - 0.5) * (i % 3 === 1 ? 20 : 0.02);
+    }
+    x[0] = Infinity;
+    x[1] = -Infinity;
+    x[2] = -0;
+    for (const fn of ['tanh', 'sigmoid'] as const) {
+      const on = a.vmathVector(true);
+      const v = new Float32Array(x.length);
+      a[fn](x, v);
+      a.vmathVector(false);
+      const s = new Float32Array(x.length);
+      a[fn](x, s);
+      a.vmathVector(on);
+      bitsEqual(v, s, `${fn}: vector vs portable`);
+      const ref = tf.tidy(() => {
+        const prev = tf.getBackend();
+        tf.ENGINE.setBackendSync('reference');
+        try {
+          return (fn === 'tanh' ? tf.tanh(tf.tensor(x)) : tf.sigmoid(tf.tensor(x))).dataSync() as Float32Array;
+        } finally {
+          tf.ENGINE.setBackendSync(prev);
+        }
+      });
+      let diff = 0;
+      for (let i = 0; i < x.length; i++) if (!Object.is(v[i], ref[i]) && !(Number.isNaN(v[i]) && Number.isNaN(ref[i]))) diff++;
+      assert.equal(diff, 0, `${fn}: ${diff} of ${x.length} values differ from the reference`);
+    }
+  });
+});
+
+async function onNativeAsync<T>(fn: () => Promise<T>): Promise<T> {
+  const prev = tf.getBackend();
+  tf.ENGINE.setBackendSync('native');
+  try {
+    return await fn();
+  } finally {
+    tf.ENGINE.setBackendSync(prev);
+  }
+}
