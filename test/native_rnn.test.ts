@@ -320,15 +320,17 @@ describe('fused recurrent kernels: bit-identical to the composition', { skip }, 
       a[fn](x, s);
       a.vmathVector(on);
       bitsEqual(v, s, `${fn}: vector vs portable`);
-      const ref = tf.tidy(() => {
-        const prev = tf.getBackend();
-        tf.ENGINE.setBackendSync('reference');
-        try {
-          return (fn === 'tanh' ? tf.tanh(tf.tensor(x)) : tf.sigmoid(tf.tensor(x))).dataSync() as Float32Array;
-        } finally {
-          tf.ENGINE.setBackendSync(prev);
-        }
-      });
+      const prev = tf.getBackend();
+      tf.ENGINE.setBackendSync('reference');
+      let ref: Float32Array;
+      try {
+        const xt = tf.tensor(x);
+        const yt = fn === 'tanh' ? tf.tanh(xt) : tf.sigmoid(xt);
+        ref = yt.dataSync() as Float32Array;
+        tf.dispose([xt, yt]);
+      } finally {
+        tf.ENGINE.setBackendSync(prev);
+      }
       let diff = 0;
       for (let i = 0; i < x.length; i++) if (!Object.is(v[i], ref[i]) && !(Number.isNaN(v[i]) && Number.isNaN(ref[i]))) diff++;
       assert.equal(diff, 0, `${fn}: ${diff} of ${x.length} values differ from the reference`);
