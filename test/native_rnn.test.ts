@@ -6,8 +6,9 @@
  * resetAfter both ways, activations linear / tanh / sigmoid / relu, bias or not, masks (rows
  * fully masked too), goBackwards, returnSequences, zeroOutputForMask, initial states, input
  * dropout masks (and SimpleRNN's recurrent dropout mask), gradients flowing from any subset of
- * the outputs — for 1, 2 and 3 threads, through the fused backward kernel and through the
- * recomputed composition (under an outer tape). Then the Keras layers: a model trained a few
+ * the outputs — for 1, 2 and 3 threads, on every ISA path of this CPU (native/src/isa.h: the
+ * reference composition runs on the same path), through the fused backward kernel and through
+ * the recomputed composition (under an outer tape). Then the Keras layers: a model trained a few
  * steps gives the same weights with the fused kernels (compiled step and eager) as without.
  * Also the native Tanh / Sigmoid kernels: AVX2 and portable paths give the same bits, and both
  * equal the reference (Math.tanh / Math.exp in float64, rounded) on a million values.
@@ -229,9 +230,13 @@ describe('fused recurrent kernels: bit-identical to the composition', { skip }, 
     onNative(() => {
       const r = rng(20261207);
       const before = tf.getNumThreads();
+      const isaAddon = addon as unknown as { info(): { isa: string; isas?: string[] }; setIsa?(name: string): boolean };
+      const isas = isaAddon.info().isas ?? [isaAddon.info().isa];
+      const prevIsa = isaAddon.info().isa;
       try {
-        for (let n = 0; n < 70; n++) {
+        for (let n = 0; n < 72; n++) {
           const c = randomCase(r, n % 10 === 9);
+          if (isaAddon.setIsa) assert.ok(isaAddon.setIsa(isas[n % isas.length]!), `setIsa(${isas[n % isas.length]})`);
           tf.tidy(() => {
             const inp = makeInputs(c, r);
             tf.setNumThreads(1);
@@ -241,7 +246,7 @@ describe('fused recurrent kernels: bit-identical to the composition', { skip }, 
               tf.setNumThreads(threads);
               const got = evaluate(c, inp, recurrentSequence);
               assert.equal(got.length, ref.length);
-              got.forEach((v, i) => bitsEqual(v, ref[i]!, `${describeCase(c)} threads ${threads} result ${i}`));
+              got.forEach((v, i) => bitsEqual(v, ref[i]!, `${describeCase(c)} ISA ${isas[n % isas.length]} threads ${threads} result ${i}`));
             }
             if (n % 3 === 0) {
               tf.setNumThreads(2);
@@ -253,6 +258,7 @@ describe('fused recurrent kernels: bit-identical to the composition', { skip }, 
         }
       } finally {
         tf.setNumThreads(before);
+        if (isaAddon.setIsa) isaAddon.setIsa(prevIsa);
       }
     });
   });
