@@ -9,13 +9,13 @@
  *   pass the path of a local Keras `.h5` / `.keras` file of the same architecture instead.
  * - channels_last only (idem's conv layers are NHWC).
  */
-import { existsSync } from 'node:fs';
 import { fail } from '../core/errors.ts';
 import { Dense, InputLayer, input } from '../layers/core.ts';
 import { KerasTensor } from '../layers/layer.ts';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from '../layers/pooling.ts';
 import { activationName } from '../layers/activations.ts';
 import type { LayersModel } from '../models/model.ts';
+import { isNode, requireNode } from '../platform/index.ts';
 
 export type ImageShape = [number | null, number | null, number];
 
@@ -149,7 +149,9 @@ export function predictions(x: KerasTensor, r: Resolved): KerasTensor {
  */
 export function finishWithWeights(app: string, model: LayersModel, path: string | null): LayersModel | Promise<LayersModel> {
   if (path === null) return model;
-  if (!existsSync(path)) {
+  // In the browser `weights` is a URL (fetched by loadWeights); in Node a path or an http(s) URL.
+  const n = isNode() && !/^https?:\/\//i.test(path) ? requireNode(app, 'reading a weights file', '') : null;
+  if (n && !n.fs.existsSync(path)) {
     fail(app, `The \`weights\` argument should be either null (random initialization) or the path to a local weights file to be loaded. Received: weights=${JSON.stringify(path)} (no such file)`);
   }
   return model.loadWeights(path).then(() => model);

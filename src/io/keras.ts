@@ -16,7 +16,6 @@
  * only then are weights assigned. Every writer produces the bytes in memory and writes them with
  * `atomicWriteFile`.
  */
-import * as fs from 'node:fs';
 import { fail } from '../core/errors.ts';
 import { Tensor } from '../core/tensor.ts';
 import type { Layer } from '../layers/layer.ts';
@@ -31,6 +30,7 @@ import { kerasVarGroups, legacyLayers, shortName } from './weight_paths.ts';
 import { checkAssign, commit, datasetToTensor, fileShapeGuard, optimizerValues, planOptimizerRestore, planSeedRestore, saveSeedState, storedDatasets, typedToTensor, type Assignment } from './state.ts';
 import { getRandomState, setRandomState, type RandomState } from '../random/seed.ts';
 import { readZip, writeZip, zipEntryNames } from './zip.ts';
+import { readFileBytes } from '../platform/index.ts';
 
 /** The entries of a `.keras` archive idem reads (no other entry is ever inflated). */
 const KERAS_ENTRIES = ['config.json', 'metadata.json', 'model.weights.h5'];
@@ -396,11 +396,7 @@ function parseJson(bytes: Uint8Array | undefined, what: string, op: string): Rec
 }
 
 function readBytes(file: string, op: string): Uint8Array {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    fail(op, `cannot read ${file}: ${(e as Error).message}`);
-  }
+  return readFileBytes(file, op);
 }
 
 /** Loads a `.keras` file (path or bytes) into a new model. */
@@ -468,21 +464,31 @@ export async function loadLegacyH5Model(source: string | Uint8Array, opts: LoadM
 // ------------------------------------------------------------------ weights files
 
 export async function saveKerasWeights(model: LayersModel, file: string, opts: SaveOptions = {}): Promise<void> {
+  atomicWriteFile(file, await kerasWeightsBytes(model, file, opts));
+}
+
+/** The bytes `saveKerasWeights` writes: Keras 3 layout for `*.weights.h5`, else Keras 2's. */
+export async function kerasWeightsBytes(model: LayersModel, file: string, opts: SaveOptions = {}): Promise<Uint8Array> {
   await h5Ready();
   if (!model.built) fail('saveWeights', `model '${model.name}' is not built yet: call it or give it an input shape first`);
-  if (/\.weights\.h5$/.test(file)) atomicWriteFile(file, writeH5(kerasWeightsTree(model, opts.includeOptimizer !== false)));
-  else atomicWriteFile(file, writeH5(legacyWeightsTree(model)));
+  if (/\.weights\.h5$/.test(file)) return writeH5(kerasWeightsTree(model, opts.includeOptimizer !== false));
+  return writeH5(legacyWeightsTree(model));
 }
 
 /** Legacy full model `.h5` (Keras 2 `model.save('m.h5')`): Keras 2 config + weights. */
 export async function saveLegacyH5Model(model: LayersModel, file: string): Promise<void> {
+  atomicWriteFile(file, await legacyH5ModelBytes(model));
+}
+
+/** The bytes `saveLegacyH5Model` writes. */
+export async function legacyH5ModelBytes(model: LayersModel): Promise<Uint8Array> {
   await h5Ready();
   const root = group();
   root.attrs['model_config'] = JSON.stringify(toKeras2Spec(model));
   root.attrs['keras_version'] = '2.15.0';
   root.attrs['backend'] = 'tensorflow';
   legacyWeightsTree(model, ensureGroup(root, 'model_weights'));
-  atomicWriteFile(file, writeH5(root));
+  return writeH5(root);
 }
 
 /** Keras 2 / TF.js-style spec: `batch_input_shape` on the first layer, nodes as [[name, node, tensor, {}]]. */

@@ -15,6 +15,9 @@ import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { LayersModel } from '../models/model.ts';
 import type { H5Data } from './h5.ts';
+import { atomicWriteFile } from '../models/weights_io.ts';
+import { tensor } from '../ops/creation.ts';
+import { readFileBytes } from '../platform/index.ts';
 import { checkAssign, commit, optimizerLayout, optimizerValues, planOptimizerRestore, typedToTensor, type Assignment } from './state.ts';
 
 const DTYPES: Record<string, { bytes: number; name: string }> = {
@@ -176,4 +179,33 @@ export function planSafetensors(model: LayersModel, buf: Uint8Array, file: strin
     commit(assigns);
     optPlan();
   };
+}
+
+/** Writes named tensors to a safetensors file, atomically (`{name: tensor}` or `[{name, tensor}]`). */
+export function saveSafetensors(file: string, tensors: Record<string, Tensor> | { name: string; tensor: Tensor }[], metadata: Record<string, string> = {}): void {
+  const list = Array.isArray(tensors) ? tensors : Object.entries(tensors).map(([name, tensor]) => ({ name, tensor }));
+  atomicWriteFile(file, encodeSafetensors(list, metadata));
+}
+
+/** Reads a safetensors file (validated) into `{name: tensor}` (F32 → float32, I32/I64 → int32, BOOL → bool). */
+export function loadSafetensors(file: string): Record<string, Tensor> {
+  const op = 'loadSafetensors';
+  const { entries } = decodeSafetensors(readFileBytes(file, op), file, op);
+  const out: Record<string, Tensor> = {};
+  for (const e of entries) {
+    const copy = new Uint8Array(e.data);
+    if (e.dtype === 'F32') out[e.name] = tensor(new Float32Array(copy.buffer), e.shape, 'float32');
+    else if (e.dtype === 'I32') out[e.name] = tensor(new Int32Array(copy.buffer), e.shape, 'int32');
+    else if (e.dtype === 'I64') {
+      const v = new BigInt64Array(copy.buffer);
+      const i32 = new Int32Array(v.length);
+      v.forEach((x, i) => {
+        if (x > 2147483647n || x < -2147483648n) fail(op, `${file}: tensor '${e.name}' holds int64 value ${x}, outside int32`);
+        i32[i] = Number(x);
+      });
+      out[e.name] = tensor(i32, e.shape, 'int32');
+    } else if (e.dtype === 'BOOL') out[e.name] = tensor(Array.from(copy, (b) => (b ? 1 : 0)), e.shape, 'bool');
+    else fail(op, `${file}: tensor '${e.name}' has dtype ${e.dtype}; idem tensors are float32, int32 or bool`);
+  }
+  return out;
 }

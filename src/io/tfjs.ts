@@ -14,8 +14,6 @@
  * crash-safe: shard names carry a content hash, `model.json` is replaced last and atomically,
  * and only then are the shards the old `model.json` named (and the new one does not) removed.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { tensor } from '../ops/creation.ts';
@@ -27,6 +25,11 @@ import { toKeras2Spec } from './keras.ts';
 import { checkAssign, commit, type Assignment } from './state.ts';
 import { shortName } from './weight_paths.ts';
 import { crc32 } from './zip.ts';
+import { BROWSER_STORAGE_ADVICE, requireNode, type NodeApis } from '../platform/index.ts';
+
+function nodeFiles(op: string, what: string): NodeApis {
+  return requireNode(op, what, BROWSER_STORAGE_ADVICE);
+}
 
 export interface WeightsManifestEntry {
   name: string;
@@ -245,6 +248,7 @@ export function filePath(url: string): string {
 
 /** Writes model.json + shards into `dir`, crash-safe (see the file comment). */
 export function saveToDirectory(art: ModelArtifacts, dir: string): SaveResult {
+  const { fs, path } = nodeFiles('save', `saving to the directory '${dir}'`);
   fs.mkdirSync(dir, { recursive: true });
   const data = asBytes(art.weightData);
   const nShards = Math.max(1, Math.ceil(data.length / SHARD_BYTES));
@@ -287,6 +291,7 @@ export function saveToDirectory(art: ModelArtifacts, dir: string): SaveResult {
 /** Reads model.json (a path to it or to its directory) and its shards, checking every size. */
 export function loadFromFiles(p: string): ModelArtifacts {
   const op = 'loadLayersModel';
+  const { fs, path } = nodeFiles(op, `reading '${p}'`);
   let file = p;
   try {
     if (fs.statSync(p).isDirectory()) file = path.join(p, 'model.json');
@@ -324,7 +329,7 @@ export function loadFromFiles(p: string): ModelArtifacts {
 export function fileSystem(url: string): IOHandler {
   const p = filePath(url);
   return {
-    save: async (art) => saveToDirectory(art, p.endsWith('model.json') ? path.dirname(p) : p),
+    save: async (art) => saveToDirectory(art, p.endsWith('model.json') ? nodeFiles('save', `saving to '${p}'`).path.dirname(p) : p),
     load: async () => loadFromFiles(p),
   };
 }

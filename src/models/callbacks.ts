@@ -5,6 +5,8 @@
  * Keras — seed 001's confusion); `val_*` figures are computed on the validation data at the end
  * of the epoch. The bar says so in its first line.
  */
+import { isNode, outIsTTY, writeOut } from '../platform/index.ts';
+
 export type Logs = Record<string, number>;
 
 export class Callback {
@@ -88,24 +90,28 @@ function fmtLogs(logs: Logs): string {
 /**
  * Keras's progress bar (verbose 1: one bar per epoch, redrawn in place on a terminal; verbose 2:
  * `Epoch i/n`, then one line per epoch: `600/600 - 12s - loss: 0.3923 - acc: 0.9012 - val_loss: ...`).
+ * Outside Node (a web page, a worker) the output is the console, where nothing can be redrawn:
+ * one line per epoch whatever the verbosity, `Epoch i/n - 600/600 - 12s 20ms/step - loss: ...`.
  */
 export class ProgressBar extends Callback {
   private start = 0;
   private lastDraw = 0;
   constructor(
     private readonly verbose: number,
-    private readonly write: (s: string) => void = (s) => process.stdout.write(s),
-    private readonly isTTY: boolean = Boolean(process.stdout.isTTY),
+    private readonly write: (s: string) => void = writeOut,
+    private readonly isTTY: boolean = outIsTTY(),
+    /** One line per epoch and nothing else (default: outside Node). */
+    private readonly lines: boolean = !isNode(),
   ) {
     super();
   }
   override async onTrainBegin() {
-    if (this.verbose === 1) this.write('(loss and metrics: running averages over the epoch so far; val_*: computed at the end of each epoch)\n');
+    if (this.verbose === 1 && !this.lines) this.write('(loss and metrics: running averages over the epoch so far; val_*: computed at the end of each epoch)\n');
   }
   override async onEpochBegin(epoch: number) {
     this.start = Date.now();
     this.lastDraw = 0;
-    if (this.verbose >= 1) this.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
+    if (this.verbose >= 1 && !this.lines) this.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
   }
   private bar(step: number, logs: Logs, done: boolean): string {
     const steps = this.params.steps;
@@ -118,19 +124,46 @@ export class ProgressBar extends Callback {
     return `${String(step).padStart(n)}/${steps} [${arrow}] - ${time}${fmtLogs(logs)}`;
   }
   override async onBatchEnd(batch: number, logs: Logs = {}) {
-    if (this.verbose !== 1 || !this.isTTY) return;
+    if (this.verbose !== 1 || !this.isTTY || this.lines) return;
     const now = Date.now();
     if (now - this.lastDraw < 100 && batch + 1 < this.params.steps) return;
     this.lastDraw = now;
     this.write(`\r${this.bar(batch + 1, logs, false)}\x1b[K`);
   }
-  override async onEpochEnd(_epoch: number, logs: Logs = {}) {
-    if (this.verbose === 1) this.write(`${this.isTTY ? '\r' : ''}${this.bar(this.params.steps, logs, true)}${this.isTTY ? '\x1b[K' : ''}\n`);
+  override async onEpochEnd(epoch: number, logs: Logs = {}) {
+    if (this.lines) {
+      if (this.verbose >= 1) this.write(`${epochLine(epoch, this.params, (Date.now() - this.start) / 1000, logs)}\n`);
+    } else if (this.verbose === 1) this.write(`${this.isTTY ? '\r' : ''}${this.bar(this.params.steps, logs, true)}${this.isTTY ? '\x1b[K' : ''}\n`);
     else if (this.verbose === 2) {
       // Keras's verbose 2: after the `Epoch i/n` line, one line per epoch, no bar.
       const elapsed = (Date.now() - this.start) / 1000;
       const steps = this.params.steps;
       this.write(`${steps}/${steps} - ${fmtTime(elapsed)}${fmtLogs(logs)}\n`);
     }
+  }
+}
+
+/** `Epoch 3/10 - 600/600 - 2s 3ms/step - loss: 0.3923 - val_loss: 0.2011`. */
+export function epochLine(epoch: number, params: { epochs: number; steps: number }, seconds: number, logs: Logs): string {
+  const steps = params.steps;
+  return `Epoch ${epoch + 1}/${params.epochs} - ${steps}/${steps} - ${fmtTime(seconds)} ${Math.round((seconds * 1000) / Math.max(steps, 1))}ms/step${fmtLogs(logs)}`;
+}
+
+/**
+ * `tf.callbacks.progressLines(fn)`: calls `fn` with one line per epoch (`Epoch 3/10 - 600/600 -
+ * 2s 3ms/step - loss: 0.3923 - ...`), e.g. to show progress in a page element. Use it with
+ * `verbose: 0` so the console stays quiet.
+ */
+export class ProgressLines extends Callback {
+  private start = 0;
+  constructor(private readonly fn: (line: string) => void) {
+    super();
+    if (typeof fn !== 'function') throw new TypeError(`progressLines: expected a function (line: string) => void, received ${typeof fn}`);
+  }
+  override async onEpochBegin() {
+    this.start = Date.now();
+  }
+  override async onEpochEnd(epoch: number, logs: Logs = {}) {
+    this.fn(epochLine(epoch, this.params, (Date.now() - this.start) / 1000, logs));
   }
 }

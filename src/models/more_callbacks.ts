@@ -23,13 +23,12 @@
  * The model reaches callbacks as `this.model`: LayersModel provides `stopTraining`, `optimizer`,
  * `weights`, `getWeights()` and `setWeights()`.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { Optimizer } from '../optimizers/optimizer.ts';
 import { Callback, type Logs } from './callbacks.ts';
 import { saveModelWeights, type WeightsModel } from './weights_io.ts';
+import { requireNode, writeOut } from '../platform/index.ts';
 
 /** What these callbacks use of the model. */
 export interface CallbackModel {
@@ -78,7 +77,7 @@ function currentLr(cls: string, o: Optimizer): number {
 }
 
 function say(verbose: number, msg: string): void {
-  if (verbose > 0) process.stdout.write(`${msg}\n`);
+  if (verbose > 0) writeOut(`${msg}\n`);
 }
 
 /** Python's `repr(float)`: shortest round-trip digits, scientific below 1e-4 or from 1e16. */
@@ -400,6 +399,7 @@ export class CSVLogger extends Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
+    const { fs } = requireNode('CSVLogger', 'writing a CSV file', 'in the browser log with tf.callbacks.progressLines(fn) or a custom callback');
     this.appendHeader = true;
     if (this.append && fs.existsSync(this.filename)) {
       const first = fs.readFileSync(this.filename, 'utf8').split('\n')[0] ?? '';
@@ -425,11 +425,11 @@ export class CSVLogger extends Callback {
     const row = [String(epoch)];
     for (const k of this.keys) row.push(k in logs ? this.cell(logs[k]!) : 'NA');
     out += row.join(this.separator) + '\n';
-    fs.writeSync(this.fd, out);
+    requireNode('CSVLogger', 'writing a CSV file', '').fs.writeSync(this.fd, out);
   }
 
   override async onTrainEnd(): Promise<void> {
-    if (this.fd !== null) fs.closeSync(this.fd);
+    if (this.fd !== null) requireNode('CSVLogger', 'writing a CSV file', '').fs.closeSync(this.fd);
     this.fd = null;
   }
 }
@@ -438,7 +438,7 @@ export class TerminateOnNaN extends Callback {
   override async onBatchEnd(batch: number, logs: Logs = {}): Promise<void> {
     const loss = logs['loss'];
     if (loss !== undefined && !Number.isFinite(loss)) {
-      process.stdout.write(`Batch ${batch}: Invalid loss, terminating training\n`);
+      writeOut(`Batch ${batch}: Invalid loss, terminating training\n`);
       modelOf(this, 'TerminateOnNaN').stopTraining = true;
     }
   }
@@ -455,9 +455,13 @@ export interface ModelCheckpointArgs {
   initialValueThreshold?: number | null;
 }
 
-/** The checkpoint format a file path asks for (by its extension). */
-function checkpointFormat(filepath: string): 'keras' | 'h5' | 'weights' | 'idem' {
+/** Browser model stores: a whole model is saved there (`model.save(url)`). */
+const STORE_URL = /^(indexeddb|localstorage|downloads):\/\//i;
+
+/** The checkpoint format a file path asks for (by its extension, or a browser store's scheme). */
+function checkpointFormat(filepath: string): 'keras' | 'h5' | 'weights' | 'idem' | 'store' {
   const f = filepath.toLowerCase();
+  if (STORE_URL.test(f)) return 'store';
   if (f.endsWith('.keras')) return 'keras';
   if (f.endsWith('.weights.h5') || f.endsWith('.safetensors')) return 'weights';
   if (f.endsWith('.h5') || f.endsWith('.hdf5')) return 'h5';
@@ -493,9 +497,10 @@ export class ModelCheckpoint extends Callback {
     // saveWeightsOnly false, its default there), `.weights.h5` / `.h5` / `.safetensors` (weights
     // and optimizer state through src/io), anything else idem's own weights format.
     const ext = checkpointFormat(filepath);
-    this.saveWeightsOnly = args.saveWeightsOnly ?? ext !== 'keras';
+    this.saveWeightsOnly = args.saveWeightsOnly ?? (ext !== 'keras' && ext !== 'store');
+    if (this.saveWeightsOnly && ext === 'store') fail(C, `Received saveWeightsOnly=true with filepath '${filepath}': a browser store ('indexeddb://', 'localstorage://', 'downloads://') holds a whole model`);
     if (this.saveWeightsOnly && ext === 'keras') fail(C, `Received saveWeightsOnly=true with filepath '${filepath}': a .keras file holds the whole model; use a '.weights.h5' path for weights only`);
-    if (!this.saveWeightsOnly && ext !== 'keras' && ext !== 'h5') fail(C, `Received saveWeightsOnly=false with filepath '${filepath}': a whole model is saved to a '.keras' (or legacy '.h5') path`);
+    if (!this.saveWeightsOnly && ext !== 'keras' && ext !== 'h5' && ext !== 'store') fail(C, `Received saveWeightsOnly=false with filepath '${filepath}': a whole model is saved to a '.keras' (or legacy '.h5') path`);
     this.mode = checkMode(C, args.mode ?? 'auto');
     const f = args.saveFreq ?? 'epoch';
     if (f !== 'epoch' && !(typeof f === 'number' && Number.isInteger(f) && f > 0)) fail(C, `Unrecognized save_freq: expected 'epoch' or a positive integer. Received: saveFreq=${String(f)}`);
@@ -517,8 +522,11 @@ export class ModelCheckpoint extends Callback {
 
   private async save(epoch: number, batch: number | null, logs: Logs): Promise<void> {
     const file = this.filePath(epoch, batch, logs);
-    const dir = path.dirname(file);
-    if (dir && !fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true });
+    if (checkpointFormat(file) !== 'store') {
+      const { fs, path } = requireNode('ModelCheckpoint', `writing the file '${file}'`, "in the browser checkpoint to 'indexeddb://name' or 'localstorage://name'");
+      const dir = path.dirname(file);
+      if (dir && !fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true });
+    }
     if (this.saveBestOnly) {
       const current = logs[this.monitor];
       if (current === undefined) {

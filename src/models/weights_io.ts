@@ -15,9 +15,8 @@
  * at any point removes the temporary file and leaves an existing target untouched.
  * `readWeightsFile` validates magic, header, dtypes, shapes and the exact file length.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { fail } from '../core/errors.ts';
+import { BROWSER_STORAGE_ADVICE, readFileBytes, requireNode, type NodeApis } from '../platform/index.ts';
 import type { DataType } from '../core/dtypes.ts';
 import { Tensor } from '../core/tensor.ts';
 import { tensor } from '../ops/creation.ts';
@@ -36,13 +35,14 @@ export interface WeightEntry {
  * The file-system calls the writer uses, replaceable (tests inject failures by overriding one,
  * e.g. `fsImpl.writeSync`), restored with `resetFsImpl()`.
  */
+const nodeFs = (): NodeApis['fs'] => requireNode('save', 'writing files', BROWSER_STORAGE_ADVICE).fs;
 export const fsImpl = {
-  openSync: fs.openSync,
-  writeSync: fs.writeSync as (fd: number, buf: Uint8Array) => number,
-  fsyncSync: fs.fsyncSync,
-  closeSync: fs.closeSync,
-  renameSync: fs.renameSync,
-  unlinkSync: fs.unlinkSync,
+  openSync: (p: string, flags: string): number => nodeFs().openSync(p, flags),
+  writeSync: (fd: number, buf: Uint8Array): number => nodeFs().writeSync(fd, buf),
+  fsyncSync: (fd: number): void => nodeFs().fsyncSync(fd),
+  closeSync: (fd: number): void => nodeFs().closeSync(fd),
+  renameSync: (from: string, to: string): void => nodeFs().renameSync(from, to),
+  unlinkSync: (p: string): void => nodeFs().unlinkSync(p),
 };
 const originalFs = { ...fsImpl };
 export function resetFsImpl(): void {
@@ -125,6 +125,7 @@ let tmpCounter = 0;
 
 /** Writes `bytes` to `file` atomically (temp file in the same directory + fsync + rename). */
 export function atomicWriteFile(file: string, bytes: Uint8Array): void {
+  const { fs, path, process } = requireNode('save', `writing the file '${file}'`, BROWSER_STORAGE_ADVICE);
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${tmpCounter++}`);
   let fd: number | null = fsImpl.openSync(tmp, 'wx');
@@ -170,13 +171,7 @@ export function writeWeightsFile(file: string, weights: { name: string; tensor: 
 
 /** Reads and validates a weights file. */
 export function readWeightsFile(file: string): WeightEntry[] {
-  let buf: Uint8Array;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (e) {
-    fail('loadWeights', `cannot read ${file}: ${(e as Error).message}`);
-  }
-  return decodeWeights(buf, file);
+  return decodeWeights(readFileBytes(file, 'loadWeights'), file);
 }
 
 /** What saving/loading needs of a model (LayersModel has it). */

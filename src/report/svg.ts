@@ -19,9 +19,20 @@ const r1 = (v: number) => Math.round(v * 10) / 10;
 /** Series longer than this are drawn as a line only (a 30-epoch batch log has 16,500 points). */
 export const MAX_DOTS = 300;
 
-/** A line chart of `series` (x = step). */
-export function curveSvg(tag: string, series: SeriesInput[], width = 560, height = 300): string {
-  const m = layoutChart(tag, series, width, height);
+/** The style of `curveSvg`'s charts (the report's page and `tf.callbacks.liveChart` use it). */
+export const CURVE_CSS = `svg text{font:11px system-ui,Arial,sans-serif;fill:#202124}
+svg text.title{font-weight:600;font-size:13px}
+svg text.tick{fill:#5f6368}
+svg text.axis{fill:#5f6368;font-style:italic}
+svg line.grid{stroke:#eceff1}
+svg rect.frame{fill:none;stroke:#b0b4b8}
+.series polyline{fill:none;stroke:var(--c);stroke-width:2;stroke-linejoin:round}
+.series circle{fill:var(--c);stroke:#fff;stroke-width:.8}
+.series circle:hover{r:5}`;
+
+/** A line chart of `series` (x = step, or what `xLabel` says). */
+export function curveSvg(tag: string, series: SeriesInput[], width = 560, height = 300, xLabel = 'step'): string {
+  const m = layoutChart(tag, series, width, height, xLabel);
   const { plot } = m;
   const o: string[] = [];
   o.push(`<svg class="curve" data-tag="${esc(tag)}" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(tag)}">`);

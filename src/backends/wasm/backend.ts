@@ -34,6 +34,20 @@ import { matMulGeometry } from '../reference/kernels/linalg.ts';
 import { contiguousReduceGeometry } from '../reference/kernels/reduce.ts';
 import { convKernels, type GemmCall } from './conv.ts';
 import type { GemmThreads } from './threads.ts';
+import { sayOnce } from '../../platform/index.ts';
+
+/**
+ * The worker pool a backend uses now (replaced by `WasmBackend.setThreads`), its arena over the
+ * shared memory, and why there is none when more threads were wanted (said once, at the first
+ * product large enough to have used them).
+ */
+interface ThreadSlot {
+  threads: GemmThreads | null;
+  arena: Arena | null;
+  unavailable: string | null;
+  /** Products run on the worker threads so far. */
+  threaded: number;
+}
 
 /** The part of a WebAssembly.Memory the backend uses (lib ES2022 has no WebAssembly types). */
 export interface WasmMemory {
@@ -171,7 +185,7 @@ export function broadcastPlan(aShape: readonly number[], bShape: readonly number
 /** Products of at least this many multiply-adds (m·n·k) go to the worker threads. */
 const PARALLEL_MIN = 1 << 20;
 
-function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, threadArena: Arena | null): Record<string, KernelFunc> {
+function wasmKernels(k: WasmKernels, arena: Arena, slot: ThreadSlot): Record<string, KernelFunc> {
   /** One product in the module: on the worker threads when it is large and they are up (same bits). */
   /**
    * `post(ar, mod, pc)`: run in the same module memory after the product (before C is copied
@@ -180,8 +194,14 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
   const gemmThen = (m: number, n: number, kk: number, ta: boolean, tb: boolean, aLen: number, bLen: number,
     fillA: (v: Float32Array, o: number) => void, fillB: (v: Float32Array, o: number) => void,
     post: ((ar: Arena, mod: WasmKernels, pc: number) => void) | null): Float32Array => {
-    const parallel = threads !== null && m * n * kk >= PARALLEL_MIN && n >= 16 && threads.ready;
-    const ar = parallel ? threadArena! : arena;
+    const threads = slot.threads;
+    const big = m * n * kk >= PARALLEL_MIN && n >= 16;
+    if (big && threads === null && slot.unavailable !== null) {
+      sayOnce('wasm-threads', `idem wasm backend: running on 1 thread: ${slot.unavailable}. Results are the same bits on any number of threads.`);
+      slot.unavailable = null;
+    }
+    const parallel = threads !== null && big && threads.ready;
+    const ar = parallel ? slot.arena! : arena;
     ar.reset();
     const pa = ar.alloc(aLen * 4);
     fillA(ar.f32, pa >> 2);
@@ -192,12 +212,13 @@ function wasmKernels(k: WasmKernels, arena: Arena, threads: GemmThreads | null, 
     // op(B) packed once, then C (both in chunks over the threads).
     const packed = ar.alloc(k.gemmPackedBBytes(n, kk));
     if (parallel) {
-      threads.gemm(pa, pb, packed, pc, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ar.alloc(wsBytes * (threads.workers + 1)), wsBytes);
+      slot.threaded++;
+      threads!.gemm(pa, pb, packed, pc, m, n, kk, ta ? 1 : 0, tb ? 1 : 0, ar.alloc(wsBytes * (threads!.workers + 1)), wsBytes);
     } else {
       k.gemmPackB(pb, n, kk, tb ? 1 : 0, packed, 0, n);
       k.gemmBlock(pa, packed, pc, m, n, kk, ta ? 1 : 0, ar.alloc(wsBytes), 0, m, 0, n);
     }
-    if (post) post(ar, parallel ? threads.kernels : k, pc);
+    if (post) post(ar, parallel ? threads!.kernels : k, pc);
     return ar.getF32(pc, m * n);
   };
   const gemm: GemmCall = (m, n, kk, ta, tb, aLen, bLen, fillA, fillB) => gemmThen(m, n, kk, ta, tb, aLen, bLen, fillA, fillB, null);
@@ -503,9 +524,34 @@ export class WasmBackend extends PooledBackend {
    * `threads`: the worker pool for large products (null: one thread). Results do not depend
    * on it.
    */
-  constructor(readonly wasm: WasmKernels, readonly threads: GemmThreads | null = null) {
+  constructor(readonly wasm: WasmKernels, threads: GemmThreads | null = null) {
     super({ name: 'wasm' }, null, true);
-    const out = (n: number): Float32Array => this.allocF32(n);
-    this.kernels = { ...referenceKernels, ...wasmKernels(wasm, new Arena(wasm, out), threads, threads ? new Arena(threads.kernels, out) : null) };
+    this.slot = { threads, arena: threads ? new Arena(threads.kernels, this.out) : null, unavailable: null, threaded: 0 };
+    this.kernels = { ...referenceKernels, ...wasmKernels(wasm, new Arena(wasm, this.out), this.slot) };
+  }
+
+  private readonly slot: ThreadSlot;
+  private readonly out = (n: number): Float32Array => this.allocF32(n);
+
+  /** The worker pool for large products (null: one thread). */
+  get threads(): GemmThreads | null {
+    return this.slot.threads;
+  }
+
+  /** How many products have run on the worker threads (for tests and benchmarks). */
+  get threadedProducts(): number {
+    return this.slot.threaded;
+  }
+
+  /**
+   * Replaces the worker pool (the old one is stopped); `unavailable`: why there is none when
+   * more than one thread was asked for (said once, at the first large product). Results do not
+   * depend on it.
+   */
+  setThreads(threads: GemmThreads | null, unavailable: string | null = null): void {
+    if (this.slot.threads && this.slot.threads !== threads) this.slot.threads.stop();
+    this.slot.threads = threads;
+    this.slot.arena = threads ? new Arena(threads.kernels, this.out) : null;
+    this.slot.unavailable = threads ? null : unavailable;
   }
 }

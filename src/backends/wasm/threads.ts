@@ -1,44 +1,73 @@
 /**
- * Multi-threaded GEMM for the wasm backend, in Node.js: worker threads instantiate the shared-
- * memory build of the kernels (KERNELS_SHARED_WASM_BASE64) over one `WebAssembly.Memory`
- * ({shared: true}); op(B) is packed once, in column chunks, then C is split in small chunks of
- * rows (of columns for products with few rows) that the main thread and the workers claim as
- * they come; workers wait on a SharedArrayBuffer with `Atomics.wait` (no event
- * loop, no messages per call). Each C element is computed by one thread in the same order
- * whatever the split, so results are bit-identical for any thread count (and to the
- * single-threaded path).
+ * Multi-threaded GEMM for the wasm backend: worker threads instantiate the shared-memory build of
+ * the kernels (KERNELS_SHARED_WASM_BASE64) over one `WebAssembly.Memory` ({shared: true}); op(B)
+ * is packed once, in column chunks, then C is split in small chunks of rows (of columns for
+ * products with few rows) that the calling thread and the workers claim as they come; workers
+ * wait on a SharedArrayBuffer with `Atomics.wait` (no event loop, no messages per call). Each C
+ * element is computed by one thread in the same order whatever the split, so results are
+ * bit-identical for any thread count (and to the single-threaded path).
  *
- * Thread count: IDEM_NUM_THREADS when set (1 = no workers), else the number of cores. Workers
- * start in the background; until all have reported ready, products run on the main thread.
- * Browsers: not used (a page's main thread may not block in Atomics.wait); the backend runs
- * single-threaded there. Workers are unref'd: they never keep a process alive.
+ * Where: Node.js (worker_threads, through the platform layer), and browsers inside a dedicated
+ * Web Worker of a cross-origin isolated page (COOP `same-origin` + COEP `require-corp`, which
+ * give `SharedArrayBuffer`; the workers are Blob-URL workers started from that Worker). A page's
+ * main thread may not block in `Atomics.wait`, so there the backend runs on one thread, and says
+ * so once (`wasmThreadsUnavailable()` gives the reason).
+ *
+ * Thread count: `tf.setNumThreads(n)` (0 = the default), else IDEM_NUM_THREADS in Node, else the
+ * cores (Node) or `navigator.hardwareConcurrency` capped at 8 (browser). Workers start in the
+ * background; until all have reported ready, products run on the calling thread. Node workers
+ * are unref'd: they never keep a process alive.
  */
 import type { WasmKernels, WasmMemory } from './backend.ts';
+import { crossOriginIsolated, envVar, hardwareConcurrency, inDedicatedWorker, isBrowser, nodeApis } from '../../platform/index.ts';
 
-interface WorkerLike {
-  unref(): void;
-}
-interface NodeApis {
-  Worker: new (code: string, options: { eval: boolean; workerData: unknown }) => WorkerLike;
-  availableParallelism(): number;
-}
+/** At most this many threads by default in a browser (more rarely pays for a page's products). */
+export const BROWSER_DEFAULT_MAX_THREADS = 8;
 
-/** Node's worker_threads and os, without a static import (so browser bundles never see them). */
-function nodeApis(): NodeApis | null {
-  const proc = (globalThis as unknown as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  if (!proc?.getBuiltinModule) return null;
-  const wt = proc.getBuiltinModule('node:worker_threads') as { Worker?: NodeApis['Worker'] } | undefined;
-  const os = proc.getBuiltinModule('node:os') as { availableParallelism?: () => number; cpus?: () => unknown[] } | undefined;
-  if (!wt?.Worker || !os) return null;
-  return { Worker: wt.Worker, availableParallelism: () => os.availableParallelism?.() ?? os.cpus?.().length ?? 1 };
-}
-
-/** The thread count: IDEM_NUM_THREADS when it is a positive integer, else the cores. */
+/** The default thread count: IDEM_NUM_THREADS when it is a positive integer, else the cores. */
 export function wasmThreadCount(): number {
-  const env = (globalThis as unknown as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['IDEM_NUM_THREADS'];
+  const env = envVar('IDEM_NUM_THREADS');
   const n = Number(env);
   if (env && Number.isInteger(n) && n > 0) return n;
-  return nodeApis()?.availableParallelism() ?? 1;
+  const cores = hardwareConcurrency();
+  return isBrowser() ? Math.min(cores, BROWSER_DEFAULT_MAX_THREADS) : cores;
+}
+
+/**
+ * Why worker threads cannot run here (null when they can): no shared memory, a page's main
+ * thread, a page that is not cross-origin isolated.
+ */
+export function wasmThreadsUnavailable(): string | null {
+  if (nodeApis()) return typeof SharedArrayBuffer === 'function' ? null : 'this Node.js has no SharedArrayBuffer';
+  if (!isBrowser()) return 'no worker threads in this JavaScript environment';
+  if (!crossOriginIsolated()) return 'the page is not cross-origin isolated (serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+  if (!inDedicatedWorker()) return "a page's main thread may not block in Atomics.wait (run idem inside a dedicated Worker)";
+  if (typeof SharedArrayBuffer !== 'function' || typeof Worker !== 'function') return 'this browser has no SharedArrayBuffer or no nested Workers';
+  return null;
+}
+
+interface ThreadWorker {
+  terminate(): void;
+}
+
+/** Starts one worker running `body` (a function body of `data`) with `data`. */
+function startWorker(body: string, data: unknown): ThreadWorker {
+  const n = nodeApis();
+  if (n) {
+    const w = new n.workerThreads.Worker(`const { workerData } = require('node:worker_threads');\n(function (data) {\n${body}\n})(workerData);`, { eval: true, workerData: data });
+    w.unref();
+    return { terminate: () => void w.terminate() };
+  }
+  const code = `self.onmessage = (e) => {\n  self.onmessage = null;\n  (function (data) {\n${body}\n  })(e.data);\n};`;
+  const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+  try {
+    const w = new Worker(url, { name: 'idem-wasm-thread' });
+    w.postMessage(data);
+    return { terminate: () => w.terminate() };
+  } finally {
+    // The worker has fetched its script by the time it runs; revoking later is enough.
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
 }
 
 // Control block (Int32Array over a SharedArrayBuffer): [0] job generation, [1] workers done,
@@ -62,8 +91,7 @@ const SPIN = 20000;
  */
 const WORKER_POLL_MS = 0.4;
 const WORKER_CODE = `
-const { workerData } = require('node:worker_threads');
-const { mod, memory, ctrl, id, params } = workerData;
+const { mod, memory, ctrl, id, params } = data;
 const k = new WebAssembly.Instance(mod, { env: { memory } }).exports;
 const c = new Int32Array(ctrl);
 let seen = Atomics.load(c, 0);
@@ -95,6 +123,7 @@ for (;;) {
 
 export class GemmThreads {
   private readonly ctrl: Int32Array;
+  private handles: ThreadWorker[] = [];
 
   private constructor(readonly kernels: WasmKernels, readonly memory: WasmMemory, readonly workers: number, ctrl: SharedArrayBuffer) {
     this.ctrl = new Int32Array(ctrl);
@@ -102,11 +131,10 @@ export class GemmThreads {
 
   /**
    * Starts `threads − 1` workers over a new shared memory, or returns null when there is one
-   * thread, no worker_threads, or no shared WebAssembly memory here.
+   * thread or worker threads cannot run here (`wasmThreadsUnavailable()`).
    */
   static start(sharedModule: object, threads: number): GemmThreads | null {
-    const api = nodeApis();
-    if (!api || threads <= 1 || typeof SharedArrayBuffer !== 'function') return null;
+    if (threads <= 1 || wasmThreadsUnavailable() !== null) return null;
     threads = Math.min(threads, MAX_WORKERS + 1);
     const WA = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => WasmMemory; Instance: new (m: object, i: object) => { exports: unknown } } }).WebAssembly;
     let memory: WasmMemory;
@@ -119,11 +147,23 @@ export class GemmThreads {
     }
     const workers = threads - 1;
     const ctrl = new SharedArrayBuffer(4 * (PARAMS + STRIDE * workers));
-    for (let id = 0; id < workers; id++) {
-      const w = new api.Worker(WORKER_CODE, { eval: true, workerData: { mod: sharedModule, memory, ctrl, id, params: PARAMS } });
-      w.unref();
+    const pool = new GemmThreads(kernels, memory, workers, ctrl);
+    try {
+      for (let id = 0; id < workers; id++) pool.handles.push(startWorker(WORKER_CODE, { mod: sharedModule, memory, ctrl, id, params: PARAMS }));
+    } catch {
+      pool.stop();
+      return null;
     }
-    return new GemmThreads(kernels, memory, workers, ctrl);
+    return pool;
+  }
+
+  /** Stops the workers (they leave their loop at once, or when they wake); the pool is unusable after. */
+  stop(): void {
+    Atomics.store(this.ctrl, 2, 1);
+    Atomics.add(this.ctrl, 0, 1);
+    Atomics.notify(this.ctrl, 0);
+    for (const h of this.handles) h.terminate();
+    this.handles = [];
   }
 
   /** True once every worker has started (before that, products run on the main thread). */

@@ -1,0 +1,358 @@
+/**
+ * idem in a real browser (Debian's Chromium through test/browser_harness.ts), using the bundle
+ * `npm run build` makes (built here into a temporary folder):
+ * - training: the seeded program of test/fixtures/browser/program.mjs (Keras fit, 30 steps, and
+ *   a hand loop) gives losses and weights bit-identical to the same program in Node on the wasm
+ *   backend — on a page's main thread (one thread; it says so once) and in a dedicated Worker
+ *   with 2 threads on a cross-origin isolated page (the products ran on the threads);
+ * - IndexedDB: save, reload the page, load, predict: identical; localStorage, listModels,
+ *   copyModel, moveModel, removeModel; downloads:// (model.json + weights, and .keras);
+ * - loadLayersModel(url) of a TF.js model.json and of a .keras file (HDF5 chunk loaded on demand)
+ *   saved by Node: predictions bit-identical to Node's wasm backend; tf.io.browserFiles;
+ * - fromPixels of a canvas with known pixels, toPixels round trips, their errors;
+ * - a failed fetch (404) gives the documented error naming the URL and status;
+ * - MNIST and tf.data.csv from the test server; fit's console progress (one line per epoch) and
+ *   the live chart;
+ * - no console errors (but the 404's own line), no request to any host but the test server.
+ * Skipped, with the reason, when Chromium is absent.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- functions run in the page */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import * as tf from '../src/index.ts';
+// @ts-expect-error -- a plain .mjs build script without types
+import { buildBrowserBundle } from '../browser/build.mjs';
+// @ts-expect-error -- plain JavaScript, run unchanged in Node and in the browser
+import { trainProgram } from './fixtures/browser/program.mjs';
+import { chromiumSkip, harnessPage, launchChromium, openPage, startServer, waitForTf, type PageRun, type TestBrowser, type TestServer } from './browser_harness.ts';
+
+const skip = chromiumSkip;
+if (skip) console.log(`# ${skip}`);
+
+const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'browser');
+
+interface ProgramResult {
+  backend: string;
+  losses: number[];
+  weights: string[];
+  handLosses: number[];
+  handWeights: string[];
+}
+
+const WORKER = `import * as tf from '/bundle/idem.browser.js';
+import { trainProgram } from '/fixtures/program.mjs';
+self.onmessage = async (e) => {
+  try {
+    const used = tf.setNumThreads(e.data.threads);
+    const t0 = performance.now();
+    while (tf.ENGINE.backend.threads && !tf.ENGINE.backend.threads.ready && performance.now() - t0 < 30000) await new Promise((r) => setTimeout(r, 20));
+    const r = await trainProgram(tf);
+    const be = tf.ENGINE.backend;
+    self.postMessage({ ok: true, used, threads: tf.getNumThreads(), ready: !!(be.threads && be.threads.ready), threaded: be.threadedProducts, isolated: self.crossOriginIsolated, ...r });
+  } catch (err) {
+    self.postMessage({ ok: false, error: String((err && err.stack) || err) });
+  }
+};
+`;
+
+/** An IDX file: magic 0x0000080d (d dimensions), sizes, bytes. */
+function idx(dims: number[], data: Uint8Array): Uint8Array {
+  const head = Buffer.alloc(4 + 4 * dims.length);
+  head.writeUInt32BE(0x800 + dims.length, 0);
+  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([head, data]);
+}
+
+describe('idem in headless Chromium', { skip }, () => {
+  let server: TestServer;
+  let plain: TestServer;
+  let browser: TestBrowser;
+  let run: PageRun;
+  let node: ProgramResult;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'idem-browser-test-'));
+  const bundleDir = path.join(tmp, 'bundle');
+  const modelsDir = path.join(tmp, 'models');
+  const dataDir = path.join(tmp, 'data');
+  const x = [[0.5, -1, 2, 0.25], [-0.75, 1.5, 0, 3]];
+  let nodePredict: number[] = [];
+  const posts: { path: string; body: Buffer }[] = [];
+
+  before(async () => {
+    await buildBrowserBundle(bundleDir);
+    // The reference: the same program in Node on the wasm backend.
+    await tf.setBackend('wasm');
+    node = (await trainProgram(tf)) as ProgramResult;
+    // A model saved by Node for loadLayersModel(url): TF.js folder and .keras.
+    tf.setSeed(3);
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 5, activation: 'relu', inputShape: [4] }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
+    await m.save(`file://${path.join(modelsDir, 'tfjs')}`);
+    await m.save(path.join(modelsDir, 'm.keras'));
+    nodePredict = Array.from((m.predict(tf.tensor(x)) as tf.Tensor).dataSync());
+    await tf.setBackend('native').catch(() => tf.setBackend('reference'));
+    // A small MNIST (the first 200 training and 100 test images), raw and gzipped.
+    fs.mkdirSync(path.join(dataDir, 'mnist'), { recursive: true });
+    const raw = tf.datasets.mnist.loadData({ dtype: 'uint8' });
+    const bytes = (t: tf.Tensor, n: number) => Uint8Array.from(t.dataSync().subarray(0, n));
+    fs.writeFileSync(path.join(dataDir, 'mnist', 'train-images-idx3-ubyte'), idx([200, 28, 28], bytes(raw.train.images, 200 * 784)));
+    fs.writeFileSync(path.join(dataDir, 'mnist', 'train-labels-idx1-ubyte'), idx([200], bytes(raw.train.labels, 200)));
+    fs.writeFileSync(path.join(dataDir, 'mnist', 't10k-images-idx3-ubyte.gz'), zlib.gzipSync(idx([100, 28, 28], bytes(raw.test.images, 100 * 784))));
+    fs.writeFileSync(path.join(dataDir, 'mnist', 't10k-labels-idx1-ubyte'), idx([100], bytes(raw.test.labels, 100)));
+    fs.writeFileSync(path.join(dataDir, 'iris.csv'), 'sepal_length,sepal_width,species\n5.1,3.5,0\n4.9,,1\n"6,2",2.9,2\n');
+    const mounts = { '/bundle/': bundleDir, '/fixtures/': FIXTURES, '/models/': modelsDir, '/data/': dataDir };
+    const pages = { '/t/page.html': harnessPage('/bundle/idem.browser.js'), '/t/worker.mjs': WORKER };
+    server = await startServer({ mounts, pages, isolated: true, onPost: (p, body) => void posts.push({ path: p, body }) });
+    plain = await startServer({ mounts, pages });
+    browser = await launchChromium();
+    run = await openPage(browser, server.url('/t/page.html'));
+    await waitForTf(run.page);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await plain?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('trains on the main thread bit-identical to Node on wasm (one thread, said once)', { timeout: 180_000 }, async () => {
+    const page = await openPage(browser, plain.url('/t/page.html'));
+    await waitForTf(page.page);
+    const r = (await page.page.evaluate(async () => {
+      const { trainProgram } = await import('/fixtures/program.mjs' as string);
+      const tf = (globalThis as any).tf;
+      const out = await trainProgram(tf);
+      return { ...out, threads: tf.getNumThreads(), isolated: (globalThis as any).crossOriginIsolated };
+    })) as ProgramResult & { threads: number; isolated: boolean };
+    assert.equal(r.backend, 'wasm');
+    assert.equal(r.isolated, false);
+    assert.equal(r.threads, 1);
+    assert.deepEqual(r.losses, node.losses, 'Keras fit losses');
+    assert.deepEqual(r.weights, node.weights, 'Keras weights (hashes of their bytes)');
+    assert.deepEqual(r.handLosses, node.handLosses, 'hand-loop losses');
+    assert.deepEqual(r.handWeights, node.handWeights, 'hand-loop weights');
+    assert.equal(r.losses.length, 30);
+    const said = page.console.filter((l) => l.includes('idem wasm backend: running on 1 thread'));
+    assert.equal(said.length, 1, `the one-thread note once: ${JSON.stringify(page.console)}`);
+    assert.match(said[0]!, /not cross-origin isolated/);
+    assert.deepEqual(page.errors, []);
+    await page.page.close();
+  });
+
+  it('trains in a Worker on 2 threads (cross-origin isolated page) bit-identical to Node', { timeout: 180_000 }, async () => {
+    const r = (await run.page.evaluate(() => new Promise((resolve) => {
+      const w = new Worker('/t/worker.mjs', { type: 'module' });
+      w.onmessage = (e) => {
+        resolve(e.data);
+        w.terminate();
+      };
+      w.onerror = (e) => resolve({ ok: false, error: String(e.message) });
+      w.postMessage({ threads: 2 });
+    }))) as ProgramResult & { ok: boolean; error?: string; used: number; threads: number; ready: boolean; threaded: number; isolated: boolean };
+    assert.ok(r.ok, r.error);
+    assert.equal(r.isolated, true);
+    assert.equal(r.used, 2);
+    assert.equal(r.threads, 2);
+    assert.ok(r.ready, 'the worker threads started');
+    assert.ok(r.threaded > 0, `products ran on the threads (${r.threaded})`);
+    assert.deepEqual(r.losses, node.losses);
+    assert.deepEqual(r.weights, node.weights);
+    assert.deepEqual(r.handLosses, node.handLosses);
+    assert.deepEqual(r.handWeights, node.handWeights);
+  });
+
+  it('IndexedDB: save, reload the page, load, predict (identical); listModels, copy, move, remove; localStorage', { timeout: 120_000 }, async () => {
+    const before = (await run.page.evaluate(async (x) => {
+      const tf = (globalThis as any).tf;
+      tf.setSeed(5);
+      const m = tf.sequential({ layers: [tf.layers.dense({ units: 6, activation: 'tanh', inputShape: [4] }), tf.layers.dropout({ rate: 0.5 }), tf.layers.dense({ units: 2 })] });
+      m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      await m.fit(tf.tensor(x), tf.tensor([[1, 0], [0, 1]]), { epochs: 2, verbose: 0 });
+      const info = await m.save('indexeddb://demo-model');
+      const p = Array.from(m.predict(tf.tensor(x)).dataSync());
+      return { p, info: { type: info.modelArtifactsInfo.modelTopologyType, bytes: info.modelArtifactsInfo.weightDataBytes } };
+    }, x)) as { p: number[]; info: { type: string; bytes: number } };
+    assert.deepEqual(before.info, { type: 'JSON', bytes: (4 * 6 + 6 + 6 * 2 + 2) * 4 });
+    await run.page.reload({ waitUntil: 'load' });
+    await waitForTf(run.page);
+    const after = (await run.page.evaluate(async (x) => {
+      const tf = (globalThis as any).tf;
+      const m = await tf.loadLayersModel('indexeddb://demo-model');
+      const p = Array.from(m.predict(tf.tensor(x)).dataSync());
+      const list1 = Object.keys(await tf.io.listModels()).sort();
+      await tf.io.copyModel('indexeddb://demo-model', 'localstorage://copy');
+      const m2 = await tf.loadLayersModel('localstorage://copy');
+      const p2 = Array.from(m2.predict(tf.tensor(x)).dataSync());
+      await tf.io.moveModel('localstorage://copy', 'indexeddb://moved');
+      const list2 = Object.keys(await tf.io.listModels()).sort();
+      const removed = await tf.io.removeModel('indexeddb://moved');
+      const list3 = Object.keys(await tf.io.listModels()).sort();
+      let missing = '';
+      try {
+        await tf.loadLayersModel('indexeddb://nope');
+      } catch (e) {
+        missing = String((e as Error).message);
+      }
+      return { p, p2, list1, list2, list3, removedBytes: removed.weightDataBytes, missing };
+    }, x)) as Record<string, unknown>;
+    assert.deepEqual(after['p'], before.p, 'predictions after reload: bit-identical');
+    assert.deepEqual(after['p2'], before.p, 'through localStorage: bit-identical');
+    assert.deepEqual(after['list1'], ['indexeddb://demo-model']);
+    assert.deepEqual(after['list2'], ['indexeddb://demo-model', 'indexeddb://moved']);
+    assert.deepEqual(after['list3'], ['indexeddb://demo-model']);
+    assert.equal(after['removedBytes'], before.info.bytes);
+    assert.match(after['missing'] as string, /^loadLayersModel: no model at 'indexeddb:\/\/nope'/);
+  });
+
+  it('loadLayersModel(url): a TF.js model.json and a .keras file saved by Node predict bit-identically', { timeout: 120_000 }, async () => {
+    const r = (await run.page.evaluate(async (x) => {
+      const tf = (globalThis as any).tf;
+      const a = await tf.loadLayersModel('/models/tfjs/model.json');
+      const b = await tf.loadLayersModel(new URL('/models/m.keras', location.href).href);
+      // browserFiles: the same model.json and shard as picked files.
+      const j = await (await fetch('/models/tfjs/model.json')).text();
+      const shard = JSON.parse(j).weightsManifest[0].paths[0];
+      const bin = await (await fetch(`/models/tfjs/${shard}`)).arrayBuffer();
+      const c = await tf.loadLayersModel(tf.io.browserFiles([new File([j], 'model.json'), new File([bin], shard)]));
+      // (no named arrow functions in page code: the test runner's transform would wrap them in a helper the page lacks)
+      return [a, b, c].map((m: any) => Array.from(m.predict(tf.tensor(x)).dataSync()));
+    }, x)) as number[][];
+    assert.deepEqual(r[0], nodePredict, 'model.json');
+    assert.deepEqual(r[1], nodePredict, '.keras');
+    assert.deepEqual(r[2], nodePredict, 'browserFiles');
+    const h5 = server.requests.filter((q) => q.path.includes('hdf5'));
+    assert.equal(h5.length, 1, 'the HDF5 chunk was fetched once, for the .keras file');
+  });
+
+  it('a failed fetch names the URL and the HTTP status', { timeout: 60_000 }, async () => {
+    const msg = (await run.page.evaluate(async () => {
+      try {
+        await (globalThis as any).tf.loadLayersModel('/models/missing/model.json');
+        return 'no error';
+      } catch (e) {
+        return String((e as Error).message);
+      }
+    })) as string;
+    assert.equal(msg, `loadLayersModel: fetching ${server.url('/models/missing/model.json')} failed: HTTP 404 Not Found`);
+  });
+
+  it('saves to downloads:// (model.json + weights, and .keras) and to an http(s) URL (POST)', { timeout: 60_000 }, async () => {
+    await run.page.evaluate(async () => {
+      const tf = (globalThis as any).tf;
+      tf.setSeed(1);
+      const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+      await m.save('downloads://my-model');
+      await m.save('downloads://my-model.keras');
+      await m.save(`${location.origin}/upload`);
+    });
+    await run.settleDownloads();
+    for (const f of ['my-model.json', 'my-model.weights.bin', 'my-model.keras']) assert.ok(browser.downloads.has(f), `downloaded ${f} (${[...browser.downloads.keys()]})`);
+    const json = JSON.parse(browser.downloads.get('my-model.json')!.toString('utf8'));
+    assert.deepEqual(json.weightsManifest[0].paths, ['./my-model.weights.bin']);
+    assert.equal(browser.downloads.get('my-model.weights.bin')!.length, (3 * 2 + 2) * 4);
+    assert.equal(browser.downloads.get('my-model.keras')!.subarray(0, 2).toString('latin1'), 'PK');
+    const m = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: new Uint8Array(browser.downloads.get('my-model.weights.bin')!).buffer }));
+    assert.deepEqual(m.outputs[0]!.shape, [null, 2]);
+    assert.equal(posts.length, 1);
+    assert.equal(posts[0]!.path, '/upload');
+    assert.ok(posts[0]!.body.includes('name="model.json"') && posts[0]!.body.includes('name="model.weights.bin"'), 'multipart form with both files');
+  });
+
+  it('fromPixels reads a canvas with known pixels; toPixels round trips; bad input says what is wrong', { timeout: 60_000 }, async () => {
+    const r = (await run.page.evaluate(async () => {
+      const tf = (globalThis as any).tf;
+      const c = document.createElement('canvas');
+      c.width = 3;
+      c.height = 2;
+      const px = new Uint8ClampedArray([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 10, 20, 30, 255, 40, 50, 60, 255, 70, 80, 90, 255]);
+      c.getContext('2d')!.putImageData(new ImageData(px, 3, 2), 0, 0);
+      const t3 = tf.browser.fromPixels(c);
+      const t4 = tf.browser.fromPixels(c, 4);
+      const t1 = tf.browser.fromPixels(new ImageData(px, 3, 2), 1);
+      const out = document.createElement('canvas');
+      const back = await tf.browser.toPixels(t3, out);
+      const drawn = Array.from(out.getContext('2d')!.getImageData(0, 0, 3, 2).data);
+      const gray = Array.from(await tf.browser.toPixels(tf.tensor2d([[0, 0.5], [1, 0.25]])));
+      const img = new Image();
+      img.src = out.toDataURL();
+      const fromImg = await tf.browser.fromPixelsAsync(img);
+      const errs: string[] = [];
+      for (const f of [
+        () => tf.browser.fromPixels(null),
+        () => tf.browser.fromPixels(c, 2),
+        () => tf.browser.toPixels(tf.tensor2d([[0, 1.5]])),
+        () => tf.browser.toPixels(tf.zeros([1, 2, 2, 3])),
+        () => tf.browser.toPixels(tf.tensor3d([[[0, 300, 0]]], undefined, 'int32')),
+        () => {
+          const d = document.createElement('canvas');
+          d.transferControlToOffscreen();
+          return tf.browser.toPixels(tf.zeros([1, 1, 3]), d);
+        },
+      ]) {
+        try {
+          await f();
+          errs.push('no error');
+        } catch (e) {
+          errs.push(String((e as Error).message));
+        }
+      }
+      return { shape3: t3.shape, dtype: t3.dtype, v3: Array.from(t3.dataSync()), v4: Array.from(t4.dataSync()), v1: Array.from(t1.dataSync()), back: Array.from(back), drawn, gray, fromImg: Array.from(fromImg.dataSync()), errs };
+    })) as Record<string, any>;
+    assert.deepEqual(r['shape3'], [2, 3, 3]);
+    assert.equal(r['dtype'], 'int32');
+    assert.deepEqual(r['v3'], [255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    assert.deepEqual(r['v4'], [255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 10, 20, 30, 255, 40, 50, 60, 255, 70, 80, 90, 255]);
+    assert.deepEqual(r['v1'], [255, 0, 0, 10, 40, 70]);
+    assert.deepEqual(r['back'], r['v4'], 'toPixels gives RGBA with alpha 255');
+    assert.deepEqual(r['drawn'], r['v4'], 'and draws it on the canvas');
+    assert.deepEqual(r['gray'], [0, 0, 0, 255, 128, 128, 128, 255, 255, 255, 255, 255, 64, 64, 64, 255], 'float32 [0,1] scaled by 255, gray replicated');
+    assert.deepEqual(r['fromImg'], r['v3'], 'fromPixelsAsync of an <img> (PNG data URL)');
+    const errs = r['errs'] as string[];
+    assert.match(errs[0]!, /^fromPixels: `pixels` must be .*received null/);
+    assert.match(errs[1]!, /^fromPixels: `numChannels` must be 1, 3 or 4, received 2/);
+    assert.match(errs[2]!, /^toPixels: `img` values for a float32 tensor must be in \[0, 1\], found 1\.5 at \[0,1\]/);
+    assert.match(errs[3]!, /^toPixels: `img` must be rank 2 .* received rank 4 \[1,2,2,3\]/);
+    assert.match(errs[4]!, /^toPixels: `img` values for an int32 tensor must be in \[0, 255\], found 300 at \[0,0,1\]/);
+    assert.match(errs[5]!, /^toPixels: `canvas` cannot be drawn on/);
+  });
+
+  it('MNIST and tf.data.csv from the server; console progress one line per epoch; the live chart draws', { timeout: 120_000 }, async () => {
+    const r = (await run.page.evaluate(async () => {
+      const tf = (globalThis as any).tf;
+      const { train, test } = await tf.datasets.mnist.loadData({ url: '/data/mnist/', files: { testImages: 't10k-images-idx3-ubyte.gz' } });
+      const rows = await tf.data.csv('/data/iris.csv', { columnConfigs: { species: { isLabel: true, dtype: 'int32' } } }).toArray();
+      const div = document.createElement('div');
+      document.body.appendChild(div);
+      const m = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28] }), tf.layers.dense({ units: 10 })] });
+      m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      const before = (globalThis as any).__lines?.length ?? 0;
+      const h = await m.fit(train.images, train.labels, { epochs: 2, batchSize: 50, validationData: [test.images, test.labels], callbacks: [tf.callbacks.liveChart(div)] });
+      const charts = Array.from(div.querySelectorAll('svg.curve')).map((s: any) => s.getAttribute('data-tag'));
+      const trainLoss = div.querySelector('svg.curve[data-tag="loss"] g.series[data-run="train"]')!.getAttribute('data-values')!.split(',').map(Number);
+      const valLoss = div.querySelector('svg.curve[data-tag="loss"] g.series[data-run="validation"]')!.getAttribute('data-values')!.split(',').map(Number);
+      return { shapes: [train.images.shape, train.labels.shape, test.images.shape], pixel: train.images.dataSync()[28 * 14 + 14], label0: train.labels.dataSync()[0], rows, charts, trainLoss, valLoss, history: h.history, before };
+    })) as Record<string, any>;
+    assert.deepEqual(r['shapes'], [[200, 28, 28], [200], [100, 28, 28]]);
+    const raw = tf.datasets.mnist.loadData();
+    assert.equal(r['pixel'], raw.train.images.dataSync()[28 * 14 + 14]);
+    assert.equal(r['label0'], raw.train.labels.dataSync()[0]);
+    assert.deepEqual(r['rows'], [{ xs: { sepal_length: 5.1, sepal_width: 3.5 }, ys: { species: 0 } }, { xs: { sepal_length: 4.9, sepal_width: undefined }, ys: { species: 1 } }, { xs: { sepal_length: '6,2', sepal_width: 2.9 }, ys: { species: 2 } }]);
+    // The accuracy's log name ('acc' as TF.js, or 'accuracy' as Keras 3) is whatever fit logged.
+    const metric = Object.keys(r['history']).find((k) => k !== 'loss' && !k.startsWith('val_'))!;
+    assert.deepEqual(r['charts'], ['loss', metric]);
+    assert.deepEqual(r['trainLoss'], r['history'].loss);
+    assert.deepEqual(r['valLoss'], r['history'].val_loss);
+    const epochLines = run.console.filter((l) => /^log: Epoch \d\/2 - 4\/4 - /.test(l));
+    assert.equal(epochLines.length, 2, `one console line per epoch: ${JSON.stringify(run.console)}`);
+    assert.match(epochLines[1]!, new RegExp(`^log: Epoch 2/2 - 4/4 - \\d+s \\d+ms/step - loss: \\d\\.\\d{4} - ${metric}: \\d\\.\\d{4} - val_loss: \\d\\.\\d{4} - val_${metric}: \\d\\.\\d{4}$`));
+  });
+
+  it('no console errors (but the 404 line), no request to another host', () => {
+    const errors = run.errors.filter((e) => !(e.includes('404') && e.includes('/models/missing/model.json')));
+    assert.deepEqual(errors, []);
+    assert.deepEqual(browser.foreignRequests, []);
+  });
+});
