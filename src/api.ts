@@ -11,7 +11,8 @@
 import { ENGINE } from './core/engine.ts';
 import { ReferenceBackend } from './backends/reference/index.ts';
 import { registerWasmBackend } from './backends/wasm/index.ts';
-import { registerLazyWebGPUBackend, registerWebGPUBackend as registerWebGPU, type WebGPUOptions } from './backends/webgpu/index.ts';
+import { registerLazyWebGPU, registerWebGPU } from './backends/webgpu_lazy.ts';
+import type { WebGPUBackend, WebGPUOptions } from './backends/webgpu/index.ts';
 export { setNumThreads, getNumThreads } from './backends/threads.ts';
 
 ENGINE.registerBackend('reference', () => new ReferenceBackend(), 1);
@@ -19,8 +20,9 @@ ENGINE.registerBackend('reference64', () => new ReferenceBackend({ precision: 'f
 // WebAssembly SIMD (priority 1.5: the default where the native addon is missing, e.g. browsers).
 registerWasmBackend(ENGINE);
 // WebGPU: `await tf.setBackend('webgpu')` creates it on first use (navigator.gpu, or Node's optional
-// `webgpu` package); `await tf.registerWebGPUBackend({gpu})` registers it ranked by its adapter.
-registerLazyWebGPUBackend(ENGINE);
+// `webgpu` package); `await tf.registerWebGPUBackend({gpu})` registers it ranked by its adapter. Its
+// code is imported on first use (src/backends/webgpu_lazy.ts): a chunk of its own in the bundle.
+registerLazyWebGPU(ENGINE);
 
 export type { DataType, TypedArray } from './core/dtypes.ts';
 export type { KernelBackend, KernelFunc, TensorInfo, DataId } from './core/backend.ts';
@@ -31,13 +33,14 @@ export { setLimits, getLimits, type Limits } from './core/limits.ts';
 export { ENGINE, type GradFunc, type MemoryInfo } from './core/engine.ts';
 export { setBackend, getBackend, ready, memory, tidy, dispose, keep, enableDebugMode, disableDebugMode, variable } from './core/api.ts';
 export { ReferenceBackend } from './backends/reference/index.ts';
-export { WebGPUBackend, WEBGPU_KERNELS, type WebGPUMemory, type WebGPUOptions, type GPULike } from './backends/webgpu/index.ts';
+// Types only: the backend's code loads with it (its kernel table: src/backends/webgpu/index.ts's WEBGPU_KERNELS).
+export type { WebGPUBackend, WebGPUMemory, WebGPUOptions, GPULike } from './backends/webgpu/index.ts';
 /**
  * Registers the WebGPU backend on `options.gpu` (Node: `create([])` of the `webgpu` package), else
  * `navigator.gpu`, else the `webgpu` package; ranked below native/wasm on a software adapter and
  * above them on hardware. Resolves to the backend, or null when no adapter was found.
  */
-export function registerWebGPUBackend(options: WebGPUOptions = {}): Promise<import('./backends/webgpu/index.ts').WebGPUBackend | null> {
+export function registerWebGPUBackend(options: WebGPUOptions = {}): Promise<WebGPUBackend | null> {
   return registerWebGPU(ENGINE, options);
 }
 /** TF.js `removeBackend`: unregisters a backend (the next op picks the best remaining one if it was current). */

@@ -143,7 +143,7 @@ describe('idem in headless Chromium', { skip }, () => {
   });
 
   it('trains in a Worker on 2 threads (cross-origin isolated page) bit-identical to Node', { timeout: 180_000 }, async () => {
-    const r = (await run.page.evaluate(() => new Promise((resolve) => {
+    const r = (await run.page.evaluate(() => new Promise<unknown>((resolve) => {
       const w = new Worker('/t/worker.mjs', { type: 'module' });
       w.onmessage = (e) => {
         resolve(e.data);

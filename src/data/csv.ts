@@ -46,7 +46,7 @@ export interface CSVConfig {
 export type CSVValue = number | string | undefined;
 export type CSVElement = Record<string, CSVValue> | { xs: Record<string, CSVValue>; ys: Record<string, CSVValue> };
 
-const OP = 'data.csv';
+export const OP = 'data.csv';
 const CONFIG_KEYS = ['hasHeader', 'columnNames', 'columnConfigs', 'configuredColumnsOnly', 'delimiter', 'delimWhitespace'];
 const COLUMN_KEYS = ['required', 'dtype', 'default', 'isLabel'];
 const DTYPES = ['float32', 'int32', 'bool', 'string'];
@@ -68,54 +68,14 @@ async function readSource(s: Source): Promise<string> {
   return new TextDecoder().decode(readFileBytes(url, OP));
 }
 
-/** Splits one line into fields (quotes as RFC 4180 within the line). */
-function splitLine(line: string, delimiter: string, whitespace: boolean, where: string): string[] {
-  if (whitespace) return line.trim() === '' ? [] : line.trim().split(/[ \t]+/);
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = 0;
-  let startOfField = true;
-  while (i < line.length) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (line[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-        i++;
-        continue;
-      }
-      field += c;
-      i++;
-      continue;
-    }
-    if (c === '"' && startOfField) {
-      quoted = true;
-      startOfField = false;
-      i++;
-      continue;
-    }
-    if (line.startsWith(delimiter, i)) {
-      out.push(field);
-      field = '';
-      startOfField = true;
-      i += delimiter.length;
-      continue;
-    }
-    field += c;
-    startOfField = false;
-    i++;
-  }
-  if (quoted) fail(OP, `${where}: a quoted field is not closed before the end of the line`);
-  out.push(field);
-  return out;
+export type CheckedConfig = Required<Omit<CSVConfig, 'columnNames' | 'columnConfigs'>> & Pick<CSVConfig, 'columnNames' | 'columnConfigs'>;
+
+export interface ParsedCsv {
+  names: string[];
+  rows: { line: number; text: string }[];
 }
 
-function checkConfig(config: unknown): Required<Omit<CSVConfig, 'columnNames' | 'columnConfigs'>> & Pick<CSVConfig, 'columnNames' | 'columnConfigs'> {
+function checkConfig(config: unknown): CheckedConfig {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) fail(OP, `\`csvConfig\` must be an object, received ${String(config)}`);
   const c = config as CSVConfig;
   for (const k of Object.keys(c)) if (!CONFIG_KEYS.includes(k)) fail(OP, `unknown option '${k}' in csvConfig (expected ${CONFIG_KEYS.join(', ')})`);
@@ -147,14 +107,12 @@ function checkConfig(config: unknown): Required<Omit<CSVConfig, 'columnNames' | 
   };
 }
 
-function bool(v: string): number {
-  return v === '1' || v.toLowerCase() === 'true' ? 1 : 0;
-}
-
 /** TF.js's `CSVDataset`: rows of a CSV source (see the file comment). */
 export class CSVDataset extends Dataset<CSVElement> {
   private readonly config: ReturnType<typeof checkConfig>;
-  private parsed: Promise<{ names: string[]; rows: { line: number; text: string }[] }> | null = null;
+  private parsed: Promise<ParsedCsv> | null = null;
+  /** The parsing code (./csv_rows.ts), imported on the first pass. */
+  private rows: typeof import('./csv_rows.ts') | null = null;
 
   constructor(readonly source: Source, csvConfig: CSVConfig = {}) {
     const config = checkConfig(csvConfig);
@@ -173,37 +131,11 @@ export class CSVDataset extends Dataset<CSVElement> {
     return (await this.parse()).names;
   }
 
-  private parse(): Promise<{ names: string[]; rows: { line: number; text: string }[] }> {
+  private parse(): Promise<ParsedCsv> {
     this.parsed ??= (async () => {
-      const where = describeSource(this.source);
-      const text = await readSource(this.source);
-      const lines = text.split('\n');
-      const rows: { line: number; text: string }[] = [];
-      let header: string[] | null = null;
-      for (let i = 0; i < lines.length; i++) {
-        let l = lines[i]!;
-        if (l.endsWith('\r')) l = l.slice(0, -1);
-        if (i === 0 && l.charCodeAt(0) === 0xfeff) l = l.slice(1);
-        if (l.trim() === '') continue;
-        if (header === null && this.config.hasHeader) header = splitLine(l, this.config.delimiter, this.config.delimWhitespace, `${where} line ${i + 1}`);
-        else rows.push({ line: i + 1, text: l });
-      }
-      let names: string[];
-      if (this.config.columnNames) names = this.config.columnNames;
-      else if (header) names = header.map((h) => h.trim());
-      else fail(OP, `${where}: no column names: give \`columnNames\` when the file has no header (hasHeader: false)`);
-      if (this.config.columnNames && header && header.length !== names.length) {
-        fail(OP, `${where}: \`columnNames\` has ${names.length} names but the header has ${header.length} columns`);
-      }
-      const seen = new Set<string>();
-      for (const n of names) {
-        if (seen.has(n)) fail(OP, `${where}: duplicate column name '${n}' in ${JSON.stringify(names)}`);
-        seen.add(n);
-      }
-      for (const k of Object.keys(this.config.columnConfigs ?? {})) {
-        if (!seen.has(k)) fail(OP, `${where}: the key '${k}' in columnConfigs is not a column name (columns: ${names.join(', ')})`);
-      }
-      return { names, rows };
+      const [text, rows] = await Promise.all([readSource(this.source), import('./csv_rows.ts')]);
+      this.rows = rows;
+      return rows.parseCsv(text, this.config, describeSource(this.source));
     })();
     const p = this.parsed;
     p.catch(() => {
@@ -219,43 +151,10 @@ export class CSVDataset extends Dataset<CSVElement> {
     return new LazyIterator<CSVElement>(() => {
       if (i >= rows.length) return { value: undefined, done: true };
       const row = rows[i++]!;
-      return { value: this.element(names, row, where), done: false };
+      return { value: this.rows!.csvElement(names, row, where, this.config), done: false };
     });
   }
 
-  private element(names: string[], row: { line: number; text: string }, where: string): CSVElement {
-    const at = `${where} line ${row.line}`;
-    const values = splitLine(row.text, this.config.delimiter, this.config.delimWhitespace, at);
-    if (values.length !== names.length) fail(OP, `${at}: expected ${names.length} fields (${names.join(', ')}), found ${values.length}: ${JSON.stringify(row.text.length > 200 ? `${row.text.slice(0, 200)}…` : row.text)}`);
-    const features: Record<string, CSVValue> = {};
-    const labels: Record<string, CSVValue> = {};
-    const configs = this.config.columnConfigs;
-    let hasLabel = false;
-    for (let c = 0; c < names.length; c++) {
-      const key = names[c]!;
-      const config = configs?.[key];
-      if (this.config.configuredColumnsOnly && !config) continue;
-      const raw = values[c]!;
-      let v: CSVValue;
-      if (raw === '') {
-        if (config?.default !== undefined) v = config.default;
-        else if (config?.required || config?.isLabel) fail(OP, `${at}: required column '${key}' is empty`);
-        else v = undefined;
-      } else if (config?.dtype === 'string') v = raw;
-      else {
-        const num = Number(raw);
-        if (Number.isNaN(num) || raw.trim() === '') v = config?.dtype === 'bool' ? bool(raw) : raw;
-        else if (config?.dtype === 'int32') v = Math.floor(num);
-        else if (config?.dtype === 'bool') v = bool(raw);
-        else v = num;
-      }
-      if (config?.isLabel) {
-        labels[key] = v;
-        hasLabel = true;
-      } else features[key] = v;
-    }
-    return hasLabel ? { xs: features, ys: labels } : features;
-  }
 }
 
 /** `tf.data.csv(source, csvConfig)`: see the file comment. */

@@ -16,7 +16,11 @@
 import { fail } from '../core/errors.ts';
 import { Callback, type Logs } from '../models/callbacks.ts';
 import type { SeriesInput } from './chart.ts';
-import { CURVE_CSS, curveSvg } from './svg.ts';
+
+// The chart code is imported at the first redraw: it stays out of the browser bundle's core.
+type Svg = typeof import('./svg.ts');
+let svgModule: Promise<Svg> | null = null;
+const svgCode = (): Promise<Svg> => (svgModule ??= import('./svg.ts'));
 
 export interface LiveChartOptions {
   /** Quantities to draw (default: every one in the logs, `loss` first). */
@@ -85,7 +89,8 @@ export class LiveChart extends Callback {
   }
 
   /** The charts' SVG markup (one `<svg class="curve">` per quantity). */
-  svg(): string {
+  async svg(): Promise<string> {
+    const { curveSvg } = await svgCode();
     const names = this.options.metrics ?? [...this.data.keys()].sort((a, b) => (a === 'loss' ? -1 : b === 'loss' ? 1 : a < b ? -1 : a > b ? 1 : 0));
     const charts: string[] = [];
     for (const q of names) {
@@ -104,14 +109,14 @@ export class LiveChart extends Callback {
 
   private async redraw(): Promise<void> {
     this.last = Date.now();
-    const svg = this.svg();
+    const svg = await this.svg();
     if (typeof this.target === 'function') this.target(svg, { epoch: this.epoch, logs: this.lastLogs });
     else {
       const doc = this.target.ownerDocument;
       if (doc && !doc.getElementById(STYLE_ID)) {
         const style = doc.createElement('style');
         style.id = STYLE_ID;
-        style.textContent = `.idem-live{display:flex;flex-wrap:wrap;gap:12px}.idem-live svg{background:#fff;border:1px solid #dadce0;border-radius:6px}\n${CURVE_CSS.split('\n').map((l) => `.idem-live ${l}`).join('\n')}`;
+        style.textContent = `.idem-live{display:flex;flex-wrap:wrap;gap:12px}.idem-live svg{background:#fff;border:1px solid #dadce0;border-radius:6px}\n${(await svgCode()).CURVE_CSS.split('\n').map((l) => `.idem-live ${l}`).join('\n')}`;
         doc.head.appendChild(style);
       }
       this.target.classList.add('idem-live');
