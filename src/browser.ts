@@ -10,10 +10,40 @@ import { ENGINE } from './core/engine.ts';
 import { commonData } from './data/common.ts';
 import type { imageFolder as ImageFolderFn } from './data/image_folder.ts';
 import { sharedCallbacks } from './callbacks.ts';
+import { ready as coreReady } from './core/api.ts';
+import { IdemError } from './core/errors.ts';
 import { nodeOnly } from './platform/index.ts';
 import type * as Summary from './summary/index.ts';
+import type * as Compare from './compare/index.ts';
 
 export * from './api.ts';
+
+// tf.compare's code (a third of the sameness tools, the rest being the lint) is a chunk of its
+// own: `await tf.ready()` loads it, and from then on tf.compare is synchronous as in Node.
+let compareCode: typeof Compare | null = null;
+let compareLoading: Promise<typeof Compare> | null = null;
+function loadCompare(): Promise<typeof Compare> {
+  compareLoading ??= import('./compare/index.ts').then((m) => (compareCode = m), (e: unknown) => {
+    compareLoading = null;
+    throw e;
+  });
+  return compareLoading;
+}
+function compareLoaded(op: string): typeof Compare {
+  if (!compareCode) throw new IdemError(`${op}: in the browser its code is loaded by \`await tf.ready()\` (a chunk of its own, kept out of the bundle's core): call that first`);
+  return compareCode;
+}
+
+/** Resolves once the current backend is initialized (in the browser, also once tf.compare's code has loaded). */
+export async function ready(): Promise<void> {
+  await Promise.all([coreReady(), loadCompare()]);
+}
+
+/** `tf.compare(modelA, modelB, data, options)` (after `await tf.ready()` in the browser). */
+export const compare: typeof Compare.compare = (...args) => compareLoaded('tf.compare').compare(...args);
+
+/** `tf.formatCompareReport(report)` (after `await tf.ready()` in the browser). */
+export const formatCompareReport: typeof Compare.formatCompareReport = (...args) => compareLoaded('tf.formatCompareReport').formatCompareReport(...args);
 
 const NATIVE_INSTEAD = "in the browser use the 'wasm' backend (the default) or 'reference'";
 // Listed so that `tf.setBackend('native')` says why it cannot run here (never chosen by default).

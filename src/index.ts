@@ -2,7 +2,8 @@
  * idem: TensorFlow and Keras for TypeScript — the Node.js entry (`import * as tf from 'idem'`
  * in Node; package.json's `node` condition). Everything in `./api.ts` plus the Node-only parts:
  * the native backend (a Node-API addon, the default when it loaded), `tf.data.imageFolder`,
- * TensorBoard event files (`tf.callbacks.tensorBoard`, `tf.summary`). Web pages and bundlers
+ * TensorBoard event files (`tf.callbacks.tensorBoard`, `tf.summary`); and `tf.compare` loaded
+ * with the rest (the browser entry loads it on `await tf.ready()`). Web pages and bundlers
  * get `./browser.ts` instead (the same names; the Node-only ones throw there).
  *
  * New public exports belong in `./api.ts` (test/entries.test.ts checks that both entries export
@@ -17,6 +18,7 @@ import { sharedCallbacks } from './callbacks.ts';
 import { tensorBoard } from './summary/index.ts';
 
 export * from './api.ts';
+export { compare, formatCompareReport } from './compare/index.ts';
 
 // The native addon (built by `npm install`; priority 2 makes it the default when it loaded).
 registerNativeBackend(ENGINE);

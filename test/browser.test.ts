@@ -350,6 +350,33 @@ describe('idem in headless Chromium', { skip }, () => {
     assert.match(epochLines[1]!, new RegExp(`^log: Epoch 2/2 - 4/4 - \\d+s \\d+ms/step - loss: \\d\\.\\d{4} - ${metric}: \\d\\.\\d{4} - val_loss: \\d\\.\\d{4} - val_${metric}: \\d\\.\\d{4}$`));
   });
 
+  it('tf.compare: its code loads with `await tf.ready()` (an error says so before); then a report as in Node', { timeout: 60_000 }, async () => {
+    const page = await openPage(browser, server.url('/t/page.html'));
+    await waitForTf(page.page);
+    // Page code as a string: a named helper would be wrapped by the test runner's transform in a function the page lacks.
+    const r = (await page.page.evaluate(`(async () => {
+      const tf = window.tf;
+      function build(rate) {
+        tf.setSeed(0);
+        return tf.sequential({ layers: [tf.layers.dense({ units: 8, activation: 'relu', inputShape: [4], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }), tf.layers.dropout({ rate, seed: 2 }), tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) })] });
+      }
+      let before = '';
+      try {
+        tf.compare(build(0.3), build(0.7), tf.ones([16, 4]));
+      } catch (e) {
+        before = String(e.message);
+      }
+      await tf.ready();
+      const rep = tf.compare(build(0.3), build(0.7), tf.ones([16, 4]));
+      return { before, section: rep.firstDivergence && rep.firstDivergence.section, text: tf.formatCompareReport(rep).split('\\n')[0] };
+    })()`)) as { before: string; section: string; text: string };
+    assert.match(r.before, /^tf\.compare: in the browser its code is loaded by `await tf\.ready\(\)`/);
+    assert.equal(r.section, 'architecture');
+    assert.match(r.text, /^tf\.compare  A: Keras model 'sequential_\d+' \(58 trainable parameters\)/);
+    assert.deepEqual(page.errors, []);
+    await page.page.close();
+  });
+
   it('no console errors (but the 404 line), no request to another host', () => {
     const errors = run.errors.filter((e) => !(e.includes('404') && e.includes('/models/missing/model.json')));
     assert.deepEqual(errors, []);
