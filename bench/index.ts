@@ -8,6 +8,7 @@
  * `npm run bench` markers; other sections of that file are left alone).
  *
  *   npm run bench [-- --quick] [-- --full] [-- --only W1,W4] [-- --impls idem-native,tfjs-wasm] [-- --reps N] [-- --no-write] [-- --no-probe]
+ *   npm run bench -- --browser [--quick] [--reps N] [--impls ...]   (bench/browser.ts: in headless Chromium)
  *
  * --quick: 1 repetition and fewer steps; --full: every peer runs the whole workload (TF.js cpu
  * W1 is then ~5 min). Slow implementations run fewer steps or samples than the workload defines
@@ -26,6 +27,11 @@ import type { WorkloadOptions } from './workloads.ts';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const argv = process.argv.slice(2);
+if (argv.includes('--browser')) {
+  // The browser benchmark (W1 and W4 in headless Chromium, idem wasm vs TF.js wasm): bench/browser.ts.
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'browser.ts'), ...argv.filter((a) => a !== '--browser')], { stdio: 'inherit', cwd: ROOT });
+  process.exit(r.status ?? 1);
+}
 const opt = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : undefined;
