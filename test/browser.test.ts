@@ -350,7 +350,7 @@ describe('idem in headless Chromium', { skip }, () => {
     assert.match(epochLines[1]!, new RegExp(`^log: Epoch 2/2 - 4/4 - \\d+s \\d+ms/step - loss: \\d\\.\\d{4} - ${metric}: \\d\\.\\d{4} - val_loss: \\d\\.\\d{4} - val_${metric}: \\d\\.\\d{4}$`));
   });
 
-  it('tf.compare: its code loads with `await tf.ready()` (an error says so before); then a report as in Node', { timeout: 60_000 }, async () => {
+  it('tf.compare: its code loads with `await tf.ready()` (an error says so before); native says it is Node-only; webgpu loads on demand', { timeout: 60_000 }, async () => {
     const page = await openPage(browser, server.url('/t/page.html'));
     await waitForTf(page.page);
     // Page code as a string: a named helper would be wrapped by the test runner's transform in a function the page lacks.
@@ -368,11 +368,24 @@ describe('idem in headless Chromium', { skip }, () => {
       }
       await tf.ready();
       const rep = tf.compare(build(0.3), build(0.7), tf.ones([16, 4]));
-      return { before, section: rep.firstDivergence && rep.firstDivergence.section, text: tf.formatCompareReport(rep).split('\\n')[0] };
-    })()`)) as { before: string; section: string; text: string };
+      const failures = [];
+      for (const name of ['native', 'webgpu']) {
+        try {
+          await tf.setBackend(name);
+          failures.push('no error');
+        } catch (e) {
+          failures.push(String(e.message));
+        }
+      }
+      return { before, section: rep.firstDivergence && rep.firstDivergence.section, text: tf.formatCompareReport(rep).split('\\n')[0], failures, backend: tf.getBackend() };
+    })()`)) as { before: string; section: string; text: string; failures: string[]; backend: string };
     assert.match(r.before, /^tf\.compare: in the browser its code is loaded by `await tf\.ready\(\)`/);
     assert.equal(r.section, 'architecture');
     assert.match(r.text, /^tf\.compare  A: Keras model 'sequential_\d+' \(58 trainable parameters\)/);
+    // The Node-only backend says so; WebGPU's code loads on demand and says why it cannot start here (--disable-gpu).
+    assert.match(r.failures[0]!, /^setBackend: the 'native' backend \(a Node-API addon\) is Node-only \(this is a browser\); in the browser use the 'wasm' backend/);
+    assert.match(r.failures[1]!, /^setBackend\('webgpu'\): /);
+    assert.equal(r.backend, 'wasm');
     assert.deepEqual(page.errors, []);
     await page.page.close();
   });
