@@ -196,7 +196,13 @@ describe('idem in headless Chromium', { skip }, () => {
       } catch (e) {
         missing = String((e as Error).message);
       }
-      return { p, p2, list1, list2, list3, removedBytes: removed.weightDataBytes, missing };
+      // ModelCheckpoint into a browser store (saves the whole model each epoch).
+      m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      await m.fit(tf.tensor(x), tf.tensor([[1, 0], [0, 1]]), { epochs: 1, verbose: 0, callbacks: [tf.callbacks.modelCheckpoint('indexeddb://ckpt')] });
+      const ck = await tf.loadLayersModel('indexeddb://ckpt');
+      const pc = Array.from(ck.predict(tf.tensor(x)).dataSync());
+      const pm = Array.from(m.predict(tf.tensor(x)).dataSync());
+      return { p, p2, list1, list2, list3, removedBytes: removed.weightDataBytes, missing, checkpointOk: pc.every((v, i) => v === pm[i]) };
     }, x)) as Record<string, unknown>;
     assert.deepEqual(after['p'], before.p, 'predictions after reload: bit-identical');
     assert.deepEqual(after['p2'], before.p, 'through localStorage: bit-identical');
@@ -205,6 +211,7 @@ describe('idem in headless Chromium', { skip }, () => {
     assert.deepEqual(after['list3'], ['indexeddb://demo-model']);
     assert.equal(after['removedBytes'], before.info.bytes);
     assert.match(after['missing'] as string, /^loadLayersModel: no model at 'indexeddb:\/\/nope'/);
+    assert.equal(after['checkpointOk'], true, 'tf.callbacks.modelCheckpoint(\'indexeddb://ckpt\') saved the trained model');
   });
 
   it('loadLayersModel(url): a TF.js model.json and a .keras file saved by Node predict bit-identically', { timeout: 120_000 }, async () => {
