@@ -176,10 +176,9 @@ export { Metric, categoricalAccuracy, sparseCategoricalAccuracy, binaryAccuracy 
 export function registerBackend(name: string, factory: () => import('./core/backend.ts').KernelBackend | Promise<import('./core/backend.ts').KernelBackend>, priority = 1): boolean {
   return ENGINE.registerBackend(name, factory, priority);
 }
-// `compare` and `formatCompareReport` are exported by each entry (the browser loads their code on
-// `await tf.ready()`); the lint is here (fit runs it).
-import './compare/fit_lint.ts';
-export { lint, formatLint, type LintOptions } from './compare/lint.ts';
+// `compare`, `lint` and their formatters are exported by each entry (the browser loads their code
+// on `await tf.ready()`, or when `fit` first runs its lint).
+export type { LintOptions } from './compare/lint.ts';
 export type { CompareOptions, CompareReport, CompareRow, CompareSection, Divergence, LintFinding, HandModel, CompareModel, CompareData } from './compare/index.ts';
 /** `tf.browser`: fromPixels, fromPixelsAsync, toPixels, draw (TF.js's conventions). */
 export { browser, type PixelData, type PixelSource } from './web/pixels.ts';

@@ -11,6 +11,7 @@ import { commonData } from './data/common.ts';
 import type { imageFolder as ImageFolderFn } from './data/image_folder.ts';
 import { sharedCallbacks } from './callbacks.ts';
 import { ready as coreReady } from './core/api.ts';
+import { registerFitLint } from './models/training.ts';
 import { IdemError } from './core/errors.ts';
 import { nodeOnly } from './platform/index.ts';
 import type * as Summary from './summary/index.ts';
@@ -18,8 +19,8 @@ import type * as Compare from './compare/index.ts';
 
 export * from './api.ts';
 
-// tf.compare's code (a third of the sameness tools, the rest being the lint) is a chunk of its
-// own: `await tf.ready()` loads it, and from then on tf.compare is synchronous as in Node.
+// The sameness tools' code (tf.compare, tf.lint) is a chunk of its own: `await tf.ready()` loads
+// it, and from then on they are synchronous as in Node.
 let compareCode: typeof Compare | null = null;
 let compareLoading: Promise<typeof Compare> | null = null;
 function loadCompare(): Promise<typeof Compare> {
@@ -44,6 +45,15 @@ export const compare: typeof Compare.compare = (...args) => compareLoaded('tf.co
 
 /** `tf.formatCompareReport(report)` (after `await tf.ready()` in the browser). */
 export const formatCompareReport: typeof Compare.formatCompareReport = (...args) => compareLoaded('tf.formatCompareReport').formatCompareReport(...args);
+
+/** `tf.lint(model, options)` (after `await tf.ready()` in the browser). */
+export const lint: typeof Compare.lint = (...args) => compareLoaded('tf.lint').lint(...args);
+
+/** `tf.formatLint(findings, modelName)` (after `await tf.ready()` in the browser). */
+export const formatLint: typeof Compare.formatLint = (...args) => compareLoaded('tf.formatLint').formatLint(...args);
+
+// fit with verbose on lints each model once: here the hook loads the code first (fit awaits it).
+registerFitLint(async (model, x, ys) => (await loadCompare()).fitLintLines(model, x, ys));
 
 const NATIVE_INSTEAD = "in the browser use the 'wasm' backend (the default) or 'reference'";
 // Listed so that `tf.setBackend('native')` says why it cannot run here (never chosen by default).

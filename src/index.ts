@@ -18,7 +18,7 @@ import { sharedCallbacks } from './callbacks.ts';
 import { tensorBoard } from './summary/index.ts';
 
 export * from './api.ts';
-export { compare, formatCompareReport } from './compare/index.ts';
+export { compare, formatCompareReport, lint, formatLint } from './compare/index.ts';
 
 // The native addon (built by `npm install`; priority 2 makes it the default when it loaded).
 registerNativeBackend(ENGINE);

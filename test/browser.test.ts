@@ -373,6 +373,10 @@ describe('idem in headless Chromium', { skip }, () => {
       } catch (e) {
         before = String(e.message);
       }
+      // fit with verbose on lints the model first (loading the code itself): a keep probability passed as a rate.
+      const trap = build(0.7);
+      trap.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      await trap.fit(tf.ones([8, 4]), tf.zeros([8, 2]), { epochs: 1, batchSize: 8, verbose: 1 });
       await tf.ready();
       const rep = tf.compare(build(0.3), build(0.7), tf.ones([16, 4]));
       const failures = [];
@@ -393,6 +397,7 @@ describe('idem in headless Chromium', { skip }, () => {
     assert.match(r.failures[0]!, /^setBackend: the 'native' backend \(a Node-API addon\) is Node-only \(this is a browser\); in the browser use the 'wasm' backend/);
     assert.match(r.failures[1]!, /^setBackend\('webgpu'\): /);
     assert.equal(r.backend, 'wasm');
+    assert.ok(page.console.some((l) => /^warning: idem lint \(sequential_\d+\) warning \[dropout-keep-prob\]/.test(l)), `fit's lint warned: ${JSON.stringify(page.console)}`);
     assert.deepEqual(page.errors, []);
     await page.page.close();
   });

@@ -1,7 +1,7 @@
 /**
  * `fit` / `fitDataset` with verbose on run the lint once per model (models cannot import
- * compare): importing this module registers it. Both entries import it with `lint` (the browser
- * bundle keeps `compare` itself in a chunk of its own; see src/browser.ts).
+ * compare): importing this module registers it (src/compare/index.ts imports it). The browser
+ * entry registers an asynchronous hook instead that first loads the sameness tools' chunk.
  */
 import { ENGINE } from '../core/engine.ts';
 import { Tensor } from '../core/tensor.ts';
@@ -10,10 +10,13 @@ import { executingEagerly } from '../graph/graph.ts';
 import { registerFitLint } from '../models/training.ts';
 import { formatLint, lint } from './lint.ts';
 
-registerFitLint((model, x, ys) => {
+/** The lint lines `fit` prints for a model's first batch (warnings and errors only). */
+export function fitLintLines(model: unknown, x: unknown, ys: unknown[]): string[] {
   // Not inside graph recording or tf.function tracing (the lint's own forward passes would be recorded).
   if (!(model instanceof LayersModel) || !(x instanceof Tensor) || !executingEagerly() || ENGINE.tracer !== null) return [];
-  const labels = ys.length === 1 ? ys[0]! : null;
-  const findings = lint(model, { data: labels ? [x, labels] : x });
+  const labels = ys.length === 1 ? (ys[0] as Tensor) : null;
+  const findings = lint(model, { data: labels ? [x, labels] : (x as Tensor) });
   return formatLint(findings.filter((f) => f.severity !== 'info'), model.name);
-});
+}
+
+registerFitLint((model, x, ys) => fitLintLines(model, x, ys));

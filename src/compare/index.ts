@@ -1,5 +1,5 @@
 /** Sameness tools: `compare` (two models, first divergence explained) and `lint` (the classic traps). */
-import './fit_lint.ts';
+export { fitLintLines } from './fit_lint.ts';
 
 export { compare, dropoutWhy, type CompareOptions } from './compare.ts';
 export { formatCompareReport, type FormatOptions } from './format.ts';

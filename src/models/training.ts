@@ -425,7 +425,7 @@ class Trackers {
  * `verbose` on, `fit` / `fitDataset` call it once per model on the first batch and print each
  * returned line as a warning (stderr).
  */
-export type FitLintHook = (model: Trainable, x: Tensor | Tensor[], ys: Targets) => string[];
+export type FitLintHook = (model: Trainable, x: Tensor | Tensor[], ys: Targets) => string[] | Promise<string[]>;
 let fitLintHook: FitLintHook | null = null;
 const linted = new WeakSet<object>();
 
@@ -433,12 +433,13 @@ export function registerFitLint(hook: FitLintHook | null): void {
   fitLintHook = hook;
 }
 
-function lintOnce(model: Trainable, verbose: number, x: Tensor | Tensor[], ys: Targets): void {
+async function lintOnce(model: Trainable, verbose: number, x: Tensor | Tensor[], ys: Targets): Promise<void> {
   if (!verbose || fitLintHook === null || linted.has(model)) return;
   linted.add(model);
   let lines: string[];
   try {
-    lines = fitLintHook(model, x, ys);
+    // (The browser entry's hook first loads the lint's code: a chunk of the bundle.)
+    lines = await fitLintHook(model, x, ys);
   } catch (e) {
     lines = [`idem lint (${model.name}): not run (${e instanceof Error ? e.message : String(e)})`];
   }
@@ -499,7 +500,7 @@ async function runEpochs(model: Trainable, c: Compiled, loop: EpochLoop): Promis
       const b = await next();
       if (b === null) break;
       for (const cb of callbacks) await cb.onBatchBegin(step, { batch: step, size: b.size });
-      if (step === 0 && epoch === loop.initialEpoch) lintOnce(model, verbose, b.x, b.ys);
+      if (step === 0 && epoch === loop.initialEpoch) await lintOnce(model, verbose, b.x, b.ys);
       tr.add(trainStep(model, c, b.x, b.ys, b.sampleWeight), b.size);
       const logs = tr.logs();
       for (const cb of callbacks) await cb.onBatchEnd(step, logs);
