@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromiumSkip, launchChromium, openPage, startServer } from '../test/browser_harness.ts';
 
@@ -53,6 +53,7 @@ if (!existsSync(join(ROOT, 'dist', 'idem.browser.js'))) {
   process.exit(1);
 }
 
+const loadBefore = loadavg()[0]!;
 const server = await startServer({
   isolated: true,
   mounts: {
@@ -111,8 +112,9 @@ try {
   commit = 'unknown';
 }
 const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
+const load = `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (other work on the machine slows every row alike: compare rows, not runs)`;
 const lines: string[] = [];
-lines.push(`Browser benchmark (\`npm run bench -- --browser${argv.filter((a) => a !== '--browser').length ? ' ' + argv.filter((a) => a !== '--browser').join(' ') : ''}\`), ${date} UTC, commit ${commit}: ${chromium}, headless, on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; medians of ${reps}, each measurement in a fresh page (Worker rows: a dedicated Worker of a cross-origin isolated page). W1: seconds per 600-step epoch of the seed-000 MLP (batch 100, trainOnBatch), extrapolated from ${w1Options('idem-wasm').steps} timed steps (idem) and ${w1Options('tfjs-wasm').steps} (TF.js, marked *); W4: matMul GFLOP/s with dataSync. TF.js ${version('@tensorflow/tfjs')} with @tensorflow/tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')} (SIMD, 1 thread).`);
+lines.push(`Browser benchmark (\`npm run bench -- --browser${argv.filter((a) => a !== '--browser').length ? ' ' + argv.filter((a) => a !== '--browser').join(' ') : ''}\`), ${date} UTC, commit ${commit}: ${chromium}, headless, on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'} (${load}); medians of ${reps}, each measurement in a fresh page (Worker rows: a dedicated Worker of a cross-origin isolated page). W1: seconds per 600-step epoch of the seed-000 MLP (batch 100, trainOnBatch), extrapolated from ${w1Options('idem-wasm').steps} timed steps (idem) and ${w1Options('tfjs-wasm').steps} (TF.js, marked *); W4: matMul GFLOP/s with dataSync. TF.js ${version('@tensorflow/tfjs')} with @tensorflow/tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')} (SIMD, 1 thread).`);
 lines.push('');
 lines.push(`| implementation | ${keys.map((k) => (k.startsWith('W1') ? 'W1 s per epoch' : `W4 GFLOP/s n = ${k.slice(5)}`)).join(' | ')} |`);
 lines.push(`|---|${keys.map(() => '---').join('|')}|`);
