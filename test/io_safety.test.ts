@@ -173,7 +173,7 @@ test('damaged structure: bad JSON, wrong dtypes, overlapping safetensors, TF.js 
   const json = JSON.parse(fs.readFileSync(path.join(d, 'model.json'), 'utf8'));
   const shard = path.join(d, json.weightsManifest[0].paths[0]);
   fs.writeFileSync(shard, fs.readFileSync(shard).subarray(0, 10));
-  await assert.rejects(tf.loadLayersModel(`file://${d}/model.json`), /the weight data has 10 bytes, the manifest's 8 weights need \d+/, 'short shard');
+  await assert.rejects(tf.loadLayersModel(`file://${d}/model.json`), /the weight shards '.*' hold 10 bytes, the manifest's 8 weights need \d+/, 'short shard');
   json.weightsManifest[0].paths = ['../../etc/passwd'];
   fs.writeFileSync(path.join(d, 'model.json'), JSON.stringify(json));
   await assert.rejects(tf.loadLayersModel(`file://${d}/model.json`), /must be a relative path inside the model's directory/, 'path traversal refused');

@@ -22,7 +22,8 @@ import { atomicWriteFile, decodeWeights } from '../models/weights_io.ts';
 import type { LoadContext } from './keras_config.ts';
 import { kerasArchive, kerasWeightsBytes, legacyH5ModelBytes, loadKeras, loadKerasWeights, loadLegacyH5Model, saveKeras, saveKerasWeights, saveLegacyH5Model, sniff, type LoadModelOptions, type LoadWeightsOptions, type SaveOptions } from './keras.ts';
 import { fileSystem, fromMemory, modelArtifacts, modelFromArtifacts, withSaveHandler, type IOHandler, type ModelArtifacts, type SaveResult } from './tfjs.ts';
-import { nodeApis, readFileBytes } from '../platform/index.ts';
+import { nodeApis } from '../platform/index.ts';
+import { readRegularFile } from '../platform/files.ts';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, modelSafetensors, planSafetensors, saveSafetensors } from './safetensors.ts';
 
 function isHandler(x: unknown): x is IOHandler {
@@ -30,7 +31,7 @@ function isHandler(x: unknown): x is IOHandler {
 }
 
 function readFile(file: string, op: string): Uint8Array {
-  return readFileBytes(file, op);
+  return readRegularFile(file, op);
 }
 
 function isDirectory(p: string): boolean {
@@ -55,7 +56,7 @@ export async function saveModel(model: LayersModel, target: unknown, options: Sa
 /** `model.saveWeights(file)`: `.weights.h5` (Keras 3), `.h5` (Keras 2), `.safetensors`. */
 export async function saveWeights(model: LayersModel, file: string, options: SaveOptions = {}): Promise<void> {
   if (typeof file !== 'string') fail('saveWeights', `expected a file path, received ${typeof file}`);
-  if (file.endsWith('.safetensors')) return atomicWriteFile(file, modelSafetensors(model, { includeOptimizer: options.includeOptimizer ?? false }));
+  if (file.endsWith('.safetensors')) return atomicWriteFile(file, modelSafetensors(model, { includeOptimizer: options.includeOptimizer ?? false }), 'saveWeights');
   if (file.endsWith('.h5') || file.endsWith('.hdf5')) return saveKerasWeights(model, file, options);
   fail('saveWeights', `cannot tell the format of '${file}': use .weights.h5 (Keras 3), .h5 (Keras 2) or .safetensors (idem's own format: tf.saveModelWeights)`);
 }

@@ -30,7 +30,7 @@ import { kerasVarGroups, legacyLayers, shortName } from './weight_paths.ts';
 import { checkAssign, commit, datasetToTensor, fileShapeGuard, optimizerValues, planOptimizerRestore, planSeedRestore, saveSeedState, storedDatasets, typedToTensor, type Assignment } from './state.ts';
 import { getRandomState, setRandomState, type RandomState } from '../random/seed.ts';
 import { readZip, writeZip, zipEntryNames } from './zip.ts';
-import { readFileBytes } from '../platform/index.ts';
+import { readRegularFile } from '../platform/files.ts';
 
 /** The entries of a `.keras` archive idem reads (no other entry is ever inflated). */
 const KERAS_ENTRIES = ['config.json', 'metadata.json', 'model.weights.h5'];
@@ -396,7 +396,7 @@ function parseJson(bytes: Uint8Array | undefined, what: string, op: string): Rec
 }
 
 function readBytes(file: string, op: string): Uint8Array {
-  return readFileBytes(file, op);
+  return readRegularFile(file, op);
 }
 
 /** Loads a `.keras` file (path or bytes) into a new model. */
@@ -464,7 +464,7 @@ export async function loadLegacyH5Model(source: string | Uint8Array, opts: LoadM
 // ------------------------------------------------------------------ weights files
 
 export async function saveKerasWeights(model: LayersModel, file: string, opts: SaveOptions = {}): Promise<void> {
-  atomicWriteFile(file, await kerasWeightsBytes(model, file, opts));
+  atomicWriteFile(file, await kerasWeightsBytes(model, file, opts), 'saveWeights');
 }
 
 /** The bytes `saveKerasWeights` writes: Keras 3 layout for `*.weights.h5`, else Keras 2's. */

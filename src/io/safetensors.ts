@@ -184,7 +184,7 @@ export function planSafetensors(model: LayersModel, buf: Uint8Array, file: strin
 /** Writes named tensors to a safetensors file, atomically (`{name: tensor}` or `[{name, tensor}]`). */
 export function saveSafetensors(file: string, tensors: Record<string, Tensor> | { name: string; tensor: Tensor }[], metadata: Record<string, string> = {}): void {
   const list = Array.isArray(tensors) ? tensors : Object.entries(tensors).map(([name, tensor]) => ({ name, tensor }));
-  atomicWriteFile(file, encodeSafetensors(list, metadata));
+  atomicWriteFile(file, encodeSafetensors(list, metadata), 'saveSafetensors');
 }
 
 /** Reads a safetensors file (validated) into `{name: tensor}` (F32 → float32, I32/I64 → int32, BOOL → bool). */

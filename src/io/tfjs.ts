@@ -19,10 +19,11 @@ import type { Tensor } from '../core/tensor.ts';
 import { tensor } from '../ops/creation.ts';
 import type { Layer } from '../layers/layer.ts';
 import type { LayersModel } from '../models/model.ts';
-import { atomicWriteFile } from '../models/weights_io.ts';
+import { atomicWriteFile, removeStaleTemps } from '../models/weights_io.ts';
 import { modelFromKeras, type LoadContext } from './keras_config.ts';
 import { toKeras2Spec } from './keras.ts';
-import { checkAssign, commit, type Assignment } from './state.ts';
+import { checkAssign, commit, fileShapeGuard, type Assignment } from './state.ts';
+import { withWeightGuard } from '../layers/layer.ts';
 import { shortName } from './weight_paths.ts';
 import { crc32 } from './zip.ts';
 import { BROWSER_STORAGE_ADVICE, requireNode, type NodeApis } from '../platform/index.ts';
@@ -30,6 +31,7 @@ import { BROWSER_STORAGE_ADVICE, requireNode, type NodeApis } from '../platform/
 function nodeFiles(op: string, what: string): NodeApis {
   return requireNode(op, what, BROWSER_STORAGE_ADVICE);
 }
+import { readRegularFile, regularFileSize } from '../platform/files.ts';
 
 export interface WeightsManifestEntry {
   name: string;
@@ -72,6 +74,8 @@ export interface IOHandler {
 
 export const GENERATED_BY = 'idem 0.1.0';
 export const SHARD_BYTES = 4 * 1024 * 1024;
+/** Weight shard files as TF.js (`group1-shard1of2.bin`) and idem (`group1-shard1of2-<crc32>.bin`) name them. */
+const SHARD_NAME = /^group\d+-shard\d+of\d+(-[0-9a-f]{8})?\.bin$/;
 
 // ------------------------------------------------------------------ names
 
@@ -208,8 +212,15 @@ export function modelFromArtifacts(art: ModelArtifacts, ctx: LoadContext, where:
   if ('model_config' in (topo as object)) topo = (topo as Record<string, unknown>)['model_config'];
   if (art.format !== undefined && art.format !== 'layers-model') fail(op, `${where}: format '${art.format}' is not 'layers-model'`);
   const fromIdem = typeof art.generatedBy === 'string' && art.generatedBy.startsWith('idem');
-  const model = modelFromKeras(topo as Record<string, unknown>, { ...ctx, source: fromIdem ? 'keras3' : 'tfjs' }, `${where}: modelTopology`);
-  const assigns = planArtifactsWeights(model, art.weightSpecs ?? [], asBytes(art.weightData), where, op);
+  const specs = art.weightSpecs ?? [];
+  const data = asBytes(art.weightData);
+  // The specs must describe the data before the model is built, and each weight the topology
+  // builds must be one of them (checked before it is allocated).
+  const need = specs.reduce((n, s) => n + specBytes(s, where, op), 0);
+  if (data.length !== need) fail(op, `${where}: the weight data has ${data.length} bytes, the manifest's ${specs.length} weights need ${need}`);
+  const guard = fileShapeGuard(specs.map((s) => ({ shape: s.shape })), `${where}: modelTopology`, `${where}: the weights manifest`, op);
+  const model = withWeightGuard(guard, () => modelFromKeras(topo as Record<string, unknown>, { ...ctx, source: fromIdem ? 'keras3' : 'tfjs' }, `${where}: modelTopology`));
+  const assigns = planArtifactsWeights(model, specs, data, where, op);
   commit(assigns);
   return model;
 }
@@ -277,18 +288,40 @@ export function saveToDirectory(art: ModelArtifacts, dir: string): SaveResult {
     /* no previous model */
   }
   atomicWriteFile(target, new TextEncoder().encode(JSON.stringify(json)));
-  for (const p of old) {
-    if (paths.includes(p) || p.includes('/') || p.includes('\\')) continue;
+  // Now that the new model.json is in place: remove the shards it does not name — the old
+  // model.json's, and those of saves killed before their model.json was written — and the
+  // temporary files of killed saves.
+  const unnamed = new Set(old.filter((p) => !paths.includes(p) && !p.includes('/') && !p.includes('\\')));
+  try {
+    for (const n of fs.readdirSync(dir)) if (SHARD_NAME.test(n) && !paths.includes(n)) unnamed.add(n);
+  } catch {
+    /* best effort */
+  }
+  for (const p of unnamed) {
     try {
-      fs.unlinkSync(path.join(dir, p));
+      if (fs.lstatSync(path.join(dir, p)).isFile()) fs.unlinkSync(path.join(dir, p));
     } catch {
       /* already gone */
     }
   }
+  removeStaleTemps(dir, (name) => name === 'model.json' || SHARD_NAME.test(name));
   return { modelArtifactsInfo: artifactsInfo(art) };
 }
 
-/** Reads model.json (a path to it or to its directory) and its shards, checking every size. */
+/** Bytes of a weight spec's values, or an error naming the weight (nothing is allocated). */
+function specBytes(s: WeightsManifestEntry, where: string, op: string): number {
+  if (!s || typeof s.name !== 'string') fail(op, `${where}: a weight spec has no name`);
+  if (!Array.isArray(s.shape) || s.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) fail(op, `${where}: weight '${s.name}' has an invalid shape ${JSON.stringify(s.shape)}`);
+  if (s.quantization) fail(op, `${where}: weight '${s.name}' is quantized; idem loads float32 weights only (dequantizing would change the values)`);
+  return s.shape.reduce((a, b) => a * b, 1) * bytesPerElement(s.dtype, `${where}: '${s.name}'`);
+}
+
+/**
+ * Reads model.json (a path to it or to its directory) and its shards. Shards are what the manifest
+ * names inside the model's directory: relative paths, each named once, regular files (not pipes
+ * or devices) whose real path stays in the directory; their sizes (from `stat`) must add up to
+ * what the manifest's weights need before any shard is read.
+ */
 export function loadFromFiles(p: string): ModelArtifacts {
   const op = 'loadLayersModel';
   const { fs, path } = nodeFiles(op, `reading '${p}'`);
@@ -299,8 +332,9 @@ export function loadFromFiles(p: string): ModelArtifacts {
     fail(op, `cannot read ${p}: ${(e as Error).message}`);
   }
   let json: ModelJSON;
+  const text = readRegularFile(file, op);
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8')) as ModelJSON;
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(text)) as ModelJSON;
   } catch (e) {
     fail(op, `${file} is not a readable model.json: ${(e as Error).message}`);
   }
@@ -308,21 +342,32 @@ export function loadFromFiles(p: string): ModelArtifacts {
   if (!Array.isArray(json.weightsManifest)) fail(op, `${file}: no weightsManifest list`);
   const dir = path.dirname(file);
   const specs: WeightsManifestEntry[] = [];
-  const parts: Uint8Array[] = [];
+  const shards: { sp: string; full: string; size: number }[] = [];
+  const named = new Map<string, string>();
   for (const g of json.weightsManifest) {
     if (!g || !Array.isArray(g.paths) || !Array.isArray(g.weights)) fail(op, `${file}: a weightsManifest group needs paths and weights`);
+    const need = g.weights.reduce((n, s) => n + specBytes(s, file, op), 0);
+    let have = 0;
     for (const sp of g.paths) {
-      if (typeof sp !== 'string' || path.isAbsolute(sp) || sp.split(/[\\/]/).includes('..')) fail(op, `${file}: shard path ${JSON.stringify(sp)} must be a relative path inside the model's directory`);
-      try {
-        parts.push(fs.readFileSync(path.join(dir, sp)));
-      } catch (e) {
-        fail(op, `${file}: cannot read weight shard '${sp}': ${(e as Error).message}`);
-      }
+      if (typeof sp !== 'string' || sp === '' || path.isAbsolute(sp) || sp.split(/[\\/]/).includes('..')) fail(op, `${file}: shard path ${JSON.stringify(sp)} must be a relative path inside the model's directory`);
+      const key = path.normalize(sp);
+      if (named.has(key)) fail(op, `${file}: weight shard '${sp}' is named twice in the manifest (as '${named.get(key)}' before); each shard holds its own bytes`);
+      named.set(key, sp);
+      const full = path.join(dir, sp);
+      const size = regularFileSize(full, op, { within: dir, label: `${file}: weight shard '${sp}'` });
+      have += size;
+      shards.push({ sp, full, size });
     }
+    if (have !== need) fail(op, `${file}: the weight shards ${g.paths.map((x) => `'${x}'`).join(', ')} hold ${have} bytes, the manifest's ${g.weights.length} weights need ${need}`);
     specs.push(...g.weights);
   }
-  const data = concat(parts);
-  return { modelTopology: json.modelTopology, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy ?? null, weightSpecs: specs, weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer, trainingConfig: json.trainingConfig };
+  const data = new Uint8Array(shards.reduce((n, s) => n + s.size, 0));
+  let off = 0;
+  for (const s of shards) {
+    data.set(readRegularFile(s.full, op, { within: dir, size: s.size, label: `${file}: weight shard '${s.sp}'` }), off);
+    off += s.size;
+  }
+  return { modelTopology: json.modelTopology, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy ?? null, weightSpecs: specs, weightData: data.buffer as ArrayBuffer, trainingConfig: json.trainingConfig };
 }
 
 /** `tf.io` handler for a `file://` URL (TF.js Node's `fileSystem`). */

@@ -15,8 +15,8 @@
  * at any point removes the temporary file and leaves an existing target untouched.
  * `readWeightsFile` validates magic, header, dtypes, shapes and the exact file length.
  */
-import { fail } from '../core/errors.ts';
-import { BROWSER_STORAGE_ADVICE, readFileBytes, requireNode, type NodeApis } from '../platform/index.ts';
+import { IdemError, fail } from '../core/errors.ts';
+import { BROWSER_STORAGE_ADVICE, nodeApis, readFileBytes, requireNode, type NodeApis } from '../platform/index.ts';
 import type { DataType } from '../core/dtypes.ts';
 import { Tensor } from '../core/tensor.ts';
 import { tensor } from '../ops/creation.ts';
@@ -124,17 +124,23 @@ export function decodeWeights(buf: Uint8Array, file = 'buffer'): WeightEntry[] {
 let tmpCounter = 0;
 
 /** Writes `bytes` to `file` atomically (temp file in the same directory + fsync + rename). */
-export function atomicWriteFile(file: string, bytes: Uint8Array): void {
-  const { fs, path, process } = requireNode('save', `writing the file '${file}'`, BROWSER_STORAGE_ADVICE);
+export function atomicWriteFile(file: string, bytes: Uint8Array, op = 'save'): void {
+  const { fs, path, process } = requireNode(op, `writing the file '${file}'`, BROWSER_STORAGE_ADVICE);
   const dir = path.dirname(path.resolve(file));
+  removeStaleTemps(dir, (name) => name === path.basename(file));
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${tmpCounter++}`);
-  let fd: number | null = fsImpl.openSync(tmp, 'wx');
+  let fd: number | null = null;
+  let step = `creating the temporary file ${tmp}`;
+  let off = 0;
   try {
-    let off = 0;
+    fd = fsImpl.openSync(tmp, 'wx');
+    step = `writing the temporary file ${tmp}`;
     while (off < bytes.length) off += fsImpl.writeSync(fd, bytes.subarray(off));
+    step = `flushing the temporary file ${tmp} to disk`;
     fsImpl.fsyncSync(fd);
     fsImpl.closeSync(fd);
     fd = null;
+    step = `renaming ${tmp} to ${file}`;
     fsImpl.renameSync(tmp, file);
   } catch (e) {
     if (fd !== null) {
@@ -149,7 +155,12 @@ export function atomicWriteFile(file: string, bytes: Uint8Array): void {
     } catch {
       /* may not exist */
     }
-    throw e;
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOSPC' ? 'no space left on the device' : err.code === 'EDQUOT' ? 'disk quota exceeded' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.code === 'EROFS' ? 'read-only file system' : '';
+    const out = new IdemError(`${op}: cannot write ${file}: ${why ? `${why} ` : ''}while ${step}${step.startsWith('writing') ? ` (${off} of ${bytes.length} bytes written)` : ''}; ${file} was not changed (${err.message ?? String(e)})`);
+    (out as { cause?: unknown }).cause = e;
+    if (err.code) (out as unknown as { code: string }).code = err.code;
+    throw out;
   }
   // Make the rename durable; directories cannot be opened for fsync on every platform.
   try {
@@ -164,9 +175,50 @@ export function atomicWriteFile(file: string, bytes: Uint8Array): void {
   }
 }
 
+/** A temporary file of `atomicWriteFile`: `.<name>.tmp-<pid>-<n>`. */
+const TEMP_NAME = /^\.(.+)\.tmp-(\d+)-(\d+)$/;
+
+/** Whether process `pid` is alive on this machine (EPERM: alive, owned by someone else). */
+function alive(pid: number, process: NodeJS.Process): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that saves killed before their rename left in `dir`
+ * (`.<name>.tmp-<pid>-<n>` for the names `forName` accepts, whose process is gone). Temporary
+ * files of live processes (a save in progress elsewhere) are kept. Best effort: never throws.
+ */
+export function removeStaleTemps(dir: string, forName: (name: string) => boolean): void {
+  const n0 = nodeApis();
+  if (!n0) return;
+  const { fs, path, process } = n0;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = TEMP_NAME.exec(n);
+    if (!m || !forName(m[1]!) || alive(Number(m[2]), process)) continue;
+    try {
+      const p = path.join(dir, n);
+      if (fs.lstatSync(p).isFile()) fs.unlinkSync(p);
+    } catch {
+      /* gone already, or not ours to remove */
+    }
+  }
+}
+
 /** Saves named tensors (e.g. a model's `weights`) to `file`, atomically. */
 export function writeWeightsFile(file: string, weights: { name: string; tensor: Tensor }[]): void {
-  atomicWriteFile(file, encodeWeights(weights));
+  atomicWriteFile(file, encodeWeights(weights), 'saveWeights');
 }
 
 /** Reads and validates a weights file. */
