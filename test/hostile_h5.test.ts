@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as h5 from 'h5wasm';
 import * as tf from '../src/index.ts';
-import { rawZip, scratchDir, smallModel, zipEntries } from './hostile_util.ts';
+import { editedKeras as editedKerasIn, scratchDir, smallModel } from './hostile_util.ts';
 
 const FIX = new URL('./fixtures/hostile/', import.meta.url);
 const fixture = (name: string) => new URL(name, FIX).pathname;
@@ -75,21 +75,7 @@ test('a dataset claiming [23000, 23000] with nothing stored is not read; an unre
   assert.ok(footprint() - before < 256 * 2 ** 20, `grew by ${footprint() - before} bytes`);
 });
 
-/** A .keras made of the small model's archive with its config edited and/or other weights. */
-async function editedKeras(name: string, edit: (config: Record<string, any>) => void, weights?: Uint8Array): Promise<string> {
-  const base = path.join(dir, 'base.keras');
-  await smallModel().save(base);
-  const e = zipEntries(fs.readFileSync(base));
-  const config = JSON.parse(new TextDecoder().decode(e.get('config.json')!));
-  edit(config);
-  const f = path.join(dir, name);
-  fs.writeFileSync(f, rawZip([
-    { name: 'metadata.json', data: e.get('metadata.json')! },
-    { name: 'config.json', data: new TextEncoder().encode(JSON.stringify(config)) },
-    { name: 'model.weights.h5', data: weights ?? e.get('model.weights.h5')! },
-  ]));
-  return f;
-}
+const editedKeras = (name: string, edit: (config: Record<string, any>) => void, weights?: Uint8Array) => editedKerasIn(dir, name, edit, weights);
 
 test('.keras configs claiming units: 5e7 or batch_shape [null, 1e8] are checked against the weights file before any kernel is allocated', async () => {
   const layers = (c: Record<string, any>) => c['config']['layers'] as Record<string, any>[];

@@ -102,3 +102,40 @@ export async function withLimits<T>(limits: Partial<tf.Limits>, fn: () => Promis
     tf.setLimits(prev);
   }
 }
+
+/** A .keras of the small model with its config.json edited (and/or other weights), written to `dir/name`. */
+export async function editedKeras(dir: string, name: string, edit: (config: Record<string, any>) => void, weights?: Uint8Array): Promise<string> {
+  const base = path.join(dir, `base-${name}`);
+  await smallModel().save(base);
+  const e = zipEntries(fs.readFileSync(base));
+  const config = JSON.parse(new TextDecoder().decode(e.get('config.json')!));
+  edit(config);
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, rawZip([
+    { name: 'metadata.json', data: e.get('metadata.json')! },
+    { name: 'config.json', data: new TextEncoder().encode(JSON.stringify(config)) },
+    { name: 'model.weights.h5', data: weights ?? e.get('model.weights.h5')! },
+  ]));
+  return f;
+}
+
+/** A .keras of the small model whose config.json is `text` (any bytes, not necessarily what JSON.stringify makes). */
+export async function kerasWithConfigText(dir: string, name: string, text: string): Promise<string> {
+  const base = path.join(dir, `base-${name}`);
+  await smallModel().save(base);
+  const e = zipEntries(fs.readFileSync(base));
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, rawZip([
+    { name: 'metadata.json', data: e.get('metadata.json')! },
+    { name: 'config.json', data: new TextEncoder().encode(text) },
+    { name: 'model.weights.h5', data: e.get('model.weights.h5')! },
+  ]));
+  return f;
+}
+
+/** The config.json text of the small model's .keras. */
+export async function smallConfigText(dir: string): Promise<string> {
+  const base = path.join(dir, 'base-config.keras');
+  await smallModel().save(base);
+  return new TextDecoder().decode(zipEntries(fs.readFileSync(base)).get('config.json')!);
+}

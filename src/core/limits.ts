@@ -74,3 +74,17 @@ export function fmtCount(n: number): string {
   if (Math.abs(n) >= 1e15) return n.toExponential(3).replace('e+', 'e');
   return Math.round(n).toLocaleString('en-US');
 }
+
+/**
+ * Throws `${op}: ...` naming the size when a result of `count` elements (`what`, e.g. "shape
+ * [1e9,1e9]") exceeds `maxTensorElements` or is not a safe integer, before anything is allocated.
+ */
+export function checkElements(op: string, count: number, what: string): void {
+  const max = current.maxTensorElements;
+  if (!Number.isSafeInteger(count) || count > max) fail(op, `${what} has ${fmtCount(count)} elements, more than a tensor holds (maxTensorElements ${fmtCount(max)}; tf.setLimits raises it)`);
+}
+
+/** Whether `e` is V8's failure to allocate an array or buffer (too large, or out of memory). */
+export function isAllocationError(e: unknown): boolean {
+  return e instanceof RangeError && /Invalid typed array length|Array buffer allocation failed|Invalid array length|Invalid array buffer length/.test(e.message);
+}

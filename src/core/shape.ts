@@ -1,5 +1,6 @@
 /** Shape arithmetic shared by ops and backends. Pure functions, no tensors. */
 import { fail, fmtShape } from './errors.ts';
+import { checkElements } from './limits.ts';
 
 export type Shape = number[];
 
@@ -33,6 +34,7 @@ export function assertValidShape(shape: readonly number[], op: string, arg = 'sh
       fail(op, `\`${arg}\` must contain non-negative integers, received ${fmtShape(shape)}`);
     }
   }
+  checkElements(op, sizeFromShape(shape), `\`${arg}\` ${fmtShape(shape)}`);
 }
 
 /** NumPy broadcasting of two shapes; throws naming the op and both shapes. */

@@ -18,6 +18,9 @@
 import type * as H5 from 'h5wasm';
 import { fail } from '../core/errors.ts';
 import { fmtBytes, fmtCount, getLimits } from '../core/limits.ts';
+import { halfToFloat } from './half.ts';
+
+export { halfToFloat };
 import { nodeApis } from '../platform/index.ts';
 
 export type H5DType = 'float16' | 'float32' | 'float64' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64';
@@ -175,14 +178,6 @@ function dtypeOf(m: { type: number; size: number; signed: boolean }): H5DType | 
   return null;
 }
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
 
 /** HDF5 filters the HDF5 library inside h5wasm has (deflate, shuffle, fletcher32, szip, nbit, scaleoffset). */
 const AVAILABLE_FILTERS = new Set([1, 2, 3, 4, 5, 6]);

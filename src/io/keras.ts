@@ -25,7 +25,7 @@ import { deserializeOptimizer, type Optimizer } from '../optimizers/index.ts';
 import { kerasLosses } from '../metrics/keras_losses.ts';
 import { ensureGroup, getEntry, group, h5Ready, withH5, writeH5, type H5Dataset, type H5Group } from './h5.ts';
 import { withWeightGuard } from '../layers/layer.ts';
-import { KERAS_VERSION, camelToSnake, modelFromKeras, snakeToCamel, toKerasModelSpec, type Json, type JsonObject, type LoadContext } from './keras_config.ts';
+import { KERAS_VERSION, camelToSnake, checkConfigDepth, modelFromKeras, snakeToCamel, toKerasModelSpec, type Json, type JsonObject, type LoadContext } from './keras_config.ts';
 import { kerasVarGroups, legacyLayers, shortName } from './weight_paths.ts';
 import { checkAssign, commit, datasetToTensor, fileShapeGuard, optimizerValues, planOptimizerRestore, planSeedRestore, saveSeedState, storedDatasets, typedToTensor, type Assignment } from './state.ts';
 import { getRandomState, setRandomState, type RandomState } from '../random/seed.ts';
@@ -392,6 +392,7 @@ function parseJson(bytes: Uint8Array | undefined, what: string, op: string): Rec
     fail(op, `${what} is not valid JSON: ${(e as Error).message}`);
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) fail(op, `${what} is not a JSON object`);
+  checkConfigDepth(v, what, op);
   return v as Record<string, unknown>;
 }
 

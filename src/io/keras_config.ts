@@ -16,6 +16,7 @@
  * and the key.
  */
 import { fail } from '../core/errors.ts';
+import { getLimits } from '../core/limits.ts';
 import type { DataType } from '../core/dtypes.ts';
 import { InputLayer } from '../layers/core.ts';
 import { KerasTensor, Layer, toSnakeCase, type Shape } from '../layers/layer.ts';
@@ -34,6 +35,31 @@ export function camelToSnake(k: string): string {
 }
 export function snakeToCamel(k: string): string {
   return k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** `obj[key]` when `key` is the object's own property (never `constructor`, `toString`, `__proto__` from its prototype). */
+function own<T>(obj: Record<string, T> | undefined, key: string): T | undefined {
+  return obj !== undefined && Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+/** Sets `obj[key]` as an own property, even for `__proto__` (a plain assignment would replace the prototype). */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Refuses a config nested deeper than `maxConfigDepth` (objects and arrays), walked without
+ * recursion, so a hostile file gets an error naming it rather than a stack overflow later.
+ */
+export function checkConfigDepth(v: unknown, where: string, op: string): void {
+  const max = getLimits().maxConfigDepth;
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (d > max) fail(op, `${where} is nested more than ${max} levels deep (maxConfigDepth; tf.setLimits raises it)`);
+    for (const c of Array.isArray(x) ? x : Object.values(x as object)) if (c !== null && typeof c === 'object') stack.push([c, d + 1]);
+  }
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -251,7 +277,7 @@ function fromKerasNested(key: string, v: unknown, where: string): unknown {
     // TF.js writes Glorot/He/LeCun initializers as VarianceScaling with distribution 'normal' = truncated normal.
     if (cn === 'VarianceScaling' && cfg['distribution'] === 'normal') cfg = { ...cfg, distribution: 'truncated_normal' };
     const inner: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(cfg)) inner[snakeToSnake(k)] = x;
+    for (const [k, x] of Object.entries(cfg)) setOwn(inner, snakeToSnake(k), x);
     return { className: cn, config: inner };
   }
   return v;
@@ -272,7 +298,7 @@ export interface LoadContext {
 function layerClassName(spec: Record<string, unknown>, where: string): string {
   const raw = spec['class_name'] ?? spec['className'];
   if (typeof raw !== 'string') fail('loadLayersModel', `${where}: a layer has no class_name`);
-  let cn = CLASS_ALIASES[raw] ?? raw;
+  let cn = own(CLASS_ALIASES, raw) ?? raw;
   const reg = spec['registered_name'];
   if (typeof reg === 'string' && reg.includes('>')) cn = reg.slice(reg.indexOf('>') + 1);
   if (FORBIDDEN.has(cn)) fail('loadLayersModel', `${where}: layer class '${cn}' holds code; idem never runs code from a file (rebuild that part of the model in your program and load its weights)`);
@@ -283,6 +309,7 @@ function layerClassName(spec: Record<string, unknown>, where: string): string {
 export function layerArgsFromKeras(cls: string, cfg: Record<string, unknown>, where: string): Record<string, unknown> {
   const args: Record<string, unknown> = {};
   for (const [rawKey, v] of Object.entries(cfg)) {
+    if (rawKey === '__proto__') fail('loadLayersModel', `${where}: config key '__proto__' is not an option of any layer`);
     const k = /[A-Z]/.test(rawKey) ? camelToSnake(rawKey) : rawKey;
     if (k === 'batch_shape' || k === 'batch_input_shape') {
       if (v !== null) args['batchInputShape'] = v;
@@ -303,19 +330,19 @@ export function layerArgsFromKeras(cls: string, cfg: Record<string, unknown>, wh
     }
     if (v === null) continue;
     // Keras-only options at their default are dropped; any other value goes to the layer, which rejects what it lacks.
-    if (IGNORABLE[k]?.(v)) continue;
+    if (own(IGNORABLE, k)?.(v)) continue;
     if (cls === 'InputLayer' && k === 'name') {
       args['name'] = v;
       continue;
     }
-    args[KEY_ALIASES[k] ?? snakeToCamel(k)] = fromKerasNested(k, v, where);
+    setOwn(args, own(KEY_ALIASES, k) ?? snakeToCamel(k), fromKerasNested(k, v, where));
   }
   if (cls === 'InputLayer' && args['batchInputShape'] === undefined && args['inputShape'] === undefined) fail('loadLayersModel', `${where}: the InputLayer has no batch_shape`);
   return args;
 }
 
 function construct(cls: string, args: Record<string, unknown>, where: string, ctx: LoadContext): Layer {
-  const custom = ctx.customObjects?.[cls];
+  const custom = own(ctx.customObjects, cls);
   if (cls === 'Bidirectional' || cls === 'TimeDistributed') {
     const inner = args['layer'];
     if (!isObj(inner)) fail('loadLayersModel', `${where}: ${cls} needs a \`layer\``);
@@ -338,7 +365,7 @@ function checkKept(layer: Layer, args: Record<string, unknown>, where: string): 
   const got = layer.getConfig();
   for (const k of Object.keys(args)) {
     if (/(Initializer|Regularizer|Constraint)$/.test(k) || ['name', 'trainable', 'dtype', 'batchInputShape', 'inputShape', 'batchSize', 'inputDim', 'layer'].includes(k)) continue;
-    if (!(k in got)) fail('loadLayersModel', `${where}: idem's ${layer.className} does not take option \`${camelToSnake(k)}\` (value ${JSON.stringify(args[k])})`);
+    if (!Object.hasOwn(got, k)) fail('loadLayersModel', `${where}: idem's ${layer.className} does not take option \`${camelToSnake(k)}\` (value ${JSON.stringify(args[k])})`);
   }
 }
 
@@ -389,7 +416,7 @@ function readNode(node: unknown, cls: string, where: string): { refs: History[];
       if (isTensorRef(v) && cls === 'MultiHeadAttention' && k === 'key') extra.push(historyOf(v, where));
       else if (isTensorRef(v) || (Array.isArray(v) && v.some(isTensorRef))) fail('loadLayersModel', `${where}: keyword argument \`${k}\` takes a tensor, which idem's functional models do not support`);
       else if (k === 'mask' && v === null) continue;
-      else kwargs[k] = v;
+      else setOwn(kwargs, k, v);
     }
     if (args.length === 1 && Array.isArray(args[0])) return { refs: (args[0] as unknown[]).map((a) => historyOf(a, where)), single: false, kwargs };
     if (args.length === 1 && extra.length === 0) return { refs: [historyOf(args[0], where)], single: true, kwargs };
@@ -400,7 +427,7 @@ function readNode(node: unknown, cls: string, where: string): { refs: History[];
     const refs = node.map((r) => historyOf(r, where));
     const kw = (node[0] as unknown[])?.[3];
     const kwargs: Record<string, unknown> = {};
-    if (isObj(kw)) for (const [k, v] of Object.entries(kw)) if (!(k === 'mask' && v === null)) kwargs[k] = v;
+    if (isObj(kw)) for (const [k, v] of Object.entries(kw)) if (!(k === 'mask' && v === null)) setOwn(kwargs, k, v);
     return { refs, single: refs.length === 1, kwargs };
   }
   fail('loadLayersModel', `${where}: cannot read an inbound node ${JSON.stringify(node)?.slice(0, 200)}`);

@@ -14,10 +14,11 @@
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { LayersModel } from '../models/model.ts';
+import { halfToFloat } from './half.ts';
 import type { H5Data } from './h5.ts';
 import { atomicWriteFile } from '../models/weights_io.ts';
 import { tensor } from '../ops/creation.ts';
-import { readFileBytes } from '../platform/index.ts';
+import { readRegularFile } from '../platform/files.ts';
 import { checkAssign, commit, optimizerLayout, optimizerValues, planOptimizerRestore, typedToTensor, type Assignment } from './state.ts';
 
 const DTYPES: Record<string, { bytes: number; name: string }> = {
@@ -34,12 +35,13 @@ export interface SafetensorsEntry {
 }
 
 export function encodeSafetensors(tensors: { name: string; tensor: Tensor; int64?: boolean }[], metadata: Record<string, string> = {}): Uint8Array {
-  const header: Record<string, unknown> = {};
+  // A prototype-less header: any tensor name (`__proto__`, `toString`) is an ordinary key.
+  const header: Record<string, unknown> = Object.create(null);
   if (Object.keys(metadata).length) header['__metadata__'] = metadata;
   const parts: Uint8Array[] = [];
   let off = 0;
   for (const { name, tensor: t, int64 } of tensors) {
-    if (name === '__metadata__' || name in header) fail('saveSafetensors', `duplicate or reserved tensor name '${name}'`);
+    if (typeof name !== 'string' || name === '__metadata__' || Object.hasOwn(header, name)) fail('saveSafetensors', `duplicate or reserved tensor name ${JSON.stringify(name)}`);
     const v = t.dataSync();
     let bytes: Uint8Array;
     let dtype: string;
@@ -80,6 +82,8 @@ export function decodeSafetensors(buf: Uint8Array, file: string, op = 'loadSafet
     fail(op, `${file}: the header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (!header || typeof header !== 'object' || Array.isArray(header)) fail(op, `${file}: the header is not a JSON object`);
+  const dup = duplicateKey(new TextDecoder().decode(buf.subarray(8, 8 + hl)));
+  if (dup !== null) fail(op, `${file}: the header names tensor ${JSON.stringify(dup)} twice (which one a reader takes is ambiguous; refused)`);
   const data = buf.subarray(8 + hl);
   const entries: SafetensorsEntry[] = [];
   let metadata: Record<string, string> = {};
@@ -92,7 +96,7 @@ export function decodeSafetensors(buf: Uint8Array, file: string, op = 'loadSafet
     const s = spec as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const where = `${file}: tensor '${name}'`;
     if (!s || typeof s !== 'object') fail(op, `${where}: its entry is not an object`);
-    const dt = DTYPES[s.dtype as string];
+    const dt = typeof s.dtype === 'string' && Object.hasOwn(DTYPES, s.dtype) ? DTYPES[s.dtype] : undefined;
     if (!dt) fail(op, `${where}: unknown dtype ${JSON.stringify(s.dtype)}`);
     if (!Array.isArray(s.shape) || s.shape.some((d) => !Number.isSafeInteger(d) || (d as number) < 0)) fail(op, `${where}: invalid shape ${JSON.stringify(s.shape)}`);
     const o = s.data_offsets as number[];
@@ -118,7 +122,33 @@ function typed(e: SafetensorsEntry): { data: H5Data; dtype: string } {
   if (e.dtype === 'F32') return { data: new Float32Array(copy.buffer), dtype: 'float32' };
   if (e.dtype === 'I32') return { data: new Int32Array(copy.buffer), dtype: 'int32' };
   if (e.dtype === 'I64') return { data: new BigInt64Array(copy.buffer), dtype: 'int64' };
+  if (e.dtype === 'F16') return { data: Float32Array.from(new Uint16Array(copy.buffer), halfToFloat), dtype: 'float16' }; // widened exactly
   return { data: new Uint8Array(copy.buffer), dtype: DTYPES[e.dtype]!.name };
+}
+
+/** The first key that appears twice at the top level of a JSON object's text, or null. */
+function duplicateKey(text: string): string | null {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1) {
+        let k = j + 1;
+        while (k < text.length && /\s/.test(text[k]!)) k++;
+        if (text[k] === ':') {
+          const key = JSON.parse(text.slice(i, j + 1)) as string;
+          if (seen.has(key)) return key;
+          seen.add(key);
+        }
+      }
+      i = j;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return null;
 }
 
 export function safetensorsName(varName: string): string {
@@ -190,12 +220,15 @@ export function saveSafetensors(file: string, tensors: Record<string, Tensor> | 
 /** Reads a safetensors file (validated) into `{name: tensor}` (F32 → float32, I32/I64 → int32, BOOL → bool). */
 export function loadSafetensors(file: string): Record<string, Tensor> {
   const op = 'loadSafetensors';
-  const { entries } = decodeSafetensors(readFileBytes(file, op), file, op);
+  const { entries } = decodeSafetensors(readRegularFile(file, op), file, op);
   const out: Record<string, Tensor> = {};
+  // Own, enumerable properties even for names like `__proto__` (a plain assignment would set the prototype).
+  const put = (name: string, t: Tensor) => Object.defineProperty(out, name, { value: t, enumerable: true, writable: true, configurable: true });
   for (const e of entries) {
     const copy = new Uint8Array(e.data);
-    if (e.dtype === 'F32') out[e.name] = tensor(new Float32Array(copy.buffer), e.shape, 'float32');
-    else if (e.dtype === 'I32') out[e.name] = tensor(new Int32Array(copy.buffer), e.shape, 'int32');
+    if (e.dtype === 'F32') put(e.name, tensor(new Float32Array(copy.buffer), e.shape, 'float32'));
+    else if (e.dtype === 'F16') put(e.name, tensor(Float32Array.from(new Uint16Array(copy.buffer), halfToFloat), e.shape, 'float32'));
+    else if (e.dtype === 'I32') put(e.name, tensor(new Int32Array(copy.buffer), e.shape, 'int32'));
     else if (e.dtype === 'I64') {
       const v = new BigInt64Array(copy.buffer);
       const i32 = new Int32Array(v.length);
@@ -203,9 +236,9 @@ export function loadSafetensors(file: string): Record<string, Tensor> {
         if (x > 2147483647n || x < -2147483648n) fail(op, `${file}: tensor '${e.name}' holds int64 value ${x}, outside int32`);
         i32[i] = Number(x);
       });
-      out[e.name] = tensor(i32, e.shape, 'int32');
-    } else if (e.dtype === 'BOOL') out[e.name] = tensor(Array.from(copy, (b) => (b ? 1 : 0)), e.shape, 'bool');
-    else fail(op, `${file}: tensor '${e.name}' has dtype ${e.dtype}; idem tensors are float32, int32 or bool`);
+      put(e.name, tensor(i32, e.shape, 'int32'));
+    } else if (e.dtype === 'BOOL') put(e.name, tensor(Array.from(copy, (b) => (b ? 1 : 0)), e.shape, 'bool'));
+    else fail(op, `${file}: tensor '${e.name}' has dtype ${e.dtype}; idem tensors are float32 (F32, or F16 widened exactly), int32 (I32, or I64 within int32) or bool`);
   }
   return out;
 }

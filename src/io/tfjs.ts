@@ -20,7 +20,7 @@ import { tensor } from '../ops/creation.ts';
 import type { Layer } from '../layers/layer.ts';
 import type { LayersModel } from '../models/model.ts';
 import { atomicWriteFile, removeStaleTemps } from '../models/weights_io.ts';
-import { modelFromKeras, type LoadContext } from './keras_config.ts';
+import { checkConfigDepth, modelFromKeras, type LoadContext } from './keras_config.ts';
 import { toKeras2Spec } from './keras.ts';
 import { checkAssign, commit, fileShapeGuard, type Assignment } from './state.ts';
 import { withWeightGuard } from '../layers/layer.ts';
@@ -209,6 +209,7 @@ export function modelFromArtifacts(art: ModelArtifacts, ctx: LoadContext, where:
   let topo = art.modelTopology as unknown;
   if (topo instanceof ArrayBuffer) fail(op, `${where}: a binary (GraphDef) topology is a graph model, not a layers model`);
   if (!topo || typeof topo !== 'object') fail(op, `${where}: modelTopology is missing`);
+  checkConfigDepth(topo, `${where}: modelTopology`, op);
   if ('model_config' in (topo as object)) topo = (topo as Record<string, unknown>)['model_config'];
   if (art.format !== undefined && art.format !== 'layers-model') fail(op, `${where}: format '${art.format}' is not 'layers-model'`);
   const fromIdem = typeof art.generatedBy === 'string' && art.generatedBy.startsWith('idem');

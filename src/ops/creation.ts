@@ -40,7 +40,12 @@ export const tensor5d = rankN('tensor5d', 5);
 export const tensor6d = rankN('tensor6d', 6);
 
 export function fill(shape: number[], value: number | boolean, dtype?: DataType): Tensor {
-  assertValidShape(shape, 'fill');
+  return fillAs('fill', shape, value, dtype);
+}
+
+/** `fill` reporting errors as `op` (zeros, ones, ...). */
+function fillAs(op: string, shape: number[], value: number | boolean, dtype?: DataType): Tensor {
+  assertValidShape(shape, op);
   const dt: DataType = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const n = sizeFromShape(shape);
   const arr = dt === 'float32' && ENGINE.backend.floatPrecision === 'float64' ? new Float64Array(n) : makeArray(dt, n);
@@ -52,11 +57,11 @@ export function fill(shape: number[], value: number | boolean, dtype?: DataType)
 }
 
 export function zeros(shape: number[], dtype: DataType = 'float32'): Tensor {
-  return fill(shape, 0, dtype);
+  return fillAs('zeros', shape, 0, dtype);
 }
 
 export function ones(shape: number[], dtype: DataType = 'float32'): Tensor {
-  return fill(shape, 1, dtype);
+  return fillAs('ones', shape, 1, dtype);
 }
 
 export function zerosLike(x: TensorLike): Tensor {

@@ -5,10 +5,11 @@
  */
 import { ENGINE } from '../core/engine.ts';
 import { type DataType, isDataType } from '../core/dtypes.ts';
-import { fail } from '../core/errors.ts';
+import { fail, fmtShape } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { assertDtype, convertToTensor, type TensorLike } from './convert.ts';
 import { op } from './op.ts';
+import { checkElements } from '../core/limits.ts';
 
 export const oneHot = op('oneHot', (indices: TensorLike, depth: number, onValue = 1, offValue = 0, dtype: DataType = 'int32'): Tensor => {
   const $i = convertToTensor(indices, 'indices', 'oneHot', 'int32');
@@ -20,5 +21,6 @@ export const oneHot = op('oneHot', (indices: TensorLike, depth: number, onValue 
     if (dtype === 'int32' && !Number.isInteger(v)) fail('oneHot', `\`${nm}\` must be an integer for dtype int32, received ${v}`);
     if (dtype === 'bool' && v !== 0 && v !== 1) fail('oneHot', `\`${nm}\` must be 0 or 1 for dtype bool, received ${v}`);
   }
+  checkElements('oneHot', $i.size * depth, `the result ${fmtShape([...$i.shape, depth])}`);
   return ENGINE.runKernel('OneHot', { indices: $i }, { depth, onValue, offValue, dtype });
 });

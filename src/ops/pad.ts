@@ -8,6 +8,7 @@ import type { Tensor } from '../core/tensor.ts';
 import { convertToTensor, type TensorLike } from './convert.ts';
 import { op } from './op.ts';
 import { slice } from './slice.ts';
+import { checkElements } from '../core/limits.ts';
 
 export const pad = op('pad', (x: TensorLike, paddings: Array<[number, number]>, constantValue: number | boolean = 0): Tensor => {
   const $x = convertToTensor(x, 'x', 'pad');
@@ -20,6 +21,8 @@ export const pad = op('pad', (x: TensorLike, paddings: Array<[number, number]>, 
     }
     return [pr[0], pr[1]] as [number, number];
   });
+  const out = $x.shape.map((d, i) => d + p[i]![0] + p[i]![1]);
+  checkElements('pad', out.reduce((a, b) => a * b, 1), `the result ${fmtShape(out)}`);
   const c = typeof constantValue === 'boolean' ? (constantValue ? 1 : 0) : constantValue;
   if (typeof c !== 'number') fail('pad', `\`constantValue\` must be a number, received ${typeof constantValue}`);
   if ($x.dtype === 'int32' && !Number.isInteger(c)) fail('pad', `\`constantValue\` must be an integer for int32 x, received ${c}`);

@@ -8,6 +8,7 @@ import { type DataType } from '../core/dtypes.ts';
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { op } from './op.ts';
+import { checkElements } from '../core/limits.ts';
 
 export const range = op('range', (start: number, stop?: number | null, step = 1, dtype: DataType = 'float32'): Tensor => {
   if (stop === undefined || stop === null) {
@@ -23,5 +24,6 @@ export const range = op('range', (start: number, stop?: number | null, step = 1,
     fail('range', `\`start\` and \`step\` must be integers for dtype int32, received start=${start}, step=${step}`);
   }
   const num = Math.max(0, Math.ceil((stop - start) / step));
+  checkElements('range', num, `range(${start}, ${stop}, ${step})`);
   return ENGINE.runKernel('Range', {}, { start, step, num, dtype });
 });

@@ -9,6 +9,7 @@ import { convertToTensor, type TensorLike } from './convert.ts';
 import { op } from './op.ts';
 import { reshape } from './reshape.ts';
 import { sum } from './sum.ts';
+import { checkElements } from '../core/limits.ts';
 
 export const tile = op('tile', (x: TensorLike, reps: number[]): Tensor => {
   const $x = convertToTensor(x, 'x', 'tile');
@@ -16,6 +17,8 @@ export const tile = op('tile', (x: TensorLike, reps: number[]): Tensor => {
     fail('tile', `\`reps\` must have one entry per axis of x ${fmtShape($x.shape)} (${$x.rank}), received ${JSON.stringify(reps)}`);
   }
   if (!reps.every((r) => Number.isInteger(r) && r >= 0)) fail('tile', `\`reps\` must contain non-negative integers, received ${JSON.stringify(reps)}`);
+  const out = $x.shape.map((d, i) => d * reps[i]!);
+  checkElements('tile', out.reduce((a, b) => a * b, 1), `the result ${fmtShape(out)}`);
   return ENGINE.runKernel('Tile', { x: $x }, { reps: reps.slice() });
 });
 
