@@ -102,6 +102,16 @@ describe('native addon: hostile sizes never crash or spin (child processes)', { 
     rangeError(`a.conv2d(0, ${f}, new Float32Array(1), E, new Float32Array(1))`, 'conv2d');
   });
 
+  it('conv2dFused: a geometry whose sizes wrap to 0; no input channels under a 2^25 x 2^25 filter gives the epilogue at once', () => {
+    const g = geo([65536, 65536, 65536, 65536, 65536, 65536, 65536, 65536, 65536, 1, 1, 1, 1, 0, 0]);
+    rangeError(`a.conv2dFused(${g}, E, E, E, E, E, E, E, E, false)`, 'conv2dFused');
+    // y = (0 + bias) + residual for each of 2 output channels.
+    const spin = geo([1, 1, 1, 0, 1, 1, 2, 2 ** 25, 2 ** 25, 1, 1, 1, 1, 0, 0]);
+    const r = result(`const y = new Float32Array(2); report(() => (a.conv2dFused(${spin}, E, E, y, new Float32Array([1.5, -2]), E, E, E, new Float32Array([0.25, 0.5]), false), y));`);
+    assert.equal(r.ok, true, r.message);
+    assert.deepEqual(r.value, [1.75, -1.5]);
+  });
+
   it('sum, batch norm: products that wrap, trip counts with no data', () => {
     rangeError('a.sum(E, E, 2 ** 31 - 1, 2 ** 31 - 1, 0)', 'sum');
     rangeError('a.sum(E, E, 2 ** 32, 1, 1)', 'sum');

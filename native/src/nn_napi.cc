@@ -182,7 +182,14 @@ napi_value Conv2dFused(napi_env env, napi_callback_info info) {
     range_error(env, "idem native: conv2dFused array sizes do not match the geometry");
     return nullptr;
   }
-  if (ly == 0) return nullptr;
+  if (ly == 0) return nullptr;  // nothing to write
+  if (g.inC == 0) {
+    // No input channels: every window sums nothing, whatever its size. A 1x1 window gives the same
+    // (empty) sums without looping over fh x fw taps that have no data behind them.
+    g.fh = g.fw = 1;
+    g.dh = g.dw = 1;
+    g.top = g.left = 0;
+  }
   idem::Epilogue ep{};
   ep.bias = lb ? bias : nullptr;
   ep.mean = lm ? mean : nullptr;
