@@ -55,6 +55,9 @@ export async function main(args: string[]): Promise<number> {
     stdout.write(mod.usage.trimEnd() + '\n');
     return 0;
   }
+  // The library as `import * as tf from 'idem'` sets it up: backends registered (native, wasm,
+  // reference), model save/load methods installed. Commands import modules, not the index.
+  await import('./index.ts');
   return mod.run(rest);
 }
 

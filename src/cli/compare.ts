@@ -120,21 +120,29 @@ export async function run(argv: string[]): Promise<number> {
   let seed = 0;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const int = (min: number): number => {
+    // Bad option values are usage errors: exit status 2, as the usage says.
+    const usageError = (msg: string): number => {
+      stderr.write(`idem compare: ${msg}\n`);
+      return 2;
+    };
+    const int = (min: number): number | null => {
       const v = argv[++i];
       const n = Number(v);
-      if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`compare: ${a} expects an integer ≥ ${min}, received ${v ?? 'nothing'}`);
-      return n;
+      return v === undefined || v === '' || !Number.isInteger(n) || n < min ? null : n;
     };
     if (a === '--json') json = true;
     else if (a === '--out') {
       const v = argv[++i];
-      if (v === undefined) throw new Error('compare: --out needs a file');
+      if (v === undefined) return usageError('--out needs a file');
       out = v;
-    } else if (a === '--steps') steps = int(0);
-    else if (a === '--batch') batch = int(1);
-    else if (a === '--seed') seed = int(0);
-    else if (a.startsWith('-')) {
+    } else if (a === '--steps' || a === '--batch' || a === '--seed') {
+      const min = a === '--batch' ? 1 : 0;
+      const n = int(min);
+      if (n === null) return usageError(`${a} expects an integer ≥ ${min}, received ${argv[i] ?? 'nothing'}`);
+      if (a === '--steps') steps = n;
+      else if (a === '--batch') batch = n;
+      else seed = n;
+    } else if (a.startsWith('-')) {
       stderr.write(`idem compare: unknown option '${a}'\n${usage}`);
       return 2;
     } else files.push(a);
@@ -160,14 +168,20 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { train, test } = datasets.mnist.loadData();
   const nTest = test.images.shape[0]!;
-  if (batch > nTest) throw new Error(`compare: --batch ${batch} exceeds the ${nTest} test images`);
+  if (batch > nTest) {
+    stderr.write(`idem compare: --batch ${batch} exceeds the ${nTest} test images\n`);
+    return 2;
+  }
   const labels = (l: Tensor) => (sparse(A.model) || sparse(B.model) ? l : cast(oneHot(l, 10), 'float32'));
   const x = reshape(slice(test.images, [0], [batch]), [batch, ...shapeA]);
   const y = labels(slice(test.labels, [0], [batch]));
   const report: CompareReport = compare(A.model, B.model, { xs: x, ys: y }, { seed });
   if (steps > 0) {
     const nTrain = train.images.shape[0]!;
-    if (steps * batch > nTrain) throw new Error(`compare: --steps ${steps} × --batch ${batch} exceeds the ${nTrain} training images`);
+    if (steps * batch > nTrain) {
+      stderr.write(`idem compare: --steps ${steps} × --batch ${batch} exceeds the ${nTrain} training images\n`);
+      return 2;
+    }
     const batches = Array.from({ length: steps }, (_, k) => ({
       xs: reshape(slice(train.images, [k * batch], [batch]), [batch, ...shapeA]),
       ys: labels(slice(train.labels, [k * batch], [batch])),

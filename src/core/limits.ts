@@ -21,6 +21,8 @@ export interface Limits {
   maxImagePixels: number;
   /** Nesting depth of a model config (JSON objects and arrays). Default 256. */
   maxConfigDepth: number;
+  /** Traces one `tf.function` keeps (the least recently used is dropped first). Default 64. */
+  maxFunctionTraces: number;
 }
 
 const DEFAULTS: Limits = {
@@ -28,6 +30,7 @@ const DEFAULTS: Limits = {
   maxInflatedBytes: 2 ** 30,
   maxImagePixels: 178_956_970,
   maxConfigDepth: 256,
+  maxFunctionTraces: 64,
 };
 
 let current: Limits = { ...DEFAULTS };

@@ -19,13 +19,15 @@
  * The shuffle of each pass and the augmentation draws come from one Philox stream per pass
  * (a SeedGenerator), so a seed makes everything repeatable and each epoch differs.
  */
-import { existsSync, readdirSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { unzlibSync } from 'fflate';
 import { join, relative } from 'node:path';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { ENGINE } from '../core/engine.ts';
 import { fail } from '../core/errors.ts';
+import { readRegularFile, readRegularFileAsync, readRegularFilePrefix } from '../platform/files.ts';
+import { fmtCount, getLimits } from '../core/limits.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { Dataset, LazyIterator, WordSource, passStreams, seedToInt } from './dataset.ts';
 
@@ -85,18 +87,66 @@ export function imageSize(bytes: Uint8Array): [number, number] | null {
   return null;
 }
 
-/** Decodes a PNG or JPEG to RGBA bytes. */
+/**
+ * Refuses an image whose header claims more than `maxImagePixels` (PIL's limit, 178,956,970,
+ * which guards against decompression bombs), before anything is decoded.
+ */
+export function checkImagePixels(size: [number, number] | null, name: string): void {
+  if (!size) return;
+  const [w, h] = size;
+  const max = getLimits().maxImagePixels;
+  if (w * h > max) fail(OP, `${name} is ${w}×${h} = ${fmtCount(w * h)} pixels, above the ${fmtCount(max)}-pixel limit (PIL's, against decompression bombs; tf.setLimits({maxImagePixels}) raises it)`);
+}
+
+/**
+ * An interlaced PNG is inflated by pngjs without a bound; inflate its image data here first, with
+ * the most its header allows (every Adam7 pass's rows and filter bytes) as the limit.
+ */
+function checkInterlacedPng(bytes: Uint8Array, name: string): void {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 33 || bytes[28] !== 1) return; // IHDR interlace method
+  const w = dv.getUint32(16, false), h = dv.getUint32(20, false), depth = bytes[24]!, colour = bytes[25]!;
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colour] ?? 4;
+  const bound = Math.ceil((w * h * channels * depth) / 8) + 4 * h + 64;
+  const parts: Uint8Array[] = [];
+  for (let p = 8; p + 12 <= bytes.length; ) {
+    const len = dv.getUint32(p, false);
+    const type = String.fromCharCode(bytes[p + 4]!, bytes[p + 5]!, bytes[p + 6]!, bytes[p + 7]!);
+    if (type === 'IDAT') parts.push(bytes.subarray(p + 8, Math.min(bytes.length, p + 8 + len)));
+    if (type === 'IEND') break;
+    p += 12 + len;
+  }
+  const data = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+  let o = 0;
+  for (const x of parts) {
+    data.set(x, o);
+    o += x.length;
+  }
+  let out: Uint8Array;
+  try {
+    out = unzlibSync(data, { out: new Uint8Array(bound + 1) });
+  } catch (e) {
+    fail(OP, `cannot decode ${name}: ${(e as Error).message}`);
+  }
+  if (out.length > bound) fail(OP, `${name}: its interlaced image data inflates past the ${bound} bytes a ${w}×${h} image holds (a decompression bomb?)`);
+}
+
+/** Decodes a PNG or JPEG to RGBA bytes (after checking the header's pixel count). */
 export function decodeImage(bytes: Uint8Array, name: string): { width: number; height: number; data: Uint8Array } {
+  checkImagePixels(imageSize(bytes), name);
+  const maxPixels = getLimits().maxImagePixels;
   try {
     if (bytes[0] === 0x89 && bytes[1] === 0x50) {
+      checkInterlacedPng(bytes, name);
       const png = pngjs.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, data: png.data };
     }
     if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: Math.max(512, Math.ceil((maxPixels * 8) / 2 ** 20)) });
       return { width: img.width, height: img.height, data: img.data };
     }
   } catch (e) {
+    if (e instanceof Error && e.message.startsWith(`${OP}:`)) throw e;
     fail(OP, `cannot decode ${name}: ${(e as Error).message}`);
   }
   fail(OP, `${name} is neither a PNG nor a JPEG (unknown signature)`);
@@ -164,14 +214,38 @@ export function affineTransform(src: Float32Array, h: number, w: number, c: numb
 }
 
 function headerSize(path: string): [number, number] | null {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = new Uint8Array(65536);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return imageSize(buf.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
+  const size = imageSize(readRegularFilePrefix(path, 65536, OP));
+  checkImagePixels(size, path);
+  return size;
+}
+
+/**
+ * Image files under `root` (paths relative to it, sorted), as Keras lists them with
+ * `follow_links=False`: symlinked directories are not entered (so a link loop cannot recurse),
+ * hidden entries are skipped, and each real directory is listed once.
+ */
+function listImages(root: string): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const walk = (rel: string) => {
+    const abs = rel === '' ? root : join(root, rel);
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      return;
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const e of readdirSync(abs, { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
+      const r = rel === '' ? e.name : join(rel, e.name);
+      if (e.isDirectory()) walk(r);
+      else if (EXT.test(e.name)) out.push(r); // files, links, and anything else (read as a regular file or refused, named)
+    }
+  };
+  walk('');
+  return out.sort();
 }
 
 export class ImageFolderDataset extends Dataset<ImageBatch> {
@@ -220,9 +294,7 @@ export class ImageFolderDataset extends Dataset<ImageBatch> {
     const cls: number[] = [];
     classNames.forEach((name, ci) => {
       const cdir = join(dir, name);
-      const files = (readdirSync(cdir, { recursive: true }) as string[])
-        .filter((f) => EXT.test(f) && !f.split(/[\\/]/).some((part) => part.startsWith('.')))
-        .sort();
+      const files = listImages(cdir);
       for (const f of files) {
         filepaths.push(join(cdir, f));
         cls.push(ci);
@@ -238,7 +310,7 @@ export class ImageFolderDataset extends Dataset<ImageBatch> {
       let first: [number, number] | null = null;
       for (let i = 0; i < n; i++) {
         const s = headerSize(filepaths[i]!) ?? (() => {
-          const d = decodeImage(readFileSync(filepaths[i]!), filepaths[i]!);
+          const d = decodeImage(readRegularFile(filepaths[i]!, OP), filepaths[i]!);
           return [d.height, d.width] as [number, number];
         })();
         if (!first) first = s;
@@ -264,7 +336,7 @@ export class ImageFolderDataset extends Dataset<ImageBatch> {
     };
     const loadImage = async (i: number, p: Params | null): Promise<Float32Array> => {
       const path = filepaths[i]!;
-      const img = decodeImage(await readFile(path), path);
+      const img = decodeImage(await readRegularFileAsync(path, OP), path);
       if (!ts && (img.height !== h || img.width !== w)) {
         fail(OP, `${relative(dir, path)} is ${img.width}×${img.height} (w×h) but the other images are ${w}×${h}; pass targetSize: [height, width]`);
       }

@@ -23,10 +23,12 @@
  */
 import { ENGINE } from '../core/engine.ts';
 import { fail } from '../core/errors.ts';
+import { readRegularFile } from '../platform/files.ts';
+import { fmtBytes, getLimits } from '../core/limits.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { SeedGenerator, randomWords } from '../random/seed.ts';
 import { readIdx } from './idx.ts';
-import { fetchBytes, gunzip, requireNode } from '../platform/index.ts';
+import { fetchBytes, gunzip, nodeApis, requireNode } from '../platform/index.ts';
 
 export interface MnistOptions {
   /** 'float32' (pixel/255, default) or 'uint8' (raw 0..255 values, as an int32 tensor). */
@@ -78,11 +80,52 @@ export function mnistDataDir(): string {
 }
 
 function readFile(dir: string, name: string): Uint8Array {
-  const { fs, path, zlib } = requireNode('mnist', `reading ${name} from the folder '${dir}'`, IN_BROWSER);
+  const { fs, path } = requireNode('mnist', `reading ${name} from the folder '${dir}'`, IN_BROWSER);
   const raw = path.join(dir, name);
-  if (fs.existsSync(raw)) return fs.readFileSync(raw);
-  if (fs.existsSync(`${raw}.gz`)) return zlib.gunzipSync(fs.readFileSync(`${raw}.gz`));
+  if (fs.existsSync(raw)) return readRegularFile(raw, 'mnist');
+  if (fs.existsSync(`${raw}.gz`)) return gunzipIdx(readRegularFile(`${raw}.gz`, 'mnist'), `${raw}.gz`);
   fail('mnist', `${name} not found in ${dir} (neither raw nor .gz)`);
+}
+
+/**
+ * A gzipped IDX file, inflated to exactly the size its header announces: the header comes from a
+ * bounded inflate of the first compressed bytes, then the whole file is inflated with that size
+ * (capped by `maxInflatedBytes`) as the most it may produce. A decompression bomb stops at its
+ * header's size instead of filling memory.
+ */
+export function gunzipIdx(gz: Uint8Array, name: string): Uint8Array {
+  const op = 'mnist';
+  const { zlib } = requireNode(op, `decompressing ${name}`, IN_BROWSER);
+  const { gunzipSync } = zlib;
+  const zlibConstants = zlib.constants;
+  const cap = getLimits().maxInflatedBytes;
+  let head = new Uint8Array(0);
+  // A prefix of k compressed bytes inflates to at most ~1032·k bytes (deflate's best ratio).
+  for (let k = 4096; ; k *= 16) {
+    const part = gz.subarray(0, Math.min(k, gz.length));
+    try {
+      head = gunzipSync(part, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: Math.min(cap, part.length * 1100 + 1024) });
+    } catch (e) {
+      fail(op, `${name} is not a readable gzip file: ${(e as Error).message}`);
+    }
+    if (head.length >= 4 + 4 * Math.min(head[3] ?? 3, 4) || part.length === gz.length) break;
+  }
+  if (head.length < 4) fail(op, `${name} inflates to ${head.length} bytes, too short for an IDX header`);
+  const rank = head[3]!;
+  const headerLen = 4 + 4 * rank;
+  if (head.length < headerLen) fail(op, `${name} inflates to ${head.length} bytes, too short for its ${rank}-dimension IDX header`);
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  for (let i = 0; i < rank; i++) count *= dv.getUint32(4 + 4 * i, false);
+  const total = headerLen + count;
+  if (total > cap) fail(op, `${name}: its IDX header announces ${fmtBytes(total)}, above the ${fmtBytes(cap)} cap (tf.setLimits({maxInflatedBytes}) raises it)`);
+  try {
+    return gunzipSync(gz, { maxOutputLength: total });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_BUFFER_TOO_LARGE') fail(op, `${name} inflates to more than the ${total} bytes its IDX header announces (refused without inflating the rest)`);
+    fail(op, `${name} is not a readable gzip file: ${err.message}`);
+  }
 }
 
 function readSplit(dir: string, imagesName: string, labelsName: string): RawSplit {
@@ -135,7 +178,7 @@ export function loadRawFromUrl(url: string, files: MnistOptions['files'] = {}, o
       const get = async (name: string): Promise<Uint8Array> => {
         const u = fileUrl(url, name);
         const bytes = await fetchBytes(u, op);
-        return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzip(bytes, u, op) : bytes;
+        return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? (nodeApis() ? gunzipIdx(bytes, u) : gunzip(bytes, u, op)) : bytes;
       };
       const [ti, tl, vi, vl] = await Promise.all([get(names.trainImages), get(names.trainLabels), get(names.testImages), get(names.testLabels)]);
       return {

@@ -12,10 +12,17 @@
  * Like TensorFlow, a trace cannot see JavaScript control flow that depends on tensor values:
  * reading the value of a tensor computed inside the function while tracing throws.
  * Tensors created inside `fn` from JavaScript values are captured as constants.
+ *
+ * Plain arguments (numbers, strings) are part of the signature, so a function called with a new
+ * JavaScript number each time traces each time. As TensorFlow does, idem warns when most recent
+ * calls traced anew (at most twice per function), and it keeps only the `maxFunctionTraces` most
+ * recently used traces of a function (`tf.setLimits`), dropping the oldest with the constants
+ * its tracing created.
  */
 import { ENGINE, type Tracer } from '../core/engine.ts';
 import type { Attrs } from '../core/backend.ts';
 import { fail } from '../core/errors.ts';
+import { getLimits } from '../core/limits.ts';
 import { Tensor } from '../core/tensor.ts';
 import { Variable } from '../core/variable.ts';
 import { mapTensors } from './graph.ts';
@@ -33,6 +40,9 @@ class Trace implements Tracer {
   readonly events: Event[] = [];
   private readonly slots = new Map<Tensor, number>();
   nSlots = 0;
+  /** Constants this trace's call created (tensor ids after `firstId`): dropped with the trace. */
+  readonly ownConsts = new Set<Tensor>();
+  private readonly firstId = ENGINE.nextTensorId();
   constructor(private readonly args: Map<Tensor, number>, readonly untapedReplays: boolean) {}
 
   ref(t: Tensor): Ref {
@@ -41,7 +51,10 @@ class Trace implements Tracer {
     const s = this.slots.get(t);
     if (s !== undefined) return { k: 'slot', i: s };
     // A variable passed directly is read when the replay reaches this point.
-    if (!(t instanceof Variable)) t.kept = true;
+    if (!(t instanceof Variable)) {
+      if (!t.kept && t.id > this.firstId) this.ownConsts.add(t);
+      t.kept = true;
+    }
     return { k: 'const', t };
   }
 
@@ -159,10 +172,34 @@ function signatureOf(args: unknown[]): { key: string; tensors: Tensor[] } {
   return { key, tensors };
 }
 
-/** A traced function, with the number of traces it made (for tests and diagnostics). */
+/** A traced function, with the number of traces it made and keeps (for tests and diagnostics). */
 export interface TracedFunction<A extends unknown[], R> {
   (...args: A): R;
   readonly traceCount: number;
+  /** Signatures it holds a trace (or an eager marker) for now, at most `maxFunctionTraces`. */
+  readonly cachedTraces: number;
+}
+
+/** Calls remembered for the retracing warning, and how many of them must have traced (TensorFlow's 10 and 5). */
+const WARN_WINDOW = 10;
+const WARN_TRACES = 5;
+const WARN_MAX = 2;
+
+/** Drops a trace: the constants its own call created, except those in its result, are disposed. */
+function dropTrace(t: Traced): void {
+  const inResult = new Set<Tensor>();
+  const walk = (x: unknown): void => {
+    if (x instanceof RefBox) {
+      if (x.r.k === 'const') inResult.add(x.r.t);
+    } else if (Array.isArray(x)) x.forEach(walk);
+    else if (typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype) Object.values(x).forEach(walk);
+  };
+  walk(t.template);
+  for (const c of t.trace.ownConsts) {
+    if (inResult.has(c) || c.isDisposed) continue;
+    c.kept = false;
+    c.dispose();
+  }
 }
 
 /**
@@ -173,15 +210,42 @@ export interface TracedFunction<A extends unknown[], R> {
 export function tfFunction<A extends unknown[], R>(fn: (...args: A) => R, options: { untapedReplays?: boolean } = {}): TracedFunction<A, R> {
   if (typeof fn !== 'function') fail('tf.function', '`fn` must be a function');
   const untaped = options.untapedReplays === true;
+  // Insertion order is recency order: a hit moves its entry to the end, the first is dropped first.
   const cache = new Map<string, Traced | 'eager'>();
   let traces = 0;
+  const recent: boolean[] = []; // the last WARN_WINDOW calls: did each trace?
+  let warnings = 0;
+  const remember = (traced: boolean) => {
+    recent.push(traced);
+    if (recent.length > WARN_WINDOW) recent.shift();
+    const n = recent.filter(Boolean).length;
+    if (traced && n >= WARN_TRACES && warnings < WARN_MAX) {
+      warnings++;
+      console.warn(`tf.function: ${n} of the last ${recent.length} calls to '${fn.name || 'anonymous'}' traced it anew (${traces} traces so far). Tracing is slow: each new tensor shape or dtype, and each new plain argument value (a JavaScript number or string), makes a new trace. Pass values that change between calls as tensors (tf.scalar(x)), and create the tf.function once, outside loops. idem keeps the ${getLimits().maxFunctionTraces} most recently used traces (tf.setLimits({maxFunctionTraces})).`);
+      recent.length = 0;
+    }
+  };
+  const store = (key: string, entry: Traced | 'eager') => {
+    cache.set(key, entry);
+    while (cache.size > getLimits().maxFunctionTraces) {
+      const [oldKey, old] = cache.entries().next().value as [string, Traced | 'eager'];
+      cache.delete(oldKey);
+      if (old !== 'eager') dropTrace(old);
+    }
+  };
   const call = (...args: A): R => {
     // Inside another trace (or graph dry run), just run: the outer trace records the kernels.
     if (ENGINE.tracer !== null || ENGINE.dryRun > 0 || (untaped && ENGINE.isRecording())) return fn(...args);
     const { key, tensors } = signatureOf(args);
     const hit = cache.get(key);
+    if (hit !== undefined) {
+      cache.delete(key);
+      cache.set(key, hit);
+      remember(false);
+    }
     if (hit === 'eager') return fn(...args);
     if (hit) return replay(hit, tensors) as R;
+    remember(true);
     const argIndex = new Map<Tensor, number>();
     tensors.forEach((t, i) => argIndex.set(t, i));
     const trace = new Trace(argIndex, untaped);
@@ -194,16 +258,17 @@ export function tfFunction<A extends unknown[], R>(fn: (...args: A) => R, option
       ENGINE.tracer = null;
     }
     if (trace.unreplayable) {
-      cache.set(key, 'eager');
+      store(key, 'eager');
       return result;
     }
     const template = mapTensors(result, (t) => new RefBox(trace.ref(t)) as unknown as Tensor);
     trace.seal();
-    cache.set(key, { trace, template });
     traces++;
+    store(key, { trace, template });
     return result;
   };
   Object.defineProperty(call, 'traceCount', { get: () => traces });
+  Object.defineProperty(call, 'cachedTraces', { get: () => cache.size });
   return call as TracedFunction<A, R>;
 }
 

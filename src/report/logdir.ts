@@ -95,10 +95,18 @@ function histoBins(h: NonNullable<SummaryValue['histo']>): HistogramBin[] {
   return bins.filter((b) => b.count > 0 || (b.left >= (h.min ?? 0) && b.right <= (h.max ?? 0)));
 }
 
+/** Each list's index of step → position, so a value for a step already seen replaces it in O(1). */
+const stepIndex = new WeakMap<object, Map<number, number>>();
+
 function upsert<T extends { step: number }>(list: T[], item: T): void {
-  const i = list.findIndex((p) => p.step === item.step);
-  if (i >= 0) list[i] = item;
-  else list.push(item);
+  let idx = stepIndex.get(list);
+  if (!idx) stepIndex.set(list, (idx = new Map()));
+  const i = idx.get(item.step);
+  if (i !== undefined) list[i] = item;
+  else {
+    idx.set(item.step, list.length);
+    list.push(item);
+  }
 }
 
 /** Reads every event file of `logdir` (see the file comment). */
