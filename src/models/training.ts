@@ -480,7 +480,21 @@ interface EpochLoop {
  * validation at each epoch's end; stops after the batch during which a callback set
  * `model.stopTraining`.
  */
-async function runEpochs(model: Trainable, c: Compiled, loop: EpochLoop): Promise<History> {
+async function runEpochs(model: Trainable, c: Compiled, loop: EpochLoop, op: string): Promise<History> {
+  // One fit at a time per model (TF.js's rule and message): two would interleave their steps.
+  if (training.has(model)) fail(op, 'Cannot start training because another fit() call is ongoing.');
+  training.add(model);
+  try {
+    return await epochLoop(model, c, loop, op);
+  } finally {
+    training.delete(model);
+  }
+}
+
+/** Models inside `fit` / `fitDataset` now. */
+const training = new WeakSet<Trainable>();
+
+async function epochLoop(model: Trainable, c: Compiled, loop: EpochLoop, op: string): Promise<History> {
   const { epochs, steps, verbose } = loop;
   const history = new History();
   const callbacks: Callback[] = [...(verbose ? [new ProgressBar(verbose)] : []), ...toCallbacks(loop.callbacks), history];
@@ -496,15 +510,19 @@ async function runEpochs(model: Trainable, c: Compiled, loop: EpochLoop): Promis
     for (const cb of callbacks) await cb.onEpochBegin(epoch);
     tr.reset();
     const next = await loop.source.epoch(epoch);
+    let batches = 0;
     for (let step = 0; step < steps && !model.stopTraining; step++) {
       const b = await next();
       if (b === null) break;
+      batches++;
       for (const cb of callbacks) await cb.onBatchBegin(step, { batch: step, size: b.size });
       if (step === 0 && epoch === loop.initialEpoch) await lintOnce(model, verbose, b.x, b.ys);
       tr.add(trainStep(model, c, b.x, b.ys, b.sampleWeight), b.size);
       const logs = tr.logs();
       for (const cb of callbacks) await cb.onBatchEnd(step, logs);
     }
+    // An epoch without a batch has no loss to report (Keras: "Unexpected result of train_function (Empty logs)").
+    if (batches === 0 && !model.stopTraining) fail(op, `epoch ${epoch + 1} had no batches: ${steps === 0 ? 'the data holds no samples' : 'the dataset yielded none'}; there is nothing to train on`);
     const logs = tr.logs();
     const val = loop.validation;
     if (val) {
@@ -551,6 +569,8 @@ export async function fit(model: Trainable, compiled: Compiled | null, x: Tensor
     if (sw) sw = slice(sw, [0], [nTrain]);
   }
   const n = firstOf(xs).shape[0]!;
+  if (n === 0) fail('fit', `x has no samples${args.validationSplit !== undefined ? ` left for training after validationSplit ${args.validationSplit}` : ''} (shape ${fmtShape(firstOf(x).shape)}): there is nothing to train on`);
+  if (args.stepsPerEpoch !== undefined && (!Number.isInteger(args.stepsPerEpoch) || args.stepsPerEpoch < 1)) fail('fit', `\`stepsPerEpoch\` must be a positive integer, received ${args.stepsPerEpoch}`);
   const steps = args.stepsPerEpoch ?? Math.ceil(n / batchSize);
   const source: BatchSource = {
     epoch: () => {
@@ -563,7 +583,14 @@ export async function fit(model: Trainable, compiled: Compiled | null, x: Tensor
       };
     },
   };
-  return runEpochs(model, c, { epochs, initialEpoch: args.initialEpoch ?? 0, steps, verbose, callbacks: args.callbacks, source, validation });
+  return runEpochs(model, c, { epochs, initialEpoch: args.initialEpoch ?? 0, steps, verbose, callbacks: args.callbacks, source, validation }, 'fit');
+}
+
+/** `batchSize` of evaluate/predict: a positive integer (0 would loop forever over no rows). */
+function batchSizeArg(v: unknown, op: string): number {
+  const b = v ?? 32;
+  if (!Number.isInteger(b) || (b as number) < 1) fail(op, `\`batchSize\` must be a positive integer, received ${String(v)}`);
+  return b as number;
 }
 
 function evaluateTensors(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: Targets, sw: Tensor | null, batchSize: number): { loss: number; metrics: Logs } {
@@ -586,7 +613,8 @@ export function evaluate(model: Trainable, compiled: Compiled | null, x: Tensor 
   const c = requireCompiled(compiled, 'evaluate');
   const y = normY(c, yIn, 'evaluate');
   checkXY(x, y, 'evaluate');
-  const r = evaluateTensors(model, c, x, y, args.sampleWeight ?? null, args.batchSize ?? 32);
+  if (firstOf(x).shape[0] === 0) fail('evaluate', `x has no samples (shape ${fmtShape(firstOf(x).shape)}): there is no loss to report`);
+  const r = evaluateTensors(model, c, x, y, args.sampleWeight ?? null, batchSizeArg(args.batchSize, 'evaluate'));
   const loss = tensor(r.loss, [], 'float32');
   if (Object.keys(r.metrics).length === 0) return loss;
   return [loss, ...Object.values(r.metrics).map((v) => tensor(v, [], 'float32'))];
@@ -599,10 +627,11 @@ export function predict(model: Trainable, x: Tensor | Tensor[], args: { batchSiz
     if (!(t instanceof Tensor)) fail('predict', `input ${i} must be a Tensor, received ${typeof t}`);
     if (t.shape[0] !== xs[0]!.shape[0]) fail('predict', `all inputs must have the same number of samples: input 0 is ${fmtShape(xs[0]!.shape)}, input ${i} is ${fmtShape(t.shape)}`);
   });
-  const batchSize = args.batchSize ?? 32;
+  const batchSize = batchSizeArg(args.batchSize, 'predict');
   const n = xs[0]!.shape[0]!;
   const outs: Tensor[][] = [];
-  for (let start = 0; start < n; start += batchSize) {
+  // No samples: one empty batch, so the result is an empty tensor of the right shape.
+  for (let start = 0; start < n || start === 0; start += batchSize) {
     const end = Math.min(start + batchSize, n);
     const batch = xs.map((t) => rows(t, null, start, end));
     const out = ENGINE.withoutTapes(() => model.apply(Array.isArray(x) ? batch : batch[0]!, { training: false }));
@@ -673,7 +702,7 @@ export async function fitDataset(
     },
   };
   const steps = args.batchesPerEpoch ?? (size as number);
-  return runEpochs(model, c, { epochs: args.epochs ?? 1, initialEpoch: 0, steps, verbose: args.verbose ?? 1, callbacks: args.callbacks, source, validation });
+  return runEpochs(model, c, { epochs: args.epochs ?? 1, initialEpoch: 0, steps, verbose: args.verbose ?? 1, callbacks: args.callbacks, source, validation }, 'fitDataset');
 }
 
 /**
