@@ -42,7 +42,6 @@ struct Scratch {
 };
 
 thread_local Scratch g_packed;  // the prepacked B of the current call (calling thread)
-thread_local Scratch g_wt;      // the input gradient's rearranged filter (calling thread)
 thread_local Scratch g_col;     // dcol rows of one block (per thread; strided input gradient)
 
 /* True when the im2col matrix is x itself (1×1 filter, stride 1, no padding, full output). */
@@ -98,18 +97,20 @@ void run_tasks(long n, double flops, const std::function<void(long, long)>& fn) 
 }
 
 /*
- * B = the K×N matrix B[l·rs + j·cs] packed once for every k block (IsaKernels::pack_b_full),
- * panels packed in parallel for large matrices. Returns null on allocation failure.
+ * B = the K×N matrix B(l, j) = B[(l / T)·tapStride + (l % T)·rs + j·cs] packed once for every k
+ * block (IsaKernels::pack_b_full), panels packed in parallel for large matrices. Returns null on
+ * allocation failure.
  */
-const float* prepack(const IsaKernels& I, long K, long N, const float* B, long rs, long cs) {
+const float* prepack(const IsaKernels& I, long K, long N, const float* B, long rs, long cs, long T = 0, long tapStride = 0) {
+  if (T <= 0) T = K > 0 ? K : 1;
   const long panels = (N + I.nr - 1) / I.nr;
   float* Bp = g_packed.get(static_cast<size_t>(panels * I.nr * K));
   if (!Bp) return nullptr;
   if (K * N < (1L << 16) || num_threads() <= 1 || panels < 2) {
-    I.pack_b_full(K, N, B, rs, cs, 0, panels, Bp);
+    I.pack_b_full(K, N, B, rs, cs, T, tapStride, 0, panels, Bp);
   } else {
     const long grain = (panels + 7) / 8;
-    parallel_for(panels, grain, [&](long p0, long p1) { I.pack_b_full(K, N, B, rs, cs, p0, p1, Bp); });
+    parallel_for(panels, grain, [&](long p0, long p1) { I.pack_b_full(K, N, B, rs, cs, T, tapStride, p0, p1, Bp); });
   }
   return Bp;
 }
@@ -125,9 +126,13 @@ void packed_product(const IsaKernels& I, const ASource& a, long M, long N, long 
   const long mBlocks = (M + mc - 1) / mc;
   const long panels = (N + I.nr - 1) / I.nr;
   const int t = num_threads();
+  // Few row blocks (a small image or batch): also split the columns, aiming at 8 tasks per
+  // thread and a task count that is a multiple of the thread count (equal tasks, so the threads
+  // finish together; the chunks are claimed dynamically).
   long nBlocks = 1;
-  if (t > 1 && mBlocks < 4L * t) {
-    nBlocks = (4L * t + mBlocks - 1) / mBlocks;
+  if (t > 1 && mBlocks < 8L * t) {
+    nBlocks = (8L * t + mBlocks - 1) / mBlocks;
+    while (nBlocks < panels && (mBlocks * nBlocks) % t != 0) nBlocks++;
     if (nBlocks > panels) nBlocks = panels;
   }
   const long perN = (panels + nBlocks - 1) / nBlocks;
@@ -200,7 +205,7 @@ void conv2d_forward(const ConvGeo& g, const float* x, const float* w, float* y, 
  * - 1×1, stride 1, no padding: dx[M, inC] = dy[M, outC] · Wᵀ, one GEMM.
  * - stride 1 (any filter, padding, dilation): an implicit GEMM over input pixels,
  *   dx[(b, iy, ix), c] = Σ_{ky, kx, o} dy[b, iy + top − ky·dh, ix + left − kx·dw, o] · W[ky, kx, c, o]
- *   (taps outside dy read 0), with the filter rearranged as Wt[(ky, kx, o), c].
+ *   (taps outside dy read 0), the filter read as W'[(ky, kx, o), c] = W[ky, kx, c, o] by the packing.
  * - strided: dcol = dy · Wᵀ (rows: output pixels) in blocks, scattered into dx (col2im); tasks
  *   are whole images, so each dx element receives its terms in one fixed order.
  */
@@ -224,15 +229,8 @@ void conv2d_backprop_input(const ConvGeo& g, const float* dy, const float* w, fl
   }
   if (g.sh == 1 && g.sw == 1) {
     const long taps = g.fh * g.fw, C = g.inC;
-    float* wt = g_wt.get(static_cast<size_t>(taps * N * C));
-    if (!wt) throw std::bad_alloc();
-    for (long t = 0; t < taps; t++)
-      for (long c = 0; c < C; c++) {
-        const float* src = w + (t * C + c) * N;
-        float* dst = wt + t * N * C + c;
-        for (long o = 0; o < N; o++) dst[o * C] = src[o];
-      }
-    const float* Bp = prepack(I, taps * N, C, wt, C, 1);
+    // W'[(tap, o), c] = W[tap, c, o]: per tap a strided block (rows o: step 1, columns c: step N).
+    const float* Bp = prepack(I, taps * N, C, w, 1, N, N, C * N);
     if (!Bp) throw std::bad_alloc();
     ASource a{};
     a.kind = ASource::kConv;

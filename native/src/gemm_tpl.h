@@ -55,6 +55,9 @@ struct Gemm {
     IDEM_UNROLL for (int i = 0; i < MR; i++) {
       IDEM_UNROLL for (int j = 0; j < NV; j++) acc[i][j] = V::zero();
     }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 4
+#endif
     for (long l = 0; l < kc; l++) {
       __builtin_prefetch(b + 8 * NR);
       V bv[NV];
@@ -119,10 +122,16 @@ struct Gemm {
     }
   }
 
-  /* kConv: row i = pixel (b, ry, rx); columns (ky, kx, c) from k0, each tap's channels a contiguous run of src. */
+  /*
+   * kConv: row i = pixel (b, ry, rx); columns (ky, kx, c) from k0, each tap's channels a
+   * contiguous run of src — and, when the source column step of a tap is +1 (sx_k == 1: no
+   * dilation, forward), the in-bounds taps of one ky row are one run together (7×7 on 3 channels:
+   * runs of up to 21 floats instead of 3).
+   */
   static void pack_a_conv(const ASource& s, long i0, long mc, long k0, long kc, float* Ap) {
     const long C = s.C;
     const long pix = s.rowsH * s.rowsW;
+    const long rowLen = s.fw * C;  // columns per ky
     for (long p = 0; p < mc; p += MR) {
       const long mr = mc - p < MR ? mc - p : MR;
       for (long i = 0; i < MR; i++) {
@@ -134,24 +143,41 @@ struct Gemm {
         const long r = i0 + p + i;
         const long b = r / pix, rem = r % pix, ry = rem / s.rowsW, rx = rem % s.rowsW;
         const float* img = s.p + b * s.srcH * s.srcW * C;
-        long l = k0;
         const long end = k0 + kc;
-        long tap = l / C, c = l % C;
+        long l = k0;
+        long ky = l / rowLen, off = l % rowLen;  // off = kx·C + c
         while (l < end) {
-          const long ky = tap / s.fw, kx = tap % s.fw;
           const long sy = ry * s.sy_r + ky * s.sy_k + s.sy_0;
-          const long sx = rx * s.sx_r + kx * s.sx_k + s.sx_0;
-          const long run = C - c < end - l ? C - c : end - l;
-          float* d = dst + (l - k0) * MR;
-          if (sy >= 0 && sy < s.srcH && sx >= 0 && sx < s.srcW) {
-            const float* src = img + (sy * s.srcW + sx) * C + c;
-            for (long t = 0; t < run; t++) d[t * MR] = src[t];
+          const long rowEnd = (end - l < rowLen - off ? end - l : rowLen - off) + l;  // this ky's columns in [l, rowEnd)
+          if (sy < 0 || sy >= s.srcH) {
+            for (long t = l; t < rowEnd; t++) dst[(t - k0) * MR] = 0.0f;
           } else {
-            for (long t = 0; t < run; t++) d[t * MR] = 0.0f;
+            const float* srow = img + sy * s.srcW * C;
+            while (l < rowEnd) {
+              const long kx = off / C, c = off % C;
+              const long sx = rx * s.sx_r + kx * s.sx_k + s.sx_0;
+              // One tap's channels, or (sx_k == 1) every following tap still inside src.
+              long run = C - c;
+              if (s.sx_k == 1 && sx >= 0) {
+                const long inside = s.srcW - sx;  // taps kx, kx+1, ... read sx, sx+1, ...
+                const long taps = inside < s.fw - kx ? inside : s.fw - kx;
+                if (taps > 1) run += (taps - 1) * C;
+              }
+              if (run > rowEnd - l) run = rowEnd - l;
+              float* d = dst + (l - k0) * MR;
+              if (sx >= 0 && sx < s.srcW) {
+                const float* src = srow + sx * C + c;
+                for (long t = 0; t < run; t++) d[t * MR] = src[t];
+              } else {
+                for (long t = 0; t < run; t++) d[t * MR] = 0.0f;
+              }
+              l += run;
+              off += run;
+            }
           }
-          l += run;
-          tap++;
-          c = 0;
+          l = rowEnd;
+          ky++;
+          off = 0;
         }
       }
       Ap += MR * kc;
@@ -165,35 +191,38 @@ struct Gemm {
     for (long p = 0; p < mc; p += MR) {
       const long mr = mc - p < MR ? mc - p : MR;
       const long r0 = i0 + p;
-      // The panel's rows as (tap, c): one tap when c0 + mr ≤ C (then a contiguous run of src).
+      // The panel's rows as (tap, c): one tap when c0 + mr ≤ C (then a contiguous run of src);
+      // otherwise each row's source offsets, computed once per panel.
       const long tap0 = r0 / C, c0 = r0 % C;
       const bool oneTap = c0 + mr <= C;
+      long oy[MR], ox[MR], cc[MR];
+      for (long i = 0; i < mr; i++) {
+        const long tap = (r0 + i) / C;
+        oy[i] = (tap / s.fw) * s.sy_k + s.sy_0;
+        ox[i] = (tap % s.fw) * s.sx_k + s.sx_0;
+        cc[i] = (r0 + i) % C;
+      }
       long b = k0 / pix, rem = k0 % pix;
       long ry = rem / s.rowsW, rx = rem % s.rowsW;
       float* dst = Ap;
       for (long l = 0; l < kc; l++, dst += MR) {
         const float* img = s.p + b * s.srcH * s.srcW * C;
+        const long by = ry * s.sy_r, bx = rx * s.sx_r;
+        long i = 0;
         if (oneTap) {
-          const long ky = tap0 / s.fw, kx = tap0 % s.fw;
-          const long sy = ry * s.sy_r + ky * s.sy_k + s.sy_0;
-          const long sx = rx * s.sx_r + kx * s.sx_k + s.sx_0;
-          long i = 0;
+          const long sy = by + oy[0], sx = bx + ox[0];
           if (sy >= 0 && sy < s.srcH && sx >= 0 && sx < s.srcW) {
             const float* src = img + (sy * s.srcW + sx) * C + c0;
             for (; i < mr; i++) dst[i] = src[i];
           }
-          for (; i < MR; i++) dst[i] = 0.0f;
         } else {
-          long i = 0;
           for (; i < mr; i++) {
-            const long tap = (r0 + i) / C, c = (r0 + i) % C;
-            const long ky = tap / s.fw, kx = tap % s.fw;
-            const long sy = ry * s.sy_r + ky * s.sy_k + s.sy_0;
-            const long sx = rx * s.sx_r + kx * s.sx_k + s.sx_0;
-            dst[i] = sy >= 0 && sy < s.srcH && sx >= 0 && sx < s.srcW ? img[(sy * s.srcW + sx) * C + c] : 0.0f;
+            const long sy = by + oy[i], sx = bx + ox[i];
+            dst[i] = sy >= 0 && sy < s.srcH && sx >= 0 && sx < s.srcW ? img[(sy * s.srcW + sx) * C + cc[i]] : 0.0f;
           }
-          for (; i < MR; i++) dst[i] = 0.0f;
         }
+        for (; i < MR; i++) dst[i] = 0.0f;
+        (void)tap0;
         if (++rx == s.rowsW) {
           rx = 0;
           if (++ry == s.rowsH) {
@@ -216,15 +245,19 @@ struct Gemm {
 
   // ------------------------------------------------------------------ packing of B
 
-  /* Rows [k0, k0 + kc) × columns [j0, j0 + nc) of B[l·rs + j·cs] into NR-column panels (zero padded). */
-  static void pack_b(const float* B, long rs, long cs, long k0, long kc, long j0, long nc, float* Bp) {
-    const float* base = B + k0 * rs + j0 * cs;
+  /*
+   * Rows [k0, k0 + kc) × columns [j0, j0 + nc) of B into NR-column panels (zero padded), where
+   * B(l, j) = B[(l / T)·tapStride + (l % T)·rs + j·cs]: a plain strided matrix with T = K, or one
+   * strided block per filter tap (the input gradient's W'[(tap, o), c] = W[tap, c, o] read in place).
+   */
+  static void pack_b(const float* B, long rs, long cs, long T, long tapStride, long k0, long kc, long j0, long nc, float* Bp) {
     for (long p = 0; p < nc; p += NR) {
       const long nr = nc - p < NR ? nc - p : NR;
-      const float* Bblk = base + p * cs;
+      const float* Bcol = B + (j0 + p) * cs;
       if (cs == 1) {
+        long tap = k0 / T, r = k0 % T;
         for (long l = 0; l < kc; l++) {
-          const float* src = Bblk + l * rs;
+          const float* src = Bcol + tap * tapStride + r * rs;
           float* dst = Bp + l * NR;
           if (nr == NR) {
             __builtin_memcpy(dst, src, NR * sizeof(float));
@@ -233,27 +266,39 @@ struct Gemm {
             for (; j < nr; j++) dst[j] = src[j];
             for (; j < NR; j++) dst[j] = 0.0f;
           }
+          if (++r == T) {
+            r = 0;
+            tap++;
+          }
         }
       } else {
-        for (long j = 0; j < nr; j++) {
-          const float* src = Bblk + j * cs;
-          float* dst = Bp + j;
-          for (long l = 0; l < kc; l++) dst[l * NR] = src[l * rs];
+        // Contiguous (or strided) along l within a tap: read each column along l, write with stride NR.
+        for (long l = 0; l < kc;) {
+          const long tap = (k0 + l) / T, r = (k0 + l) % T;
+          const long run = T - r < kc - l ? T - r : kc - l;
+          const float* base = Bcol + tap * tapStride + r * rs;
+          for (long j = 0; j < nr; j++) {
+            const float* src = base + j * cs;
+            float* dst = Bp + l * NR + j;
+            for (long t = 0; t < run; t++) dst[t * NR] = src[t * rs];
+          }
+          for (long j = nr; j < NR; j++)
+            for (long t = 0; t < run; t++) Bp[(l + t) * NR + j] = 0.0f;
+          l += run;
         }
-        for (long j = nr; j < NR; j++)
-          for (long l = 0; l < kc; l++) Bp[l * NR + j] = 0.0f;
       }
       Bp += NR * kc;
     }
   }
 
-  static void pack_b_full(long K, long N, const float* B, long rs, long cs, long p0, long p1, float* Bp) {
+  static void pack_b_full(long K, long N, const float* B, long rs, long cs, long T, long tapStride, long p0, long p1,
+                          float* Bp) {
     const long Npad = (N + NR - 1) / NR * NR;
     for (long k0 = 0; k0 < K; k0 += KC) {
       const long kc = K - k0 < KC ? K - k0 : KC;
       const long j0 = p0 * NR;
       const long j1 = p1 * NR < N ? p1 * NR : N;
-      if (j1 > j0) pack_b(B, rs, cs, k0, kc, j0, j1 - j0, Bp + k0 * Npad + p0 * NR * kc);
+      if (j1 > j0) pack_b(B, rs, cs, T, tapStride, k0, kc, j0, j1 - j0, Bp + k0 * Npad + p0 * NR * kc);
     }
   }
 
@@ -328,7 +373,7 @@ struct Gemm {
       const long nc = j1 - jc < NC ? j1 - jc : NC;
       for (long pc = 0; pc < K; pc += KC) {
         const long kc = K - pc < KC ? K - pc : KC;
-        pack_b(B, rsB, csB, pc, kc, jc, nc, Bp);
+        pack_b(B, rsB, csB, K, 0, pc, kc, jc, nc, Bp);
         const bool acc = pc > 0;
         for (long ic = i0; ic < i1; ic += MC) {
           const long mc = i1 - ic < MC ? i1 - ic : MC;

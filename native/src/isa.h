@@ -103,12 +103,13 @@ struct IsaKernels {
    */
   void (*gemm_src)(const ASource& a, long i0, long i1, const float* B, long rsB, long csB, long j0, long j1, long K,
                    float* C, long ldc, const Epilogue* ep);
-  /* Floats a prepacked K×N B takes: ceil(N/nr)·nr·K. */
   /*
-   * Packs NR-column panels [p0, p1) of the K×N matrix B[l·rs + j·cs] for gemm_packed (each
-   * k block of KC rows after the other: block at k0 starts at Bp + k0·Npad, panel p at + p·nr·kc).
+   * Packs NR-column panels [p0, p1) of the K×N matrix B(l, j) = B[(l / T)·tapStride + (l % T)·rs
+   * + j·cs] (T = K, tapStride = 0: a plain strided matrix) for gemm_packed, into
+   * ceil(N/nr)·nr·K floats: each k block of KC rows after the other (block at k0 starts at
+   * Bp + k0·Npad, panel p at + p·nr·kc).
    */
-  void (*pack_b_full)(long K, long N, const float* B, long rs, long cs, long p0, long p1, float* Bp);
+  void (*pack_b_full)(long K, long N, const float* B, long rs, long cs, long T, long tapStride, long p0, long p1, float* Bp);
   /* As gemm_src with B prepacked by pack_b_full (j0, j1 multiples of nr, or j1 = N). */
   void (*gemm_packed)(const ASource& a, long i0, long i1, const float* Bp, long N, long j0, long j1, long K, float* C,
                       long ldc, const Epilogue* ep);
