@@ -173,6 +173,8 @@ describe('native ISA paths', { skip }, () => {
     { b: 2, h: 5, w: 6, c: 2, o: 3, fh: 5, fw: 2, s: [1, 3], d: [1, 1], pad: [1, 0, 2, 1] },
     { b: 0, h: 5, w: 5, c: 2, o: 3, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: [1, 1, 1, 1] },
     { b: 2, h: 4, w: 4, c: 0, o: 3, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: [1, 1, 1, 1] },
+    // K·N above 2^18 with a batch: the filter gradient's row split (below it: per-image-group partials).
+    { b: 2, h: 4, w: 5, c: 130, o: 260, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: [1, 1, 1, 1] },
   ];
 
   it('Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter: within rounding of the reference on every path; FMA paths and thread counts bit-identical', () => {
