@@ -163,9 +163,10 @@ static void loop_sum(const float* __restrict x, float* __restrict out, long mid,
 
 // ----------------------------------------------------------------------------------- batch norm
 // The formulas, operation by operation, are in norm.h. Channel sums run over all M rows in order
-// (float64), the rows read contiguously for a block of at most 64 channels at a time.
+// (float64), each row's channels of the block read contiguously (blocks of up to 512 channels:
+// one sweep over the rows per pass for any ResNet layer; the accumulators stay in L1).
 
-constexpr long kBnBlock = 64;
+constexpr long kBnBlock = 512;
 
 static void loop_bn_fwd_stats(const float* __restrict x, const float* __restrict scale, long M, long C, long c0, long c1,
                               float eps, float* __restrict mean_out, float* __restrict var_out, float* __restrict s_out) {

@@ -17,13 +17,21 @@ namespace idem {
 namespace {
 
 /*
- * fn(c0, c1) over blocks of channels (multiples of 16: whole cache lines of a row); each block
- * runs over all M rows itself (sequential sums per channel), so any split gives the same bits.
+ * fn(c0, c1) over one contiguous range of channels per thread (multiples of 16: whole cache
+ * lines of a row), so each call sweeps the rows once per pass reading long contiguous runs; each
+ * range runs over all M rows itself (sequential sums per channel), so any split — this one
+ * depends on the thread count — gives the same bits.
  */
 void over_channels(long M, long C, const std::function<void(long, long)>& fn) {
   constexpr long kBlock = 16;
   const long blocks = (C + kBlock - 1) / kBlock;
-  parallel_rows(blocks, M * kBlock * 2, [&](long b0, long b1) {
+  const int t = num_threads();
+  if (t <= 1 || blocks < 2 || static_cast<double>(M) * C < 65536.0) {
+    fn(0, C);
+    return;
+  }
+  const long grain = (blocks + t - 1) / t;
+  parallel_for(blocks, grain, [&](long b0, long b1) {
     const long c0 = b0 * kBlock, c1 = b1 * kBlock < C ? b1 * kBlock : C;
     fn(c0, c1);
   });
