@@ -90,13 +90,18 @@ void sum_f32(const float* x, float* out, size_t outer, size_t mid, size_t inner,
   } else if (O >= 16) {
     parallel_for(O, (O + 15) / 16, [&](long o0, long o1) { K.sum(x, out, Mi, I, o0, o1, 0, I, mean); });
   } else {
-    const long cols = (I + 15) / 16;  // column blocks of 16 (a cache line of floats)
-    parallel_for(O * cols, (O * cols + 15) / 16, [&](long t0, long t1) {
-      for (long t = t0; t < t1; t++) {
-        const long o = t / cols, j0 = (t % cols) * 16, j1 = j0 + 16 < I ? j0 + 16 : I;
+    // Few outputs rows (a bias gradient: one row of C sums over M): each thread one contiguous
+    // range of columns (multiples of 16 floats, a cache line), so its pass over the rows reads
+    // long runs.
+    const long blocks = (I + 15) / 16;
+    const int t = num_threads();
+    const long grain = (blocks + t - 1) / t;
+    for (long o = 0; o < O; o++) {
+      parallel_for(blocks, grain, [&](long b0, long b1) {
+        const long j0 = b0 * 16, j1 = b1 * 16 < I ? b1 * 16 : I;
         K.sum(x, out, Mi, I, o, o + 1, j0, j1, mean);
-      }
-    });
+      });
+    }
   }
 }
 
