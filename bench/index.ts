@@ -284,6 +284,14 @@ if (only.includes('W1')) {
     if (r.status === 0) profiles.push(`**${label}**: ${out.split('\n').slice(0, 3).join(' ')}`, '', ...out.split('\n').slice(3), '');
   }
 }
+// Where a W6 training step spends its time (bench/w6.ts --profile), native on all cores.
+let w6Profile: string[] = [];
+if (only.includes('W6T') && impls.includes('idem-native')) {
+  process.stdout.write('W6 training profile... ');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'w6.ts'), '--mode', 'train', '--reps', quick ? '1' : '2', '--warm', '1', '--profile', '--top', '25'], { cwd: ROOT, encoding: 'utf8', timeout: 30 * 60 * 1000 });
+  console.log(r.status === 0 ? 'done' : `failed (${(r.stderr ?? '').trim().split('\n').slice(-1)[0]})`);
+  if (r.status === 0) w6Profile = (r.stdout ?? '').trim().split('\n');
+}
 const peak = only.includes('W4') || only.includes('W6') || only.includes('W6T') ? measurePeak() : null;
 const peakWidths = peak?.widths.length ? `; per vector width: ${peak.widths.map((w) => `${w.width}-bit ${w.one} on 1 core, ${w.all} on ${peak.threads}`).join('; ')}` : '';
 if (peak) console.log(`peak (bench/peak): ${peak.one} GFLOP/s on 1 core, ${peak.all} on ${peak.threads}${peakWidths}`);
@@ -369,6 +377,14 @@ const section = [
     'step is traced: the steady state of a training run).',
     '',
     ...profiles,
+  ] : []),
+  ...(w6Profile.length ? [
+    '### Where a W6 training step spends its time (`node --import tsx bench/w6.ts --mode train --profile`, native, all cores, wall time)',
+    '',
+    'Every kernel is wrapped in a timer (the step after one untimed warm-up step); convolutions by geometry (input HxWxC * filter /stride).',
+    '',
+    ...w6Profile,
+    '',
   ] : []),
   '### Peak RSS per workload (MB, one process per implementation × workload)',
   '',

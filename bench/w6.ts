@@ -129,6 +129,23 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const total = v.reduce((s, t) => s + t, 0);
     const kernelMs = rows.reduce((s, [, [t]]) => s + t, 0);
     console.log(`kernels ${(kernelMs / reps).toFixed(0)} ms per step, framework ${((total - kernelMs) / reps).toFixed(0)} ms (${((100 * (total - kernelMs)) / total).toFixed(1)}%)`);
+    // By family first, then kernel by kernel.
+    const family = (name: string): string => {
+      if (name.startsWith('_FusedConv2D') || name.startsWith('Conv2D ')) return 'convolutions, forward (with bias / batch norm / relu epilogues)';
+      if (name.startsWith('Conv2DBackpropInput')) return 'convolutions, input gradients';
+      if (name.startsWith('Conv2DBackpropFilter')) return 'convolutions, filter gradients';
+      if (name.startsWith('FusedBatchNorm')) return 'batch norm (forward and gradient)';
+      if (name === 'OptimizerUpdate') return 'optimizer update';
+      if (['Add', 'Sub', 'Mul', 'Div', 'Relu', '_ReluGrad', 'Select', 'Sum', 'Mean', 'PadV2', 'Slice'].includes(name)) return 'elementwise, sums, padding';
+      if (name.startsWith('MaxPool') || name.startsWith('AvgPool')) return 'pooling';
+      return 'other kernels';
+    };
+    const fam = new Map<string, number>();
+    for (const [name, [t]] of rows) fam.set(family(name), (fam.get(family(name)) ?? 0) + t);
+    console.log('| part of the step | ms per step | % of step |\n|---|---|---|');
+    for (const [name, t] of [...fam.entries()].sort((a, b) => b[1] - a[1])) console.log(`| ${name} | ${(t / reps).toFixed(0)} | ${((100 * t) / total).toFixed(1)} |`);
+    console.log(`| the framework (everything between kernels) | ${((total - kernelMs) / reps).toFixed(0)} | ${((100 * (total - kernelMs)) / total).toFixed(1)} |`);
+    console.log('');
     console.log('| kernel | ms per step | % of step | calls per step |\n|---|---|---|---|');
     for (const [name, [t, n]] of rows.slice(0, Number(arg('top', '40')))) {
       console.log(`| ${name} | ${(t / reps).toFixed(1)} | ${((100 * t) / total).toFixed(1)} | ${(n / reps).toFixed(0)} |`);
