@@ -341,7 +341,7 @@ const section = [
   '',
   ratioTables.ratios,
   '',
-  ...(peak ? [
+  ...(peak && runs.some((r) => r.workload === 'W4') ? [
     `### W4 as a fraction of this machine's float32 peak (bench/peak, measured in this run: ${peak.one} GFLOP/s on 1 core, ${peak.all} on ${peak.threads}, the widest FMA vectors this CPU has; WebAssembly SIMD128 has 4-float vectors, so it tops out at half of the 256-bit rate)`,
     '',
     peakTable(runs, [['idem-native-1t', peak.one], ['idem-native', peak.all], ['idem-wasm', peak.one], ['tfjs-wasm', peak.one]]),

@@ -301,7 +301,7 @@ describe('native ISA paths', { skip }, () => {
     x.dispose();
   });
 
-  it('the loop kernels (elementwise, sum/mean, batch norm, pooling, optimizers, dropout, bias + relu) give the same bits on every path and thread count, and equal the reference where it has the kernel', () => {
+  it('the loop kernels (elementwise, sum/mean, batch norm, pooling, depthwise conv, optimizers, dropout, bias + relu) give the same bits on every path and thread count, and equal the reference where it has the kernel', () => {
     const be = tf.ENGINE.backend as unknown as ReferenceBackend;
     const T = (shape: number[], seed: number, lo = -1, hi = 1) => tf.tensor(rand(shape.reduce((p, q) => p * q, 1), seed, lo, hi), shape);
     const vals = (ts: tf.Tensor[]) => ts.map((t) => Float32Array.from(t.dataSync() as Float32Array));
@@ -334,6 +334,16 @@ describe('native ISA paths', { skip }, () => {
       const x = T([3, 17, 19, 37], 60);
       const f = (v: tf.Tensor) => tf.add(tf.sum(tf.maxPool(v, 3, 2, 'same')), tf.sum(tf.mul(tf.avgPool(v, [3, 2], [2, 1], 'valid'), 0.5)));
       return vals([tf.maxPool(x, 3, 2, 'same'), tf.avgPool(x, [3, 2], [2, 1], 'valid'), tf.grad(f)(x)]);
+    }]);
+    cases.push(['depthwise conv (multiplier 1 and 2, strided, padded) and both gradients', () => {
+      const out: tf.Tensor[] = [];
+      for (const [mult, stride, pad] of [[1, 1, 'same'], [2, 2, 'valid'], [1, 2, 'same']] as const) {
+        const x = T([3, 13, 11, 37], 90 + mult), w = T([3, 3, 37, mult], 92 + stride);
+        const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a, b, stride, pad), tf.depthwiseConv2d(a, b, stride, pad)));
+        const [gx, gw] = tf.grads(f)([x, w]);
+        out.push(tf.depthwiseConv2d(x, w, stride, pad), gx!, gw!);
+      }
+      return vals(out);
     }]);
     cases.push(['optimizer updates (Adam, SGD with momentum, Nesterov, RMSprop centered with momentum), 3 steps', () => {
       const out: tf.Tensor[] = [];

@@ -363,76 +363,28 @@ void conv2d_backprop_filter(const ConvGeo& g, const float* x, const float* dy, f
 }
 
 // ---------------------------------------------------------------- depthwise (float64, reference order)
-
-namespace {
-
-/* Calls fn(xPix, yPix, ky, kx) for every in-bounds tap of output pixels of images [b0, b1). */
-template <typename F>
-void for_each_tap(const ConvGeo& g, long b0, long b1, F fn) {
-  for (long b = b0; b < b1; b++)
-    for (long oy = 0; oy < g.outH; oy++)
-      for (long ox = 0; ox < g.outW; ox++) {
-        const long yPix = (b * g.outH + oy) * g.outW + ox;
-        for (long ky = 0; ky < g.fh; ky++) {
-          const long iy = oy * g.sh + ky * g.dh - g.top;
-          if (iy < 0 || iy >= g.inH) continue;
-          for (long kx = 0; kx < g.fw; kx++) {
-            const long ix = ox * g.sw + kx * g.dw - g.left;
-            if (ix < 0 || ix >= g.inW) continue;
-            fn((b * g.inH + iy) * g.inW + ix, yPix, ky, kx);
-          }
-        }
-      }
-}
-
-}  // namespace
+// The loops are the ISA path's (loops_tpl.h); threads take whole images (forward, input
+// gradient) or channel ranges (filter gradient: every image and tap in order for its channels).
 
 void depthwise_forward(const ConvGeo& g, long mult, const float* x, const float* w, float* y) {
-  const long C = g.inC, OC = C * mult;
+  const long OC = g.inC * mult;
   const long per = g.outH * g.outW * OC;
   if (g.batch * per <= 0) return;
+  const IsaKernels& K = isa();
   parallel_rows(g.batch, per * g.fh * g.fw, [&](long b0, long b1) {
     std::vector<double> acc(static_cast<size_t>(per));
-    for (long b = b0; b < b1; b++) {
-      std::fill(acc.begin(), acc.end(), 0.0);
-      const long base = b * g.outH * g.outW;
-      for_each_tap(g, b, b + 1, [&](long xPix, long yPix, long ky, long kx) {
-        const float* xv = x + xPix * C;
-        double* a = acc.data() + (yPix - base) * OC;
-        const float* wv = w + (ky * g.fw + kx) * OC;
-        for (long i = 0; i < C; i++) {
-          const double xi = xv[i];
-          for (long m = 0; m < mult; m++) a[i * mult + m] += xi * static_cast<double>(wv[i * mult + m]);
-        }
-      });
-      float* yb = y + b * per;
-      for (long p = 0; p < per; p++) yb[p] = static_cast<float>(acc[p]);
-    }
+    for (long b = b0; b < b1; b++) K.dw_forward(g, mult, x, w, y, b, acc.data());
   });
 }
 
 void depthwise_backprop_input(const ConvGeo& g, long mult, const float* dy, const float* w, float* dx) {
-  const long C = g.inC, OC = C * mult;
-  const long per = g.inH * g.inW * C;
+  const long OC = g.inC * mult;
+  const long per = g.inH * g.inW * g.inC;
   if (g.batch * per <= 0) return;
+  const IsaKernels& K = isa();
   parallel_rows(g.batch, g.outH * g.outW * OC * g.fh * g.fw, [&](long b0, long b1) {
     std::vector<double> acc(static_cast<size_t>(per));
-    for (long b = b0; b < b1; b++) {
-      std::fill(acc.begin(), acc.end(), 0.0);
-      const long base = b * g.inH * g.inW;
-      for_each_tap(g, b, b + 1, [&](long xPix, long yPix, long ky, long kx) {
-        const float* d = dy + yPix * OC;
-        const float* wv = w + (ky * g.fw + kx) * OC;
-        double* a = acc.data() + (xPix - base) * C;
-        for (long i = 0; i < C; i++) {
-          double s = 0;
-          for (long m = 0; m < mult; m++) s += static_cast<double>(d[i * mult + m]) * wv[i * mult + m];
-          a[i] += s;
-        }
-      });
-      float* xb = dx + b * per;
-      for (long p = 0; p < per; p++) xb[p] = static_cast<float>(acc[p]);
-    }
+    for (long b = b0; b < b1; b++) K.dw_backprop_input(g, mult, dy, w, dx, b, acc.data());
   });
 }
 
@@ -440,17 +392,21 @@ void depthwise_backprop_filter(const ConvGeo& g, long mult, const float* x, cons
   const long C = g.inC, OC = C * mult;
   const long n = g.fh * g.fw * OC;
   if (n <= 0) return;
-  // One float64 accumulator in the reference's (batch-major) order: single-threaded.
+  const IsaKernels& K = isa();
   std::vector<double> acc(static_cast<size_t>(n), 0.0);
-  for_each_tap(g, 0, g.batch, [&](long xPix, long yPix, long ky, long kx) {
-    const float* xv = x + xPix * C;
-    const float* d = dy + yPix * OC;
-    double* a = acc.data() + (ky * g.fw + kx) * OC;
-    for (long i = 0; i < C; i++) {
-      const double xi = xv[i];
-      for (long m = 0; m < mult; m++) a[i * mult + m] += xi * static_cast<double>(d[i * mult + m]);
-    }
-  });
+  // One contiguous range of channels (multiples of 16: a cache line of floats) per thread, each
+  // walking every image and tap once; each element gets its terms in the reference's
+  // (batch-major) order whatever the split.
+  const long blocks = (C + 15) / 16;
+  const int t = num_threads();
+  const double work = static_cast<double>(g.batch) * g.outH * g.outW * g.fh * g.fw * OC;
+  if (t <= 1 || blocks < 2 || work < 65536.0) {
+    K.dw_backprop_filter(g, mult, x, dy, acc.data(), 0, C);
+  } else {
+    parallel_for(blocks, (blocks + t - 1) / t, [&](long b0, long b1) {
+      K.dw_backprop_filter(g, mult, x, dy, acc.data(), b0 * 16, b1 * 16 < C ? b1 * 16 : C);
+    });
+  }
   for (long p = 0; p < n; p++) dw[p] = static_cast<float>(acc[p]);
 }
 

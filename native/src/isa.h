@@ -134,6 +134,9 @@ struct IsaKernels {
   void (*bn_bwd_apply)(const float* dy, const float* x, const float* mean, const float* s, const float* dsq,
                        const float* dx3, float* dx, long C, long r0, long r1);
   void (*max_pool)(const ConvGeo& g, const float* x, float* y, long r0, long r1);
+  void (*dw_forward)(const ConvGeo& g, long mult, const float* x, const float* w, float* y, long b, double* acc);
+  void (*dw_backprop_input)(const ConvGeo& g, long mult, const float* dy, const float* w, float* dx, long b, double* acc);
+  void (*dw_backprop_filter)(const ConvGeo& g, long mult, const float* x, const float* dy, double* acc, long c0, long c1);
   void (*avg_pool)(const ConvGeo& g, const float* x, float* y, long r0, long r1, double* acc);
   void (*adam)(size_t n, const float* g, const float* x, const float* m0, const float* v0, float* ox, float* om, float* ov,
                float c1, float c2, float a, float e);

@@ -360,6 +360,101 @@ static void loop_avg_pool(const ConvGeo& g, const float* __restrict x, float* __
   }
 }
 
+// ------------------------------------------------------------------------------------ depthwise
+// Direct loops accumulating in float64 in the reference's tap order (conv.h): each output's terms
+// in increasing (b, oy, ox, ky, kx), rounded once — bit-identical to the reference kernels.
+
+/* Calls fn(xPix, yPix, ky, kx) for every in-bounds tap of output pixels of images [b0, b1). */
+template <typename F>
+static void dw_for_each_tap(const ConvGeo& g, long b0, long b1, F fn) {
+  for (long b = b0; b < b1; b++)
+    for (long oy = 0; oy < g.outH; oy++)
+      for (long ox = 0; ox < g.outW; ox++) {
+        const long yPix = (b * g.outH + oy) * g.outW + ox;
+        for (long ky = 0; ky < g.fh; ky++) {
+          const long iy = oy * g.sh + ky * g.dh - g.top;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (long kx = 0; kx < g.fw; kx++) {
+            const long ix = ox * g.sw + kx * g.dw - g.left;
+            if (ix < 0 || ix >= g.inW) continue;
+            fn((b * g.inH + iy) * g.inW + ix, yPix, ky, kx);
+          }
+        }
+      }
+}
+
+/* y of image b; acc: outH·outW·C·mult doubles of scratch. */
+static void loop_dw_forward(const ConvGeo& g, long mult, const float* __restrict x, const float* __restrict w,
+                            float* __restrict y, long b, double* __restrict acc) {
+  const long C = g.inC, OC = C * mult;
+  const long per = g.outH * g.outW * OC;
+  for (long p = 0; p < per; p++) acc[p] = 0.0;
+  const long base = b * g.outH * g.outW;
+  dw_for_each_tap(g, b, b + 1, [&](long xPix, long yPix, long ky, long kx) {
+    const float* __restrict xv = x + xPix * C;
+    double* __restrict a = acc + (yPix - base) * OC;
+    const float* __restrict wv = w + (ky * g.fw + kx) * OC;
+    if (mult == 1) {
+      for (long i = 0; i < C; i++) a[i] += static_cast<double>(xv[i]) * static_cast<double>(wv[i]);
+    } else {
+      for (long i = 0; i < C; i++) {
+        const double xi = xv[i];
+        for (long m = 0; m < mult; m++) a[i * mult + m] += xi * static_cast<double>(wv[i * mult + m]);
+      }
+    }
+  });
+  float* __restrict yb = y + b * per;
+  for (long p = 0; p < per; p++) yb[p] = static_cast<float>(acc[p]);
+}
+
+/* dx of image b; acc: inH·inW·C doubles of scratch. */
+static void loop_dw_backprop_input(const ConvGeo& g, long mult, const float* __restrict dy, const float* __restrict w,
+                                   float* __restrict dx, long b, double* __restrict acc) {
+  const long C = g.inC, OC = C * mult;
+  const long per = g.inH * g.inW * C;
+  for (long p = 0; p < per; p++) acc[p] = 0.0;
+  const long base = b * g.inH * g.inW;
+  dw_for_each_tap(g, b, b + 1, [&](long xPix, long yPix, long ky, long kx) {
+    const float* __restrict d = dy + yPix * OC;
+    const float* __restrict wv = w + (ky * g.fw + kx) * OC;
+    double* __restrict a = acc + (xPix - base) * C;
+    if (mult == 1) {
+      for (long i = 0; i < C; i++) {
+        double s = 0;
+        s += static_cast<double>(d[i]) * wv[i];
+        a[i] += s;
+      }
+    } else {
+      for (long i = 0; i < C; i++) {
+        double s = 0;
+        for (long m = 0; m < mult; m++) s += static_cast<double>(d[i * mult + m]) * wv[i * mult + m];
+        a[i] += s;
+      }
+    }
+  });
+  float* __restrict xb = dx + b * per;
+  for (long p = 0; p < per; p++) xb[p] = static_cast<float>(acc[p]);
+}
+
+/* dw's channels [c0, c1) summed over every image and tap in order into acc (fh·fw·C·mult doubles, zeroed by the caller). */
+static void loop_dw_backprop_filter(const ConvGeo& g, long mult, const float* __restrict x, const float* __restrict dy,
+                                    double* __restrict acc, long c0, long c1) {
+  const long C = g.inC, OC = C * mult;
+  dw_for_each_tap(g, 0, g.batch, [&](long xPix, long yPix, long ky, long kx) {
+    const float* __restrict xv = x + xPix * C;
+    const float* __restrict d = dy + yPix * OC;
+    double* __restrict a = acc + (ky * g.fw + kx) * OC;
+    if (mult == 1) {
+      for (long i = c0; i < c1; i++) a[i] += static_cast<double>(xv[i]) * static_cast<double>(d[i]);
+    } else {
+      for (long i = c0; i < c1; i++) {
+        const double xi = xv[i];
+        for (long m = 0; m < mult; m++) a[i * mult + m] += xi * static_cast<double>(d[i * mult + m]);
+      }
+    }
+  });
+}
+
 // -------------------------------------------------------------------------------- fused kernels
 // (fused.h documents each update; every step one float32 operation as in the op-by-op code.)
 
@@ -486,6 +581,9 @@ static void fill_loops(IsaKernels& t) {
   t.bn_bwd_stats = loop_bn_bwd_stats;
   t.bn_bwd_apply = loop_bn_bwd_apply;
   t.max_pool = loop_max_pool;
+  t.dw_forward = loop_dw_forward;
+  t.dw_backprop_input = loop_dw_backprop_input;
+  t.dw_backprop_filter = loop_dw_backprop_filter;
   t.avg_pool = loop_avg_pool;
   t.adam = loop_adam;
   t.sgd = loop_sgd;
