@@ -196,7 +196,9 @@ describe('webgpu backend', () => {
       const x = () => r([2, 7, 6, 3], 81);
       const w = () => r([3, 2, 3, 4], 82);
       const name = `s${stride} ${pad} d${dil}`;
-      await check(`conv2d ${name}`, () => tf.conv2d(x(), w(), stride, pad, 'NHWC', dil), tol);
+      await check(`conv2d ${name}`, () => [tf.conv2d(x(), w(), stride, pad, 'NHWC', dil), tf.conv2d(x(), r([2, 2, 3, 3], 88), stride, pad, 'NHWC', dil)], tol);
+      await check(`conv2d ${name} bit-identical to wasm`, () => [tf.conv2d(x(), w(), stride, pad, 'NHWC', dil), tf.conv2d(x(), r([2, 2, 3, 3], 88), stride, pad, 'NHWC', dil)], { exact: true }, 'wasm');
+      await check(`conv2d filter gradient ${name} bit-identical to wasm`, () => [4, 3].map((oc) => tf.grad((b: T) => tf.sum(tf.mul(tf.conv2d(x(), b, stride, pad, 'NHWC', dil), 1.5)))(r([3, 2, 3, oc], 89))), { exact: true }, 'wasm');
       await check(`conv2d grads ${name}`, () => tf.grads((a: T, b: T) => tf.sum(tf.square(tf.conv2d(a, b, stride, pad, 'NHWC', dil))))([x(), w()]), { rtol: 5e-6, atol: 5e-6 });
       await check(`depthwise ${name}`, () => tf.depthwiseConv2d(x(), r([3, 2, 3, 2], 83), stride, pad, 'NHWC', dil), tol);
       await check(`depthwise grads ${name}`, () => tf.grads((a: T, b: T) => tf.sum(tf.square(tf.depthwiseConv2d(a, b, stride, pad, 'NHWC', dil))))([x(), r([3, 2, 3, 2], 83)]), { rtol: 5e-6, atol: 5e-6 });

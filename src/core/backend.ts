@@ -67,6 +67,12 @@ export interface KernelBackend {
    * storage (the native pool) need not give this array up.
    */
   readSyncForCopy?(dataId: DataId): TypedArray;
+  /**
+   * Optional: whether `readSync` can return this storage's values now. Absent means always (CPU
+   * backends); the webgpu backend answers false for values that exist only on the GPU, which
+   * must be read with `await read(...)` (`await t.data()`).
+   */
+  canReadSync?(dataId: DataId): boolean;
   /** Releases storage early. Reading a disposed handle must throw. */
   disposeData(dataId: DataId): void;
   memory(): BackendMemory;

@@ -293,6 +293,12 @@ export class Engine {
     return this.backendOf(t.dataId).readSync(t.dataId);
   }
 
+  /** Whether `t`'s values can be read synchronously (`dataSync`); false for GPU-only values (read them with `await t.data()`). */
+  canReadSync(t: Tensor): boolean {
+    const b = this.backendOf(t.dataId);
+    return b.canReadSync ? b.canReadSync(t.dataId) : true;
+  }
+
   /** A copy of `t`'s values (Tensor.dataSync). */
   readCopy(t: Tensor): TypedArray {
     if (this.tracer && this.tracerPaused === 0) this.tracer.checkRead(t);

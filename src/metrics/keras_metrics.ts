@@ -2,6 +2,8 @@
  * Keras metrics, stateful over an epoch (Keras semantics, not averages of per-batch values):
  * each keeps running totals that `update` adds to, `result` divides, `reset` clears.
  */
+import { keep } from '../core/api.ts';
+import { ENGINE } from '../core/engine.ts';
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { argMax } from '../ops/arg_max.ts';
@@ -19,6 +21,11 @@ export abstract class Metric {
   abstract update(yTrue: Tensor, yPred: Tensor): void;
   abstract result(): number;
   abstract reset(): void;
+  /**
+   * Reads what `update` could not read synchronously (a backend such as webgpu keeps values on
+   * the GPU until awaited); `result()` is valid once it resolves. The training loop awaits it.
+   */
+  async settle(): Promise<void> {}
 }
 
 /** Mean of per-sample values of `fn` over everything seen since `reset`. */
@@ -28,15 +35,30 @@ export class MeanMetricWrapper extends Metric {
   constructor(name: string, private readonly fn: (yTrue: Tensor, yPred: Tensor) => Tensor) {
     super(name);
   }
+  /** Batch sums not read yet (GPU values), added to `total` by `settle`. */
+  private pending: Tensor[] = [];
   update(yTrue: Tensor, yPred: Tensor): void {
     const v = this.fn(yTrue, yPred);
-    this.total += sum(v).dataSync()[0]!;
+    const s = sum(v);
+    if (ENGINE.canReadSync(s)) this.total += s.dataSync()[0]!;
+    else this.pending.push(keep(s));
     this.count += v.size;
   }
+  override async settle(): Promise<void> {
+    const list = this.pending;
+    this.pending = [];
+    for (const s of list) {
+      this.total += (await s.data())[0]!;
+      s.dispose();
+    }
+  }
   result(): number {
+    if (this.pending.length) fail(this.name, 'result() before the batch values were read: `await metric.settle()` first (the backend reads values asynchronously)');
     return this.count === 0 ? 0 : this.total / this.count;
   }
   reset(): void {
+    for (const s of this.pending) s.dispose();
+    this.pending = [];
     this.total = 0;
     this.count = 0;
   }

@@ -292,6 +292,11 @@ export class LayersModel extends Layer {
     return training.evaluate(this, this.compiled, x, y, args);
   }
 
+  /** `evaluate` on every backend, including those that read values asynchronously (webgpu). */
+  evaluateAsync(x: Tensor | Tensor[], y: training.YData, args: { batchSize?: number; sampleWeight?: Tensor; verbose?: number } = {}): Promise<Tensor | Tensor[]> {
+    return training.evaluateAsync(this, this.compiled, x, y, args);
+  }
+
   /** Inference over `x` in batches; a list of tensors for several outputs. */
   predict(x: Tensor | Tensor[], args: { batchSize?: number; verbose?: number } = {}): Tensor {
     return training.predict(this, x, args) as Tensor;
@@ -309,6 +314,17 @@ export class LayersModel extends Layer {
 
   testOnBatch(x: Tensor | Tensor[], y: training.YData): number {
     return training.testOnBatch(this, this.compiled, x, y);
+  }
+
+  /** `trainOnBatch` on every backend, including those that read values asynchronously (webgpu): resolves to the loss. */
+  trainOnBatchAsync(x: Tensor | Tensor[], y: training.YData): Promise<number> {
+    if (this.isSubclassed()) this.buildOn(x);
+    return training.trainOnBatchAsync(this, this.compiled, x, y);
+  }
+
+  /** `testOnBatch` on every backend (webgpu included). */
+  testOnBatchAsync(x: Tensor | Tensor[], y: training.YData): Promise<number> {
+    return training.testOnBatchAsync(this, this.compiled, x, y);
   }
 
   /** Layers in topological order (input layers first); subclassed models: the tracked layers in attribute order. */

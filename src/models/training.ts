@@ -326,22 +326,47 @@ function updateMetrics(c: Compiled, ys: (Tensor | null)[], preds: Tensor[]): voi
   });
 }
 
-/** One optimizer step on a batch; returns the losses' values (see `batchLosses`) and updates the metrics. */
-function trainStep(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (Tensor | null)[], sampleWeight: Tensor | null): number[] {
+/** One optimizer step on a batch; returns the losses (scalar tensors, outside any tidy) and updates the metrics. */
+function trainStep(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (Tensor | null)[], sampleWeight: Tensor | null): Tensor[] {
   return tidy(() => {
     const { losses, preds } = runTrainStep(model, c, x, ys, sampleWeight);
     updateMetrics(c, ys, preds);
-    return losses.map((l) => l.dataSync()[0]!);
+    return losses;
   });
 }
 
-/** The model in inference mode on a batch; returns the losses' values and updates the metrics. */
-function testStep(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (Tensor | null)[], sampleWeight: Tensor | null): number[] {
+/** The model in inference mode on a batch; returns the losses (scalar tensors) and updates the metrics. */
+function testStep(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (Tensor | null)[], sampleWeight: Tensor | null): Tensor[] {
   return tidy(() => {
     const preds = asPreds(model, model.apply(x, { training: false }), c.outputs.length);
     updateMetrics(c, ys, preds);
-    return batchLosses(model, c, ys, preds, sampleWeight).map((l) => l.dataSync()[0]!);
+    return batchLosses(model, c, ys, preds, sampleWeight);
   });
+}
+
+/** The losses' values, read synchronously (backends whose values are on the host), disposed. */
+function valuesSync(losses: Tensor[]): number[] {
+  const v = losses.map((l) => l.dataSync()[0]!);
+  for (const l of losses) l.dispose();
+  return v;
+}
+
+/** The losses' values, awaited (every backend; the webgpu backend reads its buffers), and the metrics' pending batch values. */
+async function valuesAsync(c: Compiled, losses: Tensor[]): Promise<number[]> {
+  const v: number[] = [];
+  for (const l of losses) {
+    v.push((await l.data())[0]!);
+    l.dispose();
+  }
+  for (const o of c.outputs) for (const m of o.metrics) await m.metric.settle();
+  return v;
+}
+
+/** Synchronous entry points (trainOnBatch, evaluate, …) need a backend whose values can be read synchronously. */
+function requireSyncReads(op: string, asyncForm: string): void {
+  if (ENGINE.backend.canReadSync) {
+    fail(op, `the '${ENGINE.backendName}' backend reads values asynchronously (WebGPU has no synchronous readback): use \`await ${asyncForm}\``);
+  }
 }
 
 function toCallbacks(cb: FitArgs['callbacks']): Callback[] {
@@ -517,7 +542,7 @@ async function epochLoop(model: Trainable, c: Compiled, loop: EpochLoop, op: str
       batches++;
       for (const cb of callbacks) await cb.onBatchBegin(step, { batch: step, size: b.size });
       if (step === 0 && epoch === loop.initialEpoch) await lintOnce(model, verbose, b.x, b.ys);
-      tr.add(trainStep(model, c, b.x, b.ys, b.sampleWeight), b.size);
+      tr.add(await valuesAsync(c, trainStep(model, c, b.x, b.ys, b.sampleWeight)), b.size);
       const logs = tr.logs();
       for (const cb of callbacks) await cb.onBatchEnd(step, logs);
     }
@@ -526,7 +551,7 @@ async function epochLoop(model: Trainable, c: Compiled, loop: EpochLoop, op: str
     const logs = tr.logs();
     const val = loop.validation;
     if (val) {
-      const v = evaluateTensors(model, c, val.x, val.ys, val.sampleWeight, val.batchSize);
+      const v = await evaluateTensorsAsync(model, c, val.x, val.ys, val.sampleWeight, val.batchSize);
       logs['val_loss'] = v.loss;
       for (const [k, value] of Object.entries(v.metrics)) logs[`val_${k}`] = value;
     }
@@ -599,10 +624,36 @@ function evaluateTensors(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys
   tr.reset();
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(start + batchSize, n);
-    tr.add(testStep(model, c, rowsD(x, null, start, end), rowsD(ys, null, start, end), sw ? rows(sw, null, start, end) : null), end - start);
+    tr.add(valuesSync(testStep(model, c, rowsD(x, null, start, end), rowsD(ys, null, start, end), sw ? rows(sw, null, start, end) : null)), end - start);
   }
   const { loss, ...metrics } = tr.logs();
   return { loss: loss!, metrics };
+}
+
+async function evaluateTensorsAsync(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: Targets, sw: Tensor | null, batchSize: number): Promise<{ loss: number; metrics: Logs }> {
+  const n = firstOf(x).shape[0]!;
+  const tr = new Trackers(c);
+  tr.reset();
+  for (let start = 0; start < n; start += batchSize) {
+    const end = Math.min(start + batchSize, n);
+    tr.add(await valuesAsync(c, testStep(model, c, rowsD(x, null, start, end), rowsD(ys, null, start, end), sw ? rows(sw, null, start, end) : null)), end - start);
+  }
+  const { loss, ...metrics } = tr.logs();
+  return { loss: loss!, metrics };
+}
+
+function evaluateResult(r: { loss: number; metrics: Logs }): Tensor | Tensor[] {
+  const loss = tensor(r.loss, [], 'float32');
+  if (Object.keys(r.metrics).length === 0) return loss;
+  return [loss, ...Object.values(r.metrics).map((v) => tensor(v, [], 'float32'))];
+}
+
+/** `evaluate` on every backend, the webgpu backend included (values read with await). */
+export async function evaluateAsync(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData, args: { batchSize?: number; sampleWeight?: Tensor; verbose?: number } = {}): Promise<Tensor | Tensor[]> {
+  const c = requireCompiled(compiled, 'evaluate');
+  const y = normY(c, yIn, 'evaluate');
+  checkXY(x, y, 'evaluate');
+  return evaluateResult(await evaluateTensorsAsync(model, c, x, y, args.sampleWeight ?? null, batchSizeArg(args.batchSize, 'evaluate')));
 }
 
 /**
@@ -614,10 +665,8 @@ export function evaluate(model: Trainable, compiled: Compiled | null, x: Tensor 
   const y = normY(c, yIn, 'evaluate');
   checkXY(x, y, 'evaluate');
   if (firstOf(x).shape[0] === 0) fail('evaluate', `x has no samples (shape ${fmtShape(firstOf(x).shape)}): there is no loss to report`);
-  const r = evaluateTensors(model, c, x, y, args.sampleWeight ?? null, batchSizeArg(args.batchSize, 'evaluate'));
-  const loss = tensor(r.loss, [], 'float32');
-  if (Object.keys(r.metrics).length === 0) return loss;
-  return [loss, ...Object.values(r.metrics).map((v) => tensor(v, [], 'float32'))];
+  requireSyncReads('evaluate', 'model.evaluateAsync(x, y)');
+  return evaluateResult(evaluateTensors(model, c, x, y, args.sampleWeight ?? null, batchSizeArg(args.batchSize, 'evaluate')));
 }
 
 /** `predict(x, {batchSize})`: the model in inference mode, batch by batch, concatenated (x may be a list for multi-input models). */
@@ -646,16 +695,36 @@ export function trainOnBatch(model: Trainable, compiled: Compiled | null, x: Ten
   const c = requireCompiled(compiled, 'trainOnBatch');
   const y = normY(c, yIn, 'trainOnBatch');
   checkXY(x, y, 'trainOnBatch');
+  requireSyncReads('trainOnBatch', 'model.trainOnBatchAsync(x, y)');
   new Trackers(c).reset();
-  return trainStep(model, c, x, y, null)[0]!;
+  return valuesSync(trainStep(model, c, x, y, null))[0]!;
+}
+
+/** `trainOnBatch` on every backend, the webgpu backend included (the loss read with await). */
+export async function trainOnBatchAsync(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData): Promise<number> {
+  const c = requireCompiled(compiled, 'trainOnBatch');
+  const y = normY(c, yIn, 'trainOnBatch');
+  checkXY(x, y, 'trainOnBatch');
+  new Trackers(c).reset();
+  return (await valuesAsync(c, trainStep(model, c, x, y, null)))[0]!;
 }
 
 export function testOnBatch(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData): number {
   const c = requireCompiled(compiled, 'testOnBatch');
   const y = normY(c, yIn, 'testOnBatch');
   checkXY(x, y, 'testOnBatch');
+  requireSyncReads('testOnBatch', 'model.testOnBatchAsync(x, y)');
   new Trackers(c).reset();
-  return testStep(model, c, x, y, null)[0]!;
+  return valuesSync(testStep(model, c, x, y, null))[0]!;
+}
+
+/** `testOnBatch` on every backend (the loss read with await). */
+export async function testOnBatchAsync(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData): Promise<number> {
+  const c = requireCompiled(compiled, 'testOnBatch');
+  const y = normY(c, yIn, 'testOnBatch');
+  checkXY(x, y, 'testOnBatch');
+  new Trackers(c).reset();
+  return (await valuesAsync(c, testStep(model, c, x, y, null)))[0]!;
 }
 
 /** A dataset element: `{xs, ys}` or `[xs, ys]` → inputs and targets, checked. */
@@ -724,14 +793,12 @@ export async function evaluateDataset(model: Trainable, compiled: Compiled | nul
     if (r.done) break;
     const { x, ys } = datasetBatch(c, r.value, 'evaluateDataset');
     const n = firstOf(x).shape[0]!;
-    tr.add(testStep(model, c, x, ys, null), n);
+    tr.add(await valuesAsync(c, testStep(model, c, x, ys, null)), n);
     seen += n;
   }
   if (seen === 0) fail('evaluateDataset', 'the dataset yielded no batches');
   const { loss, ...metrics } = tr.logs();
-  const lt = tensor(loss!, [], 'float32');
-  if (Object.keys(metrics).length === 0) return lt;
-  return [lt, ...Object.values(metrics).map((v) => tensor(v, [], 'float32'))];
+  return evaluateResult({ loss: loss!, metrics });
 }
 
 export type { LossFn };

@@ -220,6 +220,11 @@ export class WebGPUBackend implements KernelBackend {
     );
   }
 
+  canReadSync(dataId: DataId): boolean {
+    const d = dataId as GPUData;
+    return d.host !== null || d.size === 0;
+  }
+
   async read(dataId: DataId): Promise<TypedArray> {
     const d = dataId as GPUData;
     if (d.disposed) throw new IdemError('webgpu backend: reading a disposed tensor');

@@ -52,12 +52,12 @@ function program(key: string, inputs: number, body: string, extra: [string, Wgsl
   };
 }
 
-function launch(be: WebGPUBackend, prog: Program, inputs: TensorInfo[], shape: number[], g: Geo, outC: number, mult: number, extra: number[] = []): TensorInfo {
-  const y = be.makeOutput(shape, 'float32');
+function launch(be: WebGPUBackend, prog: Program, inputs: TensorInfo[], shape: number[], g: Geo, outC: number, mult: number, extra: number[] = [], per = 1): TensorInfo {
   const n = sizeFromShape(shape);
+  if (n > 0 && inputs.some((t) => sizeFromShape(t.shape) === 0)) return be.makeHost(new Float32Array(n), shape, 'float32');
+  const y = be.makeOutput(shape, 'float32');
   if (n === 0) return y;
-  if (inputs.some((t) => sizeFromShape(t.shape) === 0)) return be.makeHost(new Float32Array(n), shape, 'float32');
-  be.run(prog, inputs, [y], [n, outC, mult, ...geoValues(g), ...extra], grid1d(n));
+  be.run(prog, inputs, [y], [n / per, outC, mult, ...geoValues(g), ...extra], grid1d(n / per));
   return y;
 }
 
@@ -74,6 +74,39 @@ const CONV = `  let o = gid % p.outC; var q = gid / p.outC; let ox = i32(q % u32
     }
   }
   out0[gid] = acc;`;
+
+// The same with 4 output channels per invocation (outC % 4 == 0): each sum in the same order.
+const CONV4 = `  let o4 = gid % (p.outC / 4u); let o = o4 * 4u; var q = gid / (p.outC / 4u); let ox = i32(q % u32(p.outW)); q = q / u32(p.outW); let oy = i32(q % u32(p.outH)); let b = q / u32(p.outH);
+  var acc = vec4f(0.0);
+  for (var ky = 0; ky < p.fh; ky++) {
+    let iy = oy * p.sh + ky * p.dh - p.top; if (iy < 0 || iy >= p.inH) { continue; }
+    for (var kx = 0; kx < p.fw; kx++) {
+      let ix = ox * p.sw + kx * p.dw - p.left; if (ix < 0 || ix >= p.inW) { continue; }
+      let xo = ((b * u32(p.inH) + u32(iy)) * u32(p.inW) + u32(ix)) * p.inC;
+      var wo = (u32(ky * p.fw + kx) * p.inC) * p.outC + o;
+      for (var i = 0u; i < p.inC; i++) { acc = acc + in0[xo + i] * vec4f(in1[wo], in1[wo + 1u], in1[wo + 2u], in1[wo + 3u]); wo = wo + p.outC; }
+    }
+  }
+  let yo = gid * 4u;
+  out0[yo] = acc.x; out0[yo + 1u] = acc.y; out0[yo + 2u] = acc.z; out0[yo + 3u] = acc.w;`;
+
+// dw[ky, kx, i, o..o+3] with 4 output channels per invocation.
+const CONV_DW4 = `  let o = (gid % (p.outC / 4u)) * 4u; var q = gid / (p.outC / 4u); let i = q % p.inC; q = q / p.inC; let kx = i32(q % u32(p.fw)); let ky = i32(q / u32(p.fw));
+  var acc = vec4f(0.0);
+  for (var b = 0u; b < p.batch; b++) {
+    for (var oy = 0; oy < p.outH; oy++) {
+      let iy = oy * p.sh + ky * p.dh - p.top; if (iy < 0 || iy >= p.inH) { continue; }
+      let xrow = (b * u32(p.inH) + u32(iy)) * u32(p.inW);
+      let yrow = (b * u32(p.outH) + u32(oy)) * u32(p.outW);
+      for (var ox = 0; ox < p.outW; ox++) {
+        let ix = ox * p.sw + kx * p.dw - p.left; if (ix < 0 || ix >= p.inW) { continue; }
+        let yo = (yrow + u32(ox)) * p.outC + o;
+        acc = acc + in0[(xrow + u32(ix)) * p.inC + i] * vec4f(in1[yo], in1[yo + 1u], in1[yo + 2u], in1[yo + 3u]);
+      }
+    }
+  }
+  let wo = gid * 4u;
+  out0[wo] = acc.x; out0[wo + 1u] = acc.y; out0[wo + 2u] = acc.z; out0[wo + 3u] = acc.w;`;
 
 // dw[ky, kx, i, o]: in0 = x, in1 = dy
 const CONV_DW = `  let o = gid % p.outC; var q = gid / p.outC; let i = q % p.inC; q = q / p.inC; let kx = i32(q % u32(p.fw)); let ky = i32(q / u32(p.fw));
@@ -222,6 +255,7 @@ export const convKernels: Record<string, KernelFunc> = {
     if (!f32Inputs(args, 'x', 'filter')) return be.cpuKernel('Conv2D', args);
     const [fh, fw, , outC] = filter.shape as [number, number, number, number];
     const g = geo(args, x.shape, fh, fw);
+    if (outC % 4 === 0) return launch(be, program('conv2d4', 2, CONV4), [x, filter], [g.batch, g.outH, g.outW, outC], g, outC, 1, [], 4);
     return launch(be, program('conv2d', 2, CONV), [x, filter], [g.batch, g.outH, g.outW, outC], g, outC, 1);
   },
   Conv2DBackpropFilter: (args) => {
@@ -230,6 +264,7 @@ export const convKernels: Record<string, KernelFunc> = {
     if (!f32Inputs(args, 'x', 'dy')) return be.cpuKernel('Conv2DBackpropFilter', args);
     const fs = (args.attrs['filterShape'] as number[]).slice();
     const g = geo(args, x.shape, fs[0]!, fs[1]!, [dy.shape[1]!, dy.shape[2]!]);
+    if (fs[3]! % 4 === 0) return launch(be, program('conv2d_dw4', 2, CONV_DW4), [x, dy], fs, g, fs[3]!, 1, [], 4);
     return launch(be, program('conv2d_dw', 2, CONV_DW), [x, dy], fs, g, fs[3]!, 1);
   },
   Conv2DBackpropInput: (args) => {
