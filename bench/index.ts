@@ -32,6 +32,11 @@ if (argv.includes('--browser')) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'browser.ts'), ...argv.filter((a) => a !== '--browser')], { stdio: 'inherit', cwd: ROOT });
   process.exit(r.status ?? 1);
 }
+if (argv.includes('--webgpu')) {
+  // The WebGPU benchmark (idem's webgpu backend vs TF.js's, same adapter): bench/webgpu.ts.
+  await (await import('./webgpu.ts')).main(argv);
+  process.exit(process.exitCode ?? 0);
+}
 const opt = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : undefined;

@@ -128,6 +128,11 @@ function cnn(lib: Lib): TF {
   return model;
 }
 
+/** The Keras model of W1, W2 (MLPs) or W3 (the CNN), compiled as the workload defines it. */
+export function makeModel(lib: Lib, w: 'W1' | 'W2' | 'W3'): TF {
+  return w === 'W3' ? cnn(lib) : mlp(lib, w);
+}
+
 /** Runs `steps` training steps of `batch` from MNIST in file order (wrapping), one step after another. */
 async function train(lib: Lib, model: TF, batch: number, image: boolean, start: number, steps: number): Promise<Clock> {
   const { tf } = lib;

@@ -86,8 +86,10 @@ describe('webgpu training', () => {
   it('W3 CNN: 3 steps, losses within 1e-4 of wasm', async (t) => {
     if (skip) return t.skip(skip);
     const want = await threeSteps('wasm', w3, 2, true);
+    const before = new Map(be!.fallbacks);
     const got = await threeSteps('webgpu', w3, 2, true);
     close(got, want, 1e-4, 'W3');
+    assert.deepEqual(new Map(be!.fallbacks), before, 'no kernel ran on the CPU');
   });
 
   it('fit, evaluateAsync, predict and the synchronous forms', async (t) => {
