@@ -120,13 +120,13 @@ describe('webgpu in Chromium', () => {
       fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>idem webgpu</title>');
       await page.goto(`file://${path.join(dir, 'index.html')}`);
       const hasGpu = await page.evaluate(async () => {
-        const g = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+        const g = (globalThis as unknown as { navigator: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator.gpu;
         return !!g && !!(await g.requestAdapter());
       });
       if (!hasGpu) return t.skip('Chromium has no WebGPU adapter here (--enable-unsafe-webgpu)');
       await page.addScriptTag({ content: `${code}\nwindow.__idem = { run };`.replace(/export\s*\{[^}]*\};?/g, ''), type: 'module' });
-      await page.waitForFunction(() => (window as unknown as { __idem?: unknown }).__idem !== undefined, null, { timeout: 30_000 });
-      const got = await page.evaluate(([x, y, nn, st]) => (window as unknown as { __idem: { run: (...a: unknown[]) => Promise<unknown> } }).__idem.run(x, y, nn, st), [xs, ys, n, steps] as const) as {
+      await page.waitForFunction(() => (globalThis as unknown as { __idem?: unknown }).__idem !== undefined, null, { timeout: 30_000 });
+      const got = await page.evaluate(([x, y, nn, st]) => (globalThis as unknown as { __idem: { run: (...a: unknown[]) => Promise<unknown> } }).__idem.run(x, y, nn, st), [xs, ys, n, steps] as const) as {
         losses: number[]; prod: number[]; adapter: string; fallback: boolean; fallbacks: unknown[]; error?: string;
       };
       assert.deepEqual(errors, []);
