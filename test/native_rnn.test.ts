@@ -11,7 +11,9 @@
  * the recomputed composition (under an outer tape). Then the Keras layers: a model trained a few
  * steps gives the same weights with the fused kernels (compiled step and eager) as without.
  * Also the native Tanh / Sigmoid kernels: AVX2 and portable paths give the same bits, and both
- * equal the reference (Math.tanh / Math.exp in float64, rounded) on a million values.
+ * equal the reference (Math.tanh / Math.exp in float64, rounded) on a million values; and the
+ * native GatherV2 / UnsortedSegmentSum (an Embedding's forward and gradient) equal the reference
+ * kernels bit for bit, and report an index out of range as they do.
  * Skipped, with a message, when the addon is not built.
  */
 import { describe, it } from 'node:test';
@@ -340,6 +342,60 @@ describe('fused recurrent kernels: bit-identical to the composition', { skip }, 
       let diff = 0;
       for (let i = 0; i < x.length; i++) if (!Object.is(v[i], ref[i]) && !(Number.isNaN(v[i]) && Number.isNaN(ref[i]))) diff++;
       assert.equal(diff, 0, `${fn}: ${diff} of ${x.length} values differ from the reference`);
+    }
+  });
+});
+
+describe('native GatherV2 / UnsortedSegmentSum: bit-identical to the reference kernels', { skip }, () => {
+  const onBackend = <T>(name: string, fn: () => T): T => {
+    const prev = tf.getBackend();
+    tf.ENGINE.setBackendSync(name);
+    try {
+      return fn();
+    } finally {
+      tf.ENGINE.setBackendSync(prev);
+    }
+  };
+  it('gather (axes, batchDims, repeated indices, empty) and its gradient', () => {
+    const r = rng(31);
+    const cases: [number[], number[], number, number][] = [[[10, 7], [5, 3], 0, 0], [[4, 9, 3], [6], 1, 0], [[3, 5, 2, 4], [3, 7], 2, 1], [[50, 1], [0], 0, 0], [[6, 0], [4], 0, 0], [[1000, 33], [17, 40], 0, 0]];
+    for (const [xs, is, axis, bd] of cases) {
+      const n = xs.reduce((a, b) => a * b, 1);
+      const x = values(n, r, 2);
+      const A = xs[axis]!;
+      const idx = Array.from({ length: is.reduce((a, b) => a * b, 1) }, () => Math.floor(r() * A));
+      const run = () => {
+        const xt = tf.tensor(x, xs);
+        const it = tf.tensor(idx, is, 'int32');
+        const y = tf.gather(xt, it, axis, bd);
+        const seed = tf.tensor(values(y.size, rng(5), 1), y.shape);
+        const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.gather(v, it, axis, bd), seed)))(xt);
+        return [y.dataSync() as Float32Array, g.dataSync() as Float32Array];
+      };
+      const [ry, rg] = onBackend('reference', run);
+      const [ny, ng] = onBackend('native', run);
+      bitsEqual(ny!, ry!, `gather ${JSON.stringify([xs, is, axis, bd])}`);
+      bitsEqual(ng!, rg!, `gather gradient ${JSON.stringify([xs, is, axis, bd])}`);
+    }
+    const err = (name: string) => {
+      try {
+        onBackend(name, () => tf.gather(tf.tensor([1, 2, 3]), tf.tensor([0, 3], [2], 'int32')).dataSync());
+      } catch (e) {
+        return String((e as Error).message);
+      }
+      return 'no error';
+    };
+    assert.equal(err('native'), err('reference'));
+    assert.match(err('native'), /out of range/);
+  });
+  it('unsortedSegmentSum (repeated ids, untouched segments, signed zeros)', () => {
+    const r = rng(8);
+    for (const [rows, inner, segs] of [[40, [3], 7], [1, [], 4], [300, [2, 5], 1000], [0, [4], 3]] as const) {
+      const n = rows * inner.reduce((a: number, b: number) => a * b, 1);
+      const x = values(n, r, 3);
+      const ids = Array.from({ length: rows }, () => Math.floor(r() * segs));
+      const run = () => tf.unsortedSegmentSum(tf.tensor(x, [rows, ...inner]), tf.tensor(ids, [rows], 'int32'), segs).dataSync() as Float32Array;
+      bitsEqual(onBackend('native', run), onBackend('reference', run), `unsortedSegmentSum ${rows}×${inner} into ${segs}`);
     }
   });
 });

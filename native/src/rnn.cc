@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "isa.h"
 #include "pool.h"
 #include "vmath.h"
 
@@ -83,6 +84,39 @@ inline void contribute(float* acc, bool present, const float* v, long n) {
   else if (acc != v)
     std::memcpy(acc, v, n * sizeof(float));
 }
+
+/*
+ * A K×N operand B[l·rs + j·cs] packed once (the ISA path's pack_b_full) for the per-step
+ * products: each step's product then runs gemm_packed on it — the same GEMM, the same bits as
+ * BatchMatMul's (sgemm packs the same panels on every call).
+ */
+struct Packed {
+  float* p = nullptr;
+  long K = 0, N = 0;
+  Packed() = default;
+  Packed(const Packed&) = delete;
+  Packed& operator=(const Packed&) = delete;
+  ~Packed() { std::free(p); }
+  bool pack(const IsaKernels& I, long k, long n, const float* B, long rs, long cs) {
+    K = k;
+    N = n;
+    const long panels = (n + I.nr - 1) / I.nr;
+    const size_t bytes = ((static_cast<size_t>(panels * I.nr * k) * sizeof(float)) + 63) & ~size_t(63);
+    p = static_cast<float*>(std::aligned_alloc(64, bytes > 0 ? bytes : 64));
+    if (!p) return false;
+    I.pack_b_full(k, n, B, rs, cs, 0, panels, p);
+    return true;
+  }
+  /* Rows [i0, i1) of C = A·B, A(i, l) = A[i·rsA + l], single-threaded. */
+  void rows(const IsaKernels& I, const float* A, long rsA, long i0, long i1, float* C, long ldc) const {
+    ASource a{};
+    a.kind = ASource::kStrided;
+    a.p = A;
+    a.rs = rsA;
+    a.cs = 1;
+    I.gemm_packed(a, i0, i1, p, N, 0, N, K, C, ldc, nullptr);
+  }
+};
 
 /* Splits [0, B) rows over the pool (rows are independent: the split never changes a bit). */
 void over_rows(long B, double flopsPerRow, const std::function<void(long, long)>& fn) {
@@ -212,7 +246,7 @@ long rnn_saved_size(const RnnArgs& a) {
 
 // ================================================================== forward
 
-void rnn_forward(const RnnArgs& a, float* y, float* hT, float* cT, float* saved) {
+bool rnn_forward(const RnnArgs& a, float* y, float* hT, float* cT, float* saved) {
   const long B = a.B, T = a.T, I = a.I, U = a.U, G = rnn_gates(a.cell), GU = G * U, BU = B * U;
   std::vector<float> own;
   float* sv = saved;
@@ -242,6 +276,15 @@ void rnn_forward(const RnnArgs& a, float* y, float* hT, float* cT, float* saved)
   }
   const float* recBias = a.cell == kGru && a.resetAfter && a.bias ? a.bias + GU : nullptr;
 
+  // The recurrent kernel (GRU without resetAfter: its two column blocks), packed once.
+  const IsaKernels& ISA = isa();
+  Packed Rp, Rh;
+  if (a.cell == kGru && !a.resetAfter) {
+    if (!Rp.pack(ISA, U, 2 * U, a.R, GU, 1) || !Rh.pack(ISA, U, U, a.R + 2 * U, GU, 1)) return false;
+  } else if (!Rp.pack(ISA, U, GU, a.R, GU, 1)) {
+    return false;
+  }
+
   std::vector<float> RS(static_cast<size_t>(B * GU)), RS2(static_cast<size_t>(BU)), AUX(static_cast<size_t>(B * 2 * U));
   std::vector<float> outPrev, outCur;
   const bool rollingOut = a.mask && !a.returnSequences;
@@ -267,12 +310,10 @@ void rnn_forward(const RnnArgs& a, float* y, float* hT, float* cT, float* saved)
             for (long j = 0; j < U; j++) hm[b * U + j] = hp[b * U + j] * a.recMask[(b0 + b) * U + j];
           hp = hm;
         }
-        sgemm(nb, U, U, hp, U, 1, a.R, U, 1, rs, U);
-      } else if (a.cell == kLstm || a.resetAfter) {
-        sgemm(nb, GU, U, hPrev + b0 * U, U, 1, a.R, GU, 1, rs, GU);
+        Rp.rows(ISA, hp, U, 0, nb, rs, U);
       } else {
-        // GRU without resetAfter: matMul(h₋, R[:, :2U]) first.
-        sgemm(nb, 2 * U, U, hPrev + b0 * U, U, 1, a.R, GU, 1, rs, GU);
+        // GRU without resetAfter: matMul(h₋, R[:, :2U]) first (rs's first 2U columns).
+        Rp.rows(ISA, hPrev + b0 * U, U, 0, nb, rs, GU);
       }
       for (long b = b0; b < b1; b++) {
         const float* xp = XP.data() + (b * T + t) * GU;
@@ -350,7 +391,7 @@ void rnn_forward(const RnnArgs& a, float* y, float* hT, float* cT, float* saved)
       if (a.cell == kGru && !a.resetAfter) {
         // matMul(r·h₋, R[:, 2U:]) for the chunk's rows, then the rest of the step.
         float* mm = RS2.data() + b0 * U;
-        sgemm(nb, U, U, L.RH + s * BU + b0 * U, U, 1, a.R + 2 * U, GU, 1, mm, U);
+        Rh.rows(ISA, L.RH + s * BU + b0 * U, U, 0, nb, mm, U);
         for (long b = b0; b < b1; b++) {
           const float* xp = XP.data() + (b * T + t) * GU;
           const float* hp = hPrev + b * U;
@@ -393,11 +434,12 @@ void rnn_forward(const RnnArgs& a, float* y, float* hT, float* cT, float* saved)
   std::memcpy(hT, L.H + T * BU, BU * sizeof(float));
   if (a.cell == kLstm && cT) std::memcpy(cT, L.C + T * BU, BU * sizeof(float));
   if (!a.returnSequences) std::memcpy(y, rollingOut ? outPrev.data() : L.H + T * BU, BU * sizeof(float));
+  return true;
 }
 
 // ================================================================== backward
 
-void rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
+bool rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
   const long B = a.B, T = a.T, I = a.I, U = a.U, G = rnn_gates(a.cell), GU = G * U, BU = B * U;
   const Layout L = layout(a, const_cast<float*>(saved));
   const bool masked = a.mask != nullptr;
@@ -465,6 +507,15 @@ void rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
     dRH = StepSum{dRh.data(), U, U};
   }
   BiasSum db{g.db, GU}, dbRec{gru && a.resetAfter && g.db ? g.db + GU : nullptr, GU};
+
+  // The recurrent products' input gradients use Rᵀ (GRU without resetAfter: rZRᵀ, rHᵀ), packed once.
+  const IsaKernels& ISA = isa();
+  Packed Rt, Rht;
+  if (gru && !a.resetAfter) {
+    if (!Rt.pack(ISA, 2 * U, U, a.R, 1, GU) || !Rht.pack(ISA, U, U, a.R + 2 * U, 1, GU)) return false;
+  } else if (!Rt.pack(ISA, GU, U, a.R, 1, GU)) {
+    return false;
+  }
 
   for (long s = T - 1; s >= 0; s--) {
     const long t = a.goBackwards ? T - 1 - s : s;
@@ -604,7 +655,7 @@ void rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
         if (gru && !a.resetAfter) {
           // matMul(r·h₋, rH): d(r·h₋) = d ah · rHᵀ; then mul(r, h₋) and the gates.
           float* drh2 = MM.data() + b0 * U;
-          sgemm(nb, U, U, DZ.data() + (b0 * T + t) * GU + 2 * U, T * GU, 1, a.R + 2 * U, 1, GU, drh2, U);
+          Rht.rows(ISA, DZ.data() + (b0 * T + t) * GU + 2 * U, T * GU, 0, nb, drh2, U);
           for (long b = b0; b < b1; b++) {
             const float* zz = L.Z + s * BU + b * U;
             const float* rr = L.RG + s * BU + b * U;
@@ -626,16 +677,16 @@ void rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
         float* mm = MM.data() + b0 * U;
         const bool hFirst = gru ? true : nPH;  // GRU: z·h₋'s contribution is already in nH
         if (a.cell == kSimpleRnn) {
-          sgemm(nb, U, U, DZ.data() + (b0 * T + t) * GU, T * GU, 1, a.R, 1, U, mm, U);
+          Rt.rows(ISA, DZ.data() + (b0 * T + t) * GU, T * GU, 0, nb, mm, U);
           if (a.recMask)
             for (long b = b0; b < b1; b++)
               for (long j = 0; j < U; j++) mm[(b - b0) * U + j] = mm[(b - b0) * U + j] * a.recMask[b * U + j];
         } else if (lstm || a.resetAfter) {
           const float* src = lstm ? DZ.data() + (b0 * T + t) * GU : DI.data() + b0 * GU;
           const long rs = lstm ? T * GU : GU;
-          sgemm(nb, U, GU, src, rs, 1, a.R, 1, GU, mm, U);
+          Rt.rows(ISA, src, rs, 0, nb, mm, U);
         } else {
-          sgemm(nb, U, 2 * U, DZ.data() + (b0 * T + t) * GU, T * GU, 1, a.R, 1, GU, mm, U);
+          Rt.rows(ISA, DZ.data() + (b0 * T + t) * GU, T * GU, 0, nb, mm, U);
         }
         for (long b = b0; b < b1; b++) contribute(nH.data() + b * U, hFirst, mm + (b - b0) * U, U);
       });
@@ -711,6 +762,7 @@ void rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
           for (long i = 0; i < I; i++) r[i] = r[i] * m[i];
         }
   }
+  return true;
 }
 
 }  // namespace idem

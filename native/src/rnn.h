@@ -50,7 +50,8 @@ long rnn_saved_size(const RnnArgs& a);
  * y: [B, T, U] with returnSequences, else [B, U]; hT, cT (LSTM; else unused) [B, U]; saved:
  * rnn_saved_size floats, or null when no gradient will be taken.
  */
-void rnn_forward(const RnnArgs& a, float* y, float* hT, float* cT, float* saved);
+/* false: out of memory (nothing useful written). */
+bool rnn_forward(const RnnArgs& a, float* y, float* hT, float* cT, float* saved);
 
 struct RnnGrads {
   /* Incoming gradients; null when absent (nothing downstream used that output). */
@@ -66,6 +67,6 @@ struct RnnGrads {
   float* dc0 = nullptr;
 };
 
-void rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g);
+bool rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g);
 
 }  // namespace idem

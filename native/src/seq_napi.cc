@@ -10,12 +10,16 @@
  *     cfg: Int32Array [cell, B, T, I, U, act, ract, flags] (rnn.h; flags 1 goBackwards,
  *     2 returnSequences, 4 zeroOutputForMask, 8 resetAfter); mask a Uint8Array [B, T]; every
  *     other array a Float32Array or null where rnn.h allows it (saved null: inference).
+ *   gather(x, idx: Int32Array, out, B, M, A, N, I) → −1, or the position of the first index
+ *     out of range (gather.h)
+ *   segmentSum(x, ids: Int32Array, out, N, numSegments) → −1, or the first id out of range
  * Sizes are checked against cfg (with overflow checks); a mismatch throws a RangeError.
  */
 #include <node_api.h>
 
 #include <cstdint>
 
+#include "gather.h"
 #include "napi_util.h"
 #include "rnn.h"
 #include "vmath.h"
@@ -159,7 +163,7 @@ napi_value RnnForward(napi_env env, napi_callback_info info) {
       !f32n_mut(env, args[12], BU, a.cell != idem::kLstm, &cT, "cT") ||
       !f32n_mut(env, args[13], idem::rnn_saved_size(a), true, &saved, "saved"))
     return nullptr;
-  idem::rnn_forward(a, y, hT, cT, saved);
+  if (!idem::rnn_forward(a, y, hT, cT, saved)) napi_throw_range_error(env, nullptr, "idem native: rnnForward could not allocate its scratch memory");
   return nullptr;
 }
 
@@ -189,8 +193,66 @@ napi_value RnnBackward(napi_env env, napi_callback_info info) {
     range_error(env, "idem native: dcT / dc0 are for LSTM only");
     return nullptr;
   }
-  idem::rnn_backward(a, saved, g);
+  if (!idem::rnn_backward(a, saved, g)) napi_throw_range_error(env, nullptr, "idem native: rnnBackward could not allocate its scratch memory");
   return nullptr;
+}
+
+bool i32(napi_env env, napi_value v, const int32_t** out, size_t* len, const char* what) {
+  void* p = nullptr;
+  if (!typed(env, v, napi_int32_array, &p, len, what)) return false;
+  *out = static_cast<const int32_t*>(p);
+  return true;
+}
+
+napi_value ReturnLong(napi_env env, long v) {
+  napi_value r;
+  IDEM_NAPI_CHECK(napi_create_int64(env, v, &r));
+  return r;
+}
+
+napi_value Gather(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value args[8];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  float *x, *out;
+  const int32_t* idx;
+  size_t lx, li, lo;
+  long B, M, A, N, I;
+  if (argc != 8 || !f32(env, args[0], &x, &lx, "x") || !i32(env, args[1], &idx, &li, "indices") || !f32(env, args[2], &out, &lo, "out") ||
+      !nonneg_int(env, args[3], &B, "B") || !nonneg_int(env, args[4], &M, "M") || !nonneg_int(env, args[5], &A, "A") ||
+      !nonneg_int(env, args[6], &N, "N") || !nonneg_int(env, args[7], &I, "I"))
+    return nullptr;
+  long nx, ni, no;
+  if (!mul(B, M, &nx) || !mul(nx, A, &nx) || !mul(nx, N, &nx) || !mul(B, I, &ni) || !mul(B, M, &no) || !mul(no, I, &no) || !mul(no, N, &no) ||
+      static_cast<long>(lx) != nx || static_cast<long>(li) != ni || static_cast<long>(lo) != no) {
+    range_error(env, "idem native: gather sizes do not match the arrays");
+    return nullptr;
+  }
+  return ReturnLong(env, idem::gather_f32(x, idx, out, B, M, A, N, I));
+}
+
+napi_value SegmentSum(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  float *x, *out;
+  const int32_t* ids;
+  size_t lx, li, lo;
+  long N, S;
+  if (argc != 5 || !f32(env, args[0], &x, &lx, "x") || !i32(env, args[1], &ids, &li, "segmentIds") || !f32(env, args[2], &out, &lo, "out") ||
+      !nonneg_int(env, args[3], &N, "N") || !nonneg_int(env, args[4], &S, "numSegments"))
+    return nullptr;
+  long nx, no;
+  if (!mul(static_cast<long>(li), N, &nx) || !mul(S, N, &no) || static_cast<long>(lx) != nx || static_cast<long>(lo) != no) {
+    range_error(env, "idem native: segmentSum sizes do not match the arrays");
+    return nullptr;
+  }
+  const long r = idem::segment_sum_f32(x, ids, static_cast<long>(li), N, S, out);
+  if (r == -2) {
+    range_error(env, "idem native: segmentSum could not allocate its accumulators");
+    return nullptr;
+  }
+  return ReturnLong(env, r);
 }
 
 }  // namespace
@@ -204,6 +266,8 @@ bool register_seq_kernels(napi_env env, napi_value exports) {
       {"vmathVector", nullptr, VmathVector, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rnnForward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rnnBackward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"segmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
 }

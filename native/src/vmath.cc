@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "isa.h"
+
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define IDEM_VMATH_AVX2 1
 #include <immintrin.h>
@@ -148,14 +150,15 @@ bool g_vector = g_has_avx2;
 }  // namespace
 
 void vmath_set_vector(bool on) { g_vector = on && g_has_avx2; }
-bool vmath_vector() { return g_vector; }
+/* The AVX2 code runs unless switched off or the ISA path is the portable one (IDEM_ISA=generic). */
+bool vmath_vector() { return g_vector && std::strcmp(isa().name, "generic") != 0; }
 
 float tanh1(float x) { return static_cast<float>(s_tanh(x)); }
 float sigmoid1(float x) { return static_cast<float>(s_sigmoid(x)); }
 
 void tanh_f32(const float* x, float* y, long n) {
 #ifdef IDEM_VMATH_AVX2
-  if (g_vector) {
+  if (vmath_vector()) {
     tanh_avx2(x, y, n);
     return;
   }
@@ -165,7 +168,7 @@ void tanh_f32(const float* x, float* y, long n) {
 
 void sigmoid_f32(const float* x, float* y, long n) {
 #ifdef IDEM_VMATH_AVX2
-  if (g_vector) {
+  if (vmath_vector()) {
     sigmoid_avx2(x, y, n);
     return;
   }

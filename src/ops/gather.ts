@@ -51,10 +51,11 @@ ENGINE.registerGradient('GatherV2', (dy, { inputs, attrs }) => ({
     const N = sizeFromShape(x.shape.slice(axis + 1));
     const I = sizeFromShape(indices.shape.slice(b));
     // dy viewed as [B, M, I, N] → [B·I, M, N]; rows summed into segments b·A + indices[b, i].
-    const g = reshape(transpose(reshape(dy, [B, M, I, N]), [0, 2, 1, 3]), [B * I, M, N]);
+    // (With M = 1 the transposes only move a size-1 axis: reshapes, the same values.)
+    const g = M === 1 ? reshape(dy, [B * I, 1, N]) : reshape(transpose(reshape(dy, [B, M, I, N]), [0, 2, 1, 3]), [B * I, M, N]);
     let ids = reshape(indices, [B, I]);
     if (B > 1 && A > 0) ids = add(ids, reshape(range(0, B * A, A, 'int32'), [B, 1]));
     const s = unsortedSegmentSum(g, reshape(ids, [B * I]), B * A);
-    return reshape(transpose(reshape(s, [B, A, M, N]), [0, 2, 1, 3]), x.shape.slice());
+    return M === 1 ? reshape(s, x.shape.slice()) : reshape(transpose(reshape(s, [B, A, M, N]), [0, 2, 1, 3]), x.shape.slice());
   },
 }));

@@ -1,6 +1,9 @@
 /**
  * Native sequence kernels (native/src/vmath.cc, rnn.cc through seq_napi.cc):
  *
+ * - `GatherV2`, `UnsortedSegmentSum` (float32 values, int32 indices): row copies and a float64
+ *   scatter-add in increasing position order — the reference kernels' order and precision, so
+ *   bit-identical (an index out of range runs the reference kernel, which reports it).
  * - `Tanh`, `Sigmoid` (float32): evaluated in float64 with the addon's own vectorized
  *   exp / expm1 and rounded once to float32 — the reference kernels' formulas (Math.tanh;
  *   1/(1 + e^−x), e^x/(1 + e^x) for x < 0); the addon's float64 functions are within a few
@@ -29,6 +32,9 @@ export interface SeqAddon {
   sigmoid(x: Float32Array, out: Float32Array): void;
   /** Turns the AVX2 path of tanh / sigmoid on or off (tests); returns whether it is on. */
   vmathVector(on?: boolean): boolean;
+  /** −1, or the position of the first index out of range (nothing written). */
+  gather(x: Float32Array, idx: Int32Array, out: Float32Array, B: number, M: number, A: number, N: number, I: number): number;
+  segmentSum(x: Float32Array, ids: Int32Array, out: Float32Array, N: number, numSegments: number): number;
   rnnForward(cfg: Int32Array, x: Float32Array, W: Float32Array, R: Float32Array, bias: Float32Array | null, h0: Float32Array | null, c0: Float32Array | null,
     mask: Uint8Array | null, inMask: Float32Array | null, recMask: Float32Array | null, y: Float32Array, hT: Float32Array, cT: Float32Array | null, saved: Float32Array | null): void;
   rnnBackward(cfg: Int32Array, x: Float32Array, W: Float32Array, R: Float32Array, bias: Float32Array | null, h0: Float32Array | null, c0: Float32Array | null,
@@ -39,10 +45,10 @@ export interface SeqAddon {
 
 export function hasSeqKernels(addon: object): addon is SeqAddon {
   const a = addon as Partial<SeqAddon>;
-  return typeof a.tanh === 'function' && typeof a.sigmoid === 'function' && typeof a.rnnForward === 'function' && typeof a.rnnBackward === 'function';
+  return typeof a.tanh === 'function' && typeof a.sigmoid === 'function' && typeof a.rnnForward === 'function' && typeof a.rnnBackward === 'function' && typeof a.gather === 'function' && typeof a.segmentSum === 'function';
 }
 
-export const NATIVE_SEQ_KERNELS = ['Tanh', 'Sigmoid', '_RNNSequence', '_RNNSequenceGrad'] as const;
+export const NATIVE_SEQ_KERNELS = ['Tanh', 'Sigmoid', 'GatherV2', 'UnsortedSegmentSum', '_RNNSequence', '_RNNSequenceGrad'] as const;
 
 type NativeLike = ReferenceBackend & { allocF32(n: number, zero?: boolean): Float32Array };
 
@@ -132,7 +138,7 @@ export function nativeSeqKernels(addon: SeqAddon): Record<string, KernelFunc> {
   };
 }
 
-/** The native Tanh / Sigmoid kernels (float32; other dtypes: `fallback`). */
+/** The native Tanh / Sigmoid / GatherV2 / UnsortedSegmentSum kernels (float32; other dtypes: the reference's). */
 export function nativeActivationKernels(addon: SeqAddon, reference: Record<string, KernelFunc>): Record<string, KernelFunc> {
   const unary = (name: 'tanh' | 'sigmoid', fallback: KernelFunc): KernelFunc => (args: KernelArgs) => {
     const be = args.backend as NativeLike;
@@ -144,5 +150,43 @@ export function nativeActivationKernels(addon: SeqAddon, reference: Record<strin
     if (out.length > 0) addon[name](v, out);
     return be.make(out, x.shape, 'float32');
   };
-  return { Tanh: unary('tanh', reference['Tanh']!), Sigmoid: unary('sigmoid', reference['Sigmoid']!) };
+  const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+  const refGather = reference['GatherV2']!;
+  const refSegmentSum = reference['UnsortedSegmentSum']!;
+  return {
+    Tanh: unary('tanh', reference['Tanh']!),
+    Sigmoid: unary('sigmoid', reference['Sigmoid']!),
+    GatherV2: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
+      const xv = be.values(x);
+      const iv = be.values(indices);
+      if (!(xv instanceof Float32Array) || !(iv instanceof Int32Array)) return refGather(args);
+      const axis = args.attrs['axis'] as number;
+      const b = args.attrs['batchDims'] as number;
+      const B = prod(x.shape.slice(0, b));
+      const M = prod(x.shape.slice(b, axis));
+      const A = x.shape[axis]!;
+      const N = prod(x.shape.slice(axis + 1));
+      const I = prod(indices.shape.slice(b));
+      const outShape = [...x.shape.slice(0, axis), ...indices.shape.slice(b), ...x.shape.slice(axis + 1)];
+      const out = be.allocF32(B * M * I * N);
+      if (out.length > 0 && addon.gather(xv, iv, out, B, M, A, N, I) !== -1) return refGather(args);
+      if (out.length === 0 && iv.some((j) => j < 0 || j >= A)) return refGather(args);
+      return be.make(out, outShape, 'float32');
+    },
+    UnsortedSegmentSum: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const { x, segmentIds } = args.inputs as { x: TensorInfo; segmentIds: TensorInfo };
+      const xv = be.values(x);
+      const iv = be.values(segmentIds);
+      if (!(xv instanceof Float32Array) || !(iv instanceof Int32Array)) return refSegmentSum(args);
+      const numSegments = args.attrs['numSegments'] as number;
+      const inner = x.shape.slice(segmentIds.shape.length);
+      const N = prod(inner);
+      const out = be.allocF32(numSegments * N);
+      if (addon.segmentSum(xv, iv, out, N, numSegments) !== -1) return refSegmentSum(args);
+      return be.make(out, [numSegments, ...inner], 'float32');
+    },
+  };
 }
