@@ -133,37 +133,104 @@ void over_rows(long B, double flopsPerRow, const std::function<void(long, long)>
   parallel_for(B, (B + chunks - 1) / chunks, fn);
 }
 
-/* dst = present ? fl(dst + src) : src over n elements, threaded in fixed chunks. */
-void add_into(float* dst, const float* src, long n) {
-  const long grain = 16384;
-  if (n <= grain || num_threads() <= 1) {
-    for (long j = 0; j < n; j++) dst[j] = dst[j] + src[j];
-    return;
+/* A 64-byte aligned float buffer, grown on demand. */
+struct Buf {
+  float* p = nullptr;
+  size_t cap = 0;
+  Buf() = default;
+  Buf(const Buf&) = delete;
+  Buf& operator=(const Buf&) = delete;
+  ~Buf() { std::free(p); }
+  float* get(size_t n) {
+    if (n > cap) {
+      std::free(p);
+      const size_t bytes = ((n * sizeof(float)) + 63) & ~size_t(63);
+      p = static_cast<float*>(std::aligned_alloc(64, bytes > 0 ? bytes : 64));
+      cap = p ? n : 0;
+    }
+    return p;
   }
-  parallel_for(n, grain, [&](long b, long e) {
-    for (long j = b; j < e; j++) dst[j] = dst[j] + src[j];
-  });
+};
+
+ASource strided(const float* p, long rs, long cs) {
+  ASource a{};
+  a.kind = ASource::kStrided;
+  a.p = p;
+  a.rs = rs;
+  a.cs = cs;
+  return a;
+}
+
+/*
+ * C[M, N] (+ epilogue) = A·B with B prepacked (pack_b_full), over the pool: blocks of the path's
+ * MC rows and, when those are few, of whole NR-column panels, each computed whole by one
+ * gemm_packed call — any split gives the same bits.
+ */
+void packed_product(const IsaKernels& I, const ASource& a, long M, long N, long K, const float* Bp, float* C, const Epilogue* ep) {
+  const long mc = I.mc;
+  const long mBlocks = (M + mc - 1) / mc;
+  const long panels = (N + I.nr - 1) / I.nr;
+  const int threads = num_threads();
+  long nBlocks = 1;
+  if (threads > 1 && mBlocks < 4L * threads) {
+    nBlocks = (4L * threads + mBlocks - 1) / mBlocks;
+    if (nBlocks > panels) nBlocks = panels;
+  }
+  const long perN = (panels + nBlocks - 1) / nBlocks;
+  nBlocks = (panels + perN - 1) / perN;
+  auto body = [&](long t0, long t1) {
+    for (long task = t0; task < t1; task++) {
+      const long mb = task / nBlocks, nb = task % nBlocks;
+      const long i0 = mb * mc, i1 = i0 + mc < M ? i0 + mc : M;
+      const long j0 = nb * perN * I.nr, j1 = (nb + 1) * perN * I.nr < N ? (nb + 1) * perN * I.nr : N;
+      I.gemm_packed(a, i0, i1, Bp, N, j0, j1, K, C, N, ep);
+    }
+  };
+  const long tasks = mBlocks * nBlocks;
+  if (tasks <= 1 || threads <= 1 || 2.0 * M * N * K < 2e6) body(0, tasks);
+  else parallel_for(tasks, 1, body);
+}
+
+/* B[l·rs + j] (K×N) packed for packed_product; null when out of memory. */
+const float* pack_into(const IsaKernels& I, Buf& buf, long K, long N, const float* B, long rs) {
+  const long panels = (N + I.nr - 1) / I.nr;
+  float* p = buf.get(static_cast<size_t>(panels * I.nr * K));
+  if (p) I.pack_b_full(K, N, B, rs, 1, 0, panels, p);
+  return p;
 }
 
 /*
  * A weight gradient summed over steps as the tape sums it: the first step's product is the
- * gradient, each later one is added (fl(acc + g)).
+ * gradient, each later one is added, fl(sum + product) — here by the GEMM's residual epilogue
+ * (y = product + sum, one float32 add after the product's last k block) writing into the other
+ * of two buffers.
  */
 struct StepSum {
-  float* acc = nullptr;  // null: not wanted
+  float* out = nullptr;  // null: not wanted
   long m = 0, n = 0;
   bool first = true;
-  std::vector<float> tmp;
-  void add_product(long k, const float* A, long rsA, long csA, const float* Bm, long rsB, long csB) {
-    if (!acc) return;
-    if (first) {
-      sgemm_mt(m, n, k, A, rsA, csA, Bm, rsB, csB, acc, n);
-      first = false;
-      return;
+  float* cur = nullptr;
+  Buf tmp;
+  StepSum(float* o, long mm, long nn) : out(o), m(mm), n(nn) {}
+  bool add(const IsaKernels& I, const ASource& a, const float* Bp, long K) {
+    if (!out) return true;
+    float* dst = out;
+    if (!first && cur == out) {
+      dst = tmp.get(static_cast<size_t>(m * n));
+      if (!dst) return false;
     }
-    if (tmp.empty()) tmp.resize(static_cast<size_t>(m * n));
-    sgemm_mt(m, n, k, A, rsA, csA, Bm, rsB, csB, tmp.data(), n);
-    add_into(acc, tmp.data(), m * n);
+    Epilogue ep{};
+    ep.residual = cur;
+    ep.ldr = n;
+    packed_product(I, a, m, n, K, Bp, dst, first ? nullptr : &ep);
+    cur = dst;
+    first = false;
+    return true;
+  }
+  void finish() {
+    if (!out) return;
+    if (first) std::fill(out, out + m * n, 0.0f);
+    else if (cur != out) std::memcpy(out, cur, static_cast<size_t>(m * n) * sizeof(float));
   }
 };
 
@@ -496,16 +563,15 @@ bool rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
     pGC = true;
   }
 
-  StepSum dW{g.dW, I, GU}, dR{gru && !a.resetAfter ? nullptr : g.dR, U, GU};
+  StepSum dW(g.dW, I, GU), dR(gru && !a.resetAfter ? nullptr : g.dR, U, GU);
   // GRU without resetAfter: the gradients of the two slices R[:, :2U] and R[:, 2U:].
   std::vector<float> dRzr, dRh;
-  StepSum dRZR, dRH;
   if (gru && !a.resetAfter && g.dR) {
     dRzr.resize(static_cast<size_t>(U * 2 * U));
     dRh.resize(static_cast<size_t>(U * U));
-    dRZR = StepSum{dRzr.data(), U, 2 * U};
-    dRH = StepSum{dRh.data(), U, U};
   }
+  StepSum dRZR(dRzr.empty() ? nullptr : dRzr.data(), U, 2 * U), dRH(dRh.empty() ? nullptr : dRh.data(), U, U);
+  Buf packA, packB;  // a step's dz (and GRU's second operand) packed for the weight products
   BiasSum db{g.db, GU}, dbRec{gru && a.resetAfter && g.db ? g.db + GU : nullptr, GU};
 
   // The recurrent products' input gradients use Rᵀ (GRU without resetAfter: rZRᵀ, rHᵀ), packed once.
@@ -693,25 +759,33 @@ bool rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
       nPH = true;
       if (lstm) nPC = true;
 
-      // Weight gradients of this step, added in the tape's order (later steps first).
+      // Weight gradients of this step (matMul's Aᵀ·dz), added in the tape's order (later steps first).
       const float* dzt = DZ.data() + t * GU;  // row b at dzt + b·T·G·U
-      if (xin) dW.add_product(B, xin + t * I, 1, T * I, dzt, T * GU, 1);
-      if (a.cell == kSimpleRnn) {
-        const float* hp = hPrev;
-        if (a.recMask && g.dR) {
-          for (long j = 0; j < BU; j++) HM[j] = hPrev[j] * a.recMask[j];
-          hp = HM.data();
+      const bool wantW = xin != nullptr, wantR = g.dR != nullptr;
+      if (wantW || (wantR && (lstm || a.cell == kSimpleRnn))) {
+        const float* dzp = pack_into(ISA, packA, B, GU, dzt, T * GU);
+        if (!dzp) return false;
+        if (wantW && !dW.add(ISA, strided(xin + t * I, 1, T * I), dzp, B)) return false;
+        if (wantR && a.cell == kSimpleRnn) {
+          const float* hp = hPrev;
+          if (a.recMask) {
+            for (long j = 0; j < BU; j++) HM[j] = hPrev[j] * a.recMask[j];
+            hp = HM.data();
+          }
+          if (!dR.add(ISA, strided(hp, 1, U), dzp, B)) return false;
+        } else if (wantR && lstm && !dR.add(ISA, strided(hPrev, 1, U), dzp, B)) {
+          return false;
         }
-        dR.add_product(B, hp, 1, U, dzt, T * GU, 1);
-      } else if (lstm) {
-        dR.add_product(B, hPrev, 1, U, dzt, T * GU, 1);
-      } else if (a.resetAfter) {
-        dR.add_product(B, hPrev, 1, U, DI.data(), GU, 1);
-      } else {
-        // Tape order: rH's product (matMul(r·h₋, rH)) comes after rZR's in the forward pass, so its
-        // gradient is computed first; the two are separate tensors anyway.
-        dRH.add_product(B, L.RH + s * BU, 1, U, dzt + 2 * U, T * GU, 1);
-        dRZR.add_product(B, hPrev, 1, U, dzt, T * GU, 1);
+      }
+      if (wantR && gru && a.resetAfter) {
+        const float* dip = pack_into(ISA, packB, B, GU, DI.data(), GU);
+        if (!dip || !dR.add(ISA, strided(hPrev, 1, U), dip, B)) return false;
+      } else if (wantR && gru) {
+        // rH's product (matMul(r·h₋, rH)) and rZR's: separate tensors, separate sums.
+        const float* p1 = pack_into(ISA, packB, B, U, dzt + 2 * U, T * GU);
+        if (!p1 || !dRH.add(ISA, strided(L.RH + s * BU, 1, U), p1, B)) return false;
+        const float* p2 = pack_into(ISA, packB, B, 2 * U, dzt, T * GU);
+        if (!p2 || !dRZR.add(ISA, strided(hPrev, 1, U), p2, B)) return false;
       }
       db.add_rows(dzt, B, T * GU);
       if (gru && a.resetAfter) dbRec.add_rows(DI.data(), B, GU);
@@ -738,6 +812,10 @@ bool rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
     if (pGC) std::memcpy(g.dc0, gC.data(), BU * sizeof(float));
     else std::fill(g.dc0, g.dc0 + BU, 0.0f);
   }
+  dW.finish();
+  dR.finish();
+  dRZR.finish();
+  dRH.finish();
   // GRU without resetAfter: R's gradient = pad(d rH) + pad(d rZR) (the two Slice gradients, rH's first).
   if (gru && !a.resetAfter && g.dR) {
     for (long i = 0; i < U; i++) {
@@ -746,8 +824,6 @@ bool rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
       for (long j = 0; j < U; j++) row[2 * U + j] = (dRH.first ? 0.0f : dRh[i * U + j]) + 0.0f;
     }
   }
-  if (dW.acc && dW.first) std::fill(dW.acc, dW.acc + I * GU, 0.0f);
-  if (dR.acc && dR.first) std::fill(dR.acc, dR.acc + U * GU, 0.0f);
   if (db.acc && db.first) std::fill(db.acc, db.acc + GU, 0.0f);
   if (dbRec.acc && dbRec.first) std::fill(dbRec.acc, dbRec.acc + GU, 0.0f);
 
