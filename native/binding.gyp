@@ -37,7 +37,7 @@
       "dependencies": ["idem_native_avx2", "idem_native_avx512"],
       "sources": ["src/addon.cc", "src/isa.cc", "src/isa_generic.cc", "src/gemm.cc", "src/elementwise.cc", "src/pool.cc", "src/kernel_fused.cc", "src/fused_napi.cc",
                   "src/conv.cc", "src/pool2d.cc", "src/softmax.cc", "src/norm.cc", "src/nn_napi.cc",
-                  "src/vmath.cc", "src/rnn.cc", "src/gather.cc", "src/seq_napi.cc"],
+                  "src/vmath.cc", "src/rnn.cc", "src/gather.cc", "src/attention.cc", "src/seq_napi.cc"],
       "cflags": ["-O3"],
       "cflags_cc": ["-O3", "-std=c++17", "-ffp-contract=off", "-fno-math-errno"],
       "cflags!": ["-O2"],

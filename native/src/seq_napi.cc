@@ -13,12 +13,16 @@
  *   gather(x, idx: Int32Array, out, B, M, A, N, I) → −1, or the position of the first index
  *     out of range (gather.h)
  *   segmentSum(x, ids: Int32Array, out, N, numSegments) → −1, or the first id out of range
+ *   layerNorm(x, gamma, beta, eps, R, C, y, mean, inv0)
+ *   layerNormGrad(dy, x, gamma, mean, inv0, R, C, dxMul, dxSub, dxMean, dgamma | null, dbeta | null)
+ *     x, y, dy, dx* [R, C]; gamma, beta, dgamma, dbeta [C]; mean, inv0 [R] (attention.h)
  * Sizes are checked against cfg (with overflow checks); a mismatch throws a RangeError.
  */
 #include <node_api.h>
 
 #include <cstdint>
 
+#include "attention.h"
 #include "gather.h"
 #include "napi_util.h"
 #include "rnn.h"
@@ -255,6 +259,50 @@ napi_value SegmentSum(napi_env env, napi_callback_info info) {
   return ReturnLong(env, r);
 }
 
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value args[9];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  long R, C;
+  double eps;
+  if (argc != 9 || !nonneg_int(env, args[4], &R, "R") || !nonneg_int(env, args[5], &C, "C") || !num(env, args[3], &eps, "eps")) return nullptr;
+  long RC;
+  if (!mul(R, C, &RC)) {
+    range_error(env, "idem native: layerNorm sizes overflow");
+    return nullptr;
+  }
+  const float *x, *gamma, *beta;
+  float *y, *mean, *inv0;
+  if (!f32n(env, args[0], RC, false, &x, "x") || !f32n(env, args[1], C, false, &gamma, "gamma") || !f32n(env, args[2], C, false, &beta, "beta") ||
+      !f32n_mut(env, args[6], RC, false, &y, "y") || !f32n_mut(env, args[7], R, false, &mean, "mean") || !f32n_mut(env, args[8], R, false, &inv0, "inv0"))
+    return nullptr;
+  idem::layer_norm_forward(x, gamma, beta, static_cast<float>(eps), R, C, y, mean, inv0);
+  return nullptr;
+}
+
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value args[12];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  long R, C;
+  if (argc != 12 || !nonneg_int(env, args[5], &R, "R") || !nonneg_int(env, args[6], &C, "C")) return nullptr;
+  long RC;
+  if (!mul(R, C, &RC)) {
+    range_error(env, "idem native: layerNormGrad sizes overflow");
+    return nullptr;
+  }
+  const float *dy, *x, *gamma, *mean, *inv0;
+  float *dxMul, *dxSub, *dxMean, *dgamma, *dbeta;
+  if (!f32n(env, args[0], RC, false, &dy, "dy") || !f32n(env, args[1], RC, false, &x, "x") || !f32n(env, args[2], C, false, &gamma, "gamma") ||
+      !f32n(env, args[3], R, false, &mean, "mean") || !f32n(env, args[4], R, false, &inv0, "inv0") ||
+      !f32n_mut(env, args[7], RC, false, &dxMul, "dxMul") || !f32n_mut(env, args[8], RC, false, &dxSub, "dxSub") ||
+      !f32n_mut(env, args[9], RC, false, &dxMean, "dxMean") || !f32n_mut(env, args[10], C, true, &dgamma, "dgamma") ||
+      !f32n_mut(env, args[11], C, true, &dbeta, "dbeta"))
+    return nullptr;
+  idem::layer_norm_backward(dy, x, gamma, mean, inv0, R, C, dxMul, dxSub, dxMean, dgamma, dbeta);
+  return nullptr;
+}
+
 }  // namespace
 
 namespace idem {
@@ -268,6 +316,8 @@ bool register_seq_kernels(napi_env env, napi_value exports) {
       {"rnnBackward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"segmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
 }

@@ -37,6 +37,7 @@ import { dropout } from '../ops/dropout.ts';
 import { expandDims } from '../ops/expand_dims.ts';
 import { matMul } from '../ops/mat_mul.ts';
 import { moments } from '../ops/moments.ts';
+import { layerNorm } from '../ops/layer_norm.ts';
 import { mul } from '../ops/mul.ts';
 import { neg } from '../ops/neg.ts';
 import { reshape } from '../ops/reshape.ts';
@@ -134,6 +135,8 @@ export class LayerNormalization extends Layer {
     const x = inputs as Tensor;
     const axes = this.resolveAxes(x.rank);
     const lastOnly = axes.length === 1 && axes[0] === x.rank - 1;
+    // The last axis: the op layerNorm (the same ops; one fused kernel on the native backend).
+    if (lastOnly) return layerNorm(x, this.gamma, this.beta, this.epsilon);
     const bshape = x.shape.map((d, i) => (axes.includes(i) ? d : 1));
     const broadcast = (v: Tensor | null) => (v === null || lastOnly ? v : reshape(v, bshape));
     const { mean, variance } = moments(x, axes, true);

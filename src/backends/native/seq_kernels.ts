@@ -1,6 +1,11 @@
 /**
  * Native sequence kernels (native/src/vmath.cc, rnn.cc through seq_napi.cc):
  *
+ * - `_LayerNorm` (inputs x [.., C], gamma, beta [C] (and xSub, xMean: x again, for the
+ *   gradient's bookkeeping); attr epsilon): outputs [y, mean [R], inv0 [R]] — src/ops/layer_norm.ts's
+ *   composition in one pass per row (native/src/attention.h). `_LayerNormGrad` (inputs dy, x,
+ *   gamma, mean, inv0; attrs gamma, beta: whether those gradients are wanted): outputs [dx through
+ *   x·inv, dx through x − mean, dx through mean(x) (, dgamma) (, dbeta)]. Bit-identical.
  * - `GatherV2`, `UnsortedSegmentSum` (float32 values, int32 indices): row copies and a float64
  *   scatter-add in increasing position order — the reference kernels' order and precision, so
  *   bit-identical (an index out of range runs the reference kernel, which reports it).
@@ -35,6 +40,9 @@ export interface SeqAddon {
   /** −1, or the position of the first index out of range (nothing written). */
   gather(x: Float32Array, idx: Int32Array, out: Float32Array, B: number, M: number, A: number, N: number, I: number): number;
   segmentSum(x: Float32Array, ids: Int32Array, out: Float32Array, N: number, numSegments: number): number;
+  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, R: number, C: number, y: Float32Array, mean: Float32Array, inv0: Float32Array): void;
+  layerNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, inv0: Float32Array, R: number, C: number,
+    dxMul: Float32Array, dxSub: Float32Array, dxMean: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null): void;
   rnnForward(cfg: Int32Array, x: Float32Array, W: Float32Array, R: Float32Array, bias: Float32Array | null, h0: Float32Array | null, c0: Float32Array | null,
     mask: Uint8Array | null, inMask: Float32Array | null, recMask: Float32Array | null, y: Float32Array, hT: Float32Array, cT: Float32Array | null, saved: Float32Array | null): void;
   rnnBackward(cfg: Int32Array, x: Float32Array, W: Float32Array, R: Float32Array, bias: Float32Array | null, h0: Float32Array | null, c0: Float32Array | null,
@@ -45,10 +53,10 @@ export interface SeqAddon {
 
 export function hasSeqKernels(addon: object): addon is SeqAddon {
   const a = addon as Partial<SeqAddon>;
-  return typeof a.tanh === 'function' && typeof a.sigmoid === 'function' && typeof a.rnnForward === 'function' && typeof a.rnnBackward === 'function' && typeof a.gather === 'function' && typeof a.segmentSum === 'function';
+  return typeof a.tanh === 'function' && typeof a.sigmoid === 'function' && typeof a.rnnForward === 'function' && typeof a.rnnBackward === 'function' && typeof a.gather === 'function' && typeof a.segmentSum === 'function' && typeof a.layerNorm === 'function';
 }
 
-export const NATIVE_SEQ_KERNELS = ['Tanh', 'Sigmoid', 'GatherV2', 'UnsortedSegmentSum', '_RNNSequence', '_RNNSequenceGrad'] as const;
+export const NATIVE_SEQ_KERNELS = ['Tanh', 'Sigmoid', 'GatherV2', 'UnsortedSegmentSum', '_RNNSequence', '_RNNSequenceGrad', '_LayerNorm', '_LayerNormGrad'] as const;
 
 type NativeLike = ReferenceBackend & { allocF32(n: number, zero?: boolean): Float32Array };
 
@@ -97,6 +105,35 @@ function geometry(args: KernelArgs, what: string): Geometry {
 
 export function nativeSeqKernels(addon: SeqAddon): Record<string, KernelFunc> {
   return {
+    _LayerNorm: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
+      const C = x.shape[x.shape.length - 1]!;
+      const R = x.shape.reduce((p, d) => p * d, 1) / C;
+      const y = be.allocF32(R * C);
+      const mean = be.allocF32(R);
+      const inv0 = be.allocF32(R);
+      addon.layerNorm(f32(be, x, '_LayerNorm')!, f32(be, gamma, '_LayerNorm')!, f32(be, beta, '_LayerNorm')!, Math.fround(args.attrs['epsilon'] as number), R, C, y, mean, inv0);
+      return [be.make(y, x.shape, 'float32'), be.make(mean, [R], 'float32'), be.make(inv0, [R], 'float32')];
+    },
+    _LayerNormGrad: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const { dy, x, gamma, mean, inv0 } = args.inputs as Record<string, TensorInfo>;
+      const C = x!.shape[x!.shape.length - 1]!;
+      const R = mean!.shape[0]!;
+      const n = R * C;
+      const dxMul = be.allocF32(n);
+      const dxSub = be.allocF32(n);
+      const dxMean = be.allocF32(n);
+      const dgamma = args.attrs['gamma'] ? be.allocF32(C) : null;
+      const dbeta = args.attrs['beta'] ? be.allocF32(C) : null;
+      addon.layerNormGrad(f32(be, dy, '_LayerNormGrad')!, f32(be, x, '_LayerNormGrad')!, f32(be, gamma, '_LayerNormGrad')!, f32(be, mean, '_LayerNormGrad')!,
+        f32(be, inv0, '_LayerNormGrad')!, R, C, dxMul, dxSub, dxMean, dgamma, dbeta);
+      const out = [be.make(dxMul, x!.shape, 'float32'), be.make(dxSub, x!.shape, 'float32'), be.make(dxMean, x!.shape, 'float32')];
+      if (dgamma) out.push(be.make(dgamma, [C], 'float32'));
+      if (dbeta) out.push(be.make(dbeta, [C], 'float32'));
+      return out;
+    },
     _RNNSequence: (args: KernelArgs) => {
       const be = args.backend as NativeLike;
       const g = geometry(args, '_RNNSequence');

@@ -1,0 +1,139 @@
+/**
+ * The fused LayerNormalization kernels (`_LayerNorm`, `_LayerNormGrad`, native/src/attention.cc)
+ * against their definition, `layerNormComposition` (src/ops/layer_norm.ts), on the native
+ * backend: output and the gradients of x, gamma and beta bit-identical on random shapes (odd
+ * sizes, rank 1 to 4), with x also used by other ops before and after the normalization (its
+ * gradient contributions must interleave as the composition's), for 1, 2 and 3 threads, on
+ * every ISA path, through the fused backward kernel and through the recomputed composition
+ * (under an outer tape); and the Keras layer with the fused kernel equals it without.
+ * Skipped, with a message, when the addon is not built.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '../src/index.ts';
+import { loadNativeAddon, nativeLoadError } from '../src/backends/native/index.ts';
+import { hasSeqKernels } from '../src/backends/native/seq_kernels.ts';
+import { layerNorm, layerNormComposition } from '../src/ops/layer_norm.ts';
+import type { KernelFunc } from '../src/core/backend.ts';
+import { rng } from './util.ts';
+
+const addon = loadNativeAddon();
+const skip = addon && hasSeqKernels(addon) ? false : `native addon not built (${nativeLoadError() ?? 'missing'})`;
+
+function onNative<T>(fn: () => T): T {
+  const prev = tf.getBackend();
+  tf.ENGINE.setBackendSync('native');
+  try {
+    return fn();
+  } finally {
+    tf.ENGINE.setBackendSync(prev);
+  }
+}
+
+function bitsEqual(a: ArrayLike<number>, b: ArrayLike<number>, msg: string): void {
+  assert.equal(a.length, b.length, `${msg}: lengths ${a.length} vs ${b.length}`);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${msg}: element ${i} of ${a.length}: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+function values(n: number, r: () => number, scale = 1, offset = 0): Float32Array {
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = Math.floor(r() * 29);
+    v[i] = k === 0 ? 0 : k === 1 ? -0 : offset + scale * (2 * r() - 1);
+  }
+  return v;
+}
+
+type IsaAddon = { info(): { isa: string; isas?: string[] }; setIsa?(name: string): boolean };
+
+describe('fused LayerNormalization: bit-identical to the composition', { skip }, () => {
+  it('random shapes, x used elsewhere too, 1 / 2 / 3 threads, every ISA path, fused and recomputed backward', () => {
+    onNative(() => {
+      const r = rng(777);
+      const isaAddon = addon as unknown as IsaAddon;
+      const isas = isaAddon.info().isas ?? [isaAddon.info().isa];
+      const prevIsa = isaAddon.info().isa;
+      const before = tf.getNumThreads();
+      try {
+        for (let n = 0; n < 30; n++) {
+          const rank = 1 + Math.floor(r() * 4);
+          const shape = Array.from({ length: rank }, (_, i) => (i === rank - 1 ? 1 + Math.floor(r() * (n % 5 === 4 ? 300 : 40)) : 1 + Math.floor(r() * 6)));
+          const C = shape[rank - 1]!;
+          const size = shape.reduce((a, b) => a * b, 1);
+          const eps = [1e-3, 1e-5, 0.1][n % 3]!;
+          const uses = n % 4; // 0: LN only; 1: x used after; 2: before; 3: both
+          if (isaAddon.setIsa) isaAddon.setIsa(isas[n % isas.length]!);
+          tf.tidy(() => {
+            const x = tf.tensor(values(size, r, 2, r() < 0.3 ? 50 : 0), shape);
+            const gamma = tf.tensor(values(C, r, 1.5), [C]);
+            const beta = tf.tensor(values(C, r), [C]);
+            const s1 = tf.tensor(values(size, r), shape);
+            const s2 = tf.tensor(values(size, r), shape);
+            const run = (ln: typeof layerNorm) => (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+              let l = tf.scalar(0);
+              if (uses & 2) l = tf.sum(tf.mul(tf.square(xx), s2));
+              l = tf.add(l, tf.sum(tf.mul(ln(xx, g, b, eps), s1)));
+              if (uses & 1) l = tf.add(l, tf.sum(tf.mul(xx, s2)));
+              return l;
+            };
+            tf.setNumThreads(1);
+            const ref = [layerNormComposition(x, gamma, beta, eps).dataSync() as Float32Array,
+              ...tf.grads(run((a, b, c, e) => layerNormComposition(a, b, c, e)))([x, gamma, beta]).map((t) => t.dataSync() as Float32Array)];
+            for (const threads of [1, 2, 3]) {
+              tf.setNumThreads(threads);
+              const got = [layerNorm(x, gamma, beta, eps).dataSync() as Float32Array, ...tf.grads(run(layerNorm))([x, gamma, beta]).map((t) => t.dataSync() as Float32Array)];
+              got.forEach((v, i) => bitsEqual(v, ref[i]!, `[${shape}] eps ${eps} uses ${uses} ISA ${isas[n % isas.length]} threads ${threads}: result ${i}`));
+            }
+            // Under an outer tape the gradient recomputes the composition.
+            const outer = new tf.GradientTape({ persistent: true });
+            let taped: tf.Tensor[] = [];
+            outer.record(() => {
+              taped = tf.grads(run(layerNorm))([x, gamma, beta]);
+              return taped[0]!;
+            });
+            taped.forEach((t, i) => bitsEqual(t.dataSync(), ref[i + 1]!, `[${shape}] taped gradient ${i}`));
+          });
+        }
+      } finally {
+        tf.setNumThreads(before);
+        if (isaAddon.setIsa) isaAddon.setIsa(prevIsa);
+      }
+    });
+  });
+
+  it('the Keras layer (in a model, trained) gives the same weights with and without the fused kernels', async () => {
+    const kernels = tf.ENGINE.findBackend('native')!.kernels as Record<string, KernelFunc>;
+    const train = async (fused: boolean): Promise<Float32Array[]> => {
+      const saved: Record<string, KernelFunc> = {};
+      if (!fused) for (const k of ['_LayerNorm', '_LayerNormGrad']) {
+        saved[k] = kernels[k]!;
+        delete kernels[k];
+      }
+      const prev = tf.getBackend();
+      tf.ENGINE.setBackendSync('native');
+      try {
+        tf.setSeed(3);
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const L = tf.layers as any;
+        const x = tf.input({ shape: [5, 12] });
+        const h = L.dense({ units: 12 }).apply(x);
+        const n1 = L.layerNormalization().apply(L.add().apply([x, h]));
+        const n2 = L.layerNormalization({ epsilon: 1e-5 }).apply(L.dense({ units: 12, activation: 'relu' }).apply(n1));
+        const out = L.dense({ units: 3 }).apply(L.globalAveragePooling1d().apply(L.add().apply([n1, n2])));
+        const model = tf.model({ inputs: x, outputs: out });
+        model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+        const r = rng(4);
+        for (let s = 0; s < 3; s++) await model.trainOnBatch(tf.tensor(values(4 * 5 * 12, r, 3), [4, 5, 12]), tf.tensor(values(12, r), [4, 3]));
+        return model.getWeights().map((w: tf.Tensor) => w.dataSync() as Float32Array);
+      } finally {
+        tf.ENGINE.setBackendSync(prev);
+        for (const k of Object.keys(saved)) kernels[k] = saved[k]!;
+      }
+    };
+    const ref = await train(false);
+    const got = await train(true);
+    got.forEach((w, i) => bitsEqual(w, ref[i]!, `weight ${i}`));
+  });
+});
