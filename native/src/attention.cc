@@ -5,7 +5,10 @@
 #include <cstring>
 #include <vector>
 
+#include "gemm.h"
 #include "nn_parallel.h"
+#include "pool.h"
+#include "softmax.h"
 
 namespace idem {
 
@@ -106,6 +109,89 @@ void layer_norm_backward(const float* dy, const float* x, const float* gamma, co
       }
     });
   }
+}
+
+namespace {
+
+/* Runs fn(b, h) for every batch and head, (b, h) pairs split over the pool (each pair's outputs are its own). */
+void over_heads(const AttnGeo& g, double flopsPerHead, const std::function<void(long, long)>& fn) {
+  const long n = g.B * g.H;
+  auto body = [&](long p0, long p1) {
+    for (long p = p0; p < p1; p++) fn(p / g.H, p % g.H);
+  };
+  if (n <= 1 || num_threads() <= 1 || flopsPerHead * n < 2e5) body(0, n);
+  else parallel_for(n, 1, body);
+}
+
+}  // namespace
+
+constexpr float kMaskedScore = -1e9f;  // MultiHeadAttention's MASKED_SCORE
+
+void attention_forward(const AttnGeo& g, const float* q, const float* k, const float* v, float* o, float* probs) {
+  const long T = g.T, S = g.S, H = g.H, K = g.K, V = g.V;
+  over_heads(g, 2.0 * T * S * (K + V), [&](long b, long h) {
+    float* p = probs + (b * H + h) * T * S;
+    // matMul(transpose(q), transpose(k), false, true): scores [T, S].
+    sgemm(T, S, K, q + b * T * H * K + h * K, H * K, 1, k + b * S * H * K + h * K, 1, H * K, p, S);
+    if (g.mask) {
+      const uint8_t* m = g.mask + b * g.mB;
+      for (long t = 0; t < T; t++)
+        for (long s = 0; s < S; s++)
+          if (!m[t * g.mT + s * g.mS]) p[t * S + s] = kMaskedScore;  // where(mask, scores, −1e9)
+    }
+    softmax_f32(0, p, p, T, S, 1);  // softmax(·, -1), in place (each row read before written)
+    // matMul(probs, transpose(v)) transposed back: o[b, t, h, :].
+    sgemm(T, V, S, p, S, 1, v + b * S * H * V + h * V, H * V, 1, o + b * T * H * V + h * V, H * V);
+  });
+}
+
+void attention_backward(const AttnGeo& g, const float* dO, const float* dProbs, const float* q, const float* k, const float* v,
+                        const float* probs, float* dq, float* dk, float* dv) {
+  const long T = g.T, S = g.S, H = g.H, K = g.K, V = g.V;
+  over_heads(g, 2.0 * T * S * (2 * K + 2 * V), [&](long b, long h) {
+    const float* y = probs + (b * H + h) * T * S;
+    const float* dOb = dO ? dO + b * T * H * V + h * V : nullptr;
+    const float* vb = v + b * S * H * V + h * V;
+    std::vector<float> ds(static_cast<size_t>(T * S));
+    const float* e = dProbs ? dProbs + (b * H + h) * T * S : nullptr;
+    if (dO) {
+      // BatchMatMul's gradients of probs · vᵀ: d probs = dP · vTᵀ, d vT = probsᵀ · dP.
+      sgemm(T, S, V, dOb, H * V, 1, vb, 1, H * V, ds.data(), S);
+      if (dv) sgemm(S, V, T, y, 1, S, dOb, H * V, 1, dv + b * S * H * V + h * V, H * V);
+      // probs' gradient from outside (returnAttentionScores), then the product's.
+      if (e)
+        for (long i = 0; i < T * S; i++) ds[i] = e[i] + ds[i];
+    } else {
+      // o unused: probs' gradient is the outside one alone; v gets none (zeros).
+      std::memcpy(ds.data(), e, static_cast<size_t>(T * S) * sizeof(float));
+      if (dv)
+        for (long s = 0; s < S; s++) std::memset(dv + b * S * H * V + s * H * V + h * V, 0, static_cast<size_t>(V) * sizeof(float));
+    }
+    // Softmax's gradient: (dy − Σ dy·y) · y per row (the Sum kernel's float64 row sum); then the
+    // where's: masked entries get +0.
+    for (long t = 0; t < T; t++) {
+      float* dr = ds.data() + t * S;
+      const float* yr = y + t * S;
+      double acc = 0.0;
+      for (long s = 0; s < S; s++) {
+        const float dyy = dr[s] * yr[s];
+        acc += static_cast<double>(dyy);
+      }
+      const float sm = static_cast<float>(acc);
+      for (long s = 0; s < S; s++) {
+        const float d = dr[s] - sm;
+        dr[s] = d * yr[s];
+      }
+      if (g.mask) {
+        const uint8_t* m = g.mask + b * g.mB + t * g.mT;
+        for (long s = 0; s < S; s++)
+          if (!m[s * g.mS]) dr[s] = 0.0f;
+      }
+    }
+    // BatchMatMul's gradients of qT · kTᵀ: d qT = dS · kT, d kT = dSᵀ · qT.
+    if (dq) sgemm(T, K, S, ds.data(), S, 1, k + b * S * H * K + h * K, H * K, 1, dq + b * T * H * K + h * K, H * K);
+    if (dk) sgemm(S, K, T, ds.data(), 1, S, q + b * T * H * K + h * K, H * K, 1, dk + b * S * H * K + h * K, H * K);
+  });
 }
 
 }  // namespace idem

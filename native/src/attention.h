@@ -11,10 +11,30 @@
  * layer_norm_backward writes the three gradient contributions to x in the tape's order —
  * dx_mul (of x·inv), dx_sub (of x − m), dx_mean (of mean(x)) — and dγ, dβ [C] (null: not
  * wanted).
+ *
+ * Attention core over q [B, T, H, K], k [B, S, H, K], v [B, S, H, V] (the projections of
+ * MultiHeadAttention, q already scaled), per batch b and head h:
+ *   scores = q_bh · k_bhᵀ (the BatchMatMul GEMM on the heads' strided rows), masked entries set
+ *   to −1e9 (mask: bool, index b·mB + t·mT + s·mS), probs = softmax(scores) (the Softmax
+ *   kernel's routine), o_bh = probs · v_bh written into o [B, T, H, V].
+ * attention_forward writes o and probs [B, H, T, S]. attention_backward, given dO (and dProbs,
+ * the gradient of probs from outside, or null), writes dq, dk, dv (null: not wanted) — the
+ * BatchMatMul, Softmax, Select and Transpose gradients of that composition.
  */
 #pragma once
+#include <cstdint>
 
 namespace idem {
+
+struct AttnGeo {
+  long B, T, S, H, K, V;
+  const uint8_t* mask;  // null: none
+  long mB, mT, mS;      // element strides of the mask (0 on a broadcast axis)
+};
+
+void attention_forward(const AttnGeo& g, const float* q, const float* k, const float* v, float* o, float* probs);
+void attention_backward(const AttnGeo& g, const float* dO, const float* dProbs, const float* q, const float* k, const float* v,
+                        const float* probs, float* dq, float* dk, float* dv);
 
 void layer_norm_forward(const float* x, const float* gamma, const float* beta, float eps, long R, long C, float* y, float* mean,
                         float* inv0);

@@ -16,6 +16,10 @@
  *   layerNorm(x, gamma, beta, eps, R, C, y, mean, inv0)
  *   layerNormGrad(dy, x, gamma, mean, inv0, R, C, dxMul, dxSub, dxMean, dgamma | null, dbeta | null)
  *     x, y, dy, dx* [R, C]; gamma, beta, dgamma, dbeta [C]; mean, inv0 [R] (attention.h)
+ *   attention(geo, q, k, v, mask | null, o, probs)
+ *   attentionGrad(geo, dO | null, dProbs | null, q, k, v, probs, mask | null, dq | null, dk | null, dv | null)
+ *     geo: Int32Array [B, T, S, H, K, V, mB, mT, mS] (attention.h); q [B, T, H, K], k [B, S, H, K],
+ *     v [B, S, H, V], o [B, T, H, V], probs [B, H, T, S]; mask a Uint8Array covering the strides
  * Sizes are checked against cfg (with overflow checks); a mismatch throws a RangeError.
  */
 #include <node_api.h>
@@ -303,6 +307,76 @@ napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+bool read_attn(napi_env env, napi_value v, napi_value maskv, idem::AttnGeo* g) {
+  void* p = nullptr;
+  size_t lc = 0;
+  if (!typed(env, v, napi_int32_array, &p, &lc, "geo")) return false;
+  if (lc != 9) return range_error(env, "idem native: attention geo must have 9 entries");
+  const int32_t* c = static_cast<const int32_t*>(p);
+  for (size_t i = 0; i < 9; i++)
+    if (c[i] < 0 || (i < 6 && c[i] < 1)) return range_error(env, "idem native: attention geo out of range");
+  g->B = c[0], g->T = c[1], g->S = c[2], g->H = c[3], g->K = c[4], g->V = c[5], g->mB = c[6], g->mT = c[7], g->mS = c[8];
+  long t;
+  if (!mul(g->B, g->T, &t) || !mul(t, g->S, &t) || !mul(t, g->H, &t) || !mul(t, g->K + g->V, &t)) return range_error(env, "idem native: attention sizes overflow");
+  napi_valuetype ty;
+  if (napi_typeof(env, maskv, &ty) != napi_ok) return range_error(env, "idem native: attention mask unreadable");
+  g->mask = nullptr;
+  if (ty != napi_null) {
+    uint8_t* m = nullptr;
+    size_t lm = 0;
+    if (!u8(env, maskv, &m, &lm, "mask")) return false;
+    // The largest index the strides reach must lie in the mask.
+    const long last = (g->B - 1) * g->mB + (g->T - 1) * g->mT + (g->S - 1) * g->mS;
+    if (last < 0 || last >= static_cast<long>(lm)) return range_error(env, "idem native: attention mask too small for its strides");
+    g->mask = m;
+  }
+  return true;
+}
+
+napi_value Attention(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value args[7];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  idem::AttnGeo g;
+  if (argc != 7 || !read_attn(env, args[0], args[4], &g)) {
+    if (argc != 7) range_error(env, "idem native: attention expects 7 arguments");
+    return nullptr;
+  }
+  const float *q, *k, *v;
+  float *o, *probs;
+  if (!f32n(env, args[1], g.B * g.T * g.H * g.K, false, &q, "q") || !f32n(env, args[2], g.B * g.S * g.H * g.K, false, &k, "k") ||
+      !f32n(env, args[3], g.B * g.S * g.H * g.V, false, &v, "v") || !f32n_mut(env, args[5], g.B * g.T * g.H * g.V, false, &o, "o") ||
+      !f32n_mut(env, args[6], g.B * g.H * g.T * g.S, false, &probs, "probs"))
+    return nullptr;
+  idem::attention_forward(g, q, k, v, o, probs);
+  return nullptr;
+}
+
+napi_value AttentionGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value args[11];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  idem::AttnGeo g;
+  if (argc != 11 || !read_attn(env, args[0], args[7], &g)) {
+    if (argc != 11) range_error(env, "idem native: attentionGrad expects 11 arguments");
+    return nullptr;
+  }
+  const long nq = g.B * g.T * g.H * g.K, nk = g.B * g.S * g.H * g.K, nv = g.B * g.S * g.H * g.V, np = g.B * g.H * g.T * g.S;
+  const float *dO, *dP, *q, *k, *v, *probs;
+  float *dq, *dk, *dv;
+  if (!f32n(env, args[1], g.B * g.T * g.H * g.V, true, &dO, "dO") || !f32n(env, args[2], np, true, &dP, "dProbs") ||
+      !f32n(env, args[3], nq, false, &q, "q") || !f32n(env, args[4], nk, false, &k, "k") || !f32n(env, args[5], nv, false, &v, "v") ||
+      !f32n(env, args[6], np, false, &probs, "probs") || !f32n_mut(env, args[8], nq, true, &dq, "dq") ||
+      !f32n_mut(env, args[9], nk, true, &dk, "dk") || !f32n_mut(env, args[10], nv, true, &dv, "dv"))
+    return nullptr;
+  if (!dO && !dP) {
+    range_error(env, "idem native: attentionGrad needs dO or dProbs");
+    return nullptr;
+  }
+  idem::attention_backward(g, dO, dP, q, k, v, probs, dq, dk, dv);
+  return nullptr;
+}
+
 }  // namespace
 
 namespace idem {
@@ -318,6 +392,8 @@ bool register_seq_kernels(napi_env env, napi_value exports) {
       {"segmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attention", nullptr, Attention, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attentionGrad", nullptr, AttentionGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok;
 }

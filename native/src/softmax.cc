@@ -4,7 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#include <vector>
+
 #include "nn_parallel.h"
+#include "vmath.h"
 
 namespace idem {
 
@@ -18,12 +21,18 @@ inline double js_max(double m, double v) {
   return m;
 }
 
-/* m and log Σ exp(x - m) of the slice x[base + j·stride], j < n. */
-inline void shift_and_log_sum(const float* x, long base, long n, long stride, double* m_out, double* ls_out) {
+/*
+ * m and log Σ exp(x - m) of the slice x[base + j·stride], j < n; buf (2n doubles: the second
+ * half is scratch) is left holding x − m. The exps run vectorized (vmath.h), the sum in increasing j.
+ */
+inline void shift_and_log_sum(const float* x, long base, long n, long stride, double* buf, double* m_out, double* ls_out) {
   double m = -std::numeric_limits<double>::infinity();
   for (long j = 0; j < n; j++) m = js_max(m, x[base + j * stride]);
+  for (long j = 0; j < n; j++) buf[j] = static_cast<double>(x[base + j * stride]) - m;
+  double* e = buf + n;  // the caller's second half
+  exp_f64(buf, e, n);
   double s = 0;
-  for (long j = 0; j < n; j++) s += std::exp(static_cast<double>(x[base + j * stride]) - m);
+  for (long j = 0; j < n; j++) s += e[j];
   *m_out = m;
   *ls_out = std::log(s);
 }
@@ -32,25 +41,25 @@ inline void shift_and_log_sum(const float* x, long base, long n, long stride, do
 
 void softmax_f32(int mode, const float* x, float* y, long outer, long n, long inner) {
   parallel_rows(outer * inner, n * 24, [&](long s0, long s1) {
+    std::vector<double> buf(static_cast<size_t>(2 * n));
     for (long s = s0; s < s1; s++) {
       const long base = (s / inner) * n * inner + s % inner;
       double m, ls;
-      shift_and_log_sum(x, base, n, inner, &m, &ls);
-      for (long j = 0; j < n; j++) {
-        const long p = base + j * inner;
-        const double v = static_cast<double>(x[p]) - m - ls;
-        y[p] = static_cast<float>(mode == 1 ? v : std::exp(v));
-      }
+      shift_and_log_sum(x, base, n, inner, buf.data(), &m, &ls);
+      for (long j = 0; j < n; j++) buf[j] = buf[j] - ls;  // (x − m) − ls
+      if (mode != 1) exp_f64(buf.data(), buf.data(), n);
+      for (long j = 0; j < n; j++) y[base + j * inner] = static_cast<float>(buf[j]);
     }
   });
 }
 
 void softmax_xent_f32(const float* labels, const float* logits, float* loss, long outer, long n, long inner) {
   parallel_rows(outer * inner, n * 24, [&](long s0, long s1) {
+    std::vector<double> buf(static_cast<size_t>(2 * n));
     for (long s = s0; s < s1; s++) {
       const long base = (s / inner) * n * inner + s % inner;
       double m, ls;
-      shift_and_log_sum(logits, base, n, inner, &m, &ls);
+      shift_and_log_sum(logits, base, n, inner, buf.data(), &m, &ls);
       double l = 0;
       for (long j = 0; j < n; j++) {
         const long p = base + j * inner;

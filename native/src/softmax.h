@@ -5,9 +5,10 @@
  *   m = max x (NaN propagates), s = Σ exp(x - m) (increasing j), ls = log s
  *   softmax:     y = exp(x - m - ls)          log-softmax: y = x - m - ls
  *   softmax cross-entropy with logits: loss[o, i] = Σ_{z != 0} z · (m + ls - x)
- * The only difference from the reference is the C library's exp/log against V8's (both within
- * 1 ulp of float64); after rounding to float32 the results are identical except, very rarely,
- * by 1 float32 ulp. Slices are independent: threads take whole slices (thread-count invariant).
+ * The only difference from the reference is the exp (the addon's vectorized float64 exp,
+ * vmath.h, within 1 ulp of the correctly rounded value — as V8's is) and the C library's log
+ * against V8's; after rounding to float32 the results are identical except, very rarely, by
+ * 1 float32 ulp. Slices are independent: threads take whole slices (thread-count invariant).
  */
 #pragma once
 

@@ -58,6 +58,7 @@ const uint64_t kMagicBits = bits_of(kMagic);
 #define MUL(a, b) ((a) * (b))
 #define DIV(a, b) ((a) / (b))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define ABS(a) from_bits(bits_of(a) & 0x7FFFFFFFFFFFFFFFull)
 #define LT(a, b) ((a) < (b))
 #define GE(a, b) ((a) >= (b))
@@ -75,6 +76,7 @@ const uint64_t kMagicBits = bits_of(kMagic);
 #undef MUL
 #undef DIV
 #undef MIN
+#undef MAX
 #undef ABS
 #undef LT
 #undef GE
@@ -95,6 +97,7 @@ const uint64_t kMagicBits = bits_of(kMagic);
 #define MUL(a, b) _mm256_mul_pd(a, b)
 #define DIV(a, b) _mm256_div_pd(a, b)
 #define MIN(a, b) _mm256_min_pd(a, b)
+#define MAX(a, b) _mm256_max_pd(a, b)
 #define ABS(a) _mm256_andnot_pd(_mm256_set1_pd(-0.0), a)
 #define LT(a, b) _mm256_cmp_pd(a, b, _CMP_LT_OQ)
 #define GE(a, b) _mm256_cmp_pd(a, b, _CMP_GE_OQ)
@@ -116,6 +119,7 @@ const uint64_t kMagicBits = bits_of(kMagic);
 #undef MUL
 #undef DIV
 #undef MIN
+#undef MAX
 #undef ABS
 #undef LT
 #undef GE
@@ -136,6 +140,12 @@ __attribute__((target("avx2"))) void sigmoid_avx2(const float* x, float* y, long
   for (; i < n; i++) y[i] = static_cast<float>(s_sigmoid(x[i]));
 }
 
+__attribute__((target("avx2"))) void exp_avx2(const double* x, double* y, long n) {
+  long i = 0;
+  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(y + i, v_exp(_mm256_loadu_pd(x + i)));
+  for (; i < n; i++) y[i] = s_exp(x[i]);
+}
+
 bool detect_avx2() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2");
@@ -154,6 +164,17 @@ void vmath_set_vector(bool on) { g_vector = on && g_has_avx2; }
 bool vmath_vector() { return g_vector && std::strcmp(isa().name, "generic") != 0; }
 
 float tanh1(float x) { return static_cast<float>(s_tanh(x)); }
+double exp1(double x) { return s_exp(x); }
+
+void exp_f64(const double* x, double* y, long n) {
+#ifdef IDEM_VMATH_AVX2
+  if (vmath_vector()) {
+    exp_avx2(x, y, n);
+    return;
+  }
+#endif
+  for (long i = 0; i < n; i++) y[i] = s_exp(x[i]);
+}
 float sigmoid1(float x) { return static_cast<float>(s_sigmoid(x)); }
 
 void tanh_f32(const float* x, float* y, long n) {

@@ -21,6 +21,9 @@
 namespace idem {
 
 void tanh_f32(const float* x, float* y, long n);
+/* exp of float64 values (y may alias x), within a few float64 ulps (the softmax kernels' exp). */
+void exp_f64(const double* x, double* y, long n);
+double exp1(double x);
 void sigmoid_f32(const float* x, float* y, long n);
 
 /* One value (the same bits as the array functions). */

@@ -38,12 +38,11 @@ import { expandDims } from '../ops/expand_dims.ts';
 import { matMul } from '../ops/mat_mul.ts';
 import { moments } from '../ops/moments.ts';
 import { layerNorm } from '../ops/layer_norm.ts';
+import { dotProductAttention } from '../ops/attention.ts';
 import { mul } from '../ops/mul.ts';
 import { neg } from '../ops/neg.ts';
 import { reshape } from '../ops/reshape.ts';
 import { rsqrt } from '../ops/rsqrt.ts';
-import { softmax } from '../ops/softmax.ts';
-import { transpose } from '../ops/transpose.ts';
 import { where } from '../ops/where.ts';
 import { tensor } from '../ops/creation.ts';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.ts';
@@ -187,8 +186,7 @@ export interface MultiHeadAttentionArgs extends LayerArgs {
   seed?: number | null;
 }
 
-/** Large negative score for masked keys (Keras's `_large_negative_number` for float32). */
-export const MASKED_SCORE = -1e9;
+export { MASKED_SCORE } from '../ops/attention.ts';
 
 /** Lower-triangular bool [1, T, S] (query t may attend to key s ≤ t; Keras `_compute_causal_mask`). */
 export function causalMask(t: number, s: number): Tensor {
@@ -298,7 +296,6 @@ export class MultiHeadAttention extends ListInputLayer {
     const k = this.project(key, this.keyKernel!, this.keyBias, this.keyDim); // [B,S,H,K]
     const v = this.project(value, this.valueKernel!, this.valueBias, this.valueDim); // [B,S,H,V]
     q = mul(q, 1 / Math.sqrt(this.keyDim));
-    let scores = matMul(transpose(q, [0, 2, 1, 3]), transpose(k, [0, 2, 1, 3]), false, true); // [B,H,T,S]
     let mask = (kwargs['attentionMask'] as Tensor | null | undefined) ?? null;
     if (mask !== null) {
       if (mask.dtype !== 'bool') mask = greater(mask.dtype === 'float32' ? mask : cast(mask, 'float32'), 0.5); // Keras: keep where mask > 0.5
@@ -308,15 +305,16 @@ export class MultiHeadAttention extends ListInputLayer {
       const c = causalMask(T, S);
       mask = mask === null ? c : logicalAnd(mask.rank === 2 ? expandDims(mask, 0) : mask, c);
     }
+    let m4: Tensor | null = null;
     if (mask !== null) {
-      const m4 = expandDims(mask.rank === 2 ? expandDims(mask, 0) : mask, -3); // [B|1, 1, T, S]
+      m4 = expandDims(mask.rank === 2 ? expandDims(mask, 0) : mask, -3); // [B|1, 1, T, S]
       const ok = m4.shape.every((d, i) => d === 1 || d === [B, H, T, S][i]);
       if (!ok) fail(this.name, `\`attentionMask\` must be broadcastable to [B, T, S] = [${B},${T},${S}], received shape ${fmt(mask.shape)}`);
-      scores = where(m4, scores, MASKED_SCORE);
     }
-    const probs = softmax(scores, -1);
-    const dropped = kwargs.training && this.dropout > 0 ? dropout(probs, this.dropout, null, this.seedGenerator) : probs;
-    const o = transpose(matMul(dropped, transpose(v, [0, 2, 1, 3])), [0, 2, 1, 3]); // [B,T,H,V]
+    // scores = qkᵀ (+ mask), softmax, dropout, · v: the op dotProductAttention (one fused kernel
+    // on the native backend without dropout; the same ops otherwise).
+    const drop = kwargs.training && this.dropout > 0 ? (p: Tensor) => dropout(p, this.dropout, null, this.seedGenerator) : null;
+    const [o, probs] = dotProductAttention(q, k, v, m4, drop); // o [B,T,H,V]
     const outDim = this.outputKernel!.shape[2]!;
     let out = reshape(matMul(reshape(o, [B * T, H * this.valueDim]), reshape(this.outputKernel!, [H * this.valueDim, outDim])), [B, T, outDim]);
     if (this.outputBias) out = add(out, this.outputBias);

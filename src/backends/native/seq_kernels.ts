@@ -6,6 +6,11 @@
  *   composition in one pass per row (native/src/attention.h). `_LayerNormGrad` (inputs dy, x,
  *   gamma, mean, inv0; attrs gamma, beta: whether those gradients are wanted): outputs [dx through
  *   x·inv, dx through x − mean, dx through mean(x) (, dgamma) (, dbeta)]. Bit-identical.
+ * - `_Attention` (inputs q [B, T, H, K], k [B, S, H, K], v [B, S, H, V] [, mask bool
+ *   [B|1, 1, T|1, S|1]]): outputs [o [B, T, H, V], probs [B, H, T, S]] — src/ops/attention.ts's
+ *   composition per batch and head, without transposed copies. `_AttentionGrad` (inputs q, k, v,
+ *   probs [, mask, dO, dProbs]; attr grads: 1 q, 2 k, 4 v): the wanted gradients in that order.
+ *   Bit-identical.
  * - `GatherV2`, `UnsortedSegmentSum` (float32 values, int32 indices): row copies and a float64
  *   scatter-add in increasing position order — the reference kernels' order and precision, so
  *   bit-identical (an index out of range runs the reference kernel, which reports it).
@@ -40,6 +45,9 @@ export interface SeqAddon {
   /** −1, or the position of the first index out of range (nothing written). */
   gather(x: Float32Array, idx: Int32Array, out: Float32Array, B: number, M: number, A: number, N: number, I: number): number;
   segmentSum(x: Float32Array, ids: Int32Array, out: Float32Array, N: number, numSegments: number): number;
+  attention(geo: Int32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Uint8Array | null, o: Float32Array, probs: Float32Array): void;
+  attentionGrad(geo: Int32Array, dO: Float32Array | null, dProbs: Float32Array | null, q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array,
+    mask: Uint8Array | null, dq: Float32Array | null, dk: Float32Array | null, dv: Float32Array | null): void;
   layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, R: number, C: number, y: Float32Array, mean: Float32Array, inv0: Float32Array): void;
   layerNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, inv0: Float32Array, R: number, C: number,
     dxMul: Float32Array, dxSub: Float32Array, dxMean: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null): void;
@@ -53,10 +61,10 @@ export interface SeqAddon {
 
 export function hasSeqKernels(addon: object): addon is SeqAddon {
   const a = addon as Partial<SeqAddon>;
-  return typeof a.tanh === 'function' && typeof a.sigmoid === 'function' && typeof a.rnnForward === 'function' && typeof a.rnnBackward === 'function' && typeof a.gather === 'function' && typeof a.segmentSum === 'function' && typeof a.layerNorm === 'function';
+  return typeof a.tanh === 'function' && typeof a.sigmoid === 'function' && typeof a.rnnForward === 'function' && typeof a.rnnBackward === 'function' && typeof a.gather === 'function' && typeof a.segmentSum === 'function' && typeof a.layerNorm === 'function' && typeof a.attention === 'function';
 }
 
-export const NATIVE_SEQ_KERNELS = ['Tanh', 'Sigmoid', 'GatherV2', 'UnsortedSegmentSum', '_RNNSequence', '_RNNSequenceGrad', '_LayerNorm', '_LayerNormGrad'] as const;
+export const NATIVE_SEQ_KERNELS = ['Tanh', 'Sigmoid', 'GatherV2', 'UnsortedSegmentSum', '_RNNSequence', '_RNNSequenceGrad', '_LayerNorm', '_LayerNormGrad', '_Attention', '_AttentionGrad'] as const;
 
 type NativeLike = ReferenceBackend & { allocF32(n: number, zero?: boolean): Float32Array };
 
@@ -104,7 +112,48 @@ function geometry(args: KernelArgs, what: string): Geometry {
 }
 
 export function nativeSeqKernels(addon: SeqAddon): Record<string, KernelFunc> {
+  const attnGeo = (args: KernelArgs): Int32Array => {
+    const { q, k, v, mask } = args.inputs as Record<string, TensorInfo | undefined>;
+    const [B, T, H, K] = q!.shape as number[];
+    const S = k!.shape[1]!;
+    const V = v!.shape[3]!;
+    let mB = 0, mT = 0, mS = 0;
+    if (mask) {
+      const [mb, , mt, ms] = mask.shape as number[];
+      mS = ms === 1 ? 0 : 1;
+      mT = mt === 1 ? 0 : ms!;
+      mB = mb === 1 ? 0 : mt! * ms!;
+    }
+    return Int32Array.from([B!, T!, S, H!, K!, V, mB, mT, mS]);
+  };
+  const u8 = (be: NativeLike, t: TensorInfo | undefined): Uint8Array | null => (t ? (be.values(t) as Uint8Array) : null);
   return {
+    _Attention: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const geo = attnGeo(args);
+      const [B, T, S, H, , V] = geo as unknown as number[];
+      const { q, k, v, mask } = args.inputs as Record<string, TensorInfo | undefined>;
+      const o = be.allocF32(B! * T! * H! * V!);
+      const probs = be.allocF32(B! * H! * T! * S!);
+      addon.attention(geo, f32(be, q, '_Attention')!, f32(be, k, '_Attention')!, f32(be, v, '_Attention')!, u8(be, mask), o, probs);
+      return [be.make(o, [B!, T!, H!, V!], 'float32'), be.make(probs, [B!, H!, T!, S!], 'float32')];
+    },
+    _AttentionGrad: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const geo = attnGeo(args);
+      const { q, k, v, mask, probs, dO, dProbs } = args.inputs as Record<string, TensorInfo | undefined>;
+      const want = args.attrs['grads'] as number;
+      const dq = want & 1 ? be.allocF32(q!.shape.reduce((p, d) => p * d, 1)) : null;
+      const dk = want & 2 ? be.allocF32(k!.shape.reduce((p, d) => p * d, 1)) : null;
+      const dv = want & 4 ? be.allocF32(v!.shape.reduce((p, d) => p * d, 1)) : null;
+      addon.attentionGrad(geo, f32(be, dO, '_AttentionGrad'), f32(be, dProbs, '_AttentionGrad'), f32(be, q, '_AttentionGrad')!, f32(be, k, '_AttentionGrad')!,
+        f32(be, v, '_AttentionGrad')!, f32(be, probs, '_AttentionGrad')!, u8(be, mask), dq, dk, dv);
+      const out: TensorInfo[] = [];
+      if (dq) out.push(be.make(dq, q!.shape, 'float32'));
+      if (dk) out.push(be.make(dk, k!.shape, 'float32'));
+      if (dv) out.push(be.make(dv, v!.shape, 'float32'));
+      return out;
+    },
     _LayerNorm: (args: KernelArgs) => {
       const be = args.backend as NativeLike;
       const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
