@@ -346,7 +346,7 @@ describe('fused recurrent kernels: bit-identical to the composition', { skip }, 
   });
 });
 
-describe('native GatherV2 / UnsortedSegmentSum: bit-identical to the reference kernels', { skip }, () => {
+describe('native GatherV2 / UnsortedSegmentSum / BroadcastTo: bit-identical to the reference kernels', { skip }, () => {
   const onBackend = <T>(name: string, fn: () => T): T => {
     const prev = tf.getBackend();
     tf.ENGINE.setBackendSync(name);
@@ -387,6 +387,15 @@ describe('native GatherV2 / UnsortedSegmentSum: bit-identical to the reference k
     };
     assert.equal(err('native'), err('reference'));
     assert.match(err('native'), /out of range/);
+  });
+  it('broadcastTo (leading, middle, trailing and scalar broadcasts, empty)', () => {
+    const r = rng(9);
+    const shapes: [number[], number[]][] = [[[3, 1, 5], [2, 3, 4, 5]], [[1], [7]], [[], [2, 3]], [[2, 1, 3, 1], [2, 4, 3, 5]], [[4, 1], [4, 6]], [[1, 6], [4, 6]], [[3], [0, 3]], [[32, 1, 128], [32, 64, 128]]];
+    for (const [xs, os] of shapes) {
+      const x = values(xs.reduce((a, b) => a * b, 1), r, 2);
+      const run = () => tf.broadcastTo(tf.tensor(x, xs), os).dataSync() as Float32Array;
+      bitsEqual(onBackend('native', run), onBackend('reference', run), `broadcastTo [${xs}] → [${os}]`);
+    }
   });
   it('unsortedSegmentSum (repeated ids, untouched segments, signed zeros)', () => {
     const r = rng(8);

@@ -57,4 +57,49 @@ long segment_sum_f32(const float* x, const int32_t* ids, long nIds, long N, long
   return -1;
 }
 
+namespace {
+
+struct Bcast {
+  const float* x;
+  float* out;
+  int rank;
+  long xstride[16], ostride[16], xs[16], os[16];
+  int plainFrom;  // axes ≥ plainFrom are not broadcast: one contiguous block
+
+  void fill(int d, long xoff, long ooff) const {
+    if (d >= plainFrom) {
+      std::memcpy(out + ooff, x + xoff, static_cast<size_t>(d < rank ? ostride[d] * os[d] : 1) * sizeof(float));
+      return;
+    }
+    if (xs[d] == 1 && os[d] > 1) {
+      // One slice, then copies of it.
+      fill(d + 1, xoff, ooff);
+      for (long i = 1; i < os[d]; i++) std::memcpy(out + ooff + i * ostride[d], out + ooff, static_cast<size_t>(ostride[d]) * sizeof(float));
+      return;
+    }
+    for (long i = 0; i < os[d]; i++) fill(d + 1, xoff + i * xstride[d], ooff + i * ostride[d]);
+  }
+};
+
+}  // namespace
+
+void broadcast_f32(const float* x, const long* xs, const long* os, int rank, float* out) {
+  Bcast b{};
+  b.x = x;
+  b.out = out;
+  b.rank = rank;
+  long xst = 1, ost = 1;
+  for (int d = rank - 1; d >= 0; d--) {
+    b.xs[d] = xs[d];
+    b.os[d] = os[d];
+    b.xstride[d] = xst;
+    b.ostride[d] = ost;
+    xst *= xs[d];
+    ost *= os[d];
+  }
+  b.plainFrom = rank;
+  while (b.plainFrom > 0 && xs[b.plainFrom - 1] == os[b.plainFrom - 1]) b.plainFrom--;
+  if (ost > 0) b.fill(0, 0, 0);
+}
+
 }  // namespace idem

@@ -6,7 +6,9 @@
  *   segment_sum_f32 out[s·N + n] = Σ over q with ids[q] = s, in increasing q, of x[q·N + n],
  *                  accumulated in float64 from +0 and rounded once (segments nothing hits: +0)
  *
- * Both return −1, or the flat position of the first index out of range (nothing written then;
+ *   broadcast_f32  out (shape os) = x (shape xs, the same rank, each axis equal or 1) broadcast
+ *
+ * gather_f32 and segment_sum_f32 return −1, or the flat position of the first index out of range (nothing written then;
  * the caller reports it).
  */
 #pragma once
@@ -16,5 +18,6 @@ namespace idem {
 
 long gather_f32(const float* x, const int32_t* idx, float* out, long B, long M, long A, long N, long I);
 long segment_sum_f32(const float* x, const int32_t* ids, long nIds, long N, long numSegments, float* out);
+void broadcast_f32(const float* x, const long* xs, const long* os, int rank, float* out);
 
 }  // namespace idem

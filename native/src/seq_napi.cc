@@ -13,6 +13,7 @@
  *   gather(x, idx: Int32Array, out, B, M, A, N, I) → −1, or the position of the first index
  *     out of range (gather.h)
  *   segmentSum(x, ids: Int32Array, out, N, numSegments) → −1, or the first id out of range
+ *   broadcastTo(x, xShape: Int32Array, outShape: Int32Array, out)  (rank ≤ 16, each axis equal or 1)
  *   layerNorm(x, gamma, beta, eps, R, C, y, mean, inv0)
  *   layerNormGrad(dy, x, gamma, mean, inv0, R, C, dxMul, dxSub, dxMean, dgamma | null, dbeta | null)
  *     x, y, dy, dx* [R, C]; gamma, beta, dgamma, dbeta [C]; mean, inv0 [R] (attention.h)
@@ -263,6 +264,39 @@ napi_value SegmentSum(napi_env env, napi_callback_info info) {
   return ReturnLong(env, r);
 }
 
+napi_value BroadcastTo(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value args[4];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, args, nullptr, nullptr));
+  float *x, *out;
+  size_t lx, lo, lxs, los;
+  void *pxs = nullptr, *pos = nullptr;
+  if (argc != 4 || !f32(env, args[0], &x, &lx, "x") || !typed(env, args[1], napi_int32_array, &pxs, &lxs, "xShape") ||
+      !typed(env, args[2], napi_int32_array, &pos, &los, "outShape") || !f32(env, args[3], &out, &lo, "out"))
+    return nullptr;
+  const int32_t* xs32 = static_cast<const int32_t*>(pxs);
+  const int32_t* os32 = static_cast<const int32_t*>(pos);
+  if (lxs != los || lxs > 16) {
+    range_error(env, "idem native: broadcastTo shapes must have one rank ≤ 16");
+    return nullptr;
+  }
+  long xs[16], os[16], nx = 1, no = 1;
+  for (size_t d = 0; d < lxs; d++) {
+    xs[d] = xs32[d];
+    os[d] = os32[d];
+    if (xs[d] < 0 || os[d] < 0 || (xs[d] != os[d] && xs[d] != 1) || !mul(nx, xs[d], &nx) || !mul(no, os[d], &no)) {
+      range_error(env, "idem native: broadcastTo shapes do not broadcast");
+      return nullptr;
+    }
+  }
+  if (static_cast<long>(lx) != nx || static_cast<long>(lo) != no) {
+    range_error(env, "idem native: broadcastTo sizes do not match the arrays");
+    return nullptr;
+  }
+  idem::broadcast_f32(x, xs, os, static_cast<int>(lxs), out);
+  return nullptr;
+}
+
 napi_value LayerNorm(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value args[9];
@@ -390,6 +424,7 @@ bool register_seq_kernels(napi_env env, napi_value exports) {
       {"rnnBackward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"segmentSum", nullptr, SegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"broadcastTo", nullptr, BroadcastTo, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attention", nullptr, Attention, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -20,7 +20,9 @@
  *            entries > 0.5, as Keras's Softmax), softmax over S
  *   o = einsum('acbe,aecd->abcd', dropout(scores), v)    → [B, T, H, valueDim]
  *   out = einsum('abcd,cde->abe', o, Wo) + bo            → [B, T, outDim]
- * Each einsum is a reshape/transpose + matMul. Call with `apply([query, value])` or
+ * Each projection is a reshape + fused.matMul (matMul + bias: one kernel on the native backend);
+ * the attention core (scores, mask, softmax, dropout, · v) is the op dotProductAttention
+ * (src/ops/attention.ts: transposes + matMul, one fused kernel on the native backend). Call with `apply([query, value])` or
  * `apply([query, value, key])`; kwargs `attentionMask` (bool, broadcastable to [B, T, S]),
  * `useCausalMask`, `returnAttentionScores` (then the result is [output, scores]), `training`
  * (dropout on the attention probabilities, from the layer's own SeedGenerator).
@@ -35,7 +37,7 @@ import { greater } from '../ops/compare.ts';
 import { logicalAnd } from '../ops/logical.ts';
 import { dropout } from '../ops/dropout.ts';
 import { expandDims } from '../ops/expand_dims.ts';
-import { matMul } from '../ops/mat_mul.ts';
+import { matMul as fusedMatMul } from '../ops/fused_mat_mul.ts';
 import { moments } from '../ops/moments.ts';
 import { layerNorm } from '../ops/layer_norm.ts';
 import { dotProductAttention } from '../ops/attention.ts';
@@ -276,9 +278,9 @@ export class MultiHeadAttention extends ListInputLayer {
   /** einsum('abc,cde->abde', x, W) + b: [B, T, c] → [B, T, H, d]. */
   private project(x: Tensor, kernel: Variable, bias: Variable | null, d: number): Tensor {
     const [B, T, c] = x.shape as [number, number, number];
-    let y = reshape(matMul(reshape(x, [B * T, c]), reshape(kernel, [c, this.numHeads * d])), [B, T, this.numHeads, d]);
-    if (bias) y = add(y, bias);
-    return y;
+    // matMul + bias as one fused.matMul on the rows (the same GEMM and additions: bit-identical).
+    const y = fusedMatMul({ a: reshape(x, [B * T, c]), b: reshape(kernel, [c, this.numHeads * d]), bias: bias ? reshape(bias, [this.numHeads * d]) : null });
+    return reshape(y, [B, T, this.numHeads, d]);
   }
 
   call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor | Tensor[] {
@@ -316,8 +318,7 @@ export class MultiHeadAttention extends ListInputLayer {
     const drop = kwargs.training && this.dropout > 0 ? (p: Tensor) => dropout(p, this.dropout, null, this.seedGenerator) : null;
     const [o, probs] = dotProductAttention(q, k, v, m4, drop); // o [B,T,H,V]
     const outDim = this.outputKernel!.shape[2]!;
-    let out = reshape(matMul(reshape(o, [B * T, H * this.valueDim]), reshape(this.outputKernel!, [H * this.valueDim, outDim])), [B, T, outDim]);
-    if (this.outputBias) out = add(out, this.outputBias);
+    const out = reshape(fusedMatMul({ a: reshape(o, [B * T, H * this.valueDim]), b: reshape(this.outputKernel!, [H * this.valueDim, outDim]), bias: this.outputBias }), [B, T, outDim]);
     return kwargs['returnAttentionScores'] ? [out, probs] : out;
   }
 

@@ -108,9 +108,12 @@ export class Dense extends Layer {
 
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = inputs as Tensor;
-    if (x.rank === 2 && (this.activation === 'relu' || this.activation === 'linear')) {
+    if (x.rank >= 2 && (this.activation === 'relu' || this.activation === 'linear')) {
       // One fused kernel on the native backend; bit-identical to matMul + add + relu (src/ops/fused_mat_mul.ts).
-      return fusedMatMul({ a: x, b: this.kernel!, bias: this.bias ?? null, activation: this.activation });
+      // Rank > 2: on the rows [-1, features] (the same products and sums as the reshaped matMul below).
+      if (x.rank === 2) return fusedMatMul({ a: x, b: this.kernel!, bias: this.bias ?? null, activation: this.activation });
+      const lead = x.shape.slice(0, -1);
+      return reshape(fusedMatMul({ a: reshape(x, [-1, x.shape[x.rank - 1]!]), b: this.kernel!, bias: this.bias ?? null, activation: this.activation }), [...lead, this.units]);
     }
     let y: Tensor;
     if (x.rank === 2) y = matMul(x, this.kernel!);

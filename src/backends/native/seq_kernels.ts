@@ -11,7 +11,7 @@
  *   composition per batch and head, without transposed copies. `_AttentionGrad` (inputs q, k, v,
  *   probs [, mask, dO, dProbs]; attr grads: 1 q, 2 k, 4 v): the wanted gradients in that order.
  *   Bit-identical.
- * - `GatherV2`, `UnsortedSegmentSum` (float32 values, int32 indices): row copies and a float64
+ * - `BroadcastTo` (float32): block copies. `GatherV2`, `UnsortedSegmentSum` (float32 values, int32 indices): row copies and a float64
  *   scatter-add in increasing position order — the reference kernels' order and precision, so
  *   bit-identical (an index out of range runs the reference kernel, which reports it).
  * - `Tanh`, `Sigmoid` (float32): evaluated in float64 with the addon's own vectorized
@@ -48,6 +48,7 @@ export interface SeqAddon {
   attention(geo: Int32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Uint8Array | null, o: Float32Array, probs: Float32Array): void;
   attentionGrad(geo: Int32Array, dO: Float32Array | null, dProbs: Float32Array | null, q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array,
     mask: Uint8Array | null, dq: Float32Array | null, dk: Float32Array | null, dv: Float32Array | null): void;
+  broadcastTo(x: Float32Array, xShape: Int32Array, outShape: Int32Array, out: Float32Array): void;
   layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number, R: number, C: number, y: Float32Array, mean: Float32Array, inv0: Float32Array): void;
   layerNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, inv0: Float32Array, R: number, C: number,
     dxMul: Float32Array, dxSub: Float32Array, dxMean: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null): void;
@@ -61,10 +62,10 @@ export interface SeqAddon {
 
 export function hasSeqKernels(addon: object): addon is SeqAddon {
   const a = addon as Partial<SeqAddon>;
-  return typeof a.tanh === 'function' && typeof a.sigmoid === 'function' && typeof a.rnnForward === 'function' && typeof a.rnnBackward === 'function' && typeof a.gather === 'function' && typeof a.segmentSum === 'function' && typeof a.layerNorm === 'function' && typeof a.attention === 'function';
+  return typeof a.tanh === 'function' && typeof a.sigmoid === 'function' && typeof a.rnnForward === 'function' && typeof a.rnnBackward === 'function' && typeof a.gather === 'function' && typeof a.segmentSum === 'function' && typeof a.layerNorm === 'function' && typeof a.attention === 'function' && typeof a.broadcastTo === 'function';
 }
 
-export const NATIVE_SEQ_KERNELS = ['Tanh', 'Sigmoid', 'GatherV2', 'UnsortedSegmentSum', '_RNNSequence', '_RNNSequenceGrad', '_LayerNorm', '_LayerNormGrad', '_Attention', '_AttentionGrad'] as const;
+export const NATIVE_SEQ_KERNELS = ['Tanh', 'Sigmoid', 'BroadcastTo', 'GatherV2', 'UnsortedSegmentSum', '_RNNSequence', '_RNNSequenceGrad', '_LayerNorm', '_LayerNormGrad', '_Attention', '_AttentionGrad'] as const;
 
 type NativeLike = ReferenceBackend & { allocF32(n: number, zero?: boolean): Float32Array };
 
@@ -238,10 +239,23 @@ export function nativeActivationKernels(addon: SeqAddon, reference: Record<strin
   };
   const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
   const refGather = reference['GatherV2']!;
+  const refBroadcast = reference['BroadcastTo']!;
   const refSegmentSum = reference['UnsortedSegmentSum']!;
   return {
     Tanh: unary('tanh', reference['Tanh']!),
     Sigmoid: unary('sigmoid', reference['Sigmoid']!),
+    BroadcastTo: (args: KernelArgs) => {
+      const be = args.backend as NativeLike;
+      const x = args.inputs['x']!;
+      const xv = be.values(x);
+      const shape = args.attrs['shape'] as number[];
+      if (!(xv instanceof Float32Array) || shape.length > 16) return refBroadcast(args);
+      const xs = [...new Array<number>(shape.length - x.shape.length).fill(1), ...x.shape];
+      if (xs.some((d, i) => d !== shape[i] && d !== 1)) return refBroadcast(args);
+      const out = be.allocF32(prod(shape));
+      if (out.length > 0) addon.broadcastTo(xv, Int32Array.from(xs), Int32Array.from(shape), out);
+      return be.make(out, shape.slice(), 'float32');
+    },
     GatherV2: (args: KernelArgs) => {
       const be = args.backend as NativeLike;
       const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
