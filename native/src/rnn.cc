@@ -104,7 +104,7 @@ struct Packed {
     const size_t bytes = ((static_cast<size_t>(panels * I.nr * k) * sizeof(float)) + 63) & ~size_t(63);
     p = static_cast<float*>(std::aligned_alloc(64, bytes > 0 ? bytes : 64));
     if (!p) return false;
-    I.pack_b_full(k, n, B, rs, cs, 0, panels, p);
+    I.pack_b_full(k, n, B, rs, cs, k, 0, 0, panels, p);
     return true;
   }
   /* Rows [i0, i1) of C = A·B, A(i, l) = A[i·rsA + l], single-threaded. */
@@ -195,7 +195,7 @@ void packed_product(const IsaKernels& I, const ASource& a, long M, long N, long 
 const float* pack_into(const IsaKernels& I, Buf& buf, long K, long N, const float* B, long rs) {
   const long panels = (N + I.nr - 1) / I.nr;
   float* p = buf.get(static_cast<size_t>(panels * I.nr * K));
-  if (p) I.pack_b_full(K, N, B, rs, 1, 0, panels, p);
+  if (p) I.pack_b_full(K, N, B, rs, 1, K, 0, 0, panels, p);
   return p;
 }
 
