@@ -5,12 +5,15 @@
  * dedicated Worker of a cross-origin isolated page with 1 thread and with every core — and for
  * TF.js 4.22's wasm backend in the same browser (1 thread, as the Node benchmark runs it).
  *
- *   npm run bench -- --browser [--reps N] [--quick] [--impls a,b] [--no-write]
+ *   npm run bench -- --browser [--reps N] [--quick] [--impls a,b] [--pairs N] [--no-paired] [--no-write]
  *   node --import tsx bench/browser.ts [same options]
  *
  * Each measurement runs in a fresh page (a fresh Worker), repetitions interleaved across the
- * implementations; the table gives medians and idem's speed-ups, and is written into
- * bench/RESULTS.md between the browser markers (other sections are left alone).
+ * implementations; the table gives medians and idem's speed-ups. Then the ratios are measured
+ * again paired (bench/browser/paired.js: idem and TF.js in one page, or 1 and N threads in one
+ * Worker, in alternating short windows; medians of the per-pair ratios), which a busy shared
+ * machine disturbs far less. All of it is written into bench/RESULTS.md between the browser
+ * markers (other sections are left alone).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -84,10 +87,28 @@ async function measure(impl: string, workload: 'W1' | 'W4'): Promise<void> {
   }
 }
 
+const pairs = Number(arg('pairs') ?? (quick ? 4 : 12));
+const paired: { gemm?: { ratio: number; rates: number[] }; w1?: { ratio: number; msPerStep: number[] }; threads?: { ratio: number; rates: number[]; threaded: number } } = {};
+
+/** One paired measurement page (bench/browser/paired.html): see bench/browser/paired.js. */
+async function pairedRun(mode: 'gemm' | 'w1' | 'threads'): Promise<void> {
+  const run = await openPage(browser, server.url(`/bench/paired.html?mode=${mode}&pairs=${pairs}&n=1024`));
+  try {
+    await run.page.waitForFunction(() => (globalThis as { result?: unknown }).result !== undefined, undefined, { timeout: 600_000, polling: 200 });
+    const r = (await run.page.evaluate(() => (globalThis as { result?: unknown }).result)) as { ok: boolean; error?: string } & Record<string, never>;
+    if (!r.ok) throw new Error(`paired ${mode}: ${r.error}`);
+    (paired as Record<string, unknown>)[mode] = r;
+    console.log(`paired ${mode}: ratio ${(r as unknown as { ratio: number }).ratio.toFixed(2)} ${JSON.stringify(r)}`);
+  } finally {
+    await run.page.close();
+  }
+}
+
 try {
   for (let r = 0; r < reps; r++) {
     for (const workload of ['W1', 'W4'] as const) for (const impl of impls) await measure(impl, workload);
   }
+  if (!argv.includes('--no-paired')) for (const mode of ['gemm', 'w1', 'threads'] as const) await pairedRun(mode);
 } finally {
   await browser.close();
   await server.close();
@@ -138,6 +159,14 @@ if (thr) speedups.push(`threaded Worker vs 1-thread Worker at W4 n = 1024: ${thr
 const thrW1 = ratio('idem-wasm-worker', 'idem-wasm-worker-1t', 'W1 s/epoch', true);
 if (thrW1) speedups.push(`at W1: ${thrW1.toFixed(2)}×`);
 lines.push(`${speedups.join('; ')}.`);
+if (paired.gemm || paired.w1 || paired.threads) {
+  const parts: string[] = [];
+  if (paired.w1) parts.push(`W1 steps: TF.js wasm takes ${paired.w1.ratio.toFixed(1)}× idem's time (${paired.w1.msPerStep[0]!.toFixed(1)} vs ${paired.w1.msPerStep[1]!.toFixed(1)} ms per step)`);
+  if (paired.gemm) parts.push(`W4 n = 1024: idem ${paired.gemm.ratio.toFixed(2)}× TF.js (${paired.gemm.rates[0]!.toFixed(1)} vs ${paired.gemm.rates[1]!.toFixed(1)} GFLOP/s)`);
+  if (paired.threads) parts.push(`W4 n = 1024 in a Worker: ${cpus().length} threads ${paired.threads.ratio.toFixed(2)}× 1 thread (${paired.threads.rates[0]!.toFixed(1)} vs ${paired.threads.rates[1]!.toFixed(1)} GFLOP/s)`);
+  lines.push('');
+  lines.push(`Paired and interleaved (${pairs} pairs of alternating windows in one page or Worker, medians of the per-pair ratios — what resolves a ratio on a shared machine): ${parts.join('; ')}.`);
+}
 const text = lines.join('\n');
 console.log(`\n${text}`);
 
