@@ -23,7 +23,8 @@ import type { Tensor } from '../src/core/tensor.ts';
 import type { CallKwargs } from '../src/layers/layer.ts';
 import { NATIVE_NN_KERNELS } from '../src/backends/native/conv_kernels.ts';
 import { kernels as referenceKernels } from '../src/backends/reference/kernels/index.ts';
-import { fusedBatchNormGradient, hasNormKernels, nativeNormKernels, referenceBatchNormKernels } from '../src/backends/native/norm_kernels.ts';
+import { hasNormKernels, nativeNormKernels, referenceBatchNormKernels } from '../src/backends/native/norm_kernels.ts';
+import { fusedBatchNormGradient } from '../src/ops/batch_norm_training.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,6 +1,8 @@
 /**
  * The layout shows the architecture: each folder of src/ imports only from folders below it
  * (or from itself). Order: core → platform → backends → autodiff, random → ops → graph, initializers, losses, data, metrics → variables, optimizers → layers → models → io, compare, summary → applications, report → cli → index and cli.ts.
+ * No layer imports the engine, and the engine's frames (its modes) are read only in the folders
+ * that own them (docs/architecture.md).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,6 +37,24 @@ describe('layout', () => {
       }
     }
     assert.deepEqual(bad, []);
+  });
+  it('no layer imports the engine: a layer calls ops (a fast path is an op with a fused form)', () => {
+    const hits = files(join(SRC, 'layers')).filter((f) => /from\s+'[^']*core\/engine\.ts'/.test(readFileSync(f, 'utf8')));
+    assert.deepEqual(hits.map((f) => `src/${relative(SRC, f)}`), []);
+  });
+  it('no engine mode read outside src/core, src/autodiff, src/graph and src/compare', () => {
+    // The frames (src/core/context.ts) are read where they are owned; everything else asks the
+    // engine one question (mayUse, inside ops' fused forms) or pauses tapes with noGrad.
+    const MODE = /ENGINE\s*\.\s*(frames|tapes|tracer|tracingTaped|opInterceptor|dryRun\w*|debugMode|fastBackward|isRecording|withoutTapes|runStateful|runEffect|hostCall|pushTape|popTape|recordNode|isTapeSaved)\b/;
+    const allowed = new Set(['core', 'autodiff', 'graph', 'compare']);
+    const hits: string[] = [];
+    for (const f of files(SRC)) {
+      if (allowed.has(layer(f))) continue;
+      readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
+        if (MODE.test(line)) hits.push(`src/${relative(SRC, f)}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    assert.deepEqual(hits, []);
   });
   it('no Math.random in src', () => {
     const hits = files(SRC).filter((f) => readFileSync(f, 'utf8').includes('Math' + '.random'));

@@ -21,7 +21,8 @@ import * as tf from '../src/index.ts';
 import type { Attrs, KernelFunc, TensorInfo } from '../src/core/backend.ts';
 import { loadNativeAddon, NativeBackend, nativeLoadError, registerNativeBackend } from '../src/backends/native/index.ts';
 import { ReferenceBackend } from '../src/backends/reference/backend.ts';
-import { fusedBatchNormGradient, hasNormKernels, referenceBatchNormKernels } from '../src/backends/native/norm_kernels.ts';
+import { hasNormKernels, referenceBatchNormKernels } from '../src/backends/native/norm_kernels.ts';
+import { fusedBatchNormGradient } from '../src/ops/batch_norm_training.ts';
 import { rng } from './util.ts';
 
 const addon = loadNativeAddon();
@@ -355,6 +356,48 @@ describe('native conv / pool / softmax kernels', { skip }, () => {
     } finally {
       tf.ENGINE.setBackendSync(prev);
       addon!.setNumThreads(0);
+    }
+  });
+
+  it('tf.batchNormTraining picks FusedBatchNorm on native (same bits as the composition); under a recording tape (second order) its gradient is the composition\'s autodiff', () => {
+    const shape = [6, 5];
+    const [x, g, b, w] = [rand(shape, 41, -1, 2), rand([5], 42, 0.5, 1.5), rand([5], 43), rand(shape, 44)].map((d) => tf.tensor(d.v, d.shape));
+    const args = { axes: [0], scale: g!, offset: b!, epsilon: 1e-3 };
+    const secondOrder = () => {
+      // d/dx Σ (d/dx Σ y·w)² : the inner gradient is taken under the outer tape.
+      const outer = tf.grad((xx: tf.Tensor) => {
+        const inner = tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(tf.batchNormTraining(xi, args).y, w!)))(xx);
+        return tf.sum(tf.square(inner));
+      });
+      return Float32Array.from(outer(x!).dataSync() as Float32Array);
+    };
+    const firstOrder = () => Float32Array.from(tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.batchNormTraining(xx, args).y, w!)))(x!).dataSync() as Float32Array);
+    const forward = () => Float32Array.from(tf.batchNormTraining(x!, args).y.dataSync() as Float32Array);
+    const prev = tf.getBackend();
+    try {
+      tf.ENGINE.setBackendSync('native');
+      const kernels: string[] = [];
+      const orig = tf.ENGINE.runKernelMulti;
+      tf.ENGINE.runKernelMulti = function (this: unknown, name: string, ...rest: unknown[]) {
+        kernels.push(name);
+        return (orig as (...a: unknown[]) => tf.Tensor[]).call(this, name, ...rest);
+      } as typeof orig;
+      let nat: Float32Array[];
+      try {
+        nat = [forward(), firstOrder(), secondOrder()];
+      } finally {
+        tf.ENGINE.runKernelMulti = orig;
+      }
+      assert.ok(kernels.includes('FusedBatchNorm') && kernels.includes('FusedBatchNormGrad'), 'native ran the fused kernels');
+      tf.ENGINE.setBackendSync('reference');
+      const ref = [forward(), firstOrder(), secondOrder()];
+      identical(nat[0]!, ref[0]!, 'forward');
+      identical(nat[1]!, ref[1]!, 'first order');
+      const scale = ref[2]!.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      assert.ok(scale > 0, 'non-zero second-order gradient');
+      for (let i = 0; i < ref[2]!.length; i++) assert.ok(Math.abs(nat[2]![i]! - ref[2]![i]!) <= 1e-4 * scale, `second order [${i}]: native ${nat[2]![i]}, reference ${ref[2]![i]}`);
+    } finally {
+      tf.ENGINE.setBackendSync(prev);
     }
   });
 

@@ -287,14 +287,14 @@ describe('native ISA paths', { skip }, () => {
         assert.equal(tf.memory().numTensors, before, 'nothing leaks');
         return r;
       });
-      // The layers one by one: an op interceptor that handles nothing turns the plan off.
-      const prev = tf.ENGINE.opInterceptor;
-      tf.ENGINE.opInterceptor = () => ({ handled: false });
+      // The layers one by one: a frame that watches op calls (and handles none) turns the plan off.
+      const watcher = { name: 'test: an idle op watcher', watchesOps: true };
+      tf.ENGINE.frames.push(watcher);
       let plain: Float32Array[];
       try {
         plain = withIsa(p, 1, run);
       } finally {
-        tf.ENGINE.opInterceptor = prev;
+        tf.ENGINE.frames.remove(watcher);
       }
       fused.forEach((v, i) => sameBits(v, plain[i]!, `[${p}] output ${i}`));
     }

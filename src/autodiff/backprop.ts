@@ -6,11 +6,12 @@
  * with ops: when an outer tape is recording, the backward pass is itself recorded, so gradients
  * of gradients work.
  */
-import { ENGINE, type TapeNode } from '../core/engine.ts';
+import { ENGINE } from '../core/engine.ts';
 import { IdemError } from '../core/errors.ts';
 import { fmtShape } from '../core/errors.ts';
 import { shapesEqual } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
+import type { TapeNode } from './tape.ts';
 
 function zerosFor(t: Tensor): Tensor {
   const b = ENGINE.backend;
@@ -87,7 +88,8 @@ export function backprop(nodes: readonly TapeNode[], targets: Tensor[], seeds: T
     }
     const inputs: Record<string, Tensor> = {};
     for (let k = 0; k < n.inputNames.length; k++) inputs[n.inputNames[k]!] = n.inputs[k]!;
-    const thunks = n.gradFunc(dys[0]!, { inputs, outputs: n.outputs, attrs: n.attrs, needed }, dys);
+    const given = n.outputs.map((o) => grads.has(o.id));
+    const thunks = n.gradFunc(dys[0]!, { inputs, outputs: n.outputs, attrs: n.attrs, needed, given }, dys);
     for (const o of n.outputs) if (!sources.has(o.id)) grads.delete(o.id);
     n.inputNames.forEach((name, k) => {
       if (!needed.includes(name)) return;

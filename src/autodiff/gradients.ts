@@ -2,13 +2,13 @@
  * Functional gradients in TF.js's names: `grad`, `grads`, `valueAndGrad`, `valueAndGrads`,
  * `variableGrads`, and `customGrad` for ops that define their own gradient.
  */
-import { ENGINE, Tape, type GradFunc } from '../core/engine.ts';
+import { ENGINE, type GradFunc } from '../core/engine.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import { shapesEqual } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import type { Variable } from '../core/variable.ts';
 import { backprop } from './backprop.ts';
-import { onesFor } from './tape.ts';
+import { noGrad, onesFor, recordOnTapes, Tape } from './tape.ts';
 
 function checkSeed(y: Tensor, dy: Tensor | undefined, op: string): Tensor {
   if (!(y instanceof Tensor)) fail(op, `the function must return a Tensor, received ${typeof y}`);
@@ -20,13 +20,7 @@ function checkSeed(y: Tensor, dy: Tensor | undefined, op: string): Tensor {
 function run(op: string, f: () => Tensor, watched: Tensor[], dy: Tensor | undefined, watchVariables: boolean) {
   const tape = new Tape(watchVariables);
   for (const x of watched) tape.watched.add(x.id);
-  ENGINE.pushTape(tape);
-  let y: Tensor;
-  try {
-    y = f();
-  } finally {
-    ENGINE.popTape(tape);
-  }
+  const y = tape.run(f);
   if (!(y instanceof Tensor)) fail(op, `the function must return a Tensor, received ${typeof y}`);
   const seed = checkSeed(y, dy, op);
   const grads = backprop(tape.nodes, [y], [seed], watched.map((x) => x.id));
@@ -102,13 +96,7 @@ export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: T
   }
   const tape = new Tape(varList === undefined);
   if (varList) for (const v of varList) tape.watched.add(v.id);
-  ENGINE.pushTape(tape);
-  let y: Tensor;
-  try {
-    y = f();
-  } finally {
-    ENGINE.popTape(tape);
-  }
+  const y = tape.run(f);
   if (!(y instanceof Tensor) || y.rank !== 0) fail('variableGrads', `the function must return a scalar Tensor, received ${y instanceof Tensor ? 'shape ' + fmtShape(y.shape) : typeof y}`);
   const vars = varList ?? [...tape.accessedVariables];
   const g = backprop(tape.nodes, [y], [onesFor(y)], vars.map((v) => v.id));
@@ -137,25 +125,46 @@ export function customGrad(
   f: (...xs: Tensor[]) => { value: Tensor; gradFunc: (dy: Tensor, xs: Tensor[]) => Tensor[] },
 ): (...xs: Tensor[]) => Tensor {
   return (...xs) => {
-    const { value, gradFunc } = ENGINE.withoutTapes(() => f(...xs));
+    const { value, gradFunc } = noGrad(() => f(...xs));
     if (!(value instanceof Tensor)) fail('customGrad', '`value` must be a Tensor');
-    if (ENGINE.tapes.length > 0) {
-      const inputs: Record<string, Tensor> = {};
-      xs.forEach((x, i) => (inputs[`x${i}`] = x));
-      const g: GradFunc = (dy, saved) => {
-        const ins = xs.map((_, i) => saved.inputs[`x${i}`]!);
-        let res: Tensor[] | null = null;
-        const get = (): Tensor[] => {
-          if (!res) {
-            res = gradFunc(dy, ins);
-            if (!Array.isArray(res) || res.length !== xs.length) fail('customGrad', `gradFunc must return ${xs.length} gradients`);
-          }
-          return res;
-        };
-        return Object.fromEntries(xs.map((_, i) => [`x${i}`, () => get()[i]!]));
+    const inputs: Record<string, Tensor> = {};
+    xs.forEach((x, i) => (inputs[`x${i}`] = x));
+    const g: GradFunc = (dy, saved) => {
+      const ins = xs.map((_, i) => saved.inputs[`x${i}`]!);
+      let res: Tensor[] | null = null;
+      const get = (): Tensor[] => {
+        if (!res) {
+          res = gradFunc(dy, ins);
+          if (!Array.isArray(res) || res.length !== xs.length) fail('customGrad', `gradFunc must return ${xs.length} gradients`);
+        }
+        return res;
       };
-      ENGINE.recordNode('CustomGradient', inputs, [value], {}, g);
-    }
+      return Object.fromEntries(xs.map((_, i) => [`x${i}`, () => get()[i]!]));
+    };
+    recordOnTapes('CustomGradient', inputs, [value], g);
     return value;
   };
+}
+
+/**
+ * The gradients with respect to `xs` of `f(...xs)`'s outputs, each seeded with its entry of
+ * `seeds` (undefined: that output gets none): the autodiff of `f`, run now. A fused kernel's
+ * gradient falls back to this (its composition's own gradient) when something records the
+ * backward pass; outer tapes record it, so second order works.
+ */
+export function compositionGradients(f: (...xs: Tensor[]) => Tensor[], xs: Tensor[], seeds: (Tensor | undefined)[]): Tensor[] {
+  const tape = new Tape(false);
+  for (const x of xs) tape.watched.add(x.id);
+  const outs = tape.run(() => f(...xs));
+  const targets: Tensor[] = [];
+  const given: Tensor[] = [];
+  outs.forEach((o, k) => {
+    const s = seeds[k];
+    if (s !== undefined) {
+      targets.push(o);
+      given.push(s);
+    }
+  });
+  const g = backprop(tape.nodes, targets, given, xs.map((x) => x.id));
+  return xs.map((x) => gradOrZeros(g, x));
 }

@@ -10,12 +10,130 @@
  * (`watchAccessedVariables: false` turns that off); other tensors need `tape.watch(t)`.
  * A non-persistent tape can compute gradients once; a persistent one any number of times.
  */
-import { ENGINE, Tape } from '../core/engine.ts';
-import { fail, fmtShape } from '../core/errors.ts';
+import type { Attrs } from '../core/backend.ts';
+import type { Frame } from '../core/context.ts';
+import { ENGINE, type GradFunc } from '../core/engine.ts';
+import { fail, fmtShape, IdemError } from '../core/errors.ts';
 import { shapesEqual } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
-import type { Variable } from '../core/variable.ts';
+import { Variable } from '../core/variable.ts';
 import { backprop } from './backprop.ts';
+
+export interface TapeNode {
+  kernelName: string;
+  inputNames: string[];
+  inputIds: number[];
+  inputs: Tensor[];
+  outputs: Tensor[];
+  attrs: Attrs;
+  gradFunc: GradFunc;
+}
+
+/**
+ * Tensors some tape saved (node inputs and outputs): a `tidy` scope ending while any tape is on
+ * the frame stack keeps them (the gradient may be taken after the scope ends).
+ */
+const tapeSaved = new WeakSet<Tensor>();
+
+/**
+ * A recording of the kernels applied to watched tensors: the frame that gradients come from. On
+ * the frame stack while `record` runs (GradientTape) or while a gradient function's `f` runs.
+ */
+export class Tape implements Frame {
+  readonly name = 'gradient tape';
+  readonly nodes: TapeNode[] = [];
+  /** Ids of watched tensors and of everything computed from them while recording. */
+  readonly watched = new Set<number>();
+  readonly accessedVariables = new Set<Variable>();
+  /** False while paused (`noGrad`, or while this tape's own gradient is computed). */
+  recording = true;
+  constructor(readonly watchAccessedVariables: boolean) {}
+
+  /** A recording tape's kernels may be differentiated later: no backward-only kernels under it. */
+  get differentiable(): boolean {
+    return this.recording;
+  }
+
+  kernel(kernelName: string, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void {
+    if (this.recording) this.record(kernelName, inputs, outputs, attrs, ENGINE.getGradient(kernelName));
+  }
+
+  holds(t: Tensor): boolean {
+    return tapeSaved.has(t);
+  }
+
+  /**
+   * Records a node if it reads a watched tensor (or, watching accessed variables, a trainable
+   * variable). `gradFunc` undefined marks a non-differentiable kernel: it is recorded so that an
+   * attempt to differentiate through it fails clearly.
+   */
+  record(kernelName: string, inputs: Record<string, Tensor>, outputs: Tensor[], attrs: Attrs, gradFunc: GradFunc | undefined): void {
+    let hit = false;
+    for (const name in inputs) {
+      const t = inputs[name]!;
+      if (this.watched.has(t.id)) hit = true;
+      else if (t instanceof Variable && t.trainable && this.watchAccessedVariables) {
+        this.watched.add(t.id);
+        this.accessedVariables.add(t);
+        hit = true;
+      }
+    }
+    if (!hit) return;
+    const names = Object.keys(inputs);
+    const node: TapeNode = {
+      kernelName,
+      inputNames: names,
+      inputIds: names.map((n) => inputs[n]!.id),
+      // A variable may be reassigned before the gradient is taken: save its current value.
+      inputs: names.map((n) => {
+        const t = inputs[n]!;
+        return t instanceof Variable ? ENGINE.snapshot(t) : t;
+      }),
+      outputs,
+      attrs,
+      gradFunc: gradFunc ?? nonDifferentiable(kernelName),
+    };
+    for (const t of node.inputs) tapeSaved.add(t);
+    for (const t of outputs) tapeSaved.add(t);
+    this.nodes.push(node);
+    for (const o of outputs) this.watched.add(o.id);
+  }
+
+  /** Runs `fn` with this tape on the frame stack. */
+  run<T>(fn: () => T): T {
+    return ENGINE.frames.with(this, fn);
+  }
+}
+
+function nonDifferentiable(kernelName: string): GradFunc {
+  return () => {
+    throw new IdemError(`gradient: kernel '${kernelName}' has no gradient defined (it is not differentiable)`);
+  };
+}
+
+/** The tapes on the frame stack, bottom first. */
+function tapes(): Tape[] {
+  return ENGINE.frames.all().filter((f): f is Tape => f instanceof Tape);
+}
+
+/** Whether a kernel run now would be recorded by some tape (e.g. a backward pass taken under an outer tape). */
+export function isRecording(): boolean {
+  for (const t of tapes()) if (t.recording) return true;
+  return false;
+}
+
+/**
+ * Runs `fn` with every tape paused: its ops are not recorded (state updates, weight creation,
+ * inference). PyTorch's `torch.no_grad`, TensorFlow's `tape.stop_recording()`.
+ */
+export function noGrad<T>(fn: () => T): T {
+  return ENGINE.frames.noGrad(fn);
+}
+
+/** Records `node` as one differentiable unit on every recording tape that watches an input (customGrad). */
+export function recordOnTapes(kernelName: string, inputs: Record<string, Tensor>, outputs: Tensor[], gradFunc: GradFunc): void {
+  for (const t of tapes()) if (t.recording) t.record(kernelName, inputs, outputs, {}, gradFunc);
+}
 
 export interface GradientTapeOptions {
   persistent?: boolean;
@@ -47,14 +165,11 @@ export class GradientTape {
 
   /** Runs `fn` recording its ops on this tape; returns what `fn` returns. Can be called several times. */
   record<T>(fn: () => T): T {
-    ENGINE.pushTape(this.tape);
-    try {
+    return this.tape.run(() => {
       const out = fn();
       if (out instanceof Promise) fail('GradientTape.record', 'the recorded function must be synchronous');
       return out;
-    } finally {
-      ENGINE.popTape(this.tape);
-    }
+    });
   }
 
   /** Trainable variables read while recording, in first-use order. */

@@ -30,6 +30,7 @@ import { alignOps, traceRun, type OpRecord, type Trace } from './trace.ts';
 import { diff, guessInitializer, num, pct, stats } from './stats.ts';
 import { splitData, toSubject, varLabel, type CompareData, type CompareModel, type Subject } from './subject.ts';
 import { SECTION_ORDER, SECTION_TITLES, type CompareReport, type CompareRow, type CompareSection, type Divergence, type RowStatus, type SectionId } from './types.ts';
+import { noGrad } from '../autodiff/tape.ts';
 
 export interface CompareOptions {
   /** Seed of the dropout masks both models share (default 0). */
@@ -174,7 +175,7 @@ export function compare(modelA: CompareModel, modelB: CompareModel, data: Compar
   if (y !== null && y.shape[0] !== x.shape[0]) fail('compare', `x and y must have the same number of rows: x ${x.shape[0]}, y ${y.shape[0]}`);
 
   // Build unbuilt Keras models (their first call), without drawing dropout masks from their generators.
-  for (const s of [sa, sb]) if (s.model && !s.model.built) ENGINE.withoutTapes(() => traceRun(() => s.forward(x, false), s.layers, seed));
+  for (const s of [sa, sb]) if (s.model && !s.model.built) noGrad(() => traceRun(() => s.forward(x, false), s.layers, seed));
 
   const vars = [...new Set([...sa.variables, ...sb.variables])];
   const entry = new Map<Variable, Tensor>(vars.map((v) => [v, v.read()]));
@@ -182,7 +183,7 @@ export function compare(modelA: CompareModel, modelB: CompareModel, data: Compar
   const b = new Builder();
   let sameWeightsNote = '';
   try {
-    const run = (s: Subject, training: boolean): Trace<Tensor> => ENGINE.withoutTapes(() => traceRun(() => s.forward(x, training), s.layers, seed));
+    const run = (s: Subject, training: boolean): Trace<Tensor> => noGrad(() => traceRun(() => s.forward(x, training), s.layers, seed));
     let working = new Map(entry);
     const restoreWorking = () => {
       for (const v of vars) if (v.read() !== working.get(v)) v.assign(working.get(v)!);

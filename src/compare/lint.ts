@@ -25,7 +25,6 @@
  *
  * Lint changes nothing: variables are restored, dropout masks come from lint's own seeds.
  */
-import { ENGINE } from '../core/engine.ts';
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { Variable } from '../core/variable.ts';
@@ -36,6 +35,7 @@ import { traceRun, type OpRecord } from './trace.ts';
 import { diff, guessInitializer, num, stats } from './stats.ts';
 import { splitData, toSubject, varLabel, type CompareData, type CompareModel, type Subject } from './subject.ts';
 import type { LintFinding } from './types.ts';
+import { noGrad } from '../autodiff/tape.ts';
 
 export interface LintOptions {
   /** A sample batch: x, {xs, ys} or [x, y]. Labels enable the label/loss rules. */
@@ -75,7 +75,7 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
   const out: LintFinding[] = [];
   const add = (f: LintFinding) => out.push(f);
 
-  if (s.model && !s.model.built) ENGINE.withoutTapes(() => traceRun(() => s.forward(x!, false), s.layers, seed, 'lint'));
+  if (s.model && !s.model.built) noGrad(() => traceRun(() => s.forward(x!, false), s.layers, seed, 'lint'));
   const vars = s.variables;
   const entry = new Map<Variable, Tensor>(vars.map((v) => [v, v.read()]));
   const restore = () => {
@@ -83,9 +83,9 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
   };
   let inf, tr, changed: Set<Variable>;
   try {
-    inf = ENGINE.withoutTapes(() => traceRun(() => s.forward(x!, false), s.layers, seed, 'lint'));
+    inf = noGrad(() => traceRun(() => s.forward(x!, false), s.layers, seed, 'lint'));
     restore();
-    tr = ENGINE.withoutTapes(() => traceRun(() => s.forward(x!, true), s.layers, seed + 7919, 'lint'));
+    tr = noGrad(() => traceRun(() => s.forward(x!, true), s.layers, seed + 7919, 'lint'));
     changed = new Set(vars.filter((v) => v.read() !== entry.get(v) && !diff(v, entry.get(v)!).identical));
   } finally {
     restore();

@@ -1,16 +1,20 @@
 /**
  * Op-level tracing of one forward pass, for `compare` and `lint`.
  *
- * While a traced function runs, the engine's op interceptor (the hook graph mode uses) sees
- * every public op call. The top-level ones (not those an op makes internally) are recorded with
- * their output, first input, the variables among their arguments and, for Keras models, the
- * layer whose `call` made them. Variable assignments (batch-norm moving statistics) are noted.
+ * While a traced function runs, an `OpTrace` frame on the engine's stack sees every public op
+ * call. The top-level ones (not those an op makes internally) are recorded with their output,
+ * first input, the variables among their arguments and, for Keras models, the layer whose call
+ * made them (the innermost layer scope open: Layer.apply runs `call` in one). It needs the
+ * op-level composition: a fused op (`fused.matMul`, `batchNormTraining`) shows its composition's
+ * ops — matMul / add / activation — however each model was written. Variable assignments
+ * (batch-norm moving statistics) are noted.
  *
  * Dropout masks are made comparable: the k-th top-level `dropout` call of a traced run draws
  * from a fresh `SeedGenerator(maskSeed·1009 + k)` instead of the seed it was given, so two models
  * whose dropouts have the same rate get the same masks, and neither the layers' own generators
  * nor the global sequence advance (compare leaves the user's random state alone).
  */
+import type { Frame, OpFn } from '../core/context.ts';
 import { ENGINE } from '../core/engine.ts';
 import { fail } from '../core/errors.ts';
 import { Tensor } from '../core/tensor.ts';
@@ -18,8 +22,6 @@ import { Variable } from '../core/variable.ts';
 import { SeedGenerator } from '../random/seed.ts';
 import { executingEagerly } from '../graph/graph.ts';
 import type { Layer } from '../layers/layer.ts';
-import { fusedMatMulComposition, type FusedMatMulArgs } from '../ops/fused_mat_mul.ts';
-import { fusedConv2dComposition, type FusedConv2DArgs } from '../ops/fused_conv2d.ts';
 
 export interface OpRecord {
   /** Position in the trace (0-based). */
@@ -47,69 +49,48 @@ export interface Trace<T> {
 
 const ASSIGNS = new Set(['assign', 'assignAdd', 'assignSub']);
 
-/**
- * Runs `fn` with op recording. `layers`: Keras layers whose calls attribute ops (their `call` is
- * wrapped for the run and restored after). `maskSeed`: reseed dropout (null: leave it alone).
- */
-export function traceRun<T>(fn: () => T, layers: Layer[], maskSeed: number | null, op = 'compare'): Trace<T> {
-  if (!executingEagerly()) fail(op, 'needs eager execution (graph mode is on: call tf.enableEagerExecution() first)');
-  // Graph mode may have been used earlier in the process: its recorder stays installed (it only
-  // acts on symbolic tensors once eager execution is back on). Set it aside for the run.
-  const previousInterceptor = ENGINE.opInterceptor;
-  const ops: OpRecord[] = [];
-  const assigned: Variable[] = [];
-  const stack: Layer[] = [];
-  let depth = 0;
-  let dropouts = 0;
-  const restore: (() => void)[] = [];
-  for (const l of layers) {
-    const own = Object.prototype.hasOwnProperty.call(l, 'call');
-    const prev = (l as unknown as { call: (...a: unknown[]) => unknown }).call;
-    (l as unknown as { call: (...a: unknown[]) => unknown }).call = function (this: unknown, ...a: unknown[]) {
-      stack.push(l);
-      try {
-        return prev.apply(l, a);
-      } finally {
-        stack.pop();
-      }
-    };
-    restore.push(() => {
-      if (own) (l as unknown as { call: unknown }).call = prev;
-      else delete (l as unknown as { call?: unknown }).call;
-    });
+/** The frame of a traced run: records the top-level op calls. */
+class OpTrace implements Frame {
+  readonly name = 'tf.compare op trace';
+  readonly watchesOps = true;
+  readonly needsComposition = true;
+  readonly ops: OpRecord[] = [];
+  readonly assigned: Variable[] = [];
+  private depth = 0;
+  private dropouts = 0;
+
+  constructor(private readonly layers: ReadonlySet<Layer>, private readonly maskSeed: number | null) {}
+
+  /** The innermost open layer scope among the traced layers. */
+  private layer(): Layer | null {
+    const scopes = ENGINE.openScopes();
+    for (let i = scopes.length - 1; i >= 0; i--) if (this.layers.has(scopes[i] as Layer)) return scopes[i] as Layer;
+    return null;
   }
-  ENGINE.opInterceptor = (name, f, thisArg, args) => {
+
+  opCall(name: string, f: OpFn, thisArg: unknown, args: unknown[]): { value: unknown } | undefined {
     if (ASSIGNS.has(name)) {
-      if (thisArg instanceof Variable && !assigned.includes(thisArg)) assigned.push(thisArg);
-      return { handled: false };
+      if (thisArg instanceof Variable && !this.assigned.includes(thisArg)) this.assigned.push(thisArg);
+      return undefined;
     }
-    if (depth > 0) return { handled: false };
-    if (name === 'fused.matMul' && typeof args[0] === 'object' && args[0] !== null) {
-      // A fused op equals its composition bit for bit (src/ops/fused_mat_mul.ts); run the
-      // composition so both models show matMul / add / activation, however each was written.
-      return { handled: true, value: fusedMatMulComposition(args[0] as FusedMatMulArgs) };
-    }
-    if (name === 'fused.conv2d' && typeof args[0] === 'object' && args[0] !== null) {
-      // Likewise (src/ops/fused_conv2d.ts): conv2d / add / activation.
-      return { handled: true, value: fusedConv2dComposition(args[0] as FusedConv2DArgs) };
-    }
+    if (this.depth > 0) return undefined;
     let a = args;
     let rate: number | undefined;
     if (name === 'dropout') {
       rate = typeof args[1] === 'number' ? args[1] : undefined;
-      if (maskSeed !== null) {
+      if (this.maskSeed !== null) {
         a = [...args];
         while (a.length < 3) a.push(undefined);
-        a[3] = new SeedGenerator(maskSeed * 1009 + dropouts);
+        a[3] = new SeedGenerator(this.maskSeed * 1009 + this.dropouts);
       }
-      dropouts++;
+      this.dropouts++;
     }
-    depth++;
+    this.depth++;
     let value: unknown;
     try {
       value = ENGINE.withOpName(name, () => f.apply(thisArg, a));
     } finally {
-      depth--;
+      this.depth--;
     }
     const out = value instanceof Tensor ? value : Array.isArray(value) && value[0] instanceof Tensor ? (value[0] as Tensor) : null;
     if (out !== null) {
@@ -126,20 +107,26 @@ export function traceRun<T>(fn: () => T, layers: Layer[], maskSeed: number | nul
         else if (x !== null && typeof x === 'object' && !(x instanceof Tensor) && Object.getPrototypeOf(x) === Object.prototype) Object.values(x).forEach(visit);
         else visit(x);
       }
-      ops.push({ index: ops.length, op: name, layer: stack[stack.length - 1] ?? null, output: out, input: inputs[0] ?? null, inputs, params, ...(rate !== undefined ? { rate } : {}) });
+      const ops = this.ops;
+      ops.push({ index: ops.length, op: name, layer: this.layer(), output: out, input: inputs[0] ?? null, inputs, params, ...(rate !== undefined ? { rate } : {}) });
     }
-    return { handled: true, value };
-  };
-  try {
-    const result = fn();
-    return { result, ops: result instanceof Tensor ? pruneToResult(ops, result) : ops, assigned };
-  } finally {
-    ENGINE.opInterceptor = previousInterceptor;
-    for (const r of restore.reverse()) r();
+    return { value };
   }
 }
 
-
+/**
+ * Runs `fn` with op recording. `layers`: Keras layers whose calls attribute ops. `maskSeed`:
+ * reseed dropout (null: leave it alone).
+ */
+export function traceRun<T>(fn: () => T, layers: Layer[], maskSeed: number | null, op = 'compare'): Trace<T> {
+  if (!executingEagerly()) fail(op, 'needs eager execution (graph mode is on: call tf.enableEagerExecution() first)');
+  // Graph mode may have been used earlier in the process: its recorder stays on the stack (it
+  // only acts on symbolic tensors once eager execution is back on); this frame, above it,
+  // handles every top-level op call first.
+  const frame = new OpTrace(new Set(layers), maskSeed);
+  const result = ENGINE.frames.with(frame, fn);
+  return { result, ops: result instanceof Tensor ? pruneToResult(frame.ops, result) : frame.ops, assigned: frame.assigned };
+}
 
 /**
  * Keeps the ops the result depends on (walking tensor arguments back from it), renumbered: the

@@ -1,4 +1,5 @@
 /** Engine-level public functions: backends, memory (tidy/dispose/keep), variables, debug mode. */
+import { setDebugMode } from './debug.ts';
 import { ENGINE, type MemoryInfo } from './engine.ts';
 import { fail } from './errors.ts';
 import { Tensor } from './tensor.ts';
@@ -64,10 +65,10 @@ export function keep<T extends Tensor>(t: T): T {
 
 /** Reports the first op producing NaN or Infinity (checks every kernel output; slow). */
 export function enableDebugMode(): void {
-  ENGINE.debugMode = true;
+  setDebugMode(true);
 }
 export function disableDebugMode(): void {
-  ENGINE.debugMode = false;
+  setDebugMode(false);
 }
 
 let variableCounter = 0;

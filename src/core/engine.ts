@@ -1,10 +1,13 @@
 /**
- * The engine: backend registry, kernel dispatch, gradient tapes, `tidy` scopes, memory
- * accounting and the numerics check mode. Every op ends in `engine.runKernel`.
+ * The engine: backend registry, kernel dispatch, the stack of frames (src/core/context.ts) and
+ * the one question it answers from them (`mayUse`), `tidy` scopes, memory accounting. Every op
+ * ends in `engine.runKernel`.
  */
 import type { Attrs, DataId, KernelBackend, TensorInfo } from './backend.ts';
+import { FrameStack, type Effect, type OpFn } from './context.ts';
 import { bytesPerElement, type DataType, type TypedArray } from './dtypes.ts';
 import { fail, IdemError } from './errors.ts';
+import { kernelKind, type KernelUse } from './kernels.ts';
 import { setTensorHost, Tensor } from './tensor.ts';
 import { setVariableHost, Variable } from './variable.ts';
 
@@ -22,51 +25,11 @@ export type GradFunc = (
     attrs: Attrs;
     /** Names of the inputs whose gradient the backward pass will ask for (absent: unknown, any). */
     needed?: readonly string[];
+    /** Which outputs received a gradient (the others' `dys` entries are zeros, made on first use). */
+    given?: readonly boolean[];
   },
   dys: Tensor[],
 ) => Record<string, () => Tensor>;
-
-/**
- * What `tf.function` tracing (src/graph/function.ts) hears from the engine while a function
- * runs for the first time; replaying these events reruns the function without JS control flow.
- */
-export interface Tracer {
-  kernel(kernelName: string, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void;
-  /** A replayable computation that is not a kernel (random draws, host-side state); one output, several, or none. */
-  stateful(inputs: Tensor[], fn: (inputs: Tensor[]) => Tensor | Tensor[] | null, output: Tensor | Tensor[] | null): void;
-  /**
-   * True when this trace's replays never run under a recording tape (the caller runs the
-   * function eagerly then): its backward passes may use backward-only kernels (see
-   * `Engine.fastBackward`).
-   */
-  readonly untapedReplays?: boolean;
-  assign(v: Variable, value: Tensor): void;
-  /** `t` holds the value variable `v` has now (a snapshot). */
-  readVariable(t: Tensor, v: Variable): void;
-  hostCall(fn: () => void): void;
-  /** Throws if `t` was computed inside the trace (its value differs on every call). */
-  checkRead(t: Tensor): void;
-}
-
-export interface TapeNode {
-  kernelName: string;
-  inputNames: string[];
-  inputIds: number[];
-  inputs: Tensor[];
-  outputs: Tensor[];
-  attrs: Attrs;
-  gradFunc: GradFunc;
-}
-
-/** A recording of the ops applied to watched tensors (see autodiff/tape.ts for the public API). */
-export class Tape {
-  readonly nodes: TapeNode[] = [];
-  /** Ids of watched tensors and of everything computed from them while recording. */
-  readonly watched = new Set<number>();
-  readonly accessedVariables = new Set<Variable>();
-  recording = true;
-  constructor(readonly watchAccessedVariables: boolean) {}
-}
 
 interface DataRecord {
   backend: KernelBackend;
@@ -123,8 +86,9 @@ export class Engine {
   private current: KernelBackend | null = null;
   private currentName = '';
   private readonly gradients = new Map<string, GradFunc>();
+  /** What watches or changes the computation now: tapes, traces, graph mode, probes, debug mode. */
+  readonly frames = new FrameStack();
 
-  private readonly tapeSaved = new WeakSet<Tensor>();
   private tensorCounter = 0;
   // Counts of what was created and not disposed. No FinalizationRegistry on purpose: its
   // cells are only released by a cleanup task between event-loop turns, so in a synchronous
@@ -134,10 +98,7 @@ export class Engine {
   private liveBuffers = 0;
   private liveBytes = 0;
   private readonly scopes: Scope[] = [];
-  /** Active tapes, innermost last. */
-  readonly tapes: Tape[] = [];
   private readonly opStack: string[] = [];
-  debugMode = false;
   private variableRefs: WeakRef<Variable>[] = [];
 
   // ---------------------------------------------------------------- backends
@@ -219,6 +180,21 @@ export class Engine {
     return kernelName in this.backend.kernels;
   }
 
+  /**
+   * Whether an op may run `kernel`, a fused kernel it declares next to its composition: the
+   * backend has it and no frame rules it out — a fused kernel (it has a gradient) unless a frame
+   * needs the op-level composition, a backward-only kernel only when no frame records what runs
+   * for a later differentiation (src/core/kernels.ts lists which kernel is which). `use`
+   * 'inference' (a use without a gradient): only when no frame sees the computation (paused
+   * tapes aside).
+   */
+  mayUse(kernel: string, use: KernelUse = kernelKind(kernel)): boolean {
+    if (!(kernel in this.backend.kernels)) return false;
+    if (this.frames.length === 0) return true;
+    if (use === 'inference') return this.frames.visible().every((f) => f.recording === false);
+    return use === 'backward' ? !this.frames.differentiable() : !this.frames.needsComposition();
+  }
+
   // ---------------------------------------------------------------- tensors and storage
 
   /** Wraps backend storage in a new tensor (storage may be shared: reference-counted). */
@@ -289,7 +265,12 @@ export class Engine {
   }
 
   readSync(t: Tensor): TypedArray {
-    if (this.tracer && this.tracerPaused === 0) this.tracer.checkRead(t);
+    if (this.frames.length) this.frames.readValue(t);
+    return this.backendOf(t.dataId).readSync(t.dataId);
+  }
+
+  /** `t`'s storage as the backend holds it, for the engine's own checks (no frame sees this read). */
+  peek(t: Tensor): TypedArray {
     return this.backendOf(t.dataId).readSync(t.dataId);
   }
 
@@ -301,7 +282,7 @@ export class Engine {
 
   /** A copy of `t`'s values (Tensor.dataSync). */
   readCopy(t: Tensor): TypedArray {
-    if (this.tracer && this.tracerPaused === 0) this.tracer.checkRead(t);
+    if (this.frames.length) this.frames.readValue(t);
     const b = this.backendOf(t.dataId);
     return (b.readSyncForCopy ? b.readSyncForCopy(t.dataId) : b.readSync(t.dataId)).slice();
   }
@@ -360,9 +341,7 @@ export class Engine {
     const res = kernel({ inputs: infos, attrs, backend });
     const list = Array.isArray(res) ? res : [res];
     const outputs = list.map((info) => this.adoptOutput(info, backend));
-    if (this.debugMode && this.dryRun === 0) this.checkNumerics(kernelName, outputs);
-    if (this.tapes.length > 0) this.record(kernelName, inputs, outputs, attrs);
-    if (this.tracer !== null && this.tracerPaused === 0 && this.dryRun === 0) this.tracer.kernel(kernelName, inputs, attrs, outputs);
+    if (this.frames.length) this.frames.kernel(kernelName, inputs, attrs, outputs);
     return outputs;
   }
 
@@ -371,93 +350,36 @@ export class Engine {
     return this.makeTensorFromDataId(info.dataId, info.shape, info.dtype, backend);
   }
 
-  private checkNumerics(kernelName: string, outputs: Tensor[]): void {
-    for (const o of outputs) {
-      if (o.dtype !== 'float32') continue;
-      const v = this.readSync(o);
-      for (let i = 0; i < v.length; i++) {
-        const x = v[i]!;
-        if (x !== x || x === Infinity || x === -Infinity) {
-          const op = this.opStack.length ? this.opStack.join(' > ') : kernelName;
-          throw new IdemError(
-            `debug mode: ${op} (kernel ${kernelName}) produced ${x !== x ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity'} ` +
-              `at flat index ${i} of its output of shape [${o.shape}]`,
-          );
-        }
-      }
+  // ---------------------------------------------------------------- ops and effects
+
+  /**
+   * A public op call (`op()` in src/ops/op.ts): frames watching op calls see it first and may
+   * handle it (graph mode records it); else it runs with its name on the op stack (messages).
+   * An op with a `composition` (a fused op: src/ops/op.ts `fusedOp`) is transparent to frames
+   * that need the op-level composition: they see the composition's op calls instead.
+   */
+  runOp(name: string, fn: OpFn, thisArg: unknown, args: unknown[], composition?: OpFn): unknown {
+    if (this.frames.watchingOps) {
+      if (composition !== undefined && this.frames.needsComposition()) return composition.apply(thisArg, args);
+      const r = this.frames.opCall(name, fn, thisArg, args);
+      if (r) return r.value;
     }
+    return this.withOpName(name, () => fn.apply(thisArg, args));
+  }
+
+  /**
+   * Runs a replayable effect — a random draw, an optimizer step: `run(inputs)` advances host-side
+   * state and returns tensors (or nothing). Frames see it as one unit: a `tf.function` trace
+   * records it so that every replay runs it again (new draws, the next step), a shape probe runs
+   * `standIn(inputs)` instead (same shapes, no state change).
+   */
+  effect<T extends Tensor | Tensor[] | null>(inputs: Tensor[], run: (inputs: Tensor[]) => T, standIn: (inputs: Tensor[]) => T): T {
+    if (this.frames.length === 0) return run(inputs);
+    const e: Effect<T> = { inputs, run, standIn };
+    return this.frames.effect(e);
   }
 
   // ---------------------------------------------------------------- op names (errors, debug mode)
-
-  /**
-   * Graph mode hook (set by src/graph): sees every public op call first and may record it
-   * instead of running it (when an argument is symbolic). Null in plain eager code.
-   */
-  opInterceptor: ((name: string, fn: (...a: unknown[]) => unknown, thisArg: unknown, args: unknown[]) => { handled: boolean; value?: unknown }) | null = null;
-  /**
-   * Depth of shape-inference dry runs (src/graph): ops run on stand-in values, and state is
-   * left alone: variable assignments are skipped, random sequences do not advance.
-   */
-  dryRun = 0;
-  /** Set when a dry run skipped a state change (the recorded op is stateful). */
-  dryRunSkippedEffect = false;
-  /** Active `tf.function` trace, if any. */
-  tracer: Tracer | null = null;
-  private tracerPaused = 0;
-
-  /**
-   * Runs `fn(inputs)` as one replayable step: under `tf.function` tracing it is recorded as a
-   * unit (kernels inside are not), so a replay runs `fn` again — random ops use this to draw new
-   * numbers on every call.
-   */
-  runStateful<T extends Tensor | Tensor[] | null>(inputs: Tensor[], fn: (inputs: Tensor[]) => T): T {
-    const tracer = this.tracerPaused === 0 ? this.tracer : null;
-    if (!tracer) return fn(inputs);
-    this.tracerPaused++;
-    let out: T;
-    try {
-      out = fn(inputs);
-    } finally {
-      this.tracerPaused--;
-    }
-    tracer.stateful(inputs, fn, out);
-    return out;
-  }
-
-  /**
-   * Runs a state change as one replayable step (an optimizer's update: its host-side step
-   * counter and learning-rate schedule advance on every `tf.function` replay, with the new
-   * values of `inputs`).
-   */
-  runEffect(inputs: Tensor[], fn: (inputs: Tensor[]) => void): void {
-    this.runStateful(inputs, (xs) => {
-      fn(xs);
-      return null;
-    });
-  }
-
-  /** Runs host-side code (e.g. an optimizer's step counter) now and on every `tf.function` replay. */
-  hostCall(fn: () => void): void {
-    fn();
-    if (this.tracer && this.tracerPaused === 0) this.tracer.hostCall(fn);
-  }
-
-  /**
-   * Whether a gradient function may compute with a backward-only kernel (one whose own
-   * gradient is not defined, or defined less exactly than the composition's): only when no tape
-   * records this backward pass — now, nor on a replay of a `tf.function` trace being made now
-   * (plain traces may be replayed under a tape; `untapedReplays` ones never are).
-   */
-  fastBackward(): boolean {
-    if (this.isRecording()) return false;
-    return this.tracer === null || this.tracerPaused > 0 || this.tracer.untapedReplays === true;
-  }
-
-  /** Whether a `tf.function` trace whose replays may run under a tape is being made now. */
-  get tracingTaped(): boolean {
-    return this.tracer !== null && this.tracerPaused === 0 && this.tracer.untapedReplays !== true;
-  }
 
   /** Runs `fn` with `name` on the op stack (used by `op()` wrappers for messages). */
   withOpName<T>(name: string, fn: () => T): T {
@@ -473,7 +395,32 @@ export class Engine {
     return this.opStack[this.opStack.length - 1];
   }
 
-  // ---------------------------------------------------------------- gradients and tapes
+  private readonly scopeOwners: unknown[] = [];
+
+  /**
+   * Runs `fn` inside a scope owned by `owner` (a Keras layer's call: src/ops/op.ts `inScope`);
+   * frames attribute the op calls made inside to the innermost owner (tf.compare's op trace).
+   */
+  withScope<T>(owner: unknown, fn: () => T): T {
+    this.scopeOwners.push(owner);
+    try {
+      return fn();
+    } finally {
+      this.scopeOwners.pop();
+    }
+  }
+
+  /** The owners of the scopes open now, outermost first. */
+  openScopes(): readonly unknown[] {
+    return this.scopeOwners;
+  }
+
+  /** The op names on the stack, outermost first (debug mode's messages). */
+  opNames(): string[] {
+    return this.opStack.slice();
+  }
+
+  // ---------------------------------------------------------------- gradients (tapes: src/autodiff/tape.ts)
 
   registerGradient(kernelName: string, gradFunc: GradFunc): void {
     this.gradients.set(kernelName, gradFunc);
@@ -481,92 +428,6 @@ export class Engine {
 
   getGradient(kernelName: string): GradFunc | undefined {
     return this.gradients.get(kernelName);
-  }
-
-  private savedCopy(t: Tensor): Tensor {
-    // A variable may be reassigned before the gradient is taken: save its current value.
-    if (t instanceof Variable) return this.snapshot(t);
-    return t;
-  }
-
-  private record(kernelName: string, inputs: Record<string, Tensor>, outputs: Tensor[], attrs: Attrs): void {
-    const grad = this.gradients.get(kernelName);
-    this.recordNode(kernelName, inputs, outputs, attrs, grad);
-  }
-
-  /**
-   * Records a node on every active tape that watches one of its inputs. `gradFunc` undefined
-   * marks a non-differentiable kernel: it is recorded only so that an attempt to differentiate
-   * through it fails clearly.
-   */
-  recordNode(
-    kernelName: string,
-    inputs: Record<string, Tensor>,
-    outputs: Tensor[],
-    attrs: Attrs,
-    gradFunc: GradFunc | undefined,
-  ): void {
-    let node: TapeNode | null = null;
-    for (const tape of this.tapes) {
-      if (!tape.recording) continue;
-      let hit = false;
-      for (const name in inputs) {
-        const t = inputs[name]!;
-        if (tape.watched.has(t.id)) hit = true;
-        else if (t instanceof Variable && t.trainable && tape.watchAccessedVariables) {
-          tape.watched.add(t.id);
-          tape.accessedVariables.add(t);
-          hit = true;
-        }
-      }
-      if (!hit) continue;
-      if (!node) {
-        const names = Object.keys(inputs);
-        node = {
-          kernelName,
-          inputNames: names,
-          inputIds: names.map((n) => inputs[n]!.id),
-          inputs: names.map((n) => this.savedCopy(inputs[n]!)),
-          outputs,
-          attrs,
-          gradFunc: gradFunc ?? nonDifferentiable(kernelName),
-        };
-        for (const t of node.inputs) this.tapeSaved.add(t);
-        for (const t of outputs) this.tapeSaved.add(t);
-      }
-      tape.nodes.push(node);
-      for (const o of outputs) tape.watched.add(o.id);
-    }
-  }
-
-  /** Whether a kernel run now would be recorded by some tape (e.g. a backward pass taken under an outer tape). */
-  isRecording(): boolean {
-    for (const t of this.tapes) if (t.recording) return true;
-    return false;
-  }
-
-  /** Runs `fn` with every tape paused (its ops are not recorded). */
-  withoutTapes<T>(fn: () => T): T {
-    const paused = this.tapes.filter((t) => t.recording);
-    for (const t of paused) t.recording = false;
-    try {
-      return fn();
-    } finally {
-      for (const t of paused) t.recording = true;
-    }
-  }
-
-  pushTape(tape: Tape): void {
-    this.tapes.push(tape);
-  }
-
-  popTape(tape: Tape): void {
-    const i = this.tapes.lastIndexOf(tape);
-    if (i >= 0) this.tapes.splice(i, 1);
-  }
-
-  isTapeSaved(t: Tensor): boolean {
-    return this.tapeSaved.has(t);
   }
 
   // ---------------------------------------------------------------- scopes (tidy)
@@ -580,13 +441,13 @@ export class Engine {
     const scope = this.scopes.pop();
     if (!scope) return;
     for (const t of scope.tracked) {
-      if (keepers.has(t) || t.kept || t.isDisposed || (this.tapes.length > 0 && this.tapeSaved.has(t))) continue;
+      if (keepers.has(t) || t.kept || t.isDisposed || (this.frames.length > 0 && this.frames.holds(t))) continue;
       this.disposeTensor(t);
     }
     const parent = this.scopes[this.scopes.length - 1];
     if (parent) {
       for (const t of keepers) if (!(t instanceof Variable)) parent.tracked.push(t);
-      // Tensors saved by a live tape survive this scope; the parent owns them now.
+      // Tensors a frame holds (saved by a live tape) survive this scope; the parent owns them now.
       for (const t of scope.tracked) if (!t.isDisposed && !keepers.has(t) && !t.kept) parent.tracked.push(t);
     }
   }
@@ -614,28 +475,18 @@ export class Engine {
   /** A tensor sharing the variable's current storage (it keeps this value after a later assign). */
   snapshot(v: Variable): Tensor {
     const t = this.makeTensorFromDataId(v.dataId, v.shape, v.dtype);
-    if (this.tracer && this.tracerPaused === 0) this.tracer.readVariable(t, v);
+    if (this.frames.length) this.frames.readVariable(t, v);
     return t;
   }
 
   assignVariable(v: Variable, value: Tensor): void {
-    if (this.dryRun > 0) {
-      this.dryRunSkippedEffect = true;
-      return;
-    }
-    if (this.tracer && this.tracerPaused === 0) this.tracer.assign(v, value);
+    if (this.frames.length && !this.frames.assign(v, value)) return;
     this.ensureOnCurrent(value);
     const old = v.dataId;
     this.retainData(value.dataId, value.shape, value.dtype);
     v.dataId = value.dataId;
     this.releaseData(old);
   }
-}
-
-function nonDifferentiable(kernelName: string): GradFunc {
-  return () => {
-    throw new IdemError(`gradient: kernel '${kernelName}' has no gradient defined (it is not differentiable)`);
-  };
 }
 
 const KEY = Symbol.for('idem.engine');
@@ -657,7 +508,10 @@ setVariableHost({
   assign: (v, value) => ENGINE.assignVariable(v, value),
   read: (v) => ENGINE.snapshot(v),
   registerVariable: (v) => ENGINE.registerVariable(v),
-  interceptAssign: (v, value, how) =>
-    ENGINE.opInterceptor === null ? { handled: false } : ENGINE.opInterceptor(how, (x) => v[how](x as Tensor).read(), v, [value]),
-  combine: (kernel, a, b) => ENGINE.withoutTapes(() => ENGINE.runKernel(kernel, { a, b })),
+  interceptAssign: (v, value, how) => {
+    if (!ENGINE.frames.watchingOps) return { handled: false };
+    const r = ENGINE.frames.opCall(how, (x) => v[how](x as Tensor).read(), v, [value]);
+    return r ? { handled: true, value: r.value } : { handled: false };
+  },
+  combine: (kernel, a, b) => ENGINE.frames.noGrad(() => ENGINE.runKernel(kernel, { a, b })),
 });

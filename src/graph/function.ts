@@ -19,31 +19,52 @@
  * recently used traces of a function (`tf.setLimits`), dropping the oldest with the constants
  * its tracing created.
  */
-import { ENGINE, type Tracer } from '../core/engine.ts';
 import type { Attrs } from '../core/backend.ts';
+import type { Effect, Frame } from '../core/context.ts';
+import { ENGINE } from '../core/engine.ts';
 import { fail } from '../core/errors.ts';
 import { getLimits } from '../core/limits.ts';
 import { Tensor } from '../core/tensor.ts';
 import { Variable } from '../core/variable.ts';
+import { isRecording } from '../autodiff/tape.ts';
 import { mapTensors } from './graph.ts';
+import { ShapeProbe } from './probe.ts';
 
 type Ref = { k: 'arg'; i: number } | { k: 'slot'; i: number } | { k: 'const'; t: Tensor };
 
+type EffectOut = Tensor | Tensor[] | null;
+
 type Event =
   | { type: 'kernel'; name: string; inputNames: string[]; inputs: Ref[]; attrs: Attrs; outs: number[] }
-  | { type: 'stateful'; inputs: Ref[]; fn: (inputs: Tensor[]) => Tensor | Tensor[] | null; out: number | number[] }
+  | { type: 'effect'; inputs: Ref[]; run: (inputs: Tensor[]) => EffectOut; standIn: (inputs: Tensor[]) => EffectOut; out: number | number[] }
   | { type: 'assign'; v: Variable; value: Ref }
-  | { type: 'read'; v: Variable; out: number }
-  | { type: 'host'; fn: () => void };
+  | { type: 'read'; v: Variable; out: number };
 
-class Trace implements Tracer {
+/**
+ * The frame of a `tf.function`'s first call with a signature: it hears every kernel call,
+ * effect (as one unit: the kernels inside are not recorded), variable read and assignment, and
+ * value read of the function's run.
+ */
+class FunctionTrace implements Frame {
+  readonly name = 'tf.function trace';
   readonly events: Event[] = [];
   private readonly slots = new Map<Tensor, number>();
   nSlots = 0;
   /** Constants this trace's call created (tensor ids after `firstId`): dropped with the trace. */
   readonly ownConsts = new Set<Tensor>();
   private readonly firstId = ENGINE.nextTensorId();
+  /** Depth of effects running now (their kernels are not recorded). */
+  private inEffect = 0;
+  /**
+   * `untapedReplays`: the replays never run under a recording tape (the caller runs the function
+   * eagerly then), so backward-only kernels may be traced.
+   */
   constructor(private readonly args: Map<Tensor, number>, readonly untapedReplays: boolean) {}
+
+  /** A trace that plain replays may run under a tape records differentiable kernels only. */
+  get differentiable(): boolean {
+    return !this.untapedReplays && this.inEffect === 0;
+  }
 
   ref(t: Tensor): Ref {
     const a = this.args.get(t);
@@ -65,31 +86,41 @@ class Trace implements Tracer {
   }
 
   kernel(name: string, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void {
+    if (this.inEffect > 0) return;
     const names = Object.keys(inputs);
     this.events.push({ type: 'kernel', name, inputNames: names, inputs: names.map((n) => this.ref(inputs[n]!)), attrs, outs: outputs.map((o) => this.slot(o)) });
   }
 
-  stateful(inputs: Tensor[], fn: (inputs: Tensor[]) => Tensor | Tensor[] | null, output: Tensor | Tensor[] | null): void {
-    const out = Array.isArray(output) ? output.map((o) => this.slot(o)) : output ? this.slot(output) : -1;
-    this.events.push({ type: 'stateful', inputs: inputs.map((t) => this.ref(t)), fn, out });
+  effect<T>(e: Effect<T>, next: () => T): T {
+    if (this.inEffect > 0) return next();
+    this.inEffect++;
+    let output: T;
+    try {
+      output = next();
+    } finally {
+      this.inEffect--;
+    }
+    const o = output as EffectOut;
+    const out = Array.isArray(o) ? o.map((t) => this.slot(t)) : o ? this.slot(o) : -1;
+    const run = e.run as (inputs: Tensor[]) => EffectOut;
+    const standIn = e.standIn as (inputs: Tensor[]) => EffectOut;
+    this.events.push({ type: 'effect', inputs: e.inputs.map((t) => this.ref(t)), run, standIn, out });
+    return output;
   }
 
   assign(v: Variable, value: Tensor): void {
-    this.events.push({ type: 'assign', v, value: this.ref(value) });
+    if (this.inEffect === 0) this.events.push({ type: 'assign', v, value: this.ref(value) });
   }
 
   readVariable(t: Tensor, v: Variable): void {
-    this.events.push({ type: 'read', v, out: this.slot(t) });
-  }
-
-  hostCall(fn: () => void): void {
-    this.events.push({ type: 'host', fn });
+    if (this.inEffect === 0) this.events.push({ type: 'read', v, out: this.slot(t) });
   }
 
   /** Set when an untaped trace saw a read of a traced tensor: it cannot be replayed. */
   unreplayable = false;
 
-  checkRead(t: Tensor): void {
+  readValue(t: Tensor): void {
+    if (this.inEffect > 0) return;
     if (this.args.has(t) || this.slots.has(t)) {
       if (this.untapedReplays) {
         // This call runs eagerly anyway: finish it, then keep this signature eager.
@@ -108,7 +139,7 @@ class Trace implements Tracer {
 }
 
 interface Traced {
-  trace: Trace;
+  trace: FunctionTrace;
   /** `fn`'s result with tensors replaced by refs. */
   template: unknown;
 }
@@ -205,7 +236,12 @@ function dropTrace(t: Traced): void {
 /**
  * `tf.function(fn)` (exported under the name `function`). `options.untapedReplays` (internal,
  * Keras's compiled train step): a call under a recording tape runs `fn` eagerly instead of a
- * replay, so traces may hold backward-only kernels (`ENGINE.fastBackward`).
+ * replay, so traces may hold backward-only kernels (`ENGINE.mayUse`).
+ *
+ * The function runs op by op, without tracing or replaying, inside another trace (which records
+ * its kernels), inside a shape probe, under a frame that watches op calls (graph mode,
+ * tf.compare's op trace, debug mode: a replay makes no op calls) and, for `untapedReplays`, under
+ * a recording tape.
  */
 export function tfFunction<A extends unknown[], R>(fn: (...args: A) => R, options: { untapedReplays?: boolean } = {}): TracedFunction<A, R> {
   if (typeof fn !== 'function') fail('tf.function', '`fn` must be a function');
@@ -234,8 +270,7 @@ export function tfFunction<A extends unknown[], R>(fn: (...args: A) => R, option
     }
   };
   const call = (...args: A): R => {
-    // Inside another trace (or graph dry run), just run: the outer trace records the kernels.
-    if (ENGINE.tracer !== null || ENGINE.dryRun > 0 || (untaped && ENGINE.isRecording())) return fn(...args);
+    if (runsOpByOp(untaped)) return fn(...args);
     const { key, tensors } = signatureOf(args);
     const hit = cache.get(key);
     if (hit !== undefined) {
@@ -248,15 +283,9 @@ export function tfFunction<A extends unknown[], R>(fn: (...args: A) => R, option
     remember(true);
     const argIndex = new Map<Tensor, number>();
     tensors.forEach((t, i) => argIndex.set(t, i));
-    const trace = new Trace(argIndex, untaped);
-    ENGINE.tracer = trace;
-    let result: R;
-    try {
-      result = fn(...args);
-      if (result instanceof Promise) fail('tf.function', 'the function must be synchronous');
-    } finally {
-      ENGINE.tracer = null;
-    }
+    const trace = new FunctionTrace(argIndex, untaped);
+    const result = ENGINE.frames.with(trace, () => fn(...args));
+    if (result instanceof Promise) fail('tf.function', 'the function must be synchronous');
     if (trace.unreplayable) {
       store(key, 'eager');
       return result;
@@ -306,8 +335,8 @@ function replay(t: Traced, args: Tensor[]): unknown {
         e.outs.forEach((s, i) => (slots[s] = outs[i]));
         break;
       }
-      case 'stateful': {
-        const out = ENGINE.runStateful(e.inputs.map(get), e.fn);
+      case 'effect': {
+        const out = ENGINE.effect(e.inputs.map(get), e.run, e.standIn);
         if (Array.isArray(e.out)) e.out.forEach((sl, i) => (slots[sl] = (out as Tensor[])[i]));
         else if (e.out >= 0) slots[e.out] = out as Tensor;
         break;
@@ -318,11 +347,22 @@ function replay(t: Traced, args: Tensor[]): unknown {
       case 'read':
         slots[e.out] = e.v.read();
         break;
-      case 'host':
-        e.fn();
-        break;
     }
   }
   return fillTemplate(t.template, get);
 }
 
+
+/** Whether a `tf.function` trace is being made now. */
+export function isTracing(): boolean {
+  return ENGINE.frames.all().some((f) => f instanceof FunctionTrace);
+}
+
+/** See `tfFunction`: when a traced function runs its function op by op. */
+function runsOpByOp(untaped: boolean): boolean {
+  const frames = ENGINE.frames;
+  if (frames.length === 0) return false;
+  if (frames.watchingOps) return true;
+  for (const f of frames.all()) if (f instanceof FunctionTrace || f instanceof ShapeProbe) return true;
+  return untaped && isRecording();
+}

@@ -17,15 +17,17 @@
  * node with it (e.g. batch-norm moving averages update whenever the batch statistics they read
  * are computed), provided the placeholders it needs are fed.
  */
+import type { Frame, OpFn } from '../core/context.ts';
 import { ENGINE } from '../core/engine.ts';
 import type { DataType } from '../core/dtypes.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import { Tensor, type NestedArray } from '../core/tensor.ts';
 import type { TypedArray } from '../core/dtypes.ts';
 import { Variable as VariableClass, type Variable } from '../core/variable.ts';
-import { GradientTape } from '../autodiff/tape.ts';
+import { GradientTape, noGrad } from '../autodiff/tape.ts';
 import { convertToTensor, type TensorLike } from '../ops/convert.ts';
 import { fill } from '../ops/creation.ts';
+import { mergeShapes, probe } from './probe.ts';
 
 const SYMBOLIC_DATA = Object.freeze({ symbolic: true });
 
@@ -216,17 +218,10 @@ function standIn(t: SymbolicTensor, unknownSize: number): Tensor {
 }
 
 function dryRun(node: { fn: (...a: unknown[]) => unknown; thisArg: unknown; args: unknown[] }, unknownSize: number): { result: unknown; skippedEffect: boolean } {
-  ENGINE.dryRun++;
-  const prevFlag = ENGINE.dryRunSkippedEffect;
-  ENGINE.dryRunSkippedEffect = false;
-  try {
+  return probe(() => {
     const args = mapTensors(node.args, (t) => (t instanceof SymbolicTensor ? standIn(t, unknownSize) : t)) as unknown[];
-    const result = ENGINE.withoutTapes(() => node.fn.apply(node.thisArg, args));
-    return { result, skippedEffect: ENGINE.dryRunSkippedEffect };
-  } finally {
-    ENGINE.dryRunSkippedEffect = prevFlag;
-    ENGINE.dryRun--;
-  }
+    return node.fn.apply(node.thisArg, args);
+  });
 }
 
 function record(op: string, fn: (...a: unknown[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
@@ -247,8 +242,7 @@ function record(op: string, fn: (...a: unknown[]) => unknown, thisArg: unknown, 
   if (second) walk(second.result, (t) => other.push(t));
   const node = graph.addNode({ op, fn, thisArg, args, inputs, outputs: [], stateful: first.skippedEffect });
   concrete.forEach((t, i) => {
-    const alt = other[i];
-    const shape = t.shape.map((d, k) => (alt && (alt.rank !== t.rank || alt.shape[k] !== d) ? -1 : d));
+    const shape = mergeShapes(t.shape, other[i]?.shape, -1);
     const name = concrete.length === 1 ? node.name : `${node.name}:${i}`;
     node.outputs.push(new SymbolicTensor(graph, node, shape, t.dtype, name));
   });
@@ -256,13 +250,25 @@ function record(op: string, fn: (...a: unknown[]) => unknown, thisArg: unknown, 
   return mapTensors(first.result, () => node.outputs[i++]!);
 }
 
-function interceptor(name: string, fn: (...a: unknown[]) => unknown, thisArg: unknown, args: unknown[]): { handled: boolean; value?: unknown } {
-  if (ENGINE.dryRun > 0 || executing > 0 || !mustRecord(args, thisArg)) return { handled: false };
-  return { handled: true, value: record(name, fn, thisArg, args) };
+/**
+ * Graph mode's frame (at the bottom of the stack once a placeholder exists): an op call given a
+ * symbolic tensor (or, eager execution off, a variable) is recorded as a node instead of running.
+ */
+class GraphRecorder implements Frame {
+  readonly name = 'graph mode';
+  readonly watchesOps = true;
+  opCall(name: string, fn: OpFn, thisArg: unknown, args: unknown[]): { value: unknown } | undefined {
+    if (executing > 0 || !mustRecord(args, thisArg)) return undefined;
+    return { value: record(name, fn, thisArg, args) };
+  }
 }
 
+let recorder: GraphRecorder | null = null;
+
 function enableGraphRecording(): void {
-  ENGINE.opInterceptor = interceptor;
+  if (recorder) return;
+  recorder = new GraphRecorder();
+  ENGINE.frames.push(recorder, 'bottom');
 }
 
 // ------------------------------------------------------------------ placeholders
@@ -401,7 +407,7 @@ export class Session {
     });
     if (pairs.length === 0) fail('minimize', `no variable receives a gradient from '${train.loss.name}'`);
     // The update is not part of the forward pass: no tape records it.
-    ENGINE.withoutTapes(() => train.optimizer.applyGradients(pairs));
+    noGrad(() => train.optimizer.applyGradients(pairs));
   }
 
   private resolveFeeds(feedDict: FeedDict): Map<SymbolicTensor, Tensor> {

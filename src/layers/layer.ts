@@ -12,7 +12,8 @@
  * `tf.getVariable`, so scope reuse applies: `{reuse: true}` shares an existing variable, and
  * creating an existing name without reuse throws — never a silent copy (seed 002).
  */
-import { ENGINE } from '../core/engine.ts';
+import { noGrad } from '../autodiff/tape.ts';
+import { mergeShapes, probe } from '../graph/probe.ts';
 import type { DataType } from '../core/dtypes.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import { fmtCount, getLimits } from '../core/limits.ts';
@@ -20,6 +21,7 @@ import { Tensor } from '../core/tensor.ts';
 import { Variable } from '../core/variable.ts';
 import { variable } from '../core/api.ts';
 import { fill } from '../ops/creation.ts';
+import { inScope } from '../ops/op.ts';
 import { getInitializer, Initializer, type InitializerIdentifier } from '../initializers/index.ts';
 import { currentScopeName, getVariable } from '../variables/scope.ts';
 
@@ -200,26 +202,23 @@ export abstract class Layer {
   abstract call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor | Tensor[];
 
   /**
-   * Output shape for `inputShape`. The default runs `call` once on stand-in values with every
-   * state change and random draw suppressed (the engine's dry run); layers may override it.
+   * Output shape for `inputShape`. The default runs `call` on stand-in values in a shape probe
+   * (src/graph/probe.ts: no state change, no random draw) — twice when a dimension is unknown, to
+   * find which output dimensions follow it; layers may override it.
    */
   computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     const multi = Array.isArray(inputShape[0]) || (Array.isArray(inputShape) && inputShape.length === 0);
     const shapes = (multi ? inputShape : [inputShape]) as Shape[];
-    const run = (unknown: number) => {
-      ENGINE.dryRun++;
-      try {
+    const run = (unknown: number) =>
+      probe(() => {
         const ins = shapes.map((s) => fill(s.map((d) => d ?? unknown), 0, this.inputDtype()));
-        return ENGINE.withoutTapes(() => this.call(multi ? ins : ins[0]!, { training: false }));
-      } finally {
-        ENGINE.dryRun--;
-      }
-    };
+        return this.call(multi ? ins : ins[0]!, { training: false });
+      }).result;
     const a = run(2);
     const b = shapes.some((s) => s.some((d) => d === null)) ? run(3) : a;
     const la = Array.isArray(a) ? a : [a];
     const lb = Array.isArray(b) ? b : [b];
-    const out = la.map((t, i) => t.shape.map((d, k) => (lb[i]!.shape[k] !== d ? null : d)));
+    const out = la.map((t, i) => mergeShapes(t.shape, lb[i]!.shape, null));
     return Array.isArray(a) ? out : out[0]!;
   }
 
@@ -239,7 +238,7 @@ export abstract class Layer {
     });
     this.checkInputShapes(tensors.map((t) => t.shape));
     if (!this.built) this.buildWith(Array.isArray(inputs) ? tensors.map((t) => [null, ...t.shape.slice(1)]) : [null, ...tensors[0]!.shape.slice(1)]);
-    return this.call(Array.isArray(inputs) ? tensors : tensors[0]!, kwargs);
+    return inScope(this, () => this.call(Array.isArray(inputs) ? tensors : tensors[0]!, kwargs));
   }
 
   /** The input shape the layer was built for by its first call (Keras `_build_shapes_dict`). */
@@ -247,7 +246,7 @@ export abstract class Layer {
 
   protected buildWith(shape: Shape | Shape[]): void {
     this.buildInputShape = shape;
-    ENGINE.withoutTapes(() => this.build(shape));
+    noGrad(() => this.build(shape));
     this.built = true;
     if (this.initialWeights) {
       const w = this.initialWeights;
@@ -345,7 +344,7 @@ export abstract class Layer {
     if (currentScopeName() !== '') {
       v = getVariable(`${this.name}/${name}`, { shape, dtype, initializer: initial, trainable: trainable && this.trainableFlag });
     } else {
-      const value = ENGINE.withoutTapes(() => initial(shape, dtype));
+      const value = noGrad(() => initial(shape, dtype));
       v = variable(value, trainable && this.trainableFlag, `${this.name}/${name}:0`);
     }
     if (options.constraint !== undefined && options.constraint !== null && typeof options.constraint !== 'function') {

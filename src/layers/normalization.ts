@@ -5,13 +5,12 @@
  * of running a training step updates them (no UPDATE_OPS to forget, seeds 001 and 003).
  * Inference call: normalize with the moving statistics; nothing changes.
  */
-import { ENGINE } from '../core/engine.ts';
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { Variable } from '../core/variable.ts';
 import { add } from '../ops/add.ts';
 import { batchNorm } from '../ops/batch_norm.ts';
-import { moments } from '../ops/moments.ts';
+import { batchNormTraining } from '../ops/batch_norm_training.ts';
 import { mul } from '../ops/mul.ts';
 import { reshape } from '../ops/reshape.ts';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.ts';
@@ -85,31 +84,18 @@ export class BatchNormalization extends Layer {
 
   call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor {
     const x = inputs as Tensor;
+    if (kwargs.training) {
+      // The batch statistics (one fused kernel where the backend has it: src/ops/batch_norm_training.ts).
+      const { y, mean, variance } = batchNormTraining(x, { axes: this.reductionAxes, scale: this.gamma, offset: this.beta, epsilon: this.epsilon });
+      const m = this.momentum;
+      this.movingMean!.assign(add(mul(this.movingMean!, m), mul(mean, 1 - m)));
+      this.movingVariance!.assign(add(mul(this.movingVariance!, m), mul(variance, 1 - m)));
+      return y;
+    }
     const paramShape = x.shape.map((d, i) => (this.reductionAxes.includes(i) ? 1 : d));
     const lastAxis = this.reductionAxes.length === x.rank - 1 && !this.reductionAxes.includes(x.rank - 1);
     // Parameters broadcast along the last axis directly; other axes need a reshape.
     const shaped = (t: Tensor | null) => (t === null || lastAxis ? t : reshape(t, paramShape));
-    // Not while ops are intercepted (graph mode, tf.compare's op traces) or tf.function traces
-    // (except Keras's compiled train step, whose replays never run under a tape).
-    if (kwargs.training && lastAxis && x.dtype === 'float32' && ENGINE.opInterceptor === null && !ENGINE.tracingTaped && ENGINE.hasKernel('FusedBatchNorm')) {
-      // The native backend's fused kernel (3 passes forward, 3 for its gradient instead of ~20),
-      // bit-identical to the moments + batchNorm composition below and its autodiff.
-      const ins: Record<string, Tensor> = { x };
-      if (this.gamma) ins['scale'] = this.gamma;
-      if (this.beta) ins['offset'] = this.beta;
-      const [y, mean, variance] = ENGINE.runKernelMulti('FusedBatchNorm', ins, { epsilon: this.epsilon });
-      const m = this.momentum;
-      this.movingMean!.assign(add(mul(this.movingMean!, m), mul(mean!, 1 - m)));
-      this.movingVariance!.assign(add(mul(this.movingVariance!, m), mul(variance!, 1 - m)));
-      return y!;
-    }
-    if (kwargs.training) {
-      const { mean, variance } = moments(x, this.reductionAxes);
-      const m = this.momentum;
-      this.movingMean!.assign(add(mul(this.movingMean!, m), mul(mean, 1 - m)));
-      this.movingVariance!.assign(add(mul(this.movingVariance!, m), mul(variance, 1 - m)));
-      return batchNorm(x, shaped(mean)!, shaped(variance)!, shaped(this.beta) ?? undefined, shaped(this.gamma) ?? undefined, this.epsilon);
-    }
     return batchNorm(x, shaped(this.movingMean)!, shaped(this.movingVariance)!, shaped(this.beta) ?? undefined, shaped(this.gamma) ?? undefined, this.epsilon);
   }
 

@@ -14,7 +14,6 @@
  * its first call on a tensor (`fit` makes that call, in inference mode, on the first sample before
  * training). It cannot be called on symbolic KerasTensors.
  */
-import { ENGINE } from '../core/engine.ts';
 import { fail } from '../core/errors.ts';
 import { tidy } from '../core/api.ts';
 import type { Tensor } from '../core/tensor.ts';
@@ -32,6 +31,7 @@ import type { Dataset } from '../data/index.ts';
 import type { Optimizer } from '../optimizers/index.ts';
 import type { History } from './callbacks.ts';
 import * as training from './training.ts';
+import { noGrad } from '../autodiff/tape.ts';
 
 function fmt(s: Shape | Shape[]): string {
   const one = (x: Shape) => `(${x.map((d) => (d === null ? 'None' : d)).join(', ')}${x.length === 1 ? ',' : ''})`;
@@ -261,7 +261,7 @@ export class LayersModel extends Layer {
     const shapes = (multi ? inputShape : [inputShape]) as Shape[];
     tidy(() => {
       const xs = shapes.map((s) => zeros(s.map((d) => d ?? 1), 'float32'));
-      ENGINE.withoutTapes(() => this.apply(multi ? xs : xs[0]!, { training: false }));
+      noGrad(() => this.apply(multi ? xs : xs[0]!, { training: false }));
     });
   }
 
@@ -270,7 +270,7 @@ export class LayersModel extends Layer {
     if (!this.isSubclassed() || this.built) return;
     tidy(() => {
       const first = (Array.isArray(x) ? x : [x]).map((t) => (t.rank === 0 || t.shape[0] === 0 ? t : slice(t, [0], [1])));
-      ENGINE.withoutTapes(() => this.apply(Array.isArray(x) ? first : first[0]!, { training: false }));
+      noGrad(() => this.apply(Array.isArray(x) ? first : first[0]!, { training: false }));
     });
   }
 

@@ -22,7 +22,6 @@
  * epoch loop (`runEpochs`) and differ only in where batches come from (`BatchSource`).
  * `predict`/`evaluate` call the model with `training: false` and never change a weight.
  */
-import { ENGINE } from '../core/engine.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import { Tensor } from '../core/tensor.ts';
 import { tidy } from '../core/api.ts';
@@ -43,6 +42,7 @@ import { getLoss, getMetric } from '../metrics/resolve.ts';
 import { MeanScalar, Metric } from '../metrics/keras_metrics.ts';
 import type { Dataset } from '../data/index.ts';
 import { Callback, CustomCallback, History, ProgressBar, type CustomCallbackArgs, type Logs } from './callbacks.ts';
+import { noGrad } from '../autodiff/tape.ts';
 
 /** What training needs of a model (LayersModel implements it). */
 export interface Trainable {
@@ -262,7 +262,7 @@ function gradientPairs(grads: Record<string, Tensor>, vars: import('../core/vari
 function applyConstraints(model: Trainable): void {
   const cs = model.weightConstraints?.() ?? [];
   if (cs.length === 0) return;
-  ENGINE.withoutTapes(() => {
+  noGrad(() => {
     for (const { variable, constraint } of cs) if (variable.trainable) variable.assign(constraint(variable));
   });
 }
@@ -302,14 +302,15 @@ function stepTensors(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (T
  * layers and optimizer slots); later calls go through `tf.function`, traced once per signature —
  * input shapes and dtypes, and the trainable variables (so `trainable` changes retrace) — and
  * replayed: the same kernels in the same order as an eager step, so identical numbers. Eager
- * instead: `runEagerly`, graph mode / `tf.compare` recording (they watch op calls), debug mode
- * (its messages name ops), under a recording tape, and a step that reads a tensor value while
- * tracing (the trace is dropped, that signature stays eager). Like Keras, configuration a
- * trace bakes in (a layer's rate, a loss's options) is read when the signature is first traced.
+ * instead: `runEagerly`; and, as `tf.function` decides (src/graph/function.ts), under a frame
+ * that watches op calls (graph mode, `tf.compare` recording, debug mode), under a recording tape,
+ * and a step that reads a tensor value while tracing (the trace is dropped, that signature stays
+ * eager). Like Keras, configuration a trace bakes in (a layer's rate, a loss's options) is read
+ * when the signature is first traced.
  */
 function runTrainStep(model: Trainable, c: Compiled, x: Tensor | Tensor[], ys: (Tensor | null)[], sampleWeight: Tensor | null): StepTensors {
   const vars = model.trainableWeights.filter((v) => v.trainable);
-  const eager = c.runEagerly === true || c.trainFunction === undefined || ENGINE.opInterceptor !== null || ENGINE.debugMode;
+  const eager = c.runEagerly === true || c.trainFunction === undefined;
   if (c.trainFunction === undefined && !c.runEagerly) {
     c.trainFunction = tfFunction((xx: Tensor | Tensor[], yy: (Tensor | null)[], sw: Tensor | null, vs: Variable[]) => stepTensors(model, c, xx, yy, sw, vs), {
       untapedReplays: true,
@@ -683,7 +684,7 @@ export function predict(model: Trainable, x: Tensor | Tensor[], args: { batchSiz
   for (let start = 0; start < n || start === 0; start += batchSize) {
     const end = Math.min(start + batchSize, n);
     const batch = xs.map((t) => rows(t, null, start, end));
-    const out = ENGINE.withoutTapes(() => model.apply(Array.isArray(x) ? batch : batch[0]!, { training: false }));
+    const out = noGrad(() => model.apply(Array.isArray(x) ? batch : batch[0]!, { training: false }));
     outs.push(Array.isArray(out) ? out : [out]);
   }
   const joined = outs[0]!.map((_, k) => (outs.length === 1 ? outs[0]![k]! : concat(outs.map((o) => o[k]!), 0)));

@@ -25,7 +25,7 @@ import { tensor, zerosLike } from './creation.ts';
 import { equalMask } from './max.ts';
 import { mul } from './mul.ts';
 import { neg } from './neg.ts';
-import { op } from './op.ts';
+import { fused, op } from './op.ts';
 import { reshape } from './reshape.ts';
 import { sigmoid } from './sigmoid.ts';
 import { logSoftmax, softmax } from './softmax.ts';
@@ -72,17 +72,30 @@ export const softmaxCrossEntropyWithLogits = op(
   },
 );
 
+/**
+ * The logits gradient dy[.., None] · (softmax(logits) − labels); fast path: one backward-only
+ * `_SoftmaxCrossEntropyGrad` kernel (the same kernels' arithmetic: same bits) along the last axis.
+ */
+const softmaxCrossEntropyLogitsGrad = fused(
+  (dy: Tensor, logits: Tensor, labels: Tensor, axis: number): Tensor => {
+    const kept = logits.shape.map((d, i) => (i === axis ? 1 : d));
+    return mul(reshape(dy, kept), sub(softmax(logits, axis), labels));
+  },
+  {
+    kernel: '_SoftmaxCrossEntropyGrad',
+    fits: (dy, logits, labels, axis) =>
+      logits.rank >= 2 && axis === logits.rank - 1 && logits.shape[axis]! > 1 && logits.dtype === 'float32' && labels.dtype === 'float32' && dy.dtype === 'float32',
+    run: (dy, logits, labels) => ENGINE.runKernel('_SoftmaxCrossEntropyGrad', { dy, logits, labels }),
+  },
+);
+
 ENGINE.registerGradient('SoftmaxCrossEntropyWithLogits', (dy, { inputs, attrs, needed }): Record<string, () => Tensor> => {
   const labels = inputs['labels']!;
   const logits = inputs['logits']!;
   const axis = attrs['axis'] as number;
   const kept = logits.shape.map((d, i) => (i === axis ? 1 : d));
-  // The logits gradient below in one `_SoftmaxCrossEntropyGrad` kernel (the same kernels'
-  // arithmetic: same bits) when only it is wanted, along the last axis, and nothing records.
-  if (needed !== undefined && !needed.includes('labels') && logits.rank >= 2 && axis === logits.rank - 1 && logits.shape[axis]! > 1 &&
-      logits.dtype === 'float32' && labels.dtype === 'float32' && dy.dtype === 'float32' && ENGINE.fastBackward() && ENGINE.hasKernel('_SoftmaxCrossEntropyGrad')) {
-    return { logits: () => ENGINE.runKernel('_SoftmaxCrossEntropyGrad', { dy, logits, labels }) };
-  }
+  // The fast path computes the logits gradient alone: only when the labels' is not wanted.
+  if (needed !== undefined && !needed.includes('labels')) return { logits: () => softmaxCrossEntropyLogitsGrad(dy, logits, labels, axis) };
   return {
     logits: () => mul(reshape(dy, kept), sub(softmax(logits, axis), labels)),
     labels: () => mul(reshape(dy, kept), neg(logSoftmax(logits, axis))),

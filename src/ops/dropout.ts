@@ -5,7 +5,8 @@ import type { Tensor } from '../core/tensor.ts';
 import { nextStream, randomWords, type SeedLike } from '../random/seed.ts';
 import { assertFloat, convertToTensor, type TensorLike } from './convert.ts';
 import { mul } from './mul.ts';
-import { op } from './op.ts';
+import { fused, op } from './op.ts';
+import { fill } from './creation.ts';
 import { fromFloats, floatStorage } from './random_util.ts';
 
 /**
@@ -28,37 +29,63 @@ export const dropout = op('dropout', (x: TensorLike, rate: number, noiseShape?: 
     if (!ok) fail('dropout', `\`noiseShape\` must have x's rank with each dimension equal to x's or 1: x is ${fmtShape($x.shape)}, noiseShape is ${fmtShape(noiseShape)}`);
   }
   if (rate === 0) return mul($x, 1);
-  if ((!noiseShape || noiseShape.every((d, i) => d === $x.shape[i])) && $x.dtype === 'float32' && ENGINE.hasKernel('Dropout')) {
-    // The fused kernel (native backend): the same Philox draws, mask and two float32 products
-    // in one pass; its gradient below is the composition's, op for op. Bit-identical. Under
-    // tf.function tracing both outputs come from the stateful step (the gradient reads the mask).
-    return ENGINE.runStateful([$x], ([xx]) => {
-      const st = nextStream(seed, 'dropout');
-      return ENGINE.runKernelMulti('Dropout', { x: xx! }, { rate, key0: st.key[0], key1: st.key[1], stream: st.stream });
-    })[0]!;
-  }
-  const n = sizeFromShape(shape);
-  const mask = ENGINE.runStateful([], () => {
-    const words = randomWords(nextStream(seed, 'dropout'), n);
-    const m = floatStorage(n);
-    for (let i = 0; i < n; i++) m[i] = (words[i]! >>> 9) * 1.1920928955078125e-7 >= rate ? 1 : 0;
-    return fromFloats(m, shape.slice());
-  });
-  return mul(mul($x, 1 / (1 - rate)), mask);
+  return dropoutMasked($x, rate, shape, seed);
 });
 
-// The fused kernel's gradient: the composition mul(mul(x, s), mask) differentiated op by op
-// (Mul's gradient is dy·other operand): dx = (dy · mask) · s, s = 1/(1 − rate), in one
-// `_DropoutGrad` kernel where the backend has it (the same two float32 products).
-ENGINE.registerGradient('Dropout', (dy, { outputs, attrs }) => ({
-  x: () => {
-    const s = 1 / (1 - (attrs['rate'] as number));
-    if (dy.dtype === 'float32' && ENGINE.hasKernel('_DropoutGrad')) {
-      return ENGINE.runKernel('_DropoutGrad', { dy, mask: outputs[1]! }, { scale: Math.fround(s) });
-    }
-    return mul(mul(dy, outputs[1]!), s);
+/** mask_i = 1 where the Philox uniform u_i ≥ rate, else 0: one random draw (a replayable effect). */
+function dropoutMask(rate: number, shape: readonly number[], seed: SeedLike): Tensor {
+  return ENGINE.effect(
+    [],
+    () => {
+      const n = sizeFromShape(shape);
+      const words = randomWords(nextStream(seed, 'dropout'), n);
+      const m = floatStorage(n);
+      for (let i = 0; i < n; i++) m[i] = (words[i]! >>> 9) * 1.1920928955078125e-7 >= rate ? 1 : 0;
+      return fromFloats(m, shape.slice());
+    },
+    () => fill(shape.slice(), 1, 'float32'),
+  );
+}
+
+/**
+ * y = (x · 1/(1 − rate)) · mask. Fast path: the fused `Dropout` kernel (native, wasm) — the same
+ * Philox draws, mask and two float32 products in one pass; its gradient below is the
+ * composition's, op for op. Bit-identical. Both of its outputs come from the effect (a
+ * tf.function replay draws again; the gradient reads the mask).
+ */
+const dropoutMasked = fused(
+  (x: Tensor, rate: number, shape: readonly number[], seed: SeedLike): Tensor => {
+    const mask = dropoutMask(rate, shape, seed);
+    return mul(mul(x, 1 / (1 - rate)), mask);
   },
-}));
+  {
+    kernel: 'Dropout',
+    fits: (x, _rate, shape) => x.dtype === 'float32' && shape.every((d, i) => d === x.shape[i]),
+    run: (x, rate, _shape, seed) =>
+      ENGINE.effect(
+        [x],
+        ([xx]) => {
+          const st = nextStream(seed, 'dropout');
+          return ENGINE.runKernelMulti('Dropout', { x: xx! }, { rate, key0: st.key[0], key1: st.key[1], stream: st.stream });
+        },
+        ([xx]) => [xx!, fill(xx!.shape, 1, 'float32')],
+      )[0]!,
+  },
+);
+
+// The fused kernel's gradient: the composition mul(mul(x, s), mask) differentiated op by op
+// (Mul's gradient is dy·other operand): dx = (dy · mask) · s, s = 1/(1 − rate); fast path: one
+// `_DropoutGrad` kernel (the same two float32 products).
+const dropoutGrad = fused(
+  (dy: Tensor, mask: Tensor, rate: number): Tensor => mul(mul(dy, mask), 1 / (1 - rate)),
+  {
+    kernel: '_DropoutGrad',
+    fits: (dy) => dy.dtype === 'float32',
+    run: (dy, mask, rate) => ENGINE.runKernel('_DropoutGrad', { dy, mask }, { scale: Math.fround(1 / (1 - rate)) }),
+  },
+);
+
+ENGINE.registerGradient('Dropout', (dy, { outputs, attrs }) => ({ x: () => dropoutGrad(dy, outputs[1]!, attrs['rate'] as number) }));
 
 // Its gradient (second order) is the composition's: out = t · s with t = dy · mask, so
 // dt = g · s, d(dy) = dt · mask, d(mask) = dt · dy.

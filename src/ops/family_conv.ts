@@ -6,4 +6,5 @@ export { conv2dTranspose } from './conv2d_transpose.ts';
 export { maxPool } from './max_pool.ts';
 export { avgPool } from './avg_pool.ts';
 export { batchNorm, batchNorm2d, batchNorm3d, batchNorm4d } from './batch_norm.ts';
+export { batchNormTraining, type BatchNormTrainingArgs, type BatchNormTrainingResult } from './batch_norm_training.ts';
 export type { PadSpec, ExplicitPadding, RoundingMode } from './conv_util.ts';

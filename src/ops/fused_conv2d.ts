@@ -25,20 +25,18 @@ import type { Tensor } from '../core/tensor.ts';
 import { add } from './add.ts';
 import { batchNorm } from './batch_norm.ts';
 import { reduceTo } from './broadcast_util.ts';
-import { greater } from './compare.ts';
 import { conv2d as plainConv2d, conv2dBackpropFilter, conv2dBackpropInput, convArgs } from './conv2d.ts';
 import { convAttrs, convInfo, pair, type PadSpec, type RoundingMode } from './conv_util.ts';
 import { convertToTensor, type TensorLike } from './convert.ts';
 import { elu } from './elu.ts';
 import { leakyRelu } from './leaky_relu.ts';
 import { mul } from './mul.ts';
-import { op } from './op.ts';
+import { fused, fusedOp } from './op.ts';
 import { prelu } from './prelu.ts';
-import { relu } from './relu.ts';
+import { relu, reluGrad } from './relu.ts';
 import { relu6 } from './relu6.ts';
 import { rsqrt } from './rsqrt.ts';
 import { sigmoid } from './sigmoid.ts';
-import { where } from './where.ts';
 
 export type FusedConvActivation = 'linear' | 'relu' | 'relu6' | 'elu' | 'prelu' | 'leakyrelu' | 'sigmoid';
 const ACTIVATIONS: readonly string[] = ['linear', 'relu', 'relu6', 'elu', 'prelu', 'leakyrelu', 'sigmoid'];
@@ -111,25 +109,40 @@ function channelVector(t: Tensor | null, outC: number): boolean {
   return t === null || (t.dtype === 'float32' && t.rank === 1 && t.shape[0] === outC);
 }
 
-export const conv2d = op('fused.conv2d', (args: FusedConv2DArgs): Tensor => {
+/** The arguments checked and converted (the composition and the fused form both start here). */
+function parse(args: FusedConv2DArgs): { x: Tensor; filter: Tensor; bias: Tensor | null; activation: string } {
   if (args === null || typeof args !== 'object') fail('fused.conv2d', `expected {x, filter, strides, pad, bias?, activation?, ...}, received ${String(args)}`);
   const activation = args.activation ?? 'linear';
   checkActivation(activation);
   const bias = args.bias === undefined || args.bias === null ? null : convertToTensor(args.bias, 'bias', 'fused.conv2d');
   const x = convertToTensor(args.x, 'x', 'fused.conv2d');
   const filter = convertToTensor(args.filter, 'filter', 'fused.conv2d');
-  const fusable =
-    (activation === 'linear' || activation === 'relu') &&
-    (args.dataFormat ?? 'NHWC') === 'NHWC' &&
-    x.dtype === 'float32' && filter.dtype === 'float32' && filter.rank === 4 &&
-    channelVector(bias, filter.shape[3]!) &&
-    ENGINE.hasKernel('_FusedConv2D');
-  if (!fusable) return fusedConv2dComposition({ ...args, x, filter, bias });
-  const k = kernelSetup({ ...args, x, filter }, 'fused.conv2d');
-  const inputs: Record<string, Tensor> = { x: k.x4, filter: k.f };
-  if (bias) inputs['bias'] = bias;
-  return k.back(ENGINE.runKernel('_FusedConv2D', inputs, { ...k.attrs, activation }));
-});
+  return { x, filter, bias, activation };
+}
+
+export const conv2d = fusedOp(
+  'fused.conv2d',
+  (args: FusedConv2DArgs): Tensor => {
+    const { x, filter, bias } = parse(args);
+    return fusedConv2dComposition({ ...args, x, filter, bias });
+  },
+  {
+    // One kernel: the Conv2D implicit GEMM with the bias add and relu in its epilogue.
+    kernel: '_FusedConv2D',
+    fits: (args) => {
+      const { x, filter, bias, activation } = parse(args);
+      return (activation === 'linear' || activation === 'relu') && (args.dataFormat ?? 'NHWC') === 'NHWC' &&
+        x.dtype === 'float32' && filter.dtype === 'float32' && filter.rank === 4 && channelVector(bias, filter.shape[3]!);
+    },
+    run: (args) => {
+      const { x, filter, bias, activation } = parse(args);
+      const k = kernelSetup({ ...args, x, filter }, 'fused.conv2d');
+      const inputs: Record<string, Tensor> = { x: k.x4, filter: k.f };
+      if (bias) inputs['bias'] = bias;
+      return k.back(ENGINE.runKernel('_FusedConv2D', inputs, { ...k.attrs, activation }));
+    },
+  },
+);
 
 /** Inference batch norm's parameters (the BatchNormalization layer's moving statistics and weights). */
 export interface BatchNormParams {
@@ -164,55 +177,49 @@ export function conv2dBatchNormActivationComposition(a: ConvBnActArgs): Tensor {
 /**
  * The fused form of conv2dBatchNormActivationComposition (one `_FusedConv2D` kernel), or the
  * composition when the backend lacks the kernel or an operand does not fit it. Inference only:
- * the kernel has no gradient with a batch norm or residual in its epilogue.
+ * the kernel has no gradient with a batch norm or residual in its epilogue, so the engine allows
+ * this use only when no frame watches or records (`use: 'inference'`).
  */
-export function conv2dBatchNormActivation(a: ConvBnActArgs): Tensor {
-  const outC = a.filter.shape[3]!;
-  const bnOk = a.bn === null || (channelVector(a.bn.mean, outC) && channelVector(a.bn.variance, outC) && channelVector(a.bn.offset, outC) && channelVector(a.bn.scale, outC));
-  const fusable =
-    a.x.dtype === 'float32' && a.x.rank === 4 && a.filter.dtype === 'float32' && a.filter.rank === 4 && channelVector(a.bias, outC) && bnOk &&
-    ENGINE.hasKernel('_FusedConv2D');
-  if (!fusable) return conv2dBatchNormActivationComposition(a);
-  const k = kernelSetup({ x: a.x, filter: a.filter, strides: a.strides, pad: a.pad, dilations: a.dilations }, 'conv2dBatchNormActivation');
-  const inputs: Record<string, Tensor> = { x: k.x4, filter: k.f };
-  if (a.bias) inputs['bias'] = a.bias;
-  const owned: Tensor[] = [];
-  if (a.bn) {
-    // The composition's per-channel factor, by the same ops: rsqrt(variance + ε), times scale.
-    let inv = rsqrt(add(a.bn.variance, a.bn.epsilon));
-    owned.push(inv);
-    if (a.bn.scale) {
-      inv = mul(inv, a.bn.scale);
+export const conv2dBatchNormActivation = fused(conv2dBatchNormActivationComposition, {
+  kernel: '_FusedConv2D',
+  use: 'inference',
+  fits: (a) => {
+    const outC = a.filter.shape[3]!;
+    const bnOk = a.bn === null || (channelVector(a.bn.mean, outC) && channelVector(a.bn.variance, outC) && channelVector(a.bn.offset, outC) && channelVector(a.bn.scale, outC));
+    return a.x.dtype === 'float32' && a.x.rank === 4 && a.filter.dtype === 'float32' && a.filter.rank === 4 && channelVector(a.bias, outC) && bnOk;
+  },
+  run: (a) => {
+    const k = kernelSetup({ x: a.x, filter: a.filter, strides: a.strides, pad: a.pad, dilations: a.dilations }, 'conv2dBatchNormActivation');
+    const inputs: Record<string, Tensor> = { x: k.x4, filter: k.f };
+    if (a.bias) inputs['bias'] = a.bias;
+    const owned: Tensor[] = [];
+    if (a.bn) {
+      // The composition's per-channel factor, by the same ops: rsqrt(variance + ε), times scale.
+      let inv = rsqrt(add(a.bn.variance, a.bn.epsilon));
       owned.push(inv);
+      if (a.bn.scale) {
+        inv = mul(inv, a.bn.scale);
+        owned.push(inv);
+      }
+      inputs['mean'] = a.bn.mean;
+      inputs['inv'] = inv;
+      if (a.bn.offset) inputs['beta'] = a.bn.offset;
     }
-    inputs['mean'] = a.bn.mean;
-    inputs['inv'] = inv;
-    if (a.bn.offset) inputs['beta'] = a.bn.offset;
-  }
-  if (a.residual) inputs['residual'] = a.residual;
-  const y = ENGINE.runKernel('_FusedConv2D', inputs, { ...k.attrs, activation: a.relu ? 'relu' : 'linear' });
-  for (const t of owned) t.dispose();
-  return y;
-}
+    if (a.residual) inputs['residual'] = a.residual;
+    const y = ENGINE.runKernel('_FusedConv2D', inputs, { ...k.attrs, activation: a.relu ? 'relu' : 'linear' });
+    for (const t of owned) t.dispose();
+    return y;
+  },
+});
 
 /**
  * Whether an inference pass may run the fused convolution chains of a functional model and free
- * its intermediates as it goes (src/models/inference_plan.ts): the backend has `_FusedConv2D`,
- * no tape records, no op interceptor (graph mode, tf.compare's traces) and no tf.function trace
- * is being made.
+ * its intermediates as it goes (src/models/inference_plan.ts): the backend has `_FusedConv2D`
+ * and no frame watches or records (no tape, no graph mode, no tf.compare trace, no tf.function
+ * trace being made).
  */
 export function fusedInferenceAllowed(): boolean {
-  return ENGINE.hasKernel('_FusedConv2D') && !ENGINE.isRecording() && ENGINE.opInterceptor === null && ENGINE.tracer === null;
-}
-
-/**
- * where(greater(y, 0), dy, 0) (relu's gradient, y > 0 exactly where its input is): one
- * `_ReluGrad` kernel where the backend has it and no tape records this backward pass (as
- * src/ops/relu.ts).
- */
-function reluGrad(dy: Tensor, y: Tensor): Tensor {
-  if (dy.dtype === 'float32' && y.dtype === 'float32' && ENGINE.fastBackward() && ENGINE.hasKernel('_ReluGrad')) return ENGINE.runKernel('_ReluGrad', { dy, y });
-  return where(greater(y, 0), dy, 0);
+  return ENGINE.mayUse('_FusedConv2D', 'inference');
 }
 
 // The composition's gradient, op for op: dz = relu'(·)·dy (y > 0 exactly where the

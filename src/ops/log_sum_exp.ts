@@ -5,7 +5,6 @@
  * -Infinity). Gradient: dx = dy · softmax(x) over the reduced axes, obtained by
  * differentiating the composition.
  */
-import { ENGINE } from '../core/engine.ts';
 import { parseAxes } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { add } from './add.ts';
@@ -20,13 +19,14 @@ import { sum } from './sum.ts';
 import { zerosLike } from './creation.ts';
 import { isFinite } from './is_nan.ts';
 import { where } from './where.ts';
+import { noGrad } from '../autodiff/tape.ts';
 
 /**
  * max(x) over `axes` (kept dims), held constant: it only shifts for stability. A non-finite
  * maximum is replaced by 0 (TF's reduce_logsumexp), so all -Infinity gives -Infinity, not NaN.
  */
 export function stableShift(x: Tensor, axes: number[]): Tensor {
-  return ENGINE.withoutTapes(() => {
+  return noGrad(() => {
     const m = max(x, axes, true);
     return where(isFinite(m), m, zerosLike(m));
   });

@@ -16,13 +16,14 @@ import { mul } from './mul.ts';
 import { op } from './op.ts';
 import { reshape } from './reshape.ts';
 import { sum } from './sum.ts';
+import { noGrad } from '../autodiff/tape.ts';
 
 /**
  * 1 where `a == b` (broadcast), 0 elsewhere, as float32. Piecewise constant, so computed with
  * tapes paused (it carries no gradient).
  */
 export function equalMask(a: Tensor, b: Tensor | number): Tensor {
-  return ENGINE.withoutTapes(() => cast(equal(a, b), 'float32'));
+  return noGrad(() => cast(equal(a, b), 'float32'));
 }
 
 /** Shared gradient of Max and Min: dy to every element equal to the result, split among ties. */
@@ -32,7 +33,7 @@ export const extremumGrad: GradFunc = (dy, { inputs, outputs, attrs }) => ({
     const axes = attrs['axes'] as number[];
     const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     const mask = equalMask(x, reshape(outputs[0]!, kept));
-    const count = ENGINE.withoutTapes(() => sum(mask, axes, true));
+    const count = noGrad(() => sum(mask, axes, true));
     return mul(reshape(dy, kept), div(mask, count));
   },
 });

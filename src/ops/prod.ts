@@ -18,6 +18,7 @@ import { op } from './op.ts';
 import { reshape } from './reshape.ts';
 import { sub } from './sub.ts';
 import { sum } from './sum.ts';
+import { noGrad } from '../autodiff/tape.ts';
 
 export const prod = op('prod', (x: TensorLike, axis?: number | number[] | null, keepDims = false): Tensor => {
   let $x = convertToTensor(x, 'x', 'prod');
@@ -32,7 +33,7 @@ ENGINE.registerGradient('Prod', (dy, { inputs, attrs }) => ({
     const axes = attrs['axes'] as number[];
     const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     const z = equalMask(x, 0);
-    const othersNonZero = ENGINE.withoutTapes(() => equalMask(sub(sum(z, axes, true), z), 0));
+    const othersNonZero = noGrad(() => equalMask(sub(sum(z, axes, true), z), 0));
     const xr = add(x, z);
     const pr = prod(xr, axes, true);
     return mul(mul(reshape(dy, kept), div(pr, xr)), othersNonZero);

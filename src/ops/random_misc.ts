@@ -6,7 +6,7 @@ import type { Tensor } from '../core/tensor.ts';
 import { nextStream, randomWords, type SeedLike } from '../random/seed.ts';
 import { convertToTensor, type TensorLike } from './convert.ts';
 import { op } from './op.ts';
-import { checkRandomArgs, floatStorage } from './random_util.ts';
+import { checkRandomArgs, draw, floatStorage } from './random_util.ts';
 
 const U = 1.1920928955078125e-7;
 
@@ -15,12 +15,12 @@ export const bernoulli = op('bernoulli', (shape: number[], p: number, seed?: See
   checkRandomArgs(shape, 'float32', 'bernoulli');
   if (!(p >= 0 && p <= 1)) fail('bernoulli', `\`p\` must be in [0, 1], received ${p}`);
   const n = sizeFromShape(shape);
-  return ENGINE.runStateful([], () => {
+  return draw([], () => {
     const w = randomWords(nextStream(seed, 'bernoulli'), n);
     const out = floatStorage(n);
     for (let i = 0; i < n; i++) out[i] = (w[i]! >>> 9) * U < p ? 1 : 0;
     return ENGINE.makeTensor(out, shape, 'float32');
-  });
+  }, seed, 'bernoulli', () => shape);
 });
 
 /**
@@ -32,7 +32,8 @@ export const multinomial = op('multinomial', (logits: TensorLike, numSamples: nu
   const $l = convertToTensor(logits, 'logits', 'multinomial');
   if ($l.rank !== 1 && $l.rank !== 2) fail('multinomial', `\`logits\` must be rank 1 or 2, received shape [${$l.shape}]`);
   if (!Number.isInteger(numSamples) || numSamples < 1) fail('multinomial', `\`numSamples\` must be a positive integer, received ${numSamples}`);
-  return ENGINE.runStateful([$l], ([l]) => multinomialDraw(l!, numSamples, seed, normalized));
+  const outShape = $l.rank === 1 ? [numSamples] : [$l.shape[0]!, numSamples];
+  return draw([$l], ([l]) => multinomialDraw(l!, numSamples, seed, normalized), seed, 'multinomial', () => outShape, 'int32');
 });
 
 function multinomialDraw($l: Tensor, numSamples: number, seed: SeedLike, normalized: boolean): Tensor {
@@ -81,14 +82,14 @@ export function permutationIndices(n: number, seed: SeedLike, opName: string): I
 /** A random permutation of 0..n-1 (int32). */
 export const randomPermutation = op('randomPermutation', (n: number, seed?: SeedLike): Tensor => {
   if (!Number.isInteger(n) || n < 0) fail('randomPermutation', `\`n\` must be a non-negative integer, received ${n}`);
-  return ENGINE.runStateful([], () => ENGINE.makeTensor(permutationIndices(n, seed, 'randomPermutation'), [n], 'int32'));
+  return draw([], () => ENGINE.makeTensor(permutationIndices(n, seed, 'randomPermutation'), [n], 'int32'), seed, 'randomPermutation', () => [n], 'int32');
 });
 
 /** Shuffles `x` along its first axis (tf.random.shuffle). Not differentiable. */
 export const randomShuffle = op('randomShuffle', (x: TensorLike, seed?: SeedLike): Tensor => {
   const $x = convertToTensor(x, 'x', 'randomShuffle');
   if ($x.rank === 0) fail('randomShuffle', '`x` must have rank ≥ 1, received a scalar');
-  return ENGINE.runStateful([$x], ([t]) => {
+  return draw([$x], ([t]) => {
     const n = t!.shape[0]!;
     const row = n === 0 ? 0 : t!.size / n;
     const perm = permutationIndices(n, seed, 'randomShuffle');
@@ -96,6 +97,6 @@ export const randomShuffle = op('randomShuffle', (x: TensorLike, seed?: SeedLike
     const out = new (v.constructor as { new (n: number): typeof v })(v.length);
     for (let i = 0; i < n; i++) out.set(v.subarray(perm[i]! * row, perm[i]! * row + row), i * row);
     return ENGINE.makeTensor(out, t!.shape, t!.dtype);
-  });
+  }, seed, 'randomShuffle', ([t]) => t!.shape, $x.dtype);
 });
 

@@ -5,7 +5,7 @@ import { sizeFromShape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { nextStream, normalsFromWords, randomWords, type SeedLike } from '../random/seed.ts';
 import { op } from './op.ts';
-import { checkRandomArgs, floatStorage, fromFloats } from './random_util.ts';
+import { checkRandomArgs, draw, floatStorage, fromFloats } from './random_util.ts';
 
 /**
  * Normal values mean + stdDev·z, z by Box–Muller from Philox words. Seed rules: random/seed.ts.
@@ -16,7 +16,7 @@ export const randomNormal = op('randomNormal', (shape: number[], mean = 0, stdDe
   checkRandomArgs(shape, dtype, 'randomNormal', ['float32', 'int32']);
   if (!(stdDev >= 0)) fail('randomNormal', `\`stdDev\` must be non-negative, received ${stdDev}`);
   const n = sizeFromShape(shape);
-  return ENGINE.runStateful([], () => {
+  return draw([], () => {
     const z = normalsFromWords(randomWords(nextStream(seed, 'randomNormal'), n + (n % 2)), n);
     if (dtype === 'int32') {
       const out = new Int32Array(n);
@@ -26,7 +26,7 @@ export const randomNormal = op('randomNormal', (shape: number[], mean = 0, stdDe
     const out = floatStorage(n);
     for (let i = 0; i < n; i++) out[i] = mean + stdDev * z[i]!;
     return fromFloats(out, shape);
-  });
+  }, seed, 'randomNormal', () => shape, dtype);
 });
 
 /** `tf.randomStandardNormal(shape, dtype?, seed?)`: mean 0, standard deviation 1. */
@@ -44,7 +44,7 @@ export const truncatedNormal = op('truncatedNormal', (shape: number[], mean = 0,
   checkRandomArgs(shape, dtype, 'truncatedNormal', ['float32', 'int32']);
   if (!(stdDev >= 0)) fail('truncatedNormal', `\`stdDev\` must be non-negative, received ${stdDev}`);
   const n = sizeFromShape(shape);
-  return ENGINE.runStateful([], () => {
+  return draw([], () => {
     const t = truncatedDraw(n, shape, mean, stdDev, seed);
     if (dtype !== 'int32') return t;
     // int32 (as TF.js): the values rounded to the nearest integer.
@@ -52,7 +52,7 @@ export const truncatedNormal = op('truncatedNormal', (shape: number[], mean = 0,
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) out[i] = Math.round(v[i]!);
     return ENGINE.makeTensor(out, shape, 'int32');
-  });
+  }, seed, 'truncatedNormal', () => shape, dtype);
 });
 
 function truncatedDraw(n: number, shape: number[], mean: number, stdDev: number, seed: SeedLike): Tensor {

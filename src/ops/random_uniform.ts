@@ -5,7 +5,7 @@ import { sizeFromShape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { nextStream, randomWords, type SeedLike } from '../random/seed.ts';
 import { op } from './op.ts';
-import { checkRandomArgs, floatStorage, fromFloats } from './random_util.ts';
+import { checkRandomArgs, draw, floatStorage, fromFloats } from './random_util.ts';
 
 /**
  * Uniform values in [minval, maxval). float32: minval + u·(maxval − minval) with u from the top
@@ -22,8 +22,7 @@ export const randomUniform = op('randomUniform', (shape: number[], minval = 0, m
     fail('randomUniform', `int32 bounds must be integers, received minval=${minval}, maxval=${maxval}`);
   }
   const n = sizeFromShape(shape);
-  // runStateful: a tf.function replay draws again (the next stream), as eager calls would.
-  return ENGINE.runStateful([], () => {
+  return draw([], () => {
     const words = randomWords(nextStream(seed, 'randomUniform'), n);
     if (dtype === 'int32') {
       const range = maxval - minval;
@@ -41,5 +40,5 @@ export const randomUniform = op('randomUniform', (shape: number[], minval = 0, m
     const span = maxval - minval;
     for (let i = 0; i < n; i++) out[i] = minval + (words[i]! >>> 9) * 1.1920928955078125e-7 * span;
     return fromFloats(out, shape);
-  });
+  }, seed, 'randomUniform', () => shape, dtype);
 });

@@ -3,7 +3,7 @@ import { ENGINE } from '../core/engine.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { greater } from './compare.ts';
 import { assertNumeric, convertToTensor, type TensorLike } from './convert.ts';
-import { op } from './op.ts';
+import { fused, op } from './op.ts';
 import { where } from './where.ts';
 
 export const relu = op('relu', (x: TensorLike): Tensor => {
@@ -12,15 +12,15 @@ export const relu = op('relu', (x: TensorLike): Tensor => {
   return ENGINE.runKernel('Relu', { x: $x });
 });
 
-// where(x > 0, dy, +0); as one `_ReluGrad(dy, x)` kernel where the backend has it (the same
-// selection: NaN and ≤ 0 give +0) — unless an outer tape records this backward pass, which then
-// differentiates the composition (its second-order gradients, exactly).
-ENGINE.registerGradient('Relu', (dy, { inputs }) => ({
-  x: () => {
-    const x = inputs['x']!;
-    if (x.dtype === 'float32' && dy.dtype === 'float32' && ENGINE.fastBackward() && ENGINE.hasKernel('_ReluGrad')) {
-      return ENGINE.runKernel('_ReluGrad', { dy, y: x });
-    }
-    return where(greater(x, 0), dy, 0);
-  },
-}));
+/**
+ * Relu's gradient from its input or its output: where(y > 0, dy, +0) (y > 0 exactly where
+ * x > 0: relu(x) = x there, 0 or NaN elsewhere). Fast path: the backward-only `_ReluGrad` kernel
+ * (the same selection, one pass); when something records this backward pass (second order), the
+ * composition, whose own gradient is exact.
+ */
+export const reluGrad = fused(
+  (dy: Tensor, y: Tensor): Tensor => where(greater(y, 0), dy, 0),
+  { kernel: '_ReluGrad', fits: (dy, y) => dy.dtype === 'float32' && y.dtype === 'float32', run: (dy, y) => ENGINE.runKernel('_ReluGrad', { dy, y }) },
+);
+
+ENGINE.registerGradient('Relu', (dy, { inputs }) => ({ x: () => reluGrad(dy, inputs['x']!) }));

@@ -2,6 +2,7 @@ import { ENGINE } from '../core/engine.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { convertToTensor, type TensorLike } from './convert.ts';
 import { op } from './op.ts';
+import { noGrad } from '../autodiff/tape.ts';
 
 /**
  * The same values with no gradient path (TensorFlow's `tf.stop_gradient`): the copy is made
@@ -9,5 +10,5 @@ import { op } from './op.ts';
  */
 export const stopGradient = op('stopGradient', (x: TensorLike): Tensor => {
   const $x = convertToTensor(x, 'x', 'stopGradient');
-  return ENGINE.withoutTapes(() => ENGINE.runKernel('Identity', { x: $x }));
+  return noGrad(() => ENGINE.runKernel('Identity', { x: $x }));
 });

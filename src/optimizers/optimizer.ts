@@ -34,6 +34,7 @@ import { clone } from '../ops/identity.ts';
 import { fill } from '../ops/creation.ts';
 import { LearningRateSchedule, deserializeSchedule } from './schedules.ts';
 import { minimizeNode, SymbolicTensor } from '../graph/graph.ts';
+import { noGrad } from '../autodiff/tape.ts';
 
 export type LearningRate = number | LearningRateSchedule;
 export type NamedTensor = { name: string; tensor: Tensor };
@@ -301,7 +302,7 @@ export abstract class Optimizer {
       fail('setSlot', `slot '${slotName}' of '${v.name}' must be ${v.dtype} ${fmtShape(v.shape)}, received ${value.dtype} ${fmtShape(value.shape)}`);
     }
     const existing = this.slots.get(v)?.[spec.index];
-    ENGINE.withoutTapes(() => tidy(() => (existing ? existing.assign(clone(value)) : this.makeSlot(v, spec, value))));
+    noGrad(() => tidy(() => (existing ? existing.assign(clone(value)) : this.makeSlot(v, spec, value))));
   }
 
   /** The slot variable for `v` (TF name like 'm' or Keras name like 'momentum'), or null before its first update. */
@@ -461,13 +462,20 @@ export abstract class Optimizer {
     // One replayable unit under tf.function: a replay reruns this with the new gradients, so
     // `iterations` and the learning-rate schedule advance as in eager execution.
     const vars = pairs.map((p) => p[1]);
-    ENGINE.runEffect(pairs.map((p) => p[0]), (gs) => this.applyPairs(gs.map((g, i) => [g, vars[i]!] as [Tensor, Variable])));
+    ENGINE.effect(
+      pairs.map((p) => p[0]),
+      (gs) => {
+        this.applyPairs(gs.map((g, i) => [g, vars[i]!] as [Tensor, Variable]));
+        return null;
+      },
+      () => null,
+    );
   }
 
   private applyPairs(pairs: [Tensor, Variable][]): void {
     const lr = this.currentLearningRate();
     const step = this.iterations + 1;
-    ENGINE.withoutTapes(() =>
+    noGrad(() =>
       tidy(() => {
         const vars = pairs.map((p) => p[1]);
         this.buildSlots(vars);
@@ -533,7 +541,7 @@ export abstract class Optimizer {
       }
       plan.push(() => this.makeSlot(v, spec, w.tensor));
     }
-    ENGINE.withoutTapes(() => tidy(() => plan.forEach((p) => p())));
+    noGrad(() => tidy(() => plan.forEach((p) => p())));
     this.iterations = n;
   }
 

@@ -16,7 +16,6 @@
  * uses counter block i/4 of it. All backends share this generator, so draws are identical on
  * every backend and thread count.
  */
-import { ENGINE } from '../core/engine.ts';
 import { fail } from '../core/errors.ts';
 import { philoxBlock, philoxWords } from './philox.ts';
 
@@ -119,7 +118,6 @@ export class SeedGenerator {
   }
   /** The next stream (advances the state). */
   next(): Stream {
-    if (ENGINE.dryRun > 0) return dryRunStream();
     return { key: this.key, stream: this.count++ };
   }
   /** Number of draws taken so far (its state, as Keras's `state` variable). */
@@ -144,10 +142,6 @@ export type SeedLike = number | SeedGenerator | undefined | null;
 /** The stream for the next draw of an op given `seed` (see the rules above). */
 export function nextStream(seed: SeedLike, op: string): Stream {
   if (seed instanceof SeedGenerator) return seed.next();
-  if (ENGINE.dryRun > 0) {
-    if (seed !== undefined && seed !== null) checkSeed(seed, op);
-    return dryRunStream();
-  }
   const named = seed !== undefined && seed !== null;
   const s = named ? checkSeed(seed, op) : 0;
   const name = named ? `s${s}` : 'global';
@@ -156,10 +150,9 @@ export function nextStream(seed: SeedLike, op: string): Stream {
   return { key: deriveKey(globalSeed, s, named ? 1 : 2), stream: n };
 }
 
-/** Graph shape inference runs ops on stand-ins: it draws from a throwaway stream and advances nothing. */
-function dryRunStream(): Stream {
-  ENGINE.dryRunSkippedEffect = true;
-  return { key: [0, 0], stream: 0 };
+/** Checks a seed argument without drawing (a shape probe's stand-in for a draw). */
+export function checkSeedLike(seed: SeedLike, op: string): void {
+  if (seed !== undefined && seed !== null && !(seed instanceof SeedGenerator)) checkSeed(seed, op);
 }
 
 /** `n` uint32 words from a stream. */

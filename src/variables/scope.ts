@@ -18,6 +18,7 @@ import { shapesEqual } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import type { Variable } from '../core/variable.ts';
 import { getInitializer, type Initializer } from '../initializers/index.ts';
+import { noGrad } from '../autodiff/tape.ts';
 
 export type Reuse = boolean | 'auto';
 
@@ -139,7 +140,7 @@ export function getVariable(name: string, options: GetVariableOptions = {}): Var
   }
   if (!shape) fail('getVariable', `variable ${full}: \`shape\` is required unless the initializer is a Tensor`);
   const init = resolveInit(options.initializer, full);
-  const value = ENGINE.withoutTapes(() => init(shape.slice(), dtype));
+  const value = noGrad(() => init(shape.slice(), dtype));
   if (!shapesEqual(value.shape, shape)) fail('getVariable', `variable ${full}: the initializer returned shape ${fmtShape(value.shape)}, expected ${fmtShape(shape)}`);
   if (value.dtype !== dtype) fail('getVariable', `variable ${full}: the initializer returned dtype ${value.dtype}, expected ${dtype}`);
   const v = variable(value, options.trainable ?? true, full);

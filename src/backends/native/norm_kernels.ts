@@ -10,18 +10,16 @@
  *   FusedBatchNormGrad  inputs { dy, x, scale?, mean, variance, dmean?, dvariance? },
  *     attrs { epsilon } → [dx, dscale, doffset]; dmean/dvariance are gradients arriving at the
  *     mean/variance outputs (exact, but then the addition order may differ from an autodiff of
- *     the composition). `fusedBatchNormGradient` (registered when this module loads) runs it.
+ *     the composition). The op and its gradient: src/ops/batch_norm_training.ts.
  *
  * Bit-identity with the composition holds when x is used by nothing else (the composition adds
  * x's three partial gradients in tape order; a caller using x elsewhere adds dx to the rest).
  * These replace ~20 passes over the activations per layer and step by 3 forward and 3 backward.
- * The native backend has them (the reference backend does not: a caller tests
- * `ENGINE.hasKernel('FusedBatchNorm')` and otherwise runs the composition).
+ * The native backend has them (the reference backend does not: the op declares them as its fused
+ * forms, and the engine runs the composition where they are missing).
  * `bench/w3.ts --fused-bn` measures W3 with a BatchNormalization whose training call uses them.
  */
 import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
-import { ENGINE, type GradFunc } from '../../core/engine.ts';
-import type { Tensor } from '../../core/tensor.ts';
 import { sizeFromShape } from '../../core/shape.ts';
 import type { ReferenceBackend } from '../reference/backend.ts';
 
@@ -210,30 +208,3 @@ export function nativeNormKernels(addon: NormAddon, fallback: Record<string, Ker
     },
   };
 }
-
-/**
- * The gradient of `FusedBatchNorm` (for `ENGINE.registerGradient('FusedBatchNorm', …)`): one
- * `FusedBatchNormGrad` call, shared by the x, scale and offset thunks; the gradients arriving at
- * the mean and variance outputs (`dys[1]`, `dys[2]`) are passed on as dmean / dvariance.
- */
-export const fusedBatchNormGradient: GradFunc = (dy, { inputs, outputs, attrs }, dys) => {
-  let res: Tensor[] | null = null;
-  const run = (): Tensor[] => {
-    if (res) return res;
-    const ins: Record<string, Tensor> = { dy, x: inputs['x']!, mean: outputs[1]!, variance: outputs[2]! };
-    if (inputs['scale']) ins['scale'] = inputs['scale'];
-    // The autodiff passes zeros for outputs that received no gradient: leave those out (adding
-    // +0 would turn a -0 into +0, which the composition would not do).
-    const given = (t: Tensor | undefined): t is Tensor => t !== undefined && (t.dataSync() as Float32Array).some((v) => v !== 0);
-    if (given(dys[1])) ins['dmean'] = dys[1];
-    if (given(dys[2])) ins['dvariance'] = dys[2];
-    res = ENGINE.runKernelMulti('FusedBatchNormGrad', ins, { epsilon: attrs['epsilon'] });
-    return res;
-  };
-  const out: Record<string, () => Tensor> = { x: () => run()[0]! };
-  if (inputs['scale']) out['scale'] = () => run()[1]!;
-  if (inputs['offset']) out['offset'] = () => run()[2]!;
-  return out;
-};
-
-ENGINE.registerGradient('FusedBatchNorm', fusedBatchNormGradient);
