@@ -123,6 +123,14 @@ export function isRecording(): boolean {
 }
 
 /**
+ * Whether what runs now may be differentiated later: a tape records it, or a `tf.function` trace
+ * being made may be replayed under one (a fused kernel then saves what its backward pass needs).
+ */
+export function mayBeDifferentiated(): boolean {
+  return ENGINE.frames.differentiable();
+}
+
+/**
  * Runs `fn` with every tape paused: its ops are not recorded (state updates, weight creation,
  * inference). PyTorch's `torch.no_grad`, TensorFlow's `tape.stop_recording()`.
  */

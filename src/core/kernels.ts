@@ -23,6 +23,7 @@ export type KernelUse = KernelKind | 'inference';
 const KINDS: Record<string, KernelKind> = {
   _FusedMatMul: 'fused',
   _FusedConv2D: 'fused',
+  _RNNSequence: 'fused',
   Dropout: 'fused',
   _DropoutGrad: 'fused',
   FusedBatchNorm: 'fused',
@@ -31,6 +32,7 @@ const KINDS: Record<string, KernelKind> = {
   _FusedMatMulGrad: 'backward',
   _SoftmaxCrossEntropyGrad: 'backward',
   FusedBatchNormGrad: 'backward',
+  _RNNSequenceGrad: 'backward',
 };
 
 export function kernelKind(name: string): KernelKind {

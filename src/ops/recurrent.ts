@@ -27,12 +27,13 @@
  * arithmetic — and one `_RNNSequenceGrad` call its backward pass. Both compute exactly the
  * composition's float32 operations in its order (native/src/rnn.h), so the results, forward and
  * gradients, are bit-identical to it. The gradient uses the fused backward kernel when nothing
- * records the backward pass (`ENGINE.fastBackward()`); otherwise (second order, taped traces)
- * it recomputes the composition from the saved inputs and differentiates that. While ops are
- * intercepted (graph mode, `tf.compare`'s op traces) the composition runs, so traces show its
- * ops.
+ * records the backward pass (`ENGINE.mayUse`: `_RNNSequenceGrad` is backward-only); otherwise
+ * (second order, taped traces) it recomputes the composition from the saved inputs and
+ * differentiates that. `recurrentSequence` is a fused op (src/ops/op.ts): graph mode records it
+ * as one node, and `tf.compare`'s op traces see the composition's ops.
  */
-import { ENGINE, Tape } from '../core/engine.ts';
+import { ENGINE } from '../core/engine.ts';
+import { mayBeDifferentiated, Tape } from '../autodiff/tape.ts';
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { backprop } from '../autodiff/backprop.ts';
@@ -40,6 +41,7 @@ import { add } from './add.ts';
 import { zeros } from './creation.ts';
 import { matMul } from './mat_mul.ts';
 import { mul } from './mul.ts';
+import { fusedOp } from './op.ts';
 import { relu } from './relu.ts';
 import { reshape } from './reshape.ts';
 import { sigmoid } from './sigmoid.ts';
@@ -279,7 +281,7 @@ export function recurrentComposition(a: RecurrentSequenceArgs): Tensor[] {
 
 /** Whether `_RNNSequence` computes this call (see the module comment). */
 function fusable(a: RecurrentSequenceArgs): boolean {
-  if (a.composition === true || ENGINE.opInterceptor !== null || !ENGINE.hasKernel('_RNNSequence') || !ENGINE.hasKernel('_RNNSequenceGrad')) return false;
+  if (a.composition === true || !ENGINE.hasKernel('_RNNSequenceGrad')) return false;
   if (!(a.activation.name in FUSABLE_ACTIVATIONS)) return false;
   if (a.cell !== 'simple' && !(a.recurrentActivation!.name in FUSABLE_ACTIVATIONS)) return false;
   if (a.inputMasks.length > 1 || a.recurrentMasks.length > 1 || (a.cell !== 'simple' && a.recurrentMasks.length > 0)) return false;
@@ -311,9 +313,28 @@ function kernelInputs(a: RecurrentSequenceArgs): Record<string, Tensor> {
  * output is [batch, time, units] with `returnSequences`, else [batch, units]; it is the same
  * tensor as the final h exactly when the composition makes them the same (no mask, last step).
  */
-export function recurrentSequence(a: RecurrentSequenceArgs): Tensor[] {
+export const recurrentSequence = fusedOp(
+  'recurrentSequence',
+  (a: RecurrentSequenceArgs): Tensor[] => {
+    checkCell(a);
+    return recurrentComposition(a);
+  },
+  {
+    kernel: '_RNNSequence',
+    fits: (a) => {
+      checkCell(a);
+      return fusable(a);
+    },
+    run: (a) => recurrentKernel(a),
+  },
+);
+
+function checkCell(a: RecurrentSequenceArgs): void {
   if (a.cell !== 'simple' && !a.recurrentActivation) fail('recurrentSequence', `a ${a.cell} cell needs \`recurrentActivation\``);
-  if (!fusable(a)) return recurrentComposition(a);
+}
+
+/** The `_RNNSequence` call (see the module comment). */
+function recurrentKernel(a: RecurrentSequenceArgs): Tensor[] {
   const attrs = {
     cell: a.cell,
     activation: a.activation.name,
@@ -324,7 +345,7 @@ export function recurrentSequence(a: RecurrentSequenceArgs): Tensor[] {
     resetAfter: a.cell === 'gru' && a.resetAfter === true,
     // The backward pass needs the forward's intermediates only if a tape may differentiate this
     // call (now, or a replay of the trace being made).
-    save: ENGINE.tapes.length > 0 || ENGINE.tracer !== null,
+    save: mayBeDifferentiated(),
   };
   const outs = ENGINE.runKernelMulti('_RNNSequence', kernelInputs(a), attrs);
   const [y, hT] = outs as [Tensor, Tensor];
@@ -347,7 +368,7 @@ ENGINE.registerGradient('_RNNSequence', (_dy, { inputs, outputs, attrs, needed }
   const nOut = cell === 'lstm' ? 3 : 2;
   const saved = attrs['save'] === true ? outputs[nOut] : undefined;
   const wanted = GRAD_INPUTS.filter((n) => inputs[n] !== undefined && (needed === undefined || needed.includes(n)));
-  if (saved !== undefined && needed !== undefined && ENGINE.fastBackward() && ENGINE.hasKernel('_RNNSequenceGrad')) {
+  if (saved !== undefined && needed !== undefined && ENGINE.mayUse('_RNNSequenceGrad')) {
     let got: Tensor[] | null = null;
     let grads = 0;
     for (const n of wanted) grads |= 1 << GRAD_INPUTS.indexOf(n);
@@ -392,13 +413,7 @@ ENGINE.registerGradient('_RNNSequence', (_dy, { inputs, outputs, attrs, needed }
     const sources = wanted.map((n) => inputs[n]!);
     const tape = new Tape(false);
     for (const t of sources) tape.watched.add(t.id);
-    ENGINE.pushTape(tape);
-    let res: Tensor[];
-    try {
-      res = recurrentComposition(a);
-    } finally {
-      ENGINE.popTape(tape);
-    }
+    const res = tape.run(() => recurrentComposition(a));
     // Seeds in the order the outer tape delivered them: the final states' (used after the
     // layer) before the output's; the output and h are one tensor when the composition makes
     // them one.
