@@ -22,6 +22,7 @@
  * epoch loop (`runEpochs`) and differ only in where batches come from (`BatchSource`).
  * `predict`/`evaluate` call the model with `training: false` and never change a weight.
  */
+import { ENGINE } from '../core/engine.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import { Tensor } from '../core/tensor.ts';
 import { tidy } from '../core/api.ts';
