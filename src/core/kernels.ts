@@ -24,6 +24,8 @@ const KINDS: Record<string, KernelKind> = {
   _FusedMatMul: 'fused',
   _FusedConv2D: 'fused',
   _RNNSequence: 'fused',
+  _Attention: 'fused',
+  _LayerNorm: 'fused',
   Dropout: 'fused',
   _DropoutGrad: 'fused',
   FusedBatchNorm: 'fused',
@@ -33,6 +35,8 @@ const KINDS: Record<string, KernelKind> = {
   _SoftmaxCrossEntropyGrad: 'backward',
   FusedBatchNormGrad: 'backward',
   _RNNSequenceGrad: 'backward',
+  _AttentionGrad: 'backward',
+  _LayerNormGrad: 'backward',
 };
 
 export function kernelKind(name: string): KernelKind {

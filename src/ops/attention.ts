@@ -12,15 +12,18 @@
  * dropout, one kernel computes, per batch and head, the same products (the BatchMatMul GEMM on
  * the heads' strided rows: no transposed copies), the mask, the Softmax kernel's softmax and the
  * output product; `_AttentionGrad` the composition's gradients (BatchMatMul's products, softmax's
- * (dy − Σ dy·y)·y, the where's zeros). Bit-identical forward and gradients. Under an outer tape
- * (second order) or a taped trace the gradient recomputes the composition and differentiates it;
- * while ops are intercepted (graph mode, `tf.compare`) the composition runs.
+ * (dy − Σ dy·y)·y, the where's zeros). Bit-identical forward and gradients. `_AttentionGrad` is
+ * backward-only: under an outer tape (second order) or a taped trace the gradient recomputes the
+ * composition and differentiates it. `dotProductAttention` is a fused op (src/ops/op.ts): graph
+ * mode records it as one node, `tf.compare` sees the composition's ops.
  */
-import { ENGINE, Tape } from '../core/engine.ts';
+import { ENGINE } from '../core/engine.ts';
+import { Tape } from '../autodiff/tape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { backprop } from '../autodiff/backprop.ts';
 import { zeros } from './creation.ts';
 import { matMul } from './mat_mul.ts';
+import { fusedOp } from './op.ts';
 import { softmax } from './softmax.ts';
 import { transpose } from './transpose.ts';
 import { where } from './where.ts';
@@ -39,7 +42,7 @@ export function attentionComposition(q: Tensor, k: Tensor, v: Tensor, mask: Tens
 }
 
 function fusable(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, dropout: unknown): boolean {
-  if (dropout || ENGINE.opInterceptor !== null || !ENGINE.hasKernel('_Attention') || !ENGINE.hasKernel('_AttentionGrad')) return false;
+  if (dropout || !ENGINE.hasKernel('_AttentionGrad')) return false;
   if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4 || [q, k, v].some((t) => t.dtype !== 'float32' || t.size === 0)) return false;
   const [B, T, H, K] = q.shape as [number, number, number, number];
   const [Bk, S, Hk, Kk] = k.shape as [number, number, number, number];
@@ -53,11 +56,14 @@ function fusable(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, dropout: 
 }
 
 /** [o, probs] (see the module comment); `dropout` (training) is applied to probs before the product. */
-export function dotProductAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, dropout: ((p: Tensor) => Tensor) | null = null): [Tensor, Tensor] {
-  if (!fusable(q, k, v, mask, dropout)) return attentionComposition(q, k, v, mask, dropout);
-  const [o, probs] = ENGINE.runKernelMulti('_Attention', mask ? { q, k, v, mask } : { q, k, v }, {});
-  return [o!, probs!];
-}
+export const dotProductAttention = fusedOp('dotProductAttention', attentionComposition, {
+  kernel: '_Attention',
+  fits: (q, k, v, mask, dropout) => fusable(q, k, v, mask, dropout),
+  run: (q, k, v, mask) => {
+    const [o, probs] = ENGINE.runKernelMulti('_Attention', mask ? { q, k, v, mask } : { q, k, v }, {});
+    return [o!, probs!];
+  },
+});
 
 /** Whether backprop gave output k a gradient (a missing one reads as lazy zeros). */
 function given(dys: Tensor[], k: number): boolean {
@@ -67,7 +73,7 @@ function given(dys: Tensor[], k: number): boolean {
 
 ENGINE.registerGradient('_Attention', (_dy, { inputs, outputs, needed }, dys) => {
   const names = ['q', 'k', 'v'].filter((n) => needed === undefined || needed.includes(n));
-  if (needed !== undefined && ENGINE.fastBackward() && ENGINE.hasKernel('_AttentionGrad')) {
+  if (needed !== undefined && ENGINE.mayUse('_AttentionGrad')) {
     let got: Tensor[] | null = null;
     const run = (): Tensor[] => {
       if (got) return got;
@@ -91,13 +97,7 @@ ENGINE.registerGradient('_Attention', (_dy, { inputs, outputs, needed }, dys) =>
     const sources = names.map((n) => inputs[n]!);
     const tape = new Tape(false);
     for (const t of sources) tape.watched.add(t.id);
-    ENGINE.pushTape(tape);
-    let res: [Tensor, Tensor];
-    try {
-      res = attentionComposition(inputs['q']!, inputs['k']!, inputs['v']!, inputs['mask'] ?? null);
-    } finally {
-      ENGINE.popTape(tape);
-    }
+    const res = tape.run(() => attentionComposition(inputs['q']!, inputs['k']!, inputs['v']!, inputs['mask'] ?? null));
     const targets: Tensor[] = [];
     const seeds: Tensor[] = [];
     if (given(dys, 0)) {

@@ -14,11 +14,13 @@
  * gradient has three contributions in the composition (through x·inv, x − mean and mean(x));
  * the fused node takes x under three input names so that backprop adds them to x's gradient
  * one by one, in the composition's order, interleaved with x's other uses exactly as the
- * composition's would be. Under an outer tape (second order) or a taped trace, the gradient
- * recomputes the composition and differentiates it. While ops are intercepted (graph mode,
- * `tf.compare` traces) the composition runs.
+ * composition's would be. `_LayerNormGrad` is backward-only: under an outer tape (second order)
+ * or a taped trace, the gradient recomputes the composition and differentiates it. `layerNorm`
+ * is a fused op (src/ops/op.ts): graph mode records it as one node, `tf.compare` sees the
+ * composition's ops.
  */
-import { ENGINE, Tape } from '../core/engine.ts';
+import { ENGINE } from '../core/engine.ts';
+import { Tape } from '../autodiff/tape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { backprop } from '../autodiff/backprop.ts';
 import { add } from './add.ts';
@@ -26,6 +28,7 @@ import { zeros } from './creation.ts';
 import { clone } from './identity.ts';
 import { mean } from './mean.ts';
 import { mul } from './mul.ts';
+import { fusedOp } from './op.ts';
 import { neg } from './neg.ts';
 import { rsqrt } from './rsqrt.ts';
 import { sub } from './sub.ts';
@@ -48,7 +51,7 @@ export function layerNormComposition(x: Tensor, gamma: Tensor | null, beta: Tens
 }
 
 function fusable(x: Tensor, gamma: Tensor | null, beta: Tensor | null): boolean {
-  if (ENGINE.opInterceptor !== null || !ENGINE.hasKernel('_LayerNorm') || !ENGINE.hasKernel('_LayerNormGrad')) return false;
+  if (!ENGINE.hasKernel('_LayerNormGrad')) return false;
   if (!gamma || !beta || x.rank < 2 || x.dtype !== 'float32' || gamma.dtype !== 'float32' || beta.dtype !== 'float32') return false;
   const c = x.shape[x.rank - 1]!;
   if (gamma.rank !== 1 || beta.rank !== 1 || gamma.shape[0] !== c || beta.shape[0] !== c || x.size === 0) return false;
@@ -56,16 +59,21 @@ function fusable(x: Tensor, gamma: Tensor | null, beta: Tensor | null): boolean 
 }
 
 /** Keras LayerNormalization over the last axis (see the module comment); gamma / beta may be null. */
-export function layerNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number): Tensor {
-  if (!fusable(x, gamma, beta)) return layerNormComposition(x, gamma, beta, epsilon);
-  // x three times: the contributions of x·inv, x − mean and mean(x) to its gradient, in that order.
-  return ENGINE.runKernelMulti('_LayerNorm', { x, gamma: gamma!, beta: beta!, xSub: x, xMean: x }, { epsilon })[0]!;
-}
+export const layerNorm = fusedOp(
+  'layerNorm',
+  (x: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number): Tensor => layerNormComposition(x, gamma, beta, epsilon),
+  {
+    kernel: '_LayerNorm',
+    fits: (x, gamma, beta) => fusable(x, gamma, beta),
+    // x three times: the contributions of x·inv, x − mean and mean(x) to its gradient, in that order.
+    run: (x, gamma, beta, epsilon) => ENGINE.runKernelMulti('_LayerNorm', { x, gamma: gamma!, beta: beta!, xSub: x, xMean: x }, { epsilon })[0]!,
+  },
+);
 
 ENGINE.registerGradient('_LayerNorm', (dy, { inputs, outputs, attrs, needed }) => {
   const want = (n: string) => needed === undefined || needed.includes(n);
   const names = ['x', 'gamma', 'beta', 'xSub', 'xMean'].filter(want);
-  if (needed !== undefined && dy.dtype === 'float32' && ENGINE.fastBackward() && ENGINE.hasKernel('_LayerNormGrad')) {
+  if (needed !== undefined && dy.dtype === 'float32' && ENGINE.mayUse('_LayerNormGrad')) {
     let got: Tensor[] | null = null;
     const run = (): Tensor[] => {
       got ??= ENGINE.runKernelMulti('_LayerNormGrad', { dy, x: inputs['x']!, gamma: inputs['gamma']!, mean: outputs[1]!, inv0: outputs[2]! },
@@ -85,15 +93,11 @@ ENGINE.registerGradient('_LayerNorm', (dy, { inputs, outputs, attrs, needed }) =
     if (grads) return grads;
     const x = inputs['x']!;
     const tape = new Tape(false);
-    ENGINE.pushTape(tape);
-    let y: Tensor;
-    try {
+    const y = tape.run(() => {
       copies = [clone(x), clone(x), clone(x)];
       for (const t of [...copies, inputs['gamma']!, inputs['beta']!]) tape.watched.add(t.id);
-      y = layerNormComposition(copies[0]!, inputs['gamma']!, inputs['beta']!, attrs['epsilon'] as number, copies[1]!, copies[2]!);
-    } finally {
-      ENGINE.popTape(tape);
-    }
+      return layerNormComposition(copies[0]!, inputs['gamma']!, inputs['beta']!, attrs['epsilon'] as number, copies[1]!, copies[2]!);
+    });
     grads = backprop(tape.nodes, [y], [dy], [...copies, inputs['gamma']!, inputs['beta']!].map((t) => t.id));
     return grads;
   };
