@@ -6,7 +6,7 @@
  * friends come through src/platform.
  *
  * Add new public exports HERE (not to src/index.ts), so the browser entry has them too;
- * test/entries.test.ts checks that both entries export the same names.
+ * test/browser_build.test.ts checks that both entries export the same names.
  */
 import { ENGINE } from './core/engine.ts';
 import { ReferenceBackend } from './backends/reference/index.ts';

@@ -6,7 +6,7 @@
  * with the rest (the browser entry loads it on `await tf.ready()`). Web pages and bundlers
  * get `./browser.ts` instead (the same names; the Node-only ones throw there).
  *
- * New public exports belong in `./api.ts` (test/entries.test.ts checks that both entries export
+ * New public exports belong in `./api.ts` (test/browser_build.test.ts checks that both entries export
  * the same names).
  */
 import './platform/node.ts';
