@@ -55,7 +55,7 @@ describe('browser build', () => {
     assert.ok(formats && formats.inputs.includes('src/io/keras.ts'), 'a formats chunk exists');
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
     console.log(`# core bundle: ${kib(built.core.bytes)} minified, ${kib(built.core.gzip)} gzipped (${built.core.chunks.length} files); HDF5 chunk ${kib(h5.bytes)} (${kib(h5.gzip)} gzipped); formats chunk ${kib(formats.bytes)} (${kib(formats.gzip)} gzipped)`);
-    assert.ok(built.core.gzip < CORE_LIMIT_GZIP, `core bundle ${kib(built.core.gzip)} gzipped, limit ${kib(CORE_LIMIT_GZIP)}`);
+    assert.ok(built.core.gzip < CORE_LIMIT_GZIP, `core bundle ${kib(built.core.gzip)} gzipped, limit ${kib(CORE_LIMIT_GZIP)}: keep code a page does not need at once out of the core — load it with a dynamic import() where its API is asynchronous (as src/io/front.ts does for the file formats, src/backends/webgpu_lazy.ts for WebGPU, src/browser.ts for tf.compare/tf.lint), or make it Node-only; \`node browser/build.mjs\` prints the chunks`);
   });
 
   it('both entries export the same names (new exports go in src/api.ts)', async () => {
