@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the workloads W1–W5 of PRODUCT.md for idem (native, wasm when registered,
+ * `npm run bench`: the workloads W1–W8 of PRODUCT.md for idem (native, wasm when registered,
  * reference) and, in the same run, for @tensorflow/tfjs (`cpu` and `wasm`, 1 thread) and, when
  * `/usr/bin/python3 -c 'import torch'` works, PyTorch (bench/torch_w.py, 1 thread). Every
  * (implementation, workload) runs in its own child process, one after another, so each has its
@@ -44,7 +44,7 @@ const opt = (name: string): string | undefined => {
 const quick = argv.includes('--quick');
 const full = argv.includes('--full');
 const write = !argv.includes('--no-write');
-const only = opt('only')?.split(',').map((s) => s.trim().toUpperCase()) ?? ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W6T'];
+const only = opt('only')?.split(',').map((s) => s.trim().toUpperCase()) ?? ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W6T', 'W7', 'W8'];
 const repsOverride = opt('reps') ? Number(opt('reps')) : undefined;
 const SIZES = [256, 512, 1024, 2048];
 
@@ -88,6 +88,14 @@ function plan(impl: string, w: string): WorkloadOptions | null {
     if (impl === 'idem-wasm') return w === 'W6' ? o(1, 0, 1) : null;
     if (impl.startsWith('idem-native') || impl.startsWith('torch')) return o(1, 1, repsOverride ?? (quick ? 1 : 3));
     if (impl.startsWith('ort')) return w === 'W6' ? o(1, 1, repsOverride ?? (quick ? 1 : 3)) : null;
+    return null;
+  }
+  if (w === 'W7' || w === 'W8') {
+    // The sequence workloads (bench/sequence.ts, PyTorch bench/torch_seq.py): idem native on all
+    // cores and on one, PyTorch on 1 and 2 threads; idem wasm a few steps (W7 ~1 s per step);
+    // not TF.js (no MultiHeadAttention) nor the reference backend.
+    if (impl.startsWith('idem-native') || impl.startsWith('torch')) return o(quick ? 5 : 10, 3);
+    if (impl === 'idem-wasm') return o(quick ? 1 : 2, 1, 1);
     return null;
   }
   if (impl.startsWith('ort')) return w === 'W5' ? o(10000, 1) : null;
@@ -135,7 +143,7 @@ function runChild(impl: string, w: string, o: WorkloadOptions): Run {
   const isOrt = impl.startsWith('ort');
   const cmd = isTorch ? '/usr/bin/python3' : process.execPath;
   const args = isTorch
-    ? [join(HERE, w === 'W6' || w === 'W6T' ? 'torch_w6.py' : 'torch_w.py'), peerThreads(impl), w, json]
+    ? [join(HERE, w === 'W6' || w === 'W6T' ? 'torch_w6.py' : w === 'W7' || w === 'W8' ? 'torch_seq.py' : 'torch_w.py'), peerThreads(impl), w, json]
     : isOrt
       ? ['--import', 'tsx', join(HERE, 'ort_w.ts'), peerThreads(impl), w, json]
       : ['--import', 'tsx', join(HERE, 'child.ts'), impl, w, json];
@@ -276,6 +284,7 @@ function mergeRuns(prev: Run | undefined, next: Run): Run {
 }
 // Where a W1 step spends its time, per idem backend (bench/profile.ts).
 const profiles: string[] = [];
+const seqProfiles: string[] = [];
 if (only.includes('W1')) {
   // native on every core and on one (IDEM_NUM_THREADS=1: PyTorch's column is one thread), wasm.
   for (const [impl, backend, threads] of [['idem-native', 'native', ''], ['idem-native', 'native', '1'], ['idem-wasm', 'wasm', '']] as const) {
@@ -296,6 +305,16 @@ if (only.includes('W6T') && impls.includes('idem-native')) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'w6.ts'), '--mode', 'train', '--reps', quick ? '1' : '2', '--warm', '1', '--profile', '--top', '25'], { cwd: ROOT, encoding: 'utf8', timeout: 30 * 60 * 1000 });
   console.log(r.status === 0 ? 'done' : `failed (${(r.stderr ?? '').trim().split('\n').slice(-1)[0]})`);
   if (r.status === 0) w6Profile = (r.stdout ?? '').trim().split('\n');
+}
+// Where a W7 / W8 step spends its time (native, one thread: the kernels against the framework).
+for (const w of ['W7', 'W8']) {
+  if (!only.includes(w) || !impls.includes('idem-native')) continue;
+  process.stdout.write(`${w} profile on native, 1 thread... `);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'profile.ts'), '--backend', 'native', '--workload', w, '--steps', quick ? '5' : '10', '--warm', '3'],
+    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, IDEM_NUM_THREADS: '1' }, timeout: 10 * 60 * 1000 });
+  const out = (r.stdout ?? '').trim();
+  console.log(r.status === 0 ? 'done' : `failed (${(r.stderr ?? '').trim().split('\n').slice(-1)[0]})`);
+  if (r.status === 0) seqProfiles.push(`**${w}, native, 1 thread**: ${out.split('\n').slice(0, 3).join(' ')}`, '', ...out.split('\n').slice(3, 14), '');
 }
 const peak = only.includes('W4') || only.includes('W6') || only.includes('W6T') ? measurePeak() : null;
 const peakWidths = peak?.widths.length ? `; per vector width: ${peak.widths.map((w) => `${w.width}-bit ${w.one} on 1 core, ${w.all} on ${peak.threads}`).join('; ')}` : '';
@@ -334,6 +353,7 @@ const section = [
   'W3 CNN+BN (Conv 32 → BN → relu → pool → Conv 64 → BN → relu → pool → Dense 128 → Dense 10), ms per step of 64;',
   'W4 `matMul` of n×n float32 (2n³ flops, includes dispatch and reading the result; warm-up ≥ 1.5 s before the first size, ≥ 0.5 s before the others, then ≥ 0.2 s of products per repetition);',
   'W5 W1 forward (`predict`, batch 1000) over the 10k test images (warm-up ≥ 1.5 s, then ≥ 0.3 s of passes per repetition);',
+  'W7 LSTM: Embedding(10000, 128) → LSTM(128) → Dense(1, sigmoid), sequences of 100 LCG token ids, batch 64, binary cross-entropy, Adam 1e-3, ms per `trainOnBatch` step; W8 Transformer block: x [32, 64, 128] → MultiHeadAttention(4 heads, keyDim 32) + x → LayerNorm → Dense 512 relu → Dense 128 + residual → LayerNorm → mean over time → Dense 10, softmax cross-entropy, Adam 1e-3, ms per step (bench/sequence.ts; PyTorch: the same networks with Keras\'s initializers, bench/torch_seq.py; 3 warm-up steps, then 10 timed steps per repetition).',
   'W6 Keras ResNet50 (`tf.applications.resnet50`, 224×224×3, batch 8): `W6 inference` one `predict` of the full network, `W6 training` one `trainOnBatch` step of the network without its top + global average pooling + Dense 10, SGD momentum 0.9 (bench/w6.ts; PyTorch: the same network built layer for layer, bench/torch_w6.py; ONNX Runtime: that network exported to ONNX); one warm-up step, then each repetition times one step.',
   'Each figure is the median over repetitions (count in parentheses), each repetition a fresh warmed-up process, interleaved across implementations (round r runs repetition r of each); * = extrapolated linearly from fewer steps/samples (see notes).',
   'idem-native uses all cores (its GEMM splits large products over threads); idem-native-1t is the same with IDEM_NUM_THREADS=1.',
@@ -390,6 +410,13 @@ const section = [
     '',
     ...w6Profile,
     '',
+  ] : []),
+  ...(seqProfiles.length ? [
+    '### Where a W7 / W8 step spends its time (`IDEM_NUM_THREADS=1 node --import tsx bench/profile.ts --workload W7|W8`, wall time)',
+    '',
+    'As the W1 profile: every kernel timed, the rest of the step is the framework (op dispatch, autodiff, Keras).',
+    '',
+    ...seqProfiles,
   ] : []),
   '### Peak RSS per workload (MB, one process per implementation × workload)',
   '',

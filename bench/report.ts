@@ -57,7 +57,7 @@ export function fmtRatio(x: number): string {
   return Number.isFinite(x) ? `${fmt(x)}×` : '—';
 }
 
-const ROW_ORDER = ['W1', 'W2', 'W3', 'W4', 'W4 n=256', 'W4 n=512', 'W4 n=1024', 'W4 n=2048', 'W5', 'W6', 'W6 inference', 'W6T', 'W6 training'];
+const ROW_ORDER = ['W1', 'W2', 'W3', 'W4', 'W4 n=256', 'W4 n=512', 'W4 n=1024', 'W4 n=2048', 'W5', 'W6', 'W6 inference', 'W6T', 'W6 training', 'W7', 'W8'];
 
 function rowRank(r: string): number {
   const i = ROW_ORDER.indexOf(r);

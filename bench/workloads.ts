@@ -278,7 +278,12 @@ export async function runWorkload(lib: Lib, w: string, o: WorkloadOptions): Prom
       const { resnet50Workload } = await import('./w6.ts');
       return resnet50Workload(lib, w === 'W6' ? 'infer' : 'train', o);
     }
+    case 'W7':
+    case 'W8': {
+      const { sequenceWorkload } = await import('./sequence.ts');
+      return sequenceWorkload(lib, w, o);
+    }
     default:
-      throw new Error(`bench: unknown workload ${w}, expected one of W1..W6, W6T`);
+      throw new Error(`bench: unknown workload ${w}, expected one of W1..W8, W6T`);
   }
 }

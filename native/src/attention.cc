@@ -49,10 +49,6 @@ void layer_norm_forward(const float* x, const float* gamma, const float* beta, f
 void layer_norm_backward(const float* dy, const float* x, const float* gamma, const float* mean, const float* inv0, long R, long C,
                          float* dx_mul, float* dx_sub, float* dx_mean, float* dgamma, float* dbeta) {
   const float cf = static_cast<float>(C);
-  // Column sums over rows (dγ, dβ) are the Sum kernel's: float64 in increasing row order. Rows
-  // are split over threads in fixed chunks of 64 and the chunk partials… would change the order:
-  // instead the row pass writes the per-element terms and the column sums run after it.
-  std::vector<float> gterm(dgamma ? static_cast<size_t>(R * C) : 0);
   parallel_rows(R, 24 * C, [&](long r0, long r1) {
     std::vector<float> ginv(static_cast<size_t>(C));
     for (long r = r0; r < r1; r++) {
@@ -71,12 +67,9 @@ void layer_norm_backward(const float* dy, const float* x, const float* gamma, co
         ginv[c] = gA + gB;                              // inv's two contributions
       }
       const float dmNeg = -static_cast<float>(dnm);     // neg's gradient
-      // Mul(inv0, γ): inv0 gets Σ_c G·γ, γ gets Σ_r G·inv0.
+      // Mul(inv0, γ): inv0 gets Σ_c G·γ (γ's Σ_r G·inv0 comes after, by columns).
       double dinv0 = 0.0;
-      for (long c = 0; c < C; c++) {
-        dinv0 += static_cast<double>(ginv[c] * gamma[c]);
-        if (dgamma) gterm[r * C + c] = ginv[c] * i0;
-      }
+      for (long c = 0; c < C; c++) dinv0 += static_cast<double>(ginv[c] * gamma[c]);
       // Rsqrt: dy · (−0.5 · (y · (y · y))); Add(v, ε); Mean(d·d) → / C; Mul(d, d) twice.
       const float t1 = i0 * i0;
       const float t2 = i0 * t1;
@@ -96,18 +89,27 @@ void layer_norm_backward(const float* dy, const float* x, const float* gamma, co
       for (long c = 0; c < C; c++) dx_mean[r * C + c] = dx1;
     }
   });
-  if (dgamma || dbeta) {
-    parallel_rows(C, 2 * R, [&](long c0, long c1) {
-      for (long c = c0; c < c1; c++) {
-        double sg = 0.0, sb = 0.0;
-        for (long r = 0; r < R; r++) {
-          if (dgamma) sg += static_cast<double>(gterm[r * C + c]);
-          if (dbeta) sb += static_cast<double>(dy[r * C + c]);
-        }
-        if (dgamma) dgamma[c] = static_cast<float>(sg);
-        if (dbeta) dbeta[c] = static_cast<float>(sb);
+  if (!dgamma && !dbeta) return;
+  // γ's and β's gradients: the Sum kernel's float64 column sums, rows in increasing order (a pass
+  // over the rows, each row's terms recomputed: G·inv0 with G = dy·x + dy·(−m)).
+  std::vector<double> sg(static_cast<size_t>(C), 0.0), sb(static_cast<size_t>(C), 0.0);
+  for (long r = 0; r < R; r++) {
+    const float* dyr = dy + r * C;
+    const float* xr = x + r * C;
+    const float nm = -mean[r], i0 = inv0[r];
+    if (dgamma)
+      for (long c = 0; c < C; c++) {
+        const float gA = dyr[c] * xr[c];
+        const float gB = dyr[c] * nm;
+        const float g = gA + gB;
+        sg[c] += static_cast<double>(g * i0);
       }
-    });
+    if (dbeta)
+      for (long c = 0; c < C; c++) sb[c] += static_cast<double>(dyr[c]);
+  }
+  for (long c = 0; c < C; c++) {
+    if (dgamma) dgamma[c] = static_cast<float>(sg[c]);
+    if (dbeta) dbeta[c] = static_cast<float>(sb[c]);
   }
 }
 
@@ -167,25 +169,30 @@ void attention_backward(const AttnGeo& g, const float* dO, const float* dProbs, 
       if (dv)
         for (long s = 0; s < S; s++) std::memset(dv + b * S * H * V + s * H * V + h * V, 0, static_cast<size_t>(V) * sizeof(float));
     }
-    // Softmax's gradient: (dy − Σ dy·y) · y per row (the Sum kernel's float64 row sum); then the
-    // where's: masked entries get +0.
-    for (long t = 0; t < T; t++) {
-      float* dr = ds.data() + t * S;
-      const float* yr = y + t * S;
-      double acc = 0.0;
-      for (long s = 0; s < S; s++) {
-        const float dyy = dr[s] * yr[s];
-        acc += static_cast<double>(dyy);
-      }
-      const float sm = static_cast<float>(acc);
-      for (long s = 0; s < S; s++) {
-        const float d = dr[s] - sm;
-        dr[s] = d * yr[s];
-      }
-      if (g.mask) {
-        const uint8_t* m = g.mask + b * g.mB + t * g.mT;
-        for (long s = 0; s < S; s++)
-          if (!m[s * g.mS]) dr[s] = 0.0f;
+    // Softmax's gradient: (dy − Σ dy·y) · y per row (the Sum kernel's float64 row sum, rows in
+    // groups of 4 so the sums' chains overlap); then the where's: masked entries get +0.
+    for (long t0 = 0; t0 < T; t0 += 4) {
+      const long gn = T - t0 < 4 ? T - t0 : 4;
+      double acc[4] = {0.0, 0.0, 0.0, 0.0};
+      for (long s = 0; s < S; s++)
+        for (long r = 0; r < gn; r++) {
+          const float dyy = ds[(t0 + r) * S + s] * y[(t0 + r) * S + s];
+          acc[r] += static_cast<double>(dyy);
+        }
+      for (long r = 0; r < gn; r++) {
+        const long t = t0 + r;
+        float* dr = ds.data() + t * S;
+        const float* yr = y + t * S;
+        const float sm = static_cast<float>(acc[r]);
+        for (long s = 0; s < S; s++) {
+          const float d = dr[s] - sm;
+          dr[s] = d * yr[s];
+        }
+        if (g.mask) {
+          const uint8_t* m = g.mask + b * g.mB + t * g.mT;
+          for (long s = 0; s < S; s++)
+            if (!m[s * g.mS]) dr[s] = 0.0f;
+        }
       }
     }
     // BatchMatMul's gradients of qT · kTᵀ: d qT = dS · kT, d kT = dSᵀ · qT.

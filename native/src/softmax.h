@@ -3,7 +3,8 @@
  * kernels (src/backends/reference/kernels/nn.ts) do, slice by slice: along an axis of length n
  * viewed as x[outer, n, inner],
  *   m = max x (NaN propagates), s = Σ exp(x - m) (increasing j), ls = log s
- *   softmax:     y = exp(x - m - ls)          log-softmax: y = x - m - ls
+ *   softmax:     y = exp(x - m) / s           log-softmax: y = x - m - ls
+ * (the reference writes softmax as exp(x - m - ls): the same float64 value to an ulp)
  *   softmax cross-entropy with logits: loss[o, i] = Σ_{z != 0} z · (m + ls - x)
  * The only difference from the reference is the exp (the addon's vectorized float64 exp,
  * vmath.h, within 1 ulp of the correctly rounded value — as V8's is) and the C library's log
