@@ -22,6 +22,7 @@
 
 #include "gemm.h"
 #include "isa.h"
+#include "nn_parallel.h"
 #include "pool.h"
 #include "vmath.h"
 
@@ -162,99 +163,65 @@ ASource strided(const float* p, long rs, long cs) {
 }
 
 /*
- * C[M, N] (+ epilogue) = A·B with B prepacked (pack_b_full), over the pool: blocks of the path's
- * MC rows and, when those are few, of whole NR-column panels, each computed whole by one
- * gemm_packed call — any split gives the same bits.
+ * A weight gradient summed over steps as the tape sums it: out[m, n] = the first step's product
+ * A_sᵀ·B_s, each later step's added (fl(sum + product), by the GEMM's residual epilogue) — A_s
+ * (i, l) = A[s][i + l·csA], B_s(l, j) = B[s][l·rsB + j], l < K (the batch).
  */
-void packed_product(const IsaKernels& I, const ASource& a, long M, long N, long K, const float* Bp, float* C, const Epilogue* ep) {
-  const long mc = I.mc;
-  const long mBlocks = (M + mc - 1) / mc;
-  const long panels = (N + I.nr - 1) / I.nr;
+struct WeightJob {
+  float* out;
+  long m, n, csA, rsB;
+  std::vector<const float*> A, B;
+};
+
+/* Runs every job, all its steps per block of output columns (blocks over the pool: any split, the same bits). */
+bool weight_sums(const IsaKernels& I, const std::vector<WeightJob>& jobs, long K) {
+  struct Task {
+    const WeightJob* job;
+    long j0, j1;
+  };
+  std::vector<Task> tasks;
   const int threads = num_threads();
-  long nBlocks = 1;
-  if (threads > 1 && mBlocks < 4L * threads) {
-    nBlocks = (4L * threads + mBlocks - 1) / mBlocks;
-    if (nBlocks > panels) nBlocks = panels;
+  for (const WeightJob& j : jobs) {
+    if (!j.out) continue;
+    if (j.A.empty()) {
+      std::fill(j.out, j.out + j.m * j.n, 0.0f);
+      continue;
+    }
+    const long panels = (j.n + I.nr - 1) / I.nr;
+    const long per = std::max<long>(1, (panels + 2 * threads - 1) / (2 * threads));
+    for (long p = 0; p < panels; p += per) tasks.push_back({&j, p * I.nr, std::min(j.n, (p + per) * I.nr)});
   }
-  const long perN = (panels + nBlocks - 1) / nBlocks;
-  nBlocks = (panels + perN - 1) / perN;
+  bool ok = true;
   auto body = [&](long t0, long t1) {
-    for (long task = t0; task < t1; task++) {
-      const long mb = task / nBlocks, nb = task % nBlocks;
-      const long i0 = mb * mc, i1 = i0 + mc < M ? i0 + mc : M;
-      const long j0 = nb * perN * I.nr, j1 = (nb + 1) * perN * I.nr < N ? (nb + 1) * perN * I.nr : N;
-      I.gemm_packed(a, i0, i1, Bp, N, j0, j1, K, C, N, ep);
+    Buf bp, c0, c1;
+    for (long ti = t0; ti < t1; ti++) {
+      const Task& t = tasks[ti];
+      const WeightJob& j = *t.job;
+      const long w = t.j1 - t.j0;
+      const long panels = (w + I.nr - 1) / I.nr;
+      float* Bp = bp.get(static_cast<size_t>(panels * I.nr * K));
+      float* cur = c0.get(static_cast<size_t>(j.m * w));
+      float* nxt = c1.get(static_cast<size_t>(j.m * w));
+      if (!Bp || !cur || !nxt) {
+        ok = false;
+        return;
+      }
+      for (size_t k = 0; k < j.A.size(); k++) {
+        I.pack_b_full(K, w, j.B[k] + t.j0, j.rsB, 1, K, 0, 0, panels, Bp);
+        Epilogue ep{};
+        ep.residual = cur;
+        ep.ldr = w;
+        I.gemm_packed(strided(j.A[k], 1, j.csA), 0, j.m, Bp, w, 0, w, K, k == 0 ? cur : nxt, w, k == 0 ? nullptr : &ep);
+        if (k > 0) std::swap(cur, nxt);
+      }
+      for (long i = 0; i < j.m; i++) std::memcpy(j.out + i * j.n + t.j0, cur + i * w, static_cast<size_t>(w) * sizeof(float));
     }
   };
-  const long tasks = mBlocks * nBlocks;
-  if (tasks <= 1 || threads <= 1 || 2.0 * M * N * K < 2e6) body(0, tasks);
-  else parallel_for(tasks, 1, body);
+  const long n = static_cast<long>(tasks.size());
+  if (n <= 1 || threads <= 1) body(0, n);
+  else parallel_for(n, 1, body);
+  return ok;
 }
-
-/* B[l·rs + j] (K×N) packed for packed_product; null when out of memory. */
-const float* pack_into(const IsaKernels& I, Buf& buf, long K, long N, const float* B, long rs) {
-  const long panels = (N + I.nr - 1) / I.nr;
-  float* p = buf.get(static_cast<size_t>(panels * I.nr * K));
-  if (p) I.pack_b_full(K, N, B, rs, 1, K, 0, 0, panels, p);
-  return p;
-}
-
-/*
- * A weight gradient summed over steps as the tape sums it: the first step's product is the
- * gradient, each later one is added, fl(sum + product) — here by the GEMM's residual epilogue
- * (y = product + sum, one float32 add after the product's last k block) writing into the other
- * of two buffers.
- */
-struct StepSum {
-  float* out = nullptr;  // null: not wanted
-  long m = 0, n = 0;
-  bool first = true;
-  float* cur = nullptr;
-  Buf tmp;
-  StepSum(float* o, long mm, long nn) : out(o), m(mm), n(nn) {}
-  bool add(const IsaKernels& I, const ASource& a, const float* Bp, long K) {
-    if (!out) return true;
-    float* dst = out;
-    if (!first && cur == out) {
-      dst = tmp.get(static_cast<size_t>(m * n));
-      if (!dst) return false;
-    }
-    Epilogue ep{};
-    ep.residual = cur;
-    ep.ldr = n;
-    packed_product(I, a, m, n, K, Bp, dst, first ? nullptr : &ep);
-    cur = dst;
-    first = false;
-    return true;
-  }
-  void finish() {
-    if (!out) return;
-    if (first) std::fill(out, out + m * n, 0.0f);
-    else if (cur != out) std::memcpy(out, cur, static_cast<size_t>(m * n) * sizeof(float));
-  }
-};
-
-/* A bias gradient summed over steps: each step's Sum kernel (float64 column sums of the B rows), then fl(acc + s). */
-struct BiasSum {
-  float* acc = nullptr;
-  long n = 0;
-  bool first = true;
-  std::vector<double> col;
-  /* rows: B rows of n values, row b at rows + b·stride. */
-  void add_rows(const float* rows, long B, long stride) {
-    if (!acc) return;
-    col.assign(static_cast<size_t>(n), 0.0);
-    for (long b = 0; b < B; b++) {
-      const float* r = rows + b * stride;
-      for (long j = 0; j < n; j++) col[j] += static_cast<double>(r[j]);
-    }
-    for (long j = 0; j < n; j++) {
-      const float s = static_cast<float>(col[j]);
-      acc[j] = first ? s : acc[j] + s;
-    }
-    first = false;
-  }
-};
 
 struct Layout {
   long B, T, U, G, BU;
@@ -514,11 +481,11 @@ bool rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
 
   // dz of every step at its time position ([B, T, G·U], rows b·T + t); inactive steps stay 0.
   std::vector<float> DZ(static_cast<size_t>(B * T * GU), 0.0f);
-  // GRU with resetAfter: the recurrent half's dz ([dAz, dAr, dRh]) of the current step.
-  std::vector<float> DI(gru && a.resetAfter ? static_cast<size_t>(B * GU) : 0);
+  // GRU with resetAfter: the recurrent half's dz ([dAz, dAr, dRh]) of every step, laid out as DZ.
+  std::vector<float> DI(gru && a.resetAfter ? static_cast<size_t>(B * T * GU) : 0);
   std::vector<float> XB;
   const float* xin = (g.dW != nullptr) ? masked_input(a, XB) : nullptr;
-  std::vector<float> HM(a.recMask ? static_cast<size_t>(BU) : 0);  // SimpleRNN: h₋ · recMask
+  std::vector<long> activeSteps;  // the steps whose nodes the tape visits, in its order (s descending)
 
   // Gradients of the current step's outputs (state h, state c, masked output) and the next ones.
   std::vector<float> gH(BU), gC(lstm ? BU : 0), gO(masked ? BU : 0);
@@ -563,16 +530,6 @@ bool rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
     pGC = true;
   }
 
-  StepSum dW(g.dW, I, GU), dR(gru && !a.resetAfter ? nullptr : g.dR, U, GU);
-  // GRU without resetAfter: the gradients of the two slices R[:, :2U] and R[:, 2U:].
-  std::vector<float> dRzr, dRh;
-  if (gru && !a.resetAfter && g.dR) {
-    dRzr.resize(static_cast<size_t>(U * 2 * U));
-    dRh.resize(static_cast<size_t>(U * U));
-  }
-  StepSum dRZR(dRzr.empty() ? nullptr : dRzr.data(), U, 2 * U), dRH(dRh.empty() ? nullptr : dRh.data(), U, U);
-  Buf packA, packB;  // a step's dz (and GRU's second operand) packed for the weight products
-  BiasSum db{g.db, GU}, dbRec{gru && a.resetAfter && g.db ? g.db + GU : nullptr, GU};
 
   // The recurrent products' input gradients use Rᵀ (GRU without resetAfter: rZRᵀ, rHᵀ), packed once.
   const IsaKernels& ISA = isa();
@@ -705,7 +662,7 @@ bool rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
             contribute(nh, nPH, w3, U);
             act_bwd(a.act, w2, hh, dz + 2 * U, U);  // d ah (= d xh)
             if (a.resetAfter) {
-              float* di = DI.data() + b * GU;
+              float* di = DI.data() + (b * T + t) * GU;
               for (long j = 0; j < U; j++) {
                 w3[j] = dz[2 * U + j] * rh[j];   // d r
                 di[2 * U + j] = dz[2 * U + j] * rr[j];  // d rh
@@ -748,9 +705,8 @@ bool rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
             for (long b = b0; b < b1; b++)
               for (long j = 0; j < U; j++) mm[(b - b0) * U + j] = mm[(b - b0) * U + j] * a.recMask[b * U + j];
         } else if (lstm || a.resetAfter) {
-          const float* src = lstm ? DZ.data() + (b0 * T + t) * GU : DI.data() + b0 * GU;
-          const long rs = lstm ? T * GU : GU;
-          Rt.rows(ISA, src, rs, 0, nb, mm, U);
+          const float* src = (lstm ? DZ.data() : DI.data()) + (b0 * T + t) * GU;
+          Rt.rows(ISA, src, T * GU, 0, nb, mm, U);
         } else {
           Rt.rows(ISA, DZ.data() + (b0 * T + t) * GU, T * GU, 0, nb, mm, U);
         }
@@ -759,36 +715,7 @@ bool rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
       nPH = true;
       if (lstm) nPC = true;
 
-      // Weight gradients of this step (matMul's Aᵀ·dz), added in the tape's order (later steps first).
-      const float* dzt = DZ.data() + t * GU;  // row b at dzt + b·T·G·U
-      const bool wantW = xin != nullptr, wantR = g.dR != nullptr;
-      if (wantW || (wantR && (lstm || a.cell == kSimpleRnn))) {
-        const float* dzp = pack_into(ISA, packA, B, GU, dzt, T * GU);
-        if (!dzp) return false;
-        if (wantW && !dW.add(ISA, strided(xin + t * I, 1, T * I), dzp, B)) return false;
-        if (wantR && a.cell == kSimpleRnn) {
-          const float* hp = hPrev;
-          if (a.recMask) {
-            for (long j = 0; j < BU; j++) HM[j] = hPrev[j] * a.recMask[j];
-            hp = HM.data();
-          }
-          if (!dR.add(ISA, strided(hp, 1, U), dzp, B)) return false;
-        } else if (wantR && lstm && !dR.add(ISA, strided(hPrev, 1, U), dzp, B)) {
-          return false;
-        }
-      }
-      if (wantR && gru && a.resetAfter) {
-        const float* dip = pack_into(ISA, packB, B, GU, DI.data(), GU);
-        if (!dip || !dR.add(ISA, strided(hPrev, 1, U), dip, B)) return false;
-      } else if (wantR && gru) {
-        // rH's product (matMul(r·h₋, rH)) and rZR's: separate tensors, separate sums.
-        const float* p1 = pack_into(ISA, packB, B, U, dzt + 2 * U, T * GU);
-        if (!p1 || !dRH.add(ISA, strided(L.RH + s * BU, 1, U), p1, B)) return false;
-        const float* p2 = pack_into(ISA, packB, B, 2 * U, dzt, T * GU);
-        if (!p2 || !dRZR.add(ISA, strided(hPrev, 1, U), p2, B)) return false;
-      }
-      db.add_rows(dzt, B, T * GU);
-      if (gru && a.resetAfter) dbRec.add_rows(DI.data(), B, GU);
+      activeSteps.push_back(s);
     }
 
     std::swap(gH, nH);
@@ -812,20 +739,83 @@ bool rnn_backward(const RnnArgs& a, const float* saved, const RnnGrads& g) {
     if (pGC) std::memcpy(g.dc0, gC.data(), BU * sizeof(float));
     else std::fill(g.dc0, g.dc0 + BU, 0.0f);
   }
-  dW.finish();
-  dR.finish();
-  dRZR.finish();
-  dRH.finish();
+  // The weight gradients: per weight, Σ over the visited steps (the tape's order) of the step's
+  // product matMul(Aᵀ, dz) — the first product is the sum, each later one added (fl(sum + p)).
+  // They do not feed back into the recurrence, so they run after it, all steps per output block.
+  std::vector<float> dRzr, dRh;
+  std::vector<float> HMs;  // SimpleRNN with recurrent dropout: h₋ · recMask of every step
+  std::vector<WeightJob> jobs;
+  const bool wantR = g.dR != nullptr;
+  auto job = [&](float* out, long m, long n, long csA, long rsB, auto aOf, auto bOf) {
+    WeightJob j{out, m, n, csA, rsB, {}, {}};
+    for (long s : activeSteps) {
+      const long t = a.goBackwards ? T - 1 - s : s;
+      j.A.push_back(aOf(s, t));
+      j.B.push_back(bOf(s, t));
+    }
+    jobs.push_back(std::move(j));
+  };
+  const float* dzOf0 = DZ.data();
+  auto dzAt = [&](long, long t) { return dzOf0 + t * GU; };
+  if (xin) job(g.dW, I, GU, T * I, T * GU, [&](long, long t) { return xin + t * I; }, dzAt);
+  if (wantR) {
+    auto hAt = [&](long s, long) { return static_cast<const float*>(L.H + s * BU); };
+    if (lstm) {
+      job(g.dR, U, GU, U, T * GU, hAt, dzAt);
+    } else if (a.cell == kSimpleRnn) {
+      if (a.recMask) {
+        HMs.resize(static_cast<size_t>(T * BU));
+        for (long s = 0; s < T; s++)
+          for (long j = 0; j < BU; j++) HMs[s * BU + j] = L.H[s * BU + j] * a.recMask[j];
+        job(g.dR, U, GU, U, T * GU, [&](long s, long) { return static_cast<const float*>(HMs.data() + s * BU); }, dzAt);
+      } else {
+        job(g.dR, U, GU, U, T * GU, hAt, dzAt);
+      }
+    } else if (a.resetAfter) {
+      job(g.dR, U, GU, U, T * GU, hAt, [&](long, long t) { return static_cast<const float*>(DI.data() + t * GU); });
+    } else {
+      // The two slices R[:, :2U] (rZR: product with h₋) and R[:, 2U:] (rH: with r·h₋): separate tensors, separate sums.
+      dRzr.resize(static_cast<size_t>(U * 2 * U));
+      dRh.resize(static_cast<size_t>(U * U));
+      job(dRzr.data(), U, 2 * U, U, T * GU, hAt, dzAt);
+      job(dRh.data(), U, U, U, T * GU, [&](long s, long) { return static_cast<const float*>(L.RH + s * BU); },
+          [&](long, long t) { return dzOf0 + t * GU + 2 * U; });
+    }
+  }
+  if (!weight_sums(ISA, jobs, B)) return false;
   // GRU without resetAfter: R's gradient = pad(d rH) + pad(d rZR) (the two Slice gradients, rH's first).
   if (gru && !a.resetAfter && g.dR) {
     for (long i = 0; i < U; i++) {
       float* row = g.dR + i * GU;
-      for (long j = 0; j < 2 * U; j++) row[j] = 0.0f + (dRZR.first ? 0.0f : dRzr[i * 2 * U + j]);
-      for (long j = 0; j < U; j++) row[2 * U + j] = (dRH.first ? 0.0f : dRh[i * U + j]) + 0.0f;
+      for (long j = 0; j < 2 * U; j++) row[j] = 0.0f + dRzr[i * 2 * U + j];
+      for (long j = 0; j < U; j++) row[2 * U + j] = dRh[i * U + j] + 0.0f;
     }
   }
-  if (db.acc && db.first) std::fill(db.acc, db.acc + GU, 0.0f);
-  if (dbRec.acc && dbRec.first) std::fill(dbRec.acc, dbRec.acc + GU, 0.0f);
+  // The biases: each visited step's Sum kernel (float64 column sums over the rows), then fl(acc + s).
+  auto biasSum = [&](float* out, const float* base) {
+    parallel_rows(GU, 4 * B * static_cast<long>(activeSteps.size()) + 1, [&](long c0, long c1) {
+      std::vector<double> col(static_cast<size_t>(c1 - c0));
+      bool first = true;
+      for (long s : activeSteps) {
+        const long t = a.goBackwards ? T - 1 - s : s;
+        std::fill(col.begin(), col.end(), 0.0);
+        for (long b = 0; b < B; b++) {
+          const float* r = base + (b * T + t) * GU;
+          for (long c = c0; c < c1; c++) col[c - c0] += static_cast<double>(r[c]);
+        }
+        for (long c = c0; c < c1; c++) {
+          const float v = static_cast<float>(col[c - c0]);
+          out[c] = first ? v : out[c] + v;
+        }
+        first = false;
+      }
+      if (first) std::fill(out + c0, out + c1, 0.0f);
+    });
+  };
+  if (g.db) {
+    biasSum(g.db, DZ.data());
+    if (gru && a.resetAfter) biasSum(g.db + GU, DI.data());
+  }
 
   // The input's gradient: every step's dz·Wᵀ as one GEMM, then mul(·, inMask)'s gradient.
   if (g.dx) {

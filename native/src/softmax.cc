@@ -68,12 +68,11 @@ void softmax_f32(int mode, const float* x, float* y, long outer, long n, long in
     for (long s = s0; s < s1; s += G) {
       const long g = s1 - s < G ? s1 - s : G;
       long base[G];
-      double m[G], sum[G];
+      double sum[G];
       for (long r = 0; r < g; r++) {
         const long sl = s + r;
         base[r] = (sl / inner) * n * inner + sl % inner;
         const double mx = slice_max(x, base[r], n, inner);
-        m[r] = mx;
         double* d = buf.data() + 2 * r * n;
         for (long j = 0; j < n; j++) d[j] = static_cast<double>(x[base[r] + j * inner]) - mx;  // x − m
         exp_f64(d, d + n, n);                                                                   // exp(x − m)
