@@ -21,6 +21,7 @@ import { elementwiseKernels } from './kernels_elementwise.ts';
 import { fusedKernels } from './kernels_fused.ts';
 import { matmulKernels } from './kernels_matmul.ts';
 import { reduceKernels } from './kernels_reduce.ts';
+import { seqKernels } from './kernels_seq.ts';
 import { shapeKernels } from './kernels_shape.ts';
 
 export { WebGPUBackend, GPUData, type WebGPUMemory, type WebGPUBackendOptions, type Program } from './backend.ts';
@@ -35,6 +36,7 @@ export const WEBGPU_KERNELS: Record<string, import('../../core/backend.ts').Kern
   ...shapeKernels,
   ...convKernels,
   ...fusedKernels,
+  ...seqKernels,
 };
 
 export interface WebGPUOptions extends WebGPUBackendOptions {

@@ -13,10 +13,17 @@
  *   each window in row-major tap order, NaN wins — exact.
  */
 import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
+import { IdemError } from '../../core/errors.ts';
 import { sizeFromShape } from '../../core/shape.ts';
 import { grid1d, MAIN_1D, type Program, type WebGPUBackend, type WgslType } from './backend.ts';
 import { HELPERS } from './kernels_elementwise.ts';
 import { KAHAN } from './kernels_reduce.ts';
+
+/** WGSL of the fused epilogue applied to value `v` of output channel `o` at output index `idx`. */
+type Epilogue = (v: string, o: string, idx: string) => string;
+
+/** relu as the Relu kernel computes it (NaN passes through). */
+const RELU_FN = 'fn relu_(x: f32) -> f32 { return select(select(0.0, x, isnan_(x)), x, x > 0.0); }';
 
 interface Geo {
   batch: number; inH: number; inW: number; inC: number; outH: number; outW: number;
@@ -61,8 +68,8 @@ function launch(be: WebGPUBackend, prog: Program, inputs: TensorInfo[], shape: n
   return y;
 }
 
-// y[b, oy, ox, o]: in0 = x, in1 = w [fh, fw, inC, outC]
-const CONV = `  let o = gid % p.outC; var q = gid / p.outC; let ox = i32(q % u32(p.outW)); q = q / u32(p.outW); let oy = i32(q % u32(p.outH)); let b = q / u32(p.outH);
+// y[b, oy, ox, o]: in0 = x, in1 = w [fh, fw, inC, outC]; `epi(v, o, index)` the fused epilogue (identity for Conv2D)
+const CONV = (epi: Epilogue = (v) => v): string => `  let o = gid % p.outC; var q = gid / p.outC; let ox = i32(q % u32(p.outW)); q = q / u32(p.outW); let oy = i32(q % u32(p.outH)); let b = q / u32(p.outH);
   var acc = 0.0;
   for (var ky = 0; ky < p.fh; ky++) {
     let iy = oy * p.sh + ky * p.dh - p.top; if (iy < 0 || iy >= p.inH) { continue; }
@@ -73,10 +80,10 @@ const CONV = `  let o = gid % p.outC; var q = gid / p.outC; let ox = i32(q % u32
       for (var i = 0u; i < p.inC; i++) { acc = acc + in0[xo + i] * in1[wo + i * p.outC]; }
     }
   }
-  out0[gid] = acc;`;
+  out0[gid] = ${epi('acc', 'o', 'gid')};`;
 
 // The same with 4 output channels per invocation (outC % 4 == 0): each sum in the same order.
-const CONV4 = `  let o4 = gid % (p.outC / 4u); let o = o4 * 4u; var q = gid / (p.outC / 4u); let ox = i32(q % u32(p.outW)); q = q / u32(p.outW); let oy = i32(q % u32(p.outH)); let b = q / u32(p.outH);
+const CONV4 = (epi: Epilogue = (v) => v): string => `  let o4 = gid % (p.outC / 4u); let o = o4 * 4u; var q = gid / (p.outC / 4u); let ox = i32(q % u32(p.outW)); q = q / u32(p.outW); let oy = i32(q % u32(p.outH)); let b = q / u32(p.outH);
   var acc = vec4f(0.0);
   for (var ky = 0; ky < p.fh; ky++) {
     let iy = oy * p.sh + ky * p.dh - p.top; if (iy < 0 || iy >= p.inH) { continue; }
@@ -88,7 +95,7 @@ const CONV4 = `  let o4 = gid % (p.outC / 4u); let o = o4 * 4u; var q = gid / (p
     }
   }
   let yo = gid * 4u;
-  out0[yo] = acc.x; out0[yo + 1u] = acc.y; out0[yo + 2u] = acc.z; out0[yo + 3u] = acc.w;`;
+  out0[yo] = ${epi('acc.x', 'o', 'yo')}; out0[yo + 1u] = ${epi('acc.y', 'o + 1u', 'yo + 1u')}; out0[yo + 2u] = ${epi('acc.z', 'o + 2u', 'yo + 2u')}; out0[yo + 3u] = ${epi('acc.w', 'o + 3u', 'yo + 3u')};`;
 
 // dw[ky, kx, i, o..o+3] with 4 output channels per invocation.
 const CONV_DW4 = `  let o = (gid % (p.outC / 4u)) * 4u; var q = gid / (p.outC / 4u); let i = q % p.inC; q = q / p.inC; let kx = i32(q % u32(p.fw)); let ky = i32(q / u32(p.fw));
@@ -142,6 +149,26 @@ ${COVER(`      let wo = (u32(ky * p.fw + kx) * p.inC + i) * p.outC; let yb = yo 
       var t = 0.0; for (var o = 0u; o < p.outC; o++) { t = t + in0[yb + o] * in1[wo + o]; }
       kadd_(&s, &c, t);`)}
   out0[gid] = s + c;`;
+
+const KAHAN4 = `
+fn kadd4_(s: ptr<function, vec4f>, c: ptr<function, vec4f>, v: vec4f) {
+  let t = *s + v;
+  *c = *c + select((v - t) + *s, (*s - t) + v, abs(*s) >= abs(v));
+  *s = t;
+}`;
+
+// The same with 4 input channels per invocation (inC % 4 == 0): each lane the scalar program's
+// operations in its order (the products over o, then the compensated sum over the covering
+// output pixels), dy read once for the four.
+const CONV_DX4 = `  let i = (gid % (p.inC / 4u)) * 4u; var q = gid / (p.inC / 4u); let ix = i32(q % u32(p.inW)); q = q / u32(p.inW); let iy = i32(q % u32(p.inH)); let b = q / u32(p.inH);
+  var s = vec4f(0.0); var c = vec4f(0.0);
+${COVER(`      let wo = (u32(ky * p.fw + kx) * p.inC + i) * p.outC; let yb = yo * p.outC;
+      var t = vec4f(0.0);
+      for (var o = 0u; o < p.outC; o++) { t = t + in0[yb + o] * vec4f(in1[wo + o], in1[wo + p.outC + o], in1[wo + 2u * p.outC + o], in1[wo + 3u * p.outC + o]); }
+      kadd4_(&s, &c, t);`)}
+  let r = s + c;
+  let xo = gid * 4u;
+  out0[xo] = r.x; out0[xo + 1u] = r.y; out0[xo + 2u] = r.z; out0[xo + 3u] = r.w;`;
 
 // Depthwise: y[b, oy, ox, i*M + m] = Σ x[b, iy, ix, i] w[ky, kx, i, m]; outC = inC·M.
 const DW = `  let oc = gid % p.outC; var q = gid / p.outC; let ox = i32(q % u32(p.outW)); q = q / u32(p.outW); let oy = i32(q % u32(p.outH)); let b = q / u32(p.outH);
@@ -206,11 +233,15 @@ const MAXPOOL = `${OUTPIX}
   let a = winArg_(b, oy, ox, ch);
   out0[gid] = select(in0[u32(max(a, 0))], inf_(true), a < 0);`;
 
-// MaxPoolGrad dx: in0 = x, in1 = dy
+// MaxPoolGrad in two passes: each window's argmax (index into x, or -1) once, in0 = x → out0 i32;
+const MAXPOOL_ARG = `${OUTPIX}
+  out0[gid] = winArg_(b, oy, ox, ch);`;
+// then per input element the dy of the covering windows whose argmax it is, in0 = arg, in1 = dy
+// (in window order: the same sum as the reference's scatter).
 const MAXPOOL_DX = `${PIXEL}
   let me = i32(gid);
   var s = 0.0; var c = 0.0;
-${COVER('      if (winArg_(b, oy, ox, i) == me) { kadd_(&s, &c, in1[yo * p.inC + i]); }')}
+${COVER('      if (in0[yo * p.inC + i] == me) { kadd_(&s, &c, in1[yo * p.inC + i]); }')}
   out0[gid] = s + c;`;
 
 // MaxPoolGradGrad: in0 = x, in1 = ddx → [b, oy, ox, c]
@@ -248,6 +279,48 @@ function f32Inputs(args: KernelArgs, ...names: string[]): boolean {
   return names.every((n) => args.inputs[n]!.dtype === 'float32');
 }
 
+/**
+ * `_FusedConv2D` (inputs x, filter [, bias] [, mean, inv [, beta]] [, residual]; attrs as
+ * Conv2D's plus activation 'linear' | 'relu'): src/ops/fused_conv2d.ts's composition
+ * relu?(residual + ((conv + bias) − mean)·inv + beta) with the Conv2D program's sums and each
+ * epilogue operation one float32 operation of the Add / Sub / Mul / Relu kernels, in order — the
+ * composition's bits on this backend (and the wasm backend's, whose convolution sums alike).
+ */
+function fusedConv2D(args: KernelArgs): TensorInfo {
+  const be = args.backend as WebGPUBackend;
+  const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+  const names = ['bias', 'mean', 'inv', 'beta', 'residual'].filter((n) => args.inputs[n] !== undefined);
+  if (!f32Inputs(args, 'x', 'filter', ...names)) throw new IdemError('webgpu _FusedConv2D: operands must be float32');
+  if (x.shape.length !== 4 || filter.shape.length !== 4 || filter.shape[2] !== x.shape[3]) {
+    throw new IdemError(`webgpu _FusedConv2D: x [b, h, w, c] and filter [fh, fw, c, outC] expected, got [${x.shape}] and [${filter.shape}]`);
+  }
+  if ((args.inputs['mean'] === undefined) !== (args.inputs['inv'] === undefined)) throw new IdemError('webgpu _FusedConv2D: mean and inv come together');
+  const [fh, fw, , outC] = filter.shape as [number, number, number, number];
+  const g = geo(args, x.shape, fh, fw);
+  const yShape = [g.batch, g.outH, g.outW, outC];
+  for (const n of names) {
+    const want = n === 'residual' ? yShape : [outC];
+    const t = args.inputs[n]!;
+    if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) throw new IdemError(`webgpu _FusedConv2D: ${n} must have shape [${want}], got [${t.shape}]`);
+  }
+  const at = (n: string): number => 2 + names.indexOf(n);
+  const relu = args.attrs['activation'] === 'relu';
+  if (args.attrs['activation'] !== undefined && args.attrs['activation'] !== 'linear' && !relu) throw new IdemError(`webgpu _FusedConv2D: activation must be 'linear' or 'relu', got ${String(args.attrs['activation'])}`);
+  const epi: Epilogue = (v, o, idx) => {
+    let e = v;
+    if (names.includes('bias')) e = `(${e} + in${at('bias')}[${o}])`;
+    if (names.includes('mean')) e = `((${e} - in${at('mean')}[${o}]) * in${at('inv')}[${o}])`;
+    if (names.includes('beta')) e = `(${e} + in${at('beta')}[${o}])`;
+    if (names.includes('residual')) e = `(in${at('residual')}[${idx}] + ${e})`;
+    return relu ? `relu_(${e})` : e;
+  };
+  const inputs = [x, filter, ...names.map((n) => args.inputs[n]!)];
+  const four = outC % 4 === 0;
+  const base = program(`fconv${four ? 4 : 1}:${names.join(',')}:${relu}`, inputs.length, four ? CONV4(epi) : CONV(epi));
+  const prog: Program = { ...base, code: () => `${RELU_FN}\n${base.code()}` };
+  return launch(be, prog, inputs, yShape, g, outC, 1, [], four ? 4 : 1);
+}
+
 export const convKernels: Record<string, KernelFunc> = {
   Conv2D: (args) => {
     const be = args.backend as WebGPUBackend;
@@ -255,9 +328,10 @@ export const convKernels: Record<string, KernelFunc> = {
     if (!f32Inputs(args, 'x', 'filter')) return be.cpuKernel('Conv2D', args);
     const [fh, fw, , outC] = filter.shape as [number, number, number, number];
     const g = geo(args, x.shape, fh, fw);
-    if (outC % 4 === 0) return launch(be, program('conv2d4', 2, CONV4), [x, filter], [g.batch, g.outH, g.outW, outC], g, outC, 1, [], 4);
-    return launch(be, program('conv2d', 2, CONV), [x, filter], [g.batch, g.outH, g.outW, outC], g, outC, 1);
+    if (outC % 4 === 0) return launch(be, program('conv2d4', 2, CONV4()), [x, filter], [g.batch, g.outH, g.outW, outC], g, outC, 1, [], 4);
+    return launch(be, program('conv2d', 2, CONV()), [x, filter], [g.batch, g.outH, g.outW, outC], g, outC, 1);
   },
+  _FusedConv2D: fusedConv2D,
   Conv2DBackpropFilter: (args) => {
     const be = args.backend as WebGPUBackend;
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
@@ -274,6 +348,10 @@ export const convKernels: Record<string, KernelFunc> = {
     const inputShape = (args.attrs['inputShape'] as number[]).slice();
     const [fh, fw, , outC] = filter.shape as [number, number, number, number];
     const g = geo(args, inputShape, fh, fw, [dy.shape[1]!, dy.shape[2]!]);
+    if (inputShape[3]! % 4 === 0) {
+      const prog = program('conv2d_dx4', 2, CONV_DX4);
+      return launch(be, { ...prog, code: () => `${KAHAN4}\n${prog.code()}` }, [dy, filter], inputShape, g, outC, 1, [], 4);
+    }
     return launch(be, program('conv2d_dx', 2, CONV_DX), [dy, filter], inputShape, g, outC, 1);
   },
   DepthwiseConv2dNative: (args) => {
@@ -312,9 +390,19 @@ export const convKernels: Record<string, KernelFunc> = {
   MaxPoolGrad: (args) => {
     const be = args.backend as WebGPUBackend;
     const { dy, x } = args.inputs as { dy: TensorInfo; x: TensorInfo };
+    if (x.dtype !== 'float32' || dy.dtype !== 'float32') return be.cpuKernel('MaxPoolGrad', args);
     const [fh, fw] = args.attrs['filterSize'] as number[];
     const g = geo(args, x.shape, fh!, fw!, [dy.shape[1]!, dy.shape[2]!]);
-    return launch(be, poolProgram('maxpool_dx', 2, MAXPOOL_DX, ARGMAX_FN), [x, dy], x.shape.slice(), g, g.inC, 1);
+    const n = sizeFromShape(x.shape);
+    const nOut = g.batch * g.outH * g.outW * g.inC;
+    if (n === 0 || nOut === 0) return be.makeHost(new Float32Array(n), x.shape, 'float32');
+    const arg = be.makeOutput([g.batch, g.outH, g.outW, g.inC], 'int32');
+    const argProg = { ...poolProgram('maxpool_arg', 1, MAXPOOL_ARG, ARGMAX_FN), outputs: ['i32'] as WgslType[] };
+    be.run(argProg, [x], [arg], [nOut, g.inC, 1, ...geoValues(g)], grid1d(nOut));
+    const dxProg = { ...poolProgram('maxpool_dx', 2, MAXPOOL_DX), inputs: ['i32', 'f32'] as WgslType[] };
+    const dx = launch(be, dxProg, [arg, dy], x.shape.slice(), g, g.inC, 1);
+    be.disposeData(arg.dataId);
+    return dx;
   },
   MaxPoolGradGrad: (args) => {
     const be = args.backend as WebGPUBackend;

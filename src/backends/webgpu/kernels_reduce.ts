@@ -149,7 +149,8 @@ fn stats_(base: u32, n: u32, stride: u32) -> vec2f {
   return vec2f(m, log(s + c));
 }`;
 
-function softmaxLike(be: WebGPUBackend, x: TensorInfo, axis: number, log: boolean): TensorInfo {
+/** Softmax (or log-softmax) of x along `axis` (the Softmax / LogSoftmax kernels). */
+export function softmaxLike(be: WebGPUBackend, x: TensorInfo, axis: number, log: boolean): TensorInfo {
   const y = be.makeOutput(x.shape, 'float32');
   const n = x.shape[axis]!;
   const outer = sizeFromShape(x.shape.slice(0, axis));
