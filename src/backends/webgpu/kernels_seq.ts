@@ -102,8 +102,12 @@ function layerNormGrad(args: KernelArgs): TensorInfo[] {
     for (const g of [dgamma, dbeta]) if (g && C > 0) be.run(program('ln_zero', [], 1, [['n', 'u32']], '  if (gid >= p.n) { return; }\n  out0[gid] = 0.0;'), [], [g], [C], grid1d(C));
     return out;
   }
-  const P: [string, WgslType][] = [['R', 'u32'], ['C', 'u32'], ['Cf', 'f32']];
-  const vals = [R, C, C];
+  const P: [string, WgslType][] = [['R', 'u32'], ['C', 'u32'], ['Cf', 'f32'], ['never', 'u32']];
+  const vals = [R, C, C, 0];
+  // keep_(g·b) in g·a + keep_(g·b): the shader compiler may factor g·a + g·b into g·(a + b)
+  // (SwiftShader does), which is not the composition's two roundings; a select on a runtime
+  // value it cannot see through keeps the products apart.
+  const KEEP = 'fn keep_(v: f32) -> f32 { return select(v, 0.0, p.never == 1u); }';
   // Per row: Σ dy·inv (−m's gradient, negated), Σ (dy·x + dy·(−m))·γ (inv0's), the rsqrt, the
   // variance mean and d·d gradients, Σ −gd (m's through x − m) → [gdd, dx1] per row.
   const rows = be.makeOutput([R, 2], 'float32');
@@ -113,7 +117,7 @@ function layerNormGrad(args: KernelArgs): TensorInfo[] {
   for (var j = 0u; j < p.C; j++) {
     let g = in0[base + j]; let inv = i0 * in2[j];
     kadd_(&s1, &c1, g * inv);
-    let ginv = g * in1[base + j] + g * nm;
+    let ginv = g * in1[base + j] + keep_(g * nm);
     kadd_(&s2, &c2, ginv * in2[j]);
   }
   let dmNeg = -(s1 + c1);
@@ -122,7 +126,7 @@ function layerNormGrad(args: KernelArgs): TensorInfo[] {
   var s3 = 0.0; var c3 = 0.0;
   for (var j = 0u; j < p.C; j++) { let d = in1[base + j] - m; let q = gdd * d; kadd_(&s3, &c3, -(q + q)); }
   out0[gid * 2u] = gdd;
-  out0[gid * 2u + 1u] = (dmNeg + (s3 + c3)) / p.Cf;`), [dy!, x!, gamma!, mean!, inv0!], [rows], vals, grid1d(R));
+  out0[gid * 2u + 1u] = (dmNeg + (s3 + c3)) / p.Cf;`, KEEP), [dy!, x!, gamma!, mean!, inv0!], [rows], vals, grid1d(R));
   be.run(program('lng_mul', ['f32', 'f32', 'f32'], 1, P, `  if (gid >= p.R * p.C) { return; }
   out0[gid] = in0[gid] * (in2[gid / p.C] * in1[gid % p.C]);`), [dy!, gamma!, inv0!], [dxMul], vals, grid1d(R * C));
   be.run(program('lng_sub', ['f32', 'f32', 'f32'], 2, P, `  if (gid >= p.R * p.C) { return; }
@@ -137,12 +141,12 @@ function layerNormGrad(args: KernelArgs): TensorInfo[] {
   var sg = 0.0; var cg = 0.0; var sb = 0.0; var cb = 0.0;
   for (var r = 0u; r < p.R; r++) {
     let g = in0[r * p.C + gid];
-    ${dgamma ? 'kadd_(&sg, &cg, (g * in1[r * p.C + gid] + g * (-in2[r])) * in3[r]);' : ''}
+    ${dgamma ? 'kadd_(&sg, &cg, (g * in1[r * p.C + gid] + keep_(g * (-in2[r]))) * in3[r]);' : ''}
     ${dbeta ? 'kadd_(&sb, &cb, g);' : ''}
   }
   ${dgamma ? 'out0[gid] = sg + cg;' : ''}
   ${dbeta ? `out${dgamma ? 1 : 0}[gid] = sb + cb;` : ''}`;
-    be.run(program(`lng_cols:${wantG}:${wantB}`, ['f32', 'f32', 'f32', 'f32'], outs.length, P, body), [dy!, x!, mean!, inv0!], outs, vals, grid1d(C));
+    be.run(program(`lng_cols:${wantG}:${wantB}`, ['f32', 'f32', 'f32', 'f32'], outs.length, P, body, KEEP), [dy!, x!, mean!, inv0!], outs, vals, grid1d(C));
   }
   return out;
 }
