@@ -4,7 +4,9 @@
  * conv + batch norm + relu + max-pool blocks, dense 128, dense 10) train 3 steps with losses
  * within tolerance of the wasm backend (same seeds, so the same initial weights and dropout
  * masks); fit / evaluateAsync / predict / trainOnBatchAsync work; the synchronous forms say what
- * to use instead. Small batches: SwiftShader runs on the CPU.
+ * to use instead. A small Transformer block with an LSTM head (MultiHeadAttention, residual,
+ * LayerNormalization, LSTM, dense) trains with the fused attention and layer-norm kernels, no
+ * CPU fallback, losses within 1e-5 of wasm. Small batches: SwiftShader runs on the CPU.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,14 +51,26 @@ function w3(): tf.Sequential {
   return model;
 }
 
-function batch(n: number, image: boolean, seed: number): [tf.Tensor, tf.Tensor] {
-  const x = tf.tensor(rand(n * 784, seed, 0, 1), image ? [n, 28, 28, 1] : [n, 784]);
+function batch(n: number, image: boolean | number[], seed: number): [tf.Tensor, tf.Tensor] {
+  const shape = Array.isArray(image) ? [n, ...image] : image ? [n, 28, 28, 1] : [n, 784];
+  const x = tf.tensor(rand(shape.reduce((a, b) => a * b, 1), seed, 0, 1), shape);
   const labels = Int32Array.from(rand(n, seed + 1, 0, 10), Math.floor);
   return [x, tf.oneHot(tf.tensor(labels, [n], 'int32'), 10)];
 }
 
+function block(): tf.LayersModel {
+  const inp = tf.input({ shape: [5, 8] });
+  const att = tf.layers.multiHeadAttention({ numHeads: 2, keyDim: 3 }).apply([inp, inp]) as tf.KerasTensor;
+  const norm = tf.layers.layerNormalization().apply(tf.layers.add().apply([inp, att])) as tf.KerasTensor;
+  const seq = tf.layers.lstm({ units: 6 }).apply(norm) as tf.KerasTensor;
+  const out = tf.layers.dense({ units: 10 }).apply(seq) as tf.KerasTensor;
+  const model = tf.model({ inputs: inp, outputs: out });
+  model.compile({ optimizer: tf.train.adam(1e-2), loss: tf.kerasLosses.categoricalCrossentropy({ fromLogits: true }) });
+  return model;
+}
+
 /** Three trainOnBatchAsync steps of a fresh model on `backend`; the losses. */
-async function threeSteps(backend: string, make: () => tf.Sequential, n: number, image: boolean): Promise<number[]> {
+async function threeSteps(backend: string, make: () => tf.LayersModel, n: number, image: boolean | number[]): Promise<number[]> {
   await tf.setBackend(backend);
   tf.setSeed(42);
   tf.resetLayerNames();
@@ -89,6 +103,26 @@ describe('webgpu training', () => {
     const before = new Map(be!.fallbacks);
     const got = await threeSteps('webgpu', w3, 2, true);
     close(got, want, 1e-4, 'W3');
+    assert.deepEqual(new Map(be!.fallbacks), before, 'no kernel ran on the CPU');
+  });
+
+  it('Transformer block + LSTM: 3 steps on the fused attention and layer-norm kernels, no CPU fallback, losses within 1e-5 of wasm', async (t) => {
+    if (skip) return t.skip(skip);
+    const want = await threeSteps('wasm', block, 3, [5, 8]);
+    const before = new Map(be!.fallbacks);
+    const table = be!.kernels as Record<string, tf.KernelFunc>;
+    const names = ['_Attention', '_AttentionGrad', '_LayerNorm', '_LayerNormGrad'];
+    const saved = names.map((n) => table[n]!);
+    const counts = names.map(() => 0);
+    names.forEach((n, i) => (table[n] = (args) => (counts[i]!++, saved[i]!(args))));
+    let got: number[];
+    try {
+      got = await threeSteps('webgpu', block, 3, [5, 8]);
+    } finally {
+      names.forEach((n, i) => (table[n] = saved[i]!));
+    }
+    close(got, want, 1e-5, 'Transformer block');
+    names.forEach((n, i) => assert.ok(counts[i]! >= 3, `${n} ran ${counts[i]} times`));
     assert.deepEqual(new Map(be!.fallbacks), before, 'no kernel ran on the CPU');
   });
 
