@@ -135,7 +135,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       if (name.startsWith('Conv2DBackpropInput')) return 'convolutions, input gradients';
       if (name.startsWith('Conv2DBackpropFilter')) return 'convolutions, filter gradients';
       if (name.startsWith('FusedBatchNorm')) return 'batch norm (forward and gradient)';
-      if (name === 'OptimizerUpdate') return 'optimizer update';
+      if (name === 'AdamUpdate' || name === 'SGDUpdate' || name === 'RMSpropUpdate') return 'optimizer update';
       if (['Add', 'Sub', 'Mul', 'Div', 'Relu', '_ReluGrad', 'Select', 'Sum', 'Mean', 'PadV2', 'Slice'].includes(name)) return 'elementwise, sums, padding';
       if (name.startsWith('MaxPool') || name.startsWith('AvgPool')) return 'pooling';
       return 'other kernels';

@@ -171,17 +171,17 @@ describe('native fused kernels: bit-identical to the op-by-op composition', { sk
     });
   }
 
-  it('the fused update runs on native (one OptimizerUpdate kernel per step) and not on reference', () => {
+  it('the fused update runs on native (one AdamUpdate kernel per step) and not on reference', () => {
     const be = onBackend('native', () => tf.ENGINE.backend) as unknown as { kernels: Record<string, tf.KernelFunc> };
-    const orig = be.kernels['OptimizerUpdate']!;
+    const orig = be.kernels['AdamUpdate']!;
     let calls = 0;
-    const patched = { ...be.kernels, OptimizerUpdate: (a: Parameters<tf.KernelFunc>[0]) => (calls++, orig(a)) };
+    const patched = { ...be.kernels, AdamUpdate: (a: Parameters<tf.KernelFunc>[0]) => (calls++, orig(a)) };
     Object.defineProperty(be, 'kernels', { value: patched, configurable: true, writable: true });
     try {
       train('native', () => tf.train.adam(1e-3), 2);
       assert.equal(calls, 2, 'one fused kernel call per step');
     } finally {
-      Object.defineProperty(be, 'kernels', { value: { ...patched, OptimizerUpdate: orig }, configurable: true, writable: true });
+      Object.defineProperty(be, 'kernels', { value: { ...patched, AdamUpdate: orig }, configurable: true, writable: true });
     }
   });
 

@@ -120,8 +120,16 @@ describe('native addon: hostile sizes never crash or spin (child processes)', { 
     rangeError('a.batchNormBackward(2 ** 30, 2 ** 30, 0.001, E, E, E, E, E, E, E, E, E, E)', 'batchNormBackward');
   });
 
-  it('optimizerUpdate and dropout: numbers that would be cast to integers out of range', () => {
-    rangeError('a.optimizerUpdate(1e300, 1e300, [], [], [])', 'optimizerUpdate');
+  it('the optimizer kernels and dropout: arrays that do not match the attributes, numbers out of range', () => {
+    const adam = '{ alpha: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }';
+    rangeError(`a.adamUpdate([E, E, E], [E], ${adam})`, 'AdamUpdate');
+    rangeError('a.sgdUpdate([E, E, E], [E, E], { learningRate: 0.1, momentum: 0, nesterov: false })', 'SGDUpdate');
+    const f = (n: number) => `new Float32Array(${n})`;
+    const rms = '{ learningRate: 0.1, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false }';
+    rangeError(`a.rmspropUpdate([${f(2)}, ${f(3)}, ${f(2)}, null, null], [${f(2)}, ${f(2)}, null, null], ${rms})`, 'RMSpropUpdate');
+    const r = result(`report(() => a.adamUpdate([], [], { alpha: 1e300 * 1e300, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }));`);
+    assert.equal(r.ok, false);
+    assert.match(r.message!, /idem native: AdamUpdate attribute 'alpha' must be a finite number/);
     rangeError('a.dropout(null, null, new Float32Array(4), 1, 2, 3, 4, NaN, 1)', 'dropout');
   });
 });

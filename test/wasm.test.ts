@@ -330,7 +330,7 @@ test('wasm backend: the fused Dropout kernel is bit-identical to the reference c
   }
 });
 
-test('wasm backend: the fused OptimizerUpdate is bit-identical to the reference composition (Adam, SGD, RMSprop)', async () => {
+test('wasm backend: the fused AdamUpdate / SGDUpdate / RMSpropUpdate are bit-identical to the reference composition (Adam, SGD, RMSprop)', async () => {
   const makers: [string, () => tf.Optimizer][] = [
     ['adam', () => tf.train.adam(0.01)],
     ['sgd', () => tf.train.sgd(0.1)],
@@ -352,7 +352,7 @@ test('wasm backend: the fused OptimizerUpdate is bit-identical to the reference 
       return [...vars.map((v) => v.dataSync().slice()), ...opt.getWeights().map((w) => w.tensor.dataSync().slice())];
     };
     const w = await on('wasm', () => {
-      assert.ok(tf.ENGINE.hasKernel('OptimizerUpdate'), 'wasm has the fused optimizer kernel');
+      for (const k of ['AdamUpdate', 'SGDUpdate', 'RMSpropUpdate']) assert.ok(tf.ENGINE.hasKernel(k), `wasm has the fused optimizer kernel ${k}`);
       return run();
     });
     const r = await on('reference', run);
@@ -360,6 +360,23 @@ test('wasm backend: the fused OptimizerUpdate is bit-identical to the reference 
     w.forEach((a, i) => sameBits(a, r[i]!, `${label}: weight ${i}`));
     assert.ok(w[0]!.some((v, i) => v !== values(91, 60)[i]), `${label}: the variable moved`);
   }
+});
+
+test('the fused optimizer kernels check their named attributes and inputs (an error names the kernel and the argument)', async () => {
+  await on('wasm', () => {
+    const g = tf.tensor([1, 2]);
+    const x = tf.tensor([3, 4]);
+    const z = tf.zeros([2]);
+    const attrs = { alpha: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    assert.throws(() => tf.ENGINE.runKernelMulti('AdamUpdate', { g0: g, x0: x, m0: z, v0: z }, { ...attrs, epsilon: undefined }), /AdamUpdate.*'epsilon' must be a finite number/);
+    assert.throws(() => tf.ENGINE.runKernelMulti('AdamUpdate', { g0: g, x0: x, m0: z, v0: z }, { ...attrs, beta3: 1 }), /AdamUpdate.*unknown attribute\(s\) beta3/);
+    assert.throws(() => tf.ENGINE.runKernelMulti('AdamUpdate', { g0: g, x0: x, m0: z }, attrs), /AdamUpdate.*input 'v0' is missing/);
+    const sgd = { learningRate: 0.1, momentum: 0, nesterov: false };
+    assert.throws(() => tf.ENGINE.runKernelMulti('SGDUpdate', { g0: g, x0: x, momentum0: z }, sgd), /SGDUpdate.*unexpected input\(s\) momentum0/);
+    assert.throws(() => tf.ENGINE.runKernelMulti('SGDUpdate', { g0: g, x0: tf.zeros([3]) }, sgd), /SGDUpdate.*'g0' has shape \[2\]/);
+    const [x1] = tf.ENGINE.runKernelMulti('SGDUpdate', { g0: g, x0: x }, sgd);
+    assert.deepEqual(Array.from(x1!.dataSync()), [Math.fround(3 - Math.fround(0.1)), Math.fround(4 - Math.fround(2 * Math.fround(0.1)))]);
+  });
 });
 
 /** A few Keras training steps of `build()` on one backend; returns the losses. */

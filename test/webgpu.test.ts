@@ -243,6 +243,8 @@ describe('webgpu backend', () => {
       tf.setSeed(8);
       return tf.grad((x: T) => tf.sum(tf.mul(tf.dropout(x, 0.4), r([6, 7], 104))))(r([6, 7], 105));
     }, { exact: true });
+    // The fused optimizer kernels run on the GPU (no fallback to the composition).
+    for (const k of ['AdamUpdate', 'SGDUpdate', 'RMSpropUpdate']) assert.ok(k in be!.kernels, `webgpu has ${k}`);
     for (const opt of ['adam', 'sgd', 'momentum', 'rmsprop', 'rmspropCentered'] as const) {
       await check(`optimizer ${opt}`, () => {
         const o = opt === 'adam' ? new tf.Adam({ learningRate: 0.01 }) : opt === 'sgd' ? new tf.SGD({ learningRate: 0.1 }) : opt === 'momentum' ? new tf.SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true })

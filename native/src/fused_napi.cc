@@ -5,11 +5,13 @@
  *   dropout(x | null, y | null, mask, k0, k1, sLo, sHi, rate, scale)
  *     Float32Arrays of one length (x and y null: the mask only); key/stream words uint32.
  *   philoxWords(out: Uint32Array, k0, k1, sLo, sHi)
- *   optimizerUpdate(algo, slots, ins, outs, params)
- *     algo 0 Adam [c1, c2, a, e], 1 SGD [kind, lr, mu], 2 RMSprop [r, c, lr, e, centered,
- *     momentum, mom]; ins: per variable [g, x, slot_0 … slot_{slots−1}] (Float32Arrays of one
- *     length per variable), outs: per variable [x', slot_0' …]. Slots by algorithm: Adam m, v;
- *     SGD momentum (kinds 1, 2); RMSprop velocity, then mg (centered), then momentum (momentum).
+ *   adamUpdate(ins, outs, attrs), sgdUpdate(…), rmspropUpdate(…)
+ *     The fused optimizer kernels AdamUpdate, SGDUpdate, RMSpropUpdate (src/core/kernels.ts),
+ *     each with its named attributes read from `attrs` (Adam alpha, beta1, beta2, epsilon; SGD
+ *     learningRate, momentum, nesterov; RMSprop learningRate, rho, momentum, epsilon, centered).
+ *     ins per variable [g, x, slot…], outs per variable [x', slot'…], Float32Arrays of one length
+ *     per variable, every slot of the kernel in its order (Adam m, v; SGD momentum; RMSprop rms,
+ *     mg, momentum), null in both where the attributes leave it unused.
  *   fusedMatMul(a, b, bias | null, out, m, n, k, transposeA, transposeB, act)
  *     out [m, n] = act(op(a)·op(b) + bias), act 0 linear, 1 relu (fused.h).
  *   reluGrad(dy, y, out)  out = y > 0 ? dy : +0 (the _ReluGrad kernel)
@@ -74,72 +76,75 @@ napi_value PhiloxWords(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-/* Element i of a JS array as a Float32Array of length n (n = 0: take its length). */
-bool elem_f32(napi_env env, napi_value arr, uint32_t i, float** data, size_t* n, const char* what) {
+/* attrs[name] as a finite number; false after a TypeError naming the kernel and the attribute. */
+bool attr_num(napi_env env, napi_value attrs, const char* kernel, const char* name, double* out) {
   napi_value v;
-  if (napi_get_element(env, arr, i, &v) != napi_ok) {
-    napi_throw_error(env, nullptr, "idem native: optimizerUpdate could not read an array element");
-    return false;
-  }
-  void* p = nullptr;
-  size_t len = 0;
-  if (!typed(env, v, napi_float32_array, &p, &len, what)) return false;
-  if (*n != 0 && len != *n) {
-    napi_throw_range_error(env, nullptr, "idem native: optimizerUpdate arrays of one variable must have one length");
-    return false;
-  }
-  *n = len;
-  *data = static_cast<float*>(p);
+  napi_valuetype t = napi_undefined;
+  if (napi_get_named_property(env, attrs, name, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok || t != napi_number ||
+      napi_get_value_double(env, v, out) != napi_ok || !std::isfinite(*out))
+    return type_error(env, (std::string(kernel) + " attribute '" + name + "'").c_str(), "a finite number");
   return true;
 }
 
-napi_value OptimizerUpdate(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value a[5];
-  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-  double algo_d = -1, slots_d = -1;
-  if (argc != 5 || !num(env, a[0], &algo_d, "algo") || !num(env, a[1], &slots_d, "slots")) return nullptr;
-  if (!(algo_d >= 0 && algo_d <= 2) || !(slots_d >= 0 && slots_d <= 3)) {  // before any cast to int
-    napi_throw_range_error(env, nullptr, "idem native: optimizerUpdate: algo must be 0..2 and slots 0..3");
-    return nullptr;
-  }
-  const int algo = static_cast<int>(algo_d);
-  const int slots = static_cast<int>(slots_d);
-  uint32_t nin = 0, nout = 0, np = 0;
-  IDEM_NAPI_CHECK(napi_get_array_length(env, a[2], &nin));
-  IDEM_NAPI_CHECK(napi_get_array_length(env, a[3], &nout));
-  IDEM_NAPI_CHECK(napi_get_array_length(env, a[4], &np));
-  std::vector<double> p(np);
-  for (uint32_t i = 0; i < np; i++) {
-    napi_value v;
-    IDEM_NAPI_CHECK(napi_get_element(env, a[4], i, &v));
-    if (!num(env, v, &p[i], "params")) return nullptr;
-  }
-  const uint32_t per_in = static_cast<uint32_t>(2 + slots), per_out = static_cast<uint32_t>(1 + slots);
-  const size_t want_p = algo == 0 ? 4 : algo == 1 ? 3 : 7;
-  if (algo < 0 || algo > 2 || slots < 0 || slots > 3 || nin % per_in != 0 || nout != nin / per_in * per_out || np != want_p) {
-    napi_throw_range_error(env, nullptr, "idem native: optimizerUpdate arguments do not match the algorithm");
-    return nullptr;
-  }
+/* attrs[name] as a boolean; false after a TypeError naming the kernel and the attribute. */
+bool attr_bool(napi_env env, napi_value attrs, const char* kernel, const char* name, bool* out) {
+  napi_value v;
+  napi_valuetype t = napi_undefined;
+  if (napi_get_named_property(env, attrs, name, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok || t != napi_boolean ||
+      napi_get_value_bool(env, v, out) != napi_ok)
+    return type_error(env, (std::string(kernel) + " attribute '" + name + "'").c_str(), "a boolean");
+  return true;
+}
+
+/*
+ * The arrays of a fused optimizer kernel: ins per variable [g, x, slot_0 … slot_{S−1}], outs per
+ * variable [x', slot_0' …]; slot k is a Float32Array in ins and outs where has[k], else null in
+ * both. The arrays of one variable have one length. False after a TypeError / RangeError.
+ */
+bool optimizer_vars(napi_env env, const char* kernel, napi_value ins, napi_value outs, const bool* has, int n_slots,
+                    std::vector<idem::OptVar>* vars) {
+  uint32_t nin = 0, nout = 0;
+  bool ai = false, ao = false;
+  if (napi_is_array(env, ins, &ai) != napi_ok || !ai || napi_is_array(env, outs, &ao) != napi_ok || !ao)
+    return type_error(env, (std::string(kernel) + " ins and outs").c_str(), "arrays");
+  if (napi_get_array_length(env, ins, &nin) != napi_ok || napi_get_array_length(env, outs, &nout) != napi_ok)
+    return kernel_range_error(env, kernel, "could not read the array lengths");
+  const uint32_t per_in = static_cast<uint32_t>(2 + n_slots), per_out = static_cast<uint32_t>(1 + n_slots);
+  if (nin % per_in != 0 || nout != nin / per_in * per_out)
+    return kernel_range_error(env, kernel, "expected " + std::to_string(per_in) + " inputs and " + std::to_string(per_out) +
+                                               " outputs per variable, received " + std::to_string(nin) + " and " + std::to_string(nout));
   const size_t count = nin / per_in;
-  std::vector<idem::OptVar> vars(count);
+  vars->assign(count, idem::OptVar{});
   for (size_t v = 0; v < count; v++) {
-    idem::OptVar& o = vars[v];
-    o = idem::OptVar{};
-    size_t n = 0;
-    float* g;
-    float* x;
-    float* s[3] = {nullptr, nullptr, nullptr};
-    float* ox;
-    float* os[3] = {nullptr, nullptr, nullptr};
     const uint32_t bi = static_cast<uint32_t>(v * per_in), bo = static_cast<uint32_t>(v * per_out);
-    if (!elem_f32(env, a[2], bi, &g, &n, "gradient") || !elem_f32(env, a[2], bi + 1, &x, &n, "variable") ||
-        !elem_f32(env, a[3], bo, &ox, &n, "new variable"))
-      return nullptr;
-    for (int k = 0; k < slots; k++) {
-      if (!elem_f32(env, a[2], bi + 2 + k, &s[k], &n, "slot") || !elem_f32(env, a[3], bo + 1 + k, &os[k], &n, "new slot"))
-        return nullptr;
-    }
+    size_t n = 0;
+    bool first = true;
+    // Element i of arr: a Float32Array of the variable's length where present, else null.
+    auto get = [&](napi_value arr, uint32_t i, bool present, float** out, const char* what) -> bool {
+      napi_value e;
+      napi_valuetype t = napi_undefined;
+      if (napi_get_element(env, arr, i, &e) != napi_ok || napi_typeof(env, e, &t) != napi_ok)
+        return kernel_range_error(env, kernel, "could not read an array element");
+      if (!present) {
+        if (t != napi_null) return kernel_range_error(env, kernel, std::string(what) + " must be null (the slot is not used)");
+        *out = nullptr;
+        return true;
+      }
+      size_t len = 0;
+      if (!f32(env, e, out, &len, what)) return false;
+      if (!first && len != n) return kernel_range_error(env, kernel, "the arrays of one variable must have one length");
+      n = len;
+      first = false;
+      return true;
+    };
+    float *g = nullptr, *x = nullptr, *ox = nullptr;
+    float* s[3] = {nullptr, nullptr, nullptr};
+    float* os[3] = {nullptr, nullptr, nullptr};
+    if (!get(ins, bi, true, &g, "gradient") || !get(ins, bi + 1, true, &x, "variable") || !get(outs, bo, true, &ox, "new variable"))
+      return false;
+    for (int k = 0; k < n_slots; k++)
+      if (!get(ins, bi + 2 + k, has[k], &s[k], "slot") || !get(outs, bo + 1 + k, has[k], &os[k], "new slot")) return false;
+    idem::OptVar& o = (*vars)[v];
     o.n = n;
     o.g = g;
     o.x = x;
@@ -151,31 +156,66 @@ napi_value OptimizerUpdate(napi_env env, napi_callback_info info) {
     o.os1 = os[1];
     o.os2 = os[2];
   }
+  return true;
+}
+
+/* adamUpdate(ins, outs, attrs): the AdamUpdate kernel; ins per variable [g, x, m, v]; attrs alpha, beta1, beta2, epsilon. */
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  const char* K = "AdamUpdate";
+  double alpha, beta1, beta2, epsilon;
+  if (argc != 3 || !attr_num(env, a[2], K, "alpha", &alpha) || !attr_num(env, a[2], K, "beta1", &beta1) ||
+      !attr_num(env, a[2], K, "beta2", &beta2) || !attr_num(env, a[2], K, "epsilon", &epsilon))
+    return nullptr;
+  const bool has[2] = {true, true};
+  std::vector<idem::OptVar> vars;
+  if (!optimizer_vars(env, K, a[0], a[1], has, 2, &vars)) return nullptr;
   auto f = [](double d) { return static_cast<float>(d); };
-  if (algo == 0) {
-    if (slots != 2) goto bad;
-    idem::adam_f32(vars.data(), count, f(p[0]), f(p[1]), f(p[2]), f(p[3]));
-  } else if (algo == 1) {
-    const int kind = p[0] == 0 ? 0 : p[0] == 1 ? 1 : p[0] == 2 ? 2 : -1;  // no cast of an arbitrary double
-    if (kind < 0 || kind > 2 || slots != (kind == 0 ? 0 : 1)) goto bad;
-    idem::sgd_f32(vars.data(), count, kind, f(p[1]), f(p[2]));
-  } else {
-    const bool centered = p[4] != 0, momentum = p[5] != 0;
-    if (slots != 1 + (centered ? 1 : 0) + (momentum ? 1 : 0)) goto bad;
-    // Slots in order: velocity, [mg], [momentum]; the kernel wants mg in s1 and momentum in s2.
-    if (momentum && !centered) {
-      for (auto& o : vars) {
-        o.s2 = o.s1;
-        o.os2 = o.os1;
-        o.s1 = nullptr;
-        o.os1 = nullptr;
-      }
-    }
-    idem::rmsprop_f32(vars.data(), count, f(p[0]), f(p[1]), f(p[2]), f(p[3]), centered, momentum, f(p[6]));
-  }
+  idem::adam_f32(vars.data(), vars.size(), f(1 - beta1), f(1 - beta2), f(alpha), f(epsilon));
   return nullptr;
-bad:
-  napi_throw_range_error(env, nullptr, "idem native: optimizerUpdate slot count does not match the algorithm");
+}
+
+/* sgdUpdate(ins, outs, attrs): the SGDUpdate kernel; ins per variable [g, x, momentum | null]; attrs learningRate, momentum, nesterov. */
+napi_value SGDUpdate(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  const char* K = "SGDUpdate";
+  double lr, momentum;
+  bool nesterov;
+  if (argc != 3 || !attr_num(env, a[2], K, "learningRate", &lr) || !attr_num(env, a[2], K, "momentum", &momentum) ||
+      !attr_bool(env, a[2], K, "nesterov", &nesterov))
+    return nullptr;
+  const int kind = momentum == 0 ? 0 : nesterov ? 2 : 1;
+  const bool has[1] = {kind != 0};
+  std::vector<idem::OptVar> vars;
+  if (!optimizer_vars(env, K, a[0], a[1], has, 1, &vars)) return nullptr;
+  idem::sgd_f32(vars.data(), vars.size(), kind, static_cast<float>(lr), static_cast<float>(momentum));
+  return nullptr;
+}
+
+/*
+ * rmspropUpdate(ins, outs, attrs): the RMSpropUpdate kernel; ins per variable [g, x, rms, mg | null,
+ * momentum | null]; attrs learningRate, rho, momentum, epsilon, centered.
+ */
+napi_value RMSpropUpdate(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  IDEM_NAPI_CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  const char* K = "RMSpropUpdate";
+  double lr, rho, momentum, epsilon;
+  bool centered;
+  if (argc != 3 || !attr_num(env, a[2], K, "learningRate", &lr) || !attr_num(env, a[2], K, "rho", &rho) ||
+      !attr_num(env, a[2], K, "momentum", &momentum) || !attr_num(env, a[2], K, "epsilon", &epsilon) ||
+      !attr_bool(env, a[2], K, "centered", &centered))
+    return nullptr;
+  const bool has[3] = {true, centered, momentum > 0};
+  std::vector<idem::OptVar> vars;
+  if (!optimizer_vars(env, K, a[0], a[1], has, 3, &vars)) return nullptr;
+  auto f = [](double d) { return static_cast<float>(d); };
+  idem::rmsprop_f32(vars.data(), vars.size(), f(rho), f(1 - rho), f(lr), f(epsilon), centered, momentum > 0, f(momentum));
   return nullptr;
 }
 
@@ -254,7 +294,9 @@ bool register_fused_kernels(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"philoxWords", nullptr, PhiloxWords, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"optimizerUpdate", nullptr, OptimizerUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgdUpdate", nullptr, SGDUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rmspropUpdate", nullptr, RMSpropUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"fusedMatMul", nullptr, FusedMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"alignOffset", nullptr, AlignOffset, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -22,7 +22,7 @@ import { sqrt } from '../ops/sqrt.ts';
 import { square } from '../ops/square.ts';
 import { maximum } from '../ops/maximum.ts';
 import { fail } from '../core/errors.ts';
-import { BASE_ARG_KEYS, Optimizer, checkArgKeys, checkNumber, configToArgs, type BaseOptimizerArgs, type OptimizerConfig, type SlotSpec } from './optimizer.ts';
+import { BASE_ARG_KEYS, Optimizer, checkArgKeys, checkNumber, configToArgs, type BaseOptimizerArgs, type FusedUpdate, type OptimizerConfig, type SlotSpec } from './optimizer.ts';
 
 export interface AdamArgs extends BaseOptimizerArgs {
   beta1?: number;
@@ -74,12 +74,10 @@ export class Adam extends Optimizer {
     variable.assign(sub(variable, div(mul(m, alpha), add(sqrt(v), this.epsilon))));
   }
 
-  protected override fusedUpdate(gradients: Tensor[], vars: Variable[], lr: number, step: number): boolean {
-    if (this.amsgrad) return false;
-    const b1 = this.beta1;
-    const b2 = this.beta2;
-    const alpha = (lr * Math.sqrt(1 - Math.pow(b2, step))) / (1 - Math.pow(b1, step));
-    return this.runFusedUpdate(0, [0, 1], gradients, vars, [1 - b1, 1 - b2, alpha, this.epsilon]);
+  protected override fusedUpdate(lr: number, step: number): FusedUpdate | null {
+    if (this.amsgrad) return null;
+    const alpha = (lr * Math.sqrt(1 - Math.pow(this.beta2, step))) / (1 - Math.pow(this.beta1, step));
+    return { kernel: 'AdamUpdate', attrs: { alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon } };
   }
 
   protected ownConfig(): OptimizerConfig {

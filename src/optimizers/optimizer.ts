@@ -15,6 +15,7 @@
  * `Variable.assign`, so any backend works.
  */
 import { ENGINE } from '../core/engine.ts';
+import { OPTIMIZER_KERNELS, type OptimizerKernelAttrs, type OptimizerKernelName } from '../core/kernels.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import { shapesEqual } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
@@ -42,17 +43,20 @@ export type NamedTensor = { name: string; tensor: Tensor };
 export type GradientsInput = Record<string, Tensor | null | undefined> | NamedTensor[] | [Tensor | null, Variable][];
 export type OptimizerConfig = Record<string, unknown>;
 
-/** `OptimizerUpdate`'s input names g0, x0, s0_0, …, g1, …, made once per (variables, slots) count. */
-const FUSED_NAMES = new Map<number, string[]>();
-function fusedInputNames(nVars: number, nSlots: number): string[] {
-  const key = nVars * 8 + nSlots;
+/**
+ * A fused optimizer kernel (src/core/kernels.ts) with its named attributes: what an optimizer's
+ * `fusedUpdate` declares.
+ */
+export type FusedUpdate = { [K in OptimizerKernelName]: { kernel: K; attrs: OptimizerKernelAttrs[K] } }[OptimizerKernelName];
+
+/** A fused kernel's input names per variable (g0, x0, m0, v0, g1, …), made once per kernel, slots used and count. */
+const FUSED_NAMES = new Map<string, string[]>();
+function fusedInputNames(kernel: string, slots: readonly string[], nVars: number): string[] {
+  const key = `${kernel}:${slots.join(',')}:${nVars}`;
   let names = FUSED_NAMES.get(key);
   if (!names) {
     names = [];
-    for (let i = 0; i < nVars; i++) {
-      names.push(`g${i}`, `x${i}`);
-      for (let j = 0; j < nSlots; j++) names.push(`s${i}_${j}`);
-    }
+    for (let i = 0; i < nVars; i++) names.push(`g${i}`, `x${i}`, ...slots.map((s) => `${s}${i}`));
     FUSED_NAMES.set(key, names);
   }
   return names;
@@ -168,24 +172,30 @@ export abstract class Optimizer {
    */
   protected abstract updateStep(gradient: Tensor, v: Variable, slots: (Variable | undefined)[], lr: number, step: number): void;
   /**
-   * Every variable's update in one fused kernel (the native backend's `OptimizerUpdate`),
-   * bit-identical to `updateStep` variable by variable; false when not available, and then
-   * `updateStep` runs. Subclasses with a fused form override it and call `runFusedUpdate`.
+   * The fused kernel that runs this step for every variable in one call, with its named
+   * attributes (TensorFlow's `ResourceApplyAdam` shape), bit-identical to `updateStep` variable
+   * by variable; null where this configuration has none (then `updateStep` runs). An optimizer
+   * with a fast path declares it here and nowhere else: the base class feeds the kernel the
+   * gradients, the variables and the slots it names (src/core/kernels.ts `OPTIMIZER_KERNELS`,
+   * whose slot names are this optimizer's `SlotSpec.name`s) when the backend has the kernel.
    */
-  protected fusedUpdate(_gradients: Tensor[], _vars: Variable[], _lr: number, _step: number): boolean {
-    return false;
+  protected fusedUpdate(_lr: number, _step: number): FusedUpdate | null {
+    return null;
   }
 
-  /**
-   * Runs the `OptimizerUpdate` kernel (algo 0 Adam, 1 SGD, 2 RMSprop; see
-   * src/backends/native/fused_kernels.ts) on [g, variable, slots[k] for k of slotIndexes] per
-   * variable and assigns the new values. False (nothing done) when the backend lacks it.
-   */
-  protected runFusedUpdate(algo: number, slotIndexes: number[], gradients: Tensor[], vars: Variable[], params: number[]): boolean {
-    if (vars.length === 0 || !ENGINE.hasKernel('OptimizerUpdate')) return false;
+  /** Runs `fusedUpdate`'s kernel on every variable and assigns the new values; false (nothing done) when there is none. */
+  private runFusedUpdate(gradients: Tensor[], vars: Variable[], lr: number, step: number): boolean {
+    if (vars.length === 0) return false;
+    const fused = this.fusedUpdate(lr, step);
+    if (fused === null || !ENGINE.hasKernel(fused.kernel)) return false;
+    const spec = OPTIMIZER_KERNELS[fused.kernel] as { slots: readonly string[]; uses: (a: unknown) => boolean[] };
+    const uses = spec.uses(fused.attrs);
+    const used = spec.slots.filter((_, k) => uses[k]);
+    const specs = this.slotSpecs();
+    const indexes = used.map((name) => specs.find((s) => s.name === name)!.index);
     const inputs: Record<string, Tensor> = {};
     const targets: Variable[] = [];
-    const names = fusedInputNames(vars.length, slotIndexes.length);
+    const names = fusedInputNames(fused.kernel, used, vars.length);
     let q = 0;
     for (let i = 0; i < vars.length; i++) {
       const v = vars[i]!;
@@ -193,12 +203,12 @@ export abstract class Optimizer {
       inputs[names[q++]!] = gradients[i]!;
       inputs[names[q++]!] = v;
       targets.push(v);
-      for (const k of slotIndexes) {
+      for (const k of indexes) {
         inputs[names[q++]!] = slots[k]!;
         targets.push(slots[k]!);
       }
     }
-    const outs = ENGINE.runKernelMulti('OptimizerUpdate', inputs, { algo, slots: slotIndexes.length, params });
+    const outs = ENGINE.runKernelMulti(fused.kernel, inputs, fused.attrs);
     targets.forEach((t, i) => t.assign(outs[i]!));
     return true;
   }
@@ -489,7 +499,7 @@ export abstract class Optimizer {
           const wd = this.weightDecay;
           for (const v of vars) if (this.useWeightDecay(v)) v.assign(sub(v, mul(mul(v, wd), lr)));
         }
-        if (!this.fusedUpdate(gs, vars, lr, step)) vars.forEach((v, i) => this.updateStep(gs[i]!, v, this.slots.get(v) ?? [], lr, step));
+        if (!this.runFusedUpdate(gs, vars, lr, step)) vars.forEach((v, i) => this.updateStep(gs[i]!, v, this.slots.get(v) ?? [], lr, step));
       }),
     );
     this.iterations++;

@@ -16,7 +16,7 @@ import { mul } from '../ops/mul.ts';
 import { div } from '../ops/div.ts';
 import { sqrt } from '../ops/sqrt.ts';
 import { square } from '../ops/square.ts';
-import { BASE_ARG_KEYS, Optimizer, checkArgKeys, checkNumber, configToArgs, type BaseOptimizerArgs, type OptimizerConfig, type SlotSpec } from './optimizer.ts';
+import { BASE_ARG_KEYS, Optimizer, checkArgKeys, checkNumber, configToArgs, type BaseOptimizerArgs, type FusedUpdate, type OptimizerConfig, type SlotSpec } from './optimizer.ts';
 
 export interface RMSpropArgs extends BaseOptimizerArgs {
   rho?: number;
@@ -72,10 +72,8 @@ export class RMSprop extends Optimizer {
     }
   }
 
-  protected override fusedUpdate(gradients: Tensor[], vars: Variable[], lr: number): boolean {
-    const slots = [0, ...(this.centered ? [1] : []), ...(this.momentum > 0 ? [2] : [])];
-    const params = [this.rho, 1 - this.rho, lr, this.epsilon, this.centered ? 1 : 0, this.momentum > 0 ? 1 : 0, this.momentum];
-    return this.runFusedUpdate(2, slots, gradients, vars, params);
+  protected override fusedUpdate(lr: number): FusedUpdate {
+    return { kernel: 'RMSpropUpdate', attrs: { learningRate: lr, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered } };
   }
 
   protected ownConfig(): OptimizerConfig {

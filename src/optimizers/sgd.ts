@@ -11,7 +11,7 @@ import type { Variable } from '../core/variable.ts';
 import { add } from '../ops/add.ts';
 import { sub } from '../ops/sub.ts';
 import { mul } from '../ops/mul.ts';
-import { BASE_ARG_KEYS, Optimizer, checkArgKeys, checkNumber, configToArgs, type BaseOptimizerArgs, type OptimizerConfig, type SlotSpec } from './optimizer.ts';
+import { BASE_ARG_KEYS, Optimizer, checkArgKeys, checkNumber, configToArgs, type BaseOptimizerArgs, type FusedUpdate, type OptimizerConfig, type SlotSpec } from './optimizer.ts';
 
 export interface SGDArgs extends BaseOptimizerArgs {
   momentum?: number;
@@ -47,9 +47,8 @@ export class SGD extends Optimizer {
     }
   }
 
-  protected override fusedUpdate(gradients: Tensor[], vars: Variable[], lr: number): boolean {
-    const kind = this.momentum === 0 ? 0 : this.nesterov ? 2 : 1;
-    return this.runFusedUpdate(1, kind === 0 ? [] : [0], gradients, vars, [kind, lr, this.momentum]);
+  protected override fusedUpdate(lr: number): FusedUpdate {
+    return { kernel: 'SGDUpdate', attrs: { learningRate: lr, momentum: this.momentum, nesterov: this.nesterov } };
   }
 
   protected ownConfig(): OptimizerConfig {

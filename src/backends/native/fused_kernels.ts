@@ -7,11 +7,11 @@
  * - `Dropout` (inputs x; attrs rate, key0, key1, stream): outputs [y, mask], mask_i = 1 where
  *   the Philox uniform u_i ≥ rate else 0 (the draws of src/random/philox.ts for that stream),
  *   y = (x · f32(1/(1 − rate))) · mask — what src/ops/dropout.ts computes with two `mul`s.
- * - `OptimizerUpdate` (inputs g0, x0, s0_0…, g1, x1, …; attrs algo, slots, params): the new
- *   values of every variable and slot of an Adam / SGD / RMSprop step (formulas in
- *   native/src/fused.h and src/optimizers/*.ts), all variables in one call, threaded in fixed
- *   chunks. Outputs per variable: [x', slot_0', …]. Not differentiable (optimizers run with
- *   tapes paused).
+ * - `AdamUpdate`, `SGDUpdate`, `RMSpropUpdate` (inputs g0, x0, <slot>0…, g1, x1, …; named
+ *   attributes: src/core/kernels.ts): the new values of every variable and slot of an Adam /
+ *   SGD / RMSprop step (formulas in native/src/fused.h and src/optimizers/*.ts), all variables
+ *   in one call, threaded in fixed chunks. Outputs per variable: [x', slot', …]. Not
+ *   differentiable (optimizers run with tapes paused).
  *
  * - `_FusedMatMul` (inputs a, b [, bias]; attrs transposeA, transposeB, activation 'linear' |
  *   'relu'; rank-2 float32, bias [n]): act(op(a)·op(b) + bias) — the BatchMatMul GEMM, then the
@@ -39,6 +39,7 @@
  */
 import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
 import { IdemError } from '../../core/errors.ts';
+import { optimizerKernelArgs, type AdamUpdateAttrs, type OptimizerKernelAttrs, type OptimizerKernelName, type RMSpropUpdateAttrs, type SGDUpdateAttrs } from '../../core/kernels.ts';
 import type { ReferenceBackend } from '../reference/backend.ts';
 
 /** The addon's fused entry points (native/src/fused_napi.cc). */
@@ -47,8 +48,10 @@ export interface FusedAddon {
   dropout(x: Float32Array | null, y: Float32Array | null, mask: Float32Array, k0: number, k1: number, sLo: number, sHi: number, rate: number, scale: number): void;
   /** The Philox-4x32-10 words of stream (key, stream), as src/random/philox.ts `philoxWords`. */
   philoxWords(out: Uint32Array, k0: number, k1: number, sLo: number, sHi: number): void;
-  /** algo 0 Adam, 1 SGD, 2 RMSprop; ins per variable [g, x, slots…], outs [x', slots'…]. */
-  optimizerUpdate(algo: number, slots: number, ins: Float32Array[], outs: Float32Array[], params: number[]): void;
+  /** The fused optimizer kernels: ins per variable [g, x, every slot or null], outs [x', every slot' or null]. */
+  adamUpdate(ins: (Float32Array | null)[], outs: (Float32Array | null)[], attrs: AdamUpdateAttrs): void;
+  sgdUpdate(ins: (Float32Array | null)[], outs: (Float32Array | null)[], attrs: SGDUpdateAttrs): void;
+  rmspropUpdate(ins: (Float32Array | null)[], outs: (Float32Array | null)[], attrs: RMSpropUpdateAttrs): void;
   /** out [m, n] = act(op(a)·op(b) + bias), act 0 linear, 1 relu. */
   /** out = y > 0 ? dy : +0. */
   reluGrad(dy: Float32Array, y: Float32Array, out: Float32Array): void;
@@ -75,7 +78,7 @@ export interface BackwardAddon {
   softmax(op: number, outer: number, n: number, inner: number, x: Float32Array, labels: Float32Array, out: Float32Array): void;
 }
 
-export const NATIVE_FUSED_KERNELS = ['Dropout', '_DropoutGrad', 'OptimizerUpdate', '_FusedMatMul', '_ReluGrad'] as const;
+export const NATIVE_FUSED_KERNELS = ['Dropout', '_DropoutGrad', 'AdamUpdate', 'SGDUpdate', 'RMSpropUpdate', '_FusedMatMul', '_ReluGrad'] as const;
 export const NATIVE_BACKWARD_KERNELS = ['_FusedMatMulGrad', '_SoftmaxCrossEntropyGrad'] as const;
 
 export function hasBackwardKernels(addon: object): addon is FusedAddon & BackwardAddon {
@@ -85,7 +88,7 @@ export function hasBackwardKernels(addon: object): addon is FusedAddon & Backwar
 
 export function hasFusedKernels(addon: object): addon is FusedAddon {
   const a = addon as Partial<FusedAddon>;
-  return typeof a.dropout === 'function' && typeof a.philoxWords === 'function' && typeof a.optimizerUpdate === 'function' && typeof a.fusedMatMul === 'function' && typeof a.reluGrad === 'function' && typeof a.binary === 'function';
+  return typeof a.dropout === 'function' && typeof a.philoxWords === 'function' && typeof a.adamUpdate === 'function' && typeof a.sgdUpdate === 'function' && typeof a.rmspropUpdate === 'function' && typeof a.fusedMatMul === 'function' && typeof a.reluGrad === 'function' && typeof a.binary === 'function';
 }
 
 /** The native backend as its fused kernels see it (outputs from its storage pool). */
@@ -155,28 +158,42 @@ export function nativeFusedKernels(addon: FusedAddon): Record<string, KernelFunc
       if (out.length > 0) addon.reluGrad(dv, yv, out);
       return be.make(out, dy.shape, 'float32');
     },
-    OptimizerUpdate: (args: KernelArgs) => {
-      const be = args.backend as NativeLike;
-      const slots = args.attrs['slots'] as number;
-      const infos = Object.values(args.inputs);
-      const per = 2 + slots;
-      if (infos.length % per !== 0) throw new IdemError(`native OptimizerUpdate: ${infos.length} inputs is not a multiple of ${per}`);
-      const ins: Float32Array[] = [];
-      const outs: Float32Array[] = [];
-      const result: TensorInfo[] = [];
-      for (let v = 0; v < infos.length; v += per) {
-        for (let k = 0; k < per; k++) ins.push(f32(be, infos[v + k]!, 'OptimizerUpdate'));
-        const shape = infos[v + 1]!.shape;
-        const n = ins[ins.length - 1]!.length;
-        for (let k = 0; k < 1 + slots; k++) {
-          const o = be.allocF32(n);
-          outs.push(o);
-          result.push(be.make(o, shape, 'float32'));
+    AdamUpdate: optimizerKernel('AdamUpdate', (ins, outs, attrs) => addon.adamUpdate(ins, outs, attrs)),
+    SGDUpdate: optimizerKernel('SGDUpdate', (ins, outs, attrs) => addon.sgdUpdate(ins, outs, attrs)),
+    RMSpropUpdate: optimizerKernel('RMSpropUpdate', (ins, outs, attrs) => addon.rmspropUpdate(ins, outs, attrs)),
+  };
+}
+
+/**
+ * A fused optimizer kernel on the addon: per variable, ins [g, x, each slot of the kernel or
+ * null] and outs [x', each slot' or null] (new storage from the pool), outputs [x', slots'…].
+ */
+function optimizerKernel<K extends OptimizerKernelName>(
+  kernel: K,
+  run: (ins: (Float32Array | null)[], outs: (Float32Array | null)[], attrs: OptimizerKernelAttrs[K]) => void,
+): KernelFunc {
+  return (args: KernelArgs) => {
+    const be = args.backend as NativeLike;
+    const { attrs, vars } = optimizerKernelArgs(kernel, args.inputs, args.attrs);
+    const ins: (Float32Array | null)[] = [];
+    const outs: (Float32Array | null)[] = [];
+    const result: TensorInfo[] = [];
+    for (const v of vars) {
+      const x = f32(be, v.x, kernel);
+      ins.push(f32(be, v.g, kernel), x);
+      for (const t of [v.x, ...v.slots]) {
+        if (t !== v.x) ins.push(t === null ? null : f32(be, t, kernel));
+        if (t === null) {
+          outs.push(null);
+          continue;
         }
+        const o = be.allocF32(x.length);
+        outs.push(o);
+        result.push(be.make(o, v.x.shape, 'float32'));
       }
-      addon.optimizerUpdate(args.attrs['algo'] as number, slots, ins, outs, args.attrs['params'] as number[]);
-      return result;
-    },
+    }
+    run(ins, outs, attrs);
+    return result;
   };
 }
 

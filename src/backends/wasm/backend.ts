@@ -20,13 +20,14 @@
  *   summation order), hence to the native backend's kernels of the same names.
  * - Conv2D and its two gradients: im2col + the GEMM (conv.ts), within float32 rounding of the
  *   reference.
- * - Dropout (Philox-4x32-10 mask and (x·scale)·mask) and OptimizerUpdate (Adam, SGD with or
- *   without (Nesterov) momentum, RMSprop plain/centered/momentum): the fused kernels the ops use
+ * - Dropout (Philox-4x32-10 mask and (x·scale)·mask) and AdamUpdate, SGDUpdate (with or
+ *   without (Nesterov) momentum), RMSpropUpdate (plain/centered/momentum): the fused kernels the ops use
  *   when a backend has them (as the native backend does), computing the composition's float32
  *   operations in its order: bit-identical to the unfused ops on the reference backend.
  */
 import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
 import { IdemError } from '../../core/errors.ts';
+import { optimizerKernelArgs, type OptimizerKernelAttrs, type OptimizerKernelName } from '../../core/kernels.ts';
 import { broadcastShapes, sizeFromShape } from '../../core/shape.ts';
 import { PooledBackend } from '../pooled.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';
@@ -359,7 +360,9 @@ function wasmKernels(k: WasmKernels, arena: Arena, slot: ThreadSlot): Record<str
         Math.floor(stream / 4294967296) >>> 0, rate, Math.fround(1 / (1 - rate)));
       return [be.make(arena.getF32(py, n), x.shape, 'float32'), be.make(arena.getF32(pm, n), x.shape, 'float32')];
     },
-    OptimizerUpdate: (args) => optimizerUpdate(k, arena, args),
+    AdamUpdate: optimizerKernel(k, arena, 'AdamUpdate'),
+    SGDUpdate: optimizerKernel(k, arena, 'SGDUpdate'),
+    RMSpropUpdate: optimizerKernel(k, arena, 'RMSpropUpdate'),
     // act(op(a)·op(b) + bias) with act 'linear' | 'relu', rank-2 float32, bias [n]: the
     // BatchMatMul product, then the Add kernel's row-broadcast add and the Relu kernel's relu on C
     // in place, before it leaves the module (src/ops/fused_mat_mul.ts: the composition's bits).
@@ -457,62 +460,59 @@ function wasmKernels(k: WasmKernels, arena: Arena, slot: ThreadSlot): Record<str
 const ZERO = new Float32Array([0]);
 
 /**
- * `OptimizerUpdate` (the fused optimizer step src/optimizers/optimizer.ts runs when the backend
- * has it): inputs per variable [g, x, active slots…]; attrs algo (0 Adam, 1 SGD, 2 RMSprop),
- * slots (count), params (adam.ts / sgd.ts / rmsprop.ts `fusedUpdate`); outputs per variable
- * [x', slots'…]. Each variable runs through the module on its own.
+ * The fused optimizer kernels `AdamUpdate`, `SGDUpdate`, `RMSpropUpdate` (src/core/kernels.ts;
+ * the step src/optimizers/optimizer.ts runs when the backend has it), each on the module's
+ * function of that algorithm (wasm/kernels.ts adam, sgd, rmsprop) with its named attributes;
+ * outputs per variable [x', slots'…]. Each variable runs through the module on its own.
  */
-function optimizerUpdate(k: WasmKernels, arena: Arena, args: KernelArgs): TensorInfo[] {
-  const be = args.backend as WasmBackend;
-  const algo = args.attrs['algo'] as number;
-  const slots = args.attrs['slots'] as number;
-  const p = args.attrs['params'] as number[];
-  const infos = Object.values(args.inputs);
-  const per = 2 + slots;
-  if (infos.length % per !== 0) throw new IdemError(`wasm OptimizerUpdate: ${infos.length} inputs is not a multiple of ${per}`);
-  const result: TensorInfo[] = [];
-  for (let v = 0; v < infos.length; v += per) {
-    const arrays = infos.slice(v, v + per).map((t) => {
-      const a = f32(be, t);
-      if (!a) throw new IdemError(`wasm OptimizerUpdate: expected float32 tensors, got ${t.dtype}`);
-      return a;
+function optimizerKernel<K extends OptimizerKernelName>(k: WasmKernels, arena: Arena, kernel: K): KernelFunc {
+  return (args) => {
+    const be = args.backend as WasmBackend;
+    const { attrs, vars } = optimizerKernelArgs(kernel, args.inputs, args.attrs);
+    const result: TensorInfo[] = [];
+    vars.forEach((v, i) => {
+      const tensors = [v.g, v.x, ...v.slots];
+      const arrays = tensors.map((t) => {
+        if (t === null) return null;
+        const a = f32(be, t);
+        if (!a) throw new IdemError(`wasm ${kernel}: expected float32 tensors, got ${t.dtype}`);
+        return a;
+      });
+      const n = arrays[1]!.length;
+      if (arrays.some((a) => a !== null && a.length !== n)) throw new IdemError(`wasm ${kernel}: variable ${i}: arrays of different lengths`);
+      const nOut = 1 + v.slots.filter((s) => s !== null).length;
+      if (n === 0) {
+        for (let j = 0; j < nOut; j++) result.push(be.make(new Float32Array(0), v.x.shape, 'float32'));
+        return;
+      }
+      arena.reset();
+      // Module pointers: inputs [g, x, slot…] and outputs [x', slot'…], 0 for an unused slot.
+      const ins = arrays.map((a) => (a === null ? 0 : arena.putF32(a)));
+      const outs = [v.x, ...v.slots].map((t) => (t === null ? 0 : arena.alloc(n * 4)));
+      const [g, x] = ins as [number, number];
+      if (kernel === 'AdamUpdate') {
+        const a = attrs as OptimizerKernelAttrs['AdamUpdate'];
+        k.adam(n, g, x, ins[2]!, ins[3]!, outs[0]!, outs[1]!, outs[2]!, 1 - a.beta1, 1 - a.beta2, a.alpha, a.epsilon);
+      } else if (kernel === 'SGDUpdate') {
+        const a = attrs as OptimizerKernelAttrs['SGDUpdate'];
+        const kind = a.momentum === 0 ? 0 : a.nesterov ? 2 : 1;
+        k.sgd(n, kind, g, x, ins[2]!, outs[0]!, outs[1]!, a.learningRate, a.momentum);
+      } else {
+        const a = attrs as OptimizerKernelAttrs['RMSpropUpdate'];
+        k.rmsprop(n, g, x, ins[2]!, ins[3]!, ins[4]!, outs[0]!, outs[1]!, outs[2]!, outs[3]!, a.rho, 1 - a.rho, a.learningRate, a.epsilon,
+          a.centered ? 1 : 0, a.momentum > 0 ? 1 : 0, a.momentum);
+      }
+      for (const o of outs) if (o !== 0) result.push(be.make(arena.getF32(o, n), v.x.shape, 'float32'));
     });
-    const n = arrays[1]!.length;
-    if (arrays.some((a) => a.length !== n)) throw new IdemError(`wasm OptimizerUpdate: variable ${v / per}: arrays of different lengths`);
-    const shape = infos[v + 1]!.shape;
-    if (n === 0) {
-      for (let j = 0; j < 1 + slots; j++) result.push(be.make(new Float32Array(0), shape, 'float32'));
-      continue;
-    }
-    arena.reset();
-    const ins = arrays.map((a) => arena.putF32(a));
-    const outs = Array.from({ length: 1 + slots }, () => arena.alloc(n * 4));
-    const g = ins[0]!;
-    const x = ins[1]!;
-    if (algo === 0 && slots === 2) {
-      k.adam(n, g, x, ins[2]!, ins[3]!, outs[0]!, outs[1]!, outs[2]!, p[0]!, p[1]!, p[2]!, p[3]!);
-    } else if (algo === 1 && slots === (p[0] === 0 ? 0 : 1)) {
-      k.sgd(n, p[0]!, g, x, slots ? ins[2]! : 0, outs[0]!, slots ? outs[1]! : 0, p[1]!, p[2]!);
-    } else if (algo === 2 && slots === 1 + p[4]! + p[5]!) {
-      const centered = p[4] === 1;
-      const momentum = p[5] === 1;
-      const mg = centered ? 3 : -1;
-      const mo = momentum ? 3 + (centered ? 1 : 0) : -1;
-      k.rmsprop(n, g, x, ins[2]!, mg > 0 ? ins[mg]! : 0, mo > 0 ? ins[mo]! : 0, outs[0]!, outs[1]!, mg > 0 ? outs[mg - 1]! : 0,
-        mo > 0 ? outs[mo - 1]! : 0, p[0]!, p[1]!, p[2]!, p[3]!, centered ? 1 : 0, momentum ? 1 : 0, p[6]!);
-    } else {
-      throw new IdemError(`wasm OptimizerUpdate: unknown algo ${algo} with ${slots} slots`);
-    }
-    for (const o of outs) result.push(be.make(arena.getF32(o, n), shape, 'float32'));
-  }
-  return result;
+    return result;
+  };
 }
 
 /** Names of the kernels this backend runs in WebAssembly (the rest are the reference ones). */
 export const WASM_KERNELS = [
   'BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Maximum', 'Minimum', 'SquaredDifference',
   'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual',
-  'Relu', 'Neg', 'Abs', 'Sqrt', 'Square', 'Select', 'Sum', 'Mean', 'BroadcastTo', 'Dropout', 'OptimizerUpdate',
+  'Relu', 'Neg', 'Abs', 'Sqrt', 'Square', 'Select', 'Sum', 'Mean', 'BroadcastTo', 'Dropout', 'AdamUpdate', 'SGDUpdate', 'RMSpropUpdate',
   '_FusedMatMul', '_ReluGrad', '_DropoutGrad',
   'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter',
 ] as const;

@@ -5,7 +5,7 @@
  *   `src/random` draws on the CPU and every other backend uses, bit for bit; unit i is kept when
  *   (word_i >> 9) ≥ ⌈rate·2²³⌉, the same test as (word_i >> 9)·2⁻²³ ≥ rate; y = (x·scale)·mask.
  * - `_DropoutGrad`: (dy·mask)·scale.
- * - `OptimizerUpdate` (Adam / SGD / RMSprop, the formulas of wasm/kernels.ts in the same float32
+ * - `AdamUpdate`, `SGDUpdate`, `RMSpropUpdate` (src/core/kernels.ts; the formulas of wasm/kernels.ts in the same float32
  *   operations, so the same bits on a correctly rounding device): one dispatch per variable
  *   (two for centered RMSprop with momentum, to stay within 8 storage bindings).
  * - `FusedBatchNorm` / `FusedBatchNormGrad`: the float32 operations of
@@ -14,6 +14,7 @@
  */
 import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
 import { IdemError } from '../../core/errors.ts';
+import { optimizerKernelArgs } from '../../core/kernels.ts';
 import { sizeFromShape } from '../../core/shape.ts';
 import { referenceBatchNormKernels } from '../native/norm_kernels.ts';
 import { grid1d, MAIN_1D, type Program, type WebGPUBackend, type WgslType } from './backend.ts';
@@ -98,59 +99,62 @@ function elementwise(be: WebGPUBackend, key: string, ins: TensorInfo[], outs: nu
   return ys;
 }
 
-function optimizerUpdate(args: KernelArgs): TensorInfo[] {
+function adamUpdate(args: KernelArgs): TensorInfo[] {
   const be = args.backend as WebGPUBackend;
-  const algo = args.attrs['algo'] as number;
-  const slots = args.attrs['slots'] as number;
-  const p = args.attrs['params'] as number[];
-  const infos = Object.values(args.inputs);
-  const per = 2 + slots;
-  if (infos.length % per !== 0) throw new IdemError(`webgpu OptimizerUpdate: ${infos.length} inputs is not a multiple of ${per}`);
+  const { attrs: a, vars } = optimizerKernelArgs('AdamUpdate', args.inputs, args.attrs);
   const result: TensorInfo[] = [];
-  for (let v = 0; v < infos.length; v += per) {
-    const ins = infos.slice(v, v + per);
-    const shape = ins[1]!.shape;
-    const n = sizeFromShape(shape);
-    if (ins.some((t) => t.dtype !== 'float32' || sizeFromShape(t.shape) !== n)) throw new IdemError(`webgpu OptimizerUpdate: variable ${v / per}: expected float32 tensors of one size`);
-    if (algo === 0 && slots === 2) {
-      // m' = m + (g − m)·c1;  v' = v + (g·g − v)·c2;  x' = x − (m'·a)/(√v' + e)
-      result.push(...elementwise(be, 'adam', ins, 3, `  let g = in0[i]; let m = in2[i] + (g - in2[i]) * p.c1; let v = in3[i] + (g * g - in3[i]) * p.c2;
+  for (const v of vars) {
+    // m' = m + (g − m)·c1;  v' = v + (g·g − v)·c2;  x' = x − (m'·a)/(√v' + e)
+    result.push(...elementwise(be, 'adam', [v.g, v.x, v.slots[0]!, v.slots[1]!], 3, `  let g = in0[i]; let m = in2[i] + (g - in2[i]) * p.c1; let v = in3[i] + (g * g - in3[i]) * p.c2;
   out1[i] = m; out2[i] = v; out0[i] = in1[i] - (m * p.a) / (sqrt(v) + p.e);`,
-      [['c1', 'f32'], ['c2', 'f32'], ['a', 'f32'], ['e', 'f32']], [p[0]!, p[1]!, p[2]!, p[3]!], shape));
-    } else if (algo === 1 && slots === (p[0] === 0 ? 0 : 1)) {
-      const kind = p[0]!;
-      const body = kind === 0
-        ? '  out0[i] = in1[i] - in0[i] * p.lr;'
-        : `  let g = in0[i]; let m = in2[i] * p.mu - g * p.lr; out1[i] = m; out0[i] = ${kind === 1 ? 'in1[i] + m' : 'in1[i] + (m * p.mu - g * p.lr)'};`;
-      result.push(...elementwise(be, `sgd${kind}`, ins, 1 + slots, body, [['lr', 'f32'], ['mu', 'f32']], [p[1]!, p[2]!], shape));
-    } else if (algo === 2 && slots === 1 + p[4]! + p[5]!) {
-      const centered = p[4] === 1;
-      const momentum = p[5] === 1;
-      const params: [string, WgslType][] = [['r', 'f32'], ['c', 'f32'], ['lr', 'f32'], ['e', 'f32'], ['mom', 'f32']];
-      const values = [p[0]!, p[1]!, p[2]!, p[3]!, p[6]!];
-      // inputs: g, x, vel, [mg], [mo]
-      const [g, x, vel] = ins as [TensorInfo, TensorInfo, TensorInfo];
-      const mg = centered ? ins[3]! : null;
-      const mo = momentum ? ins[centered ? 4 : 3]! : null;
-      let vel2: TensorInfo;
-      let mg2: TensorInfo | null = null;
-      if (centered) {
-        [vel2, mg2] = elementwise(be, 'rms_stats_c', [g, vel, mg!], 2, '  let g = in0[i]; out0[i] = in1[i] * p.r + (g * g) * p.c; out1[i] = in2[i] * p.r + g * p.c;', params, values, shape) as [TensorInfo, TensorInfo];
-      } else {
-        [vel2] = elementwise(be, 'rms_stats', [g, vel], 1, '  let g = in0[i]; out0[i] = in1[i] * p.r + (g * g) * p.c;', params, values, shape) as [TensorInfo];
-      }
-      // inc = (g·lr)/√den, den = (vel' − mg'·mg') + e or vel' + e
-      const den = centered ? '(in2[i] - in3[i] * in3[i]) + p.e' : 'in2[i] + p.e';
-      const upIns = [g, x, vel2, ...(centered ? [mg2!] : []), ...(momentum ? [mo!] : [])];
-      const moIdx = centered ? 4 : 3;
-      const body = `  let inc = (in0[i] * p.lr) / sqrt(${den});\n` + (momentum ? `  let m = in${moIdx}[i] * p.mom + inc; out1[i] = m; out0[i] = in1[i] - m;` : '  out0[i] = in1[i] - inc;');
-      const [x2, mo2] = elementwise(be, `rms_update:${centered}:${momentum}`, upIns, momentum ? 2 : 1, body, params, values, shape);
-      result.push(x2!, vel2);
-      if (centered) result.push(mg2!);
-      if (momentum) result.push(mo2!);
+    [['c1', 'f32'], ['c2', 'f32'], ['a', 'f32'], ['e', 'f32']], [1 - a.beta1, 1 - a.beta2, a.alpha, a.epsilon], v.x.shape));
+  }
+  return result;
+}
+
+function sgdUpdate(args: KernelArgs): TensorInfo[] {
+  const be = args.backend as WebGPUBackend;
+  const { attrs: a, vars } = optimizerKernelArgs('SGDUpdate', args.inputs, args.attrs);
+  const kind = a.momentum === 0 ? 0 : a.nesterov ? 2 : 1;
+  const body = kind === 0
+    ? '  out0[i] = in1[i] - in0[i] * p.lr;'
+    : `  let g = in0[i]; let m = in2[i] * p.mu - g * p.lr; out1[i] = m; out0[i] = ${kind === 1 ? 'in1[i] + m' : 'in1[i] + (m * p.mu - g * p.lr)'};`;
+  const result: TensorInfo[] = [];
+  for (const v of vars) {
+    const ins = kind === 0 ? [v.g, v.x] : [v.g, v.x, v.slots[0]!];
+    result.push(...elementwise(be, `sgd${kind}`, ins, ins.length - 1, body, [['lr', 'f32'], ['mu', 'f32']], [a.learningRate, a.momentum], v.x.shape));
+  }
+  return result;
+}
+
+function rmspropUpdate(args: KernelArgs): TensorInfo[] {
+  const be = args.backend as WebGPUBackend;
+  const { attrs: a, vars } = optimizerKernelArgs('RMSpropUpdate', args.inputs, args.attrs);
+  const centered = a.centered;
+  const momentum = a.momentum > 0;
+  const params: [string, WgslType][] = [['r', 'f32'], ['c', 'f32'], ['lr', 'f32'], ['e', 'f32'], ['mom', 'f32']];
+  const values = [a.rho, 1 - a.rho, a.learningRate, a.epsilon, a.momentum];
+  const result: TensorInfo[] = [];
+  for (const v of vars) {
+    const { g, x } = v;
+    const [vel, mg, mo] = v.slots as [TensorInfo, TensorInfo | null, TensorInfo | null];
+    const shape = x.shape;
+    let vel2: TensorInfo;
+    let mg2: TensorInfo | null = null;
+    if (centered) {
+      [vel2, mg2] = elementwise(be, 'rms_stats_c', [g, vel, mg!], 2, '  let g = in0[i]; out0[i] = in1[i] * p.r + (g * g) * p.c; out1[i] = in2[i] * p.r + g * p.c;', params, values, shape) as [TensorInfo, TensorInfo];
     } else {
-      throw new IdemError(`webgpu OptimizerUpdate: unknown algo ${algo} with ${slots} slots`);
+      [vel2] = elementwise(be, 'rms_stats', [g, vel], 1, '  let g = in0[i]; out0[i] = in1[i] * p.r + (g * g) * p.c;', params, values, shape) as [TensorInfo];
     }
+    // inc = (g·lr)/√den, den = (vel' − mg'·mg') + e or vel' + e
+    const den = centered ? '(in2[i] - in3[i] * in3[i]) + p.e' : 'in2[i] + p.e';
+    const upIns = [g, x, vel2, ...(centered ? [mg2!] : []), ...(momentum ? [mo!] : [])];
+    const moIdx = centered ? 4 : 3;
+    const body = `  let inc = (in0[i] * p.lr) / sqrt(${den});\n` + (momentum ? `  let m = in${moIdx}[i] * p.mom + inc; out1[i] = m; out0[i] = in1[i] - m;` : '  out0[i] = in1[i] - inc;');
+    const [x2, mo2] = elementwise(be, `rms_update:${centered}:${momentum}`, upIns, momentum ? 2 : 1, body, params, values, shape);
+    result.push(x2!, vel2);
+    if (centered) result.push(mg2!);
+    if (momentum) result.push(mo2!);
   }
   return result;
 }
@@ -280,7 +284,9 @@ function fusedBatchNormGrad(args: KernelArgs): TensorInfo[] {
 export const fusedKernels: Record<string, KernelFunc> = {
   Dropout: dropout,
   _DropoutGrad: dropoutGrad,
-  OptimizerUpdate: optimizerUpdate,
+  AdamUpdate: adamUpdate,
+  SGDUpdate: sgdUpdate,
+  RMSpropUpdate: rmspropUpdate,
   FusedBatchNorm: fusedBatchNorm,
   FusedBatchNormGrad: fusedBatchNormGrad,
 };
