@@ -352,7 +352,7 @@ test('wasm backend: the fused AdamUpdate / SGDUpdate / RMSpropUpdate are bit-ide
       return [...vars.map((v) => v.dataSync().slice()), ...opt.getWeights().map((w) => w.tensor.dataSync().slice())];
     };
     const w = await on('wasm', () => {
-      for (const k of ['AdamUpdate', 'SGDUpdate', 'RMSpropUpdate']) assert.ok(tf.ENGINE.hasKernel(k), `wasm has the fused optimizer kernel ${k}`);
+      for (const k of ['AdamUpdate', 'SGDUpdate', 'RMSpropUpdate'] as const) assert.ok(tf.ENGINE.hasKernel(k), `wasm has the fused optimizer kernel ${k}`);
       return run();
     });
     const r = await on('reference', run);
@@ -368,8 +368,8 @@ test('the fused optimizer kernels check their named attributes and inputs (an er
     const x = tf.tensor([3, 4]);
     const z = tf.zeros([2]);
     const attrs = { alpha: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
-    assert.throws(() => tf.ENGINE.runKernelMulti('AdamUpdate', { g0: g, x0: x, m0: z, v0: z }, { ...attrs, epsilon: undefined }), /AdamUpdate.*'epsilon' must be a finite number/);
-    assert.throws(() => tf.ENGINE.runKernelMulti('AdamUpdate', { g0: g, x0: x, m0: z, v0: z }, { ...attrs, beta3: 1 }), /AdamUpdate.*unknown attribute\(s\) beta3/);
+    assert.throws(() => tf.ENGINE.runKernelMulti('AdamUpdate', { g0: g, x0: x, m0: z, v0: z }, { ...attrs, epsilon: undefined } as never), /AdamUpdate.*'epsilon' must be a finite number/);
+    assert.throws(() => tf.ENGINE.runKernelMulti('AdamUpdate', { g0: g, x0: x, m0: z, v0: z }, { ...attrs, beta3: 1 } as never), /AdamUpdate.*unknown attribute\(s\) beta3/);
     assert.throws(() => tf.ENGINE.runKernelMulti('AdamUpdate', { g0: g, x0: x, m0: z }, attrs), /AdamUpdate.*input 'v0' is missing/);
     const sgd = { learningRate: 0.1, momentum: 0, nesterov: false };
     assert.throws(() => tf.ENGINE.runKernelMulti('SGDUpdate', { g0: g, x0: x, momentum0: z }, sgd), /SGDUpdate.*unexpected input\(s\) momentum0/);

@@ -12,6 +12,7 @@
  */
 import type { Attrs } from '../core/backend.ts';
 import type { Frame } from '../core/context.ts';
+import type { KernelName } from '../core/kernels.ts';
 import { ENGINE, type GradFunc } from '../core/engine.ts';
 import { fail, fmtShape, IdemError } from '../core/errors.ts';
 import { shapesEqual } from '../core/shape.ts';
@@ -54,7 +55,7 @@ export class Tape implements Frame {
     return this.recording;
   }
 
-  kernel(kernelName: string, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void {
+  kernel(kernelName: KernelName, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void {
     if (this.recording) this.record(kernelName, inputs, outputs, attrs, ENGINE.getGradient(kernelName));
   }
 

@@ -4,13 +4,14 @@
  * A backend owns tensor storage. A tensor holds only an opaque `DataId` handle that the backend
  * created; ops never touch storage, they call kernels by name through the engine. A backend is
  * one object implementing `KernelBackend` plus a table of kernels. Missing kernels are reported
- * when the backend is registered (see `Engine.registerBackend`).
+ * when the backend is instantiated (`Engine.kernelReport`: kernels it lacks, names that are no
+ * kernel, kernels without a gradient; kernel names and signatures: src/core/kernels.ts).
  *
  * Design notes for fast backends (native addon, WebAssembly):
  * - `write` takes ownership of the array it is given: no forced copy.
  * - Kernels receive and return `TensorInfo`s, so storage never crosses into JS unless read.
- * - Any kernel name may be added (fused kernels: `FusedMatMul`, `AdamUpdate`, ...); ops check
- *   `engine.hasKernel(name)` to use one and fall back to a composition otherwise.
+ * - Fused kernels (`_FusedMatMul`, `AdamUpdate`, ...) are optional: ops ask `engine.mayUse(name)`
+ *   and run their composition otherwise.
  * - `read` is async next to `readSync`, for backends whose storage lives elsewhere.
  * - Storage must be reclaimable by the garbage collector once no tensor references its
  *   `DataId` (a tensor that is never disposed must not leak): keep the storage on the `DataId`

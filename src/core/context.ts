@@ -18,6 +18,7 @@
  * Nothing outside src/core, src/autodiff, src/graph and src/compare reads a frame.
  */
 import type { Attrs } from './backend.ts';
+import type { KernelName } from './kernels.ts';
 import type { Tensor } from './tensor.ts';
 import type { Variable } from './variable.ts';
 
@@ -58,7 +59,7 @@ export interface Frame {
   /** A public op call; returning `{value}` handles it (the op does not run). */
   opCall?(name: string, fn: OpFn, thisArg: unknown, args: unknown[]): { value: unknown } | undefined;
   /** A kernel ran. */
-  kernel?(name: string, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void;
+  kernel?(name: KernelName, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void;
   /** A replayable effect: the frame runs it with `next()` (the frames below, then the effect) or replaces it. */
   effect?<T>(effect: Effect<T>, next: () => T): T;
   /** A variable assignment; returning false stops it (it does not happen). */
@@ -160,7 +161,7 @@ export class FrameStack {
     return undefined;
   }
 
-  kernel(name: string, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void {
+  kernel(name: KernelName, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void {
     for (let i = this.list.length - 1; i >= this.floor; i--) this.list[i]!.kernel?.(name, inputs, attrs, outputs);
   }
 

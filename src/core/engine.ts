@@ -7,7 +7,7 @@ import type { Attrs, DataId, KernelBackend, TensorInfo } from './backend.ts';
 import { FrameStack, type Effect, type OpFn } from './context.ts';
 import { bytesPerElement, type DataType, type TypedArray } from './dtypes.ts';
 import { fail, IdemError } from './errors.ts';
-import { kernelKind, type KernelUse } from './kernels.ts';
+import { KERNEL_NAMES, kernelKind, NOT_DIFFERENTIABLE, type KernelAttrs, type KernelInputs, type KernelName, type KernelUse } from './kernels.ts';
 import { setTensorHost, Tensor } from './tensor.ts';
 import { setVariableHost, Variable } from './variable.ts';
 
@@ -48,6 +48,15 @@ interface BackendEntry {
   instance?: KernelBackend;
 }
 
+/** `Engine.kernelReport`: what a backend's kernel table covers. */
+export interface KernelReport {
+  backend: string;
+  missing: KernelName[];
+  missingFused: KernelName[];
+  unknown: string[];
+  withoutGradient: KernelName[];
+}
+
 export interface MemoryInfo {
   /** Tensors created and not disposed (exact for code that disposes; tensors reclaimed by the GC stay counted). */
   numTensors: number;
@@ -85,7 +94,7 @@ export class Engine {
   private readonly registry = new Map<string, BackendEntry>();
   private current: KernelBackend | null = null;
   private currentName = '';
-  private readonly gradients = new Map<string, GradFunc>();
+  private readonly gradients = new Map<KernelName, GradFunc>();
   /** What watches or changes the computation now: tapes, traces, graph mode, probes, debug mode. */
   readonly frames = new FrameStack();
 
@@ -130,8 +139,43 @@ export class Engine {
   async initBackend(name: string): Promise<KernelBackend> {
     const entry = this.registry.get(name);
     if (!entry) fail('setBackend', `unknown backend '${name}', registered: ${this.backendNames().join(', ')}`);
-    if (!entry.instance) entry.instance = await entry.factory();
-    return entry.instance;
+    if (!entry.instance) this.adopt(name, entry, await entry.factory());
+    return entry.instance!;
+  }
+
+  /**
+   * Keeps a backend's new instance and reports, once, the primitive kernels it lacks (an op that
+   * needs one fails on it) and the names in its table that are no kernel (a misspelt name is
+   * never called): `kernelReport` has the full report.
+   */
+  private adopt(name: string, entry: BackendEntry, backend: KernelBackend): void {
+    entry.instance = backend;
+    const r = this.kernelReport(name);
+    if (r.missing.length || r.unknown.length) {
+      const parts = [r.missing.length ? `lacks ${r.missing.length} kernel(s) ops call (${r.missing.join(', ')})` : '', r.unknown.length ? `has kernels no op calls (${r.unknown.join(', ')}: misspelt?)` : ''];
+      console.warn(`idem: backend '${name}' ${parts.filter(Boolean).join('; ')}`);
+    }
+  }
+
+  /**
+   * What a registered backend's kernel table covers (it is instantiated first if it can be,
+   * synchronously): `missing`, the primitive kernels it lacks (ops calling them fail on it);
+   * `missingFused`, the fused and backward-only kernels it lacks (ops run their compositions
+   * there); `unknown`, names in its table that are no kernel (src/core/kernels.ts); and
+   * `withoutGradient`, the kernels with no registered gradient that should have one (not in
+   * `NOT_DIFFERENTIABLE`) — a property of the ops loaded, the same for every backend.
+   */
+  kernelReport(name: string): KernelReport {
+    const b = this.registry.get(name)?.instance ?? this.initBackendSync(name);
+    const has = (k: string) => k in b.kernels;
+    const known = new Set<string>(KERNEL_NAMES);
+    return {
+      backend: name,
+      missing: KERNEL_NAMES.filter((k) => kernelKind(k) === 'primitive' && !has(k)),
+      missingFused: KERNEL_NAMES.filter((k) => kernelKind(k) !== 'primitive' && !has(k)),
+      unknown: Object.keys(b.kernels).filter((k) => !known.has(k)),
+      withoutGradient: KERNEL_NAMES.filter((k) => !NOT_DIFFERENTIABLE.has(k) && !this.gradients.has(k)),
+    };
   }
 
   private initBackendSync(name: string): KernelBackend {
@@ -140,9 +184,9 @@ export class Engine {
     if (!entry.instance) {
       const b = entry.factory();
       if (b instanceof Promise) fail('setBackend', `backend '${name}' initializes asynchronously: use 'await tf.setBackend(...)'`);
-      entry.instance = b;
+      this.adopt(name, entry, b);
     }
-    return entry.instance;
+    return entry.instance!;
   }
 
   /** Selects the backend used by following ops. Returns true (TF.js shape). */
@@ -176,7 +220,7 @@ export class Engine {
     return this.registry.get(name)?.instance;
   }
 
-  hasKernel(kernelName: string): boolean {
+  hasKernel(kernelName: KernelName): boolean {
     return kernelName in this.backend.kernels;
   }
 
@@ -188,7 +232,7 @@ export class Engine {
    * 'inference' (a use without a gradient): only when no frame sees the computation (paused
    * tapes aside).
    */
-  mayUse(kernel: string, use: KernelUse = kernelKind(kernel)): boolean {
+  mayUse(kernel: KernelName, use: KernelUse = kernelKind(kernel)): boolean {
     if (!(kernel in this.backend.kernels)) return false;
     if (this.frames.length === 0) return true;
     if (use === 'inference') return this.frames.visible().every((f) => f.recording === false);
@@ -321,13 +365,15 @@ export class Engine {
   // ---------------------------------------------------------------- kernels
 
   /** Runs a single-output kernel on the current backend (recording it on active tapes). */
-  runKernel(kernelName: string, inputs: Record<string, Tensor>, attrs: Attrs = {}): Tensor {
+  runKernel<K extends KernelName>(kernelName: K, inputs: KernelInputs<K, Tensor>, attrs: KernelAttrs<K> = {} as KernelAttrs<K>): Tensor {
     const outs = this.runKernelMulti(kernelName, inputs, attrs);
     if (outs.length !== 1) throw new IdemError(`idem: kernel ${kernelName} returned ${outs.length} outputs, expected 1`);
     return outs[0]!;
   }
 
-  runKernelMulti(kernelName: string, inputs: Record<string, Tensor>, attrs: Attrs = {}): Tensor[] {
+  runKernelMulti<K extends KernelName>(kernelName: K, kernelInputs: KernelInputs<K, Tensor>, kernelAttrs: KernelAttrs<K> = {} as KernelAttrs<K>): Tensor[] {
+    const inputs = kernelInputs as Record<string, Tensor>;
+    const attrs = kernelAttrs as Attrs;
     const backend = this.backend;
     const kernel = backend.kernels[kernelName];
     if (!kernel) fail(this.currentOp() ?? kernelName, `kernel '${kernelName}' is not implemented by backend '${this.currentName}'`);
@@ -422,11 +468,11 @@ export class Engine {
 
   // ---------------------------------------------------------------- gradients (tapes: src/autodiff/tape.ts)
 
-  registerGradient(kernelName: string, gradFunc: GradFunc): void {
+  registerGradient(kernelName: KernelName, gradFunc: GradFunc): void {
     this.gradients.set(kernelName, gradFunc);
   }
 
-  getGradient(kernelName: string): GradFunc | undefined {
+  getGradient(kernelName: KernelName): GradFunc | undefined {
     return this.gradients.get(kernelName);
   }
 

@@ -7,11 +7,152 @@
  * - 'backward': a backward-only kernel (no gradient, or a less exact one than the composition's):
  *   used only when nothing records the computation for a later differentiation.
  * Every other kernel is a primitive: ops call it directly.
+ *
+ * And every kernel's signature (`KernelSignatures`): kernel names are typed.
  */
 import { fail } from './errors.ts';
 
-/** A kernel's name (checked against the kernel table in a later step). */
-export type KernelName = string;
+/**
+ * A kernel's signature: its input names and its attribute names (`A`, each optional; values
+ * `unknown` unless the kernel types them, as the optimizer kernels do). `string` for either: the
+ * names vary (Concat's inputs, the fused recurrent kernels' attributes).
+ */
+type Sig<I extends string, A extends string = never> = { inputs: I; attrs: { [P in A]?: unknown } };
+type Unary = Sig<'x'>;
+type Binary = Sig<'a' | 'b'>;
+type Pool = 'filterSize' | 'strides' | 'pad';
+type Conv = 'strides' | 'dilations' | 'pad';
+type OptimizerSig<K extends OptimizerKernelName> = { inputs: string; attrs: OptimizerKernelAttrs[K] };
+
+/**
+ * Every kernel by name, with its inputs and attributes: a name that is not a key here does not
+ * compile (`ENGINE.runKernel`, `registerGradient`, `mayUse`, an op's fused form), nor does an
+ * input or attribute name a kernel does not take. A new kernel: its line here and its kind in
+ * `KERNEL_KINDS` below.
+ */
+export interface KernelSignatures {
+  Abs: Unary;
+  AdamUpdate: OptimizerSig<'AdamUpdate'>;
+  Add: Binary;
+  All: Sig<'x', 'axes' | 'keepDims'>;
+  Any: Sig<'x', 'axes' | 'keepDims'>;
+  ArgMax: Sig<'x', 'axis'>;
+  ArgMin: Sig<'x', 'axis'>;
+  AvgPool: Sig<'x', Pool>;
+  AvgPoolGrad: Sig<'dy', Pool | 'inputShape'>;
+  BatchMatMul: Sig<'a' | 'b', 'transposeA' | 'transposeB'>;
+  BroadcastTo: Sig<'x', 'shape'>;
+  Cast: Sig<'x', 'dtype'>;
+  Ceil: Unary;
+  ClipByValue: Sig<'x', 'clipValueMin' | 'clipValueMax'>;
+  Concat: Sig<string, 'axis'>;
+  Conv2D: Sig<'x' | 'filter', Conv>;
+  Conv2DBackpropFilter: Sig<'x' | 'dy', Conv | 'filterShape'>;
+  Conv2DBackpropInput: Sig<'dy' | 'filter', Conv | 'inputShape'>;
+  Cos: Unary;
+  DepthwiseConv2dNative: Sig<'x' | 'filter', Conv>;
+  DepthwiseConv2dNativeBackpropFilter: Sig<'x' | 'dy', Conv | 'filterShape'>;
+  DepthwiseConv2dNativeBackpropInput: Sig<'dy' | 'filter', Conv | 'inputShape'>;
+  Div: Binary;
+  Dropout: Sig<'x', 'rate' | 'key0' | 'key1' | 'stream'>;
+  Elu: Unary;
+  Equal: Binary;
+  Erf: Unary;
+  Exp: Unary;
+  Expm1: Unary;
+  Floor: Unary;
+  FloorDiv: Binary;
+  FloorMod: Binary;
+  FusedBatchNorm: Sig<'x' | 'scale' | 'offset', 'epsilon'>;
+  FusedBatchNormGrad: Sig<'dy' | 'x' | 'scale' | 'offset' | 'mean' | 'variance' | 'dmean' | 'dvariance', 'epsilon'>;
+  GatherV2: Sig<'x' | 'indices', 'axis' | 'batchDims'>;
+  Gelu: Sig<'x', 'approximate'>;
+  Greater: Binary;
+  GreaterEqual: Binary;
+  Identity: Unary;
+  IsFinite: Unary;
+  IsInf: Unary;
+  IsNan: Unary;
+  LeakyRelu: Sig<'x', 'alpha'>;
+  Less: Binary;
+  LessEqual: Binary;
+  LinSpace: Sig<never, 'start' | 'stop' | 'num'>;
+  Log: Unary;
+  Log1p: Unary;
+  LogSoftmax: Sig<'logits', 'axis'>;
+  LogicalAnd: Binary;
+  LogicalNot: Unary;
+  LogicalOr: Binary;
+  Max: Sig<'x', 'axes' | 'keepDims'>;
+  MaxPool: Sig<'x', Pool>;
+  MaxPoolGrad: Sig<'dy' | 'x', Pool>;
+  MaxPoolGradGrad: Sig<'x' | 'ddx', Pool>;
+  Maximum: Binary;
+  Mean: Sig<'x', 'axes' | 'keepDims'>;
+  Min: Sig<'x', 'axes' | 'keepDims'>;
+  Minimum: Binary;
+  Mul: Binary;
+  Neg: Unary;
+  NotEqual: Binary;
+  OneHot: Sig<'indices', 'depth' | 'onValue' | 'offValue' | 'dtype'>;
+  PadV2: Sig<'x', 'paddings' | 'constantValue'>;
+  Pow: Binary;
+  Prelu: Sig<'x' | 'alpha'>;
+  Prod: Sig<'x', 'axes' | 'keepDims'>;
+  RMSpropUpdate: OptimizerSig<'RMSpropUpdate'>;
+  Range: Sig<never, 'start' | 'step' | 'num' | 'dtype'>;
+  Reciprocal: Unary;
+  Relu: Unary;
+  Relu6: Unary;
+  Reshape: Sig<'x', 'shape'>;
+  Reverse: Sig<'x', 'axes'>;
+  Round: Unary;
+  Rsqrt: Unary;
+  SGDUpdate: OptimizerSig<'SGDUpdate'>;
+  Select: Sig<'condition' | 't' | 'e'>;
+  Selu: Unary;
+  Sigmoid: Unary;
+  SigmoidCrossEntropyWithLogits: Sig<'labels' | 'logits'>;
+  Sign: Unary;
+  Sin: Unary;
+  Slice: Sig<'x', 'begin' | 'size'>;
+  Softmax: Sig<'logits', 'dim'>;
+  SoftmaxCrossEntropyWithLogits: Sig<'labels' | 'logits', 'axis'>;
+  Softplus: Unary;
+  Softsign: Unary;
+  SparseSoftmaxCrossEntropyWithLogits: Sig<'labels' | 'logits'>;
+  SplitV: Sig<'x', 'sizes' | 'axis'>;
+  Sqrt: Unary;
+  Square: Unary;
+  SquaredDifference: Binary;
+  StridedSlice: Sig<'x', 'begin' | 'strides' | 'size'>;
+  StridedSliceGrad: Sig<'dy', 'shape' | 'begin' | 'strides'>;
+  Sub: Binary;
+  Sum: Sig<'x', 'axes' | 'keepDims'>;
+  Tanh: Unary;
+  Tile: Sig<'x', 'reps'>;
+  Transpose: Sig<'x', 'perm'>;
+  UnsortedSegmentSum: Sig<'x' | 'segmentIds', 'numSegments'>;
+  _Attention: Sig<'q' | 'k' | 'v' | 'mask'>;
+  _AttentionGrad: Sig<string, 'grads'>;
+  _DropoutGrad: Sig<'dy' | 'mask', 'scale'>;
+  _FusedConv2D: Sig<'x' | 'filter' | 'bias', Conv | 'activation'>;
+  _FusedMatMul: Sig<'a' | 'b' | 'bias', 'transposeA' | 'transposeB' | 'activation'>;
+  _FusedMatMulGrad: Sig<'dy' | 'a' | 'b' | 'y', 'transposeA' | 'transposeB' | 'activation' | 'grads'>;
+  _LayerNorm: Sig<'x' | 'gamma' | 'beta' | 'xSub' | 'xMean', 'epsilon'>;
+  _LayerNormGrad: Sig<'dy' | 'x' | 'gamma' | 'mean' | 'inv0', 'gamma' | 'beta'>;
+  _RNNSequence: Sig<string, string>;
+  _RNNSequenceGrad: Sig<string, string>;
+  _ReluGrad: Sig<'dy' | 'y'>;
+  _SoftmaxCrossEntropyGrad: Sig<'dy' | 'logits' | 'labels'>;
+}
+
+/** A kernel's name. */
+export type KernelName = keyof KernelSignatures;
+/** The inputs of kernel `K` by name (each optional: a kernel may take some only, e.g. a bias). */
+export type KernelInputs<K extends KernelName, T> = { [P in KernelSignatures[K]['inputs']]?: T };
+/** The attributes of kernel `K`. */
+export type KernelAttrs<K extends KernelName> = KernelSignatures[K]['attrs'];
 
 export type KernelKind = 'primitive' | 'fused' | 'backward';
 
@@ -22,30 +163,60 @@ export type KernelKind = 'primitive' | 'fused' | 'backward';
  */
 export type KernelUse = KernelKind | 'inference';
 
-const KINDS: Record<string, KernelKind> = {
-  _FusedMatMul: 'fused',
-  _FusedConv2D: 'fused',
-  _RNNSequence: 'fused',
-  _Attention: 'fused',
-  _LayerNorm: 'fused',
-  Dropout: 'fused',
-  _DropoutGrad: 'fused',
-  FusedBatchNorm: 'fused',
+const P: KernelKind = 'primitive';
+/** Every kernel's kind (the table is complete: a missing or unknown name does not compile). */
+const KERNEL_KINDS: { [K in KernelName]: KernelKind } = {
+  Abs: P, Add: P, All: P, Any: P, ArgMax: P, ArgMin: P, AvgPool: P, AvgPoolGrad: P, BatchMatMul: P,
+  BroadcastTo: P, Cast: P, Ceil: P, ClipByValue: P, Concat: P, Conv2D: P, Conv2DBackpropFilter: P,
+  Conv2DBackpropInput: P, Cos: P, DepthwiseConv2dNative: P, DepthwiseConv2dNativeBackpropFilter: P,
+  DepthwiseConv2dNativeBackpropInput: P, Div: P, Elu: P, Equal: P, Erf: P, Exp: P, Expm1: P, Floor: P,
+  FloorDiv: P, FloorMod: P, GatherV2: P, Gelu: P, Greater: P, GreaterEqual: P, Identity: P, IsFinite: P,
+  IsInf: P, IsNan: P, LeakyRelu: P, Less: P, LessEqual: P, LinSpace: P, Log: P, Log1p: P, LogSoftmax: P,
+  LogicalAnd: P, LogicalNot: P, LogicalOr: P, Max: P, MaxPool: P, MaxPoolGrad: P, MaxPoolGradGrad: P,
+  Maximum: P, Mean: P, Min: P, Minimum: P, Mul: P, Neg: P, NotEqual: P, OneHot: P, PadV2: P, Pow: P,
+  Prelu: P, Prod: P, Range: P, Reciprocal: P, Relu: P, Relu6: P, Reshape: P, Reverse: P, Round: P, Rsqrt: P,
+  Select: P, Selu: P, Sigmoid: P, SigmoidCrossEntropyWithLogits: P, Sign: P, Sin: P, Slice: P, Softmax: P,
+  SoftmaxCrossEntropyWithLogits: P, Softplus: P, Softsign: P, SparseSoftmaxCrossEntropyWithLogits: P,
+  SplitV: P, Sqrt: P, Square: P, SquaredDifference: P, StridedSlice: P, StridedSliceGrad: P, Sub: P, Sum: P,
+  Tanh: P, Tile: P, Transpose: P, UnsortedSegmentSum: P,
   AdamUpdate: 'fused',
-  SGDUpdate: 'fused',
-  RMSpropUpdate: 'fused',
-  _ReluGrad: 'backward',
-  _FusedMatMulGrad: 'backward',
-  _SoftmaxCrossEntropyGrad: 'backward',
+  Dropout: 'fused',
+  FusedBatchNorm: 'fused',
   FusedBatchNormGrad: 'backward',
-  _RNNSequenceGrad: 'backward',
+  RMSpropUpdate: 'fused',
+  SGDUpdate: 'fused',
+  _Attention: 'fused',
   _AttentionGrad: 'backward',
+  _DropoutGrad: 'fused',
+  _FusedConv2D: 'fused',
+  _FusedMatMul: 'fused',
+  _FusedMatMulGrad: 'backward',
+  _LayerNorm: 'fused',
   _LayerNormGrad: 'backward',
+  _RNNSequence: 'fused',
+  _RNNSequenceGrad: 'backward',
+  _ReluGrad: 'backward',
+  _SoftmaxCrossEntropyGrad: 'backward',
 };
 
-export function kernelKind(name: string): KernelKind {
-  return KINDS[name] ?? 'primitive';
+/** Every kernel name (the keys of `KernelSignatures`). */
+export const KERNEL_NAMES = Object.keys(KERNEL_KINDS) as readonly KernelName[];
+
+export function kernelKind(name: KernelName): KernelKind {
+  return KERNEL_KINDS[name] ?? P;
 }
+
+/**
+ * Kernels with no gradient by design: comparisons, logical ops, tests and generators (their
+ * outputs are not differentiable), the optimizer kernels (optimizers run with tapes paused) and
+ * every backward-only kernel. Every other kernel has a registered gradient (`Engine.kernelReport`
+ * lists those that do not; a test keeps that list empty).
+ */
+export const NOT_DIFFERENTIABLE: ReadonlySet<KernelName> = new Set<KernelName>([
+  'All', 'Any', 'Equal', 'NotEqual', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'LogicalAnd', 'LogicalOr', 'LogicalNot',
+  'IsFinite', 'IsInf', 'IsNan', 'LinSpace', 'Range', 'OneHot', 'AdamUpdate', 'SGDUpdate', 'RMSpropUpdate',
+  ...KERNEL_NAMES.filter((k) => KERNEL_KINDS[k] === 'backward'),
+]);
 
 // ---------------------------------------------------------------- fused optimizer kernels
 

@@ -20,6 +20,7 @@
  * its tracing created.
  */
 import type { Attrs } from '../core/backend.ts';
+import type { KernelName } from '../core/kernels.ts';
 import type { Effect, Frame } from '../core/context.ts';
 import { ENGINE } from '../core/engine.ts';
 import { fail } from '../core/errors.ts';
@@ -35,7 +36,7 @@ type Ref = { k: 'arg'; i: number } | { k: 'slot'; i: number } | { k: 'const'; t:
 type EffectOut = Tensor | Tensor[] | null;
 
 type Event =
-  | { type: 'kernel'; name: string; inputNames: string[]; inputs: Ref[]; attrs: Attrs; outs: number[] }
+  | { type: 'kernel'; name: KernelName; inputNames: string[]; inputs: Ref[]; attrs: Attrs; outs: number[] }
   | { type: 'effect'; inputs: Ref[]; run: (inputs: Tensor[]) => EffectOut; standIn: (inputs: Tensor[]) => EffectOut; out: number | number[] }
   | { type: 'assign'; v: Variable; value: Ref }
   | { type: 'read'; v: Variable; out: number };
@@ -85,7 +86,7 @@ class FunctionTrace implements Frame {
     return i;
   }
 
-  kernel(name: string, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void {
+  kernel(name: KernelName, inputs: Record<string, Tensor>, attrs: Attrs, outputs: Tensor[]): void {
     if (this.inEffect > 0) return;
     const names = Object.keys(inputs);
     this.events.push({ type: 'kernel', name, inputNames: names, inputs: names.map((n) => this.ref(inputs[n]!)), attrs, outs: outputs.map((o) => this.slot(o)) });

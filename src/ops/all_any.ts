@@ -9,7 +9,7 @@ import type { Tensor } from '../core/tensor.ts';
 import { assertDtype, convertToTensor, type TensorLike } from './convert.ts';
 import { op } from './op.ts';
 
-function logical(name: 'all' | 'any', kernel: string) {
+function logical(name: 'all' | 'any', kernel: 'All' | 'Any') {
   return op(name, (x: TensorLike, axis?: number | number[] | null, keepDims = false): Tensor => {
     const $x = convertToTensor(x, 'x', name, 'bool');
     assertDtype($x, ['bool'], 'x', name);

@@ -11,7 +11,7 @@ import { assertNumeric, convertToTensor, type TensorLike } from './convert.ts';
 import { zerosLike } from './creation.ts';
 import { op } from './op.ts';
 
-function argExtremum(name: 'argMax' | 'argMin', kernel: string) {
+function argExtremum(name: 'argMax' | 'argMin', kernel: 'ArgMax' | 'ArgMin') {
   return op(name, (x: TensorLike, axis = 0): Tensor => {
     const $x = convertToTensor(x, 'x', name);
     assertNumeric($x, 'x', name);

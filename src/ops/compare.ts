@@ -9,7 +9,7 @@ import { binaryArgs } from './binary_util.ts';
 import type { TensorLike } from './convert.ts';
 import { op } from './op.ts';
 
-function compareOp(name: string, kernel: string, allowBool: boolean) {
+function compareOp(name: string, kernel: 'Equal' | 'NotEqual' | 'Greater' | 'GreaterEqual' | 'Less' | 'LessEqual', allowBool: boolean) {
   return op(name, (a: TensorLike, b: TensorLike): Tensor => {
     const [$a, $b] = binaryArgs(a, b, name, allowBool);
     return ENGINE.runKernel(kernel, { a: $a, b: $b });

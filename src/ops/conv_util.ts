@@ -15,6 +15,7 @@
  */
 import { fail, fmtShape } from '../core/errors.ts';
 import { ENGINE } from '../core/engine.ts';
+import type { KernelName } from '../core/kernels.ts';
 import type { Attrs } from '../core/backend.ts';
 import type { Tensor } from '../core/tensor.ts';
 
@@ -168,7 +169,7 @@ export function convAttrs(info: Conv2DInfo): { strides: number[]; dilations: num
  * Conv2D and DepthwiseConv2dNative share this triangle.
  */
 export function registerConvGradients(
-  names: { forward: string; input: string; filter: string },
+  names: { forward: KernelName; input: KernelName; filter: KernelName },
   k: {
     forward: (x: Tensor, w: Tensor, attrs: Attrs) => Tensor;
     input: (dy: Tensor, w: Tensor, xShape: readonly number[], attrs: Attrs) => Tensor;

@@ -4,7 +4,7 @@ import type { Tensor } from '../core/tensor.ts';
 import { assertFloat, convertToTensor, type TensorLike } from './convert.ts';
 import { op } from './op.ts';
 
-function classify(name: string, kernel: string) {
+function classify(name: string, kernel: 'IsNan' | 'IsFinite' | 'IsInf') {
   return op(name, (x: TensorLike): Tensor => {
     const $x = convertToTensor(x, 'x', name);
     assertFloat($x, 'x', name);

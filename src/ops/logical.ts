@@ -6,7 +6,7 @@ import { binaryArgs } from './binary_util.ts';
 import { assertDtype, convertToTensor, type TensorLike } from './convert.ts';
 import { op } from './op.ts';
 
-function logicalBinary(name: string, kernel: string) {
+function logicalBinary(name: string, kernel: 'LogicalAnd' | 'LogicalOr') {
   return op(name, (a: TensorLike, b: TensorLike): Tensor => {
     const [$a, $b] = binaryArgs(a, b, name, true);
     if ($a.dtype !== 'bool') fail(name, `operands must have dtype bool, received ${$a.dtype} (use tf.cast or a comparison)`);
