@@ -290,3 +290,30 @@ test('TF.js shards: weights over 4 MB are split into 4 MB files and load back bi
   assert.equal(fs.readdirSync(d).filter((n) => n.endsWith('.bin')).length, 2, 'old shards removed');
   assert.deepEqual(weightBits(await tf.loadLayersModel(`file://${d}`)), weightBits(m), 'new weights');
 });
+
+test('.keras specs: every layer idem defines is a Keras built-in (no hand list), a custom layer is Custom>Name', async () => {
+  const { toKerasLayerSpec } = await import('../src/io/keras_config.ts');
+  const { registeredLayerNames, isKerasBuiltinLayer } = await import('../src/layers/registry.ts');
+  const names = registeredLayerNames();
+  assert.ok(names.length > 50, `${names.length} layer classes registered`);
+  assert.deepEqual(names.filter((n) => !isKerasBuiltinLayer(n)), ['ThresholdedReLU'], 'idem layers Keras 3 does not have');
+  for (const [layer, module, registered] of [
+    [tf.layers.dense({ units: 2 }), 'keras.layers', null],
+    [tf.layers.leakyReLU(), 'keras.layers', null],
+    [tf.layers.thresholdedReLU(), null, 'Custom>ThresholdedReLU'],
+  ] as const) {
+    const spec = toKerasLayerSpec(layer, false);
+    assert.equal(spec['module'], module, layer.className);
+    assert.equal(spec['registered_name'], registered, layer.className);
+  }
+  class Scale2 extends tf.layers.Layer {
+    static override className = 'Scale2';
+    override call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+      return tf.mul(Array.isArray(x) ? x[0]! : x, 2);
+    }
+  }
+  tf.registerLayer(Scale2);
+  const spec = toKerasLayerSpec(new Scale2({}), false);
+  assert.equal(spec['registered_name'], 'Custom>Scale2');
+  assert.equal(spec['module'], null);
+});

@@ -21,7 +21,7 @@ import type { DataType } from '../core/dtypes.ts';
 import { InputLayer } from '../layers/core.ts';
 import { KerasTensor, Layer, toSnakeCase, type Shape } from '../layers/layer.ts';
 import '../layers/index.ts'; // registers every built-in layer class
-import { deserializeLayer, registeredLayerNames } from '../layers/registry.ts';
+import { deserializeLayer, isKerasBuiltinLayer, registeredLayerNames } from '../layers/registry.ts';
 import { LayersModel, Sequential } from '../models/model.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -126,7 +126,7 @@ function buildConfig(layer: Layer): JsonObject | undefined {
 export function toKerasLayerSpec(layer: Layer, withBuild = true): JsonObject {
   if (layer instanceof LayersModel) return toKerasModelSpec(layer);
   const spec: JsonObject = { module: 'keras.layers', class_name: layer.className, config: toKerasLayerConfig(layer), registered_name: null };
-  if (isBuiltin(layer.className)) spec['registered_name'] = null;
+  if (isKerasBuiltinLayer(layer.className)) spec['registered_name'] = null;
   else {
     spec['module'] = null;
     spec['registered_name'] = `Custom>${layer.className}`;
@@ -134,18 +134,6 @@ export function toKerasLayerSpec(layer: Layer, withBuild = true): JsonObject {
   const b = withBuild ? buildConfig(layer) : undefined;
   if (b) spec['build_config'] = b;
   return spec;
-}
-
-const BUILTINS = new Set([
-  'InputLayer', 'Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'BatchNormalization', 'ReLU', 'Conv1D', 'Conv2D', 'Conv2DTranspose', 'DepthwiseConv2D',
-  'SeparableConv2D', 'MaxPooling1D', 'MaxPooling2D', 'AveragePooling1D', 'AveragePooling2D', 'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'GlobalMaxPooling1D',
-  'GlobalMaxPooling2D', 'ZeroPadding1D', 'Cropping1D', 'UpSampling1D', 'ZeroPadding2D', 'Cropping2D', 'UpSampling2D', 'SimpleRNN', 'LSTM', 'GRU', 'Bidirectional',
-  'TimeDistributed', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Dot', 'MultiHeadAttention', 'LayerNormalization', 'Embedding',
-  'Masking', 'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Permute', 'RepeatVector',
-  'Sequential', 'Functional', 'Model',
-]);
-function isBuiltin(cls: string): boolean {
-  return BUILTINS.has(cls);
 }
 
 /** Nodes of `layer` that belong to `model` (their order gives Keras's node indices). */

@@ -28,7 +28,7 @@ import { getInitializer, Initializer, type InitializerIdentifier } from '../init
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from './constraints.ts';
 import { checkArgs, Layer, type LayerArgs, type Shape } from './layer.ts';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
-import { registerLayer } from './registry.ts';
+import { registerBuiltinLayer } from './registry.ts';
 
 function finite(cls: string, arg: string, v: unknown, dflt: number): number {
   if (v === undefined || v === null) return dflt;
@@ -203,11 +203,11 @@ export class PReLU extends ElementwiseLayer {
   }
 }
 
-registerLayer(ELU);
-registerLayer(LeakyReLU);
-registerLayer(Softmax);
-registerLayer(ThresholdedReLU);
-registerLayer(PReLU);
+registerBuiltinLayer(ELU);
+registerBuiltinLayer(LeakyReLU);
+registerBuiltinLayer(Softmax);
+registerBuiltinLayer(ThresholdedReLU, { keras: false }); // not in Keras 3: `.keras` files name it Custom>ThresholdedReLU
+registerBuiltinLayer(PReLU);
 
 export const activationLayers = {
   elu: (args: ELUArgs = {}) => new ELU(args),

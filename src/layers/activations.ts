@@ -24,7 +24,7 @@ import { minimum } from '../ops/minimum.ts';
 import { sub } from '../ops/sub.ts';
 import { where } from '../ops/where.ts';
 import { checkArgs, Layer, type LayerArgs, type Shape } from './layer.ts';
-import { registerLayer } from './registry.ts';
+import { registerBuiltinLayer } from './registry.ts';
 
 export type ActivationFn = (x: Tensor) => Tensor;
 
@@ -120,4 +120,4 @@ export class ReLU extends Layer {
   }
 }
 
-registerLayer(ReLU);
+registerBuiltinLayer(ReLU);

@@ -51,7 +51,7 @@ import { getInitializer, type Initializer, type InitializerIdentifier } from '..
 import { SeedGenerator } from '../random/seed.ts';
 import { checkArgs, Layer, positiveInt, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
 import { getRegularizer, type RegularizerIdentifier } from './regularizers.ts';
-import { registerLayer } from './registry.ts';
+import { registerBuiltinLayer } from './registry.ts';
 import { ListInputLayer } from './merge.ts';
 
 const fmt = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? 'null' : String(d))).join(',')}]`;
@@ -347,8 +347,8 @@ export class MultiHeadAttention extends ListInputLayer {
   }
 }
 
-registerLayer(LayerNormalization);
-registerLayer(MultiHeadAttention);
+registerBuiltinLayer(LayerNormalization);
+registerBuiltinLayer(MultiHeadAttention);
 
 export const attentionLayers = {
   multiHeadAttention: (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args),

@@ -27,7 +27,7 @@ import { getInitializer, type Initializer, type InitializerIdentifier } from '..
 import { activationName, getActivation } from './activations.ts';
 import { checkArgs, Layer, positiveInt, type LayerArgs, type Shape } from './layer.ts';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
-import { registerLayer } from './registry.ts';
+import { registerBuiltinLayer } from './registry.ts';
 
 // ------------------------------------------------------------------ shared argument helpers
 
@@ -558,11 +558,11 @@ export class SeparableConv2D extends BaseDepthwise {
   }
 }
 
-registerLayer(Conv1D);
-registerLayer(Conv2D);
-registerLayer(Conv2DTranspose);
-registerLayer(DepthwiseConv2D);
-registerLayer(SeparableConv2D);
+registerBuiltinLayer(Conv1D);
+registerBuiltinLayer(Conv2D);
+registerBuiltinLayer(Conv2DTranspose);
+registerBuiltinLayer(DepthwiseConv2D);
+registerBuiltinLayer(SeparableConv2D);
 
 /** `tf.layers.*` factories of this family (merged into `tf.layers` by the lead). */
 export const convLayers = {

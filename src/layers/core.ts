@@ -13,7 +13,7 @@ import { activationName, getActivation } from './activations.ts';
 import { checkArgs, KerasTensor, Layer, positiveInt, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
 import { getRegularizer, serializeRegularizer, type RegularizerIdentifier } from './regularizers.ts';
 import { getConstraint, serializeConstraint, type ConstraintIdentifier } from './constraints.ts';
-import { registerLayer } from './registry.ts';
+import { registerBuiltinLayer } from './registry.ts';
 
 // ------------------------------------------------------------------ InputLayer
 
@@ -263,9 +263,9 @@ export class Reshape extends Layer {
   }
 }
 
-registerLayer(InputLayer);
-registerLayer(Dense);
-registerLayer(Activation);
-registerLayer(Dropout);
-registerLayer(Flatten);
-registerLayer(Reshape);
+registerBuiltinLayer(InputLayer);
+registerBuiltinLayer(Dense);
+registerBuiltinLayer(Activation);
+registerBuiltinLayer(Dropout);
+registerBuiltinLayer(Flatten);
+registerBuiltinLayer(Reshape);

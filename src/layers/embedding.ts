@@ -26,7 +26,7 @@ import { mul } from '../ops/mul.ts';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.ts';
 import { checkArgs, Layer, positiveInt, type LayerArgs, type Shape } from './layer.ts';
 import { getRegularizer, type RegularizerIdentifier } from './regularizers.ts';
-import { registerLayer } from './registry.ts';
+import { registerBuiltinLayer } from './registry.ts';
 
 export interface EmbeddingArgs extends LayerArgs {
   inputDim: number;
@@ -156,8 +156,8 @@ export class Masking extends Layer {
   }
 }
 
-registerLayer(Embedding);
-registerLayer(Masking);
+registerBuiltinLayer(Embedding);
+registerBuiltinLayer(Masking);
 
 export const embeddingLayers = {
   embedding: (args: EmbeddingArgs) => new Embedding(args),

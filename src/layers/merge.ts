@@ -30,7 +30,7 @@ import { sub } from '../ops/sub.ts';
 import { sum } from '../ops/sum.ts';
 import { transpose } from '../ops/transpose.ts';
 import { checkArgs, KerasTensor, Layer, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
-import { registerLayer } from './registry.ts';
+import { registerBuiltinLayer } from './registry.ts';
 
 const fmt = (s: readonly (number | null)[]) => `(${s.map((d) => (d === null ? 'None' : String(d))).join(', ')}${s.length === 1 ? ',' : ''})`;
 const fmtList = (ss: readonly (readonly (number | null)[])[]) => `[${ss.map(fmt).join(', ')}]`;
@@ -357,14 +357,14 @@ export class Dot extends ListInputLayer {
   }
 }
 
-registerLayer(Add);
-registerLayer(Subtract);
-registerLayer(Multiply);
-registerLayer(Average);
-registerLayer(Maximum);
-registerLayer(Minimum);
-registerLayer(Concatenate);
-registerLayer(Dot);
+registerBuiltinLayer(Add);
+registerBuiltinLayer(Subtract);
+registerBuiltinLayer(Multiply);
+registerBuiltinLayer(Average);
+registerBuiltinLayer(Maximum);
+registerBuiltinLayer(Minimum);
+registerBuiltinLayer(Concatenate);
+registerBuiltinLayer(Dot);
 
 export const mergeLayers = {
   add: (args: LayerArgs = {}) => new Add(args),

@@ -11,7 +11,7 @@ import { expandDims } from '../ops/expand_dims.ts';
 import { tile } from '../ops/tile.ts';
 import { transpose } from '../ops/transpose.ts';
 import { checkArgs, Layer, type LayerArgs, type Shape } from './layer.ts';
-import { registerLayer } from './registry.ts';
+import { registerBuiltinLayer } from './registry.ts';
 
 const fmt = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? 'null' : String(d))).join(',')}]`;
 
@@ -89,8 +89,8 @@ export class RepeatVector extends Layer {
   }
 }
 
-registerLayer(Permute);
-registerLayer(RepeatVector);
+registerBuiltinLayer(Permute);
+registerBuiltinLayer(RepeatVector);
 
 export const miscLayers = {
   permute: (args: PermuteArgs) => new Permute(args),

@@ -26,7 +26,7 @@ import { randomUniform } from '../ops/random_uniform.ts';
 import { sub } from '../ops/sub.ts';
 import { SeedGenerator } from '../random/seed.ts';
 import { checkArgs, Layer, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
-import { registerLayer } from './registry.ts';
+import { registerBuiltinLayer } from './registry.ts';
 
 export type DataFormat = 'channelsLast' | 'channelsFirst';
 
@@ -226,12 +226,12 @@ export class AlphaDropout extends NoiseLayer {
   }
 }
 
-registerLayer(SpatialDropout1D);
-registerLayer(SpatialDropout2D);
-registerLayer(SpatialDropout3D);
-registerLayer(GaussianNoise);
-registerLayer(GaussianDropout);
-registerLayer(AlphaDropout);
+registerBuiltinLayer(SpatialDropout1D);
+registerBuiltinLayer(SpatialDropout2D);
+registerBuiltinLayer(SpatialDropout3D);
+registerBuiltinLayer(GaussianNoise);
+registerBuiltinLayer(GaussianDropout);
+registerBuiltinLayer(AlphaDropout);
 
 export const noiseLayers = {
   spatialDropout1d: (args: Omit<SpatialDropoutArgs, 'dataFormat'>) => new SpatialDropout1D(args),

@@ -14,7 +14,7 @@ import { batchNormTraining } from '../ops/batch_norm_training.ts';
 import { mul } from '../ops/mul.ts';
 import { reshape } from '../ops/reshape.ts';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.ts';
-import { registerLayer } from './registry.ts';
+import { registerBuiltinLayer } from './registry.ts';
 import { getConstraint, serializeConstraint, type ConstraintIdentifier } from './constraints.ts';
 import { checkArgs, Layer, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
 
@@ -117,4 +117,4 @@ export class BatchNormalization extends Layer {
   }
 }
 
-registerLayer(BatchNormalization);
+registerBuiltinLayer(BatchNormalization);

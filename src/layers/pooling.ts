@@ -16,7 +16,7 @@ import { mean } from '../ops/mean.ts';
 import { reshape } from '../ops/reshape.ts';
 import { checkRank, convOutputLength, dataFormatArg, intTuple, paddingArg, singleShape } from './convolutional.ts';
 import { checkArgs, Layer, type LayerArgs, type Shape } from './layer.ts';
-import { registerLayer } from './registry.ts';
+import { registerBuiltinLayer } from './registry.ts';
 
 export interface Pooling1DArgs extends LayerArgs {
   poolSize?: number | number[];
@@ -196,14 +196,14 @@ export class GlobalMaxPooling2D extends BaseGlobalPooling {
   }
 }
 
-registerLayer(MaxPooling1D);
-registerLayer(MaxPooling2D);
-registerLayer(AveragePooling1D);
-registerLayer(AveragePooling2D);
-registerLayer(GlobalAveragePooling1D);
-registerLayer(GlobalAveragePooling2D);
-registerLayer(GlobalMaxPooling1D);
-registerLayer(GlobalMaxPooling2D);
+registerBuiltinLayer(MaxPooling1D);
+registerBuiltinLayer(MaxPooling2D);
+registerBuiltinLayer(AveragePooling1D);
+registerBuiltinLayer(AveragePooling2D);
+registerBuiltinLayer(GlobalAveragePooling1D);
+registerBuiltinLayer(GlobalAveragePooling2D);
+registerBuiltinLayer(GlobalMaxPooling1D);
+registerBuiltinLayer(GlobalMaxPooling2D);
 
 /** `tf.layers.*` factories of this family (merged into `tf.layers` by the lead). */
 export const poolingLayers = {

@@ -43,7 +43,7 @@ import { SeedGenerator } from '../random/seed.ts';
 import { activationName, getActivation } from './activations.ts';
 import { checkArgs, Layer, positiveInt, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
-import { registerLayer } from './registry.ts';
+import { registerBuiltinLayer } from './registry.ts';
 import { Bidirectional, TimeDistributed, type BidirectionalArgs, type TimeDistributedArgs } from './wrappers.ts';
 
 // ------------------------------------------------------------------ shared arguments
@@ -536,9 +536,9 @@ export class GRU extends RNNBase {
   }
 }
 
-registerLayer(SimpleRNN);
-registerLayer(LSTM);
-registerLayer(GRU);
+registerBuiltinLayer(SimpleRNN);
+registerBuiltinLayer(LSTM);
+registerBuiltinLayer(GRU);
 
 export { Bidirectional, TimeDistributed, type BidirectionalArgs, type TimeDistributedArgs, type MergeMode } from './wrappers.ts';
 

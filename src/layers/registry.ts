@@ -10,9 +10,28 @@ import type { Layer } from './layer.ts';
 type LayerClass = (new (args: never) => Layer) & { className: string };
 
 const registry = new Map<string, LayerClass>();
+/** Class names of idem's own layers that are Keras built-ins (`.keras` files name them without `Custom>`). */
+const kerasBuiltins = new Set<string>();
 
+/** Registers a custom layer class (`tf.registerLayer`): `.keras` files name it `Custom>Name`. */
 export function registerLayer(cls: LayerClass): void {
   registry.set(cls.className, cls);
+  kerasBuiltins.delete(cls.className);
+}
+
+/**
+ * Registers one of idem's own layer classes, where it is defined. `keras: false` for a layer
+ * Keras 3 does not have (saved as `Custom>Name`); every other is a Keras built-in layer of that
+ * name (saved under `keras.layers`).
+ */
+export function registerBuiltinLayer(cls: LayerClass, opts: { keras?: boolean } = {}): void {
+  registry.set(cls.className, cls);
+  if (opts.keras !== false) kerasBuiltins.add(cls.className);
+}
+
+/** Whether `className` is a Keras built-in layer idem registered (not a custom one). */
+export function isKerasBuiltinLayer(className: string): boolean {
+  return kerasBuiltins.has(className);
 }
 
 export function registeredLayerNames(): string[] {

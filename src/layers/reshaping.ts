@@ -17,7 +17,7 @@ import { slice } from '../ops/slice.ts';
 import { tile } from '../ops/tile.ts';
 import { checkRank, dataFormatArg, fmtDims, intTuple, singleShape } from './convolutional.ts';
 import { checkArgs, Layer, type LayerArgs, type Shape } from './layer.ts';
-import { registerLayer } from './registry.ts';
+import { registerBuiltinLayer } from './registry.ts';
 
 type Pair2 = [[number, number], [number, number]];
 export type Padding2D = number | [number, number] | [[number, number], [number, number]];
@@ -251,12 +251,12 @@ export class UpSampling1D extends Temporal {
   }
 }
 
-registerLayer(ZeroPadding1D);
-registerLayer(Cropping1D);
-registerLayer(UpSampling1D);
-registerLayer(ZeroPadding2D);
-registerLayer(Cropping2D);
-registerLayer(UpSampling2D);
+registerBuiltinLayer(ZeroPadding1D);
+registerBuiltinLayer(Cropping1D);
+registerBuiltinLayer(UpSampling1D);
+registerBuiltinLayer(ZeroPadding2D);
+registerBuiltinLayer(Cropping2D);
+registerBuiltinLayer(UpSampling2D);
 
 /** `tf.layers.*` factories of this family (merged into `tf.layers` by the lead). */
 export const reshapingLayers = {

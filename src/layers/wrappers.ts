@@ -20,7 +20,7 @@ import { reshape } from '../ops/reshape.ts';
 import { reverse } from '../ops/reverse.ts';
 import { checkArgs, Layer, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
 import { RNNBase } from './recurrent.ts';
-import { deserializeLayer, registerLayer } from './registry.ts';
+import { deserializeLayer, registerBuiltinLayer } from './registry.ts';
 
 type LayerSpec = Layer | { className: string; config: Record<string, unknown> };
 
@@ -219,5 +219,5 @@ export class TimeDistributed extends Layer {
   }
 }
 
-registerLayer(Bidirectional);
-registerLayer(TimeDistributed);
+registerBuiltinLayer(Bidirectional);
+registerBuiltinLayer(TimeDistributed);
