@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '../src/index.ts';
 import { expectThrows } from './util.ts';
 import type { Logs } from '../src/models/callbacks.ts';
+import { runLayerTest } from './layer_test.ts';
 
 function data(n: number, seed: number) {
   tf.setSeed(seed);
@@ -321,4 +322,15 @@ describe('Keras API', () => {
     expectThrows(() => m.predict(tf.ones([1, 4])), /sequential(_\d+)?: expected input shape \[null,3\], received \[1,4\]/);
     await assert.rejects(m.fit(tf.ones([2, 3]), tf.ones([2, 2])), /fit: the model must be compiled first/);
   });
+});
+
+describe('runLayerTest (test/layer_test.ts): build, call, config, weights, gradients, save/load', () => {
+  const g = (seed: number) => tf.initializers.glorotUniform({ seed });
+  it('Dense', () =>
+    runLayerTest({
+      make: () => tf.layers.dense({ units: 3, activation: 'tanh', kernelInitializer: g(1), biasInitializer: g(2) }),
+      inputShape: [2, 4],
+      expectedOutputShape: [2, 3],
+      trainableWeights: 2,
+    }));
 });

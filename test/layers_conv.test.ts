@@ -7,6 +7,7 @@ import { reshapingLayers } from '../src/layers/reshaping.ts';
 import { deserializeLayer } from '../src/layers/registry.ts';
 import type { Layer } from '../src/layers/layer.ts';
 import { checkGrad, expectTensor, expectThrows, randInput, randTensor } from './util.ts';
+import { runLayerTest } from './layer_test.ts';
 
 const L = { ...convLayers, ...poolingLayers, ...reshapingLayers };
 const seeded = (seed: number) => tf.initializers.glorotUniform({ seed });
@@ -395,4 +396,23 @@ describe('a small CNN', () => {
     assert.ok(hand[5]! < hand[0]!);
     assert.equal(losses.length, 6);
   });
+});
+
+describe('runLayerTest (test/layer_test.ts): build, call, config, weights, gradients, save/load', () => {
+  const g = (seed: number) => tf.initializers.glorotUniform({ seed });
+  it('Conv2D (same padding, stride 2)', () =>
+    runLayerTest({
+      make: () => tf.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', strides: 2, kernelInitializer: g(2), biasInitializer: g(3) }),
+      inputShape: [1, 5, 5, 2],
+      expectedOutputShape: [1, 3, 3, 2],
+      trainableWeights: 2,
+    }));
+  it('BatchNormalization (inference: moving statistics)', () =>
+    runLayerTest({
+      make: () => tf.layers.batchNormalization({ gammaInitializer: g(7), betaInitializer: g(8) }),
+      inputShape: [3, 4],
+      expectedOutputShape: [3, 4],
+      trainableWeights: 2,
+      nonTrainableWeights: 2,
+    }));
 });

@@ -8,6 +8,7 @@ import { noiseLayers, ALPHA_PRIME } from '../src/layers/noise.ts';
 import { miscLayers } from '../src/layers/misc.ts';
 import { recurrentLayers } from '../src/layers/recurrent.ts';
 import { checkGrad, close, expectThrows, randInput, randTensor } from './util.ts';
+import { runLayerTest } from './layer_test.ts';
 
 const arr = (t: tf.Tensor) => Array.from(t.dataSync());
 const same = (a: tf.Tensor, b: tf.Tensor, msg = '') => {
@@ -589,4 +590,23 @@ describe('config round trip', () => {
     assert.equal(attentionLayers.layerNormalization().name, 'layer_normalization');
     assert.equal(miscLayers.repeatVector({ n: 1 }).name, 'repeat_vector');
   });
+});
+
+describe('runLayerTest (test/layer_test.ts): build, call, config, weights, gradients, save/load', () => {
+  const g = (seed: number) => tf.initializers.glorotUniform({ seed });
+  it('LayerNormalization', () =>
+    runLayerTest({
+      make: () => tf.layers.layerNormalization({ gammaInitializer: g(7), betaInitializer: g(8) }),
+      inputShape: [2, 5],
+      expectedOutputShape: [2, 5],
+      trainableWeights: 2,
+    }));
+  it('Embedding (int32 indices: gradients for the table)', () =>
+    runLayerTest({
+      make: () => tf.layers.embedding({ inputDim: 5, outputDim: 3, embeddingsInitializer: g(9) }),
+      inputShape: [2, 4],
+      inputDtype: 'int32',
+      expectedOutputShape: [2, 4, 3],
+      trainableWeights: 1,
+    }));
 });

@@ -10,6 +10,7 @@ import * as tf from '../src/index.ts';
 import { GRU, LSTM, SimpleRNN, recurrentLayers, Bidirectional, TimeDistributed, type RNNBase } from '../src/layers/recurrent.ts';
 import { deserializeLayer } from '../src/layers/registry.ts';
 import { checkGrad, expectThrows, randInput, randTensor } from './util.ts';
+import { runLayerTest } from './layer_test.ts';
 
 type T = tf.Tensor;
 const arr = (t: T) => Array.from(t.dataSync());
@@ -438,4 +439,15 @@ describe('models, configs, errors', () => {
     const td = new TimeDistributed({ layer: tf.layers.dense({ units: 2 }), name: 'td_err' });
     expectThrows(() => td.apply(tf.ones([2, 3])), /td_err: expected input of rank ≥ 3/);
   });
+});
+
+describe('runLayerTest (test/layer_test.ts): build, call, config, weights, gradients, save/load', () => {
+  const g = (seed: number) => tf.initializers.glorotUniform({ seed });
+  it('LSTM', () =>
+    runLayerTest({
+      make: () => tf.layers.lstm({ units: 2, kernelInitializer: g(4), recurrentInitializer: g(5), biasInitializer: g(6) }),
+      inputShape: [2, 3, 2],
+      expectedOutputShape: [2, 2],
+      trainableWeights: 3,
+    }));
 });
