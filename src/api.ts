@@ -170,7 +170,7 @@ export { loadLayersModel, io, saveModel, saveWeights, loadWeights, type IOHandle
 export type { TensorBoardArgs } from './summary/index.ts';
 export * as applications from './applications/index.ts';
 export { moreLossObjects, confusionMatrix, metricFactories as metrics } from './metrics/index.ts';
-export { kerasLosses, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy } from './metrics/keras_losses.ts';
+export { kerasLosses, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy } from './losses/keras.ts';
 export { Metric, categoricalAccuracy, sparseCategoricalAccuracy, binaryAccuracy } from './metrics/keras_metrics.ts';
 
 export function registerBackend(name: string, factory: () => import('./core/backend.ts').KernelBackend | Promise<import('./core/backend.ts').KernelBackend>, priority = 1): boolean {

@@ -1,6 +1,6 @@
 /**
  * The layout shows the architecture: each folder of src/ imports only from folders below it
- * (or from itself). Order: core → platform → backends → autodiff, random → ops → graph, initializers, losses, data, metrics → variables, optimizers → layers → models → io, compare, summary → applications, report → cli → index and cli.ts.
+ * (or from itself). Order: core → platform → backends → autodiff, random → ops → losses → graph, initializers, data, metrics → variables, optimizers → layers → models → io, compare, summary → applications, report → cli → index and cli.ts.
  * No layer imports the engine, and the engine's frames (its modes) are read only in the folders
  * that own them (docs/architecture.md).
  */
@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 
 const SRC = resolve(import.meta.dirname, '../src');
-const RANK: Record<string, number> = { core: 0, platform: 0.5, backends: 1, autodiff: 2, random: 2, ops: 3, graph: 4, initializers: 4, losses: 4, data: 4, web: 4, metrics: 4, variables: 5, optimizers: 5, layers: 6, models: 7, io: 8, compare: 8, summary: 8, applications: 9, report: 9, cli: 10, '.': 11 };
+const RANK: Record<string, number> = { core: 0, platform: 0.5, backends: 1, autodiff: 2, random: 2, ops: 3, losses: 3.5, graph: 4, initializers: 4, data: 4, web: 4, metrics: 4, variables: 5, optimizers: 5, layers: 6, models: 7, io: 8, compare: 8, summary: 8, applications: 9, report: 9, cli: 10, '.': 11 };
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

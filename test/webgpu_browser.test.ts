@@ -29,7 +29,7 @@ import { setSeed } from '../src/random/seed.ts';
 import * as layers from '../src/layers/index.ts';
 import { sequential } from '../src/models/index.ts';
 import { train } from '../src/optimizers/index.ts';
-import { kerasLosses } from '../src/metrics/keras_losses.ts';
+import { kerasLosses } from '../src/losses/keras.ts';
 export async function run(xs, ys, n, steps) {
   const be = await registerWebGPUBackend(ENGINE);
   if (!be) return { error: 'no adapter' };

@@ -27,7 +27,7 @@ import { Variable } from '../core/variable.ts';
 import type { Layer } from '../layers/layer.ts';
 import { LayersModel } from '../models/model.ts';
 import type { Compiled } from '../models/training.ts';
-import { getLoss, reduceLoss, type KerasLoss, type LossFn } from '../metrics/keras_losses.ts';
+import { getLoss, reduceLoss, type KerasLoss, type LossFn } from '../losses/keras.ts';
 import type { Optimizer } from '../optimizers/optimizer.ts';
 import type { Initializer } from '../initializers/index.ts';
 

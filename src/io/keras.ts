@@ -22,7 +22,7 @@ import type { Layer } from '../layers/layer.ts';
 import { LayersModel } from '../models/model.ts';
 import { atomicWriteFile } from '../models/weights_io.ts';
 import { deserializeOptimizer, type Optimizer } from '../optimizers/index.ts';
-import { kerasLosses } from '../metrics/keras_losses.ts';
+import { kerasLosses } from '../losses/keras.ts';
 import { ensureGroup, getEntry, group, h5Ready, withH5, writeH5, type H5Dataset, type H5Group } from './h5.ts';
 import { withWeightGuard } from '../layers/layer.ts';
 import { KERAS_VERSION, camelToSnake, checkConfigDepth, modelFromKeras, snakeToCamel, toKerasModelSpec, type Json, type JsonObject, type LoadContext } from './keras_config.ts';

@@ -1,5 +1,5 @@
-export * from './keras_losses.ts';
+export * from '../losses/keras.ts';
 export * from './keras_metrics.ts';
-export * from './more_losses.ts';
+export * from '../losses/keras_more.ts';
 export * from './more_metrics.ts';
 export { getLoss, getMetric } from './resolve.ts';

@@ -13,8 +13,8 @@ import { greater } from '../ops/compare.ts';
 import { mean } from '../ops/mean.ts';
 import { reshape } from '../ops/reshape.ts';
 import { sum } from '../ops/sum.ts';
-import type { LossFn } from './keras_losses.ts';
-import { meanAbsoluteError, meanSquaredError } from './keras_losses.ts';
+import type { LossFn } from '../losses/keras.ts';
+import { meanAbsoluteError, meanSquaredError } from '../losses/keras.ts';
 
 export abstract class Metric {
   constructor(readonly name: string) {}

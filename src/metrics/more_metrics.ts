@@ -21,7 +21,7 @@
 import { fail, fmtShape } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { tensor } from '../ops/creation.ts';
-import { meanAbsoluteError, meanSquaredError } from './keras_losses.ts';
+import { meanAbsoluteError, meanSquaredError } from '../losses/keras.ts';
 import { MeanMetricWrapper, Metric } from './keras_metrics.ts';
 
 const EPSILON = 1e-7;

@@ -1,9 +1,9 @@
 /** Resolving `compile`'s loss and metric identifiers over every Keras loss and metric idem has. */
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
-import { getLoss, registerLosses } from './keras_losses.ts';
+import { getLoss, registerLosses } from '../losses/keras.ts';
 import { BASIC_METRIC_NAMES, getBasicMetric, type Metric } from './keras_metrics.ts';
-import { moreLossAliases, moreLosses } from './more_losses.ts';
+import { moreLossAliases, moreLosses } from '../losses/keras_more.ts';
 import { moreMetricAliases, moreMetrics } from './more_metrics.ts';
 
 registerLosses(moreLosses, moreLossAliases);

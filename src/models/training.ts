@@ -38,7 +38,7 @@ import { permutationIndices } from '../ops/random_misc.ts';
 import { Optimizer, getOptimizer } from '../optimizers/index.ts';
 import type { Variable } from '../core/variable.ts';
 import { tfFunction, type TracedFunction } from '../graph/function.ts';
-import { reduceLoss, type KerasLoss, type LossFn } from '../metrics/keras_losses.ts';
+import { reduceLoss, type KerasLoss, type LossFn } from '../losses/keras.ts';
 import { getLoss, getMetric } from '../metrics/resolve.ts';
 import { MeanScalar, Metric } from '../metrics/keras_metrics.ts';
 import type { Dataset } from '../data/index.ts';

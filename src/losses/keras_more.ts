@@ -38,7 +38,7 @@ import { square } from '../ops/square.ts';
 import { sub } from '../ops/sub.ts';
 import { sum } from '../ops/sum.ts';
 import { where } from '../ops/where.ts';
-import { EPSILON, type KerasLoss, type LossFn } from './keras_losses.ts';
+import { EPSILON, type KerasLoss, type LossFn } from './keras.ts';
 
 function prepare(name: string, yTrue: Tensor, yPred: Tensor): Tensor {
   if (yTrue.rank !== yPred.rank || yTrue.shape.some((d, i) => d !== yPred.shape[i])) {

@@ -98,7 +98,7 @@ const ALIASES: Record<string, string> = {
   mae: 'meanAbsoluteError',
 };
 
-/** More losses by name, registered by more_losses.ts (kept out of this file to avoid an import cycle). */
+/** More losses by name, registered by keras_more.ts (kept out of this file to avoid an import cycle). */
 const extra: { losses: Record<string, LossFn>; aliases: Record<string, string> } = { losses: {}, aliases: {} };
 export function registerLosses(losses: Record<string, LossFn>, aliases: Record<string, string>): void {
   Object.assign(extra.losses, losses);
