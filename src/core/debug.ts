@@ -41,7 +41,3 @@ export function setDebugMode(enabled: boolean): void {
   if (enabled) ENGINE.frames.push(DEBUG, 'bottom');
   else ENGINE.frames.remove(DEBUG);
 }
-
-export function debugModeOn(): boolean {
-  return on;
-}

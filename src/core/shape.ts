@@ -91,14 +91,3 @@ export function parseAxis(axis: number, rank: number, op: string, arg = 'axis'):
   }
   return axis < 0 ? axis + rank : axis;
 }
-
-/** Shape after reducing `axes` of `shape`, keeping them as 1 when keepDims. */
-export function reducedShape(shape: readonly number[], axes: readonly number[], keepDims: boolean): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < shape.length; i++) {
-    if (axes.includes(i)) {
-      if (keepDims) out.push(1);
-    } else out.push(shape[i]!);
-  }
-  return out;
-}
