@@ -107,7 +107,8 @@ export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: T
     if (!gv) continue;
     const other = sources.get(v.name);
     if (other !== undefined && other !== v) {
-      fail('variableGrads', `two different variables named '${v.name}' were used: the gradients are keyed by name, so one would be lost. Give the variables unique names, or use tf.grads / GradientTape with [gradient, variable] pairs`);
+      fail('variableGrads', `two different variables named '${v.name}' were used: the gradients are keyed by name, so one would be lost. Give the variables unique names, or use tf.grads / ` +
+        `GradientTape with [gradient, variable] pairs`);
     }
     sources.set(v.name, v);
     out[v.name] = gv;

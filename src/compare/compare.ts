@@ -103,7 +103,8 @@ export function dropoutWhy(rA: number, rB: number, fA: number | null, fB: number
   const dropsLo = pct(fLo ?? rLo);
   if (Math.abs(rA + rB - 1) < 1e-6 && rHi >= 0.5) {
     return {
-      cause: `Dropout in ${H} drops ${dropsHi} of units, ${Lo} drops ${dropsLo}: \`rate\` is the fraction dropped; ${H} was given ${rHi}, which looks like a keep probability (keep ${rHi} = rate ${round(1 - rHi)}).`,
+      cause: `Dropout in ${H} drops ${dropsHi} of units, ${Lo} drops ${dropsLo}: \`rate\` is the fraction dropped; ${H} was given ${rHi}, which looks like a keep probability (keep ${rHi} = rate ` +
+        `${round(1 - rHi)}).`,
       fix: `In ${H} (${wHi}) use rate = 1 - ${rHi} = ${round(1 - rHi)}.`,
     };
   }
@@ -161,7 +162,8 @@ const EPS_FORM: Record<string, string> = {
 
 export function compare(modelA: CompareModel, modelB: CompareModel, data: CompareData, options: CompareOptions = {}): CompareReport {
   if (typeof options !== 'object' || options === null) fail('compare', '`options` must be an object {seed, tolerance, sameWeights, batchSize}');
-  for (const k of Object.keys(options)) if (!['seed', 'tolerance', 'sameWeights', 'batchSize'].includes(k)) fail('compare', `unknown option \`${k}\` (expected seed, tolerance, sameWeights, batchSize)`);
+  for (const k of Object.keys(options)) if (!['seed', 'tolerance', 'sameWeights', 'batchSize'].includes(k)) fail('compare', `unknown option \`${k}\` (expected seed, tolerance, ` +
+    `sameWeights, batchSize)`);
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) fail('compare', `\`seed\` must be a non-negative integer, received ${String(options.seed)}`);
   const tol = options.tolerance ?? 1e-5;
@@ -244,7 +246,8 @@ export function compare(modelA: CompareModel, modelB: CompareModel, data: Compar
     const cell = (s: Subject, vs: Variable[]) => (vs.length ? `changes ${vs.map((v) => varLabel(s, v)).join(', ')}` : 'changes nothing');
     const bad = infChangedA.length ? 'a' : 'b';
     b.add('state', { item: 'inference call (training = false)', a: cell(sa, infChangedA), b: cell(sb, infChangedB), status: infChangedA.length === 0 && infChangedB.length === 0 ? 'same' : 'differs' }, {
-      cause: `${side(bad)}'s inference call changes ${(bad === 'a' ? infChangedA : infChangedB).map((v) => varLabel(bad === 'a' ? sa : sb, v)).join(', ')}: moving statistics (or other state) must only change in training calls, or predictions drift with every evaluation.`,
+      cause: `${side(bad)}'s inference call changes ${(bad === 'a' ? infChangedA : infChangedB).map((v) => varLabel(bad === 'a' ? sa : sb, v)).join(', ')}: moving statistics (or other state) must ` +
+        `only change in training calls, or predictions drift with every evaluation.`,
       fix: `In ${side(bad)}, update state only when training is true.`,
     });
   } finally {
@@ -311,7 +314,8 @@ function initSection(b: Builder, sa: Subject, sb: Subject, pa: Variable[], pb: V
     if (B.g?.formula && B.g.formula !== A.g?.formula && B.g.expectedStd !== 0) notes.push(`B expected std ${B.g.formula}`);
     if (!va || !vb) {
       b.add('init', { item, a: A.text, b: B.text, status: 'differs', note: notes.join('; '), values }, {
-        cause: `${va ? 'A' : 'B'} has a trainable parameter (${va ? varLabel(sa, va) : varLabel(sb, vb!)}) with no counterpart on the other side: the models have different numbers of parameters (A ${pa.length}, B ${pb.length}).`,
+        cause: `${va ? 'A' : 'B'} has a trainable parameter (${va ? varLabel(sa, va) : varLabel(sb, vb!)}) with no counterpart on the other side: the models have different numbers of parameters ` +
+          `(A ${pa.length}, B ${pb.length}).`,
         fix: 'Give both models the same layers and weights (a missing bias? useBias: false on one side?).',
       });
       continue;
@@ -346,8 +350,11 @@ function initSection(b: Builder, sa: Subject, sb: Subject, pa: Variable[], pb: V
     const ratio = bad.st!.std / Math.max(good.st!.std, 1e-30);
     const goodInit = good.g!.name !== 'unrecognised' ? good.g!.name : 'glorotUniform';
     b.add('init', row, {
-      cause: `${side(off)}'s initial ${badName} has std ${num(bad.st!.std)} (looks like ${bad.g!.name}), ${side(off === 'a' ? 'b' : 'a')}'s ${num(good.st!.std)} (${good.g!.name}${good.g!.formula ? `, expected ${good.g!.formula}` : ''}): ${side(off)}'s weights start ${num(ratio)}× ${ratio > 1 ? 'larger' : 'smaller'}, so its activations ${ratio > 1 ? 'explode' : 'shrink'} layer by layer.`,
-      fix: `Initialise ${side(off)}'s ${badName} like ${side(off === 'a' ? 'b' : 'a')}'s: ${goodInit}${goodInit.startsWith('glorot') ? " (Keras Dense's default; tf.initializers.glorotUniform())" : ''}.`,
+      cause: `${side(off)}'s initial ${badName} has std ${num(bad.st!.std)} (looks like ${bad.g!.name}), ${side(off === 'a' ? 'b' : 'a')}'s ${num(good.st!.std)} ` +
+        `(${good.g!.name}${good.g!.formula ? `, expected ${good.g!.formula}` : ''}): ${side(off)}'s weights start ${num(ratio)}× ${ratio > 1 ? 'larger' : 'smaller'}, so its activations ` +
+          `${ratio > 1 ? 'explode' : 'shrink'} layer by layer.`,
+      fix: `Initialise ${side(off)}'s ${badName} like ${side(off === 'a' ? 'b' : 'a')}'s: ` +
+        `${goodInit}${goodInit.startsWith('glorot') ? " (Keras Dense's default; tf.initializers.glorotUniform())" : ''}.`,
     });
   }
 }
@@ -364,11 +371,14 @@ function onlyWhy(present: 'a' | 'b', r: OpRecord, s: Subject, training: boolean)
   const O = side(present === 'a' ? 'b' : 'a');
   if (r.op === 'dropout') {
     return training
-      ? { cause: `${P} applies dropout (rate ${r.rate}, ${shortWhere(r)}) in training mode and ${O} applies none there: ${O} lacks the Dropout or never sees the training flag.`, fix: `Apply the same dropout in ${O}, and pass \`training\` through to it.` }
-      : { cause: `${P} applies dropout (${shortWhere(r)}) with training = false: in inference dropout must be the identity.`, fix: `In ${P}, apply dropout only when training (pass the learning phase: fn(x, training) → if (training) ...).` };
+      ? { cause: `${P} applies dropout (rate ${r.rate}, ${shortWhere(r)}) in training mode and ${O} applies none there: ${O} lacks the Dropout or never sees the training flag.`, fix: `Apply the same dropout ` +
+        `in ${O}, and pass \`training\` through to it.` }
+      : { cause: `${P} applies dropout (${shortWhere(r)}) with training = false: in inference dropout must be the identity.`, fix: `In ${P}, apply dropout only when training (pass the learning ` +
+        `phase: fn(x, training) → if (training) ...).` };
   }
   if (r.op === 'softmax' || r.op === 'sigmoid') {
-    return { cause: `${P} applies ${r.op} (${shortWhere(r)}) that ${O} does not: one model outputs probabilities, the other logits.`, fix: `Use the same output: logits with a fromLogits / *_with_logits loss on both sides, or ${r.op} on both with a probability loss.` };
+    return { cause: `${P} applies ${r.op} (${shortWhere(r)}) that ${O} does not: one model outputs probabilities, the other logits.`, fix: `Use the same output: logits with a fromLogits / ` +
+      `*_with_logits loss on both sides, or ${r.op} on both with a probability loss.` };
   }
   return { cause: `${P} computes ${r.op} (${where(s, r)}) with no counterpart in ${O}.`, fix: `Give both models the same layers/ops (add ${r.op} to ${O} or remove it from ${P}).` };
 }
@@ -379,8 +389,10 @@ function architectureSection(b: Builder, sa: Subject, sb: Subject, pairs: { a: O
   const cB = count(pb);
   const frozenSplit = cA + count(qa) === cB + count(qb) && cA !== cB;
   const fewer = cA < cB ? 'A' : 'B';
-  b.add('architecture', { item: 'trainable parameters', a: `${pa.length} tensors, ${cA.toLocaleString('en-US')} values`, b: `${pb.length} tensors, ${cB.toLocaleString('en-US')} values`, status: cA === cB && pa.length === pb.length ? 'same' : 'differs', values: { a: cA, b: cB } }, frozenSplit ? {
-    cause: `${fewer} trains ${Math.abs(cA - cB).toLocaleString('en-US')} fewer values than the other although both hold the same weights: ${fewer} has frozen layers or variables (trainable false), so its optimizer will not change them.`,
+  b.add('architecture', { item: 'trainable parameters', a: `${pa.length} tensors, ${cA.toLocaleString('en-US')} values`, b: `${pb.length} tensors, ` +
+    `${cB.toLocaleString('en-US')} values`, status: cA === cB && pa.length === pb.length ? 'same' : 'differs', values: { a: cA, b: cB } }, frozenSplit ? {
+    cause: `${fewer} trains ${Math.abs(cA - cB).toLocaleString('en-US')} fewer values than the other although both hold the same weights: ${fewer} has frozen layers or variables (trainable ` +
+      `false), so its optimizer will not change them.`,
     fix: `Set trainable to the same value on both sides (layer.trainable = true, or tf.variable(value, true, name)) if those weights are meant to learn.`,
   } : {
     cause: `The models have different trainable parameters: A ${pa.length} tensors (${cA.toLocaleString('en-US')} values), B ${pb.length} (${cB.toLocaleString('en-US')}).`,
@@ -388,7 +400,8 @@ function architectureSection(b: Builder, sa: Subject, sb: Subject, pairs: { a: O
   });
   const sA = count(qa);
   const sB = count(qb);
-  b.add('architecture', { item: 'state (non-trainable)', a: `${qa.length} tensors, ${sA.toLocaleString('en-US')} values`, b: `${qb.length} tensors, ${sB.toLocaleString('en-US')} values`, status: sA === sB && qa.length === qb.length ? 'same' : 'differs', values: { a: sA, b: sB } }, {
+  b.add('architecture', { item: 'state (non-trainable)', a: `${qa.length} tensors, ${sA.toLocaleString('en-US')} values`, b: `${qb.length} tensors, ` +
+    `${sB.toLocaleString('en-US')} values`, status: sA === sB && qa.length === qb.length ? 'same' : 'differs', values: { a: sA, b: sB } }, {
     cause: `The models keep different non-trainable state: A ${qa.length} tensors, B ${qb.length} (batch-norm moving statistics missing on one side, or frozen weights).`,
     fix: 'Give both the same batch-norm layers; list moving statistics among a hand model\'s variables.',
   });
@@ -458,9 +471,12 @@ function forwardSection(b: Builder, id: SectionId, sa: Subject, sb: Subject, pai
       const paramsSame = p.a.params.length === p.b.params.length && p.a.params.every((v, i) => diff(v, p.b!.params[i]!).identical);
       why = inSame
         ? paramsSame
-          ? { cause: `${item}: same input and weights, different output (max |A−B| ${num(d.maxAbs)}): the op is configured differently (activation, axis, epsilon, ...).`, fix: `Compare the arguments of ${p.a.op} in A (${shortWhere(p.a)}) and B (${shortWhere(p.b)}).` }
-          : { cause: `${item}: the weights used here differ (max |A−B| of the output ${num(d.maxAbs)}).`, fix: 'Initialise both models alike (see the initial-weight section) or copy A\'s weights into B.' }
-        : { cause: `${item}: the outputs differ (max |A−B| ${num(d.maxAbs)}) and so does what flows in: an earlier difference the alignment could not pin down.`, fix: 'Check the rows above this one.' };
+          ? { cause: `${item}: same input and weights, different output (max |A−B| ${num(d.maxAbs)}): the op is configured differently (activation, axis, epsilon, ...).`, fix: `Compare the arguments ` +
+            `of ${p.a.op} in A (${shortWhere(p.a)}) and B (${shortWhere(p.b)}).` }
+          : { cause: `${item}: the weights used here differ (max |A−B| of the output ${num(d.maxAbs)}).`, fix: 'Initialise both models alike (see the initial-weight section) or copy ' +
+            'A\'s weights into B.' }
+        : { cause: `${item}: the outputs differ (max |A−B| ${num(d.maxAbs)}) and so does what flows in: an earlier difference the alignment ` +
+          `could not pin down.`, fix: 'Check the rows above this one.' };
     }
     b.add(id, row, why);
   }
@@ -493,7 +509,9 @@ function stochasticSection(b: Builder, sa: Subject, sb: Subject, pairs: { a: OpR
   const status: RowStatus = ca === cb ? 'same' : 'differs';
   const silent = ca ? 'b' : 'a';
   b.add('stochastic', { item: 'learning phase (training vs inference call)', a: cell(ca), b: cell(cb), status }, status === 'same' ? undefined : {
-    cause: `${side(silent)} gives the same output with training true and false${hasStochastic(silent === 'a' ? trA : trB, silent === 'a' ? infA : infB) ? ' although it has dropout / batch-norm ops' : ''}, ${side(silent === 'a' ? 'b' : 'a')} does not: ${side(silent)} never sees the learning phase (dropout and batch norm behave as in inference, or as in training, always).`,
+    cause: `${side(silent)} gives the same output with training true and ` +
+      `false${hasStochastic(silent === 'a' ? trA : trB, silent === 'a' ? infA : infB) ? ' although it has dropout / batch-norm ops' : ''}, ${side(silent === 'a' ? 'b' : 'a')} does not: ` +
+        `${side(silent)} never sees the learning phase (dropout and batch norm behave as in inference, or as in training, always).`,
     fix: `Pass the training flag through ${side(silent)}'s forward pass (call layers with {training}, or apply dropout / batch statistics only when training).`,
   });
 }
@@ -522,7 +540,8 @@ function gradientSection(b: Builder, sa: Subject, sb: Subject, x: Tensor, y: Ten
   const ls = statusOf(dl, tol);
   const lossName = (s: Subject) => (s.kerasLoss ? `${s.kerasLoss.name}${s.kerasLoss.fromLogits ? ' (fromLogits)' : ''}` : 'custom function');
   b.add('gradients', { item: 'loss on the batch (training mode)', a: `${num(la)} · ${lossName(sa)}`, b: `${num(lb)} · ${lossName(sb)}`, status: ls, note: dl.identical ? 'bit-identical' : `|A−B| ${num(dl.maxAbs)}`, values: { lossA: la, lossB: lb } }, {
-    cause: `The losses differ on the same batch (A ${num(la)}, B ${num(lb)}) although the forward passes agree: A uses ${lossName(sa)}, B ${lossName(sb)}; a probability loss on logits, a sum instead of a mean, or different labels handling.`,
+    cause: `The losses differ on the same batch (A ${num(la)}, B ${num(lb)}) although the forward passes agree: A uses ${lossName(sa)}, B ${lossName(sb)}; a probability loss on logits, a sum ` +
+      `instead of a mean, or different labels handling.`,
     fix: 'Use the same loss, reduced the same way (mean over the batch), on the same kind of output (logits with fromLogits / *_with_logits).',
   });
   const n = Math.max(pa.length, pb.length);
@@ -537,7 +556,8 @@ function gradientSection(b: Builder, sa: Subject, sb: Subject, x: Tensor, y: Ten
     if (!ga || !gb || ga.shape.join() !== gb.shape.join()) {
       const frozen = pa[i] && pb[i] && pa[i]!.trainable !== pb[i]!.trainable;
       b.add('gradients', { item, a: cell(na, pa[i]), b: cell(nb, pb[i]), status: ga === null && gb === null ? 'same' : 'differs', values: { normA: na, normB: nb } }, {
-        cause: frozen ? `${pa[i]!.trainable ? 'B' : 'A'} has ${item.slice(7)} frozen (trainable false), the other trains it.` : `${item}: one side gets no gradient (the weight does not reach the loss there).`,
+        cause: frozen ? `${pa[i]!.trainable ? 'B' : 'A'} has ${item.slice(7)} frozen (trainable false), the other trains it.` : `${item}: one side gets no gradient (the weight does not ` +
+          `reach the loss there).`,
         fix: frozen ? 'Set the same `trainable` on both sides.' : 'Check that the weight is used in the forward pass of both models.',
       });
       continue;
@@ -555,7 +575,8 @@ function optimizerSection(b: Builder, sa: Subject, sb: Subject, pa: Variable[], 
   const oa = sa.optimizer;
   const ob = sb.optimizer;
   if (!oa || !ob) {
-    b.add('optimizer', { item: 'optimizer', a: oa ? oa.className : 'none', b: ob ? ob.className : 'none', status: 'skipped', note: `${!oa ? 'A' : 'B'} has no optimizer (compile the Keras model, or give the hand model \`optimizer\`)` });
+    b.add('optimizer', { item: 'optimizer', a: oa ? oa.className : 'none', b: ob ? ob.className : 'none', status: 'skipped', note: `${!oa ? 'A' : 'B'} has no optimizer (compile the Keras model, ` +
+      `or give the hand model \`optimizer\`)` });
     return;
   }
   const ca = oa.getConfig();
@@ -648,13 +669,15 @@ function stateSection(b: Builder, sa: Subject, sb: Subject, qa: Variable[], qb: 
     const B = change(vb, afterB);
     const cell = (c: typeof A) => (c === null ? 'absent' : c.changed ? `updated in training (max |Δ| ${num(c.max)})` : 'unchanged in training');
     if (!A || !B) {
-      b.add('state', { item, a: cell(A), b: cell(B), status: 'differs' }, { cause: `${A ? 'A' : 'B'} keeps state ${item} that the other lacks.`, fix: 'Give both models the same batch-norm layers (a hand model lists its moving statistics among its variables).' });
+      b.add('state', { item, a: cell(A), b: cell(B), status: 'differs' }, { cause: `${A ? 'A' : 'B'} keeps state ${item} that the other lacks.`, fix: 'Give both models the same batch-norm layers ' +
+        '(a hand model lists its moving statistics among its variables).' });
       continue;
     }
     if (A.changed !== B.changed) {
       const stuck = A.changed ? 'B' : 'A';
       b.add('state', { item, a: cell(A), b: cell(B), status: 'differs' }, {
-        cause: `${stuck} never updates ${stuck === 'A' ? varLabel(sa, va!) : varLabel(sb, vb!)} in a training call: its batch-norm moving statistics stay at their initial values, so inference normalizes with the wrong statistics.`,
+        cause: `${stuck} never updates ${stuck === 'A' ? varLabel(sa, va!) : varLabel(sb, vb!)} in a training call: its batch-norm moving statistics stay at their initial values, so inference ` +
+          `normalizes with the wrong statistics.`,
         fix: `Update the moving averages inside ${stuck}'s training call (moving = moving·momentum + batch·(1 − momentum)), as Keras BatchNormalization does, or call the layer with training: true.`,
       });
       continue;
@@ -664,7 +687,8 @@ function stateSection(b: Builder, sa: Subject, sb: Subject, qa: Variable[], qb: 
     const bnB = bnOf(sb, vb!);
     const momenta = bnA && bnB && bnA.momentum !== bnB.momentum ? ` A's batch norm has momentum ${bnA.momentum}, B's ${bnB.momentum}.` : '';
     b.add('state', { item, a: cell(A), b: cell(B), status: statusOf(d, tol), note: d.identical ? 'bit-identical after one training call' : `max |A−B| ${num(d.maxAbs)}` }, {
-      cause: `${item}: both update it in training, by different amounts (max |A−B| ${num(d.maxAbs)}):${momenta || ' the momentum (Keras 0.99; TF1 decay 0.999) or the variance estimate (biased vs unbiased) differs.'}`,
+      cause: `${item}: both update it in training, by different amounts (max |A−B| ` +
+        `${num(d.maxAbs)}):${momenta || ' the momentum (Keras 0.99; TF1 decay 0.999) or the variance estimate (biased vs unbiased) differs.'}`,
       fix: momenta ? `Use the same momentum on both sides (Keras default 0.99).` : 'Use the same momentum and variance estimate on both sides.',
     });
   }

@@ -109,7 +109,8 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
         code: 'exploding-activations',
         severity: 'warning',
         layer: who(s, r),
-        message: `Initial activations explode through depth: input std ${num(xStd)}, then ${trail}${nonFinite >= 0 ? ' (non-finite values)' : ''}; past 30× the input's std at ${who(s, r)}, whose ${varLabel(s, k)} has std ${num(stats(k).std)} (looks like ${g.name}).`,
+        message: `Initial activations explode through depth: input std ${num(xStd)}, then ${trail}${nonFinite >= 0 ? ' (non-finite values)' : ''}; past 30× the input's std at ${who(s, r)}, whose ` +
+          `${varLabel(s, k)} has std ${num(stats(k).std)} (looks like ${g.name}).`,
         fix: 'Initialise kernels so each layer keeps the scale: glorotUniform (Keras Dense default) or heNormal for relu, not randomNormal with std 1.',
       });
     } else if (stds[last]!.std < xStd / 100 && stds[last]!.std >= 0) {
@@ -135,7 +136,8 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
         code: 'softmax-with-logits-loss',
         severity: 'error',
         layer: who(s, lastOp),
-        message: `The output goes through ${lastOp.op} and the loss ${loss.name} has fromLogits: true: it applies ${lastOp.op === 'softmax' ? 'softmax' : 'a sigmoid'} a second time, which flattens the gradients.`,
+        message: `The output goes through ${lastOp.op} and the loss ${loss.name} has fromLogits: true: it applies ${lastOp.op === 'softmax' ? 'softmax' : 'a sigmoid'} a second time, which ` +
+          `flattens the gradients.`,
         fix: `Remove the ${lastOp.op} from the last layer (output logits), or use fromLogits: false.`,
       });
     } else if (!probOut && isCE && !loss.fromLogits) {
@@ -145,7 +147,8 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
           code: 'logits-with-probability-loss',
           severity: 'warning',
           layer: who(s, lastOp),
-          message: `The output is linear (logits, range ${num(o.min)} … ${num(o.max)}) but ${loss.name} expects probabilities (fromLogits: false): it clips them to [1e-7, 1 − 1e-7] and gives wrong losses and no gradient where clipped.`,
+          message: `The output is linear (logits, range ${num(o.min)} … ${num(o.max)}) but ${loss.name} expects probabilities (fromLogits: false): it clips them to [1e-7, 1 − 1e-7] and gives ` +
+            `wrong losses and no gradient where clipped.`,
           fix: `Use ${loss.name}({fromLogits: true}) or add a softmax / sigmoid to the last layer.`,
         });
       }
@@ -161,7 +164,8 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
       code: 'dropout-keep-prob',
       severity: 'warning',
       layer: who(s, r),
-      message: `Dropout drops ${Math.round(r.rate * 100)}% of units (rate ${r.rate}) after a dense layer: \`rate\` is the fraction DROPPED; ${r.rate} is usually a keep probability passed as a rate (seed 000).`,
+      message: `Dropout drops ${Math.round(r.rate * 100)}% of units (rate ${r.rate}) after a dense layer: \`rate\` is the fraction DROPPED; ${r.rate} is usually a keep probability passed ` +
+        `as a rate (seed 000).`,
       fix: `If ${r.rate} was meant as a keep probability, use rate = 1 - ${r.rate} = ${Number((1 - r.rate).toPrecision(6))}.`,
     });
   });
@@ -175,7 +179,8 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
           code: 'batchnorm-not-updated',
           severity: 'warning',
           layer: l.name,
-          message: `Batch norm '${l.name}' does not update its moving mean and variance in a training call (momentum ${l.momentum}${l.trainable ? '' : ', layer frozen'}): inference will normalize with its initial statistics.`,
+          message: `Batch norm '${l.name}' does not update its moving mean and variance in a training call (momentum ${l.momentum}${l.trainable ? '' : ', layer frozen'}): inference will normalize ` +
+            `with its initial statistics.`,
           fix: 'Use a momentum below 1 (Keras 0.99) and train with training: true, unless the statistics are meant to stay fixed.',
         });
       }
@@ -189,7 +194,8 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
         code: 'batchnorm-not-updated',
         severity: 'warning',
         layer: stuck.map((v) => varLabel(s, v)).join(', '),
-        message: `A training call normalizes with batch statistics but never assigns ${stuck.map((v) => varLabel(s, v)).join(', ')}: the moving statistics stay at their initial values, and inference uses them.`,
+        message: `A training call normalizes with batch statistics but never assigns ${stuck.map((v) => varLabel(s, v)).join(', ')}: the moving statistics stay at their initial values, and ` +
+          `inference uses them.`,
         fix: 'In the training branch assign moving = moving·momentum + batch·(1 − momentum) (or use tf.layers.batchNormalization, which does it in its training call).',
       });
     }
@@ -233,12 +239,14 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
         });
       }
       if (s.model.trainableWeights.length === 0 && s.model.weights.length > 0) {
-        add({ code: 'nothing-to-train', severity: 'error', layer: null, message: `Model '${s.model.name}' has an optimizer but no trainable weights: fit changes nothing.`, fix: 'Unfreeze the layers that should learn (layer.trainable = true).' });
+        add({ code: 'nothing-to-train', severity: 'error', layer: null, message: `Model '${s.model.name}' has an optimizer but no trainable weights: fit changes nothing.`, fix: 'Unfreeze the layers ' +
+          'that should learn (layer.trainable = true).' });
       }
     } else {
       const kernels = new Set(inf.ops.filter((r) => WEIGHT_OPS.has(r.op)).flatMap((r) => r.params).filter((v) => !v.trainable));
       for (const v of kernels) {
-        add({ code: 'frozen-layer', severity: 'warning', layer: varLabel(s, v), message: `${varLabel(s, v)} is used as a weight but is not trainable: the optimizer will not change it.`, fix: `Create it with trainable true (tf.variable(value, true, name)) if it is meant to learn.` });
+        add({ code: 'frozen-layer', severity: 'warning', layer: varLabel(s, v), message: `${varLabel(s, v)} is used as a weight but is not trainable: the optimizer will not change it.`, fix: `Create it with trainable ` +
+          `true (tf.variable(value, true, name)) if it is meant to learn.` });
       }
     }
   }
@@ -249,10 +257,12 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
     const n = loss.name.toLowerCase();
     const intLike = y.dtype === 'int32' || y.rank === 1 || (y.shape[y.rank - 1] === 1 && units > 1);
     if (n.includes('categorical') && !n.includes('sparse') && intLike) {
-      add({ code: 'labels-not-one-hot', severity: 'error', layer: null, message: `${loss.name} expects one-hot labels of shape [batch, ${units}], received integer class labels of shape [${y.shape}] (${y.dtype}).`, fix: `Use sparseCategoricalCrossentropy, or one-hot the labels (tf.oneHot(labels, ${units}) / tf.utils.toCategorical).` });
+      add({ code: 'labels-not-one-hot', severity: 'error', layer: null, message: `${loss.name} expects one-hot labels of shape [batch, ${units}], received integer class labels of shape [${y.shape}] (${y.dtype}).`, fix: `Use sparseCategoricalCrossentropy, ` +
+        `or one-hot the labels (tf.oneHot(labels, ${units}) / tf.utils.toCategorical).` });
     }
     if (n.includes('sparse') && y.rank >= 2 && y.shape[y.rank - 1] === units && units > 1) {
-      add({ code: 'labels-one-hot-with-sparse', severity: 'error', layer: null, message: `${loss.name} expects integer class labels, received one-hot labels of shape [${y.shape}].`, fix: 'Use categoricalCrossentropy, or pass the class indices (tf.argMax(labels, -1)).' });
+      add({ code: 'labels-one-hot-with-sparse', severity: 'error', layer: null, message: `${loss.name} expects integer class labels, received one-hot labels of shape [${y.shape}].`, fix: 'Use categoricalCrossentropy, ' +
+        'or pass the class indices (tf.argMax(labels, -1)).' });
     }
   }
   return out;

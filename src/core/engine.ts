@@ -152,7 +152,8 @@ export class Engine {
     entry.instance = backend;
     const r = this.kernelReport(name);
     if (r.missing.length || r.unknown.length) {
-      const parts = [r.missing.length ? `lacks ${r.missing.length} kernel(s) ops call (${r.missing.join(', ')})` : '', r.unknown.length ? `has kernels no op calls (${r.unknown.join(', ')}: misspelt?)` : ''];
+      const parts = [r.missing.length ? `lacks ${r.missing.length} kernel(s) ops call (${r.missing.join(', ')})` : '', r.unknown.length ? `has kernels no op calls ` +
+        `(${r.unknown.join(', ')}: misspelt?)` : ''];
       console.warn(`idem: backend '${name}' ${parts.filter(Boolean).join('; ')}`);
     }
   }

@@ -258,7 +258,9 @@ export function tfFunction<A extends unknown[], R>(fn: (...args: A) => R, option
     const n = recent.filter(Boolean).length;
     if (traced && n >= WARN_TRACES && warnings < WARN_MAX) {
       warnings++;
-      console.warn(`tf.function: ${n} of the last ${recent.length} calls to '${fn.name || 'anonymous'}' traced it anew (${traces} traces so far). Tracing is slow: each new tensor shape or dtype, and each new plain argument value (a JavaScript number or string), makes a new trace. Pass values that change between calls as tensors (tf.scalar(x)), and create the tf.function once, outside loops. idem keeps the ${getLimits().maxFunctionTraces} most recently used traces (tf.setLimits({maxFunctionTraces})).`);
+      console.warn(`tf.function: ${n} of the last ${recent.length} calls to '${fn.name || 'anonymous'}' traced it anew (${traces} traces so far). Tracing is slow: each new tensor shape or dtype, ` +
+        `and each new plain argument value (a JavaScript number or string), makes a new trace. Pass values that change between calls as tensors (tf.scalar(x)), and create the tf.function once, ` +
+          `outside loops. idem keeps the ${getLimits().maxFunctionTraces} most recently used traces (tf.setLimits({maxFunctionTraces})).`);
       recent.length = 0;
     }
   };

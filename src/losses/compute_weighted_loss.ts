@@ -38,7 +38,8 @@ export function assertWeightsBroadcastable(name: string, weights: Tensor, losses
   if (bad) {
     fail(
       name,
-      `\`weights\` must be a scalar or have the same rank as the ${lossesDesc} with each dimension 1 or equal to theirs, received weights ${fmtShape(weights.shape)} for ${lossesDesc} ${fmtShape(losses.shape)}`,
+      `\`weights\` must be a scalar or have the same rank as the ${lossesDesc} with each dimension 1 or equal to theirs, received weights ${fmtShape(weights.shape)} for ${lossesDesc} ` +
+        `${fmtShape(losses.shape)}`,
     );
   }
 }

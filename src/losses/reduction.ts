@@ -50,6 +50,7 @@ export function parseReduction(reduction: unknown, name: string): Reduction {
   const shown = typeof reduction === 'string' ? `'${reduction}'` : String(reduction);
   fail(
     name,
-    `unknown \`reduction\`: expected Reduction.NONE (0), MEAN (1), SUM (2), SUM_BY_NONZERO_WEIGHTS (3), SUM_OVER_BATCH_SIZE (4) or a TF1 name (${Object.keys(BY_NAME).map((k) => `'${k}'`).join(', ')}), received ${shown}`,
+    `unknown \`reduction\`: expected Reduction.NONE (0), MEAN (1), SUM (2), SUM_BY_NONZERO_WEIGHTS (3), SUM_OVER_BATCH_SIZE (4) or a TF1 name ` +
+      `(${Object.keys(BY_NAME).map((k) => `'${k}'`).join(', ')}), received ${shown}`,
   );
 }

@@ -51,7 +51,8 @@ export const conv1d = op(
     const eff = ($f.shape[0]! - 1) * dilation + 1;
     const p = typeof pad === 'number' ? pad : 0;
     if (pad !== 'same' && w + 2 * p < eff) {
-      fail(name, `the filter (effective width ${eff} with dilation ${dilation}) does not fit the padded input: x is ${fmtShape($x.shape)}, filter is ${fmtShape($f.shape)}, pad ${JSON.stringify(pad)}`);
+      fail(name, `the filter (effective width ${eff} with dilation ${dilation}) does not fit the padded input: x is ${fmtShape($x.shape)}, filter is ${fmtShape($f.shape)}, pad ` +
+        `${JSON.stringify(pad)}`);
     }
     // A numeric pad applies to the width only: explicit [p, right], right grown for 'ceil'/'round'.
     let pad2: PadSpec = pad;

@@ -25,7 +25,8 @@ export function inferShape(values: NestedValues, op: string, arg: string): numbe
       return;
     }
     if (!(Array.isArray(v) || isTypedArray(v)) || v.length !== shape[dim]) {
-      fail(op, `\`${arg}\` is not rectangular: expected length ${shape[dim]} at depth ${dim} (inferred shape ${fmtShape(shape)}), received ${Array.isArray(v) || isTypedArray(v) ? 'length ' + v.length : String(v)}`);
+      fail(op, `\`${arg}\` is not rectangular: expected length ${shape[dim]} at depth ${dim} (inferred shape ${fmtShape(shape)}), received ` +
+        `${Array.isArray(v) || isTypedArray(v) ? 'length ' + v.length : String(v)}`);
     }
     if (isTypedArray(v)) return;
     for (const e of v) check(e, dim + 1);

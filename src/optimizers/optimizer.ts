@@ -257,7 +257,8 @@ export abstract class Optimizer {
   set learningRate(v: LearningRate) {
     const lr = checkLearningRate(this.className, v);
     if (this.lr instanceof LearningRateSchedule && !(lr instanceof LearningRateSchedule)) {
-      fail(this.className, 'this optimizer was created with a LearningRateSchedule as its learning rate, hence its learning rate is not settable to a number (create the optimizer with a number instead)');
+      fail(this.className, 'this optimizer was created with a LearningRateSchedule as its learning rate, hence its learning rate is not settable to a number (create the optimizer ' +
+        'with a number instead)');
     }
     this.lr = lr;
   }
@@ -378,7 +379,8 @@ export abstract class Optimizer {
     if (vars.length === 0) fail('minimize', varList ? 'none of the variables in `varList` is trainable' : 'there are no trainable variables');
     const { value, grads } = variableGrads(f, vars);
     if (Object.keys(grads).length === 0) {
-      fail('minimize', `no gradients: the loss does not depend on any of the ${vars.length} trainable variable(s) (${vars.slice(0, 5).map((v) => `'${v.name}'`).join(', ')}${vars.length > 5 ? ', ...' : ''})`);
+      fail('minimize', `no gradients: the loss does not depend on any of the ${vars.length} trainable variable(s) ` +
+        `(${vars.slice(0, 5).map((v) => `'${v.name}'`).join(', ')}${vars.length > 5 ? ', ...' : ''})`);
     }
     const byName = new Map(vars.map((v) => [v.name, v]));
     const pairs: [Tensor, Variable][] = [];
@@ -396,7 +398,8 @@ export abstract class Optimizer {
     const found = ENGINE.liveVariables().filter((v) => v.name === name && !SLOT_VARIABLES.has(v));
     if (found.length === 1) return found[0]!;
     if (found.length > 1) {
-      fail('applyGradients', `${found.length} live variables are named '${name}', so a gradient keyed by that name is ambiguous: pass [gradient, variable] pairs, the map returned by tf.variableGrads, or give the variables unique names`);
+      fail('applyGradients', `${found.length} live variables are named '${name}', so a gradient keyed by that name is ambiguous: pass [gradient, variable] pairs, the map returned by ` +
+        `tf.variableGrads, or give the variables unique names`);
     }
     fail('applyGradients', `no live variable is named '${name}' (pass [gradient, variable] pairs for unnamed or disposed variables)`);
   }
@@ -542,7 +545,8 @@ export abstract class Optimizer {
       }
       const m = re.exec(w.name);
       const spec = m ? specs.find((s) => s.index === (m[2] === undefined ? 0 : Number(m[2]))) : undefined;
-      if (!m || !spec || !spec.active) fail('setWeights', `unknown weight '${w.name}' for ${this.className} (expected '<variable>/${this.slotPrefix}[_k]' for slots ${this.getSlotNames().join(', ')})`);
+      if (!m || !spec || !spec.active) fail('setWeights', `unknown weight '${w.name}' for ${this.className} (expected '<variable>/${this.slotPrefix}[_k]' for slots ` +
+        `${this.getSlotNames().join(', ')})`);
       const live = ENGINE.liveVariables().filter((v) => !SLOT_VARIABLES.has(v) && baseVariableName(v.name) === m[1]);
       const v = live[live.length - 1];
       if (!v) fail('setWeights', `weight '${w.name}': no live variable is named '${m[1]}'`);

@@ -140,7 +140,8 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
     checkKeys(op, args, ['boundaries', 'values', 'name']);
     const { boundaries, values } = args;
     if (!Array.isArray(boundaries) || !Array.isArray(values) || boundaries.length !== values.length - 1) {
-      fail(op, `The length of boundaries should be 1 less than the length of values. Received: boundaries=[${String(boundaries)}] of length ${boundaries?.length}, and values=[${String(values)}] of length ${values?.length}.`);
+      fail(op, `The length of boundaries should be 1 less than the length of values. Received: boundaries=[${String(boundaries)}] of length ${boundaries?.length}, and values=[${String(values)}] ` +
+        `of length ${values?.length}.`);
     }
     if (values.length === 0) fail(op, '`values` must not be empty');
     boundaries.forEach((b, i) => num(op, `boundaries[${i}]`, b));
