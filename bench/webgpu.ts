@@ -15,6 +15,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMnist, makeModel, type Lib, type TF } from './workloads.ts';
@@ -213,6 +214,7 @@ export async function main(argv: string[]): Promise<void> {
       ['W4', { steps: 1, sizes: quick ? [128] : [128, 256, 512] }], ['W5', { steps: quick ? 500 : 2000, sizes: [] }], ['sweep', { steps: 1, sizes: [32, 64, 96, 128, 192, 256, 384] }]]
     : [['W1', { steps: 50, sizes: [] }], ['W2', { steps: 50, sizes: [] }], ['W3', { steps: 20, sizes: [] }],
       ['W4', { steps: 1, sizes: [256, 512, 1024, 2048, 4096] }], ['W5', { steps: 10000, sizes: [] }], ['sweep', { steps: 1, sizes: [128, 256, 512, 768, 1024, 1536, 2048, 3072, 4096] }]];
+  const loadBefore = loadavg()[0]!;
   const results: Result[] = [];
   for (const [w, o] of plan) {
     for (const impl of impls) {
@@ -225,7 +227,8 @@ export async function main(argv: string[]): Promise<void> {
   const get = (w: string, impl: string) => results.find((r) => r.workload === w && r.impl === impl);
   const lines: string[] = [];
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  lines.push(`WebGPU run of ${date} UTC (\`npm run bench -- --webgpu${quick ? ' --quick' : ''}\`), adapter: ${adapter}${software ? ' — a **software** adapter (SwiftShader on the CPU): the figures compare the two libraries\' overheads on it, not GPU speed' : ''}.`, '');
+  lines.push(`WebGPU run of ${date} UTC (\`npm run bench -- --webgpu${quick ? ' --quick' : ''}\`), adapter: ${adapter}${software ? ' — a **software** adapter (SwiftShader on the CPU): the figures compare the two libraries\' overheads on it, not GPU speed' : ''}. ` +
+    `Load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after, on ${cpus().length} CPUs (other work on the machine slows both columns: compare within a run, not across runs).`, '');
   lines.push('| workload | idem webgpu | TF.js webgpu | idem speed-up |', '|---|---|---|---|');
   for (const [w] of plan.filter(([w]) => w !== 'sweep')) {
     const a = get(w, 'idem-webgpu');
@@ -251,6 +254,10 @@ export async function main(argv: string[]): Promise<void> {
   const big = w4 ? Object.keys(w4.values).pop() : undefined;
   if (peak && big && w4) lines.push('', `W4 ${big} on idem webgpu: ${fmt(w4.values[big])} GFLOP/s = ${((100 * w4.values[big]!) / peak).toFixed(1)}% of the GPU's float32 peak (${peak} GFLOP/s${Number.isFinite(peakArg) ? ', --peak-gflops' : ', known-GPU table'}).`);
   else lines.push('', software ? 'Fraction of peak: not applicable on a software adapter.' : 'Fraction of peak: unknown GPU (pass `--peak-gflops N`).');
+  if (software) {
+    lines.push('', 'No hardware GPU was available for this run: SwiftShader only. On a GPU machine the same command runs more steps, W4 up to n = 4096 and the sweep up to 4096, ' +
+      'and prints the fraction of the float32 peak (known GPUs, or `--peak-gflops N`).');
+  }
   const text = lines.join('\n');
   console.log('\n' + text);
   if (write) {
