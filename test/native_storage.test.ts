@@ -88,6 +88,24 @@ describe('native tensor storage pool', { skip }, () => {
       tf.dispose([a, b, c]);
     }));
 
+  it('matMul frees its rank-3 views when nothing records, so the storage of a disposed product is reused by the next one', () =>
+    onNative((be) => {
+      const a = tf.fill([96, 80], 0.5), b = tf.fill([80, 72], 2);
+      tf.matMul(a, b).dispose();
+      const s0 = be.storageStats()!;
+      for (let i = 0; i < 5; i++) {
+        const c = tf.matMul(a, b);
+        assert.equal(c.dataSync()[0], 80);
+        c.dispose();
+      }
+      const s1 = be.storageStats()!;
+      assert.equal(s1.reuses - s0.reuses, 5, 'every product reused the storage of the one before');
+      // Under a tape the views stay (the gradient needs them) and the gradient is right.
+      const g = tf.grad((x: tf.Tensor) => tf.sum(tf.matMul(x, b)))(a);
+      assert.equal(g.dataSync()[0], 144);
+      tf.dispose([a, b, g]);
+    }));
+
   it('an array handed out by readSync is never recycled, even after dispose', () =>
     onNative(() => {
       const a = tf.fill([50, 50], 3);
