@@ -199,10 +199,22 @@ describe('native conv / pool / softmax kernels', { skip }, () => {
       [2, 8, 6, 4, [2, 3], [2, 3], 'valid'],
       [0, 4, 4, 2, [2, 2], [2, 2], 'valid'],
       [1, 1, 1, 6, [1, 1], [1, 1], 'valid'],
+      // ResNet50's stem pool (3×3 / 2 after a 1-pixel zero pad) with a channel count that is no
+      // multiple of any vector width; a stride smaller in one axis than the other.
+      [2, 11, 9, 17, [3, 3], [2, 2], [1, 1, 1, 1]],
+      [1, 8, 10, 9, [3, 3], [1, 2], 'same'],
     ];
-    cases.forEach(([batch, h, w, C, fs, s, p], ci) => {
-      const pad = padFor(p, h, w, fs[0]!, fs[1]!, s, [1, 1]);
-      const attrs: Attrs = { filterSize: fs, strides: s, pad };
+    const dilated: [number, number, number, number, number[], number[], number[], number[]][] = [
+      // batch, h, w, C, filterSize, strides, dilations, explicit pad
+      [1, 9, 8, 5, [3, 2], [1, 1], [2, 1], [2, 2, 0, 1]],
+      [2, 10, 10, 3, [2, 3], [2, 1], [2, 2], [1, 0, 2, 1]],
+    ];
+    const all = [
+      ...cases.map(([batch, h, w, C, fs, s, p]) => [batch, h, w, C, fs, s, [1, 1], padFor(p, h, w, fs[0]!, fs[1]!, s, [1, 1])] as const),
+      ...dilated,
+    ];
+    all.forEach(([batch, h, w, C, fs, s, d, pad], ci) => {
+      const attrs: Attrs = { filterSize: fs, strides: s, dilations: d, pad };
       // Few distinct values (ties), a NaN and a -0.
       const x = rand([batch, h, w, C], 600 + ci);
       for (let i = 0; i < x.v.length; i++) x.v[i] = Math.round(x.v[i]! * 3) / 3;
@@ -214,6 +226,9 @@ describe('native conv / pool / softmax kernels', { skip }, () => {
       const y = run(ref, 'MaxPool', { x }, attrs);
       identical(run(nat, 'MaxPool', { x }, attrs).v, y.v, `MaxPool ${msg}`);
       const dy = rand(y.shape, 700 + ci);
+      // Magnitudes 2^-24 … 2^24: where windows overlap, a float32 sum of a dx element's
+      // contributions differs from the reference's float64 sum rounded once.
+      for (let i = 0; i < dy.v.length; i++) dy.v[i] = dy.v[i]! * 2 ** (((i * 5) % 7) * 8 - 24);
       identical(run(nat, 'MaxPoolGrad', { dy, x }, attrs).v, run(ref, 'MaxPoolGrad', { dy, x }, attrs).v, `MaxPoolGrad ${msg}`);
       identical(run(nat, 'AvgPool', { x }, attrs).v, run(ref, 'AvgPool', { x }, attrs).v, `AvgPool ${msg}`);
       const ga = { ...attrs, inputShape: x.shape };

@@ -10,6 +10,10 @@
 #include <limits>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "conv.h"
 #include "isa.h"
 #include "nn_parallel.h"
@@ -17,46 +21,6 @@
 namespace idem {
 
 namespace {
-
-/*
- * For each channel c of output pixel (b, oy, ox): arg[c] = flat index into x of the window's
- * first maximum (row-major tap order; NaN wins, as the reference), or -1 for an empty window.
- * The per-channel update is branch-free (selects) so it vectorises and random data costs no
- * mispredictions.
- */
-inline void window_argmax(const ConvGeo& g, const float* x, long b, long oy, long ox, long* arg, float* best) {
-  const long C = g.inC;
-  bool any = false;
-  for (long ky = 0; ky < g.fh; ky++) {
-    const long iy = oy * g.sh + ky * g.dh - g.top;
-    if (iy < 0 || iy >= g.inH) continue;
-    for (long kx = 0; kx < g.fw; kx++) {
-      const long ix = ox * g.sw + kx * g.dw - g.left;
-      if (ix < 0 || ix >= g.inW) continue;
-      const long base = ((b * g.inH + iy) * g.inW + ix) * C;
-      const float* src = x + base;
-      if (!any) {
-        for (long c = 0; c < C; c++) {
-          best[c] = src[c];
-          arg[c] = base + c;
-        }
-        any = true;
-      } else {
-        for (long c = 0; c < C; c++) {
-          const float v = src[c], cur = best[c];
-          const bool take = (v > cur) | ((v != v) & (cur == cur));
-          best[c] = take ? v : cur;
-          arg[c] = take ? base + c : arg[c];
-        }
-      }
-    }
-  }
-  if (!any)
-    for (long c = 0; c < C; c++) {
-      best[c] = -std::numeric_limits<float>::infinity();
-      arg[c] = -1;
-    }
-}
 
 /* o[c] = dy[c] where channel c's maximum is tap t, else 0 (0 + dy: -0 becomes +0 as in the
  * reference's float64 accumulator). Restrict pointers let it vectorise. */
@@ -69,6 +33,28 @@ inline void write_tap(float* __restrict o, const float* __restrict d, const int3
     bits &= 0u - static_cast<uint32_t>(tp[c] == t);
     std::memcpy(o + c, &bits, sizeof bits);
   }
+}
+
+/*
+ * ac[c] += dy[c] (as a double) where tp[c] == t, + 0.0 elsewhere: exact, since an accumulator
+ * that starts at +0.0 is never -0.0 (so adding +0.0 changes no bits), and branch-free. SSE2 (every
+ * x86-64) by hand: the compiler leaves the loop scalar, the int32 mask and the double lanes
+ * differing in width.
+ */
+inline void add_where(double* __restrict ac, const float* __restrict d, const int32_t* __restrict tp, int32_t t, long C) {
+  long c = 0;
+#if defined(__SSE2__)
+  const __m128i tv = _mm_set1_epi32(t);
+  for (; c + 4 <= C; c += 4) {
+    const __m128i m = _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(tp + c)), tv);
+    const __m128 v = _mm_loadu_ps(d + c);
+    const __m128d lo = _mm_and_pd(_mm_cvtps_pd(v), _mm_castsi128_pd(_mm_unpacklo_epi32(m, m)));
+    const __m128d hi = _mm_and_pd(_mm_cvtps_pd(_mm_movehl_ps(v, v)), _mm_castsi128_pd(_mm_unpackhi_epi32(m, m)));
+    _mm_storeu_pd(ac + c, _mm_add_pd(_mm_loadu_pd(ac + c), lo));
+    _mm_storeu_pd(ac + c + 2, _mm_add_pd(_mm_loadu_pd(ac + c + 2), hi));
+  }
+#endif
+  for (; c < C; c++) ac[c] += tp[c] == t ? static_cast<double>(d[c]) : 0.0;
 }
 
 /* True when no input pixel lies in two windows (each dx element receives at most one dy). */
@@ -139,23 +125,85 @@ void max_pool_grad(const ConvGeo& g, const float* dy, const float* x, float* dx)
     });
     return;
   }
-  // Overlapping windows: float64 accumulation in the reference's order (output order).
-  const long per = g.inH * g.inW * C;
-  parallel_rows(g.batch, pix * C * g.fh * g.fw, [&](long b0, long b1) {
-    std::vector<long> arg(static_cast<size_t>(C));
+  // Overlapping windows. The reference adds each dy at its window's first maximum into a float64
+  // accumulator per dx element, windows in output order, and rounds once. Here, per image: pass 1
+  // stores each output pixel's per-channel first-maximum tap (ky·fw + kx, -1 for an empty window;
+  // branch-free, 32-bit lanes, as above); pass 2 visits each dx element once and sums, in float64
+  // from +0.0, the dy of the windows containing it whose maximum it is, those windows in output
+  // order: the same additions in the same order, so the same bits, without the reference's
+  // image-sized float64 scatter.
+  const long taps = g.fh * g.fw;
+  parallel_rows(g.batch, pix * C * taps, [&](long b0, long b1) {
+    std::vector<int32_t> tapv(static_cast<size_t>(pix * C));
     std::vector<float> best(static_cast<size_t>(C));
-    std::vector<double> acc(static_cast<size_t>(per));
+    std::vector<double> acc(static_cast<size_t>(C));
+    float* __restrict bp = best.data();
+    double* __restrict ac = acc.data();
     for (long b = b0; b < b1; b++) {
-      std::fill(acc.begin(), acc.end(), 0.0);
       for (long oy = 0; oy < g.outH; oy++)
         for (long ox = 0; ox < g.outW; ox++) {
-          window_argmax(g, x, b, oy, ox, arg.data(), best.data());
-          const float* d = dy + ((b * g.outH + oy) * g.outW + ox) * C;
-          for (long c = 0; c < C; c++)
-            if (arg[c] >= 0) acc[arg[c] - b * per] += d[c];
+          int32_t* __restrict tp = tapv.data() + (oy * g.outW + ox) * C;
+          bool any = false;
+          for (long ky = 0; ky < g.fh; ky++) {
+            const long iy = oy * g.sh + ky * g.dh - g.top;
+            if (iy < 0 || iy >= g.inH) continue;
+            for (long kx = 0; kx < g.fw; kx++) {
+              const long ix = ox * g.sw + kx * g.dw - g.left;
+              if (ix < 0 || ix >= g.inW) continue;
+              const float* __restrict src = x + ((b * g.inH + iy) * g.inW + ix) * C;
+              const int32_t t = static_cast<int32_t>(ky * g.fw + kx);
+              if (!any) {
+                for (long c = 0; c < C; c++) {
+                  bp[c] = src[c];
+                  tp[c] = t;
+                }
+                any = true;
+              } else {
+                for (long c = 0; c < C; c++) {
+                  const float v = src[c], cur = bp[c];
+                  const bool take = (v > cur) | ((v != v) & (cur == cur));
+                  bp[c] = take ? v : cur;
+                  tp[c] = take ? t : tp[c];
+                }
+              }
+            }
+          }
+          if (!any)
+            for (long c = 0; c < C; c++) tp[c] = -1;
         }
-      float* xb = dx + b * per;
-      for (long p = 0; p < per; p++) xb[p] = static_cast<float>(acc[p]);
+      const float* dyb = dy + b * pix * C;
+      float* dxb = dx + b * g.inH * g.inW * C;
+      for (long iy = 0; iy < g.inH; iy++) {
+        // Output rows whose windows may contain row iy: iy = oy·sh + ky·dh − top, 0 ≤ ky < fh.
+        const long ny = iy + g.top;
+        long oyLo = ny - (g.fh - 1) * g.dh;
+        oyLo = oyLo <= 0 ? 0 : (oyLo + g.sh - 1) / g.sh;
+        long oyHi = ny / g.sh;
+        if (oyHi > g.outH - 1) oyHi = g.outH - 1;
+        for (long ix = 0; ix < g.inW; ix++) {
+          const long nx = ix + g.left;
+          long oxLo = nx - (g.fw - 1) * g.dw;
+          oxLo = oxLo <= 0 ? 0 : (oxLo + g.sw - 1) / g.sw;
+          long oxHi = nx / g.sw;
+          if (oxHi > g.outW - 1) oxHi = g.outW - 1;
+          for (long c = 0; c < C; c++) ac[c] = 0.0;
+          for (long oy = oyLo; oy <= oyHi; oy++) {
+            const long dyy = ny - oy * g.sh;  // ky·dh
+            if (dyy % g.dh != 0) continue;
+            const long ky = dyy / g.dh;
+            for (long ox = oxLo; ox <= oxHi; ox++) {
+              const long dxx = nx - ox * g.sw;
+              if (dxx % g.dw != 0) continue;
+              const int32_t t = static_cast<int32_t>(ky * g.fw + dxx / g.dw);
+              const int32_t* __restrict tp = tapv.data() + (oy * g.outW + ox) * C;
+              const float* __restrict d = dyb + (oy * g.outW + ox) * C;
+              add_where(ac, d, tp, t, C);
+            }
+          }
+          float* __restrict o = dxb + (iy * g.inW + ix) * C;
+          for (long c = 0; c < C; c++) o[c] = static_cast<float>(ac[c]);
+        }
+      }
     }
   });
 }
