@@ -12,105 +12,158 @@
 
 namespace idem {
 
+// Rows in groups of kLnGroup (the tail one by one): each row's float64 sums keep their order
+// (column by column); a group's chains run interleaved, in registers (G is a compile-time
+// constant), so their additions overlap instead of waiting on each other.
+constexpr long kLnGroup = 4;
+
+template <int G>
+void ln_forward_rows(const float* x, const float* gamma, const float* beta, float eps, long r0, long C, float* y, float* mean,
+                     float* inv0) {
+  const double n = static_cast<double>(C);
+  const float* xg = x + r0 * C;
+  double acc[G];
+  for (int r = 0; r < G; r++) acc[r] = 0.0;
+  for (long c = 0; c < C; c++)
+    for (int r = 0; r < G; r++) acc[r] += static_cast<double>(xg[r * C + c]);
+  float m[G];
+  for (int r = 0; r < G; r++) m[r] = static_cast<float>(acc[r] / n);  // mean(x): float64 sum / n, rounded once
+  double vacc[G];
+  for (int r = 0; r < G; r++) vacc[r] = 0.0;
+  for (long c = 0; c < C; c++)
+    for (int r = 0; r < G; r++) {
+      const float d = xg[r * C + c] - m[r];             // sub(x, m)
+      const float dd = d * d;                            // mul(d, d)
+      vacc[r] += static_cast<double>(dd);
+    }
+  for (int r = 0; r < G; r++) {
+    const float* xr = xg + r * C;
+    float* yr = y + (r0 + r) * C;
+    const float v = static_cast<float>(vacc[r] / n);    // mean(d·d)
+    const float ve = v + eps;                            // add(v, ε)
+    const float i0 = static_cast<float>(1.0 / std::sqrt(static_cast<double>(ve)));  // rsqrt
+    const float nm = -m[r];                              // neg(mean)
+    for (long c = 0; c < C; c++) {
+      const float inv = i0 * gamma[c];                   // mul(inv0, γ)
+      float res = nm * inv;                              // mul(−m, inv)
+      res = res + beta[c];                               // add(·, β)
+      const float xi = xr[c] * inv;                      // mul(x, inv)
+      yr[c] = xi + res;                                  // add
+    }
+    mean[r0 + r] = m[r];
+    inv0[r0 + r] = i0;
+  }
+}
+
 void layer_norm_forward(const float* x, const float* gamma, const float* beta, float eps, long R, long C, float* y, float* mean,
                         float* inv0) {
-  const double n = static_cast<double>(C);
-  parallel_rows(R, 12 * C, [&](long r0, long r1) {
-    std::vector<float> d(static_cast<size_t>(C));
-    for (long r = r0; r < r1; r++) {
-      const float* xr = x + r * C;
-      float* yr = y + r * C;
-      double acc = 0.0;
-      for (long c = 0; c < C; c++) acc += static_cast<double>(xr[c]);
-      const float m = static_cast<float>(acc / n);  // mean(x): float64 sum / n, rounded once
-      double vacc = 0.0;
-      for (long c = 0; c < C; c++) {
-        d[c] = xr[c] - m;                                // sub(x, m)
-        const float dd = d[c] * d[c];                   // mul(d, d)
-        vacc += static_cast<double>(dd);
-      }
-      const float v = static_cast<float>(vacc / n);    // mean(d·d)
-      const float ve = v + eps;                         // add(v, ε)
-      const float i0 = static_cast<float>(1.0 / std::sqrt(static_cast<double>(ve)));  // rsqrt
-      const float nm = -m;                              // neg(mean)
-      for (long c = 0; c < C; c++) {
-        const float inv = i0 * gamma[c];                // mul(inv0, γ)
-        float res = nm * inv;                           // mul(−m, inv)
-        res = res + beta[c];                            // add(·, β)
-        const float xi = xr[c] * inv;                   // mul(x, inv)
-        yr[c] = xi + res;                               // add
-      }
-      mean[r] = m;
-      inv0[r] = i0;
+  parallel_rows((R + kLnGroup - 1) / kLnGroup, 12 * C * kLnGroup, [&](long g0, long g1) {
+    for (long r0 = g0 * kLnGroup; r0 < R && r0 < g1 * kLnGroup; r0 += kLnGroup) {
+      if (R - r0 >= kLnGroup) ln_forward_rows<kLnGroup>(x, gamma, beta, eps, r0, C, y, mean, inv0);
+      else
+        for (long r = r0; r < R; r++) ln_forward_rows<1>(x, gamma, beta, eps, r, C, y, mean, inv0);
     }
   });
 }
 
+template <int G>
+void ln_backward_rows(const float* dy, const float* x, const float* gamma, const float* mean, const float* inv0, long r0, long C,
+                      float* dx_mul, float* dx_sub, float* dx_mean, float* ginv) {
+  const float cf = static_cast<float>(C);
+  const float* dyg = dy + r0 * C;
+  const float* xg = x + r0 * C;
+  float m[G], i0[G], nm[G];
+  for (int r = 0; r < G; r++) {
+    m[r] = mean[r0 + r];
+    i0[r] = inv0[r0 + r];
+    nm[r] = -m[r];
+  }
+  // Add(xi, res) → dxi = dres = dy; Mul(x, inv); Add(res0, β); Mul(−m, inv).
+  double dnm[G];
+  for (int r = 0; r < G; r++) dnm[r] = 0.0;
+  for (long c = 0; c < C; c++)
+    for (int r = 0; r < G; r++) {
+      const float d = dyg[r * C + c];
+      const float inv = i0[r] * gamma[c];
+      const float a = d * inv;                           // mul(dy, inv): x's first contribution, and −m's
+      dx_mul[(r0 + r) * C + c] = a;
+      dnm[r] += static_cast<double>(a);
+      const float gA = d * xg[r * C + c];                // mul(dy, x) → inv
+      const float gB = d * nm[r];                        // mul(dy, −m) → inv
+      ginv[r * C + c] = gA + gB;                         // inv's two contributions
+    }
+  // Mul(inv0, γ): inv0 gets Σ_c G·γ (γ's Σ_r G·inv0 comes after, by columns).
+  double dinv0[G];
+  for (int r = 0; r < G; r++) dinv0[r] = 0.0;
+  for (long c = 0; c < C; c++)
+    for (int r = 0; r < G; r++) dinv0[r] += static_cast<double>(ginv[r * C + c] * gamma[c]);
+  // Rsqrt: dy · (−0.5 · (y · (y · y))); Add(v, ε); Mean(d·d) → / C; Mul(d, d) twice.
+  float gdd[G];
+  for (int r = 0; r < G; r++) {
+    const float t1 = i0[r] * i0[r];
+    const float t2 = i0[r] * t1;
+    const float t3 = -0.5f * t2;
+    const float dve = static_cast<float>(dinv0[r]) * t3;
+    gdd[r] = dve / cf;
+  }
+  double dm2[G];
+  for (int r = 0; r < G; r++) dm2[r] = 0.0;
+  for (long c = 0; c < C; c++)
+    for (int r = 0; r < G; r++) {
+      const float d = xg[r * C + c] - m[r];
+      const float p = gdd[r] * d;
+      const float gd = p + p;
+      dx_sub[(r0 + r) * C + c] = gd;                     // Sub(x, m) → x
+      dm2[r] += static_cast<double>(-gd);                // → m: Σ neg(·)
+    }
+  for (int r = 0; r < G; r++) {
+    const float dmNeg = -static_cast<float>(dnm[r]);     // neg's gradient
+    const float gm = dmNeg + static_cast<float>(dm2[r]); // m's two contributions
+    const float dx1 = gm / cf;                           // Mean(x)'s gradient
+    float* o = dx_mean + (r0 + r) * C;
+    for (long c = 0; c < C; c++) o[c] = dx1;
+  }
+}
+
 void layer_norm_backward(const float* dy, const float* x, const float* gamma, const float* mean, const float* inv0, long R, long C,
                          float* dx_mul, float* dx_sub, float* dx_mean, float* dgamma, float* dbeta) {
-  const float cf = static_cast<float>(C);
-  parallel_rows(R, 24 * C, [&](long r0, long r1) {
-    std::vector<float> ginv(static_cast<size_t>(C));
-    for (long r = r0; r < r1; r++) {
-      const float* dyr = dy + r * C;
-      const float* xr = x + r * C;
-      const float m = mean[r], i0 = inv0[r], nm = -m;
-      // Add(xi, res) → dxi = dres = dy; Mul(x, inv); Add(res0, β); Mul(−m, inv).
-      double dnm = 0.0;
-      for (long c = 0; c < C; c++) {
-        const float inv = i0 * gamma[c];
-        const float a = dyr[c] * inv;                   // mul(dy, inv): x's first contribution, and −m's
-        dx_mul[r * C + c] = a;
-        dnm += static_cast<double>(a);
-        const float gA = dyr[c] * xr[c];                // mul(dy, x) → inv
-        const float gB = dyr[c] * nm;                   // mul(dy, −m) → inv
-        ginv[c] = gA + gB;                              // inv's two contributions
-      }
-      const float dmNeg = -static_cast<float>(dnm);     // neg's gradient
-      // Mul(inv0, γ): inv0 gets Σ_c G·γ (γ's Σ_r G·inv0 comes after, by columns).
-      double dinv0 = 0.0;
-      for (long c = 0; c < C; c++) dinv0 += static_cast<double>(ginv[c] * gamma[c]);
-      // Rsqrt: dy · (−0.5 · (y · (y · y))); Add(v, ε); Mean(d·d) → / C; Mul(d, d) twice.
-      const float t1 = i0 * i0;
-      const float t2 = i0 * t1;
-      const float t3 = -0.5f * t2;
-      const float dve = static_cast<float>(dinv0) * t3;
-      const float gdd = dve / cf;
-      double dm2 = 0.0;
-      for (long c = 0; c < C; c++) {
-        const float d = xr[c] - m;
-        const float p = gdd * d;
-        const float gd = p + p;
-        dx_sub[r * C + c] = gd;                         // Sub(x, m) → x
-        dm2 += static_cast<double>(-gd);                // → m: Σ neg(·)
-      }
-      const float gm = dmNeg + static_cast<float>(dm2); // m's two contributions
-      const float dx1 = gm / cf;                        // Mean(x)'s gradient
-      for (long c = 0; c < C; c++) dx_mean[r * C + c] = dx1;
+  parallel_rows((R + kLnGroup - 1) / kLnGroup, 24 * C * kLnGroup, [&](long g0, long g1) {
+    std::vector<float> ginv(static_cast<size_t>(kLnGroup * C));
+    for (long r0 = g0 * kLnGroup; r0 < R && r0 < g1 * kLnGroup; r0 += kLnGroup) {
+      if (R - r0 >= kLnGroup) ln_backward_rows<kLnGroup>(dy, x, gamma, mean, inv0, r0, C, dx_mul, dx_sub, dx_mean, ginv.data());
+      else
+        for (long r = r0; r < R; r++) ln_backward_rows<1>(dy, x, gamma, mean, inv0, r, C, dx_mul, dx_sub, dx_mean, ginv.data());
     }
   });
   if (!dgamma && !dbeta) return;
   // γ's and β's gradients: the Sum kernel's float64 column sums, rows in increasing order (a pass
-  // over the rows, each row's terms recomputed: G·inv0 with G = dy·x + dy·(−m)).
-  std::vector<double> sg(static_cast<size_t>(C), 0.0), sb(static_cast<size_t>(C), 0.0);
-  for (long r = 0; r < R; r++) {
-    const float* dyr = dy + r * C;
-    const float* xr = x + r * C;
-    const float nm = -mean[r], i0 = inv0[r];
-    if (dgamma)
-      for (long c = 0; c < C; c++) {
-        const float gA = dyr[c] * xr[c];
-        const float gB = dyr[c] * nm;
-        const float g = gA + gB;
-        sg[c] += static_cast<double>(g * i0);
-      }
-    if (dbeta)
-      for (long c = 0; c < C; c++) sb[c] += static_cast<double>(dyr[c]);
-  }
-  for (long c = 0; c < C; c++) {
-    if (dgamma) dgamma[c] = static_cast<float>(sg[c]);
-    if (dbeta) dbeta[c] = static_cast<float>(sb[c]);
-  }
+  // over the rows, each row's terms recomputed: G·inv0 with G = dy·x + dy·(−m)); columns in
+  // blocks over the pool (each column's sum is one block's, in row order).
+  constexpr long kColBlock = 32;
+  const long nb = (C + kColBlock - 1) / kColBlock;
+  parallel_rows(nb, 6 * R * kColBlock, [&](long b0, long b1) {
+    const long c0 = b0 * kColBlock, c1 = b1 * kColBlock < C ? b1 * kColBlock : C;
+    const long w = c1 - c0;
+    std::vector<double> sg(static_cast<size_t>(w), 0.0), sb(static_cast<size_t>(w), 0.0);
+    for (long r = 0; r < R; r++) {
+      const float* dyr = dy + r * C + c0;
+      const float* xr = x + r * C + c0;
+      const float nm = -mean[r], i0 = inv0[r];
+      if (dgamma)
+        for (long c = 0; c < w; c++) {
+          const float gA = dyr[c] * xr[c];
+          const float gB = dyr[c] * nm;
+          const float g = gA + gB;
+          sg[c] += static_cast<double>(g * i0);
+        }
+      if (dbeta)
+        for (long c = 0; c < w; c++) sb[c] += static_cast<double>(dyr[c]);
+    }
+    for (long c = 0; c < w; c++) {
+      if (dgamma) dgamma[c0 + c] = static_cast<float>(sg[c]);
+      if (dbeta) dbeta[c0 + c] = static_cast<float>(sb[c]);
+    }
+  });
 }
 
 namespace {
