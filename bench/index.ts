@@ -310,7 +310,7 @@ if (only.includes('W6T') && impls.includes('idem-native')) {
 for (const w of ['W7', 'W8']) {
   if (!only.includes(w) || !impls.includes('idem-native')) continue;
   process.stdout.write(`${w} profile on native, 1 thread... `);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'profile.ts'), '--backend', 'native', '--workload', w, '--steps', quick ? '5' : '10', '--warm', '3'],
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'profile.ts'), '--backend', 'native', '--workload', w, '--steps', quick ? '5' : '10', '--warm', '3', '--cpu'],
     { cwd: ROOT, encoding: 'utf8', env: { ...process.env, IDEM_NUM_THREADS: '1' }, timeout: 10 * 60 * 1000 });
   const out = (r.stdout ?? '').trim();
   console.log(r.status === 0 ? 'done' : `failed (${(r.stderr ?? '').trim().split('\n').slice(-1)[0]})`);
@@ -412,9 +412,10 @@ const section = [
     '',
   ] : []),
   ...(seqProfiles.length ? [
-    '### Where a W7 / W8 step spends its time (`IDEM_NUM_THREADS=1 node --import tsx bench/profile.ts --workload W7|W8`, wall time)',
+    '### Where a W7 / W8 step spends its time (`IDEM_NUM_THREADS=1 node --import tsx bench/profile.ts --workload W7|W8 --cpu`, CPU time)',
     '',
-    'As the W1 profile: every kernel timed, the rest of the step is the framework (op dispatch, autodiff, Keras).',
+    'As the W1 profile: every kernel timed, the rest of the step is the framework (op dispatch, autodiff, Keras); step and',
+    'kernels in the process\'s CPU time, so that waiting for a core on a shared machine counts as neither.',
     '',
     ...seqProfiles,
   ] : []),
