@@ -59,6 +59,32 @@ self.onmessage = async (e) => {
 };
 `;
 
+/** A Worker that sets the thread count and runs one product large enough for the threads. */
+const THREADS_WORKER = `const said = [];
+for (const k of ['log', 'info', 'warn']) {
+  const orig = console[k];
+  console[k] = (...a) => { said.push(a.join(' ')); orig.apply(console, a); };
+}
+const tf = await import('/bundle/idem.browser.js');
+self.onmessage = (e) => {
+  const used = tf.setNumThreads(e.data.threads);
+  tf.setNumThreads(e.data.threads);
+  const a = tf.ones([256, 256]);
+  const p = tf.matMul(a, a).dataSync()[255];
+  self.postMessage({ used, threads: tf.getNumThreads(), isolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency, p, said });
+};
+self.postMessage('ready');
+`;
+
+/** The first \`\`\`html block of the README's "Using idem in a page", as a newcomer copies it. */
+function readmeSnippet(): string {
+  const readme = fs.readFileSync(path.join(import.meta.dirname, '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Using idem in a page'));
+  const m = /```html\n([\s\S]*?)```/.exec(section);
+  assert.ok(m, 'the README has the page snippet');
+  return `<!doctype html><meta charset="utf-8">\n${m[1]}`;
+}
+
 /** An IDX file: magic 0x0000080d (d dimensions), sizes, bytes. */
 function idx(dims: number[], data: Uint8Array): Uint8Array {
   const head = Buffer.alloc(4 + 4 * dims.length);
@@ -101,9 +127,15 @@ describe('idem in headless Chromium', { skip }, () => {
     fs.writeFileSync(path.join(dataDir, 'mnist', 'train-labels-idx1-ubyte'), idx([200], bytes(raw.train.labels, 200)));
     fs.writeFileSync(path.join(dataDir, 'mnist', 't10k-images-idx3-ubyte.gz'), zlib.gzipSync(idx([100, 28, 28], bytes(raw.test.images, 100 * 784))));
     fs.writeFileSync(path.join(dataDir, 'mnist', 't10k-labels-idx1-ubyte'), idx([100], bytes(raw.test.labels, 100)));
+    // The same subset as a plain folder of the four files, for the README's snippet.
+    fs.mkdirSync(path.join(dataDir, 'mnist-plain'), { recursive: true });
+    for (const f of fs.readdirSync(path.join(dataDir, 'mnist'))) {
+      const b = fs.readFileSync(path.join(dataDir, 'mnist', f));
+      fs.writeFileSync(path.join(dataDir, 'mnist-plain', f.replace(/\.gz$/, '')), f.endsWith('.gz') ? zlib.gunzipSync(b) : b);
+    }
     fs.writeFileSync(path.join(dataDir, 'iris.csv'), 'sepal_length,sepal_width,species\n5.1,3.5,0\n4.9,,1\n"6,2",2.9,2\n');
-    const mounts = { '/bundle/': bundleDir, '/fixtures/': FIXTURES, '/models/': modelsDir, '/data/': dataDir };
-    const pages = { '/t/page.html': harnessPage('/bundle/idem.browser.js'), '/t/worker.mjs': WORKER };
+    const mounts = { '/bundle/': bundleDir, '/fixtures/': FIXTURES, '/models/': modelsDir, '/data/': dataDir, '/readme/node_modules/idem/dist/': bundleDir, '/readme/mnist/': path.join(dataDir, 'mnist-plain') };
+    const pages = { '/t/page.html': harnessPage('/bundle/idem.browser.js'), '/t/worker.mjs': WORKER, '/t/threads.mjs': THREADS_WORKER, '/readme/index.html': readmeSnippet() };
     server = await startServer({ mounts, pages, isolated: true, onPost: (p, body) => void posts.push({ path: p, body }) });
     plain = await startServer({ mounts, pages });
     browser = await launchChromium();
@@ -162,6 +194,51 @@ describe('idem in headless Chromium', { skip }, () => {
     assert.deepEqual(r.weights, node.weights);
     assert.deepEqual(r.handLosses, node.handLosses);
     assert.deepEqual(r.handWeights, node.handWeights);
+  });
+
+  it('a Worker off the isolated path runs on one thread and says so once; setNumThreads(0) is hardwareConcurrency (at most 8)', { timeout: 60_000 }, async () => {
+    const inWorker = async (page: PageRun, threads: number) => (await page.page.evaluate((threads) => new Promise<unknown>((resolve) => {
+      const w = new Worker('/t/threads.mjs', { type: 'module' });
+      w.onmessage = (e) => {
+        if (e.data === 'ready') return w.postMessage({ threads });
+        resolve(e.data);
+        w.terminate();
+      };
+      w.onerror = (e) => resolve({ error: String(e.message) });
+    }), threads)) as { used: number; threads: number; isolated: boolean; cores: number; p: number; said: string[]; error?: string };
+    const off = await openPage(browser, plain.url('/t/page.html'));
+    const a = await inWorker(off, 2);
+    assert.equal(a.error, undefined);
+    assert.equal(a.isolated, false);
+    assert.equal(a.used, 1, 'setNumThreads(2) gives 1 off the isolated path');
+    assert.equal(a.threads, 1);
+    assert.equal(a.p, 256);
+    const said = a.said.filter((l) => l.includes('running on 1 thread'));
+    assert.equal(said.length, 1, `said once: ${JSON.stringify(a.said)}`);
+    assert.match(said[0]!, /^idem wasm backend: running on 1 thread: the page is not cross-origin isolated \(serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp\)/);
+    await off.page.close();
+    const b = await inWorker(run, 0);
+    assert.equal(b.isolated, true);
+    assert.equal(b.used, Math.min(b.cores, 8), 'the default: navigator.hardwareConcurrency, at most 8');
+    assert.equal(b.p, 256);
+    assert.deepEqual(b.said.filter((l) => l.includes('running on 1 thread')), []);
+  });
+
+  it("the README's page snippet runs as written (no bundler): trains, draws its curves, saves to IndexedDB", { timeout: 120_000 }, async () => {
+    const page = await openPage(browser, plain.url('/readme/index.html'));
+    let saved: string[] = [];
+    for (let t0 = Date.now(); Date.now() - t0 < 100_000 && !saved.includes('indexeddb://my-model'); await new Promise((r) => setTimeout(r, 250))) {
+      saved = (await page.page.evaluate(async () => Object.keys(await (await import('/readme/node_modules/idem/dist/idem.browser.js' as string)).io.listModels()))) as string[];
+    }
+    assert.deepEqual(saved, ['indexeddb://my-model']);
+    const epochs = page.console.filter((l) => /^log: Epoch [12]\/2 - 2\/2 - /.test(l));
+    assert.equal(epochs.length, 2, JSON.stringify(page.console));
+    const loss = epochs.map((l) => Number(/ - loss: (\d+\.\d+)/.exec(l)![1]));
+    assert.ok(loss[1]! < loss[0]!, `the loss goes down: ${loss}`);
+    assert.deepEqual(page.console.filter((l) => l.startsWith('warning:')), [], 'no lint warning');
+    assert.equal(await page.page.locator('#curves svg.curve').count(), 2, 'loss and accuracy curves');
+    assert.deepEqual(page.errors, []);
+    await page.page.close();
   });
 
   it('IndexedDB: save, reload the page, load, predict (identical); listModels, copy, move, remove; localStorage', { timeout: 120_000 }, async () => {
@@ -286,6 +363,14 @@ describe('idem in headless Chromium', { skip }, () => {
       const img = new Image();
       img.src = out.toDataURL();
       const fromImg = await tf.browser.fromPixelsAsync(img);
+      const drawnOn = document.createElement('canvas');
+      tf.browser.draw(t3, drawnOn);
+      const drawn2 = Array.from(drawnOn.getContext('2d')!.getImageData(0, 0, 3, 2).data);
+      const bitmap = await createImageBitmap(new ImageData(px, 3, 2));
+      const fromBitmap = Array.from(tf.browser.fromPixels(bitmap).dataSync());
+      bitmap.close();
+      const png = await new Promise<Blob>((resolve) => out.toBlob((b) => resolve(b!), 'image/png'));
+      const fromBlob = Array.from((await tf.browser.fromPixelsAsync(png, 4)).dataSync());
       const errs: string[] = [];
       for (const f of [
         () => tf.browser.fromPixels(null),
@@ -298,6 +383,10 @@ describe('idem in headless Chromium', { skip }, () => {
           d.transferControlToOffscreen();
           return tf.browser.toPixels(tf.zeros([1, 1, 3]), d);
         },
+        () => tf.browser.fromPixels(bitmap),
+        () => tf.browser.fromPixels(new Image()),
+        () => tf.browser.draw(t3),
+        () => tf.browser.fromPixelsAsync(new Blob(['not an image'], { type: 'text/plain' })),
       ]) {
         try {
           await f();
@@ -306,7 +395,7 @@ describe('idem in headless Chromium', { skip }, () => {
           errs.push(String((e as Error).message));
         }
       }
-      return { shape3: t3.shape, dtype: t3.dtype, v3: Array.from(t3.dataSync()), v4: Array.from(t4.dataSync()), v1: Array.from(t1.dataSync()), back: Array.from(back), drawn, gray, fromImg: Array.from(fromImg.dataSync()), errs };
+      return { shape3: t3.shape, dtype: t3.dtype, v3: Array.from(t3.dataSync()), v4: Array.from(t4.dataSync()), v1: Array.from(t1.dataSync()), back: Array.from(back), drawn, drawn2, gray, fromImg: Array.from(fromImg.dataSync()), fromBitmap, fromBlob, errs };
     })) as Record<string, any>;
     assert.deepEqual(r['shape3'], [2, 3, 3]);
     assert.equal(r['dtype'], 'int32');
@@ -317,6 +406,9 @@ describe('idem in headless Chromium', { skip }, () => {
     assert.deepEqual(r['drawn'], r['v4'], 'and draws it on the canvas');
     assert.deepEqual(r['gray'], [0, 0, 0, 255, 128, 128, 128, 255, 255, 255, 255, 255, 64, 64, 64, 255], 'float32 [0,1] scaled by 255, gray replicated');
     assert.deepEqual(r['fromImg'], r['v3'], 'fromPixelsAsync of an <img> (PNG data URL)');
+    assert.deepEqual(r['drawn2'], r['v4'], 'draw paints the canvas');
+    assert.deepEqual(r['fromBitmap'], r['v3'], 'fromPixels of an ImageBitmap');
+    assert.deepEqual(r['fromBlob'], r['v4'], 'fromPixelsAsync of a PNG Blob');
     const errs = r['errs'] as string[];
     assert.match(errs[0]!, /^fromPixels: `pixels` must be .*received null/);
     assert.match(errs[1]!, /^fromPixels: `numChannels` must be 1, 3 or 4, received 2/);
@@ -324,6 +416,11 @@ describe('idem in headless Chromium', { skip }, () => {
     assert.match(errs[3]!, /^toPixels: `img` must be rank 2 .* received rank 4 \[1,2,2,3\]/);
     assert.match(errs[4]!, /^toPixels: `img` values for an int32 tensor must be in \[0, 255\], found 300 at \[0,0,1\]/);
     assert.match(errs[5]!, /^toPixels: `canvas` cannot be drawn on/);
+    assert.match(errs[6]!, /^fromPixels: `pixels` is an ImageBitmap that was closed or transferred/);
+    assert.match(errs[7]!, /^fromPixels: `pixels` is an <img> that has not loaded/);
+    assert.match(errs[8]!, /^draw: `canvas` is required/);
+    assert.match(errs[9]!, /^fromPixelsAsync: `pixels` \(a text\/plain Blob of 12 bytes\) is not an image the browser can decode/);
+    assert.equal(errs.length, 10);
   });
 
   it('MNIST and tf.data.csv from the server; console progress one line per epoch; the live chart draws', { timeout: 120_000 }, async () => {

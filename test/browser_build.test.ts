@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { builtinModules } from 'node:module';
+import { spawnSync } from 'node:child_process';
 // @ts-expect-error -- a plain .mjs build script without types
 import { buildBrowserBundle } from '../browser/build.mjs';
 
@@ -56,6 +57,43 @@ describe('browser build', () => {
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
     console.log(`# core bundle: ${kib(built.core.bytes)} minified, ${kib(built.core.gzip)} gzipped (${built.core.chunks.length} files); HDF5 chunk ${kib(h5.bytes)} (${kib(h5.gzip)} gzipped); formats chunk ${kib(formats.bytes)} (${kib(formats.gzip)} gzipped)`);
     assert.ok(built.core.gzip < CORE_LIMIT_GZIP, `core bundle ${kib(built.core.gzip)} gzipped, limit ${kib(CORE_LIMIT_GZIP)}: keep code a page does not need at once out of the core — load it with a dynamic import() where its API is asynchronous (as src/io/front.ts does for the file formats, src/backends/webgpu_lazy.ts for WebGPU, src/browser.ts for tf.compare/tf.lint), or make it Node-only; \`node browser/build.mjs\` prints the chunks`);
+  });
+
+  it("`import * as tf from 'idem'` resolves to the browser entry in bundlers and to the Node entry in Node (package.json exports)", { timeout: 60_000 }, async () => {
+    // A consumer project with idem in its node_modules (a link to this repository, as npm link).
+    const root = path.join(import.meta.dirname, '..');
+    const app = fs.mkdtempSync(path.join(os.tmpdir(), 'idem-consumer-'));
+    fs.mkdirSync(path.join(app, 'node_modules'));
+    fs.symlinkSync(root, path.join(app, 'node_modules', 'idem'), 'dir');
+    fs.writeFileSync(path.join(app, 'app.js'), "import * as tf from 'idem';\nexport default tf;\n");
+    const esbuild = await import('esbuild');
+    const resolved: Record<string, string> = {};
+    for (const platform of ['browser', 'node', 'neutral'] as const) {
+      await esbuild.build({
+        entryPoints: [path.join(app, 'app.js')], bundle: true, write: false, format: 'esm', platform, logLevel: 'silent',
+        plugins: [{
+          name: 'which-entry',
+          setup(b) {
+            b.onResolve({ filter: /^idem$/ }, async (a) => {
+              if (a.pluginData === 'probe') return undefined;
+              const r = await b.resolve('idem', { kind: a.kind, resolveDir: a.resolveDir, pluginData: 'probe' });
+              assert.deepEqual(r.errors, [], `esbuild (${platform}) resolves idem`);
+              resolved[platform] = path.relative(root, r.path);
+              return { path: r.path, external: true };
+            });
+          },
+        }],
+      });
+    }
+    assert.deepEqual(resolved, { browser: path.join('dist', 'browser.js'), node: path.join('dist', 'index.js'), neutral: path.join('dist', 'browser.js') }, 'dist/ is made by npm run build (npm ci runs it)');
+    const inNode = (args: string[]) => {
+      const r = spawnSync(process.execPath, args, { cwd: app, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return path.relative(root, fs.realpathSync(r.stdout.trim().replace(/^file:\/\//, '')));
+    };
+    assert.equal(inNode(['--input-type=module', '-e', "console.log(import.meta.resolve('idem'))"]), path.join('dist', 'index.js'), 'import in Node');
+    assert.equal(inNode(['-e', "console.log(require.resolve('idem'))"]), path.join('dist', 'index.js'), 'require in Node');
+    fs.rmSync(app, { recursive: true, force: true });
   });
 
   it('both entries export the same names (new exports go in src/api.ts)', async () => {

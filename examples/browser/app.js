@@ -125,7 +125,7 @@ async function train() {
 
 // ------------------------------------------------------------------ the drawing pad
 const pad = $('pad');
-const ctx = pad.getContext('2d');
+const ctx = pad.getContext('2d', { willReadFrequently: true });
 const small = $('small');
 const sctx = small.getContext('2d', { willReadFrequently: true });
 function clearPad() {

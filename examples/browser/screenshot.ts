@@ -19,18 +19,20 @@ const steps = Number(arg('steps', '600'));
 const out = arg('out', join(import.meta.dirname, '..', '..', 'docs', 'browser-demo.png'));
 
 /** Starts the demo server on a free port; resolves to its URL and a stop function. */
-export async function startDemoServer(extra: string[] = []): Promise<{ url: string; stop: () => void }> {
+export async function startDemoServer(extra: string[] = []): Promise<{ url: string; stop: () => void; notFound: string[] }> {
   const child = spawn(process.execPath, [join(import.meta.dirname, 'serve.mjs'), '--port', '0', '--host', '127.0.0.1', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const notFound: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     let text = '';
     child.stdout.on('data', (d: Buffer) => {
       text += d.toString();
+      for (const m of d.toString().matchAll(/^404 not found: (.*)$/gm)) notFound.push(m[1]!);
       const m = /(http:\/\/[^\s/]+\/)/.exec(text);
       if (m) resolve(m[1]!);
     });
     child.on('exit', (code) => reject(new Error(`serve.mjs exited with ${code}: ${text}`)));
   });
-  return { url, stop: () => void child.kill() };
+  return { url, stop: () => void child.kill(), notFound };
 }
 
 /** Draws a "7" on the pad with the mouse (two strokes). */
@@ -63,6 +65,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(JSON.stringify(demo));
     console.log(`screenshot: ${out}`);
     if (run.errors.length) console.log(`console errors: ${run.errors.join('\n')}`);
+    if (server.notFound.length) console.log(`not found on the server: ${server.notFound.join(', ')}`);
   } finally {
     await browser.close();
     server.stop();

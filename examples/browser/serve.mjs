@@ -72,6 +72,7 @@ const server = createServer((req, res) => {
     createReadStream(file).pipe(res);
     return;
   }
+  console.log(`404 not found: ${path}`);
   res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${path}`);
 });
 server.on('error', (e) => {

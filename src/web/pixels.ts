@@ -141,7 +141,7 @@ export async function fromPixelsAsync(pixels: PixelSource | Blob, numChannels: n
     try {
       bitmap = await createImageBitmap(pixels);
     } catch (e) {
-      fail(op, `\`pixels\` (a ${pixels.type || 'Blob'} of ${pixels.size} bytes) is not an image the browser can decode: ${(e as Error).message}`);
+      fail(op, `\`pixels\` (a ${pixels.type ? `${pixels.type} ` : ''}${isA<File>(pixels, 'File') ? 'File' : 'Blob'} of ${pixels.size} bytes) is not an image the browser can decode: ${(e as Error).message}`);
     }
     try {
       return fromPixels(bitmap, numChannels);
