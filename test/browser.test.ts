@@ -312,15 +312,28 @@ describe('idem in headless Chromium', { skip }, () => {
   });
 
   it('a failed fetch names the URL and the HTTP status', { timeout: 60_000 }, async () => {
-    const msg = (await run.page.evaluate(async () => {
-      try {
-        await (globalThis as any).tf.loadLayersModel('/models/missing/model.json');
-        return 'no error';
-      } catch (e) {
-        return String((e as Error).message);
+    const msgs = (await run.page.evaluate(async () => {
+      const tf = (globalThis as any).tf;
+      const out: string[] = [];
+      for (const f of [
+        () => tf.loadLayersModel('/models/missing/model.json'),
+        () => tf.data.csv('/models/missing/rows.csv').toArray(),
+        () => tf.datasets.mnist.loadData({ url: '/models/missing/' }),
+      ]) {
+        try {
+          await f();
+          out.push('no error');
+        } catch (e) {
+          out.push(String((e as Error).message));
+        }
       }
-    })) as string;
-    assert.equal(msg, `loadLayersModel: fetching ${server.url('/models/missing/model.json')} failed: HTTP 404 Not Found`);
+      return out;
+    })) as string[];
+    assert.deepEqual(msgs, [
+      `loadLayersModel: fetching ${server.url('/models/missing/model.json')} failed: HTTP 404 Not Found`,
+      `data.csv: fetching ${server.url('/models/missing/rows.csv')} failed: HTTP 404 Not Found`,
+      `mnist.loadData: fetching ${server.url('/models/missing/train-images-idx3-ubyte')} failed: HTTP 404 Not Found`,
+    ]);
   });
 
   it('saves to downloads:// (model.json + weights, and .keras) and to an http(s) URL (POST)', { timeout: 60_000 }, async () => {
@@ -499,8 +512,8 @@ describe('idem in headless Chromium', { skip }, () => {
     await page.page.close();
   });
 
-  it('no console errors (but the 404 line), no request to another host', () => {
-    const errors = run.errors.filter((e) => !(e.includes('404') && e.includes('/models/missing/model.json')));
+  it('no console errors (but the 404 lines), no request to another host', () => {
+    const errors = run.errors.filter((e) => !(e.includes('404') && e.includes('/models/missing/')));
     assert.deepEqual(errors, []);
     assert.deepEqual(browser.foreignRequests, []);
   });

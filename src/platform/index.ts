@@ -206,10 +206,21 @@ async function fetchOk(url: string, op: string, init?: RequestInit): Promise<Res
   try {
     r = await fetch(url, init);
   } catch (e) {
-    throw new IdemError(`${op}: fetching ${url} failed: ${e instanceof Error ? e.message : String(e)}${causeText(e)}`);
+    throw new IdemError(`${op}: fetching ${absoluteUrl(url)} failed: ${e instanceof Error ? e.message : String(e)}${causeText(e)}`);
   }
-  if (!r.ok) throw new IdemError(`${op}: fetching ${url} failed: HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ''}`);
+  if (!r.ok) throw new IdemError(`${op}: fetching ${absoluteUrl(url)} failed: HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ''}`);
   return r;
+}
+
+/** A relative URL resolved against the page's (or Worker's) location, as fetch resolved it. */
+function absoluteUrl(url: string): string {
+  const base = (globalThis as { location?: { href?: string } }).location?.href;
+  if (!base) return url;
+  try {
+    return new URL(url, base).href;
+  } catch {
+    return url;
+  }
 }
 
 function causeText(e: unknown): string {
