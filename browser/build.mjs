@@ -42,7 +42,9 @@ export function bundleOptions(outdir) {
  */
 export function coreSize(metafile, contentsOf) {
   const outs = metafile.outputs;
-  const entry = Object.keys(outs).find((k) => outs[k].entryPoint && k.endsWith('.js'));
+  // The bundle itself (the chunks of dynamic import()s are entry points in the metafile too).
+  const entry = Object.keys(outs).find((k) => k.endsWith(`/${BUNDLE_NAME}.js`) || k === `${BUNDLE_NAME}.js`);
+  if (!entry) throw new Error(`no ${BUNDLE_NAME}.js among the outputs`);
   const seen = new Set();
   const stack = [entry];
   while (stack.length) {

@@ -166,9 +166,9 @@ export { constraints, getConstraint } from './layers/constraints.ts';
 export { regularizers } from './layers/regularizers.ts';
 export { LayersModel, Sequential, model, sequential, Callback, CustomCallback, History, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, ModelCheckpoint, saveModelWeights, loadModelWeights, type FitArgs, type CompileArgs } from './models/index.ts';
 /** Saving and loading (Keras .keras/.h5, TF.js model.json, safetensors); importing it enables model.save/saveWeights/loadWeights. */
-export { loadLayersModel, io, saveModel, saveWeights, loadWeights, type IOHandler, type ModelArtifacts, type SaveResult, type LoadWeightsOptions, type LoadModelOptions, type HttpOptions, type ModelArtifactsInfo } from './io/front.ts';
+export { loadLayersModel, saveModel, saveWeights, loadWeights, type IOHandler, type ModelArtifacts, type SaveResult, type LoadWeightsOptions, type LoadModelOptions, type HttpOptions, type ModelArtifactsInfo } from './io/front.ts';
 export type { TensorBoardArgs } from './summary/index.ts';
-export * as applications from './applications/index.ts';
+// `tf.io` and `tf.applications` are defined by each entry (the browser loads parts of them with `await tf.ready()`).
 export { moreLossObjects, confusionMatrix, metricFactories as metrics } from './metrics/index.ts';
 export { kerasLosses, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy } from './losses/keras.ts';
 export { Metric, categoricalAccuracy, sparseCategoricalAccuracy, binaryAccuracy } from './metrics/keras_metrics.ts';

@@ -16,29 +16,78 @@ import { IdemError } from './core/errors.ts';
 import { nodeOnly } from './platform/index.ts';
 import type * as Summary from './summary/index.ts';
 import type * as Compare from './compare/index.ts';
+import type * as Safetensors from './io/safetensors.ts';
+import type * as Applications from './applications/index.ts';
+import { ioRouting } from './io/front.ts';
+import { CAFFE_BGR_MEAN, TORCH_RGB_MEAN, TORCH_RGB_STD, mobileNetV2PreprocessInput, preprocessInput, resnet50PreprocessInput, vgg16PreprocessInput } from './applications/preprocess.ts';
 
 export * from './api.ts';
 
-// The sameness tools' code (tf.compare, tf.lint) is a chunk of its own: `await tf.ready()` loads
-// it, and from then on they are synchronous as in Node.
-let compareCode: typeof Compare | null = null;
-let compareLoading: Promise<typeof Compare> | null = null;
-function loadCompare(): Promise<typeof Compare> {
-  compareLoading ??= import('./compare/index.ts').then((m) => (compareCode = m), (e: unknown) => {
-    compareLoading = null;
-    throw e;
-  });
-  return compareLoading;
-}
-function compareLoaded(op: string): typeof Compare {
-  if (!compareCode) throw new IdemError(`${op}: in the browser its code is loaded by \`await tf.ready()\` (a chunk of its own, kept out of the bundle's core): call that first`);
-  return compareCode;
+/**
+ * Code kept out of the bundle's core (what a page downloads before its first line runs) in a
+ * chunk of its own, for APIs that are synchronous as in Node: `await tf.ready()` loads every such
+ * chunk; called before, they say so.
+ */
+function lazyChunk<T>(load: () => Promise<T>): { load(): Promise<T>; get(op: string): T } {
+  let code: T | null = null;
+  let loading: Promise<T> | null = null;
+  return {
+    load() {
+      loading ??= load().then((m) => (code = m), (e: unknown) => {
+        loading = null;
+        throw e;
+      });
+      return loading;
+    },
+    get(op) {
+      if (!code) throw new IdemError(`${op}: in the browser its code is loaded by \`await tf.ready()\` (a chunk of its own, kept out of the bundle's core): call that first`);
+      return code;
+    },
+  };
 }
 
-/** Resolves once the current backend is initialized (in the browser, also once tf.compare's code has loaded). */
+// The sameness tools (tf.compare, tf.lint), the safetensors byte helpers and the applications'
+// builders: chunks of their own.
+const compareChunk = lazyChunk(() => import('./compare/index.ts'));
+const safetensorsChunk = lazyChunk(() => import('./io/safetensors.ts'));
+const applicationsChunk = lazyChunk(() => import('./applications/index.ts'));
+const loadCompare = (): Promise<typeof Compare> => compareChunk.load();
+const compareLoaded = (op: string): typeof Compare => compareChunk.get(op);
+
+/**
+ * Resolves once the current backend is initialized (in the browser, also once the code of
+ * tf.compare / tf.lint, tf.io's safetensors helpers and tf.applications' builders has loaded).
+ */
 export async function ready(): Promise<void> {
-  await Promise.all([coreReady(), loadCompare()]);
+  await Promise.all([coreReady(), compareChunk.load(), safetensorsChunk.load(), applicationsChunk.load()]);
 }
+
+/** `tf.io`: TF.js's handlers, the browser stores, model management; the safetensors helpers after `await tf.ready()`. */
+export const io = {
+  ...ioRouting,
+  saveSafetensors: ((...args) => safetensorsChunk.get('tf.io.saveSafetensors').saveSafetensors(...args)) as typeof Safetensors.saveSafetensors,
+  loadSafetensors: ((...args) => safetensorsChunk.get('tf.io.loadSafetensors').loadSafetensors(...args)) as typeof Safetensors.loadSafetensors,
+  /** Named tensors → safetensors bytes (after `await tf.ready()` in the browser). */
+  encodeSafetensors: ((...args) => safetensorsChunk.get('tf.io.encodeSafetensors').encodeSafetensors(...args)) as typeof Safetensors.encodeSafetensors,
+  /** safetensors bytes → entries, validated (after `await tf.ready()` in the browser). */
+  decodeSafetensors: ((...args) => safetensorsChunk.get('tf.io.decodeSafetensors').decodeSafetensors(...args)) as typeof Safetensors.decodeSafetensors,
+};
+
+/**
+ * `tf.applications`: the builders (resnet50, vgg16, mobileNetV2, makeDivisible, correctPad) work
+ * after `await tf.ready()` in the browser; the preprocessing is loaded with the core.
+ */
+export const applications: typeof Applications = {
+  resnet50: Object.assign(((...args) => applicationsChunk.get('tf.applications.resnet50').resnet50(...args)) as typeof Applications.resnet50, { preprocessInput: resnet50PreprocessInput }),
+  vgg16: Object.assign(((...args) => applicationsChunk.get('tf.applications.vgg16').vgg16(...args)) as typeof Applications.vgg16, { preprocessInput: vgg16PreprocessInput }),
+  mobileNetV2: Object.assign(((...args) => applicationsChunk.get('tf.applications.mobileNetV2').mobileNetV2(...args)) as typeof Applications.mobileNetV2, { preprocessInput: mobileNetV2PreprocessInput }),
+  makeDivisible: ((...args) => applicationsChunk.get('tf.applications.makeDivisible').makeDivisible(...args)) as typeof Applications.makeDivisible,
+  correctPad: ((...args) => applicationsChunk.get('tf.applications.correctPad').correctPad(...args)) as typeof Applications.correctPad,
+  preprocessInput,
+  CAFFE_BGR_MEAN,
+  TORCH_RGB_MEAN,
+  TORCH_RGB_STD,
+};
 
 /** `tf.compare(modelA, modelB, data, options)` (after `await tf.ready()` in the browser). */
 export const compare: typeof Compare.compare = (...args) => compareLoaded('tf.compare').compare(...args);

@@ -16,6 +16,8 @@ import { commonData } from './data/common.ts';
 import { imageFolder } from './data/image_folder.ts';
 import { sharedCallbacks } from './callbacks.ts';
 import { tensorBoard } from './summary/index.ts';
+import { ioRouting } from './io/front.ts';
+import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './io/safetensors.ts';
 
 export * from './api.ts';
 export { compare, formatCompareReport, lint, formatLint } from './compare/index.ts';
@@ -30,3 +32,8 @@ export { imageFolder };
 export const callbacks = { ...sharedCallbacks, tensorBoard };
 export * as summary from './summary/index.ts';
 export { TensorBoard } from './summary/index.ts';
+
+/** `tf.io`: TF.js's handlers and model management, and the safetensors helpers. */
+export const io = { ...ioRouting, saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors };
+/** `tf.applications`: Keras's ResNet50, VGG16 and MobileNetV2, their preprocessing. */
+export * as applications from './applications/index.ts';

@@ -467,7 +467,7 @@ describe('idem in headless Chromium', { skip }, () => {
     assert.match(epochLines[1]!, new RegExp(`^log: Epoch 2/2 - 4/4 - \\d+s \\d+ms/step - loss: \\d\\.\\d{4} - ${metric}: \\d\\.\\d{4} - val_loss: \\d\\.\\d{4} - val_${metric}: \\d\\.\\d{4}$`));
   });
 
-  it('tf.compare: its code loads with `await tf.ready()` (an error says so before); native says it is Node-only; webgpu loads on demand', { timeout: 60_000 }, async () => {
+  it('tf.compare, tf.io\'s safetensors helpers, tf.applications\' builders: their code loads with `await tf.ready()` (an error says so before); native says it is Node-only; webgpu loads on demand', { timeout: 60_000 }, async () => {
     const page = await openPage(browser, server.url('/t/page.html'));
     await waitForTf(page.page);
     // Page code as a string: a named helper would be wrapped by the test runner's transform in a function the page lacks.
@@ -483,11 +483,24 @@ describe('idem in headless Chromium', { skip }, () => {
       } catch (e) {
         before = String(e.message);
       }
+      // Other chunks tf.ready() loads: tf.io's safetensors helpers and tf.applications' builders.
+      const lazyBefore = [];
+      for (const f of [() => tf.io.encodeSafetensors([{ name: 'w', tensor: tf.ones([2]) }]), () => tf.applications.makeDivisible(37, 8)]) {
+        try {
+          f();
+          lazyBefore.push('no error');
+        } catch (e) {
+          lazyBefore.push(String(e.message));
+        }
+      }
+      const preprocessed = Array.from(tf.applications.mobileNetV2.preprocessInput(tf.tensor([0, 127.5, 255], [1, 1, 3])).dataSync());
       // fit with verbose on lints the model first (loading the code itself): a keep probability passed as a rate.
       const trap = build(0.7);
       trap.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
       await trap.fit(tf.ones([8, 4]), tf.zeros([8, 2]), { epochs: 1, batchSize: 8, verbose: 1 });
       await tf.ready();
+      const st = tf.io.decodeSafetensors(tf.io.encodeSafetensors([{ name: 'w', tensor: tf.tensor([1.5, -2]) }]), 'bytes');
+      const lazyAfter = { safetensors: [st.entries[0].name, Array.from(st.entries[0].shape)], divisible: tf.applications.makeDivisible(37, 8) };
       const rep = tf.compare(build(0.3), build(0.7), tf.ones([16, 4]));
       const failures = [];
       for (const name of ['native', 'webgpu']) {
@@ -498,9 +511,13 @@ describe('idem in headless Chromium', { skip }, () => {
           failures.push(String(e.message));
         }
       }
-      return { before, section: rep.firstDivergence && rep.firstDivergence.section, text: tf.formatCompareReport(rep).split('\\n')[0], failures, backend: tf.getBackend() };
-    })()`)) as { before: string; section: string; text: string; failures: string[]; backend: string };
+      return { before, lazyBefore, preprocessed, lazyAfter, section: rep.firstDivergence && rep.firstDivergence.section, text: tf.formatCompareReport(rep).split('\\n')[0], failures, backend: tf.getBackend() };
+    })()`)) as { before: string; lazyBefore: string[]; preprocessed: number[]; lazyAfter: unknown; section: string; text: string; failures: string[]; backend: string };
     assert.match(r.before, /^tf\.compare: in the browser its code is loaded by `await tf\.ready\(\)`/);
+    assert.match(r.lazyBefore[0]!, /^tf\.io\.encodeSafetensors: in the browser its code is loaded by `await tf\.ready\(\)`/);
+    assert.match(r.lazyBefore[1]!, /^tf\.applications\.makeDivisible: in the browser its code is loaded by `await tf\.ready\(\)`/);
+    assert.deepEqual(r.preprocessed, [-1, 0, 1], 'the preprocessing is in the core');
+    assert.deepEqual(r.lazyAfter, { safetensors: ['w', [2]], divisible: 40 });
     assert.equal(r.section, 'architecture');
     assert.match(r.text, /^tf\.compare  A: Keras model 'sequential_\d+' \(58 trainable parameters\)/);
     // The Node-only backend says so; WebGPU's code loads on demand and says why it cannot start here (--disable-gpu).

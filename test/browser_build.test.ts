@@ -47,7 +47,10 @@ describe('browser build', () => {
     const main = built.files.find((f) => f.what === 'the bundle')!;
     assert.ok(main && path.basename(main.file) === 'idem.browser.js', 'dist name');
     assert.ok(fs.existsSync(`${main.file}.map`), 'source map written');
+    assert.ok(built.core.chunks.some((c) => c.endsWith('/idem.browser.js')), `the core starts at the bundle: ${built.core.chunks}`);
     const coreInputs = built.core.chunks.flatMap((c) => Object.keys(built.metafile.outputs[c]!.inputs));
+    assert.ok(coreInputs.includes('src/api.ts') && coreInputs.includes('src/layers/core.ts'), 'the core holds the API and the layers');
+    assert.ok(!coreInputs.some((i) => i.startsWith('src/applications/') && !i.endsWith('preprocess.ts')) && !coreInputs.includes('src/io/safetensors.ts') && !coreInputs.includes('src/compare/index.ts'), 'tf.applications\' builders, safetensors and tf.compare are chunks loaded by tf.ready()');
     assert.ok(!coreInputs.some((i) => i.includes('h5wasm')), 'h5wasm is not in the core');
     assert.ok(!coreInputs.some((i) => i === 'src/io/index.ts' || i === 'src/io/keras.ts' || i.includes('fflate')), 'the file formats are not in the core');
     const h5 = built.files.find((f) => f.what.startsWith('HDF5'));
@@ -106,6 +109,8 @@ describe('browser build', () => {
     assert.deepEqual(Object.keys(web.data).sort(), Object.keys(node.data).sort(), 'tf.data members');
     assert.deepEqual(Object.keys(web.callbacks).sort(), Object.keys(node.callbacks).sort(), 'tf.callbacks members');
     assert.deepEqual(Object.keys(web.summary).sort(), Object.keys(node.summary).sort(), 'tf.summary members');
+    assert.deepEqual(Object.keys(web.io).sort(), Object.keys(node.io).sort(), 'tf.io members');
+    assert.deepEqual(Object.keys(web.applications).sort(), Object.keys(node.applications).sort(), 'tf.applications members');
   });
 
   it("the browser entry's Node-only parts say so and what to use instead", async () => {

@@ -7,7 +7,9 @@
  * HDF5 files.
  *
  * The browser stores (./stores.ts) and the HTTP handler (./http.ts) are in that chunk too: only
- * the routing below and the safetensors helpers (synchronous by their API) are loaded up front.
+ * the routing below is loaded up front. The safetensors helpers (synchronous by their API) are
+ * added to `tf.io` by the entries: the Node entry imports them, the browser entry loads them with
+ * `await tf.ready()`.
  *
  * Targets:
  * - an IO handler object (`tf.io.withSaveHandler`, `fromMemory`, `http`, `browserFiles`, ...);
@@ -23,7 +25,6 @@ import { LayersModel, registerModelIO } from '../models/model.ts';
 import { fetchBytes, isBrowser, isHttpUrl, isNode } from '../platform/index.ts';
 import type { LoadModelOptions, LoadWeightsOptions, SaveOptions } from './keras.ts';
 import type { HttpOptions, ModelArtifactsInfo } from './http.ts';
-import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors.ts';
 import type { IOHandler, ModelArtifacts, SaveResult, WeightsManifestEntry } from './tfjs.ts';
 
 type Impl = typeof import('./index.ts');
@@ -207,11 +208,6 @@ function fileSystem(url: string): IOHandler {
   return lazyHandler((impl) => impl.io.fileSystem(url), true, true);
 }
 
-/**
- * `tf.io`: TF.js's handlers and model management, plus safetensors helpers (`saveSafetensors`
- * / `loadSafetensors` read and write files: Node only; `encodeSafetensors` /
- * `decodeSafetensors` work on bytes anywhere).
- */
 /** TF.js's `tf.io.http(url, {requestInit, weightPathPrefix, fetchFunc, onProgress})` (./http.ts). */
 function http(url: string, options: HttpOptions = {}): IOHandler {
   if (typeof url !== 'string' || url === '') fail('io.http', `expected a URL string, received ${typeof url}`);
@@ -226,7 +222,12 @@ function browserFiles(files: Blob[] | FileList): IOHandler & { files: Blob[] } {
   return { files: list, load: async () => (await formats()).browserFiles(list).load!() };
 }
 
-export const io = {
+/**
+ * `tf.io` without the safetensors helpers (`saveSafetensors` / `loadSafetensors` read and write
+ * files: Node only; `encodeSafetensors` / `decodeSafetensors` work on bytes anywhere), which each
+ * entry adds: TF.js's handlers and model management.
+ */
+export const ioRouting = {
   withSaveHandler,
   fromMemory,
   fileSystem,
@@ -241,12 +242,6 @@ export const io = {
   moveModel: async (from: string, to: string): Promise<ModelArtifactsInfo> => (await formats()).moveModel(from, to),
   /** Deletes a stored model; resolves to its info. */
   removeModel: async (url: string): Promise<ModelArtifactsInfo> => (await formats()).removeModel(url),
-  saveSafetensors,
-  loadSafetensors,
-  /** Named tensors → safetensors bytes. */
-  encodeSafetensors,
-  /** safetensors bytes → entries, validated. */
-  decodeSafetensors,
 };
 
 registerModelIO({
