@@ -180,7 +180,11 @@ export function loadRawFromUrl(url: string, files: MnistOptions['files'] = {}, o
         const bytes = await fetchBytes(u, op);
         return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? (nodeApis() ? gunzipIdx(bytes, u) : gunzip(bytes, u, op)) : bytes;
       };
-      const [ti, tl, vi, vl] = await Promise.all([get(names.trainImages), get(names.trainLabels), get(names.testImages), get(names.testLabels)]);
+      // Fetched together; a failure is reported for the first file in this order, whichever failed first.
+      const settled = await Promise.allSettled([get(names.trainImages), get(names.trainLabels), get(names.testImages), get(names.testLabels)]);
+      const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (failed) throw failed.reason;
+      const [ti, tl, vi, vl] = settled.map((x) => (x as PromiseFulfilledResult<Uint8Array>).value) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
       return {
         train: parseSplit(ti, fileUrl(url, names.trainImages), tl, fileUrl(url, names.trainLabels)),
         test: parseSplit(vi, fileUrl(url, names.testImages), vl, fileUrl(url, names.testLabels)),
