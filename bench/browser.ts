@@ -87,14 +87,29 @@ async function measure(impl: string, workload: 'W1' | 'W4'): Promise<void> {
   }
 }
 
+/** The machine's CPU counters (/proc/stat: idle and total jiffies), or null off Linux. */
+function cpuTimes(): { idle: number; total: number } | null {
+  try {
+    const v = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: v[3]! + (v[4] ?? 0), total: v.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+/** How many cores' worth of CPU the whole machine used during the paired thread measurement. */
+let threadsBusyCores: number | null = null;
+
 const pairs = Number(arg('pairs') ?? (quick ? 4 : 12));
 const paired: { gemm?: { ratio: number; rates: number[] }; w1?: { ratio: number; msPerStep: number[] }; threads?: { ratio: number; rates: number[]; threaded: number } } = {};
 
 /** One paired measurement page (bench/browser/paired.html): see bench/browser/paired.js. */
 async function pairedRun(mode: 'gemm' | 'w1' | 'threads'): Promise<void> {
   const run = await openPage(browser, server.url(`/bench/paired.html?mode=${mode}&pairs=${pairs}&n=1024`));
+  const cpu0 = cpuTimes();
   try {
     await run.page.waitForFunction(() => (globalThis as { result?: unknown }).result !== undefined, undefined, { timeout: 600_000, polling: 200 });
+    const cpu1 = cpuTimes();
+    if (mode === 'threads' && cpu0 && cpu1 && cpu1.total > cpu0.total) threadsBusyCores = (1 - (cpu1.idle - cpu0.idle) / (cpu1.total - cpu0.total)) * cpus().length;
     const r = (await run.page.evaluate(() => (globalThis as { result?: unknown }).result)) as { ok: boolean; error?: string } & Record<string, never>;
     if (!r.ok) throw new Error(`paired ${mode}: ${r.error}`);
     (paired as Record<string, unknown>)[mode] = r;
@@ -163,7 +178,7 @@ if (paired.gemm || paired.w1 || paired.threads) {
   const parts: string[] = [];
   if (paired.w1) parts.push(`W1 steps: TF.js wasm takes ${paired.w1.ratio.toFixed(1)}× idem's time (${paired.w1.msPerStep[0]!.toFixed(1)} vs ${paired.w1.msPerStep[1]!.toFixed(1)} ms per step)`);
   if (paired.gemm) parts.push(`W4 n = 1024: idem ${paired.gemm.ratio.toFixed(2)}× TF.js (${paired.gemm.rates[0]!.toFixed(1)} vs ${paired.gemm.rates[1]!.toFixed(1)} GFLOP/s)`);
-  if (paired.threads) parts.push(`W4 n = 1024 in a Worker: ${cpus().length} threads ${paired.threads.ratio.toFixed(2)}× 1 thread (${paired.threads.rates[0]!.toFixed(1)} vs ${paired.threads.rates[1]!.toFixed(1)} GFLOP/s)`);
+  if (paired.threads) parts.push(`W4 n = 1024 in a Worker: ${cpus().length} threads ${paired.threads.ratio.toFixed(2)}× 1 thread (${paired.threads.rates[0]!.toFixed(1)} vs ${paired.threads.rates[1]!.toFixed(1)} GFLOP/s${threadsBusyCores !== null ? `; meanwhile the machine kept ${threadsBusyCores.toFixed(2)} of its ${cpus().length} cores busy, this measurement included — a ratio near ${cpus().length} needs the other cores idle` : ''})`);
   lines.push('');
   lines.push(`Paired and interleaved (${pairs} pairs of alternating windows in one page or Worker, medians of the per-pair ratios — what resolves a ratio on a shared machine): ${parts.join('; ')}.`);
 }
