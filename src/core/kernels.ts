@@ -291,42 +291,62 @@ export interface OptimizerKernelVariable<T> {
  * booleans) and the variables in order (every float32 array of one variable of one size);
  * throws an error naming the kernel and the argument otherwise.
  */
+/** Per kernel, its attributes as [name, type] pairs (checked on every call). */
+const ATTR_LIST = Object.fromEntries(Object.entries(ATTR_TYPES).map(([k, t]) => [k, Object.entries(t)])) as Record<OptimizerKernelName, [string, string][]>;
+/** Input names per variable ([g0, x0, m0, v0], [g1, …]) by kernel, slots used and variable count. */
+const INPUT_NAMES = new Map<string, string[][]>();
+
 export function optimizerKernelArgs<K extends OptimizerKernelName, T extends { shape: readonly number[]; dtype: string }>(
   kernel: K,
   inputs: Record<string, T>,
   attrs: Record<string, unknown>,
 ): { attrs: OptimizerKernelAttrs[K]; uses: boolean[]; vars: OptimizerKernelVariable<T>[] } {
   const types = ATTR_TYPES[kernel] as Record<string, string>;
-  for (const [name, type] of Object.entries(types)) {
+  for (const [name, type] of ATTR_LIST[kernel]) {
     const v = attrs[name];
     if (typeof v !== type || (type === 'number' && !Number.isFinite(v))) fail(kernel, `attribute '${name}' must be a ${type === 'number' ? 'finite number' : type}, received ${String(v)}`);
   }
-  const extra = Object.keys(attrs).filter((k) => !(k in types));
-  if (extra.length) fail(kernel, `unknown attribute(s) ${extra.join(', ')} (expected ${Object.keys(types).join(', ')})`);
+  for (const k in attrs) if (!(k in types)) fail(kernel, `unknown attribute(s) ${Object.keys(attrs).filter((n) => !(n in types)).join(', ')} (expected ${Object.keys(types).join(', ')})`);
   const a = attrs as unknown as OptimizerKernelAttrs[K];
   const spec = OPTIMIZER_KERNELS[kernel] as { slots: readonly string[]; uses: (a: OptimizerKernelAttrs[K]) => boolean[] };
   const uses = spec.uses(a);
-  const vars: OptimizerKernelVariable<T>[] = [];
-  let expected = 0;
-  for (let i = 0; `g${i}` in inputs; i++) {
-    const get = (name: string): T => {
-      const t = inputs[`${name}${i}`];
-      if (t === undefined) fail(kernel, `input '${name}${i}' is missing`);
-      if (t.dtype !== 'float32') fail(kernel, `input '${name}${i}' must be float32, received ${t.dtype}`);
-      if (!sameShape(t.shape, inputs[`x${i}`]?.shape ?? t.shape)) fail(kernel, `input '${name}${i}' has shape [${t.shape}], expected the variable's [${inputs[`x${i}`]!.shape}]`);
-      expected++;
-      return t;
-    };
-    const x = get('x');
-    vars.push({ g: get('g'), x, slots: spec.slots.map((s, k) => (uses[k] ? get(s) : null)) });
+  const used = spec.slots.filter((_, k) => uses[k]);
+  let count = 0;
+  let n = 0;
+  for (const k in inputs) {
+    n++;
+    if (k.charCodeAt(0) === 103 /* g */ && inputs[k] !== undefined) count++;
   }
-  if (expected !== Object.keys(inputs).length) {
-    const known = new Set(vars.flatMap((_, i) => ['g', 'x', ...spec.slots.filter((_, k) => uses[k])].map((n) => `${n}${i}`)));
+  const key = `${kernel}:${used.join(',')}:${count}`;
+  let names = INPUT_NAMES.get(key);
+  if (!names) {
+    names = Array.from({ length: count }, (_, i) => ['g', 'x', ...used].map((s) => `${s}${i}`));
+    INPUT_NAMES.set(key, names);
+  }
+  const vars: OptimizerKernelVariable<T>[] = [];
+  for (const per of names) {
+    const ts = per.map((name) => {
+      const t = inputs[name];
+      if (t === undefined) fail(kernel, `input '${name}' is missing`);
+      if (t.dtype !== 'float32') fail(kernel, `input '${name}' must be float32, received ${t.dtype}`);
+      return t;
+    });
+    const x = ts[1]!;
+    for (let j = 0; j < ts.length; j++) {
+      if (!sameShape(ts[j]!.shape, x.shape)) fail(kernel, `input '${per[j]}' has shape [${ts[j]!.shape}], expected the variable's [${x.shape}]`);
+    }
+    let q = 2;
+    vars.push({ g: ts[0]!, x, slots: uses.map((u) => (u ? ts[q++]! : null)) });
+  }
+  if (n !== count * (2 + used.length)) {
+    const known = new Set(names.flat());
     fail(kernel, `unexpected input(s) ${Object.keys(inputs).filter((k) => !known.has(k)).join(', ')}`);
   }
   return { attrs: a, uses, vars };
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

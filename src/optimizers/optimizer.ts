@@ -183,6 +183,8 @@ export abstract class Optimizer {
     return null;
   }
 
+  private fusedPlan: { kernel: string; mask: number; used: string[]; indexes: number[] } | undefined;
+
   /** Runs `fusedUpdate`'s kernel on every variable and assigns the new values; false (nothing done) when there is none. */
   private runFusedUpdate(gradients: Tensor[], vars: Variable[], lr: number, step: number): boolean {
     if (vars.length === 0) return false;
@@ -190,9 +192,16 @@ export abstract class Optimizer {
     if (fused === null || !ENGINE.hasKernel(fused.kernel)) return false;
     const spec = OPTIMIZER_KERNELS[fused.kernel] as { slots: readonly string[]; uses: (a: unknown) => boolean[] };
     const uses = spec.uses(fused.attrs);
-    const used = spec.slots.filter((_, k) => uses[k]);
-    const specs = this.slotSpecs();
-    const indexes = used.map((name) => specs.find((s) => s.name === name)!.index);
+    let mask = 0;
+    for (let k = 0; k < uses.length; k++) if (uses[k]) mask |= 1 << k;
+    // The kernel's slots used and their indexes among this optimizer's slots (once per kernel and mask).
+    let plan = this.fusedPlan;
+    if (!plan || plan.kernel !== fused.kernel || plan.mask !== mask) {
+      const used = spec.slots.filter((_, k) => uses[k]);
+      const specs = this.slotSpecs();
+      plan = this.fusedPlan = { kernel: fused.kernel, mask, used, indexes: used.map((name) => specs.find((s) => s.name === name)!.index) };
+    }
+    const { used, indexes } = plan;
     const inputs: Record<string, Tensor> = {};
     const targets: Variable[] = [];
     const names = fusedInputNames(fused.kernel, used, vars.length);
