@@ -245,7 +245,12 @@ export function compare(modelA: CompareModel, modelB: CompareModel, data: Compar
     stateSection(b, sa, sb, qa, qb, working, changedA, changedB, tol);
     const cell = (s: Subject, vs: Variable[]) => (vs.length ? `changes ${vs.map((v) => varLabel(s, v)).join(', ')}` : 'changes nothing');
     const bad = infChangedA.length ? 'a' : 'b';
-    b.add('state', { item: 'inference call (training = false)', a: cell(sa, infChangedA), b: cell(sb, infChangedB), status: infChangedA.length === 0 && infChangedB.length === 0 ? 'same' : 'differs' }, {
+    b.add('state', {
+      item: 'inference call (training = false)',
+      a: cell(sa, infChangedA),
+      b: cell(sb, infChangedB),
+      status: infChangedA.length === 0 && infChangedB.length === 0 ? 'same' : 'differs',
+    }, {
       cause: `${side(bad)}'s inference call changes ${(bad === 'a' ? infChangedA : infChangedB).map((v) => varLabel(bad === 'a' ? sa : sb, v)).join(', ')}: moving statistics (or other state) must ` +
         `only change in training calls, or predictions drift with every evaluation.`,
       fix: `In ${side(bad)}, update state only when training is true.`,
@@ -307,7 +312,14 @@ function initSection(b: Builder, sa: Subject, sb: Subject, pa: Variable[], pb: V
     };
     const dA = declared(sa, va);
     const dB = declared(sb, vb);
-    const values: Record<string, number | null> = { meanA: A.st?.mean ?? null, stdA: A.st?.std ?? null, meanB: B.st?.mean ?? null, stdB: B.st?.std ?? null, expectedStdA: A.g?.expectedStd ?? null, expectedStdB: B.g?.expectedStd ?? null };
+    const values: Record<string, number | null> = {
+      meanA: A.st?.mean ?? null,
+      stdA: A.st?.std ?? null,
+      meanB: B.st?.mean ?? null,
+      stdB: B.st?.std ?? null,
+      expectedStdA: A.g?.expectedStd ?? null,
+      expectedStdB: B.g?.expectedStd ?? null,
+    };
     const notes: string[] = [];
     if (dA || dB) notes.push(`declared: A ${dA ?? '?'}, B ${dB ?? '?'}`);
     if (A.g?.formula && A.g.expectedStd !== 0) notes.push(`A expected std ${A.g.formula}`);
@@ -458,7 +470,14 @@ function forwardSection(b: Builder, id: SectionId, sa: Subject, sb: Subject, pai
     }
     const d = diff(p.a.output, p.b.output);
     const status = statusOf(d, tol);
-    const row: CompareRow = { item, a: cellA, b: cellB, status, note: d.identical ? 'bit-identical' : `max |A−B| ${num(d.maxAbs)}`, values: { meanA: A.mean, stdA: A.std, meanB: B.mean, stdB: B.std, maxAbsDiff: d.maxAbs } };
+    const row: CompareRow = {
+      item,
+      a: cellA,
+      b: cellB,
+      status,
+      note: d.identical ? 'bit-identical' : `max |A−B| ${num(d.maxAbs)}`,
+      values: { meanA: A.mean, stdA: A.std, meanB: B.mean, stdB: B.std, maxAbsDiff: d.maxAbs },
+    };
     if (status !== 'differs') {
       b.add(id, row);
       continue;
@@ -498,7 +517,13 @@ function stochasticSection(b: Builder, sa: Subject, sb: Subject, pairs: { a: OpR
       continue;
     }
     const same = p.a.rate === p.b.rate;
-    b.add('stochastic', { item, a: cell(p.a, fa), b: cell(p.b, fb), status: same ? 'same' : 'differs', values }, same ? undefined : dropoutWhy(p.a.rate ?? 0, p.b.rate ?? 0, fa, fb, shortWhere(p.a), shortWhere(p.b)));
+    b.add('stochastic', {
+      item,
+      a: cell(p.a, fa),
+      b: cell(p.b, fb),
+      status: same ? 'same' : 'differs',
+      values,
+    }, same ? undefined : dropoutWhy(p.a.rate ?? 0, p.b.rate ?? 0, fa, fb, shortWhere(p.a), shortWhere(p.b)));
   }
   // The learning phase: does training mode change the output at all?
   const phase = (inf: Trace<Tensor>, tr: Trace<Tensor>) => !diff(inf.result, tr.result).identical;
@@ -539,7 +564,14 @@ function gradientSection(b: Builder, sa: Subject, sb: Subject, x: Tensor, y: Ten
   const dl = diff(A.loss, B.loss);
   const ls = statusOf(dl, tol);
   const lossName = (s: Subject) => (s.kerasLoss ? `${s.kerasLoss.name}${s.kerasLoss.fromLogits ? ' (fromLogits)' : ''}` : 'custom function');
-  b.add('gradients', { item: 'loss on the batch (training mode)', a: `${num(la)} · ${lossName(sa)}`, b: `${num(lb)} · ${lossName(sb)}`, status: ls, note: dl.identical ? 'bit-identical' : `|A−B| ${num(dl.maxAbs)}`, values: { lossA: la, lossB: lb } }, {
+  b.add('gradients', {
+    item: 'loss on the batch (training mode)',
+    a: `${num(la)} · ${lossName(sa)}`,
+    b: `${num(lb)} · ${lossName(sb)}`,
+    status: ls,
+    note: dl.identical ? 'bit-identical' : `|A−B| ${num(dl.maxAbs)}`,
+    values: { lossA: la, lossB: lb },
+  }, {
     cause: `The losses differ on the same batch (A ${num(la)}, B ${num(lb)}) although the forward passes agree: A uses ${lossName(sa)}, B ${lossName(sb)}; a probability loss on logits, a sum ` +
       `instead of a mean, or different labels handling.`,
     fix: 'Use the same loss, reduced the same way (mean over the batch), on the same kind of output (logits with fromLogits / *_with_logits).',
@@ -563,7 +595,14 @@ function gradientSection(b: Builder, sa: Subject, sb: Subject, x: Tensor, y: Ten
       continue;
     }
     const d = diff(ga, gb);
-    b.add('gradients', { item, a: cell(na, pa[i]), b: cell(nb, pb[i]), status: statusOf(d, tol), note: d.identical ? 'bit-identical' : `max |A−B| ${num(d.maxAbs)}`, values: { normA: na, normB: nb, maxAbsDiff: d.maxAbs } }, {
+    b.add('gradients', {
+      item,
+      a: cell(na, pa[i]),
+      b: cell(nb, pb[i]),
+      status: statusOf(d, tol),
+      note: d.identical ? 'bit-identical' : `max |A−B| ${num(d.maxAbs)}`,
+      values: { normA: na, normB: nb, maxAbsDiff: d.maxAbs },
+    }, {
       cause: `${item} differs (max |A−B| ${num(d.maxAbs)}) while the loss agrees: a regularization penalty, loss weights or a stop-gradient on one side.`,
       fix: 'Make the loss terms (regularizers, weights) the same on both sides.',
     });
@@ -637,7 +676,14 @@ function optimizerSection(b: Builder, sa: Subject, sb: Subject, pa: Variable[], 
       continue;
     }
     const d = diff(ua, ub);
-    b.add('optimizer', { item, a: `max |Δ| ${num(mx(ua))}`, b: `max |Δ| ${num(mx(ub))}`, status: statusOf(d, tol), note: d.identical ? 'bit-identical' : `max |A−B| ${num(d.maxAbs)}`, values: { maxAbsDiff: d.maxAbs } }, {
+    b.add('optimizer', {
+      item,
+      a: `max |Δ| ${num(mx(ua))}`,
+      b: `max |Δ| ${num(mx(ub))}`,
+      status: statusOf(d, tol),
+      note: d.identical ? 'bit-identical' : `max |A−B| ${num(d.maxAbs)}`,
+      values: { maxAbsDiff: d.maxAbs },
+    }, {
       cause: `One update step from the same gradients (A's) changes ${item.slice(1)} differently (max |A−B| ${num(d.maxAbs)}): the optimizers compute their step differently.`,
       fix: 'Use the same optimizer and settings (see the rows above).',
     });
