@@ -54,4 +54,8 @@ export const depthwiseConv2d = op(
   },
 );
 
-registerConvGradients({ forward: 'DepthwiseConv2dNative', input: 'DepthwiseConv2dNativeBackpropInput', filter: 'DepthwiseConv2dNativeBackpropFilter' }, { forward: depthwiseKernel, input: depthwiseConv2dBackpropInput, filter: depthwiseConv2dBackpropFilter });
+registerConvGradients({
+  forward: 'DepthwiseConv2dNative',
+  input: 'DepthwiseConv2dNativeBackpropInput',
+  filter: 'DepthwiseConv2dNativeBackpropFilter',
+}, { forward: depthwiseKernel, input: depthwiseConv2dBackpropInput, filter: depthwiseConv2dBackpropFilter });

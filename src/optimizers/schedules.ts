@@ -339,26 +339,51 @@ function camel(c: Cfg, op: string, keys: Record<string, string>): Record<string,
 const EXP_KEYS = { initial_learning_rate: 'initialLearningRate', decay_steps: 'decaySteps', decay_rate: 'decayRate', staircase: 'staircase', name: 'name' };
 reg('ExponentialDecay', (c) => new ExponentialDecay(camel(c, 'ExponentialDecay', EXP_KEYS) as unknown as ExponentialDecayArgs));
 reg('InverseTimeDecay', (c) => new InverseTimeDecay(camel(c, 'InverseTimeDecay', EXP_KEYS) as unknown as ExponentialDecayArgs));
-reg('PiecewiseConstantDecay', (c) => new PiecewiseConstantDecay(camel(c, 'PiecewiseConstantDecay', { boundaries: 'boundaries', values: 'values', name: 'name' }) as unknown as PiecewiseConstantDecayArgs));
+reg('PiecewiseConstantDecay', (c) => new PiecewiseConstantDecay(camel(c, 'PiecewiseConstantDecay', {
+  boundaries: 'boundaries',
+  values: 'values',
+  name: 'name',
+}) as unknown as PiecewiseConstantDecayArgs));
 reg(
   'PolynomialDecay',
   (c) =>
     new PolynomialDecay(
-      camel(c, 'PolynomialDecay', { initial_learning_rate: 'initialLearningRate', decay_steps: 'decaySteps', end_learning_rate: 'endLearningRate', power: 'power', cycle: 'cycle', name: 'name' }) as unknown as PolynomialDecayArgs,
+      camel(c, 'PolynomialDecay', {
+        initial_learning_rate: 'initialLearningRate',
+        decay_steps: 'decaySteps',
+        end_learning_rate: 'endLearningRate',
+        power: 'power',
+        cycle: 'cycle',
+        name: 'name',
+      }) as unknown as PolynomialDecayArgs,
     ),
 );
 reg(
   'CosineDecay',
   (c) =>
     new CosineDecay(
-      camel(c, 'CosineDecay', { initial_learning_rate: 'initialLearningRate', decay_steps: 'decaySteps', alpha: 'alpha', name: 'name', warmup_target: 'warmupTarget', warmup_steps: 'warmupSteps' }) as unknown as CosineDecayArgs,
+      camel(c, 'CosineDecay', {
+        initial_learning_rate: 'initialLearningRate',
+        decay_steps: 'decaySteps',
+        alpha: 'alpha',
+        name: 'name',
+        warmup_target: 'warmupTarget',
+        warmup_steps: 'warmupSteps',
+      }) as unknown as CosineDecayArgs,
     ),
 );
 reg(
   'CosineDecayRestarts',
   (c) =>
     new CosineDecayRestarts(
-      camel(c, 'CosineDecayRestarts', { initial_learning_rate: 'initialLearningRate', first_decay_steps: 'firstDecaySteps', t_mul: 'tMul', m_mul: 'mMul', alpha: 'alpha', name: 'name' }) as unknown as CosineDecayRestartsArgs,
+      camel(c, 'CosineDecayRestarts', {
+        initial_learning_rate: 'initialLearningRate',
+        first_decay_steps: 'firstDecaySteps',
+        t_mul: 'tMul',
+        m_mul: 'mMul',
+        alpha: 'alpha',
+        name: 'name',
+      }) as unknown as CosineDecayRestartsArgs,
     ),
 );
 
