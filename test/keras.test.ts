@@ -193,7 +193,7 @@ describe('Keras API', () => {
     const [loss2, acc2] = m.evaluate(x, y, { batchSize: 20 }) as tf.Tensor[];
     assert.ok(Math.abs(loss!.dataSync()[0]! - loss2!.dataSync()[0]!) < 1e-6);
     assert.equal(acc!.dataSync()[0], acc2!.dataSync()[0]);
-    await assert.rejects(m.fitDataset(make().repeat(), { verbose: 0 }), /fitDataset: the dataset is infinite or of unknown size: pass `batchesPerEpoch`/);
+    await assert.rejects(m.fitDataset(make().repeat(), { verbose: 0 }), /fitDataset: the dataset is infinite: pass `batchesPerEpoch`/);
   });
 
   it('fit and fitDataset run one epoch loop: the same callback events, logs and weights; both stop after the batch that set stopTraining', async () => {

@@ -371,3 +371,184 @@ describe('TF.js layer names and options', () => {
     assert.equal(calls, 1);
   });
 });
+
+describe('training as TF.js programs use it', () => {
+  const data = () => {
+    tf.setSeed(3);
+    const x = tf.randomNormal([24, 4]);
+    const y = tf.oneHot(tf.randomUniform([24], 0, 3, 'int32'), 3);
+    return { x, y };
+  };
+  const model = () => {
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4], activation: 'softmax' })] });
+    return m;
+  };
+
+  it("logs and history carry TF.js's acc / val_acc next to Keras's accuracy / val_accuracy (both ways)", async () => {
+    const { x, y } = data();
+    for (const name of ['accuracy', 'acc']) {
+      const other = name === 'acc' ? 'accuracy' : 'acc';
+      const m = model();
+      m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: [name] });
+      const seen: Record<string, number>[] = [];
+      const h = await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, validationData: [x, y], callbacks: { onEpochEnd: async (_e, logs) => void seen.push({ acc: logs!['acc']!, accuracy: logs!['accuracy']!, val_acc: logs!['val_acc']!, val_accuracy: logs!['val_accuracy']! }) } });
+      for (const s of seen) {
+        assert.ok(Number.isFinite(s.acc) && s.acc === s.accuracy, `${name}: logs.acc = logs.accuracy`);
+        assert.ok(Number.isFinite(s.val_acc) && s.val_acc === s.val_accuracy, `${name}: logs.val_acc = logs.val_accuracy`);
+      }
+      assert.deepEqual(h.history[other], h.history[name]);
+      assert.deepEqual(h.history[`val_${other}`], h.history[`val_${name}`]);
+      assert.equal(h.history['acc']!.length, 2);
+      assert.deepEqual(Object.keys(h.history), ['loss', name, 'val_loss', `val_${name}`], 'each metric listed once, under the name compiled');
+    }
+  });
+
+  it('yieldEvery, callbacks: null, validationData null', async () => {
+    const { x, y } = data();
+    const m = model();
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    for (const yieldEvery of ['auto', 'batch', 'epoch', 'never', 5] as const) await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, yieldEvery, callbacks: null, validationData: null });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    await m.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, yieldEvery: 'batch' });
+    clearInterval(timer);
+    assert.ok(ticks > 0, 'other work ran during fit');
+    await assert.rejects(m.fit(x, y, { yieldEvery: 'often' as never }), /`yieldEvery` must be 'auto', 'batch', 'epoch', 'never' or a number/);
+  });
+
+  it('fitDataset takes a Dataset as validationData (and validationBatches)', async () => {
+    const { x, y } = data();
+    const m = model();
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['acc'] });
+    const train = tf.data.zip({ xs: tf.data.fromTensorSlices(x), ys: tf.data.fromTensorSlices(y) }).batch(8);
+    const val = tf.data.zip({ xs: tf.data.fromTensorSlices(x), ys: tf.data.fromTensorSlices(y) }).batch(6);
+    const h = await m.fitDataset(train, { epochs: 2, verbose: 0, validationData: val });
+    assert.equal(h.history['val_loss']!.length, 2);
+    assert.ok(h.history['val_acc']![1]! >= 0);
+    // The same as evaluating the tensors after the epoch (metrics and loss over every sample).
+    const ev = m.evaluate(x, y, { batchSize: 6 }) as tf.Tensor[];
+    close([h.history['val_loss']![1]!], [ev[0]!.dataSync()[0]!], 1e-6);
+    const h2 = await m.fitDataset(train, { epochs: 1, verbose: 0, validationData: val.repeat(), validationBatches: 2 });
+    assert.equal(h2.history['val_loss']!.length, 1);
+    await assert.rejects(m.fitDataset(train, { epochs: 1, verbose: 0, validationData: val.repeat() }), /validation dataset is infinite.*validationBatches/);
+  });
+
+  it('trainOnBatch / testOnBatch return [loss, ...metrics] when metrics are compiled; predict refuses batchSize 0', () => {
+    const { x, y } = data();
+    const m = model();
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['acc', 'mse'] });
+    const r = m.trainOnBatch(x, y) as number[];
+    assert.equal(r.length, 3);
+    const t = m.testOnBatch(x, y) as number[];
+    const ev = (m.evaluate(x, y, { batchSize: 24 }) as tf.Tensor[]).map((v) => v.dataSync()[0]!);
+    assert.deepEqual(t, ev, 'testOnBatch = evaluate on the same batch');
+    const plain = model();
+    plain.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    assert.equal(typeof plain.trainOnBatch(x, y), 'number');
+    expectThrows(() => m.predict(x, { batchSize: 0 }), /predict: `batchSize` must be a positive integer, received 0/);
+  });
+
+  it('model.execute returns named internal tensors', () => {
+    tf.resetLayerNames();
+    const inp = tf.input({ shape: [4], name: 'in' });
+    const h = tf.layers.dense({ units: 5, name: 'hidden', activation: 'relu' }).apply(inp) as tf.KerasTensor;
+    const out = tf.layers.dense({ units: 2, name: 'out' }).apply(h) as tf.KerasTensor;
+    const m = tf.model({ inputs: inp, outputs: out });
+    const x = tf.randomNormal([3, 4]);
+    const hid = m.execute(x, 'hidden') as tf.Tensor;
+    assert.deepEqual(hid.shape, [3, 5]);
+    assert.deepEqual(arr(hid), arr(m.getLayer('hidden').apply(x) as tf.Tensor));
+    const [a, b] = m.execute({ in: x }, ['hidden', 'out']) as tf.Tensor[];
+    assert.deepEqual(arr(a!), arr(hid));
+    assert.deepEqual(arr(b!), arr(m.predict(x)));
+    expectThrows(() => m.execute(x, 'nope'), /execute: no tensor named 'nope'/);
+  });
+
+  it('a symbolic initialState in a functional model is fed at run time (and saved and loaded as Keras writes it)', async () => {
+    tf.resetLayerNames();
+    const enc = tf.input({ shape: [5, 3] });
+    const dec = tf.input({ shape: [4, 2] });
+    const [, h, c] = tf.layers.lstm({ units: 6, returnState: true, name: 'encoder' }).apply(enc) as tf.KerasTensor[];
+    const decOut = tf.layers.lstm({ units: 6, returnSequences: true, name: 'decoder' }).apply(dec, { initialState: [h!, c!] }) as tf.KerasTensor;
+    const m = tf.model({ inputs: [enc, dec], outputs: decOut });
+    const xe = tf.randomNormal([2, 5, 3], 0, 1, 'float32', 1);
+    const xd = tf.randomNormal([2, 4, 2], 0, 1, 'float32', 2);
+    const y = m.predict([xe, xd]);
+    // By hand: the decoder layer called with the encoder's final states.
+    const [, he, ce] = m.getLayer('encoder').apply(xe) as tf.Tensor[];
+    const byHand = m.getLayer('decoder').apply(xd, { initialState: [he!, ce!] }) as tf.Tensor;
+    assert.deepEqual(arr(y), arr(byHand));
+    const zeroState = m.getLayer('decoder').apply(xd) as tf.Tensor;
+    assert.notDeepEqual(arr(y), arr(zeroState), 'the states are not ignored');
+    const saved: tf.ModelArtifacts[] = [];
+    await m.save(tf.io.withSaveHandler(async (a) => {
+      saved.push(a);
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const back = await tf.loadLayersModel(tf.io.fromMemory(saved[0]!));
+    assert.deepEqual(arr(back.predict([xe, xd])), arr(y));
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const f = join(mkdtempSync(join(tmpdir(), 'idem-is-')), 'm.keras');
+    await m.save(f);
+    const k = await tf.loadLayersModel(f);
+    assert.deepEqual(arr(k.predict([xe, xd])), arr(y));
+  });
+});
+
+describe('tf.data as TF.js programs use it', () => {
+  it('batch() of plain JS arrays gives one tensor', async () => {
+    const b = await tf.data.array([[1, 2], [3, 4], [5, 6]]).batch(2).toArray() as unknown as tf.Tensor[];
+    assert.deepEqual(b.map((t) => t.arraySync()), [[[1, 2], [3, 4]], [[5, 6]]]);
+    const tb = await tfjs.data.array([[1, 2], [3, 4], [5, 6]]).batch(2).toArray() as unknown as tfjs.Tensor[];
+    assert.deepEqual(b.map((t) => t.shape), tb.map((t) => t.shape));
+    const nested = await tf.data.array([{ xs: [1, 2], ys: [1] }, { xs: [3, 4], ys: [0] }]).batch(2).toArray() as unknown as { xs: tf.Tensor; ys: tf.Tensor }[];
+    assert.deepEqual(nested[0]!.xs.shape, [2, 2]);
+    assert.deepEqual(nested[0]!.ys.shape, [2, 1]);
+    // Arrays holding tensors are still batched position by position.
+    const tup = await tf.data.array([[tf.ones([2]), tf.zeros([1])], [tf.ones([2]), tf.zeros([1])]]).batch(2).toArray() as unknown as tf.Tensor[][];
+    assert.deepEqual(tup[0]!.map((t) => t.shape), [[2, 2], [2, 1]]);
+  });
+
+  it('tf.data.csv reads files, URLs and chunk streams as TF.js does', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'idem-csv-'));
+    const file = join(dir, 'iris.csv');
+    writeFileSync(file, 'sepal,petal,"kind, name",label\r\n5.1,1.4,"setosa s",0\n4.9,,versicolor,1\n6.2,4.5,virginica,2\n');
+    const cfg = { columnConfigs: { label: { isLabel: true }, petal: { default: -1 } } };
+    const ours = tf.data.csv(`file://${file}`, cfg);
+    const theirs = tfjs.data.csv(`file://${file}`, cfg);
+    assert.deepEqual(await ours.columnNames(), await theirs.columnNames());
+    assert.deepEqual(await ours.toArray(), await theirs.toArray());
+    const plain = await tf.data.csv(file).toArray();
+    assert.deepEqual(plain[1], { sepal: 4.9, petal: undefined, 'kind, name': 'versicolor', label: 1 });
+    // Chunks split anywhere (mid-line, mid-quote, mid-character).
+    const text = 'a;b\n1;"x;é"\n2;y\n';
+    const bytes = new TextEncoder().encode(text);
+    const chunks = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+    assert.deepEqual(await tf.data.csv(() => chunks, { delimiter: ';' }).toArray(), [{ a: 1, b: 'x;é' }, { a: 2, b: 'y' }]);
+    // (Beyond TF.js, which splits lines before it parses quotes: a quoted field may hold a line
+    // end, and blank lines are skipped.)
+    assert.deepEqual(await tf.data.csv(() => ['a,b\n\n"multi\nline","say ""hi"""\n']).toArray(), [{ a: 'multi\nline', b: 'say "hi"' }], 'RFC 4180: "" in quotes is one quote (TF.js keeps both)');
+    const ws = await tf.data.csv(() => ['x y\n 1   2 \n3\t4\n'], { delimWhitespace: true }).toArray();
+    assert.deepEqual(ws, [{ x: 1, y: 2 }, { x: 3, y: 4 }]);
+    const typed = await tf.data.csv(() => ['a,b,c\n1.7,true,5\n'], { columnConfigs: { a: { dtype: 'int32' }, b: { dtype: 'bool' }, c: { dtype: 'string' } } }).toArray();
+    assert.deepEqual(typed, [{ a: 1, b: 1, c: '5' }]);
+    const noHeader = await tf.data.csv(() => ['1,2\n'], { hasHeader: false, columnNames: ['p', 'q'] }).toArray();
+    assert.deepEqual(noHeader, [{ p: 1, q: 2 }]);
+    await assert.rejects(tf.data.csv(() => ['a,b\n1\n']).toArray(), /data.csv: line 2: 1 fields, but there are 2 columns/);
+    await assert.rejects(tf.data.csv(() => ['a\n"open\n']).toArray(), /a quoted field is never closed/);
+    await assert.rejects(tf.data.csv(() => ['a,b\n,1\n'], { columnConfigs: { a: { required: true } } }).toArray(), /required column 'a' is empty/);
+    await assert.rejects(tf.data.csv(join(dir, 'missing.csv')).toArray(), /data.csv: cannot read/);
+    // Into a model: map rows to tensors, batch, fitDataset.
+    const ds = tf.data.csv(`file://${file}`, cfg).map((r) => {
+      const { xs, ys } = r as { xs: Record<string, number>; ys: Record<string, number> };
+      return { xs: [xs['sepal']!, xs['petal']!], ys: [ys['label']!] };
+    }).batch(2);
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const h = await m.fitDataset(ds, { epochs: 1, verbose: 0 });
+    assert.equal(h.history['loss']!.length, 1);
+  });
+});

@@ -101,7 +101,7 @@ describe('webgpu in Chromium', () => {
     model.add(tf.layers.dense({ units: 10 }));
     model.compile({ optimizer: tf.train.adam(1e-3), loss: tf.kerasLosses.categoricalCrossentropy({ fromLogits: true }) });
     const want: number[] = [];
-    for (let s = 0; s < steps; s++) want.push(model.trainOnBatch(tf.tensor(xs[s]!, [n, 784]), tf.tensor(ys[s]!, [n, 10])));
+    for (let s = 0; s < steps; s++) want.push(model.trainOnBatch(tf.tensor(xs[s]!, [n, 784]), tf.tensor(ys[s]!, [n, 10])) as number);
     const a = tf.tensor(Float32Array.from(xs[0]!).subarray(0, 37 * 53), [37, 53]);
     const prod = Array.from(tf.matMul(a, tf.transpose(a)).dataSync());
 

@@ -78,7 +78,7 @@ async function threeSteps(backend: string, make: () => tf.LayersModel, n: number
   const losses: number[] = [];
   for (let s = 0; s < 3; s++) {
     const [x, y] = batch(n, image, 10 + s);
-    losses.push(await model.trainOnBatchAsync(x, y));
+    losses.push((await model.trainOnBatchAsync(x, y)) as number);
   }
   return losses;
 }

@@ -26,7 +26,10 @@ function stepOf(s: Subject, op: string): (x: Tensor, y: Tensor) => number {
   if (s.model) {
     const m = s.model;
     if (!s.optimizer) fail(op, `Keras model '${m.name}' is not compiled: compile it with an optimizer and a loss`);
-    return (x, y) => m.trainOnBatch(x, y);
+    return (x, y) => {
+      const r = m.trainOnBatch(x, y);
+      return Array.isArray(r) ? r[0]! : r;
+    };
   }
   if (!s.optimizer || !s.loss) fail(op, `hand model '${s.name}' needs \`optimizer\` and \`loss\` to train`);
   const vars = s.variables.filter((v) => v.trainable);

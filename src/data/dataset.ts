@@ -260,6 +260,11 @@ export function batchElements(elems: unknown[], op = 'batch', path = ''): unknow
     }
     return ENGINE.makeTensor(out, [elems.length], isBool ? 'bool' : 'float32');
   }
+  if (Array.isArray(first) && elems.every((e) => primitiveShape(e) !== null && sameShape(primitiveShape(e)!, primitiveShape(first)!))) {
+    // TF.js: an element that is a (nested) array of numbers or booleans is tensor data, so n of
+    // them batch into ONE tensor [n, ...shape] (float32, or bool for booleans), not a list of columns.
+    return batchPrimitiveArrays(elems as unknown[][], primitiveShape(first)!);
+  }
   if (Array.isArray(first)) {
     for (let k = 1; k < elems.length; k++) {
       const v = elems[k];
@@ -281,6 +286,46 @@ export function batchElements(elems: unknown[], op = 'batch', path = ''): unknow
   }
   // Strings and anything else: kept as a plain array.
   return elems.slice();
+}
+
+/** The shape of a rectangular nested array of numbers (or of booleans); null for anything else. */
+function primitiveShape(v: unknown): number[] | null {
+  if (!Array.isArray(v)) return null;
+  const shape: number[] = [];
+  let cur: unknown = v;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0];
+  }
+  if (cur !== undefined && typeof cur !== 'number' && typeof cur !== 'boolean') return null;
+  const kind = typeof cur;
+  const ok = (x: unknown, d: number): boolean => {
+    if (d === shape.length) return typeof x === kind;
+    if (!Array.isArray(x) || x.length !== shape[d]) return false;
+    for (const e of x) if (!ok(e, d + 1)) return false;
+    return true;
+  };
+  return ok(v, 0) ? shape : null;
+}
+
+function sameShape(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function batchPrimitiveArrays(elems: unknown[][], shape: number[]): Tensor {
+  const per = shape.reduce((a, b) => a * b, 1);
+  let leaf: unknown = elems[0];
+  while (Array.isArray(leaf)) leaf = leaf[0];
+  const isBool = typeof leaf === 'boolean';
+  const out = isBool ? new Uint8Array(elems.length * per) : new Float32Array(elems.length * per);
+  let k = 0;
+  const put = (x: unknown): void => {
+    if (Array.isArray(x)) for (const e of x) put(e);
+    else out[k++] = isBool ? (x ? 1 : 0) : (x as number);
+  };
+  for (const e of elems) put(e);
+  return ENGINE.makeTensor(out, [elems.length, ...shape], isBool ? 'bool' : 'float32');
 }
 
 /** Splits an element along axis 0 into its rows (leaf by leaf); all leaves must agree on the count. */

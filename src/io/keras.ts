@@ -539,6 +539,9 @@ function convertK3toK2(spec: Json): Json {
         const refs = flat.map((a) => [...((a['config'] as JsonObject)['keras_history'] as Json[]), {}] as Json);
         const key = (n['kwargs'] as JsonObject)?.['key'] as JsonObject | undefined;
         if (key) refs.push([...((key['config'] as JsonObject)['keras_history'] as Json[]), {}]);
+        // Keras 2 lists a recurrent layer's initial states as inputs after the sequence.
+        const states = (n['kwargs'] as JsonObject)?.['initial_state'] as JsonObject[] | undefined;
+        if (Array.isArray(states)) for (const st of states) refs.push([...((st['config'] as JsonObject)['keras_history'] as Json[]), {}]);
         return refs;
       });
       return c;

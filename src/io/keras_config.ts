@@ -21,6 +21,7 @@ import type { DataType } from '../core/dtypes.ts';
 import { InputLayer } from '../layers/core.ts';
 import { KerasTensor, Layer, toSnakeCase, type Shape } from '../layers/layer.ts';
 import '../layers/index.ts'; // registers every built-in layer class
+import { RNNBase } from '../layers/recurrent.ts';
 import { deserializeLayer, isKerasBuiltinLayer, registeredLayerNames } from '../layers/registry.ts';
 import { LayersModel, Sequential } from '../models/model.ts';
 
@@ -187,6 +188,11 @@ export function toKerasModelSpec(model: LayersModel): JsonObject {
           // Keras calls mha(query, value, key=...).
           if (refs[2]) kwargs['key'] = refs[2];
           return { args: refs.slice(0, 2), kwargs };
+        }
+        if (l instanceof RNNBase && refs.length > 1) {
+          // A functional initialState: Keras 3 calls rnn(x, initial_state=[...]).
+          kwargs['initial_state'] = refs.slice(1);
+          return { args: [refs[0]!], kwargs };
         }
         return { args: n.singleInput ? refs : [refs], kwargs };
       });
@@ -402,6 +408,10 @@ function readNode(node: unknown, cls: string, where: string): { refs: History[];
     const extra: History[] = [];
     for (const [k, v] of Object.entries(kw)) {
       if (isTensorRef(v) && cls === 'MultiHeadAttention' && k === 'key') extra.push(historyOf(v, where));
+      else if (k === 'initial_state' && (isTensorRef(v) || (Array.isArray(v) && v.length > 0 && v.every(isTensorRef)))) {
+        // A recurrent layer's initial states: node inputs after the sequence (idem's RNNs take [x, ...states]).
+        for (const s of Array.isArray(v) ? v : [v]) extra.push(historyOf(s, where));
+      }
       else if (isTensorRef(v) || (Array.isArray(v) && v.some(isTensorRef))) fail('loadLayersModel', `${where}: keyword argument \`${k}\` takes a tensor, which idem's functional models do not support`);
       else if (k === 'mask' && v === null) continue;
       else setOwn(kwargs, k, v);

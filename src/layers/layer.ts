@@ -229,6 +229,8 @@ export abstract class Layer {
 
   /** Uses the layer: eager on tensors, a functional-model node on KerasTensors. */
   apply(inputs: Tensor | Tensor[] | KerasTensor | KerasTensor[], kwargs: CallKwargs = {}): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const symbolicKw = Object.entries(kwargs).filter(([, v]) => v instanceof KerasTensor || (Array.isArray(v) && v.length > 0 && v.every((e) => e instanceof KerasTensor)));
+    if (symbolicKw.length > 0) [inputs, kwargs] = this.foldSymbolicKwargs(inputs, kwargs, symbolicKw.map(([k]) => k));
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (list.length > 0 && list.every((x) => x instanceof KerasTensor)) return this.applySymbolic(list as KerasTensor[], !Array.isArray(inputs), kwargs);
     if (list.some((x) => x instanceof KerasTensor)) fail(this.name, 'inputs mix KerasTensors and Tensors');
@@ -239,6 +241,18 @@ export abstract class Layer {
     this.checkInputShapes(tensors.map((t) => t.shape));
     if (!this.built) this.buildWith(Array.isArray(inputs) ? tensors.map((t) => [null, ...t.shape.slice(1)]) : [null, ...tensors[0]!.shape.slice(1)]);
     return inScope(this, () => this.call(Array.isArray(inputs) ? tensors : tensors[0]!, kwargs));
+  }
+
+  /**
+   * Symbolic tensors given as keyword arguments (Keras: `rnn(x, initial_state=[h, c])` in a
+   * functional model) become node inputs, so the model feeds their values at run time. Layers
+   * that take such arguments override this (recurrent layers fold `initialState` into
+   * `[x, ...states]`); the default refuses them, naming the argument.
+   */
+  protected foldSymbolicKwargs(inputs: Tensor | Tensor[] | KerasTensor | KerasTensor[], kwargs: CallKwargs, keys: string[]): [Tensor | Tensor[] | KerasTensor | KerasTensor[], CallKwargs] {
+    void inputs;
+    void kwargs;
+    fail(this.name, `keyword argument \`${keys[0]}\` is a symbolic tensor, which ${this.className} does not take as an input (pass tensors it needs as inputs)`);
   }
 
   /** The input shape the layer was built for by its first call (Keras `_build_shapes_dict`). */

@@ -41,7 +41,7 @@ import { recurrentSequence, type ActivationSpec, type RecurrentCell } from '../o
 import { getInitializer, Initializer, type InitializerConfig, type InitializerIdentifier } from '../initializers/index.ts';
 import { SeedGenerator } from '../random/seed.ts';
 import { activationName, getActivation } from './activations.ts';
-import { checkArgs, Layer, positiveInt, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
+import { checkArgs, KerasTensor, Layer, positiveInt, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
 import { registerBuiltinLayer } from './registry.ts';
 import { Bidirectional, TimeDistributed, type BidirectionalArgs, type TimeDistributedArgs } from './wrappers.ts';
@@ -230,6 +230,18 @@ export abstract class RNNBase extends Layer {
 
   private makeStateVars(batch: number, dtype: DataType): void {
     this.stateVars = Array.from({ length: this.stateCount }, (_, i) => variable(zeros([batch, this.units], dtype), false, `${this.name}/states_${i}:0`));
+  }
+
+  /** A symbolic `initialState` (functional models) becomes extra inputs: `[x, ...states]`, which `call` reads back. */
+  protected override foldSymbolicKwargs(inputs: Tensor | Tensor[] | KerasTensor | KerasTensor[], kwargs: CallKwargs, keys: string[]): [Tensor | Tensor[] | KerasTensor | KerasTensor[], CallKwargs] {
+    const other = keys.find((k) => k !== 'initialState');
+    if (other !== undefined) return super.foldSymbolicKwargs(inputs, kwargs, [other]);
+    const { initialState, ...rest } = kwargs;
+    const states = (Array.isArray(initialState) ? initialState : [initialState]) as KerasTensor[];
+    const xs = (Array.isArray(inputs) ? inputs : [inputs]) as KerasTensor[];
+    if (xs.length !== 1) fail(this.name, 'initial states were given both as extra inputs and as `initialState`');
+    if (states.length !== this.stateCount) fail(this.name, `\`initialState\` expected ${this.stateCount} tensor(s) of shape [batch,${this.units}], received ${states.length}`);
+    return [[xs[0]!, ...states], rest];
   }
 
   /** Number of state tensors (LSTM 2: h and c; others 1). */

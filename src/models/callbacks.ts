@@ -72,6 +72,14 @@ export class History extends Callback {
   override async onEpochEnd(epoch: number, logs: Logs = {}) {
     this.epoch.push(epoch);
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+    // `fit` adds TF.js's `acc` / `val_acc` next to Keras's `accuracy` / `val_accuracy` (and the
+    // reverse) as non-enumerable logs: kept here the same way, so `history.history.acc` reads
+    // while listing the keys shows each metric once.
+    for (const k of Object.getOwnPropertyNames(logs)) {
+      if (Object.prototype.propertyIsEnumerable.call(logs, k)) continue;
+      if (!Object.prototype.hasOwnProperty.call(this.history, k)) Object.defineProperty(this.history, k, { value: [], enumerable: false, configurable: true, writable: true });
+      this.history[k]!.push(logs[k]!);
+    }
   }
 }
 
@@ -111,10 +119,18 @@ export class ProgressBar extends Callback {
   override async onEpochBegin(epoch: number) {
     this.start = Date.now();
     this.lastDraw = 0;
+    this.seen = 0;
     if (this.verbose >= 1 && !this.lines) this.write(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
   }
+  /** Batches seen this epoch (the epoch's length when the data's size is unknown). */
+  private seen = 0;
   private bar(step: number, logs: Logs, done: boolean): string {
     const steps = this.params.steps;
+    if (!Number.isFinite(steps)) {
+      // Keras's form for data of unknown size: `13/Unknown 0s 4ms/step - loss: ...`.
+      const el = (Date.now() - this.start) / 1000;
+      return `${step}/Unknown ${fmtTime(el)} ${Math.round((el * 1000) / Math.max(step, 1))}ms/step${fmtLogs(logs)}`;
+    }
     const width = 30;
     const elapsed = (Date.now() - this.start) / 1000;
     const filled = steps > 0 ? Math.floor((width * step) / steps) : width;
@@ -124,6 +140,7 @@ export class ProgressBar extends Callback {
     return `${String(step).padStart(n)}/${steps} [${arrow}] - ${time}${fmtLogs(logs)}`;
   }
   override async onBatchEnd(batch: number, logs: Logs = {}) {
+    this.seen = batch + 1;
     if (this.verbose !== 1 || !this.isTTY || this.lines) return;
     const now = Date.now();
     if (now - this.lastDraw < 100 && batch + 1 < this.params.steps) return;
@@ -131,13 +148,14 @@ export class ProgressBar extends Callback {
     this.write(`\r${this.bar(batch + 1, logs, false)}\x1b[K`);
   }
   override async onEpochEnd(epoch: number, logs: Logs = {}) {
+    const total = Number.isFinite(this.params.steps) ? this.params.steps : this.seen;
     if (this.lines) {
-      if (this.verbose >= 1) this.write(`${epochLine(epoch, this.params, (Date.now() - this.start) / 1000, logs)}\n`);
-    } else if (this.verbose === 1) this.write(`${this.isTTY ? '\r' : ''}${this.bar(this.params.steps, logs, true)}${this.isTTY ? '\x1b[K' : ''}\n`);
+      if (this.verbose >= 1) this.write(`${epochLine(epoch, { ...this.params, steps: total }, (Date.now() - this.start) / 1000, logs)}\n`);
+    } else if (this.verbose === 1) this.write(`${this.isTTY ? '\r' : ''}${this.bar(total, logs, true)}${this.isTTY ? '\x1b[K' : ''}\n`);
     else if (this.verbose === 2) {
       // Keras's verbose 2: after the `Epoch i/n` line, one line per epoch, no bar.
       const elapsed = (Date.now() - this.start) / 1000;
-      const steps = this.params.steps;
+      const steps = total;
       this.write(`${steps}/${steps} - ${fmtTime(elapsed)}${fmtLogs(logs)}\n`);
     }
   }

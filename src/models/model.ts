@@ -16,7 +16,7 @@
  */
 import { fail } from '../core/errors.ts';
 import { tidy } from '../core/api.ts';
-import type { Tensor } from '../core/tensor.ts';
+import { Tensor } from '../core/tensor.ts';
 import { zeros } from '../ops/creation.ts';
 import { slice } from '../ops/slice.ts';
 import type { Variable } from '../core/variable.ts';
@@ -307,23 +307,23 @@ export class LayersModel extends Layer {
     return training.predict(this, x, { batchSize: Math.max(1, n) }) as Tensor;
   }
 
-  trainOnBatch(x: Tensor | Tensor[], y: training.YData): number {
+  trainOnBatch(x: Tensor | Tensor[], y: training.YData): number | number[] {
     if (this.isSubclassed()) this.buildOn(x);
     return training.trainOnBatch(this, this.compiled, x, y);
   }
 
-  testOnBatch(x: Tensor | Tensor[], y: training.YData): number {
+  testOnBatch(x: Tensor | Tensor[], y: training.YData): number | number[] {
     return training.testOnBatch(this, this.compiled, x, y);
   }
 
-  /** `trainOnBatch` on every backend, including those that read values asynchronously (webgpu): resolves to the loss. */
-  trainOnBatchAsync(x: Tensor | Tensor[], y: training.YData): Promise<number> {
+  /** `trainOnBatch` on every backend, including those that read values asynchronously (webgpu): resolves to the loss, or [loss, ...metrics] (as trainOnBatch). */
+  trainOnBatchAsync(x: Tensor | Tensor[], y: training.YData): Promise<number | number[]> {
     if (this.isSubclassed()) this.buildOn(x);
     return training.trainOnBatchAsync(this, this.compiled, x, y);
   }
 
   /** `testOnBatch` on every backend (webgpu included). */
-  testOnBatchAsync(x: Tensor | Tensor[], y: training.YData): Promise<number> {
+  testOnBatchAsync(x: Tensor | Tensor[], y: training.YData): Promise<number | number[]> {
     return training.testOnBatchAsync(this, this.compiled, x, y);
   }
 
@@ -345,6 +345,68 @@ export class LayersModel extends Layer {
 
   call(inputs: Tensor | Tensor[], kwargs: CallKwargs = {}): Tensor | Tensor[] {
     if (this.isSubclassed()) fail(this.name, 'a LayersModel without `inputs`/`outputs` must define `call(inputs, kwargs)` (model subclassing), or be made with tf.model({inputs, outputs})');
+    const values = this.runGraph(inputs, kwargs, this.nodes);
+    const res = this.outputs.map((t) => values.get(t)!);
+    return this.singleOutput ? res[0]! : res;
+  }
+
+  /**
+   * TF.js `model.execute(inputs, outputs)`: runs the graph in inference mode and returns the
+   * tensors named by `outputs` — a layer name (its output), `<layer>:<i>` or the symbolic
+   * tensor's name; one name gives one tensor, a list a list. `inputs`: a tensor, a list in input
+   * order, or a dict by input layer name. Only the part of the graph the outputs need runs.
+   */
+  execute(inputs: Tensor | Tensor[] | Record<string, Tensor>, outputs: string | string[]): Tensor | Tensor[] {
+    if (this.isSubclassed()) fail('execute', `model '${this.name}' is a subclassed model: it has no graph of named tensors to execute`);
+    const names = Array.isArray(outputs) ? outputs : [outputs];
+    if (names.length === 0) fail('execute', '`outputs` must name at least one tensor');
+    let xs: Tensor | Tensor[];
+    if (inputs instanceof Tensor || Array.isArray(inputs)) xs = inputs;
+    else if (inputs !== null && typeof inputs === 'object') {
+      const inNames = this.inputs.map((t) => t.sourceLayer.name);
+      for (const k of Object.keys(inputs)) if (!inNames.includes(k) && !this.inputs.some((t) => t.name === k)) fail('execute', `\`inputs\` has key '${k}', which is not an input name (inputs: ${inNames.join(', ')})`);
+      xs = this.inputs.map((t) => {
+        const v = inputs[t.sourceLayer.name] ?? inputs[t.name];
+        if (!(v instanceof Tensor)) fail('execute', `no tensor given for input '${t.sourceLayer.name}'`);
+        return v;
+      });
+    } else fail('execute', `\`inputs\` must be a Tensor, a list or a dict by input name, received ${typeof inputs}`);
+    const wanted = names.map((n) => {
+      const t = this.namedTensor(n);
+      if (!t) fail('execute', `no tensor named '${n}' in model '${this.name}' (layers: ${this.layers.map((l) => l.name).join(', ')})`);
+      return t;
+    });
+    // The nodes the wanted tensors depend on, in graph order.
+    const need = new Set<KerasTensor>(wanted);
+    const used: typeof this.nodes = [];
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const node = this.nodes[i]!;
+      if (node.outputs.some((t) => need.has(t))) {
+        used.unshift(node);
+        for (const t of node.inputs) need.add(t);
+      }
+    }
+    const values = ENGINE.withoutTapes(() => this.runGraph(xs, { training: false }, used));
+    const res = wanted.map((t) => values.get(t)!);
+    return Array.isArray(outputs) ? res : res[0]!;
+  }
+
+  /** The symbolic tensor called `name`: a layer's output (`dense`, `dense:1`) or a KerasTensor's name. */
+  private namedTensor(name: string): KerasTensor | null {
+    for (const t of this.inputs) if (t.name === name || t.sourceLayer.name === name) return t;
+    for (const node of this.nodes) {
+      for (const t of node.outputs) {
+        if (t.name === name) return t;
+        const layer = node.layer.name;
+        if (node.outputs.length === 1 && name === layer) return t;
+        if (name === `${layer}:${t.tensorIndex}` || name === `${layer}/${t.tensorIndex}`) return t;
+      }
+    }
+    return null;
+  }
+
+  /** Runs `nodes` on the model's inputs; every computed tensor by its KerasTensor. */
+  private runGraph(inputs: Tensor | Tensor[], kwargs: CallKwargs, nodes: typeof this.nodes): Map<KerasTensor, Tensor> {
     const xs = Array.isArray(inputs) ? inputs : [inputs];
     if (xs.length !== this.inputs.length) fail(this.name, `expected ${this.inputs.length} input(s), received ${xs.length}`);
     const values = new Map<KerasTensor, Tensor>();
@@ -353,7 +415,8 @@ export class LayersModel extends Layer {
     this.inputs.forEach((t, i) => values.set(t, xs[i]!));
     // Inference with nothing recording: fused convolution chains, intermediates freed after their
     // last use (src/models/inference_plan.ts); bit-identical to running every layer.
-    const plan = kwargs.training !== true && fusedInferenceAllowed() ? (this.plan ??= planInference(this.nodes, this.outputs)) : null;
+    // (Not for a part of the graph — `execute` — whose intermediates are the results.)
+    const plan = nodes === this.nodes && kwargs.training !== true && fusedInferenceAllowed() ? (this.plan ??= planInference(this.nodes, this.outputs)) : null;
     const left = plan ? new Map(plan.uses) : null;
     const keep = new Set<Tensor>(xs);
     for (const t of this.outputs) if (values.has(t)) keep.add(values.get(t)!);
@@ -395,7 +458,7 @@ export class LayersModel extends Layer {
       });
       release(node.inputs);
     };
-    for (const node of this.nodes) {
+    for (const node of nodes) {
       if (plan?.skip.has(node)) continue;
       const chain = plan?.at.get(node);
       if (!chain) {
@@ -425,8 +488,7 @@ export class LayersModel extends Layer {
       release(chain.conv.inputs);
       if (chain.residual) release([chain.residual]);
     }
-    const res = this.outputs.map((t) => values.get(t)!);
-    return this.singleOutput ? res[0]! : res;
+    return values;
   }
 
   /** The inference plan (src/models/inference_plan.ts), made on the first inference call. */

@@ -95,8 +95,12 @@ export interface CompiledOutput {
   loss: KerasLoss | null;
   /** Its loss weight: the training loss is Σ wᵢ·lossᵢ (+ penalties); 1 multiplies nothing. */
   weight: number;
-  /** Its metrics and the names the logs give them (`<metric>`, or `<output>_<metric>` with several outputs). */
-  metrics: { metric: Metric; name: string }[];
+  /**
+   * Its metrics and the names the logs give them (`<metric>`, or `<output>_<metric>` with several
+   * outputs). `alias`: the other name of an `'accuracy'` / `'acc'` metric (TF.js logs `acc` for
+   * both), given to callbacks and `History` next to Keras's name.
+   */
+  metrics: { metric: Metric; name: string; alias?: string }[];
 }
 
 export interface Compiled {
@@ -188,7 +192,9 @@ function compileOutputs(model: Trainable, args: CompileArgs): CompiledOutput[] {
     const metrics = list.map((id) => {
       if (!single && !isMetricId(id)) fail('compile', `metric for output '${name}' must be a name, a function or a Metric, received ${JSON.stringify(id)}`);
       const metric = getMetric(id, losses[i]?.name ?? '', units);
-      return { metric, name: single ? metric.name : `${name}_${metric.name}` };
+      const full = (n: string) => (single ? n : `${name}_${n}`);
+      const other = id === 'accuracy' ? 'acc' : id === 'acc' ? 'accuracy' : null;
+      return { metric, name: full(metric.name), ...(other !== null && metric.name === id ? { alias: full(other) } : {}) };
     });
     return { name, loss: losses[i] ?? null, weight: weights[i]!, metrics };
   });
@@ -198,7 +204,7 @@ export interface FitArgs {
   epochs?: number;
   batchSize?: number;
   verbose?: 0 | 1 | 2;
-  validationData?: [Tensor | Tensor[], YData] | [Tensor | Tensor[], YData, Tensor];
+  validationData?: [Tensor | Tensor[], YData] | [Tensor | Tensor[], YData, Tensor] | null;
   validationSplit?: number;
   shuffle?: boolean;
   /** Per-class weights for the loss, by class index. */
@@ -206,12 +212,33 @@ export interface FitArgs {
   sampleWeight?: Tensor;
   initialEpoch?: number;
   stepsPerEpoch?: number;
-  callbacks?: (Callback | CustomCallbackArgs)[] | Callback | CustomCallbackArgs;
+  callbacks?: (Callback | CustomCallbackArgs)[] | Callback | CustomCallbackArgs | null;
+  /**
+   * TF.js: how often `fit` lets the event loop run (awaits `tf.nextFrame()`): 'never' (default),
+   * 'batch', 'epoch', 'auto' (when 16 ms have passed since the last yield) or a number of ms.
+   * Yielding changes no result.
+   */
+  yieldEvery?: YieldEvery;
   /** Seed of the per-epoch shuffle (default: the global sequence). */
   seed?: number;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'verbose', 'validationData', 'validationSplit', 'shuffle', 'classWeight', 'sampleWeight', 'initialEpoch', 'stepsPerEpoch', 'callbacks', 'seed', 'validationBatchSize'];
+const FIT_KEYS = ['epochs', 'batchSize', 'verbose', 'validationData', 'validationSplit', 'shuffle', 'classWeight', 'sampleWeight', 'initialEpoch', 'stepsPerEpoch', 'callbacks', 'seed', 'validationBatchSize', 'yieldEvery', 'validationSteps'];
+
+export type YieldEvery = 'auto' | 'batch' | 'epoch' | 'never' | number;
+
+function checkYieldEvery(v: unknown, op: string): YieldEvery {
+  if (v === undefined || v === null) return 'never';
+  if (v === 'auto' || v === 'batch' || v === 'epoch' || v === 'never' || (typeof v === 'number' && v >= 0)) return v;
+  fail(op, `\`yieldEvery\` must be 'auto', 'batch', 'epoch', 'never' or a number of milliseconds, received ${JSON.stringify(v)}`);
+}
+
+/** The next turn of the event loop (a browser's next frame). */
+function nextFrame(): Promise<void> {
+  const g = globalThis as { requestAnimationFrame?: (cb: () => void) => unknown; setImmediate?: (cb: () => void) => unknown };
+  if (typeof g.requestAnimationFrame === 'function') return new Promise((r) => g.requestAnimationFrame!(() => r()));
+  return new Promise((r) => (typeof g.setImmediate === 'function' ? g.setImmediate(() => r()) : setTimeout(r, 0)));
+}
 
 function requireCompiled(c: Compiled | null, op: string): Compiled {
   if (!c) fail(op, 'the model must be compiled first: model.compile({optimizer, loss})');
@@ -372,7 +399,7 @@ function requireSyncReads(op: string, asyncForm: string): void {
 }
 
 function toCallbacks(cb: FitArgs['callbacks']): Callback[] {
-  const list = cb === undefined ? [] : Array.isArray(cb) ? cb : [cb];
+  const list = cb === undefined || cb === null ? [] : Array.isArray(cb) ? cb : [cb];
   return list.map((c) => (c instanceof Callback ? c : new CustomCallback(c)));
 }
 
@@ -424,7 +451,7 @@ function firstOf(d: Tensor | (Tensor | null)[]): Tensor {
 class Trackers {
   readonly total = new MeanScalar('loss');
   readonly parts: MeanScalar[];
-  readonly metrics: { metric: Metric; name: string }[];
+  readonly metrics: CompiledOutput['metrics'];
   constructor(c: Compiled) {
     const several = c.outputs.length > 1;
     this.parts = several ? c.outputs.filter((o) => o.loss).map((o) => new MeanScalar(`${o.name}_loss`)) : [];
@@ -445,6 +472,24 @@ class Trackers {
     for (const m of this.metrics) logs[m.name] = m.metric.result();
     return logs;
   }
+  /** [name, alias] pairs of the accuracy metrics (see `CompiledOutput.metrics`). */
+  aliases(): [string, string][] {
+    return this.metrics.filter((m) => m.alias !== undefined).map((m) => [m.name, m.alias!]);
+  }
+}
+
+/**
+ * Adds each alias (`acc` for `accuracy`, `val_acc` for `val_accuracy`, and the reverse) to the
+ * logs as a non-enumerable property: a TF.js program reading `logs.acc` finds it, while the
+ * progress bar, CSV logger and TensorBoard list Keras's names only. `History` records both.
+ */
+function withAliases(logs: Logs, pairs: [string, string][]): Logs {
+  for (const [name, alias] of pairs) {
+    for (const pre of ['', 'val_']) {
+      if (pre + name in logs && !(pre + alias in logs)) Object.defineProperty(logs, pre + alias, { value: logs[pre + name], enumerable: false, configurable: true, writable: true });
+    }
+  }
+  return logs;
 }
 
 /**
@@ -498,8 +543,9 @@ interface EpochLoop {
   verbose: 0 | 1 | 2;
   callbacks: FitArgs['callbacks'];
   source: BatchSource;
-  /** Data evaluated after each epoch (`val_*` logs). */
-  validation: { x: Tensor | Tensor[]; ys: Targets; sampleWeight: Tensor | null; batchSize: number } | null;
+  /** Data evaluated after each epoch (`val_*` logs): tensors, or a dataset of batches (`batches` of them at most). */
+  validation: { x: Tensor | Tensor[]; ys: Targets; sampleWeight: Tensor | null; batchSize: number } | { dataset: Dataset<unknown>; batches?: number } | null;
+  yieldEvery?: YieldEvery;
 }
 
 /**
@@ -533,6 +579,15 @@ async function epochLoop(model: Trainable, c: Compiled, loop: EpochLoop, op: str
   for (const cb of callbacks) await cb.onTrainBegin();
   await loop.source.start?.();
   const tr = new Trackers(c);
+  const aliases = tr.aliases();
+  const yieldEvery = loop.yieldEvery ?? 'never';
+  let lastYield = Date.now();
+  const maybeYield = async (at: 'batch' | 'epoch'): Promise<void> => {
+    const due = yieldEvery === at || (typeof yieldEvery === 'number' && Date.now() - lastYield >= yieldEvery) || (yieldEvery === 'auto' && Date.now() - lastYield >= 16);
+    if (!due) return;
+    await nextFrame();
+    lastYield = Date.now();
+  };
   for (let epoch = loop.initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     for (const cb of callbacks) await cb.onEpochBegin(epoch);
     tr.reset();
@@ -545,19 +600,22 @@ async function epochLoop(model: Trainable, c: Compiled, loop: EpochLoop, op: str
       for (const cb of callbacks) await cb.onBatchBegin(step, { batch: step, size: b.size });
       if (step === 0 && epoch === loop.initialEpoch) await lintOnce(model, verbose, b.x, b.ys);
       tr.add(await valuesAsync(c, trainStep(model, c, b.x, b.ys, b.sampleWeight)), b.size);
-      const logs = tr.logs();
+      const logs = withAliases(tr.logs(), aliases);
       for (const cb of callbacks) await cb.onBatchEnd(step, logs);
+      await maybeYield('batch');
     }
     // An epoch without a batch has no loss to report (Keras: "Unexpected result of train_function (Empty logs)").
     if (batches === 0 && !model.stopTraining) fail(op, `epoch ${epoch + 1} had no batches: ${steps === 0 ? 'the data holds no samples' : 'the dataset yielded none'}; there is nothing to train on`);
     const logs = tr.logs();
     const val = loop.validation;
     if (val) {
-      const v = await evaluateTensorsAsync(model, c, val.x, val.ys, val.sampleWeight, val.batchSize);
+      const v = 'dataset' in val ? await evaluateDatasetLogs(model, c, val.dataset, val.batches, 'fitDataset (validationData)') : await evaluateTensorsAsync(model, c, val.x, val.ys, val.sampleWeight, val.batchSize);
       logs['val_loss'] = v.loss;
       for (const [k, value] of Object.entries(v.metrics)) logs[`val_${k}`] = value;
     }
+    withAliases(logs, aliases);
     for (const cb of callbacks) await cb.onEpochEnd(epoch, logs);
+    await maybeYield('epoch');
   }
   for (const cb of callbacks) await cb.onTrainEnd();
   return history;
@@ -581,6 +639,7 @@ export async function fit(model: Trainable, compiled: Compiled | null, x: Tensor
     const cw = classWeights(y[0]!, args.classWeight);
     sw = sw ? mul(sw, cw) : cw;
   }
+  const yieldEvery = checkYieldEvery(args.yieldEvery, 'fit');
   let validation: EpochLoop['validation'] = null;
   if (args.validationData) {
     validation = { x: args.validationData[0], ys: normY(c, args.validationData[1], 'fit'), sampleWeight: args.validationData[2] ?? null, batchSize };
@@ -610,7 +669,7 @@ export async function fit(model: Trainable, compiled: Compiled | null, x: Tensor
       };
     },
   };
-  return runEpochs(model, c, { epochs, initialEpoch: args.initialEpoch ?? 0, steps, verbose, callbacks: args.callbacks, source, validation }, 'fit');
+  return runEpochs(model, c, { epochs, initialEpoch: args.initialEpoch ?? 0, steps, verbose, callbacks: args.callbacks, source, validation, yieldEvery }, 'fit');
 }
 
 /** `batchSize` of evaluate/predict: a positive integer (0 would loop forever over no rows). */
@@ -692,41 +751,60 @@ export function predict(model: Trainable, x: Tensor | Tensor[], args: { batchSiz
   return joined.length === 1 ? joined[0]! : joined;
 }
 
-/** One training step on a batch; returns the (total) loss. */
-export function trainOnBatch(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData): number {
+/**
+ * One training step on a batch. Returns the loss, or — when metrics or several outputs are
+ * compiled — `[loss, ...<output>_loss, ...metrics]` in the order `evaluate` uses (Keras's
+ * `train_on_batch`, TF.js's `trainOnBatch`). Metrics are over this batch only.
+ */
+export function trainOnBatch(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData): number | number[] {
   const c = requireCompiled(compiled, 'trainOnBatch');
   const y = normY(c, yIn, 'trainOnBatch');
   checkXY(x, y, 'trainOnBatch');
   requireSyncReads('trainOnBatch', 'model.trainOnBatchAsync(x, y)');
-  new Trackers(c).reset();
-  return valuesSync(trainStep(model, c, x, y, null))[0]!;
+  const tr = new Trackers(c);
+  tr.reset();
+  tr.add(valuesSync(trainStep(model, c, x, y, null)), firstOf(x).shape[0]!);
+  return batchResult(tr);
 }
 
-/** `trainOnBatch` on every backend, the webgpu backend included (the loss read with await). */
-export async function trainOnBatchAsync(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData): Promise<number> {
+/** `trainOnBatch` on every backend, the webgpu backend included (the values read with await). */
+export async function trainOnBatchAsync(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData): Promise<number | number[]> {
   const c = requireCompiled(compiled, 'trainOnBatch');
   const y = normY(c, yIn, 'trainOnBatch');
   checkXY(x, y, 'trainOnBatch');
-  new Trackers(c).reset();
-  return (await valuesAsync(c, trainStep(model, c, x, y, null)))[0]!;
+  const tr = new Trackers(c);
+  tr.reset();
+  tr.add(await valuesAsync(c, trainStep(model, c, x, y, null)), firstOf(x).shape[0]!);
+  return batchResult(tr);
 }
 
-export function testOnBatch(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData): number {
+/** `trainOnBatch`'s test counterpart: the same return shape, in inference mode. */
+export function testOnBatch(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData): number | number[] {
   const c = requireCompiled(compiled, 'testOnBatch');
   const y = normY(c, yIn, 'testOnBatch');
   checkXY(x, y, 'testOnBatch');
   requireSyncReads('testOnBatch', 'model.testOnBatchAsync(x, y)');
-  new Trackers(c).reset();
-  return valuesSync(testStep(model, c, x, y, null))[0]!;
+  const tr = new Trackers(c);
+  tr.reset();
+  tr.add(valuesSync(testStep(model, c, x, y, null)), firstOf(x).shape[0]!);
+  return batchResult(tr);
 }
 
-/** `testOnBatch` on every backend (the loss read with await). */
-export async function testOnBatchAsync(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData): Promise<number> {
+/** `testOnBatch` on every backend (the values read with await). */
+export async function testOnBatchAsync(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData): Promise<number | number[]> {
   const c = requireCompiled(compiled, 'testOnBatch');
   const y = normY(c, yIn, 'testOnBatch');
   checkXY(x, y, 'testOnBatch');
-  new Trackers(c).reset();
-  return (await valuesAsync(c, testStep(model, c, x, y, null)))[0]!;
+  const tr = new Trackers(c);
+  tr.reset();
+  tr.add(await valuesAsync(c, testStep(model, c, x, y, null)), firstOf(x).shape[0]!);
+  return batchResult(tr);
+}
+
+/** `[loss, ...]` as trainOnBatch / testOnBatch return it: the loss alone when nothing else is logged. */
+function batchResult(tr: Trackers): number | number[] {
+  const values = Object.values(tr.logs()).map((v) => Math.fround(v));
+  return values.length === 1 ? values[0]! : values;
 }
 
 /** A dataset element: `{xs, ys}` or `[xs, ys]` → inputs and targets, checked. */
@@ -744,14 +822,26 @@ export async function fitDataset(
   model: Trainable,
   compiled: Compiled | null,
   ds: Dataset<unknown>,
-  args: { epochs?: number; batchesPerEpoch?: number; verbose?: 0 | 1 | 2; callbacks?: FitArgs['callbacks']; validationData?: [Tensor | Tensor[], YData] } = {},
+  args: FitDatasetArgs = {},
 ): Promise<History> {
   const c = requireCompiled(compiled, 'fitDataset');
+  for (const k of Object.keys(args)) if (!FIT_DATASET_KEYS.includes(k)) fail('fitDataset', `unknown option \`${k}\` (expected ${FIT_DATASET_KEYS.join(', ')})`);
   const size = ds.size;
-  if ((size === Infinity || size === null) && args.batchesPerEpoch === undefined) {
-    fail('fitDataset', 'the dataset is infinite or of unknown size: pass `batchesPerEpoch` (Keras: steps_per_epoch)');
+  // A dataset of unknown size (a generator, a CSV file) runs each epoch to its end, as in TF.js and Keras.
+  if (size === Infinity && args.batchesPerEpoch === undefined) {
+    fail('fitDataset', 'the dataset is infinite: pass `batchesPerEpoch` (Keras: steps_per_epoch)');
   }
-  const validation = args.validationData ? { x: args.validationData[0], ys: normY(c, args.validationData[1], 'fitDataset'), sampleWeight: null, batchSize: 32 } : null;
+  const yieldEvery = checkYieldEvery(args.yieldEvery, 'fitDataset');
+  const vd = args.validationData;
+  let validation: EpochLoop['validation'] = null;
+  if (vd !== undefined && vd !== null) {
+    if (isDataset(vd)) {
+      if (vd.size === Infinity && args.validationBatches === undefined) fail('fitDataset', 'the validation dataset is infinite: pass `validationBatches`');
+      validation = { dataset: vd, ...(args.validationBatches !== undefined ? { batches: args.validationBatches } : {}) };
+    } else if (Array.isArray(vd) && vd.length >= 2) {
+      validation = { x: vd[0] as Tensor | Tensor[], ys: normY(c, vd[1] as YData, 'fitDataset'), sampleWeight: (vd[2] as Tensor | undefined) ?? null, batchSize: args.validationBatchSize ?? 32 };
+    } else fail('fitDataset', '`validationData` must be a Dataset of {xs, ys} batches or [xs, ys] tensors');
+  }
   let first: AsyncIterator<unknown>;
   const source: BatchSource = {
     start: async () => {
@@ -772,8 +862,48 @@ export async function fitDataset(
       };
     },
   };
-  const steps = args.batchesPerEpoch ?? (size as number);
-  return runEpochs(model, c, { epochs: args.epochs ?? 1, initialEpoch: 0, steps, verbose: args.verbose ?? 1, callbacks: args.callbacks, source, validation }, 'fitDataset');
+  const steps = args.batchesPerEpoch ?? (size === null ? Infinity : size);
+  return runEpochs(model, c, { epochs: args.epochs ?? 1, initialEpoch: args.initialEpoch ?? 0, steps, verbose: args.verbose ?? 1, callbacks: args.callbacks, source, validation, yieldEvery }, 'fitDataset');
+}
+
+export interface FitDatasetArgs {
+  epochs?: number;
+  batchesPerEpoch?: number;
+  initialEpoch?: number;
+  verbose?: 0 | 1 | 2;
+  callbacks?: FitArgs['callbacks'];
+  /** `[xs, ys]` (or `[xs, ys, sampleWeight]`) tensors, or a Dataset of `{xs, ys}` batches (TF.js). */
+  validationData?: [Tensor | Tensor[], YData] | [Tensor | Tensor[], YData, Tensor] | Dataset<unknown> | null;
+  /** Batches of a validation dataset to evaluate per epoch (all of a finite one by default). */
+  validationBatches?: number;
+  validationBatchSize?: number;
+  yieldEvery?: YieldEvery;
+  classWeight?: null;
+}
+
+const FIT_DATASET_KEYS = ['epochs', 'batchesPerEpoch', 'initialEpoch', 'verbose', 'callbacks', 'validationData', 'validationBatches', 'validationBatchSize', 'yieldEvery', 'classWeight'];
+
+function isDataset(v: unknown): v is Dataset<unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { iterator?: unknown }).iterator === 'function';
+}
+
+/** Loss and metrics over a dataset's `{xs, ys}` batches (at most `batches`), in inference mode. */
+async function evaluateDatasetLogs(model: Trainable, c: Compiled, ds: Dataset<unknown>, batches: number | undefined, op: string): Promise<{ loss: number; metrics: Logs }> {
+  const tr = new Trackers(c);
+  tr.reset();
+  const it = await ds.iterator();
+  let seen = 0;
+  for (let k = 0; batches === undefined || k < batches; k++) {
+    const r = await it.next();
+    if (r.done) break;
+    const { x, ys } = datasetBatch(c, r.value, op);
+    const n = firstOf(x).shape[0]!;
+    tr.add(await valuesAsync(c, testStep(model, c, x, ys, null)), n);
+    seen += n;
+  }
+  if (seen === 0) fail(op, 'the dataset yielded no batches');
+  const { loss, ...metrics } = tr.logs();
+  return { loss: loss!, metrics };
 }
 
 /**
@@ -786,21 +916,8 @@ export async function evaluateDataset(model: Trainable, compiled: Compiled | nul
   if ((ds.size === Infinity || ds.size === null) && args.batches === undefined) {
     fail('evaluateDataset', 'the dataset is infinite or of unknown size: pass `batches`');
   }
-  const tr = new Trackers(c);
-  tr.reset();
-  const it = await ds.iterator();
-  let seen = 0;
-  for (let k = 0; args.batches === undefined || k < args.batches; k++) {
-    const r = await it.next();
-    if (r.done) break;
-    const { x, ys } = datasetBatch(c, r.value, 'evaluateDataset');
-    const n = firstOf(x).shape[0]!;
-    tr.add(await valuesAsync(c, testStep(model, c, x, ys, null)), n);
-    seen += n;
-  }
-  if (seen === 0) fail('evaluateDataset', 'the dataset yielded no batches');
-  const { loss, ...metrics } = tr.logs();
-  return evaluateResult({ loss: loss!, metrics });
+  const { loss, metrics } = await evaluateDatasetLogs(model, c, ds, args.batches, 'evaluateDataset');
+  return evaluateResult({ loss, metrics });
 }
 
 export type { LossFn };
