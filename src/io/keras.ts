@@ -31,6 +31,7 @@ import { checkAssign, commit, datasetToTensor, fileShapeGuard, optimizerValues, 
 import { getRandomState, setRandomState, type RandomState } from '../random/seed.ts';
 import { readZip, writeZip, zipEntryNames } from './zip.ts';
 import { readRegularFile } from '../platform/files.ts';
+import { tensor } from '../ops/creation.ts';
 
 /** The entries of a `.keras` archive idem reads (no other entry is ever inflated). */
 const KERAS_ENTRIES = ['config.json', 'metadata.json', 'model.weights.h5'];
@@ -119,6 +120,11 @@ export function planKerasWeights(model: LayersModel, root: H5Group, file: string
       const cands = (named.get(g.layer.name) ?? []).filter((p) => p.split('/').length === depth);
       if (cands.length === 1) path = cands[0]!;
       else if (swapped) problems.push(`${path}/vars holds layer '${recorded}' and no single group of the file is named '${g.layer.name}'`);
+    }
+    // MultiHeadAttention's projections: Keras 3.0 writes `_query_dense`, later versions `query_dense`; read either.
+    if (g.sub && !varsOf(root, path)) {
+      const alt = path.replace(/\/_(query|key|value|output)_dense$/, '/$1_dense');
+      if (alt !== path && varsOf(root, alt)) path = alt;
     }
     seen.add(path);
     const vg = varsOf(root, path);
@@ -275,12 +281,20 @@ function pascal(camel: string): string {
   return camel.charAt(0).toUpperCase() + camel.slice(1);
 }
 
+/** A loss or metric name as Keras knows it: idem's camelCase names become snake_case ('meanSquaredError' → 'mean_squared_error'); Keras's own short names stay. */
+function kerasName(s: string): string {
+  return /[a-z][A-Z]/.test(s) ? camelToSnake(s) : s;
+}
+
+/** Optimizer config keys both Keras 3 and Keras 2 (2.11+) take: a legacy `.h5`'s training config loads in either. */
+const PORTABLE_OPTIMIZER_KEYS = ['name', 'learning_rate', 'weight_decay', 'clipnorm', 'global_clipnorm', 'clipvalue', 'use_ema', 'ema_momentum', 'ema_overwrite_frequency', 'beta_1', 'beta_2', 'epsilon', 'amsgrad', 'rho', 'momentum', 'centered', 'nesterov', 'initial_accumulator_value'];
+
 function compileConfig(model: LayersModel, notes: string[]): JsonObject | null {
   const args = model.compileArgs;
   const opt = model.optimizer;
   if (!args || !opt) return null;
   const lossOf = (l: unknown): Json => {
-    if (typeof l === 'string') return l;
+    if (typeof l === 'string') return kerasName(l);
     if (l && typeof l === 'object' && typeof (l as { fn?: unknown }).fn === 'function') {
       const k = l as { name: string; fromLogits: boolean };
       return { module: 'keras.losses', class_name: pascal(k.name), config: { name: camelToSnake(k.name), reduction: 'sum_over_batch_size', from_logits: k.fromLogits }, registered_name: null };
@@ -291,7 +305,7 @@ function compileConfig(model: LayersModel, notes: string[]): JsonObject | null {
   };
   const loss = Array.isArray(args.loss) ? args.loss.map(lossOf) : typeof args.loss === 'object' && args.loss !== null && typeof (args.loss as { fn?: unknown }).fn !== 'function' ? Object.fromEntries(Object.entries(args.loss).map(([k, v]) => [k, lossOf(v)])) : lossOf(args.loss);
   const metricOf = (m: unknown): Json => {
-    if (typeof m === 'string') return m;
+    if (typeof m === 'string') return kerasName(m);
     if (Array.isArray(m)) return m.map(metricOf);
     if (m === null) return null;
     notes.push('metrics given as functions or objects are not written to compile_config');
@@ -310,6 +324,76 @@ function compileConfig(model: LayersModel, notes: string[]): JsonObject | null {
     steps_per_execution: 1,
     jit_compile: false,
   };
+}
+
+/**
+ * The `training_config` attribute of a legacy `.h5` (Keras's `model_metadata`): compile_config
+ * without the optimizer object, plus `optimizer_config` {class_name, config} holding only the keys
+ * Keras 3 and Keras 2 both accept.
+ */
+function legacyTrainingConfig(model: LayersModel): JsonObject | null {
+  const cc = compileConfig(model, []);
+  const opt = model.optimizer;
+  if (!cc || !opt) return null;
+  const { optimizer: _omit, ...rest } = cc;
+  void _omit;
+  const s = opt.serialize();
+  const config: JsonObject = {};
+  for (const [k, v] of Object.entries(s.config)) if (PORTABLE_OPTIMIZER_KEYS.includes(k) || (k === 'learning_rate' && typeof v === 'object')) config[k] = v as Json;
+  return { ...rest, optimizer_config: { class_name: s.class_name, config } };
+}
+
+/** The `optimizer_weights` group of a legacy `.h5`: Keras 3's list (iteration, learning_rate, then each variable's slots), names in `weight_names`. */
+function legacyOptimizerWeights(model: LayersModel): H5Group | null {
+  const opt = model.optimizer;
+  if (!opt || opt.iterations === 0) return null;
+  const g = group();
+  const names: string[] = [];
+  for (const e of optimizerValues(opt, model.trainableWeights)) {
+    const base = e.variable ? `${e.variable.name.replace(/:\d+$/, '').replace(/\//g, '_')}_${e.slot}` : e.name;
+    const n = `${opt.name}/${base}`;
+    names.push(n);
+    const parts = n.split('/');
+    ensureGroup(g, parts.slice(0, -1).join('/')).children.set(parts[parts.length - 1]!, ds(e.value!, e.name === 'iteration'));
+  }
+  g.attrs['weight_names'] = names;
+  return g;
+}
+
+/**
+ * A legacy `.h5`'s `optimizer_weights` as idem's optimizer state list (iteration, learning rate,
+ * each variable's slots in turn). Reads Keras 3's layout (what idem writes) and Keras 2's: the
+ * 2.11+ optimizers (`iter`, then each variable's slots) and the legacy ones (`iter`, then each slot
+ * kind over all variables). Null when the layout is not one of these.
+ */
+function legacyOptimizerValues(opt: Optimizer, trainable: readonly { name: string }[], g: H5Group, file: string, op: string): { values: Tensor[]; where: (i: number) => string } | null {
+  const names = attrList(g, 'weight_names');
+  if (!names || names.length === 0) return null;
+  const dss = names.map((n) => {
+    const e = getEntry(g, n);
+    if (!e || e.kind !== 'dataset') fail(op, `${file}: optimizer_weights/${n} is listed in weight_names but is missing`);
+    return e;
+  });
+  const read = (i: number) => {
+    const d = dss[i]!;
+    const want = d.dtype === 'int64' || d.dtype === 'int32' ? 'int32' : 'float32';
+    return typedToTensor(d.data, d.dtype, want, d.shape, `${file}: optimizer_weights/${names[i]}`, op);
+  };
+  const where = (i: number) => `${file}: optimizer_weights${i >= 0 ? `/${names[i]}` : ''}`;
+  const keras3 = names.length >= 2 && /(^|\/)iteration$/.test(names[0]!) && /(^|\/)learning_rate$/.test(names[1]!);
+  if (keras3) return { values: dss.map((_, i) => read(i)), where };
+  if (!/(^|\/)iter(ations)?(:0)?$/.test(names[0]!)) return null;
+  const slots = names.length - 1;
+  const nVars = trainable.length;
+  if (nVars === 0 || slots % nVars !== 0) return null;
+  const perVar = slots / nVars;
+  const lr = tensor([typeof opt.learningRate === 'number' ? opt.learningRate : 0], [], 'float32');
+  const values: Tensor[] = [read(0)];
+  if (typeof opt.learningRate === 'number') values.push(lr);
+  // Keras 2's legacy optimizers group by slot kind (`.../m:0` for every variable, then `.../v:0`).
+  const grouped = perVar > 1 && /\/m:0$/.test(names[1]!) && /\/m:0$/.test(names[2] ?? '');
+  for (let v = 0; v < nVars; v++) for (let k = 0; k < perVar; k++) values.push(read(grouped ? 1 + k * nVars + v : 1 + v * perVar + k));
+  return { values, where };
 }
 
 function lossFromKeras(l: unknown, where: string): unknown {
@@ -331,7 +415,7 @@ function lossFromKeras(l: unknown, where: string): unknown {
 function compileFromKeras(model: LayersModel, cc: unknown, where: string): void {
   if (!cc || typeof cc !== 'object') return;
   const c = cc as Record<string, unknown>;
-  const o = c['optimizer'];
+  const o = c['optimizer'] ?? c['optimizer_config'];
   let optimizer: Optimizer | string;
   if (typeof o === 'string') optimizer = o;
   else if (o && typeof o === 'object') optimizer = deserializeOptimizer(o as { class_name: string; config: Record<string, unknown> });
@@ -361,7 +445,7 @@ export async function kerasArchive(model: LayersModel, opts: SaveOptions = {}): 
   const metadata = {
     keras_version: KERAS_VERSION,
     date_saved: `${now.getUTCFullYear()}-${p2(now.getUTCMonth() + 1)}-${p2(now.getUTCDate())}@${p2(now.getUTCHours())}:${p2(now.getUTCMinutes())}:${p2(now.getUTCSeconds())}`,
-    idem: { format_version: IDEM_FORMAT_VERSION, seed_generators: saveSeedState(model), random_state: getRandomState(), ...(notes.length ? { notes } : {}) },
+    idem: { format_version: IDEM_FORMAT_VERSION, seed_generators: saveSeedState(model), random_state: getRandomState(), ...(model.optimizer ? { optimizer_step_precision: model.optimizer.stepPrecision } : {}), ...(notes.length ? { notes } : {}) },
   };
   const enc = new TextEncoder();
   const weights = writeH5(kerasWeightsTree(model, opts.includeOptimizer !== false));
@@ -422,6 +506,7 @@ export async function loadKeras(source: string | Uint8Array, opts: LoadModelOpti
     return { model, plan: planKerasWeights(model, root, wfile, { loadOptimizer: opts.compile !== false }, op) };
   });
   const idem = metadata['idem'] as Record<string, unknown> | undefined;
+  setStepPrecision(model, idem ? (idem['optimizer_step_precision'] ?? 'float64') : 'float32', `${file}: metadata.json idem.optimizer_step_precision`, op);
   const seeds = planSeedRestore(model, idem?.['seed_generators'], `${file}: metadata.json idem.seed_generators`, op);
   let randomState: RandomState | null = null;
   if (opts.restoreRandomState === true) {
@@ -444,6 +529,17 @@ export async function loadKeras(source: string | Uint8Array, opts: LoadModelOpti
   return model;
 }
 
+/**
+ * A loaded optimizer's `stepPrecision`: what an idem file recorded, else Keras's float32 steps
+ * (the file came from Keras, so the training continues as Keras would).
+ */
+function setStepPrecision(model: LayersModel, v: unknown, where: string, op: string): void {
+  const opt = model.optimizer;
+  if (!opt) return;
+  if (v !== 'float32' && v !== 'float64') fail(op, `${where}: expected 'float32' or 'float64', found ${JSON.stringify(v)}`);
+  opt.stepPrecision = v;
+}
+
 /** Loads a legacy Keras 2 full-model `.h5` (attribute `model_config` + group `model_weights`). */
 export async function loadLegacyH5Model(source: string | Uint8Array, opts: LoadModelOptions = {}, label?: string): Promise<LayersModel> {
   const op = 'loadLayersModel';
@@ -457,7 +553,24 @@ export async function loadLegacyH5Model(source: string | Uint8Array, opts: LoadM
     if (!mw || mw.kind !== 'group') fail(op, `${file} has no 'model_weights' group`);
     const model = withWeightGuard(fileShapeGuard(storedDatasets(mw), `${file}: model_config`, `${file}: model_weights`, op), () => modelFromKeras(config, opts, `${file}: model_config`));
     const plan = planLegacyWeights(model, mw, `${file}: model_weights`, { byName: true }, op);
+    // The training configuration (Keras writes it with the model): compile, then the optimizer state.
+    let optPlan: () => void = () => {};
+    const tc = root.attrs['training_config'];
+    if (opts.compile !== false && typeof tc === 'string') {
+      const training = parseJson(new TextEncoder().encode(tc), `${file}: training_config`, op);
+      compileFromKeras(model, training, `${file}: training_config`);
+      const sp = root.attrs['idem_optimizer_step_precision'];
+      setStepPrecision(model, typeof sp === 'string' ? sp : 'float32', `${file}: idem_optimizer_step_precision`, op);
+      const og = root.children.get('optimizer_weights');
+      const opt = model.optimizer;
+      if (opt && og?.kind === 'group') {
+        const saved = legacyOptimizerValues(opt, model.trainableWeights, og, file, op);
+        if (saved) optPlan = planOptimizerRestore(opt, model.trainableWeights, saved.values, saved.where, op);
+        else console.warn(`idem: ${file}: optimizer_weights has a layout idem does not know; the optimizer starts fresh (as Keras does when it cannot restore the state)`);
+      }
+    }
     plan();
+    optPlan();
     return model;
   });
 }
@@ -489,6 +602,13 @@ export async function legacyH5ModelBytes(model: LayersModel): Promise<Uint8Array
   root.attrs['keras_version'] = '2.15.0';
   root.attrs['backend'] = 'tensorflow';
   legacyWeightsTree(model, ensureGroup(root, 'model_weights'));
+  const tc = legacyTrainingConfig(model);
+  if (tc) {
+    root.attrs['training_config'] = JSON.stringify(tc);
+    root.attrs['idem_optimizer_step_precision'] = model.optimizer!.stepPrecision;
+    const ow = legacyOptimizerWeights(model);
+    if (ow) root.children.set('optimizer_weights', ow);
+  }
   return writeH5(root);
 }
 
@@ -513,13 +633,13 @@ function convertK3toK2(spec: Json): Json {
   const s = stripK3(spec) as JsonObject;
   const cfg = { ...(s['config'] as JsonObject) };
   if (s['class_name'] === 'Sequential') {
-    const layers = (cfg['layers'] as JsonObject[]).slice();
-    let bis: Json = null;
-    if (layers[0]?.['class_name'] === 'InputLayer') bis = (layers.shift()!['config'] as JsonObject)['batch_shape'] as Json;
-    cfg['layers'] = layers.map((l, i) => {
-      const c = convertK3toK2(l) as JsonObject;
-      if (i === 0 && bis) c['config'] = { ...(c['config'] as JsonObject), batch_input_shape: bis };
-      return c;
+    // The InputLayer stays the first entry (batch_input_shape on it, none on the next layer):
+    // Keras 3's legacy loader turns a first layer's batch_input_shape into an input_shape with a
+    // second batch axis, and Keras 2 reads an InputLayer entry as its own save would write it.
+    cfg['layers'] = (cfg['layers'] as JsonObject[]).map((l) => {
+      if (l['class_name'] !== 'InputLayer') return convertK3toK2(l);
+      const ic = l['config'] as JsonObject;
+      return { class_name: 'InputLayer', config: { batch_input_shape: ic['batch_shape'] as Json, dtype: ic['dtype'] ?? 'float32', sparse: false, name: ic['name'] as Json } };
     });
     delete cfg['build_input_shape'];
     return { class_name: 'Sequential', config: cfg };
@@ -534,6 +654,9 @@ function convertK3toK2(spec: Json): Json {
         c['config'] = ic;
       }
       c['inbound_nodes'] = ((l['inbound_nodes'] as JsonObject[]) ?? []).map((n) => {
+        // MultiHeadAttention(query, value, key=...): Keras 3 reads these calls only in its own
+        // node form (its legacy reader passes the list form as one argument), so they keep it.
+        if (l['class_name'] === 'MultiHeadAttention') return n;
         const args = n['args'] as Json[];
         const flat = (args.length === 1 && Array.isArray(args[0]) ? (args[0] as Json[]) : args) as JsonObject[];
         const refs = flat.map((a) => [...((a['config'] as JsonObject)['keras_history'] as Json[]), {}] as Json);
@@ -551,8 +674,13 @@ function convertK3toK2(spec: Json): Json {
     cfg['output_layers'] = asList(cfg['output_layers'] as Json);
     return { class_name: 'Model', config: cfg };
   }
-  // A layer: nested layers (wrappers) converted too.
-  if (cfg['layer'] && typeof cfg['layer'] === 'object') cfg['layer'] = convertK3toK2(cfg['layer'] as Json);
+  // A layer: nested layers (wrappers) converted too, keeping `module` (Keras 3 deserializes a
+  // wrapped layer with its registry-free loader, which needs it; Keras 2 ignores it).
+  const orig = ((spec as JsonObject)['config'] as JsonObject | undefined)?.['layer'] as JsonObject | undefined;
+  if (cfg['layer'] && typeof cfg['layer'] === 'object') {
+    const inner = convertK3toK2(cfg['layer'] as Json) as JsonObject;
+    cfg['layer'] = { module: orig?.['module'] ?? 'keras.layers', class_name: inner['class_name'] as Json, config: inner['config'] as Json, registered_name: orig?.['registered_name'] ?? null };
+  }
   return { class_name: s['class_name'] as Json, config: cfg };
 }
 

@@ -186,6 +186,14 @@ export interface MultiHeadAttentionArgs extends LayerArgs {
   kernelConstraint?: ConstraintIdentifier;
   biasConstraint?: ConstraintIdentifier;
   seed?: number | null;
+  /**
+   * Keras: the axes attention runs over (axes of the projected [batch, ..., heads, dim] tensor).
+   * idem computes attention over the sequence axis of [batch, length, dim] inputs, Keras's
+   * default: null, 1, [1] or -2 (the same axis); others are refused.
+   */
+  attentionAxes?: number | number[] | null;
+  /** Keras 3.12+: a gating projection (only false, the default, is supported). */
+  useGate?: boolean;
 }
 
 export { MASKED_SCORE } from '../ops/attention.ts';
@@ -213,6 +221,8 @@ export class MultiHeadAttention extends ListInputLayer {
   private readonly biasConstraint: Constraint | ((w: Tensor) => Tensor) | null;
   readonly seed: number | null;
   readonly seedGenerator: SeedGenerator;
+  /** Keras's `attention_axes`: null until built unless given, then [1] (the sequence axis). */
+  attentionAxes: number[] | null = null;
   queryKernel: Variable | null = null;
   queryBias: Variable | null = null;
   keyKernel: Variable | null = null;
@@ -223,8 +233,18 @@ export class MultiHeadAttention extends ListInputLayer {
   outputBias: Variable | null = null;
 
   constructor(args: MultiHeadAttentionArgs) {
-    checkArgs('MultiHeadAttention', args, ['numHeads', 'keyDim', 'valueDim', 'dropout', 'useBias', 'outputShape', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'seed']);
+    checkArgs('MultiHeadAttention', args, ['numHeads', 'keyDim', 'valueDim', 'dropout', 'useBias', 'outputShape', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'seed', 'attentionAxes', 'useGate']);
     super(args);
+    const ax = args.attentionAxes;
+    if (ax !== undefined && ax !== null) {
+      const list = Array.isArray(ax) ? ax : [ax];
+      // For [batch, length, dim] inputs the projected rank is 4: axis 1 (or −2) is the sequence.
+      if (list.length !== 1 || !(list[0] === 1 || list[0] === -2)) {
+        fail('MultiHeadAttention', `\`attentionAxes\` ${JSON.stringify(ax)} is not supported: idem attends over the sequence axis of [batch, length, dim] inputs (attentionAxes null, 1, [1] or -2)`);
+      }
+      this.attentionAxes = [1];
+    }
+    if (args.useGate !== undefined && args.useGate !== false) fail('MultiHeadAttention', '`useGate: true` is not supported (only the default false)');
     this.numHeads = positiveInt('MultiHeadAttention', 'numHeads', args.numHeads);
     this.keyDim = positiveInt('MultiHeadAttention', 'keyDim', args.keyDim);
     this.valueDim = args.valueDim === undefined || args.valueDim === null ? this.keyDim : positiveInt('MultiHeadAttention', 'valueDim', args.valueDim);
@@ -262,6 +282,7 @@ export class MultiHeadAttention extends ListInputLayer {
 
   override build(inputShape: Shape | Shape[]): void {
     const { q, v, k } = this.shapes(inputShape);
+    this.attentionAxes = [1];
     const H = this.numHeads;
     const kw = (reg: ReturnType<typeof getRegularizer>, init: Initializer) => ({ initializer: init, regularizer: reg, constraint: init === this.kernelInitializer ? this.kernelConstraint : this.biasConstraint });
     const outDim = this.outputShapeArg ?? (q[2] as number);
@@ -338,6 +359,7 @@ export class MultiHeadAttention extends ListInputLayer {
       dropout: this.dropout,
       useBias: this.useBias,
       outputShape: this.outputShapeArg,
+      attentionAxes: this.attentionAxes ? this.attentionAxes.slice() : null,
       kernelInitializer: initConfig(this.kernelInitializer),
       biasInitializer: initConfig(this.biasInitializer),
       ...(this.kernelConstraint ? { kernelConstraint: serializeConstraint(this.kernelConstraint) } : {}),

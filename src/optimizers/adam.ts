@@ -58,10 +58,24 @@ export class Adam extends Optimizer {
     ];
   }
 
+  /** α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ), in float64 or in Keras's float32 steps (`stepPrecision`). */
+  protected stepSize(lr: number, step: number): number {
+    const b1 = this.beta1;
+    const b2 = this.beta2;
+    if (this.stepPrecision === 'float32') {
+      const f = Math.fround;
+      // Keras: cast(β, float32) ** cast(t, float32), then 1 − ·, sqrt, lr · ·, / · — each a float32 op.
+      const b1p = f(Math.pow(f(b1), f(step)));
+      const b2p = f(Math.pow(f(b2), f(step)));
+      return f(f(f(lr) * f(Math.sqrt(f(1 - b2p)))) / f(1 - b1p));
+    }
+    return (lr * Math.sqrt(1 - Math.pow(b2, step))) / (1 - Math.pow(b1, step));
+  }
+
   protected updateStep(g: Tensor, variable: Variable, slots: (Variable | undefined)[], lr: number, step: number): void {
     const b1 = this.beta1;
     const b2 = this.beta2;
-    const alpha = (lr * Math.sqrt(1 - Math.pow(b2, step))) / (1 - Math.pow(b1, step));
+    const alpha = this.stepSize(lr, step);
     const m = slots[0]!;
     let v: Variable = slots[1]!;
     m.assign(add(m, mul(sub(g, m), 1 - b1)));
@@ -76,7 +90,7 @@ export class Adam extends Optimizer {
 
   protected override fusedUpdate(lr: number, step: number): FusedUpdate | null {
     if (this.amsgrad) return null;
-    const alpha = (lr * Math.sqrt(1 - Math.pow(this.beta2, step))) / (1 - Math.pow(this.beta1, step));
+    const alpha = this.stepSize(lr, step);
     return { kernel: 'AdamUpdate', attrs: { alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon } };
   }
 

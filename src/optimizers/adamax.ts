@@ -44,12 +44,15 @@ export class Adamax extends Optimizer {
   }
 
   protected updateStep(g: Tensor, variable: Variable, slots: (Variable | undefined)[], lr: number, step: number): void {
-    const b1Power = Math.pow(this.beta1, step);
+    const f = Math.fround;
+    // Keras's float32 steps (`stepPrecision`): 1 − cast(β₁, float32) ** cast(t, float32) in float32.
+    const b1Power = this.stepPrecision === 'float32' ? f(Math.pow(f(this.beta1), f(step))) : Math.pow(this.beta1, step);
+    if (this.stepPrecision === 'float32') lr = f(lr);
     const m = slots[0]!;
     const u = slots[1]!;
     m.assign(add(m, mul(sub(g, m), 1 - this.beta1)));
     u.assign(maximum(mul(u, this.beta2), abs(g)));
-    variable.assign(sub(variable, div(mul(m, lr), mul(add(u, this.epsilon), 1 - b1Power))));
+    variable.assign(sub(variable, div(mul(m, lr), mul(add(u, this.epsilon), this.stepPrecision === 'float32' ? f(1 - b1Power) : 1 - b1Power))));
   }
 
   protected ownConfig(): OptimizerConfig {

@@ -45,11 +45,14 @@ export const train = {
 };
 
 const CLASSES: Record<string, { fromConfig(c: OptimizerConfig): Optimizer }> = { SGD, Adam, AdamW, Adamax, Adagrad, Adadelta, RMSprop };
+const CLASS_ALIASES: Record<string, string> = { RMSProp: 'RMSprop' };
 
 /** Rebuilds an optimizer from `{class_name, config}` (Keras `optimizers.deserialize`). */
 export function deserializeOptimizer(s: { class_name: string; config: OptimizerConfig }): Optimizer {
   if (!s || typeof s !== 'object' || typeof s.class_name !== 'string') fail('deserializeOptimizer', 'expected an object {class_name, config}');
-  const cls = CLASSES[s.class_name];
+  // Keras registers some classes under a package prefix ('keras.optimizers>Adam', 'Custom>Adam'); TF.js names RMSprop 'RMSProp'.
+  const name = s.class_name.includes('>') ? s.class_name.slice(s.class_name.lastIndexOf('>') + 1) : s.class_name;
+  const cls = CLASSES[name] ?? CLASSES[CLASS_ALIASES[name] ?? ''];
   if (!cls) fail('deserializeOptimizer', `unknown optimizer class '${s.class_name}' (known: ${Object.keys(CLASSES).join(', ')})`);
   return cls.fromConfig(s.config ?? {});
 }

@@ -233,6 +233,15 @@ export abstract class Optimizer {
   readonly lossScaleFactor: number | null;
   /** Number of `applyGradients` calls so far (int). */
   iterations = 0;
+  /**
+   * Precision of the per-step scalars (Adam's and Adamax's bias corrections β₁ᵗ, β₂ᵗ and the step
+   * size α): 'float64' (idem's default: exact powers, one rounding when the scalar meets a
+   * float32 tensor) or 'float32' (Keras's form: β, t, the powers, 1 − βᵗ, √ and α each rounded to
+   * float32, as Keras computes them on float32 tensors — about 7e-6 relative apart per step).
+   * Loading an optimizer from a Keras file sets 'float32', so a resumed Keras training continues
+   * as Keras would; idem's own files record the setting and keep it. Not part of the Keras config.
+   */
+  stepPrecision: 'float64' | 'float32' = 'float64';
 
   private lr: LearningRate;
   private readonly slots = new Map<Variable, (Variable | undefined)[]>();
