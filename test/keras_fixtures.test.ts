@@ -152,3 +152,19 @@ describe('files saved by Keras 3.15.1', () => {
     });
   }
 });
+
+describe('Keras weight paths (TensorBoard histogram tags)', () => {
+  it("are Keras 3's variable paths (as printed by Keras 3.6.0 and 3.15.1)", async () => {
+    const { kerasWeightPath } = await import('../src/models/keras_paths.ts');
+    tf.resetLayerNames();
+    const seq = tf.sequential({ name: 'seq', layers: [tf.layers.lstm({ units: 4, inputShape: [3, 2], name: 'lstm' }), tf.layers.dense({ units: 2, name: 'd' })] });
+    const seqPaths = seq.layers.flatMap((l) => l.weights.map((w) => kerasWeightPath(seq, l, w)));
+    assert.deepEqual(seqPaths, ['seq/lstm/lstm_cell/kernel', 'seq/lstm/lstm_cell/recurrent_kernel', 'seq/lstm/lstm_cell/bias', 'seq/d/kernel', 'seq/d/bias']);
+    const x = tf.input({ shape: [3, 2] });
+    const y = tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2 }), name: 'bi' }).apply(x) as tf.KerasTensor;
+    const z = tf.layers.dense({ units: 1, name: 'out' }).apply(y) as tf.KerasTensor;
+    const fun = tf.model({ inputs: x, outputs: z, name: 'fun' });
+    const funPaths = fun.layers.flatMap((l) => l.weights.map((w) => kerasWeightPath(fun, l, w)));
+    assert.deepEqual(funPaths, ['bi/forward_lstm/lstm_cell/kernel', 'bi/forward_lstm/lstm_cell/recurrent_kernel', 'bi/forward_lstm/lstm_cell/bias', 'bi/backward_lstm/lstm_cell/kernel', 'bi/backward_lstm/lstm_cell/recurrent_kernel', 'bi/backward_lstm/lstm_cell/bias', 'out/kernel', 'out/bias']);
+  });
+});

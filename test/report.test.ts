@@ -65,8 +65,8 @@ describe('idem report', () => {
     const [train, val] = d.runs;
     assert.deepEqual(train!.scalars.get('epoch_loss')!.map((p) => p.value), history['loss']!.map(Math.fround));
     assert.deepEqual(val!.scalars.get('epoch_accuracy')!.map((p) => [p.step, p.value]), history['val_accuracy']!.map((v, i) => [i, Math.fround(v)]));
-    assert.deepEqual(train!.histograms.get('left/kernel_0/histogram')!.map((p) => p.step), [0, 2], 'histogramFreq 2');
-    const last = train!.histograms.get('probs/kernel_0/histogram')!.at(-1)!;
+    assert.deepEqual(train!.histograms.get('left/kernel/histogram')!.map((p) => p.step), [0, 2], 'histogramFreq 2');
+    const last = train!.histograms.get('probs/kernel/histogram')!.at(-1)!;
     assert.equal(last.num, 12 * 3, 'num = kernel size');
     assert.equal(last.bins.reduce((n, b) => n + b.count, 0), 36, 'bins hold every value');
     assert.match(train!.texts.get('model_summary')![0]!.text, /Model: "branchy"/);
@@ -98,7 +98,7 @@ describe('idem report', () => {
     assert.equal(attrs(html, /<circle [^>]*>/g).length, 4 * 4, '4 points × (2 runs × 2 charts)');
     // Histograms, one per weight.
     const hists = attrs(html, /<svg class="histogram"[^>]*>/g);
-    assert.deepEqual(hists.map((h) => h['data-tag']), weights.map((w) => `${w.name.replace(':', '_')}/histogram`));
+    assert.deepEqual(hists.map((h) => h['data-tag']), weights.map((w) => `${w.name.replace(/:0$/, '')}/histogram`));
     assert.ok(hists.every((h) => h['data-steps'] === '0,2'), 'steps 0 and 2');
     // Model: summary and graph.
     assert.match(html, /<pre class="summary">Model: &quot;branchy&quot;[\s\S]*Total params: /);

@@ -277,7 +277,8 @@ describe('TensorBoard callback', () => {
     assert.equal(scalars(train, 'batch_size').length + scalars(train, 'batch_batch').length, 0, 'no bookkeeping keys');
 
     // Histograms of the final weights at the last epoch.
-    const tags = ['hidden/kernel_0/histogram', 'hidden/bias_0/histogram', 'out/kernel_0/histogram', 'out/bias_0/histogram'];
+    // Keras 3's tags: `<weight.path>/histogram` (a functional model's layers carry no model prefix).
+    const tags = ['hidden/kernel/histogram', 'hidden/bias/histogram', 'out/kernel/histogram', 'out/bias/histogram'];
     for (const [i, w] of m.weights.entries()) {
       const ev = train.filter((e) => e.values[0]?.tag === tags[i]);
       assert.deepEqual(ev.map((e) => e.step), [0, 1], `${tags[i]} steps`);
@@ -337,7 +338,8 @@ describe('examples/tensorboard.ts (seed 000 MLP with the callback)', () => {
     assert.equal(scalars(train, 'batch_loss').length, 0, 'updateFreq 5: no batch point in 2 epochs × 2 batches');
     const hist = train.flatMap((e) => e.values.filter((v) => v.histo).map((v) => `${v.tag}@${e.step}`));
     assert.equal(hist.length, 10 * 2, 'five Dense layers × (kernel, bias) × 2 epochs');
-    assert.ok(hist.includes('VisibleLayer/kernel_0/histogram@1') && hist.includes('OutputLayer/bias_0/histogram@0'), `histogram tags: ${hist.slice(0, 4).join(', ')}`);
+    // Keras 3's tags: a Sequential model's weights carry the model's name (`<weight.path>/histogram`).
+    assert.ok(hist.includes('seed000_keras/VisibleLayer/kernel/histogram@1') && hist.includes('seed000_keras/OutputLayer/bias/histogram@0'), `histogram tags: ${hist.slice(0, 4).join(', ')}`);
     const g = fields(train.find((e) => e.graphDef)!.graphDef!);
     const ops = (g.get(1) ?? []).map((n) => str(fields(n.bytes!), 2));
     assert.deepEqual(ops, ['InputLayer', 'Dense', 'Dropout', 'Dense', 'Dropout', 'Dense', 'Dropout', 'Dense', 'Dropout', 'Dense'], 'graph: 784 → 4 × [Dense → Dropout] → Dense');

@@ -676,10 +676,12 @@ function convertK3toK2(spec: Json): Json {
   }
   // A layer: nested layers (wrappers) converted too, keeping `module` (Keras 3 deserializes a
   // wrapped layer with its registry-free loader, which needs it; Keras 2 ignores it).
-  const orig = ((spec as JsonObject)['config'] as JsonObject | undefined)?.['layer'] as JsonObject | undefined;
-  if (cfg['layer'] && typeof cfg['layer'] === 'object') {
-    const inner = convertK3toK2(cfg['layer'] as Json) as JsonObject;
-    cfg['layer'] = { module: orig?.['module'] ?? 'keras.layers', class_name: inner['class_name'] as Json, config: inner['config'] as Json, registered_name: orig?.['registered_name'] ?? null };
+  for (const key of ['layer', 'backward_layer']) {
+    const orig = ((spec as JsonObject)['config'] as JsonObject | undefined)?.[key] as JsonObject | undefined;
+    if (cfg[key] && typeof cfg[key] === 'object') {
+      const inner = convertK3toK2(cfg[key] as Json) as JsonObject;
+      cfg[key] = { module: orig?.['module'] ?? 'keras.layers', class_name: inner['class_name'] as Json, config: inner['config'] as Json, registered_name: orig?.['registered_name'] ?? null };
+    }
   }
   return { class_name: s['class_name'] as Json, config: cfg };
 }

@@ -97,8 +97,52 @@ function toKerasValue(key: string, v: unknown): Json {
   return out;
 }
 
+/**
+ * Keys Keras 3's `get_config` writes (3.6, the version idem's files name) that idem's configs
+ * leave out when they hold their default: written with that default, so a file has every key
+ * Keras writes. (Keys later Keras versions added — Dense's `quantization_config`, attention's
+ * `use_gate` — are not written: Keras 3.6 would reject them as unknown arguments.)
+ */
+const KERAS_DEFAULT_KEYS: Record<string, JsonObject> = {
+  Dense: { kernel_regularizer: null, bias_regularizer: null, kernel_constraint: null, bias_constraint: null },
+  Flatten: { data_format: 'channels_last' },
+  BatchNormalization: { beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null, synchronized: false },
+  LayerNormalization: { beta_constraint: null, gamma_constraint: null, rms_scaling: false },
+  Conv1D: { groups: 1, activity_regularizer: null, kernel_constraint: null, bias_constraint: null },
+  Conv2D: { groups: 1, activity_regularizer: null, kernel_constraint: null, bias_constraint: null },
+  Conv2DTranspose: { activity_regularizer: null, kernel_constraint: null, bias_constraint: null },
+  DepthwiseConv2D: { activity_regularizer: null, depthwise_constraint: null, bias_constraint: null },
+  SeparableConv2D: { activity_regularizer: null, depthwise_constraint: null, pointwise_constraint: null, bias_constraint: null },
+  ZeroPadding1D: { data_format: 'channels_last' },
+  SimpleRNN: { activity_regularizer: null, kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, zero_output_for_mask: false },
+  LSTM: { activity_regularizer: null, kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, zero_output_for_mask: false },
+  GRU: { activity_regularizer: null, kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, zero_output_for_mask: false },
+  MultiHeadAttention: { activity_regularizer: null, kernel_constraint: null, bias_constraint: null },
+  Embedding: { activity_regularizer: null, embeddings_constraint: null },
+};
+
+/** Keys idem's configs carry that Keras 3.6 does not take, dropped when they hold their default. */
+const NOT_IN_KERAS_36: Record<string, Record<string, (v: unknown) => boolean>> = {
+  Conv2DTranspose: { output_padding: (v) => v === null },
+  // A compute strategy only (same results); Keras's RNN layers do not report it.
+  SimpleRNN: { implementation: () => true },
+  LSTM: { implementation: () => true },
+  GRU: { implementation: () => true },
+};
+
 /** A layer's Keras 3 `config` (snake_case keys; no `batch_input_shape` except on InputLayer). */
 export function toKerasLayerConfig(layer: Layer): JsonObject {
+  const out = toKerasLayerConfigOwn(layer);
+  const cls = layer.className;
+  for (const [k, v] of Object.entries(KERAS_DEFAULT_KEYS[cls] ?? {})) if (!(k in out)) out[k] = v;
+  for (const [k, isDefault] of Object.entries(NOT_IN_KERAS_36[cls] ?? {})) if (k in out && isDefault(out[k])) delete out[k];
+  // Keras writes a Bidirectional's backward layer too (its reader takes it, idem rebuilds it from `layer`).
+  const bw = (layer as unknown as { backwardLayer?: Layer }).backwardLayer;
+  if (cls === 'Bidirectional' && bw) out['backward_layer'] = toKerasLayerSpec(bw, false);
+  return out;
+}
+
+function toKerasLayerConfigOwn(layer: Layer): JsonObject {
   const c = layer.getConfig();
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(c)) {

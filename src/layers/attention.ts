@@ -50,7 +50,7 @@ import { tensor } from '../ops/creation.ts';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.ts';
 import { SeedGenerator } from '../random/seed.ts';
 import { checkArgs, Layer, positiveInt, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
-import { getRegularizer, type RegularizerIdentifier } from './regularizers.ts';
+import { getRegularizer, serializeRegularizer, type RegularizerIdentifier } from './regularizers.ts';
 import { registerBuiltinLayer } from './registry.ts';
 import { ListInputLayer } from './merge.ts';
 
@@ -163,6 +163,8 @@ export class LayerNormalization extends Layer {
       scale: this.scale,
       betaInitializer: initConfig(this.betaInitializer),
       gammaInitializer: initConfig(this.gammaInitializer),
+      betaRegularizer: serializeRegularizer(this.betaRegularizer),
+      gammaRegularizer: serializeRegularizer(this.gammaRegularizer),
       ...(this.betaConstraint ? { betaConstraint: serializeConstraint(this.betaConstraint) } : {}),
       ...(this.gammaConstraint ? { gammaConstraint: serializeConstraint(this.gammaConstraint) } : {}),
     };
@@ -362,6 +364,8 @@ export class MultiHeadAttention extends ListInputLayer {
       attentionAxes: this.attentionAxes ? this.attentionAxes.slice() : null,
       kernelInitializer: initConfig(this.kernelInitializer),
       biasInitializer: initConfig(this.biasInitializer),
+      kernelRegularizer: serializeRegularizer(this.kernelRegularizer),
+      biasRegularizer: serializeRegularizer(this.biasRegularizer),
       ...(this.kernelConstraint ? { kernelConstraint: serializeConstraint(this.kernelConstraint) } : {}),
       ...(this.biasConstraint ? { biasConstraint: serializeConstraint(this.biasConstraint) } : {}),
       seed: this.seed,

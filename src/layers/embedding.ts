@@ -25,7 +25,7 @@ import { gather } from '../ops/gather.ts';
 import { mul } from '../ops/mul.ts';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.ts';
 import { checkArgs, Layer, positiveInt, type LayerArgs, type Shape } from './layer.ts';
-import { getRegularizer, type RegularizerIdentifier } from './regularizers.ts';
+import { getRegularizer, serializeRegularizer, type RegularizerIdentifier } from './regularizers.ts';
 import { registerBuiltinLayer } from './registry.ts';
 
 export interface EmbeddingArgs extends LayerArgs {
@@ -107,6 +107,7 @@ export class Embedding extends Layer {
       inputDim: this.embeddingInputDim,
       outputDim: this.outputDim,
       embeddingsInitializer: { className: this.embeddingsInitializer.className, config: this.embeddingsInitializer.getConfig() },
+      embeddingsRegularizer: serializeRegularizer(this.embeddingsRegularizer),
       maskZero: this.maskZero,
       ...(this.embeddingsConstraint ? { embeddingsConstraint: serializeConstraint(this.embeddingsConstraint) } : {}),
     };

@@ -111,6 +111,10 @@ export class BatchNormalization extends Layer {
       epsilon: this.epsilon,
       center: this.center,
       scale: this.scale,
+      betaInitializer: { className: this.inits.beta.className, config: this.inits.beta.getConfig() },
+      gammaInitializer: { className: this.inits.gamma.className, config: this.inits.gamma.getConfig() },
+      movingMeanInitializer: { className: this.inits.movingMean.className, config: this.inits.movingMean.getConfig() },
+      movingVarianceInitializer: { className: this.inits.movingVariance.className, config: this.inits.movingVariance.getConfig() },
       ...(this.betaConstraint ? { betaConstraint: serializeConstraint(this.betaConstraint) } : {}),
       ...(this.gammaConstraint ? { gammaConstraint: serializeConstraint(this.gammaConstraint) } : {}),
     };

@@ -159,7 +159,10 @@ export function reportHtml(data: LogData, options: ReportOptions = {}): string {
     for (const r of histRuns) {
       const byLayer = new Map<string, string[]>();
       for (const tag of r.histograms.keys()) {
-        const layer = tag.includes('/') ? tag.slice(0, tag.indexOf('/')) : tag;
+        // `<layer path>/<weight>/histogram` (Keras 3's tags: `seq/dense/kernel/histogram`); older
+        // idem logs `<layer>/<weight>_0/histogram`.
+        const parts = tag.split('/');
+        const layer = parts.length > 2 ? parts.slice(0, -2).join('/') : parts[0]!;
         if (!byLayer.has(layer)) byLayer.set(layer, []);
         byLayer.get(layer)!.push(tag);
       }

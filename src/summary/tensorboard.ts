@@ -5,7 +5,7 @@
  *   <logdir>/train/events.out.tfevents.*       epoch_<metric> (step = epoch, 0-based),
  *                                              batch_<metric> (step = batches done so far, from 1)
  *                                              when updateFreq is 'batch' or n (every n batches),
- *                                              <weight name with ':' → '_'>/histogram every
+ *                                              <weight's Keras path>/histogram (Keras 3's tag: seq/dense/kernel) every
  *                                              `histogramFreq` epochs (step = epoch),
  *                                              the model graph (graph_def) and, idem's addition,
  *                                              the `model.summary()` table as text `model_summary`
@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { fail } from '../core/errors.ts';
 import { Callback, type Logs } from '../models/callbacks.ts';
 import { LayersModel } from '../models/model.ts';
+import { kerasWeightPath } from '../models/keras_paths.ts';
 import { modelGraphDef } from './graph.ts';
 import { SummaryFileWriter } from './writer.ts';
 
@@ -108,7 +109,7 @@ export class TensorBoard extends Callback {
     }
     const m = this.keras();
     if (m && this.histogramFreq > 0 && epoch % this.histogramFreq === 0) {
-      for (const l of m.layers) for (const w of l.weights) this.train.histogram(`${w.name.replace(/:/g, '_')}/histogram`, w.read(), epoch);
+      for (const l of m.layers) for (const w of l.weights) this.train.histogram(`${kerasWeightPath(m as LayersModel, l, w).replace(/:/g, '_')}/histogram`, w.read(), epoch);
     }
     this.train.flush();
     this.validation?.flush();
