@@ -55,11 +55,12 @@ describe('tf.lint', () => {
     assert.deepEqual(codes(tf.lint(model({ out: 'linear', fromLogits: true }), { data: x })), []);
   });
 
-  it('dropout rate ≥ 0.5 after a dense layer (seed 000)', () => {
+  it('dropout rate > 0.5 after a dense layer (seed 000); 0.5 itself is fine', () => {
     const f = tf.lint(model({ rate: 0.7 }), { data: x });
     assert.deepEqual(codes(f), ['dropout-keep-prob']);
     assert.match(f[0]!.fix, /rate = 1 - 0\.7 = 0\.3/);
     assert.deepEqual(codes(tf.lint(model({ rate: 0.3 }), { data: x })), []);
+    assert.deepEqual(codes(tf.lint(model({ rate: 0.5 }), { data: x })), [], 'Dropout(0.5) is the classic rate, not a mistake');
   });
 
   it('batch norm whose moving statistics a training call does not update', () => {
@@ -79,6 +80,8 @@ describe('tf.lint', () => {
   it('labels that do not match the loss', () => {
     assert.deepEqual(codes(tf.lint(model(), { data: [x, cls] })), ['labels-not-one-hot']);
     assert.deepEqual(codes(tf.lint(model(), { data: [x, oneHot] })), []);
+    // tf.oneHot gives int32: one-hot labels all the same (the check keys on shape, not dtype).
+    assert.deepEqual(codes(tf.lint(model(), { data: [x, tf.cast(oneHot, 'int32')] })), []);
     assert.deepEqual(codes(tf.lint(model({ loss: 'sparse' }), { data: [x, oneHot] })), ['labels-one-hot-with-sparse']);
     assert.deepEqual(codes(tf.lint(model({ loss: 'sparse' }), { data: [x, cls] })), []);
   });

@@ -546,3 +546,37 @@ describe('tf.data as TF.js programs use it', () => {
     assert.equal(h.history['loss']!.length, 1);
   });
 });
+
+describe('merge layers pass masks on (Keras 3)', () => {
+  it('Add / Average / ... give the OR of their inputs\' masks; Concatenate brings each to its input\'s shape and takes any over the last axis', () => {
+    const a = tf.tensor2d([[1, 2, 0, 0], [3, 0, 0, 0]], [2, 4], 'int32');
+    const b = tf.tensor2d([[1, 0, 5, 0], [0, 0, 0, 0]], [2, 4], 'int32');
+    const emb = tf.layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true });
+    const ea = emb.apply(a) as tf.Tensor;
+    const eb = emb.apply(b) as tf.Tensor;
+    const ma = emb.computeMask(a) as tf.Tensor;
+    const mb = emb.computeMask(b) as tf.Tensor;
+    const or = [[true, true, true, false], [true, false, false, false]];
+    assert.deepEqual((tf.layers.add().computeMask([ea, eb], [ma, mb]) as tf.Tensor).arraySync(), or);
+    assert.deepEqual((tf.layers.average().computeMask([ea, eb], [ma, mb]) as tf.Tensor).arraySync(), or);
+    assert.equal(tf.layers.add().computeMask([ea, eb], [ma, null as never]), null, 'an input without a mask: none');
+    assert.equal(tf.layers.add().computeMask([ea, eb], null), null);
+    // Concatenate on the last axis: a position is kept when either input keeps it.
+    assert.deepEqual((tf.layers.concatenate().computeMask([ea, eb], [ma, mb]) as tf.Tensor).arraySync(), or);
+    // An unmasked input counts as all kept.
+    assert.deepEqual((tf.layers.concatenate().computeMask([ea, eb], [ma, null as never]) as tf.Tensor).arraySync(), [[true, true, true, true], [true, true, true, true]]);
+    // Concatenating along time: the masks are joined.
+    assert.deepEqual((tf.layers.concatenate({ axis: 1 }).computeMask([ea, eb], [ma, mb]) as tf.Tensor).arraySync(), [[true, true, false, false, true, false, true, false], [true, false, false, false, false, false, false, false]]);
+    // In a model the merged mask reaches an RNN: the masked steps are skipped.
+    const ia = tf.input({ shape: [4], dtype: 'int32' });
+    const ib = tf.input({ shape: [4], dtype: 'int32' });
+    const e = tf.layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true });
+    const sum = tf.layers.add().apply([e.apply(ia) as tf.KerasTensor, e.apply(ib) as tf.KerasTensor]) as tf.KerasTensor;
+    const rnn = tf.layers.simpleRNN({ units: 2 });
+    const m = tf.model({ inputs: [ia, ib], outputs: rnn.apply(sum) as tf.KerasTensor });
+    const full = m.predict([a, b]) as tf.Tensor;
+    const summed = tf.add(e.apply(a) as tf.Tensor, e.apply(b) as tf.Tensor);
+    const byHand = rnn.apply(summed, { mask: tf.tensor(or) }) as tf.Tensor;
+    assert.deepEqual(arr(full), arr(byHand));
+  });
+});

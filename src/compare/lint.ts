@@ -11,7 +11,8 @@
  * - `softmax-with-logits-loss`: the output is a softmax / sigmoid and the loss has `fromLogits: true`.
  * - `logits-with-probability-loss`: the output is linear (logits) and a cross-entropy loss
  *   expects probabilities (`fromLogits: false`).
- * - `dropout-keep-prob`: dropout with `rate` ≥ 0.5 after a dense layer — `rate` is the fraction
+ * - `dropout-keep-prob`: dropout with `rate` > 0.5 after a dense layer (0.5 itself is the classic
+ *   rate, and the same as a keep probability of 0.5) — `rate` is the fraction
  *   DROPPED; 0.5+ is usually a keep probability passed as a rate (seed 000).
  * - `batchnorm-not-updated`: batch-norm moving statistics that a training call does not change
  *   (momentum 1, a hand loop that never assigns them; seeds 001 and 003).
@@ -157,7 +158,7 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
 
   // ---- dropout rates
   tr.ops.forEach((r, i) => {
-    if (r.op !== 'dropout' || r.rate === undefined || r.rate < 0.5) return;
+    if (r.op !== 'dropout' || r.rate === undefined || r.rate <= 0.5) return;
     const before = tr.ops.slice(0, i).reverse().find((p) => WEIGHT_OPS.has(p.op));
     if (before && before.op !== 'matMul' && before.op !== 'dot') return;
     add({
@@ -255,7 +256,8 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
   if (y !== null && loss) {
     const units = inf.result.shape[inf.result.rank - 1] ?? 1;
     const n = loss.name.toLowerCase();
-    const intLike = y.dtype === 'int32' || y.rank === 1 || (y.shape[y.rank - 1] === 1 && units > 1);
+    // By shape, not dtype: tf.oneHot gives int32 one-hot labels [batch, units], which are fine.
+    const intLike = y.rank === 1 || (y.shape[y.rank - 1] === 1 && units > 1);
     if (n.includes('categorical') && !n.includes('sparse') && intLike) {
       add({ code: 'labels-not-one-hot', severity: 'error', layer: null, message: `${loss.name} expects one-hot labels of shape [batch, ${units}], received integer class labels of shape [${y.shape}] (${y.dtype}).`, fix: `Use sparseCategoricalCrossentropy, ` +
         `or one-hot the labels (tf.oneHot(labels, ${units}) / tf.utils.toCategorical).` });

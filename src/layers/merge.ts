@@ -29,6 +29,10 @@ import { square } from '../ops/square.ts';
 import { sub } from '../ops/sub.ts';
 import { sum } from '../ops/sum.ts';
 import { transpose } from '../ops/transpose.ts';
+import { logicalOr } from '../ops/logical.ts';
+import { any as anyOp } from '../ops/all_any.ts';
+import { broadcastTo } from '../ops/broadcast_to.ts';
+import { fill } from '../ops/creation.ts';
 import { checkArgs, KerasTensor, Layer, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
 import { registerBuiltinLayer } from './registry.ts';
 
@@ -150,6 +154,16 @@ export abstract class Merge extends ListInputLayer {
   protected outputShapeFor(inputShape: Shape | Shape[]): Shape {
     return this.checkShapes(asShapeList(this.name, inputShape));
   }
+
+  /** Keras: the OR of the inputs' masks when every input has one, else no mask. */
+  override computeMask(inputs: Tensor | Tensor[], mask: Tensor | Tensor[] | null): Tensor | null {
+    if (mask === null || mask === undefined) return null;
+    const masks = Array.isArray(mask) ? mask : [mask];
+    const xs = Array.isArray(inputs) ? inputs : [inputs];
+    if (masks.length !== xs.length) fail(this.name, `computeMask: ${xs.length} inputs but ${masks.length} masks`);
+    if (masks.some((m) => m === null || m === undefined)) return null;
+    return masks.slice(1).reduce((a, m) => logicalOr(a, m), masks[0]!);
+  }
 }
 
 /** `Add()`: x0 + x1 + … */
@@ -254,6 +268,25 @@ export class Concatenate extends ListInputLayer {
 
   protected outputShapeFor(inputShape: Shape | Shape[]): Shape {
     return this.checkShapes(asShapeList(this.name, inputShape, 'A `Concatenate` layer'));
+  }
+
+  /**
+   * Keras: each input's mask brought to the input's shape (all true where an input has none,
+   * broadcast over the last axis where it is shorter), concatenated along `axis`, then any over
+   * the last axis; no mask when no input has one.
+   */
+  override computeMask(inputs: Tensor | Tensor[], mask: Tensor | Tensor[] | null): Tensor | null {
+    if (mask === null || mask === undefined) return null;
+    const masks = Array.isArray(mask) ? mask : [mask];
+    const xs = Array.isArray(inputs) ? inputs : [inputs];
+    if (masks.length !== xs.length) fail(this.name, `computeMask: ${xs.length} inputs but ${masks.length} masks`);
+    if (masks.every((m) => m === null || m === undefined)) return null;
+    const full = xs.map((x, i) => {
+      const m = masks[i];
+      if (m === null || m === undefined) return fill(x.shape, true, 'bool');
+      return m.rank < x.rank ? broadcastTo(expandDims(m, -1), x.shape) : m;
+    });
+    return anyOp(concat(full, this.axis), -1);
   }
 
   override getConfig(): Record<string, unknown> {
