@@ -168,3 +168,27 @@ describe('Keras weight paths (TensorBoard histogram tags)', () => {
     assert.deepEqual(funPaths, ['bi/forward_lstm/lstm_cell/kernel', 'bi/forward_lstm/lstm_cell/recurrent_kernel', 'bi/forward_lstm/lstm_cell/bias', 'bi/backward_lstm/lstm_cell/kernel', 'bi/backward_lstm/lstm_cell/recurrent_kernel', 'bi/backward_lstm/lstm_cell/bias', 'out/kernel', 'out/bias']);
   });
 });
+
+describe('legacy .h5 files saved by Keras 2 (tf_keras 2.21)', () => {
+  const K2 = join(import.meta.dirname, 'fixtures', 'keras2-h5');
+  for (const name of ['mlp2', 'cnn2', 'lstm2']) {
+    it(`${name}.h5 opens with Keras's predictions, its training configuration and Keras 2's optimizer state`, async () => {
+      const ref = JSON.parse(readFileSync(join(K2, `${name}.ref.json`), 'utf8')) as { x: number[]; pred: number[]; iterations: number; m0: number[]; v0: number[] };
+      const m = await tf.loadLayersModel(join(K2, `${name}.h5`));
+      const x = tf.tensor(ref.x as never);
+      const d = maxAbsDiff((m.predict(x) as tf.Tensor).dataSync(), (ref.pred as unknown as number[][]).flat(Infinity as 1) as number[]);
+      assert.ok(d <= 1e-5, `${name}: predictions within 1e-5 of Keras 2's (max |diff| ${d})`);
+      const opt = m.optimizer!;
+      assert.ok(opt, 'compiled from training_config');
+      assert.equal(opt.className, 'Adam');
+      assert.equal(opt.iterations, ref.iterations);
+      const w0 = m.trainableWeights[0]!;
+      assert.equal(bits(opt.getSlot(w0, 'momentum')!.read().dataSync()), bits(ref.m0), 'the first moment (Keras 2 lists each slot kind over all variables)');
+      assert.equal(bits(opt.getSlot(w0, 'velocity')!.read().dataSync()), bits(ref.v0));
+      if (name === 'mlp2') {
+        const r = m.trainOnBatch(x, tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3).toFloat()) as number[];
+        assert.equal(r.length, 2, 'compiled with its accuracy metric: [loss, accuracy]');
+      }
+    });
+  }
+});

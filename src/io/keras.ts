@@ -286,8 +286,14 @@ function kerasName(s: string): string {
   return /[a-z][A-Z]/.test(s) ? camelToSnake(s) : s;
 }
 
-/** Optimizer config keys both Keras 3 and Keras 2 (2.11+) take: a legacy `.h5`'s training config loads in either. */
-const PORTABLE_OPTIMIZER_KEYS = ['name', 'learning_rate', 'weight_decay', 'clipnorm', 'global_clipnorm', 'clipvalue', 'use_ema', 'ema_momentum', 'ema_overwrite_frequency', 'beta_1', 'beta_2', 'epsilon', 'amsgrad', 'rho', 'momentum', 'centered', 'nesterov', 'initial_accumulator_value'];
+/**
+ * Optimizer config keys both Keras 3 and Keras 2 take — Keras 2 rebuilds a legacy `.h5`'s
+ * optimizer as its legacy class, which refuses Keras 3's `weight_decay`, `use_ema`, `ema_*`, ... —
+ * so the training config loads in either. A key outside this list is written only when it holds
+ * something other than its default (an AdamW's weight decay: Keras 3 only, as AdamW is).
+ */
+const PORTABLE_OPTIMIZER_KEYS = ['name', 'learning_rate', 'clipnorm', 'global_clipnorm', 'clipvalue', 'beta_1', 'beta_2', 'epsilon', 'amsgrad', 'rho', 'momentum', 'centered', 'nesterov', 'initial_accumulator_value'];
+const OPTIMIZER_DEFAULTS: Record<string, unknown> = { weight_decay: null, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null, loss_scale_factor: null, gradient_accumulation_steps: null };
 
 function compileConfig(model: LayersModel, notes: string[]): JsonObject | null {
   const args = model.compileArgs;
@@ -339,7 +345,10 @@ function legacyTrainingConfig(model: LayersModel): JsonObject | null {
   void _omit;
   const s = opt.serialize();
   const config: JsonObject = {};
-  for (const [k, v] of Object.entries(s.config)) if (PORTABLE_OPTIMIZER_KEYS.includes(k) || (k === 'learning_rate' && typeof v === 'object')) config[k] = v as Json;
+  for (const [k, v] of Object.entries(s.config)) {
+    if (v === null) continue; // (Keras 2's legacy optimizers take no null clipnorm and the like)
+    if (PORTABLE_OPTIMIZER_KEYS.includes(k) || (k in OPTIMIZER_DEFAULTS && v !== OPTIMIZER_DEFAULTS[k])) config[k] = v as Json;
+  }
   return { ...rest, optimizer_config: { class_name: s.class_name, config } };
 }
 
@@ -412,6 +421,30 @@ function lossFromKeras(l: unknown, where: string): unknown {
   fail('loadLayersModel', `${where}: cannot read loss ${JSON.stringify(l)}`);
 }
 
+/**
+ * Compile metrics as Keras files hold them: names, or (Keras 2's training config) serialized metric
+ * objects (`{class_name: 'MeanMetricWrapper', config: {name, fn}}`), and for a one-output model
+ * Keras 2's list of one list.
+ */
+function metricsFromKeras(model: LayersModel, m: unknown, where: string): unknown {
+  const one = (x: unknown): unknown => {
+    if (typeof x === 'string' || x === null) return x;
+    if (Array.isArray(x)) return x.map(one);
+    if (x && typeof x === 'object') {
+      const o = x as Record<string, unknown>;
+      const cn = o['class_name'];
+      const cfg = (o['config'] ?? {}) as Record<string, unknown>;
+      if (cn === 'MeanMetricWrapper') return typeof cfg['name'] === 'string' ? cfg['name'] : cfg['fn'];
+      if (typeof cn === 'string') return camelToSnake(cn);
+      if (cn === undefined) return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, one(v)]));
+    }
+    fail('loadLayersModel', `${where}: cannot read metric ${JSON.stringify(x)?.slice(0, 200)}`);
+  };
+  const out = one(m);
+  if (Array.isArray(out) && model.outputs.length === 1 && out.length === 1 && Array.isArray(out[0])) return out[0];
+  return out;
+}
+
 function compileFromKeras(model: LayersModel, cc: unknown, where: string): void {
   if (!cc || typeof cc !== 'object') return;
   const c = cc as Record<string, unknown>;
@@ -421,7 +454,7 @@ function compileFromKeras(model: LayersModel, cc: unknown, where: string): void 
   else if (o && typeof o === 'object') optimizer = deserializeOptimizer(o as { class_name: string; config: Record<string, unknown> });
   else fail('loadLayersModel', `${where}: compile_config has no optimizer`);
   const args: Record<string, unknown> = { optimizer, loss: lossFromKeras(c['loss'], where) };
-  if (c['metrics'] !== null && c['metrics'] !== undefined) args['metrics'] = c['metrics'];
+  if (c['metrics'] !== null && c['metrics'] !== undefined) args['metrics'] = metricsFromKeras(model, c['metrics'], where);
   if (c['loss_weights'] !== null && c['loss_weights'] !== undefined) args['lossWeights'] = c['loss_weights'];
   if (c['run_eagerly'] === true) args['runEagerly'] = true;
   model.compile(args as never);
@@ -648,10 +681,9 @@ function convertK3toK2(spec: Json): Json {
     cfg['layers'] = (cfg['layers'] as JsonObject[]).map((l) => {
       const c: JsonObject = { class_name: l['class_name'] as Json, config: (convertK3toK2(l) as JsonObject)['config'] as Json, name: l['name'] as Json };
       if (l['class_name'] === 'InputLayer') {
-        const ic = { ...(c['config'] as JsonObject) };
-        ic['batch_input_shape'] = ic['batch_shape'] as Json;
-        delete ic['batch_shape'];
-        c['config'] = ic;
+        // Keras 2's InputLayer takes no `trainable`: the keys both take.
+        const ic = c['config'] as JsonObject;
+        c['config'] = { batch_input_shape: ic['batch_shape'] as Json, dtype: ic['dtype'] ?? 'float32', sparse: false, name: ic['name'] as Json };
       }
       c['inbound_nodes'] = ((l['inbound_nodes'] as JsonObject[]) ?? []).map((n) => {
         // MultiHeadAttention(query, value, key=...): Keras 3 reads these calls only in its own

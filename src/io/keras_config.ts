@@ -376,6 +376,8 @@ export function layerArgsFromKeras(cls: string, cfg: Record<string, unknown>, wh
     setOwn(args, own(KEY_ALIASES, k) ?? snakeToCamel(k), fromKerasNested(k, v, where));
   }
   if (cls === 'InputLayer' && args['batchInputShape'] === undefined && args['inputShape'] === undefined) fail('loadLayersModel', `${where}: the InputLayer has no batch_shape`);
+  // Keras 2 writes a batch norm's axis as a list of one ([3]); Keras 3 (and idem) take the integer.
+  if (cls === 'BatchNormalization' && Array.isArray(args['axis']) && (args['axis'] as unknown[]).length === 1) args['axis'] = (args['axis'] as unknown[])[0];
   return args;
 }
 

@@ -143,6 +143,17 @@ export function configToArgs(op: string, config: OptimizerConfig, own: Record<st
       continue;
     }
     if (k === 'ema_momentum') continue;
+    // Keras 2 (TF 2.11+ optimizers) writes these; they change nothing here.
+    if (k === 'jit_compile' || k === 'is_legacy_optimizer') continue;
+    // Keras 2's legacy optimizers: `decay` is a learning-rate decay, `lr` the old name of the rate.
+    if (k === 'decay') {
+      if (v !== 0 && v !== null && v !== undefined) fail(op, `\`decay\` ${String(v)} (Keras 2's inverse-time learning-rate decay) is not supported; use a learning-rate schedule (tf.schedules.inverseTimeDecay)`);
+      continue;
+    }
+    if (k === 'lr' && !('learning_rate' in config)) {
+      out['learningRate'] = v;
+      continue;
+    }
     if (k === 'ema_overwrite_frequency' || k === 'gradient_accumulation_steps') {
       if (v !== null && v !== undefined) fail(op, `\`${k}\` is not supported (received ${String(v)})`);
       continue;
