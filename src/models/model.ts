@@ -386,7 +386,7 @@ export class LayersModel extends Layer {
         for (const t of node.inputs) need.add(t);
       }
     }
-    const values = ENGINE.withoutTapes(() => this.runGraph(xs, { training: false }, used));
+    const values = noGrad(() => this.runGraph(xs, { training: false }, used));
     const res = wanted.map((t) => values.get(t)!);
     return Array.isArray(outputs) ? res : res[0]!;
   }
