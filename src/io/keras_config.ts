@@ -82,13 +82,14 @@ function kerasObject(module: string, className: string, config: Json): JsonObjec
 function toKerasValue(key: string, v: unknown): Json {
   if (v === undefined) return null;
   if (v === null || typeof v !== 'object') return v as Json;
+  if (key === 'cells' && Array.isArray(v)) return v.map((c) => toKerasLayerSpec(deserializeLayer(c as { className: string; config: Record<string, unknown> }), false));
   if (Array.isArray(v)) return v.map((x) => toKerasValue('', x));
   if (key.endsWith('Regularizer')) {
     const r = v as { l1?: number; l2?: number };
     return kerasObject('keras.regularizers', 'L1L2', { l1: r.l1 ?? 0, l2: r.l2 ?? 0 });
   }
   if (isObj(v) && typeof v['className'] === 'string' && 'config' in v) {
-    if (key === 'layer') return toKerasLayerSpec(deserializeLayer(v as { className: string; config: Record<string, unknown> }), false);
+    if (key === 'layer' || key === 'cell') return toKerasLayerSpec(deserializeLayer(v as { className: string; config: Record<string, unknown> }), false);
     const mod = MODULE_BY_SUFFIX.find(([s]) => key.endsWith(s))?.[1] ?? 'keras';
     return kerasObject(mod, v['className'], toKerasValue('', v['config']) as Json);
   }
@@ -119,6 +120,10 @@ const KERAS_DEFAULT_KEYS: Record<string, JsonObject> = {
   GRU: { activity_regularizer: null, kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, zero_output_for_mask: false },
   MultiHeadAttention: { activity_regularizer: null, kernel_constraint: null, bias_constraint: null },
   Embedding: { activity_regularizer: null, embeddings_constraint: null },
+  SimpleRNNCell: { kernel_constraint: null, recurrent_constraint: null, bias_constraint: null },
+  LSTMCell: { kernel_constraint: null, recurrent_constraint: null, bias_constraint: null },
+  GRUCell: { kernel_constraint: null, recurrent_constraint: null, bias_constraint: null },
+  Conv3D: { groups: 1, activity_regularizer: null, kernel_constraint: null, bias_constraint: null },
 };
 
 /** Keys idem's configs carry that Keras 3.6 does not take, dropped when they hold their default. */
@@ -299,6 +304,7 @@ function dtypeFromKeras(v: unknown, where: string): DataType {
 
 function fromKerasNested(key: string, v: unknown, where: string): unknown {
   if (v === null || typeof v !== 'object') return v;
+  if (key === 'cells' && Array.isArray(v)) return v; // nested cell specs: converted by construct
   if (Array.isArray(v)) return v.map((x) => fromKerasNested('', x, where));
   if (!isObj(v)) return v;
   const cn = v['class_name'] ?? v['className'];
@@ -310,7 +316,7 @@ function fromKerasNested(key: string, v: unknown, where: string): unknown {
       if (cn === 'L2') return { l1: 0, l2: c.l2 ?? 0.01 };
       fail('loadLayersModel', `${where}: regularizer class '${cn}' is not supported (L1, L2, L1L2 are)`);
     }
-    if (key === 'layer' || key === 'backward_layer') return v; // nested layer spec: converted by layerFromKeras
+    if (key === 'layer' || key === 'backward_layer' || key === 'cell') return v; // nested layer spec: converted by layerFromKeras
     let cfg = isObj(v['config']) ? v['config'] : {};
     // TF.js writes Glorot/He/LeCun initializers as VarianceScaling with distribution 'normal' = truncated normal.
     if (cn === 'VarianceScaling' && cfg['distribution'] === 'normal') cfg = { ...cfg, distribution: 'truncated_normal' };
@@ -387,6 +393,17 @@ function construct(cls: string, args: Record<string, unknown>, where: string, ct
     const inner = args['layer'];
     if (!isObj(inner)) fail('loadLayersModel', `${where}: ${cls} needs a \`layer\``);
     args['layer'] = layerFromKeras(inner, ctx, `${where} > layer`);
+  }
+  if (cls === 'RNN') {
+    const cell = args['cell'];
+    if (Array.isArray(cell)) args['cell'] = cell.map((c, i) => (isObj(c) ? layerFromKeras(c, ctx, `${where} > cell[${i}]`) : c));
+    else if (isObj(cell)) args['cell'] = layerFromKeras(cell, ctx, `${where} > cell`);
+    else fail('loadLayersModel', `${where}: RNN needs a \`cell\``);
+  }
+  if (cls === 'StackedRNNCells') {
+    const cells = args['cells'];
+    if (!Array.isArray(cells)) fail('loadLayersModel', `${where}: StackedRNNCells needs a list of \`cells\``);
+    args['cells'] = cells.map((c, i) => (isObj(c) ? layerFromKeras(c, ctx, `${where} > cells[${i}]`) : c));
   }
   try {
     if (custom) return new custom(args as never);

@@ -8,7 +8,7 @@
  * a functional model's input layers take `layers/input_layer...` slots and hold nothing); a
  * recurrent layer's variables belong to its cell (`layers/lstm/cell/vars/0..2` = kernel,
  * recurrent_kernel, bias); `Bidirectional` → `forward_layer/cell`, `backward_layer/cell`;
- * `TimeDistributed` → `layer`; `MultiHeadAttention` → `_query_dense`, `_key_dense`,
+ * `RNN` → `cell` (a `StackedRNNCells` → `cell/cells/<snake_case class>`); `TimeDistributed` → `layer`; `MultiHeadAttention` → `_query_dense`, `_key_dense`,
  * `_value_dense`, `_output_dense` (kernel, bias each); nested models → `<path>/layers/...`.
  *
  * Legacy Keras 2 `.h5`: a group per layer name with attribute `weight_names`
@@ -90,6 +90,23 @@ function layerGroups(layer: Layer, path: string, out: VarGroup[]): void {
     const start = out.length;
     layerGroups(b.forwardLayer, join('forward_layer'), out);
     layerGroups(b.backwardLayer, join('backward_layer'), out);
+    for (const g of out.slice(start)) g.sub = true;
+    return;
+  }
+  if (cls === 'RNN' || cls === 'StackedRNNCells') {
+    // The generic RNN's variables belong to its cell (`cell/vars`); a stack's cells are a list
+    // Keras names by snake_case class, made unique (`cell/cells/lstm_cell`, `cell/cells/lstm_cell_1`).
+    const start = out.length;
+    if (cls === 'RNN') layerGroups((layer as unknown as { cell: Layer }).cell, join('cell'), out);
+    else {
+      const used = new Map<string, number>();
+      for (const c of (layer as unknown as { cells: Layer[] }).cells) {
+        const base = toSnakeCase(c.className);
+        const n = used.get(base);
+        used.set(base, n === undefined ? 0 : n + 1);
+        layerGroups(c, join(`cells/${n === undefined ? base : `${base}_${n + 1}`}`), out);
+      }
+    }
     for (const g of out.slice(start)) g.sub = true;
     return;
   }

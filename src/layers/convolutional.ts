@@ -12,6 +12,7 @@
  * Output lengths (Keras `conv_output_length`): 'valid' → floor((in − eff) / s) + 1, 'same' and
  * 'causal' → ceil(in / s), with eff = (k − 1)·dilation + 1.
  */
+import { conv3d } from '../ops/conv3d.ts';
 import { getConstraint, serializeConstraint, type ConstraintIdentifier } from './constraints.ts';
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
@@ -115,7 +116,7 @@ export interface ConvArgs extends LayerArgs {
 // ------------------------------------------------------------------ BaseConv
 
 /** Arguments and weights shared by Conv1D, Conv2D and Conv2DTranspose (`rank` spatial dimensions). */
-abstract class BaseConv extends Layer {
+export abstract class BaseConv extends Layer {
   readonly rank: number;
   readonly filters: number;
   readonly kernelSize: number[];
@@ -278,6 +279,33 @@ export class Conv2D extends BaseConv {
     const s = inputShape as Shape;
     this.checkInput(s);
     const dims = [1, 2].map((i) => convOutputLength(this.name, s[i]!, this.kernelSize[i - 1]!, this.padding, this.strides[i - 1]!, this.dilationRate[i - 1]!));
+    return [s[0]!, ...dims, this.filters];
+  }
+}
+
+// ------------------------------------------------------------------ Conv3D
+
+/** `Conv3D(filters, kernelSize)`: inputs [batch, depth, height, width, channels] (kernel [kd, kh, kw, in, filters]). */
+export class Conv3D extends BaseConv {
+  static override className = 'Conv3D';
+  constructor(args: ConvArgs) {
+    super('Conv3D', args, 3, [], ['valid', 'same']);
+  }
+  protected layout(): string {
+    return '[batch, depth, height, width, channels]';
+  }
+  protected kernelShape(c: number): number[] {
+    return [this.kernelSize[0]!, this.kernelSize[1]!, this.kernelSize[2]!, c, this.filters];
+  }
+  call(inputs: Tensor | Tensor[]): Tensor {
+    const x = inputs as Tensor;
+    this.checkInput(x.shape);
+    return this.finish(conv3d(x, this.kernel!, this.strides as [number, number, number], this.padding as 'valid' | 'same', 'NDHWC', this.dilationRate as [number, number, number]));
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = inputShape as Shape;
+    this.checkInput(s);
+    const dims = [1, 2, 3].map((i) => convOutputLength(this.name, s[i]!, this.kernelSize[i - 1]!, this.padding, this.strides[i - 1]!, this.dilationRate[i - 1]!));
     return [s[0]!, ...dims, this.filters];
   }
 }
@@ -560,6 +588,7 @@ export class SeparableConv2D extends BaseDepthwise {
 
 registerBuiltinLayer(Conv1D);
 registerBuiltinLayer(Conv2D);
+registerBuiltinLayer(Conv3D);
 registerBuiltinLayer(Conv2DTranspose);
 registerBuiltinLayer(DepthwiseConv2D);
 registerBuiltinLayer(SeparableConv2D);
@@ -568,6 +597,7 @@ registerBuiltinLayer(SeparableConv2D);
 export const convLayers = {
   conv1d: (args: ConvArgs) => new Conv1D(args),
   conv2d: (args: ConvArgs) => new Conv2D(args),
+  conv3d: (args: ConvArgs) => new Conv3D(args),
   conv2dTranspose: (args: Conv2DTransposeArgs) => new Conv2DTranspose(args),
   depthwiseConv2d: (args: DepthwiseConv2DArgs) => new DepthwiseConv2D(args),
   separableConv2d: (args: SeparableConv2DArgs) => new SeparableConv2D(args),

@@ -13,6 +13,7 @@ import { embeddingLayers } from './embedding.ts';
 import { noiseLayers } from './noise.ts';
 import { miscLayers } from './misc.ts';
 import { activationLayers } from './activation_layers.ts';
+import { cellLayers, RNN, RNNCell } from './rnn_cells.ts';
 import { Layer } from './layer.ts';
 
 export { Layer, KerasTensor, resetLayerNames, toSnakeCase, type LayerArgs, type CallKwargs, type Shape, type LayerNode } from './layer.ts';
@@ -20,7 +21,7 @@ export { Activation, Dense, Dropout, Flatten, InputLayer, Reshape, input, type D
 export { BatchNormalization, type BatchNormalizationArgs } from './normalization.ts';
 export { l1l2, getRegularizer, type Regularizer } from './regularizers.ts';
 export { activationName, getActivation, ReLU, type ReLUArgs } from './activations.ts';
-export { Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './convolutional.ts';
+export { Conv1D, Conv2D, Conv3D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './convolutional.ts';
 export * from './pooling.ts';
 export * from './reshaping.ts';
 export * from './recurrent.ts';
@@ -32,6 +33,7 @@ export { Permute, RepeatVector } from './misc.ts';
 export { ELU, LeakyReLU, Softmax, ThresholdedReLU, PReLU, type ELUArgs, type LeakyReLUArgs, type SoftmaxArgs, type ThresholdedReLUArgs, type PReLUArgs } from './activation_layers.ts';
 export { registerLayer, deserializeLayer, registeredLayerNames, fromConfig } from './registry.ts';
 export { serialization, registerClass } from './serialization.ts';
+export { SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells, RNN, RNNCell, type RNNArgs, type StackedRNNCellsArgs } from './rnn_cells.ts';
 
 export const layers = {
   inputLayer: (args: InputLayerArgs) => new InputLayer(args),
@@ -52,6 +54,10 @@ export const layers = {
   ...noiseLayers,
   ...miscLayers,
   ...activationLayers,
+  ...cellLayers,
+  /** The generic recurrent layer and the base class of a program's own cells (TF.js exports both). */
+  RNN,
+  RNNCell,
   // TF.js spellings of the same layers.
   cropping2D: reshapingLayers.cropping2d,
   maxPool1d: poolingLayers.maxPooling1d,
@@ -60,6 +66,8 @@ export const layers = {
   avgPool2d: poolingLayers.averagePooling2d,
   avgPooling1d: poolingLayers.averagePooling1d,
   avgPooling2d: poolingLayers.averagePooling2d,
+  avgPool3d: poolingLayers.averagePooling3d,
+  avgPooling3d: poolingLayers.averagePooling3d,
   globalMaxPool1d: poolingLayers.globalMaxPooling1d,
   globalMaxPool2d: poolingLayers.globalMaxPooling2d,
   /** `tf.layers.input(config)` = `tf.input(config)`. */

@@ -7,6 +7,7 @@
  * - `GlobalAveragePooling1D/2D`, `GlobalMaxPooling1D/2D`: mean / max over the spatial axes
  *   (kept as size-1 axes with `keepDims`).
  */
+import { avgPool3d, maxPool3d } from '../ops/conv3d.ts';
 import { fail } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { avgPool } from '../ops/avg_pool.ts';
@@ -34,6 +35,15 @@ export interface Pooling2DArgs extends LayerArgs {
 
 // ------------------------------------------------------------------ windowed pooling
 
+const LAYOUTS: Record<number, string> = { 1: '[batch, steps, channels]', 2: '[batch, height, width, channels]', 3: '[batch, depth, height, width, channels]' };
+
+export interface Pooling3DArgs extends LayerArgs {
+  poolSize?: number | number[];
+  strides?: number | number[] | null;
+  padding?: string;
+  dataFormat?: 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
+}
+
 abstract class BasePooling extends Layer {
   readonly poolSize: number[];
   readonly strides: number[];
@@ -54,7 +64,7 @@ abstract class BasePooling extends Layer {
   }
 
   private layout(): string {
-    return this.rank === 1 ? '[batch, steps, channels]' : '[batch, height, width, channels]';
+    return LAYOUTS[this.rank]!;
   }
 
   protected override checkInputShapes(shapes: readonly (readonly (number | null)[])[]): void {
@@ -69,6 +79,7 @@ abstract class BasePooling extends Layer {
     const pool = this.mode === 'max' ? maxPool : avgPool;
     const pad = this.padding as 'valid' | 'same';
     if (this.rank === 2) return pool(x, this.poolSize as [number, number], this.strides as [number, number], pad);
+    if (this.rank === 3) return (this.mode === 'max' ? maxPool3d : avgPool3d)(x, this.poolSize as [number, number, number], this.strides as [number, number, number], pad);
     const [b, w, c] = x.shape as [number, number, number];
     const y = pool(reshape(x, [b, 1, w, c]), [1, this.poolSize[0]!], [1, this.strides[0]!], pad);
     return reshape(y, [b, y.shape[2]!, c]);
@@ -118,6 +129,22 @@ export class AveragePooling2D extends BasePooling {
   }
 }
 
+/** `MaxPooling3D({poolSize = [2, 2, 2], strides = poolSize, padding = 'valid'})` on [batch, depth, h, w, channels]. */
+export class MaxPooling3D extends BasePooling {
+  static override className = 'MaxPooling3D';
+  constructor(args: Pooling3DArgs = {}) {
+    super('MaxPooling3D', args, 3, 'max');
+  }
+}
+
+/** `AveragePooling3D({poolSize = [2, 2, 2], strides = poolSize, padding = 'valid'})`. */
+export class AveragePooling3D extends BasePooling {
+  static override className = 'AveragePooling3D';
+  constructor(args: Pooling3DArgs = {}) {
+    super('AveragePooling3D', args, 3, 'avg');
+  }
+}
+
 // ------------------------------------------------------------------ global pooling
 
 export interface GlobalPoolingArgs extends LayerArgs {
@@ -142,23 +169,23 @@ abstract class BaseGlobalPooling extends Layer {
   }
 
   private axes(): number[] {
-    return this.rank === 1 ? [1] : [1, 2];
+    return this.rank === 1 ? [1] : this.rank === 2 ? [1, 2] : [1, 2, 3];
   }
 
   protected override checkInputShapes(shapes: readonly (readonly (number | null)[])[]): void {
     super.checkInputShapes(shapes);
-    checkRank(this.name, singleShape(this.name, shapes), this.rank + 2, this.rank === 1 ? '[batch, steps, channels]' : '[batch, height, width, channels]');
+    checkRank(this.name, singleShape(this.name, shapes), this.rank + 2, LAYOUTS[this.rank]!);
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = inputs as Tensor;
-    checkRank(this.name, x.shape, this.rank + 2, this.rank === 1 ? '[batch, steps, channels]' : '[batch, height, width, channels]');
+    checkRank(this.name, x.shape, this.rank + 2, LAYOUTS[this.rank]!);
     return (this.mode === 'max' ? max : mean)(x, this.axes(), this.keepDims);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = inputShape as Shape;
-    checkRank(this.name, s, this.rank + 2, this.rank === 1 ? '[batch, steps, channels]' : '[batch, height, width, channels]');
+    checkRank(this.name, s, this.rank + 2, LAYOUTS[this.rank]!);
     const c = s[s.length - 1]!;
     return this.keepDims ? [s[0]!, ...this.axes().map(() => 1), c] : [s[0]!, c];
   }
@@ -196,6 +223,20 @@ export class GlobalMaxPooling2D extends BaseGlobalPooling {
   }
 }
 
+export class GlobalAveragePooling3D extends BaseGlobalPooling {
+  static override className = 'GlobalAveragePooling3D';
+  constructor(args: GlobalPoolingArgs = {}) {
+    super('GlobalAveragePooling3D', args, 3, 'avg');
+  }
+}
+
+export class GlobalMaxPooling3D extends BaseGlobalPooling {
+  static override className = 'GlobalMaxPooling3D';
+  constructor(args: GlobalPoolingArgs = {}) {
+    super('GlobalMaxPooling3D', args, 3, 'max');
+  }
+}
+
 registerBuiltinLayer(MaxPooling1D);
 registerBuiltinLayer(MaxPooling2D);
 registerBuiltinLayer(AveragePooling1D);
@@ -204,6 +245,10 @@ registerBuiltinLayer(GlobalAveragePooling1D);
 registerBuiltinLayer(GlobalAveragePooling2D);
 registerBuiltinLayer(GlobalMaxPooling1D);
 registerBuiltinLayer(GlobalMaxPooling2D);
+registerBuiltinLayer(MaxPooling3D);
+registerBuiltinLayer(AveragePooling3D);
+registerBuiltinLayer(GlobalAveragePooling3D);
+registerBuiltinLayer(GlobalMaxPooling3D);
 
 /** `tf.layers.*` factories of this family (merged into `tf.layers` by the lead). */
 export const poolingLayers = {
@@ -215,4 +260,8 @@ export const poolingLayers = {
   globalAveragePooling2d: (args: GlobalPoolingArgs = {}) => new GlobalAveragePooling2D(args),
   globalMaxPooling1d: (args: GlobalPoolingArgs = {}) => new GlobalMaxPooling1D(args),
   globalMaxPooling2d: (args: GlobalPoolingArgs = {}) => new GlobalMaxPooling2D(args),
+  maxPooling3d: (args: Pooling3DArgs = {}) => new MaxPooling3D(args),
+  averagePooling3d: (args: Pooling3DArgs = {}) => new AveragePooling3D(args),
+  globalAveragePooling3d: (args: GlobalPoolingArgs = {}) => new GlobalAveragePooling3D(args),
+  globalMaxPooling3d: (args: GlobalPoolingArgs = {}) => new GlobalMaxPooling3D(args),
 };

@@ -23,3 +23,4 @@ export * from './family_nn.ts';
 export * from './family_conv.ts';
 export * from './family_random.ts';
 export * from './rank_aliases.ts';
+export { conv3d, maxPool3d, avgPool3d } from './conv3d.ts';
