@@ -118,8 +118,8 @@ describe('tf.layers.rnn', () => {
     class MinimalRNNCell extends tf.layers.RNNCell {
       stateSize: number;
       units: number;
-      kernel!: tf.LayerVariable;
-      recurrentKernel!: tf.LayerVariable;
+      kernel!: tf.Variable;
+      recurrentKernel!: tf.Variable;
       constructor(args: { units: number }) {
         super({});
         this.units = args.units;
@@ -178,9 +178,9 @@ describe('tf.layers.rnn', () => {
   it('symbolic use, config round trips and saving', async () => {
     const inp = tf.input({ shape: [5, 3] });
     const r = tf.layers.rnn({ cell: [tf.layers.lstmCell({ units: 4, ...init(1) }), tf.layers.simpleRNNCell({ units: 2, ...init(2) })], returnSequences: true, returnState: true, name: 'rnn' });
-    const [seq, h1, c1, h2] = r.apply(inp) as tf.SymbolicTensor[];
+    const [seq, h1, c1, h2] = r.apply(inp) as tf.KerasTensor[];
     assert.deepEqual([seq!.shape, h1!.shape, c1!.shape, h2!.shape], [[null, 5, 2], [null, 4], [null, 4], [null, 2]]);
-    const m = tf.model({ inputs: inp, outputs: tf.layers.dense({ units: 1 }).apply(h2!) as tf.SymbolicTensor });
+    const m = tf.model({ inputs: inp, outputs: tf.layers.dense({ units: 1 }).apply(h2!) as tf.KerasTensor });
     assert.equal(m.countParams(), (3 * 16 + 4 * 16 + 16) + (4 * 2 + 2 * 2 + 2) + 3);
     const x = randTensor([2, 5, 3], 3);
     const y = m.predict(x) as T;
