@@ -8,11 +8,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '../src/index.ts';
 import * as tfjs from '@tensorflow/tfjs';
-import { close, expectThrows } from './util.ts';
+import { close, ensureDist, expectThrows } from './util.ts';
 
 const arr = (t: tf.Tensor) => Array.from(t.dataSync());
 
@@ -227,20 +226,7 @@ describe('random dtypes and seeds as TF.js', () => {
 describe('CommonJS', () => {
   it("require('idem') loads the package through its exports map", () => {
     const root = resolve(import.meta.dirname, '..');
-    const dist = join(root, 'dist', 'index.js');
-    // The require condition points at dist/ (built by `npm ci` through `prepare`); rebuild it when src/ is newer.
-    const newest = (dir: string): number => readdirSync(dir).reduce((m, f) => {
-      const p = join(dir, f);
-      const s = statSync(p);
-      return Math.max(m, s.isDirectory() ? newest(p) : s.mtimeMs);
-    }, 0);
-    if (!existsSync(dist) || newest(join(root, 'src')) > statSync(dist).mtimeMs) {
-      try {
-        execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
-      } catch (e) {
-        assert.fail(`npm run build failed: ${(e as { stdout?: string }).stdout ?? e}`);
-      }
-    }
+    ensureDist();
     const out = execFileSync(process.execPath, [join(root, 'test', 'fixtures', 'compat', 'require.cjs')], { cwd: root, encoding: 'utf8' });
     const r = JSON.parse(out.trim().split('\n').pop()!);
     assert.deepEqual(r.y, [[1, 2], [3, 11]]);

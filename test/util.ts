@@ -6,6 +6,9 @@
  * are compared with central differences, element by element.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import * as tf from '../src/index.ts';
 
 export function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5, msg = ''): void {
@@ -111,4 +114,24 @@ export function expectThrows(fn: () => unknown, pattern: RegExp): void {
     assert.match(e.message, pattern);
     return true;
   });
+}
+
+/**
+ * Makes sure dist/ (what `require('idem')` loads through the exports map; built by `npm ci`
+ * through `prepare`) is newer than src/, rebuilding it with tsc when it is not.
+ */
+export function ensureDist(): void {
+  const root = resolve(import.meta.dirname, '..');
+  const dist = join(root, 'dist', 'index.js');
+  const newest = (dir: string): number => readdirSync(dir).reduce((m, f) => {
+    const p = join(dir, f);
+    const s = statSync(p);
+    return Math.max(m, s.isDirectory() ? newest(p) : s.mtimeMs);
+  }, 0);
+  if (existsSync(dist) && newest(join(root, 'src')) <= statSync(dist).mtimeMs) return;
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+  } catch (e) {
+    assert.fail(`npm run build failed: ${(e as { stdout?: string }).stdout ?? e}`);
+  }
 }

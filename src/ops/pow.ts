@@ -2,10 +2,15 @@
  * pow(a, b) = a^b with broadcasting. float32, or int32 (exact with 32-bit wrap-around;
  * negative integer exponents throw, as TF). Gradient (TF): d/da = b·a^(b-1);
  * d/db = a^b·log(a) where a > 0, and 0 elsewhere.
+ *
+ * The one mixed-dtype case allowed: a float32 base with an int32 exponent tensor (TF.js's
+ * `x.pow(tf.scalar(3, 'int32'))`, as its polynomial-regression tutorial writes it) computes in
+ * float32 — the exponent converts exactly (|e| < 2^24) and the result is float32 as in TF.js.
  */
 import { ENGINE } from '../core/engine.ts';
-import type { Tensor } from '../core/tensor.ts';
+import { Tensor } from '../core/tensor.ts';
 import { binaryArgs } from './binary_util.ts';
+import { cast } from './cast.ts';
 import { reduceTo } from './broadcast_util.ts';
 import { greater } from './compare.ts';
 import type { TensorLike } from './convert.ts';
@@ -16,7 +21,8 @@ import { sub } from './sub.ts';
 import { where } from './where.ts';
 
 export const pow = op('pow', (base: TensorLike, exp: TensorLike): Tensor => {
-  const [$a, $b] = binaryArgs(base, exp, 'pow');
+  const mixed = base instanceof Tensor && exp instanceof Tensor && base.dtype === 'float32' && exp.dtype === 'int32';
+  const [$a, $b] = binaryArgs(base, mixed ? cast(exp, 'float32') : exp, 'pow');
   return ENGINE.runKernel('Pow', { a: $a, b: $b });
 });
 
