@@ -169,7 +169,8 @@ export { LayersModel, Sequential, model, sequential, Callback, CustomCallback, H
 export { loadLayersModel, saveModel, saveWeights, loadWeights, type IOHandler, type ModelArtifacts, type SaveResult, type LoadWeightsOptions, type LoadModelOptions, type HttpOptions, type ModelArtifactsInfo } from './io/front.ts';
 export type { TensorBoardArgs } from './summary/index.ts';
 // `tf.io` and `tf.applications` are defined by each entry (the browser loads parts of them with `await tf.ready()`).
-export { moreLossObjects, confusionMatrix, metricFactories as metrics } from './metrics/index.ts';
+export { moreLossObjects, confusionMatrix } from './metrics/index.ts';
+export { metrics } from './metrics/tfjs_metrics.ts';
 export { kerasLosses, categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy } from './losses/keras.ts';
 export { Metric, categoricalAccuracy, sparseCategoricalAccuracy, binaryAccuracy } from './metrics/keras_metrics.ts';
 

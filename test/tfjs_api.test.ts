@@ -152,6 +152,39 @@ describe('conversions and chained ops', () => {
     assert.deepEqual(tf.pad4d(tf.ones([1, 1, 1, 1]), [[0, 0], [1, 1], [1, 1], [0, 0]]).shape, [1, 3, 3, 1]);
     expectThrows(() => tf.pad2d(tf.ones([2]), [[0, 0], [0, 0]]), /pad2d: `x` must be of rank 2/);
   });
+
+  it('slice1d…4d and reverse1d…4d as TF.js', () => {
+    const x4 = tf.range(0, 24).reshape([2, 3, 2, 2]);
+    const t4 = tfjs.range(0, 24).reshape([2, 3, 2, 2]) as tfjs.Tensor4D;
+    assert.deepEqual(tf.slice1d(tf.range(0, 6), 2, 3).arraySync(), tfjs.slice1d(tfjs.range(0, 6) as tfjs.Tensor1D, 2, 3).arraySync());
+    assert.deepEqual(tf.slice2d(x4.reshape([6, 4]), [1, 1], [2, -1]).arraySync(), tfjs.slice2d(t4.reshape([6, 4]) as tfjs.Tensor2D, [1, 1], [2, -1]).arraySync());
+    assert.deepEqual(tf.slice3d(x4.reshape([2, 6, 2]), [1, 2, 0], [1, 3, 1]).arraySync(), tfjs.slice3d(t4.reshape([2, 6, 2]) as tfjs.Tensor3D, [1, 2, 0], [1, 3, 1]).arraySync());
+    assert.deepEqual(tf.slice4d(x4, [0, 1, 1, 0], [2, 2, 1, 2]).arraySync(), tfjs.slice4d(t4, [0, 1, 1, 0], [2, 2, 1, 2]).arraySync());
+    assert.deepEqual(tf.reverse1d(tf.tensor1d([1, 2, 3])).arraySync(), [3, 2, 1]);
+    assert.deepEqual(tf.reverse2d(x4.reshape([6, 4]), 1).arraySync(), tfjs.reverse2d(t4.reshape([6, 4]) as tfjs.Tensor2D, 1).arraySync());
+    assert.deepEqual(tf.reverse3d(x4.reshape([2, 6, 2]), [0, 2]).arraySync(), tfjs.reverse3d(t4.reshape([2, 6, 2]) as tfjs.Tensor3D, [0, 2]).arraySync());
+    assert.deepEqual(tf.reverse4d(x4).arraySync(), tfjs.reverse4d(t4).arraySync());
+    expectThrows(() => tf.slice2d(tf.zeros([3]), [0, 0], [1, 1]), /slice2d: `x` must be of rank 2/);
+    expectThrows(() => tf.reverse3d(tf.zeros([3, 1])), /reverse3d: `x` must be of rank 3/);
+  });
+
+  it('tf.metrics has TF.js\'s metric functions (and keeps the Keras metric objects)', () => {
+    const yt = [[0, 1, 1, 0], [1, 0, 1, 1]];
+    const yp = [[0.2, 0.8, 0.4, 0.1], [0.9, 0.3, 0.7, 0.6]];
+    const bin = [[0, 1, 0, 0], [1, 1, 1, 0]];
+    const ours = (n: string, a: number[][], b: number[][]) => arr(((tf.metrics as unknown as Record<string, (x: tf.Tensor, y: tf.Tensor) => tf.Tensor>)[n]!)(tf.tensor2d(a), tf.tensor2d(b)));
+    const theirs = (n: string, a: number[][], b: number[][]) => Array.from(((tfjs.metrics as unknown as Record<string, (x: tfjs.Tensor, y: tfjs.Tensor) => tfjs.Tensor>)[n]!)(tfjs.tensor2d(a), tfjs.tensor2d(b)).dataSync());
+    for (const n of ['binaryAccuracy', 'categoricalAccuracy', 'binaryCrossentropy', 'categoricalCrossentropy', 'meanSquaredError', 'MSE', 'mse', 'meanAbsoluteError', 'meanAbsolutePercentageError', 'MAPE', 'mape', 'cosineProximity', 'r2Score']) {
+      close(ours(n, yt, yp), theirs(n, yt, yp), 1e-5, n);
+    }
+    for (const n of ['precision', 'recall']) close(ours(n, yt, bin), theirs(n, yt, bin), 1e-6, n);
+    close(ours('precision', [[0, 0]], [[0, 0]]), [0]);
+    close(arr(tf.metrics.sparseCategoricalAccuracy(tf.tensor1d([1, 0]), tf.tensor2d([[0.1, 0.9], [0.2, 0.8]]))), [1, 0]);
+    // The same names with options (or nothing) still make Keras's metric objects.
+    assert.ok(tf.metrics.precision({ thresholds: 0.7 }) instanceof tf.Metric);
+    assert.ok(tf.metrics.meanSquaredError() instanceof tf.Metric);
+    expectThrows(() => tf.metrics.binaryAccuracy([1] as never, tf.zeros([1])), /metrics.binaryAccuracy.*yTrue, yPred/);
+  });
 });
 
 describe('tf.buffer and TensorBuffer', () => {

@@ -1,6 +1,7 @@
 /**
- * TF.js's rank-specific spellings of `concat` and `pad` (`concat1d` … `concat4d`, `pad1d` …
- * `pad4d`): the general op after a check that every input has the rank the name promises.
+ * TF.js's rank-specific spellings of `concat`, `pad`, `slice` and `reverse` (`concat1d` …
+ * `concat4d`, `pad1d` … `pad4d`, `slice1d` … `slice4d`, `reverse1d` … `reverse4d`): the general op
+ * after a check that every input has the rank the name promises.
  */
 import { fail, fmtShape } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
@@ -8,6 +9,8 @@ import { concat } from './concat.ts';
 import { convertToTensor, type TensorLike } from './convert.ts';
 import { pad } from './pad.ts';
 import { op } from './op.ts';
+import { reverse } from './reverse.ts';
+import { slice } from './slice.ts';
 
 function checkRank(t: Tensor, rank: number, name: string, arg: string): void {
   if (t.rank !== rank) fail(name, `\`${arg}\` must be of rank ${rank}, received shape ${fmtShape(t.shape)} (rank ${t.rank})`);
@@ -54,3 +57,32 @@ function padN(rank: number) {
 export const pad2d = padN(2);
 export const pad3d = padN(3);
 export const pad4d = padN(4);
+
+/** `tf.slice1d(x, begin, size)` … `slice4d(x, [b…], [s…])`: `slice` on a tensor of that rank. */
+function sliceN(rank: number) {
+  const name = `slice${rank}d`;
+  return op(name, (x: TensorLike, begin: number | number[], size: number | number[]): Tensor => {
+    const t = convertToTensor(x, 'x', name);
+    checkRank(t, rank, name, 'x');
+    if (rank > 1 && (!Array.isArray(begin) || begin.length !== rank)) fail(name, `\`begin\` must hold ${rank} numbers, received ${JSON.stringify(begin)}`);
+    return slice(t, begin, size);
+  });
+}
+export const slice1d = sliceN(1);
+export const slice2d = sliceN(2);
+export const slice3d = sliceN(3);
+export const slice4d = sliceN(4);
+
+/** `tf.reverse1d(x)` … `reverse4d(x, axis?)`: `reverse` on a tensor of that rank. */
+function reverseN(rank: number) {
+  const name = `reverse${rank}d`;
+  return op(name, (x: TensorLike, axis?: number | number[]): Tensor => {
+    const t = convertToTensor(x, 'x', name);
+    checkRank(t, rank, name, 'x');
+    return reverse(t, rank === 1 ? 0 : axis);
+  });
+}
+export const reverse1d = reverseN(1);
+export const reverse2d = reverseN(2);
+export const reverse3d = reverseN(3);
+export const reverse4d = reverseN(4);
