@@ -156,7 +156,11 @@ describe('binary arithmetic: values', () => {
     expectTensor(p, [1024, -27, 1, 1162261467]);
     expectTensor(tf.pow(i32([2]), 2), [4]);
     expectThrows(() => tf.pow(i32([2]), i32([-1])), /pow: integers to negative integer powers are not allowed/);
-    expectThrows(() => tf.pow(t([2]), i32([2])), /pow: operands must have the same dtype, received a: float32 and b: int32/);
+    // A float32 base takes an int32 exponent (TF.js's x.pow(tf.scalar(3, 'int32'))); float32 result.
+    const q = tf.pow(t([2, -1.5, 0.5]), i32([3]));
+    assert.equal(q.dtype, 'float32');
+    expectTensor(q, [8, -3.375, 0.125]);
+    expectThrows(() => tf.pow(i32([2]), t([2])), /pow: operands must have the same dtype, received a: int32 and b: float32/);
   });
   it('maximum, minimum (broadcasting, NaN, int32)', () => {
     expectTensor(tf.maximum(t([[1, 5], [3, -2]]), t([2, 0])), [[2, 5], [3, 0]], [2, 2]);
