@@ -90,13 +90,13 @@ describe('browser-facing APIs in Node', () => {
     assert.deepEqual(await ds.toArray(), [{ c: 'x' }, { c: 'y, "z"' }, { c: 'w' }]);
     fs.writeFileSync(path.join(dir, 'w.txt'), '1 2\t3\n4   5 6\n');
     assert.deepEqual(await tf.data.csv(server.url('/f/w.txt'), { hasHeader: false, columnNames: ['p', 'q', 'r'], delimWhitespace: true }).toArray(), [{ p: 1, q: 2, r: 3 }, { p: 4, q: 5, r: 6 }]);
-    // Batches of rows become tensors (an array in an element is a structure, as in TF.js: one tensor per position).
+    // Batches of rows become tensors (an array of numbers in an element is one tensor, as in TF.js: [batch, 2]).
     const batch = await tf.data.csv(f, { columnConfigs: { label: { isLabel: true, dtype: 'bool' } }, configuredColumnsOnly: false }).map((e) => {
       const { xs, ys } = e as { xs: Record<string, number>; ys: Record<string, number> };
       return { xs: [xs['a']!, xs['b'] ?? 0], ys: [ys['label']!] };
     }).batch(3).toArray();
-    const [ta, tb] = batch[0]!.xs as unknown as tf.Tensor[];
-    assert.deepEqual([ta!.shape, Array.from(ta!.dataSync()), Array.from(tb!.dataSync())], [[3], [1, 3, -1.5], [2.5, 0, 7]]);
+    const tx = batch[0]!.xs as unknown as tf.Tensor;
+    assert.deepEqual([tx.shape, Array.from(tx.dataSync())], [[3, 2], [1, 2.5, 3, 0, -1.5, 7]]);
     await assert.rejects(tf.data.csv(f, { columnConfigs: { nope: {} } }).toArray(), /data\.csv: .*d\.csv: the key 'nope' in columnConfigs is not a column name \(columns: a, b, c, label\)/);
     await assert.rejects(tf.data.csv(f, { columnConfigs: { label: { isLabel: true } }, columnNames: ['a', 'b'] }).toArray(), /`columnNames` has 2 names but the header has 4 columns/);
     fs.writeFileSync(path.join(dir, 'short.csv'), 'a,b\n1,2\n3\n');
