@@ -646,9 +646,9 @@ export async function legacyH5ModelBytes(model: LayersModel): Promise<Uint8Array
 }
 
 /** Keras 2 / TF.js-style spec: `batch_input_shape` on the first layer, nodes as [[name, node, tensor, {}]]. */
-export function toKeras2Spec(model: LayersModel): JsonObject {
+export function toKeras2Spec(model: LayersModel, form: 'keras' | 'tfjs' = 'keras'): JsonObject {
   const k3 = toKerasModelSpec(model);
-  return convertK3toK2(k3) as JsonObject;
+  return convertK3toK2(k3, form) as JsonObject;
 }
 
 /** Drops Keras 3's `module` / `registered_name` from every nested object and unwraps DTypePolicy dtypes. */
@@ -662,7 +662,7 @@ function stripK3(v: Json): Json {
   return out;
 }
 
-function convertK3toK2(spec: Json): Json {
+function convertK3toK2(spec: Json, form: 'keras' | 'tfjs'): Json {
   const s = stripK3(spec) as JsonObject;
   const cfg = { ...(s['config'] as JsonObject) };
   if (s['class_name'] === 'Sequential') {
@@ -670,16 +670,25 @@ function convertK3toK2(spec: Json): Json {
     // Keras 3's legacy loader turns a first layer's batch_input_shape into an input_shape with a
     // second batch axis, and Keras 2 reads an InputLayer entry as its own save would write it.
     cfg['layers'] = (cfg['layers'] as JsonObject[]).map((l) => {
-      if (l['class_name'] !== 'InputLayer') return convertK3toK2(l);
+      if (l['class_name'] !== 'InputLayer') return convertK3toK2(l, form);
       const ic = l['config'] as JsonObject;
       return { class_name: 'InputLayer', config: { batch_input_shape: ic['batch_shape'] as Json, dtype: ic['dtype'] ?? 'float32', sparse: false, name: ic['name'] as Json } };
     });
     delete cfg['build_input_shape'];
+    // TF.js writes a Sequential as its own saves do: no InputLayer entry, batch_input_shape (and
+    // the input dtype) on the first layer.
+    const ls = cfg['layers'] as JsonObject[];
+    if (form === 'tfjs' && ls.length > 1 && ls[0]!['class_name'] === 'InputLayer') {
+      const ic = ls[0]!['config'] as JsonObject;
+      const first = ls[1]!;
+      first['config'] = { batch_input_shape: ic['batch_input_shape'] as Json, ...(first['config'] as JsonObject) };
+      cfg['layers'] = ls.slice(1);
+    }
     return { class_name: 'Sequential', config: cfg };
   }
   if (s['class_name'] === 'Functional') {
     cfg['layers'] = (cfg['layers'] as JsonObject[]).map((l) => {
-      const c: JsonObject = { class_name: l['class_name'] as Json, config: (convertK3toK2(l) as JsonObject)['config'] as Json, name: l['name'] as Json };
+      const c: JsonObject = { class_name: l['class_name'] as Json, config: (convertK3toK2(l, form) as JsonObject)['config'] as Json, name: l['name'] as Json };
       if (l['class_name'] === 'InputLayer') {
         // Keras 2's InputLayer takes no `trainable`: the keys both take.
         const ic = c['config'] as JsonObject;
@@ -711,7 +720,7 @@ function convertK3toK2(spec: Json): Json {
   for (const key of ['layer', 'backward_layer']) {
     const orig = ((spec as JsonObject)['config'] as JsonObject | undefined)?.[key] as JsonObject | undefined;
     if (cfg[key] && typeof cfg[key] === 'object') {
-      const inner = convertK3toK2(cfg[key] as Json) as JsonObject;
+      const inner = convertK3toK2(cfg[key] as Json, form) as JsonObject;
       cfg[key] = { module: orig?.['module'] ?? 'keras.layers', class_name: inner['class_name'] as Json, config: inner['config'] as Json, registered_name: orig?.['registered_name'] ?? null };
     }
   }

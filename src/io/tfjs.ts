@@ -115,7 +115,7 @@ function toBytes(t: Tensor): Uint8Array {
 
 /** TF.js `ModelArtifacts` of a model (what `model.save(handler)` passes to the handler). */
 export function modelArtifacts(model: LayersModel): ModelArtifacts {
-  const topology = { ...toKeras2Spec(model), keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' };
+  const topology = { ...toKeras2Spec(model, 'tfjs'), keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' };
   const names = tfjsWeightNames(model);
   const specs: WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];
