@@ -59,7 +59,7 @@ import './ops/chain.ts';
 import './ops/chain_tfjs.ts';
 /** `tf.util`: TF.js's helpers (`assert`, `shuffle` — seeded —, `sizeFromShape`, `flatten`, ...). */
 export * as util from './ops/util.ts';
-export { nextFrame } from './ops/util.ts';
+export { nextFrame, print } from './ops/util.ts';
 export { buffer, TensorBuffer } from './ops/buffer.ts';
 
 import {

@@ -86,6 +86,22 @@ describe('tf.util', () => {
     assert.ok(u >= 2 && u < 3);
   });
 
+  it('tf.print prints as t.print() does', () => {
+    const lines: string[] = [];
+    const orig = console.log;
+    console.log = (...a: unknown[]) => void lines.push(a.join(' '));
+    try {
+      tf.print(tf.tensor1d([1, 2]));
+      tf.tensor1d([1, 2]).print();
+      tf.print(tf.tensor1d([1, 2]), true);
+    } finally {
+      console.log = orig;
+    }
+    assert.equal(lines[0], lines[1]);
+    assert.match(lines[2]!, /dtype: float32/);
+    expectThrows(() => tf.print(3 as never), /print: `x` must be a Tensor/);
+  });
+
   it('nextFrame resolves on the next turn of the event loop', async () => {
     let later = false;
     setImmediate(() => (later = true));

@@ -444,3 +444,9 @@ export function nextFrame(): Promise<void> {
   const si = (globalThis as { setImmediate?: (cb: () => void) => unknown }).setImmediate;
   return new Promise((resolve) => (typeof si === 'function' ? si(() => resolve()) : setTimeout(resolve, 0)));
 }
+
+/** `tf.print(x, verbose = false)`: prints the tensor (TF.js's form of `x.print()`). */
+export function print(x: { print(verbose?: boolean): void }, verbose = false): void {
+  if (x === null || typeof x !== 'object' || typeof (x as { print?: unknown }).print !== 'function') fail('print', `\`x\` must be a Tensor, received ${x === null ? 'null' : typeof x}`);
+  x.print(verbose);
+}
