@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import * as tf from '../src/index.ts';
 import * as tfjs from '@tensorflow/tfjs';
-import { close, ensureDist, expectThrows } from './util.ts';
+import { checkGrad, close, ensureDist, expectThrows } from './util.ts';
 
 const arr = (t: tf.Tensor) => Array.from(t.dataSync());
 
@@ -200,6 +200,33 @@ describe('conversions and chained ops', () => {
     assert.ok(tf.metrics.precision({ thresholds: 0.7 }) instanceof tf.Metric);
     assert.ok(tf.metrics.meanSquaredError() instanceof tf.Metric);
     expectThrows(() => tf.metrics.binaryAccuracy([1] as never, tf.zeros([1])), /metrics.binaryAccuracy.*yTrue, yPred/);
+  });
+});
+
+describe('TF.js ops written as compositions', () => {
+  it('tan, sinh, cosh, asinh, acosh, atanh, logSigmoid, step, divNoNan, euclideanNorm: TF.js values; gradients match finite differences', () => {
+    const xs = [-2.5, -0.9, -0.3, 0, 0.2, 0.7, 1, 1.5, 3];
+    const T = (t: tfjs.Tensor) => Array.from(t.dataSync());
+    const pairs: [string, (x: tf.Tensor) => tf.Tensor, (x: tfjs.Tensor) => tfjs.Tensor][] = [
+      ['tan', tf.tan, tfjs.tan], ['sinh', tf.sinh, tfjs.sinh], ['cosh', tf.cosh, tfjs.cosh], ['asinh', tf.asinh, tfjs.asinh],
+      ['acosh', tf.acosh, tfjs.acosh], ['atanh', tf.atanh, tfjs.atanh], ['logSigmoid', tf.logSigmoid, tfjs.logSigmoid],
+      ['step', (x) => tf.step(x, 0.25), (x) => tfjs.step(x, 0.25)],
+    ];
+    for (const [name, ours, theirs] of pairs) close(arr(ours(tf.tensor1d(xs))), T(theirs(tfjs.tensor1d(xs))), 2e-6, name);
+    assert.ok(Number.isNaN(arr(tf.step(tf.tensor1d([NaN])))[0]!));
+    close(arr(tf.logSigmoid(tf.tensor1d([-100, 100]))), [-100, 0]);
+    const a = [[1, 2, 3], [4, 5, 6]];
+    const b = [[0, 2, 0], [-1, 0, 3]];
+    assert.deepEqual(arr(tf.divNoNan(tf.tensor2d(a), tf.tensor2d(b))), T(tfjs.divNoNan(tfjs.tensor2d(a), tfjs.tensor2d(b))));
+    close(arr(tf.euclideanNorm(tf.tensor2d(a))), T(tfjs.euclideanNorm(tfjs.tensor2d(a))));
+    close(arr(tf.euclideanNorm(tf.tensor2d(a), 1, true)), T(tfjs.euclideanNorm(tfjs.tensor2d(a), 1, true)));
+    const inner = { values: [-0.8, -0.3, 0.1, 0.6], shape: [4] };
+    for (const f of [tf.tan, tf.sinh, tf.cosh, tf.asinh, tf.atanh, tf.logSigmoid]) checkGrad((x) => f(x), [inner]);
+    checkGrad((x) => tf.acosh(x), [{ values: [1.2, 1.7, 2.5, 4], shape: [4] }]);
+    checkGrad((x, y) => tf.divNoNan(x, y), [{ values: [1, -2, 3], shape: [3] }, { values: [0.5, 2, -1.5], shape: [3] }]);
+    const g = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.divNoNan(x, y)))([tf.tensor1d([1, 2]), tf.tensor1d([0, 2])]);
+    assert.deepEqual(arr(g[0]!), [0, 0.5]);
+    expectThrows(() => tf.tan(tf.tensor1d([1], 'int32')), /tan: `x` must have dtype float32, received int32/);
   });
 });
 
