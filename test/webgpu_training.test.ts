@@ -78,7 +78,9 @@ async function threeSteps(backend: string, make: () => tf.LayersModel, n: number
   const losses: number[] = [];
   for (let s = 0; s < 3; s++) {
     const [x, y] = batch(n, image, 10 + s);
-    losses.push((await model.trainOnBatchAsync(x, y)) as number);
+    // [loss, ...metrics] when metrics are compiled (as TF.js and Keras), the loss alone otherwise.
+    const r = (await model.trainOnBatchAsync(x, y)) as number | number[];
+    losses.push(Array.isArray(r) ? r[0]! : r);
   }
   return losses;
 }
