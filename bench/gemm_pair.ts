@@ -12,6 +12,7 @@
  * /usr/bin/python3 is Debian's (python3-torch, python3-numpy on libopenblas0-pthread); `--python`
  * names another interpreter (e.g. one whose NumPy wheel bundles a newer OpenBLAS).
  *
+ * A third column times the addon's GEMM kernel alone (no op dispatch, allocation or read).
  * Both sides read the result into a fresh array (idem: `dataSync` of the product; the peer:
  * `.numpy().copy()` / `.copy()`), as W4 of `npm run bench` does.
  */
@@ -84,6 +85,16 @@ const idemRun = (a: tf.Tensor, b: tf.Tensor, k: number): [number, number] => {
   const c1 = process.cpuUsage(c0);
   return [(c1.user + c1.system) / 1e6, (performance.now() - w0) / 1e3];
 };
+// The GEMM kernel alone (the addon's batchMatMul on the operands' arrays into one reused output):
+// no op dispatch, no allocation, no read — what the micro-kernel and packing do.
+const kernelRun = (n: number, k: number): [number, number] => {
+  const o = raw[n]!;
+  const c0 = process.cpuUsage();
+  const w0 = performance.now();
+  for (let r = 0; r < k; r++) addon.batchMatMul(o.a, o.b, o.c, 1, 1, 1, n, n, n, false, false);
+  const c1 = process.cpuUsage(c0);
+  return [(c1.user + c1.system) / 1e6, (performance.now() - w0) / 1e3];
+};
 const peerRun = async (n: number, k: number): Promise<[number, number]> => {
   py.stdin!.write(`${n} ${k}\n`);
   const [c, w] = (await next()).split(' ').map(Number);
@@ -91,12 +102,13 @@ const peerRun = async (n: number, k: number): Promise<[number, number]> => {
 };
 
 const ops = Object.fromEntries(sizes.map((n) => [n, { a: rand(n, 1), b: rand(n, 2) }]));
+const raw = Object.fromEntries(sizes.map((n) => [n, { a: ops[n]!.a.dataSync() as Float32Array, b: ops[n]!.b.dataSync() as Float32Array, c: new Float32Array(n * n) }]));
 for (const n of sizes) {
   idemRun(ops[n]!.a, ops[n]!.b, reps(n));
   await peerRun(n, reps(n));
 }
-type S = { idemCpu: number[]; idemWall: number[]; peerCpu: number[]; peerWall: number[] };
-const res: Record<number, S> = Object.fromEntries(sizes.map((n) => [n, { idemCpu: [], idemWall: [], peerCpu: [], peerWall: [] }]));
+type S = { idemCpu: number[]; idemWall: number[]; peerCpu: number[]; peerWall: number[]; kernCpu: number[] };
+const res: Record<number, S> = Object.fromEntries(sizes.map((n) => [n, { idemCpu: [], idemWall: [], peerCpu: [], peerWall: [], kernCpu: [] }]));
 const peaks: number[] = [];
 for (let r = 0; r < rounds; r++) {
   const p = peak();
@@ -111,6 +123,7 @@ for (let r = 0; r < rounds; r++) {
         res[n]!.idemCpu.push(gf(c));
         res[n]!.idemWall.push(gf(w));
       }
+      res[n]!.kernCpu.push(gf(kernelRun(n, k)[0]));
       const [pc, pw] = await peerRun(n, k);
       res[n]!.peerCpu.push(gf(pc));
       res[n]!.peerWall.push(gf(pw));
@@ -128,10 +141,10 @@ const med = (x: number[]) => [...x].sort((a, b) => a - b)[Math.floor(x.length / 
 const pk = peaks.length ? Math.max(...peaks) : NaN;
 console.log(`CPU: ${cpus()[0]?.model}; idem ISA path ${addon.info().kernel}; peer ${peerInfo} (${python}; OpenBLAS; OPENBLAS_CORETYPE/L2_SIZE removed); ${threads} thread(s); ${rounds} interleaved rounds; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`FMA peak (bench/peak, 1 thread, widest vectors, CPU time, best of ${peaks.length} runs of 5 probes): ${pk.toFixed(1)} GFLOP/s`);
-console.log('| n | idem GFLOP/s (CPU time) | peer GFLOP/s (CPU time) | idem / peer (CPU time) | idem / peer (wall) | idem % of peak (CPU time) | peer % of peak (CPU time) |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('| n | idem GFLOP/s (CPU time) | peer GFLOP/s (CPU time) | idem / peer (CPU time) | idem / peer (wall) | idem % of peak (CPU time) | peer % of peak (CPU time) | idem kernel alone: GFLOP/s, / peer, % of peak (CPU time) |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const n of sizes) {
   const s = res[n]!;
   const ratio = (x: number[], y: number[]) => med(x.map((v, i) => v / y[i]!));
-  console.log(`| ${n} | ${med(s.idemCpu).toFixed(1)} | ${med(s.peerCpu).toFixed(1)} | ${ratio(s.idemCpu, s.peerCpu).toFixed(3)} | ${ratio(s.idemWall, s.peerWall).toFixed(3)} | ${((100 * med(s.idemCpu)) / pk).toFixed(1)}% | ${((100 * med(s.peerCpu)) / pk).toFixed(1)}% |`);
+  console.log(`| ${n} | ${med(s.idemCpu).toFixed(1)} | ${med(s.peerCpu).toFixed(1)} | ${ratio(s.idemCpu, s.peerCpu).toFixed(3)} | ${ratio(s.idemWall, s.peerWall).toFixed(3)} | ${((100 * med(s.idemCpu)) / pk).toFixed(1)}% | ${((100 * med(s.peerCpu)) / pk).toFixed(1)}% | ${med(s.kernCpu).toFixed(1)}, ${ratio(s.kernCpu, s.peerCpu).toFixed(3)}, ${((100 * med(s.kernCpu)) / pk).toFixed(1)}% |`);
 }
