@@ -114,6 +114,21 @@ const regConfig = serializeRegularizer;
 const fmt = (s: readonly (number | null)[]) => `[${s.map((d) => (d === null ? 'null' : d)).join(',')}]`;
 
 /**
+ * A recurrent layer's inputs: the sequence and its initial states, given either as extra inputs
+ * (Keras also accepts [sequences, ...initialStates]) or as `initialState` — not both.
+ */
+export function sequenceAndStates(name: string, inputs: Tensor | Tensor[], kwargs: CallKwargs): { x: Tensor; initial: Tensor[] | null } {
+  const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+  let initial = Array.isArray(inputs) && inputs.length > 1 ? inputs.slice(1) : null;
+  const is = kwargs['initialState'];
+  if (is !== undefined && is !== null) {
+    if (initial) fail(name, 'initial states were given both as extra inputs and as `initialState`');
+    initial = (Array.isArray(is) ? is : [is]) as Tensor[];
+  }
+  return { x, initial };
+}
+
+/**
  * The Keras `RNN` layer around one cell: argument handling, the unrolled time loop, masking,
  * `goBackwards`, `returnSequences`, `returnState`, initial states and dropout masks.
  */
@@ -284,18 +299,9 @@ export abstract class RNNBase extends Layer {
   }
 
   call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor | Tensor[] {
-    let x: Tensor;
-    let initial: Tensor[] | null = null;
-    if (Array.isArray(inputs)) {
-      // Keras also accepts [sequences, ...initialStates] as the inputs.
-      x = inputs[0]!;
-      if (inputs.length > 1) initial = inputs.slice(1);
-    } else x = inputs;
-    if (kwargs['initialState'] !== undefined && kwargs['initialState'] !== null) {
-      if (initial) fail(this.name, 'initial states were given both as extra inputs and as `initialState`');
-      const is = kwargs['initialState'];
-      initial = (Array.isArray(is) ? is : [is]) as Tensor[];
-    }
+    const given = sequenceAndStates(this.name, inputs, kwargs);
+    const x = given.x;
+    let initial = given.initial;
     if (x.rank !== 3) fail(this.name, `expected input of rank 3 [batch, time, features], received shape ${fmtShape(x.shape)}`);
     const [batch, time, feat] = x.shape as [number, number, number];
     if (this.kernel && this.kernel.shape[0] !== feat) fail(this.name, `expected ${this.kernel.shape[0]} input features (the layer was built for them), received shape ${fmtShape(x.shape)}`);

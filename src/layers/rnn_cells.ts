@@ -23,7 +23,7 @@ import { stack } from '../ops/stack.ts';
 import { unstack } from '../ops/unstack.ts';
 import { where } from '../ops/where.ts';
 import { checkArgs, KerasTensor, Layer, positiveInt, type CallKwargs, type LayerArgs, type Shape } from './layer.ts';
-import { GRU, LSTM, RNNBase, SimpleRNN, type GRUArgs, type LSTMArgs, type SimpleRNNArgs } from './recurrent.ts';
+import { GRU, LSTM, RNNBase, SimpleRNN, sequenceAndStates, type GRUArgs, type LSTMArgs, type SimpleRNNArgs } from './recurrent.ts';
 import { deserializeLayer, registerBuiltinLayer } from './registry.ts';
 
 /** Options a recurrent LAYER takes and a cell does not. */
@@ -345,17 +345,7 @@ export class RNN extends Layer {
   }
 
   call(inputs: Tensor | Tensor[], kwargs: CallKwargs = {}): Tensor | Tensor[] {
-    let x: Tensor;
-    let initial: Tensor[] | null = null;
-    if (Array.isArray(inputs)) {
-      x = inputs[0]!;
-      if (inputs.length > 1) initial = inputs.slice(1);
-    } else x = inputs;
-    if (kwargs['initialState'] !== undefined && kwargs['initialState'] !== null) {
-      if (initial) fail(this.name, 'initial states were given both as extra inputs and as `initialState`');
-      const is = kwargs['initialState'];
-      initial = (Array.isArray(is) ? is : [is]) as Tensor[];
-    }
+    const { x, initial } = sequenceAndStates(this.name, inputs, kwargs);
     if (x.rank !== 3) fail(this.name, `expected input of rank 3 [batch, time, features], received shape ${fmtShape(x.shape)}`);
     const [batch, time] = x.shape as [number, number, number];
     if (time === 0) fail(this.name, `the input must have at least one time step, received shape ${fmtShape(x.shape)}`);
