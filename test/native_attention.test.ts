@@ -23,27 +23,10 @@ import { hasSeqKernels } from '../src/backends/native/seq_kernels.ts';
 import { layerNorm, layerNormComposition } from '../src/ops/layer_norm.ts';
 import { attentionComposition, dotProductAttention } from '../src/ops/attention.ts';
 import type { KernelFunc } from '../src/core/backend.ts';
-import { rng } from './util.ts';
+import { rng, onNative, bitsEqual } from './util.ts';
 
 const addon = loadNativeAddon();
 const skip = addon && hasSeqKernels(addon) ? false : `native addon not built (${nativeLoadError() ?? 'missing'})`;
-
-function onNative<T>(fn: () => T): T {
-  const prev = tf.getBackend();
-  tf.ENGINE.setBackendSync('native');
-  try {
-    return fn();
-  } finally {
-    tf.ENGINE.setBackendSync(prev);
-  }
-}
-
-function bitsEqual(a: ArrayLike<number>, b: ArrayLike<number>, msg: string): void {
-  assert.equal(a.length, b.length, `${msg}: lengths ${a.length} vs ${b.length}`);
-  for (let i = 0; i < a.length; i++) {
-    if (!Object.is(a[i], b[i])) assert.fail(`${msg}: element ${i} of ${a.length}: ${a[i]} vs ${b[i]}`);
-  }
-}
 
 function values(n: number, r: () => number, scale = 1, offset = 0): Float32Array {
   const v = new Float32Array(n);

@@ -11,7 +11,7 @@ import * as tf from '../src/index.ts';
 import { loadNativeAddon, nativeLoadError } from '../src/backends/native/index.ts';
 import { hasFusedKernels } from '../src/backends/native/fused_kernels.ts';
 import { philoxWords } from '../src/random/philox.ts';
-import { rng } from './util.ts';
+import { rng, bitsEqual } from './util.ts';
 
 const addon = loadNativeAddon();
 const skip = addon && hasFusedKernels(addon) ? false : `native addon not built (${nativeLoadError() ?? 'missing'})`;
@@ -36,13 +36,6 @@ function values(n: number, seed: number, scale = 1): Float32Array {
     v[i] = k === 3 ? 0 : k === 5 ? -0 : k === 7 ? 1e-41 * (u - 0.5) : k === 11 ? 1e-20 * (u - 0.5) : scale * (2 * u - 1) * Math.exp(4 * (r() - 0.5));
   }
   return v;
-}
-
-function bitsEqual(a: ArrayLike<number>, b: ArrayLike<number>, msg: string): void {
-  assert.equal(a.length, b.length, `${msg}: lengths ${a.length} vs ${b.length}`);
-  for (let i = 0; i < a.length; i++) {
-    if (!Object.is(a[i], b[i])) assert.fail(`${msg}: element ${i}: ${a[i]} vs ${b[i]}`);
-  }
 }
 
 describe('native fused kernels: bit-identical to the op-by-op composition', { skip }, () => {

@@ -135,3 +135,22 @@ export function ensureDist(): void {
     assert.fail(`npm run build failed: ${(e as { stdout?: string }).stdout ?? e}`);
   }
 }
+
+/** Runs `fn` on the native backend, then restores the backend that was current. */
+export function onNative<T>(fn: () => T): T {
+  const prev = tf.getBackend();
+  tf.ENGINE.setBackendSync('native');
+  try {
+    return fn();
+  } finally {
+    tf.ENGINE.setBackendSync(prev);
+  }
+}
+
+/** Same length and every element the same bits (Object.is: -0 and NaN included). */
+export function bitsEqual(a: ArrayLike<number>, b: ArrayLike<number>, msg: string): void {
+  assert.equal(a.length, b.length, `${msg}: lengths ${a.length} vs ${b.length}`);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${msg}: element ${i} of ${a.length}: ${a[i]} vs ${b[i]}`);
+  }
+}
