@@ -106,7 +106,10 @@ export async function saveModel(model: LayersModel, target: unknown, options: Sa
     const impl = await formats();
     return impl.http(target).save!(impl.modelArtifacts(model));
   }
-  if (!isNode() && !target.startsWith('file://')) fail(op, `cannot save to '${target}' in a browser: use 'indexeddb://name', 'localstorage://name', 'downloads://name' (also 'downloads://name.keras') or an http(s):// URL that accepts a POST`);
+  if (!isNode() && !target.startsWith('file://')) {
+    fail(op, `cannot save to '${target}' in a browser: use 'indexeddb://name', 'localstorage://name', 'downloads://name' ` +
+      "(also 'downloads://name.keras') or an http(s):// URL that accepts a POST");
+  }
   return (await formats()).saveModel(model, target, options);
 }
 
@@ -117,7 +120,10 @@ export async function saveWeights(model: LayersModel, file: string, options: Sav
   const store = storeUrl(file);
   if (store) {
     const [scheme, name] = store;
-    if (scheme !== 'downloads') fail(op, `'${file}': weights alone go to a file or to 'downloads://name.weights.h5' (or .h5, .safetensors); save the whole model to '${scheme}://${name}' with model.save`);
+    if (scheme !== 'downloads') {
+      fail(op, `'${file}': weights alone go to a file or to 'downloads://name.weights.h5' (or .h5, .safetensors); ` +
+        `save the whole model to '${scheme}://${name}' with model.save`);
+    }
     if (name === '') fail(op, "'downloads://' needs a file name, e.g. 'downloads://w.weights.h5'");
     const impl = await formats();
     await impl.downloadFiles([[name, await impl.weightsFileBytes(model, name, options), 'application/octet-stream']], op);
@@ -204,7 +210,10 @@ function fromMemory(modelArtifacts: ModelArtifacts | Record<string, unknown>, we
 
 /** TF.js Node's `tf.io.fileSystem('file://dir')` (Node only). */
 function fileSystem(url: string): IOHandler {
-  if (!isNode()) fail('io.fileSystem', `reading and writing '${url}' on disk is Node-only${isBrowser() ? ' (this is a browser)' : ''}; in the browser use 'indexeddb://name', 'localstorage://name', 'downloads://name', an http(s) URL or tf.io.browserFiles([...])`);
+  if (!isNode()) {
+    fail('io.fileSystem', `reading and writing '${url}' on disk is Node-only${isBrowser() ? ' (this is a browser)' : ''}; ` +
+      "in the browser use 'indexeddb://name', 'localstorage://name', 'downloads://name', an http(s) URL or tf.io.browserFiles([...])");
+  }
   return lazyHandler((impl) => impl.io.fileSystem(url), true, true);
 }
 

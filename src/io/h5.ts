@@ -211,7 +211,10 @@ function readAttrs(obj: H5.Group | H5.Dataset, where: string, fileBytes: number,
     try {
       const m = a.metadata as unknown as { size: number; total_size: number };
       // An attribute's values are stored in the file: a claim larger than the file is not read.
-      if (m.size * m.total_size > fileBytes) fail(op, `${file}: attribute '${k}' of ${where} claims ${fmtCount(m.total_size)} values of ${m.size} bytes, more than the whole file (${fmtBytes(fileBytes)})`);
+      if (m.size * m.total_size > fileBytes) {
+        fail(op, `${file}: attribute '${k}' of ${where} claims ${fmtCount(m.total_size)} values of ${m.size} bytes, ` +
+          `more than the whole file (${fmtBytes(fileBytes)})`);
+      }
       v = a.json_value;
     } catch (e) {
       if (e instanceof Error && e.message.startsWith(op)) throw e;
@@ -294,7 +297,10 @@ function claimProblem(count: number, size: number, filters: { id: number }[], fi
   const bytes = count * size;
   if (count > maxTensorElements) return `claims ${fmtCount(count)} values, more than a tensor holds (maxTensorElements ${fmtCount(maxTensorElements)})`;
   const compressed = filters.some((f) => COMPRESSING_FILTERS.has(f.id) || !AVAILABLE_FILTERS.has(f.id));
-  if (!compressed && bytes > fileBytes) return `claims ${fmtCount(count)} values (${fmtBytes(bytes)}) stored uncompressed, more than the whole file (${fmtBytes(fileBytes)}): its values are not in the file`;
+  if (!compressed && bytes > fileBytes) {
+    return `claims ${fmtCount(count)} values (${fmtBytes(bytes)}) stored uncompressed, more than the whole file (${fmtBytes(fileBytes)}): ` +
+      'its values are not in the file';
+  }
   if (compressed && bytes > maxInflatedBytes) return `claims ${fmtBytes(bytes)} of compressed values, above the ${fmtBytes(maxInflatedBytes)} cap (tf.setLimits({maxInflatedBytes}) raises it)`;
   return null;
 }
@@ -314,7 +320,8 @@ function readDataset(of: OpenFile, path: string, dtype: H5DType, count: number, 
   if (!of.open) fail(op, `${where} was read after its file was closed`);
   const missing = filters.filter((f) => !AVAILABLE_FILTERS.has(f.id));
   if (missing.length) {
-    fail(op, `${where} is stored through HDF5 filter ${missing.map((f) => `'${f.name || 'unnamed'}' (id ${f.id})`).join(', ')}, which idem's HDF5 library (h5wasm) does not have; re-save it uncompressed or with gzip (h5py: compression='gzip')`);
+    fail(op, `${where} is stored through HDF5 filter ${missing.map((f) => `'${f.name || 'unnamed'}' (id ${f.id})`).join(', ')}, ` +
+      "which idem's HDF5 library (h5wasm) does not have; re-save it uncompressed or with gzip (h5py: compression='gzip')");
   }
   const bytes = count * size;
   const problem = claimProblem(count, size, filters, of.fileBytes);
@@ -356,7 +363,10 @@ function walkTree(f: H5.File, of: OpenFile): H5Group {
       const id = identity(path);
       const before = seen.get(id);
       if (before) {
-        if (before.node.kind === 'group') fail(op, `${file}: group '${path}' is the same HDF5 object as '${before.path}' (hard or soft links make the file a graph, not a tree; Keras files are trees)`);
+        if (before.node.kind === 'group') {
+          fail(op, `${file}: group '${path}' is the same HDF5 object as '${before.path}' ` +
+            '(hard or soft links make the file a graph, not a tree; Keras files are trees)');
+        }
         node.children.set(name, before.node); // one dataset under two names: read once
         continue;
       }

@@ -20,7 +20,10 @@ import type { Tensor } from '../core/tensor.ts';
 import { LayersModel } from '../models/model.ts';
 import { atomicWriteFile, decodeWeights } from '../models/weights_io.ts';
 import type { LoadContext } from './keras_config.ts';
-import { kerasArchive, kerasWeightsBytes, legacyH5ModelBytes, loadKeras, loadKerasWeights, loadLegacyH5Model, saveKeras, saveKerasWeights, saveLegacyH5Model, sniff, type LoadModelOptions, type LoadWeightsOptions, type SaveOptions } from './keras.ts';
+import {
+  kerasArchive, kerasWeightsBytes, legacyH5ModelBytes, loadKeras, loadKerasWeights, loadLegacyH5Model, saveKeras, saveKerasWeights,
+  saveLegacyH5Model, sniff, type LoadModelOptions, type LoadWeightsOptions, type SaveOptions,
+} from './keras.ts';
 import { fileSystem, fromMemory, modelArtifacts, modelFromArtifacts, withSaveHandler, type IOHandler, type ModelArtifacts, type SaveResult } from './tfjs.ts';
 import { nodeApis } from '../platform/index.ts';
 import { readRegularFile } from '../platform/files.ts';
@@ -85,7 +88,8 @@ export async function loadWeightsBytes(model: LayersModel, bytes: Uint8Array, fi
     model.setWeights(entries.map((e) => e.tensor));
     return;
   }
-  fail(op, `${file} is not a weights file idem knows (HDF5, .keras zip, safetensors or idem weights; first bytes ${Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')})`);
+  const firstBytes = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  fail(op, `${file} is not a weights file idem knows (HDF5, .keras zip, safetensors or idem weights; first bytes ${firstBytes})`);
 }
 
 function loadContext(options: LoadModelOptions, op: string): LoadContext & LoadModelOptions {

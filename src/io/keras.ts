@@ -27,7 +27,10 @@ import { ensureGroup, getEntry, group, h5Ready, withH5, writeH5, type H5Dataset,
 import { withWeightGuard } from '../layers/layer.ts';
 import { KERAS_VERSION, camelToSnake, checkConfigDepth, modelFromKeras, snakeToCamel, toKerasModelSpec, type Json, type JsonObject, type LoadContext } from './keras_config.ts';
 import { kerasVarGroups, legacyLayers, shortName } from './weight_paths.ts';
-import { checkAssign, commit, datasetToTensor, fileShapeGuard, optimizerValues, planOptimizerRestore, planSeedRestore, saveSeedState, storedDatasets, typedToTensor, type Assignment } from './state.ts';
+import {
+  checkAssign, commit, datasetToTensor, fileShapeGuard, optimizerValues, planOptimizerRestore, planSeedRestore, saveSeedState,
+  storedDatasets, typedToTensor, type Assignment,
+} from './state.ts';
 import { getRandomState, setRandomState, type RandomState } from '../random/seed.ts';
 import { readZip, writeZip, zipEntryNames } from './zip.ts';
 import { readRegularFile } from '../platform/files.ts';
@@ -243,7 +246,9 @@ export function planLegacyWeights(model: LayersModel, root: H5Group, file: strin
   const match = (l: Layer, s: (typeof saved)[number]) => {
     const ws = l.weights;
     if (ws.length !== s.datasets.length) {
-      problems.push(`layer '${l.name}': the file's '${s.name}' has ${s.datasets.length} weights (${s.weightNames.join(', ')}), the model's has ${ws.length} (${ws.map((w) => `${shortName(l, w)} [${w.shape}]`).join(', ')})`);
+      const modelWeights = ws.map((w) => `${shortName(l, w)} [${w.shape}]`).join(', ');
+      problems.push(`layer '${l.name}': the file's '${s.name}' has ${s.datasets.length} weights (${s.weightNames.join(', ')}), ` +
+        `the model's has ${ws.length} (${modelWeights})`);
       return;
     }
     try {
@@ -257,7 +262,8 @@ export function planLegacyWeights(model: LayersModel, root: H5Group, file: strin
   if (opts.byName === false) {
     const withWeights = saved.filter((s) => s.datasets.length > 0);
     if (withWeights.length !== weighted.length) {
-      fail(op, `${file}: ${withWeights.length} layers with weights in the file (${withWeights.map((s) => s.name).join(', ')}), ${weighted.length} in model '${model.name}' (${weighted.map((l) => l.name).join(', ')}); topological loading needs the same number`);
+      fail(op, `${file}: ${withWeights.length} layers with weights in the file (${withWeights.map((s) => s.name).join(', ')}), ` +
+        `${weighted.length} in model '${model.name}' (${weighted.map((l) => l.name).join(', ')}); topological loading needs the same number`);
     }
     weighted.forEach((l, i) => match(l, withWeights[i]!));
   } else {
@@ -292,8 +298,13 @@ function kerasName(s: string): string {
  * so the training config loads in either. A key outside this list is written only when it holds
  * something other than its default (an AdamW's weight decay: Keras 3 only, as AdamW is).
  */
-const PORTABLE_OPTIMIZER_KEYS = ['name', 'learning_rate', 'clipnorm', 'global_clipnorm', 'clipvalue', 'beta_1', 'beta_2', 'epsilon', 'amsgrad', 'rho', 'momentum', 'centered', 'nesterov', 'initial_accumulator_value'];
-const OPTIMIZER_DEFAULTS: Record<string, unknown> = { weight_decay: null, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null, loss_scale_factor: null, gradient_accumulation_steps: null };
+const PORTABLE_OPTIMIZER_KEYS = [
+  'name', 'learning_rate', 'clipnorm', 'global_clipnorm', 'clipvalue', 'beta_1', 'beta_2', 'epsilon', 'amsgrad', 'rho', 'momentum',
+  'centered', 'nesterov', 'initial_accumulator_value',
+];
+const OPTIMIZER_DEFAULTS: Record<string, unknown> = {
+  weight_decay: null, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null, loss_scale_factor: null, gradient_accumulation_steps: null,
+};
 
 function compileConfig(model: LayersModel, notes: string[]): JsonObject | null {
   const args = model.compileArgs;
@@ -309,7 +320,10 @@ function compileConfig(model: LayersModel, notes: string[]): JsonObject | null {
     notes.push('a loss given as a function is not written to compile_config');
     return null;
   };
-  const loss = Array.isArray(args.loss) ? args.loss.map(lossOf) : typeof args.loss === 'object' && args.loss !== null && typeof (args.loss as { fn?: unknown }).fn !== 'function' ? Object.fromEntries(Object.entries(args.loss).map(([k, v]) => [k, lossOf(v)])) : lossOf(args.loss);
+  const loss = Array.isArray(args.loss) ? args.loss.map(lossOf)
+    : typeof args.loss === 'object' && args.loss !== null && typeof (args.loss as { fn?: unknown }).fn !== 'function'
+      ? Object.fromEntries(Object.entries(args.loss).map(([k, v]) => [k, lossOf(v)]))
+      : lossOf(args.loss);
   const metricOf = (m: unknown): Json => {
     if (typeof m === 'string') return kerasName(m);
     if (Array.isArray(m)) return m.map(metricOf);
@@ -478,7 +492,13 @@ export async function kerasArchive(model: LayersModel, opts: SaveOptions = {}): 
   const metadata = {
     keras_version: KERAS_VERSION,
     date_saved: `${now.getUTCFullYear()}-${p2(now.getUTCMonth() + 1)}-${p2(now.getUTCDate())}@${p2(now.getUTCHours())}:${p2(now.getUTCMinutes())}:${p2(now.getUTCSeconds())}`,
-    idem: { format_version: IDEM_FORMAT_VERSION, seed_generators: saveSeedState(model), random_state: getRandomState(), ...(model.optimizer ? { optimizer_step_precision: model.optimizer.stepPrecision } : {}), ...(notes.length ? { notes } : {}) },
+    idem: {
+      format_version: IDEM_FORMAT_VERSION,
+      seed_generators: saveSeedState(model),
+      random_state: getRandomState(),
+      ...(model.optimizer ? { optimizer_step_precision: model.optimizer.stepPrecision } : {}),
+      ...(notes.length ? { notes } : {}),
+    },
   };
   const enc = new TextEncoder();
   const weights = writeH5(kerasWeightsTree(model, opts.includeOptimizer !== false));
@@ -752,7 +772,8 @@ export async function loadKerasWeights(model: LayersModel, file: string, bytes: 
   }
   const plan = withH5(h5bytes, label, op, (root) => {
     if (attrList(root, 'layer_names')) return planLegacyWeights(model, root, label, opts, op);
-    if (root.children.get('model_weights')?.kind === 'group' && typeof root.attrs['model_config'] === 'string') return planLegacyWeights(model, root.children.get('model_weights') as H5Group, `${label}: model_weights`, opts, op);
+    const legacyFullModel = root.children.get('model_weights')?.kind === 'group' && typeof root.attrs['model_config'] === 'string';
+    if (legacyFullModel) return planLegacyWeights(model, root.children.get('model_weights') as H5Group, `${label}: model_weights`, opts, op);
     if (root.children.has('layers') || root.children.has('vars')) return planKerasWeights(model, root, label, opts, op);
     fail(op, `${file} is an HDF5 file but neither Keras 3 weights (no 'layers' group) nor Keras 2 weights (no 'layer_names' attribute)`);
   });

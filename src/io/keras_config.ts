@@ -209,7 +209,12 @@ export function toKerasModelSpec(model: LayersModel): JsonObject {
     const layers: Json[] = [];
     if (model.built && model.inputs[0]) {
       const il = model.inputs[0].sourceLayer as InputLayer;
-      layers.push({ module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: model.inputs[0].shape as Json, dtype: model.inputs[0].dtype, sparse: false, name: il.name }, registered_name: null });
+      layers.push({
+        module: 'keras.layers',
+        class_name: 'InputLayer',
+        config: { batch_shape: model.inputs[0].shape as Json, dtype: model.inputs[0].dtype, sparse: false, name: il.name },
+        registered_name: null,
+      });
     }
     for (const l of model.layers) layers.push(toKerasLayerSpec(l));
     const cfg: JsonObject = { ...base, layers };
@@ -290,7 +295,10 @@ const IGNORABLE: Record<string, (v: unknown) => boolean> = {
 const KEY_ALIASES: Record<string, string> = { keepdims: 'keepDims' };
 
 /** Keras 2 / TF.js class names that are idem classes under another name. */
-const CLASS_ALIASES: Record<string, string> = { Convolution2D: 'Conv2D', Convolution1D: 'Conv1D', MaxPool2D: 'MaxPooling2D', MaxPool1D: 'MaxPooling1D', AvgPool2D: 'AveragePooling2D', AveragePool2D: 'AveragePooling2D', Model: 'Functional' };
+const CLASS_ALIASES: Record<string, string> = {
+  Convolution2D: 'Conv2D', Convolution1D: 'Conv1D', MaxPool2D: 'MaxPooling2D', MaxPool1D: 'MaxPooling1D',
+  AvgPool2D: 'AveragePooling2D', AveragePool2D: 'AveragePooling2D', Model: 'Functional',
+};
 
 const FORBIDDEN = new Set(['Lambda', 'TFOpLambda', 'SlicingOpLambda']);
 
@@ -369,7 +377,8 @@ export function layerArgsFromKeras(cls: string, cfg: Record<string, unknown>, wh
     }
     if (k === 'backward_layer') {
       const fwd = cfg['layer'] as Record<string, unknown> | undefined;
-      if (isObj(v) && fwd && (v['class_name'] ?? v['className']) !== (fwd['class_name'] ?? fwd['className'])) fail('loadLayersModel', `${where}: a backward layer of another class than the forward layer is not supported`);
+      const otherClass = isObj(v) && fwd && (v['class_name'] ?? v['className']) !== (fwd['class_name'] ?? fwd['className']);
+      if (otherClass) fail('loadLayersModel', `${where}: a backward layer of another class than the forward layer is not supported`);
       continue;
     }
     if (v === null) continue;
@@ -438,7 +447,10 @@ export function layerFromKeras(spec: Record<string, unknown>, ctx: LoadContext, 
   if (ctx.source === 'keras2' || ctx.source === 'tfjs') {
     // Keras 2 and TF.js hard_sigmoid is clip(0.2·x + 0.5, 0, 1); Keras 3's (idem's) is relu6(x + 3)/6.
     for (const k of ['activation', 'recurrentActivation']) {
-      if (args[k] === 'hard_sigmoid') fail('loadLayersModel', `${here}: \`${camelToSnake(k)}\` 'hard_sigmoid' of Keras 2 / TF.js is clip(0.2x + 0.5, 0, 1), which idem (following Keras 3: relu6(x + 3) / 6) does not have; predictions would differ`);
+      if (args[k] === 'hard_sigmoid') {
+        fail('loadLayersModel', `${here}: \`${camelToSnake(k)}\` 'hard_sigmoid' of Keras 2 / TF.js is clip(0.2x + 0.5, 0, 1), ` +
+          'which idem (following Keras 3: relu6(x + 3) / 6) does not have; predictions would differ');
+      }
     }
     // TF.js's GRU has no reset_after option and computes the reset_after = false form.
     if (ctx.source === 'tfjs' && cls === 'GRU' && args['resetAfter'] === undefined) args['resetAfter'] = false;
@@ -475,7 +487,9 @@ function readNode(node: unknown, cls: string, where: string): { refs: History[];
         // A recurrent layer's initial states: node inputs after the sequence (idem's RNNs take [x, ...states]).
         for (const s of Array.isArray(v) ? v : [v]) extra.push(historyOf(s, where));
       }
-      else if (isTensorRef(v) || (Array.isArray(v) && v.some(isTensorRef))) fail('loadLayersModel', `${where}: keyword argument \`${k}\` takes a tensor, which idem's functional models do not support`);
+      else if (isTensorRef(v) || (Array.isArray(v) && v.some(isTensorRef))) {
+        fail('loadLayersModel', `${where}: keyword argument \`${k}\` takes a tensor, which idem's functional models do not support`);
+      }
       else if (k === 'mask' && v === null) continue;
       else setOwn(kwargs, k, v);
     }

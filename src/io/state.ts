@@ -35,7 +35,10 @@ export function datasetToTensor(ds: H5Dataset, want: { dtype: DataType; shape: r
 export function typedToTensor(data: H5Data, dtype: H5DType | string, want: DataType, shape: readonly number[], where: string, op: string): Tensor {
   if (want === 'float32') {
     // float16 values are widened exactly (every float16 is a float32); narrowing (float64) is refused.
-    if (dtype !== 'float32' && !(dtype === 'float16' && data instanceof Float32Array)) fail(op, `${where}: dtype ${dtype} in the file, the model's weight is float32 (idem does not narrow weights silently)`);
+    const widened = dtype === 'float16' && data instanceof Float32Array;
+    if (dtype !== 'float32' && !widened) {
+      fail(op, `${where}: dtype ${dtype} in the file, the model's weight is float32 (idem does not narrow weights silently)`);
+    }
     return tensor(data as Float32Array, shape.slice(), 'float32');
   }
   if (want === 'int32') {
@@ -122,7 +125,9 @@ export function planOptimizerRestore(opt: Optimizer, trainable: Variable[], valu
   const perVar = groups.reduce((n, g) => n + g.length, 0);
   const full = head + perVar * trainable.length;
   if (values.length !== head && values.length !== full) {
-    fail(op, `${where(-1)}: ${values.length} optimizer variables in the file; this ${opt.className} (${withLr ? 'with a numeric learning rate' : 'with a schedule'}, slots ${groups.flat().join(', ') || 'none'}) over ${trainable.length} trainable variables has ${head} before its first step and ${full} after`);
+    const kind = `${withLr ? 'with a numeric learning rate' : 'with a schedule'}, slots ${groups.flat().join(', ') || 'none'}`;
+    fail(op, `${where(-1)}: ${values.length} optimizer variables in the file; this ${opt.className} (${kind}) ` +
+      `over ${trainable.length} trainable variables has ${head} before its first step and ${full} after`);
   }
   const it = values[0]!;
   if (it.size !== 1 || it.dtype !== 'int32') fail(op, `${where(0)}: the iteration count must be an integer scalar, found ${it.dtype} ${fmt(it.shape)}`);
@@ -187,7 +192,9 @@ export function planSeedRestore(model: LayersModel, saved: unknown, where: strin
     const target = live.get(k);
     const e = v as { seed?: unknown; state?: unknown };
     if (!target) fail(op, `${where}: seed generator '${k}' has no counterpart in the model`);
-    if (!Number.isSafeInteger(e?.seed) || !Number.isSafeInteger(e?.state) || (e.state as number) < 0) fail(op, `${where}: seed generator '${k}' must be {seed, state} integers, found ${JSON.stringify(v)}`);
+    if (!Number.isSafeInteger(e?.seed) || !Number.isSafeInteger(e?.state) || (e.state as number) < 0) {
+      fail(op, `${where}: seed generator '${k}' must be {seed, state} integers, found ${JSON.stringify(v)}`);
+    }
     plan.push(() => {
       const gen = target.gen.seed === e.seed ? target.gen : new SeedGenerator(e.seed as number);
       gen.state = e.state as number;

@@ -89,7 +89,10 @@ function done(tx: IDBTransaction, op: string, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(new IdemError(`${op}: IndexedDB ${what} failed: ${tx.error?.message ?? 'unknown error'}`));
-    tx.onabort = () => reject(new IdemError(`${op}: IndexedDB ${what} was aborted: ${tx.error?.message ?? 'unknown reason'}${tx.error?.name === 'QuotaExceededError' ? ' (the browser refused the space)' : ''}`));
+    tx.onabort = () => {
+      const quota = tx.error?.name === 'QuotaExceededError' ? ' (the browser refused the space)' : '';
+      reject(new IdemError(`${op}: IndexedDB ${what} was aborted: ${tx.error?.message ?? 'unknown reason'}${quota}`));
+    };
   });
 }
 
@@ -195,7 +198,13 @@ function lsSave(name: string, art: ModelArtifacts, op = 'save'): SaveResult {
     [lsKey(name, 'topology'), JSON.stringify(art.modelTopology)],
     [lsKey(name, 'weight_specs'), JSON.stringify(art.weightSpecs ?? [])],
     [lsKey(name, 'weight_data'), base64(weightBytes(art))],
-    [lsKey(name, 'model_metadata'), JSON.stringify({ format: art.format, generatedBy: art.generatedBy, convertedBy: art.convertedBy, userDefinedMetadata: art.userDefinedMetadata, trainingConfig: art.trainingConfig })],
+    [lsKey(name, 'model_metadata'), JSON.stringify({
+      format: art.format,
+      generatedBy: art.generatedBy,
+      convertedBy: art.convertedBy,
+      userDefinedMetadata: art.userDefinedMetadata,
+      trainingConfig: art.trainingConfig,
+    })],
   ];
   const previous = entries.map(([k]) => s.getItem(k));
   try {
@@ -205,7 +214,10 @@ function lsSave(name: string, art: ModelArtifacts, op = 'save'): SaveResult {
     entries.forEach(([k], i) => (previous[i] === null ? s.removeItem(k) : s.setItem(k, previous[i]!)));
     const chars = entries.reduce((n, [k, v]) => n + k.length + v.length, 0);
     const full = e instanceof Error && /quota/i.test(`${e.name} ${e.message}`);
-    fail(op, `cannot save 'localstorage://${name}': ${full ? `localStorage is full (browsers give an origin about 5 MB; this model needs ${(chars * 2 / 1048576).toFixed(1)} MB as UTF-16 text)` : (e as Error).message}; use 'indexeddb://${name}' for larger models`);
+    const why = full
+      ? `localStorage is full (browsers give an origin about 5 MB; this model needs ${(chars * 2 / 1048576).toFixed(1)} MB as UTF-16 text)`
+      : (e as Error).message;
+    fail(op, `cannot save 'localstorage://${name}': ${why}; use 'indexeddb://${name}' for larger models`);
   }
   return { modelArtifactsInfo: info };
 }

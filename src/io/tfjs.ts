@@ -126,7 +126,14 @@ export function modelArtifacts(model: LayersModel): ModelArtifacts {
     parts.push(toBytes(w.read()));
   }
   const data = concat(parts);
-  return { modelTopology: topology as Record<string, unknown>, format: 'layers-model', generatedBy: GENERATED_BY, convertedBy: null, weightSpecs: specs, weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer };
+  return {
+    modelTopology: topology as Record<string, unknown>,
+    format: 'layers-model',
+    generatedBy: GENERATED_BY,
+    convertedBy: null,
+    weightSpecs: specs,
+    weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
+  };
 }
 
 function bytesPerElement(dtype: string, where: string): number {
@@ -237,9 +244,16 @@ export function withSaveHandler(saveHandler: (artifacts: ModelArtifacts) => Prom
  * TF.js `fromMemory(modelArtifacts)` or the older `fromMemory(modelTopology, weightSpecs,
  * weightData, trainingConfig)`.
  */
-export function fromMemory(modelArtifacts: ModelArtifacts | Record<string, unknown>, weightSpecs?: WeightsManifestEntry[], weightData?: ArrayBuffer, trainingConfig?: Record<string, unknown>): IOHandler {
+export function fromMemory(
+  modelArtifacts: ModelArtifacts | Record<string, unknown>,
+  weightSpecs?: WeightsManifestEntry[],
+  weightData?: ArrayBuffer,
+  trainingConfig?: Record<string, unknown>,
+): IOHandler {
   const isArtifacts = modelArtifacts && typeof modelArtifacts === 'object' && 'modelTopology' in modelArtifacts;
-  const art: ModelArtifacts = isArtifacts && weightSpecs === undefined ? (modelArtifacts as ModelArtifacts) : { modelTopology: modelArtifacts as Record<string, unknown>, weightSpecs, weightData, trainingConfig };
+  const art: ModelArtifacts = isArtifacts && weightSpecs === undefined
+    ? (modelArtifacts as ModelArtifacts)
+    : { modelTopology: modelArtifacts as Record<string, unknown>, weightSpecs, weightData, trainingConfig };
   return { load: async () => art };
 }
 
@@ -350,7 +364,8 @@ export function loadFromFiles(p: string): ModelArtifacts {
     const need = g.weights.reduce((n, s) => n + specBytes(s, file, op), 0);
     let have = 0;
     for (const sp of g.paths) {
-      if (typeof sp !== 'string' || sp === '' || path.isAbsolute(sp) || sp.split(/[\\/]/).includes('..')) fail(op, `${file}: shard path ${JSON.stringify(sp)} must be a relative path inside the model's directory`);
+      const inside = typeof sp === 'string' && sp !== '' && !path.isAbsolute(sp) && !sp.split(/[\\/]/).includes('..');
+      if (!inside) fail(op, `${file}: shard path ${JSON.stringify(sp)} must be a relative path inside the model's directory`);
       const key = path.normalize(sp);
       if (named.has(key)) fail(op, `${file}: weight shard '${sp}' is named twice in the manifest (as '${named.get(key)}' before); each shard holds its own bytes`);
       named.set(key, sp);
@@ -368,7 +383,15 @@ export function loadFromFiles(p: string): ModelArtifacts {
     data.set(readRegularFile(s.full, op, { within: dir, size: s.size, label: `${file}: weight shard '${s.sp}'` }), off);
     off += s.size;
   }
-  return { modelTopology: json.modelTopology, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy ?? null, weightSpecs: specs, weightData: data.buffer as ArrayBuffer, trainingConfig: json.trainingConfig };
+  return {
+    modelTopology: json.modelTopology,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy ?? null,
+    weightSpecs: specs,
+    weightData: data.buffer as ArrayBuffer,
+    trainingConfig: json.trainingConfig,
+  };
 }
 
 /** `tf.io` handler for a `file://` URL (TF.js Node's `fileSystem`). */
