@@ -89,12 +89,16 @@ function checkConfig(config: unknown): CheckedConfig {
     if (!Array.isArray(c.columnNames) || c.columnNames.some((n) => typeof n !== 'string')) fail(OP, '`columnNames` must be an array of strings');
   }
   if (c.columnConfigs !== undefined) {
-    if (c.columnConfigs === null || typeof c.columnConfigs !== 'object' || Array.isArray(c.columnConfigs)) fail(OP, '`columnConfigs` must be an object {columnName: {required, dtype, default, isLabel}}');
+    if (c.columnConfigs === null || typeof c.columnConfigs !== 'object' || Array.isArray(c.columnConfigs)) {
+      fail(OP, '`columnConfigs` must be an object {columnName: {required, dtype, default, isLabel}}');
+    }
     for (const [name, cc] of Object.entries(c.columnConfigs)) {
       if (cc === null || typeof cc !== 'object') fail(OP, `columnConfigs['${name}'] must be an object, received ${String(cc)}`);
       for (const k of Object.keys(cc)) if (!COLUMN_KEYS.includes(k)) fail(OP, `unknown key '${k}' in columnConfigs['${name}'] (expected ${COLUMN_KEYS.join(', ')})`);
       if (cc.dtype !== undefined && !DTYPES.includes(cc.dtype)) fail(OP, `columnConfigs['${name}'].dtype must be one of ${DTYPES.join(', ')}, received ${String(cc.dtype)}`);
-      if (cc.default !== undefined && typeof cc.default !== 'number' && typeof cc.default !== 'string') fail(OP, `columnConfigs['${name}'].default must be a number or a string, received ${typeof cc.default}`);
+      if (cc.default !== undefined && typeof cc.default !== 'number' && typeof cc.default !== 'string') {
+        fail(OP, `columnConfigs['${name}'].default must be a number or a string, received ${typeof cc.default}`);
+      }
     }
   }
   return {

@@ -92,7 +92,10 @@ export function parseCsv(text: string, config: CheckedConfig, where: string): Pa
 export function csvElement(names: string[], row: { line: number; text: string }, where: string, config: CheckedConfig): CSVElement {
   const at = `${where} line ${row.line}`;
   const values = splitLine(row.text, config.delimiter, config.delimWhitespace, at);
-  if (values.length !== names.length) fail(OP, `${at}: expected ${names.length} fields (${names.join(', ')}), found ${values.length}: ${JSON.stringify(row.text.length > 200 ? `${row.text.slice(0, 200)}…` : row.text)}`);
+  if (values.length !== names.length) {
+    const shown = JSON.stringify(row.text.length > 200 ? `${row.text.slice(0, 200)}…` : row.text);
+    fail(OP, `${at}: expected ${names.length} fields (${names.join(', ')}), found ${values.length}: ${shown}`);
+  }
   const features: Record<string, CSVValue> = {};
   const labels: Record<string, CSVValue> = {};
   let hasLabel = false;

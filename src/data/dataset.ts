@@ -116,7 +116,8 @@ export class SliceSource {
     for (let i = 1; i < this.leaves.length; i++) {
       const t = this.leaves[i]!.tensor;
       if (t.shape[0] !== n0) {
-        fail(op, `all tensors must have the same first dimension: ${paths[0]} has shape ${fmtShape(this.leaves[0]!.tensor.shape)} (${n0} rows), ${paths[i]} has shape ${fmtShape(t.shape)} (${t.shape[0]} rows)`);
+        fail(op, `all tensors must have the same first dimension: ${paths[0]} has shape ${fmtShape(this.leaves[0]!.tensor.shape)} (${n0} rows), ` +
+          `${paths[i]} has shape ${fmtShape(t.shape)} (${t.shape[0]} rows)`);
       }
     }
     this.n = n0;
@@ -277,7 +278,8 @@ export function batchElements(elems: unknown[], op = 'batch', path = ''): unknow
     for (let k = 1; k < elems.length; k++) {
       const v = elems[k];
       if (!isPlainObject(v) || Object.keys(v).length !== keys.length || keys.some((key) => !(key in v))) {
-        fail(op, `elements must have the same structure to be batched${where}: element 0 has keys {${keys.join(',')}}, element ${k} is ${isPlainObject(v) ? `{${Object.keys(v).join(',')}}` : describe(v)}`);
+        const got = isPlainObject(v) ? `{${Object.keys(v).join(',')}}` : describe(v);
+        fail(op, `elements must have the same structure to be batched${where}: element 0 has keys {${keys.join(',')}}, element ${k} is ${got}`);
       }
     }
     const o: Record<string, unknown> = {};

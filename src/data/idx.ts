@@ -40,7 +40,8 @@ export function readIdx(buffer: Uint8Array, name = 'IDX file', expectedRank?: nu
   if (rank === 0) fail(op, `${name}: magic number ${hex} announces 0 dimensions`);
   if (expectedRank !== undefined && rank !== expectedRank) {
     const want = `0x${(0x800 + expectedRank).toString(16).padStart(8, '0')}`;
-    fail(op, `${name}: magic number is ${hex} (${rank} dimensions), expected ${want} (${expectedRank} dimension${expectedRank === 1 ? '' : 's'}${expectedRank === 1 ? ', a labels file' : expectedRank === 3 ? ', an images file' : ''})`);
+    const kind = expectedRank === 1 ? ', a labels file' : expectedRank === 3 ? ', an images file' : '';
+    fail(op, `${name}: magic number is ${hex} (${rank} dimensions), expected ${want} (${expectedRank} dimension${expectedRank === 1 ? '' : 's'}${kind})`);
   }
   const headerLen = 4 + 4 * rank;
   if (buffer.length < headerLen) fail(op, `${name} is truncated: its header needs ${headerLen} bytes for ${rank} dimensions, file has ${buffer.length}`);

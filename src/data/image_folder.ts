@@ -315,7 +315,8 @@ export class ImageFolderDataset extends Dataset<ImageBatch> {
         })();
         if (!first) first = s;
         else if (s[0] !== first[0] || s[1] !== first[1]) {
-          fail(OP, `images have different sizes and no targetSize was given: ${relative(dir, filepaths[0]!)} is ${first[1]}×${first[0]} (w×h), ${relative(dir, filepaths[i]!)} is ${s[1]}×${s[0]}; pass targetSize: [height, width]`);
+          fail(OP, `images have different sizes and no targetSize was given: ${relative(dir, filepaths[0]!)} is ${first[1]}×${first[0]} (w×h), ` +
+            `${relative(dir, filepaths[i]!)} is ${s[1]}×${s[0]}; pass targetSize: [height, width]`);
         }
       }
       [h, w] = first!;
