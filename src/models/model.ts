@@ -236,7 +236,8 @@ export class LayersModel extends Layer {
     if (!this.isSubclassed()) return super.apply(inputs, kwargs);
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (list.some((t) => t instanceof KerasTensor)) {
-      fail(this.name, 'a subclassed model (a LayersModel without `inputs`/`outputs`) runs its `call` eagerly and cannot be called on symbolic KerasTensors from tf.input; call it on tensors (model.apply(x)) or build it with model.build(inputShape)');
+      fail(this.name, 'a subclassed model (a LayersModel without `inputs`/`outputs`) runs its `call` eagerly and cannot be called ' +
+        'on symbolic KerasTensors from tf.input; call it on tensors (model.apply(x)) or build it with model.build(inputShape)');
     }
     this.applying++;
     try {
@@ -364,7 +365,10 @@ export class LayersModel extends Layer {
     if (inputs instanceof Tensor || Array.isArray(inputs)) xs = inputs;
     else if (inputs !== null && typeof inputs === 'object') {
       const inNames = this.inputs.map((t) => t.sourceLayer.name);
-      for (const k of Object.keys(inputs)) if (!inNames.includes(k) && !this.inputs.some((t) => t.name === k)) fail('execute', `\`inputs\` has key '${k}', which is not an input name (inputs: ${inNames.join(', ')})`);
+      for (const k of Object.keys(inputs)) {
+        const isInput = inNames.includes(k) || this.inputs.some((t) => t.name === k);
+        if (!isInput) fail('execute', `\`inputs\` has key '${k}', which is not an input name (inputs: ${inNames.join(', ')})`);
+      }
       xs = this.inputs.map((t) => {
         const v = inputs[t.sourceLayer.name] ?? inputs[t.name];
         if (!(v instanceof Tensor)) fail('execute', `no tensor given for input '${t.sourceLayer.name}'`);

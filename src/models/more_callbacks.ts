@@ -152,7 +152,9 @@ function autoDirection(cls: string, monitor: string): 'min' | 'max' {
   if (name === 'loss') return 'min';
   if (/acc|auc|precision|recall|top_k|f1|fbeta|iou|r2|cosine/.test(name)) return 'max';
   if (/loss|error|crossentropy|hinge|divergence|poisson|logcosh|log_cosh|huber|mse|mae|mape|msle/.test(name)) return 'min';
-  fail(cls, `${cls} callback received monitor=${monitor} but idem isn't able to automatically determine whether that metric should be maximized or minimized. Pass \`mode='max'\` in order to use the highest metric value, or pass \`mode='min'\` in order to use the lowest value.`);
+  fail(cls, `${cls} callback received monitor=${monitor} but idem isn't able to automatically determine whether that metric ` +
+    "should be maximized or minimized. Pass `mode='max'` in order to use the highest metric value, " +
+    "or pass `mode='min'` in order to use the lowest value.");
 }
 
 export interface EarlyStoppingArgs {
@@ -388,7 +390,9 @@ export class CSVLogger extends Callback {
     if (typeof filename !== 'string' || filename === '') fail(C, `Received an invalid value for \`filename\`, expected a file path. Received: filename=${String(filename)}`);
     checkKeys(C, args, ['separator', 'append']);
     this.separator = args.separator ?? ',';
-    if (typeof this.separator !== 'string' || this.separator.length !== 1) fail(C, `Received an invalid value for \`separator\`, expected a single character. Received: separator=${JSON.stringify(args.separator)}`);
+    if (typeof this.separator !== 'string' || this.separator.length !== 1) {
+      fail(C, `Received an invalid value for \`separator\`, expected a single character. Received: separator=${JSON.stringify(args.separator)}`);
+    }
     this.append = Boolean(args.append ?? false);
   }
 
@@ -498,9 +502,14 @@ export class ModelCheckpoint extends Callback {
     // and optimizer state through src/io), anything else idem's own weights format.
     const ext = checkpointFormat(filepath);
     this.saveWeightsOnly = args.saveWeightsOnly ?? (ext !== 'keras' && ext !== 'store');
-    if (this.saveWeightsOnly && ext === 'store') fail(C, `Received saveWeightsOnly=true with filepath '${filepath}': a browser store ('indexeddb://', 'localstorage://', 'downloads://') holds a whole model`);
+    if (this.saveWeightsOnly && ext === 'store') {
+      fail(C, `Received saveWeightsOnly=true with filepath '${filepath}': ` +
+        "a browser store ('indexeddb://', 'localstorage://', 'downloads://') holds a whole model");
+    }
     if (this.saveWeightsOnly && ext === 'keras') fail(C, `Received saveWeightsOnly=true with filepath '${filepath}': a .keras file holds the whole model; use a '.weights.h5' path for weights only`);
-    if (!this.saveWeightsOnly && ext !== 'keras' && ext !== 'h5' && ext !== 'store') fail(C, `Received saveWeightsOnly=false with filepath '${filepath}': a whole model is saved to a '.keras' (or legacy '.h5') path`);
+    if (!this.saveWeightsOnly && ext !== 'keras' && ext !== 'h5' && ext !== 'store') {
+      fail(C, `Received saveWeightsOnly=false with filepath '${filepath}': a whole model is saved to a '.keras' (or legacy '.h5') path`);
+    }
     this.mode = checkMode(C, args.mode ?? 'auto');
     const f = args.saveFreq ?? 'epoch';
     if (f !== 'epoch' && !(typeof f === 'number' && Number.isInteger(f) && f > 0)) fail(C, `Unrecognized save_freq: expected 'epoch' or a positive integer. Received: saveFreq=${String(f)}`);

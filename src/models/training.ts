@@ -137,7 +137,10 @@ function perOutput<T>(arg: string, v: unknown, names: string[], isOne: (x: unkno
 
 export function compile(model: Trainable, args: CompileArgs): Compiled {
   if (!args || typeof args !== 'object') fail('compile', 'expected {optimizer, loss, metrics?}');
-  for (const k of Object.keys(args)) if (!['optimizer', 'loss', 'metrics', 'lossWeights', 'runEagerly'].includes(k)) fail('compile', `unknown option \`${k}\` (expected optimizer, loss, lossWeights, metrics, runEagerly)`);
+  const known = ['optimizer', 'loss', 'metrics', 'lossWeights', 'runEagerly'];
+  for (const k of Object.keys(args)) {
+    if (!known.includes(k)) fail('compile', `unknown option \`${k}\` (expected optimizer, loss, lossWeights, metrics, runEagerly)`);
+  }
   if (args.optimizer === undefined) fail('compile', '`optimizer` is required');
   if (args.loss === undefined) fail('compile', '`loss` is required');
   if (args.runEagerly !== undefined && typeof args.runEagerly !== 'boolean') fail('compile', `\`runEagerly\` must be a boolean, received ${JSON.stringify(args.runEagerly)}`);
@@ -165,7 +168,9 @@ function compileOutputs(model: Trainable, args: CompileArgs): CompiledOutput[] {
   let weightArg: unknown = args.lossWeights ?? 1;
   if (single) {
     const lw = typeof weightArg === 'number' ? weightArg : Array.isArray(weightArg) && weightArg.length === 1 ? weightArg[0] : NaN;
-    if (typeof lw !== 'number' || !Number.isFinite(lw)) fail('compile', `\`lossWeights\` for a model with one output must be a number or a list of one number, received ${JSON.stringify(args.lossWeights)}`);
+    if (typeof lw !== 'number' || !Number.isFinite(lw)) {
+      fail('compile', `\`lossWeights\` for a model with one output must be a number or a list of one number, received ${JSON.stringify(args.lossWeights)}`);
+    }
     weightArg = lw;
   }
   const weights = perOutput<number>('lossWeights', weightArg, names, (x) => typeof x === 'number', 1).map((w, i) => {
@@ -180,7 +185,8 @@ function compileOutputs(model: Trainable, args: CompileArgs): CompiledOutput[] {
       perMetrics[0] = m as MetricId[];
     } else {
       if (Array.isArray(m) && m.length !== names.length) {
-        fail('compile', `the model has ${names.length} outputs (${names.join(', ')}): \`metrics\` as a list needs one entry (a metric or a list of metrics) per output, received ${m.length}; or pass a dict by output name`);
+        fail('compile', `the model has ${names.length} outputs (${names.join(', ')}): \`metrics\` as a list needs one entry ` +
+          `(a metric or a list of metrics) per output, received ${m.length}; or pass a dict by output name`);
       }
       perOutput<MetricId | MetricId[]>('metrics', m, names, () => false, null).forEach((entry, i) => (perMetrics[i] = entry ?? null));
     }
@@ -223,7 +229,10 @@ export interface FitArgs {
   seed?: number;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'verbose', 'validationData', 'validationSplit', 'shuffle', 'classWeight', 'sampleWeight', 'initialEpoch', 'stepsPerEpoch', 'callbacks', 'seed', 'validationBatchSize', 'yieldEvery', 'validationSteps'];
+const FIT_KEYS = [
+  'epochs', 'batchSize', 'verbose', 'validationData', 'validationSplit', 'shuffle', 'classWeight', 'sampleWeight', 'initialEpoch',
+  'stepsPerEpoch', 'callbacks', 'seed', 'validationBatchSize', 'yieldEvery', 'validationSteps',
+];
 
 export type YieldEvery = 'auto' | 'batch' | 'epoch' | 'never' | number;
 
@@ -609,7 +618,9 @@ async function epochLoop(model: Trainable, c: Compiled, loop: EpochLoop, op: str
     const logs = tr.logs();
     const val = loop.validation;
     if (val) {
-      const v = 'dataset' in val ? await evaluateDatasetLogs(model, c, val.dataset, val.batches, 'fitDataset (validationData)') : await evaluateTensorsAsync(model, c, val.x, val.ys, val.sampleWeight, val.batchSize);
+      const v = 'dataset' in val
+        ? await evaluateDatasetLogs(model, c, val.dataset, val.batches, 'fitDataset (validationData)')
+        : await evaluateTensorsAsync(model, c, val.x, val.ys, val.sampleWeight, val.batchSize);
       logs['val_loss'] = v.loss;
       for (const [k, value] of Object.entries(v.metrics)) logs[`val_${k}`] = value;
     }
@@ -655,8 +666,13 @@ export async function fit(model: Trainable, compiled: Compiled | null, x: Tensor
     if (sw) sw = slice(sw, [0], [nTrain]);
   }
   const n = firstOf(xs).shape[0]!;
-  if (n === 0) fail('fit', `x has no samples${args.validationSplit !== undefined ? ` left for training after validationSplit ${args.validationSplit}` : ''} (shape ${fmtShape(firstOf(x).shape)}): there is nothing to train on`);
-  if (args.stepsPerEpoch !== undefined && (!Number.isInteger(args.stepsPerEpoch) || args.stepsPerEpoch < 1)) fail('fit', `\`stepsPerEpoch\` must be a positive integer, received ${args.stepsPerEpoch}`);
+  if (n === 0) {
+    const left = args.validationSplit !== undefined ? ` left for training after validationSplit ${args.validationSplit}` : '';
+    fail('fit', `x has no samples${left} (shape ${fmtShape(firstOf(x).shape)}): there is nothing to train on`);
+  }
+  if (args.stepsPerEpoch !== undefined && (!Number.isInteger(args.stepsPerEpoch) || args.stepsPerEpoch < 1)) {
+    fail('fit', `\`stepsPerEpoch\` must be a positive integer, received ${args.stepsPerEpoch}`);
+  }
   const steps = args.stepsPerEpoch ?? Math.ceil(n / batchSize);
   const source: BatchSource = {
     epoch: () => {
@@ -710,7 +726,13 @@ function evaluateResult(r: { loss: number; metrics: Logs }): Tensor | Tensor[] {
 }
 
 /** `evaluate` on every backend, the webgpu backend included (values read with await). */
-export async function evaluateAsync(model: Trainable, compiled: Compiled | null, x: Tensor | Tensor[], yIn: YData, args: { batchSize?: number; sampleWeight?: Tensor; verbose?: number } = {}): Promise<Tensor | Tensor[]> {
+export async function evaluateAsync(
+  model: Trainable,
+  compiled: Compiled | null,
+  x: Tensor | Tensor[],
+  yIn: YData,
+  args: { batchSize?: number; sampleWeight?: Tensor; verbose?: number } = {},
+): Promise<Tensor | Tensor[]> {
   const c = requireCompiled(compiled, 'evaluate');
   const y = normY(c, yIn, 'evaluate');
   checkXY(x, y, 'evaluate');
@@ -863,7 +885,16 @@ export async function fitDataset(
     },
   };
   const steps = args.batchesPerEpoch ?? (size === null ? Infinity : size);
-  return runEpochs(model, c, { epochs: args.epochs ?? 1, initialEpoch: args.initialEpoch ?? 0, steps, verbose: args.verbose ?? 1, callbacks: args.callbacks, source, validation, yieldEvery }, 'fitDataset');
+  return runEpochs(model, c, {
+    epochs: args.epochs ?? 1,
+    initialEpoch: args.initialEpoch ?? 0,
+    steps,
+    verbose: args.verbose ?? 1,
+    callbacks: args.callbacks,
+    source,
+    validation,
+    yieldEvery,
+  }, 'fitDataset');
 }
 
 export interface FitDatasetArgs {

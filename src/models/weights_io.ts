@@ -156,8 +156,13 @@ export function atomicWriteFile(file: string, bytes: Uint8Array, op = 'save'): v
       /* may not exist */
     }
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOSPC' ? 'no space left on the device' : err.code === 'EDQUOT' ? 'disk quota exceeded' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.code === 'EROFS' ? 'read-only file system' : '';
-    const out = new IdemError(`${op}: cannot write ${file}: ${why ? `${why} ` : ''}while ${step}${step.startsWith('writing') ? ` (${off} of ${bytes.length} bytes written)` : ''}; ${file} was not changed (${err.message ?? String(e)})`);
+    const why = err.code === 'ENOSPC' ? 'no space left on the device'
+      : err.code === 'EDQUOT' ? 'disk quota exceeded'
+      : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied'
+      : err.code === 'EROFS' ? 'read-only file system'
+      : '';
+    const written = step.startsWith('writing') ? ` (${off} of ${bytes.length} bytes written)` : '';
+    const out = new IdemError(`${op}: cannot write ${file}: ${why ? `${why} ` : ''}while ${step}${written}; ${file} was not changed (${err.message ?? String(e)})`);
     (out as { cause?: unknown }).cause = e;
     if (err.code) (out as unknown as { code: string }).code = err.code;
     throw out;
