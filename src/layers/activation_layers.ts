@@ -173,7 +173,10 @@ export class PReLU extends ElementwiseLayer {
     if (sa === undefined || sa === null) this.sharedAxes = null;
     else {
       const list = Array.isArray(sa) ? sa : [sa];
-      if (list.some((a) => !Number.isInteger(a) || a < 1)) fail('PReLU', `Received an invalid value for \`sharedAxes\`, expected positive integers (axis 0 is the batch). Received: sharedAxes=${JSON.stringify(sa)}`);
+      if (list.some((a) => !Number.isInteger(a) || a < 1)) {
+        fail('PReLU', 'Received an invalid value for `sharedAxes`, expected positive integers (axis 0 is the batch). ' +
+          `Received: sharedAxes=${JSON.stringify(sa)}`);
+      }
       this.sharedAxes = list.slice();
     }
   }

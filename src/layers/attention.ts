@@ -98,7 +98,9 @@ export class LayerNormalization extends Layer {
     }
     this.axis = Array.isArray(axis) ? axis.slice() : axis;
     this.epsilon = args.epsilon ?? 1e-3;
-    if (typeof this.epsilon !== 'number' || !(this.epsilon > 0)) fail('LayerNormalization', `Received an invalid value for \`epsilon\`, expected a positive float. Received: epsilon=${String(this.epsilon)}`);
+    if (typeof this.epsilon !== 'number' || !(this.epsilon > 0)) {
+      fail('LayerNormalization', `Received an invalid value for \`epsilon\`, expected a positive float. Received: epsilon=${String(this.epsilon)}`);
+    }
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
     this.betaInitializer = getInitializer(args.betaInitializer ?? 'zeros');
@@ -235,7 +237,10 @@ export class MultiHeadAttention extends ListInputLayer {
   outputBias: Variable | null = null;
 
   constructor(args: MultiHeadAttentionArgs) {
-    checkArgs('MultiHeadAttention', args, ['numHeads', 'keyDim', 'valueDim', 'dropout', 'useBias', 'outputShape', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'seed', 'attentionAxes', 'useGate']);
+    checkArgs('MultiHeadAttention', args, [
+      'numHeads', 'keyDim', 'valueDim', 'dropout', 'useBias', 'outputShape', 'kernelInitializer', 'biasInitializer',
+      'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'seed', 'attentionAxes', 'useGate',
+    ]);
     super(args);
     const ax = args.attentionAxes;
     if (ax !== undefined && ax !== null) {
@@ -286,7 +291,11 @@ export class MultiHeadAttention extends ListInputLayer {
     const { q, v, k } = this.shapes(inputShape);
     this.attentionAxes = [1];
     const H = this.numHeads;
-    const kw = (reg: ReturnType<typeof getRegularizer>, init: Initializer) => ({ initializer: init, regularizer: reg, constraint: init === this.kernelInitializer ? this.kernelConstraint : this.biasConstraint });
+    const kw = (reg: ReturnType<typeof getRegularizer>, init: Initializer) => ({
+      initializer: init,
+      regularizer: reg,
+      constraint: init === this.kernelInitializer ? this.kernelConstraint : this.biasConstraint,
+    });
     const outDim = this.outputShapeArg ?? (q[2] as number);
     this.queryKernel = this.addWeight('query/kernel', [q[2] as number, H, this.keyDim], kw(this.kernelRegularizer, this.kernelInitializer));
     if (this.useBias) this.queryBias = this.addWeight('query/bias', [H, this.keyDim], kw(this.biasRegularizer, this.biasInitializer));
@@ -312,7 +321,8 @@ export class MultiHeadAttention extends ListInputLayer {
     this.shapes([query.shape, value.shape, key.shape]);
     const wantQ = this.queryKernel!.shape[0];
     if (query.shape[2] !== wantQ || key.shape[2] !== this.keyKernel!.shape[0] || value.shape[2] !== this.valueKernel!.shape[0]) {
-      fail(this.name, `input dimensions changed since the layer was built: query ${fmt(query.shape)}, value ${fmt(value.shape)}, key ${fmt(key.shape)}; built for query/key/value dims ${wantQ}/${this.keyKernel!.shape[0]}/${this.valueKernel!.shape[0]}`);
+      fail(this.name, `input dimensions changed since the layer was built: query ${fmt(query.shape)}, value ${fmt(value.shape)}, key ${fmt(key.shape)}; ` +
+        `built for query/key/value dims ${wantQ}/${this.keyKernel!.shape[0]}/${this.valueKernel!.shape[0]}`);
     }
     const [B, T] = query.shape as [number, number];
     const S = value.shape[1]!;

@@ -59,7 +59,10 @@ export function paddingArg(cls: string, v: unknown, allowed: readonly string[] =
 /** Only channels_last is implemented (TF.js spells it 'channelsLast'). */
 export function dataFormatArg(cls: string, v: unknown): 'channels_last' {
   if (v === undefined || v === null || v === 'channels_last' || v === 'channelsLast') return 'channels_last';
-  if (v === 'channels_first' || v === 'channelsFirst') fail(cls, `\`dataFormat: 'channels_first'\` is not supported; only 'channels_last' is implemented (transpose the input to channels last). Received: dataFormat='channels_first'`);
+  if (v === 'channels_first' || v === 'channelsFirst') {
+    fail(cls, "`dataFormat: 'channels_first'` is not supported; only 'channels_last' is implemented (transpose the input to channels last). " +
+      "Received: dataFormat='channels_first'");
+  }
   fail(cls, `Received an invalid value for \`dataFormat\`, expected 'channels_last'. Received: dataFormat=${JSON.stringify(v)}`);
 }
 
@@ -92,7 +95,10 @@ export function initConfig(i: Initializer): { className: string; config: unknown
 /** A regularizer's config (`{l1, l2}`), the function itself when it has none, or null. */
 const regConfig = serializeRegularizer;
 
-const CONV_KEYS = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'groups', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint'] as const;
+const CONV_KEYS = [
+  'filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'groups', 'activation', 'useBias',
+  'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint',
+] as const;
 
 export interface ConvArgs extends LayerArgs {
   filters: number;
@@ -270,7 +276,16 @@ export class Conv2D extends BaseConv {
     if (this.activation === 'relu' || this.activation === 'linear') {
       // One kernel on the native backend (bias and relu in the convolution's epilogue);
       // bit-identical to conv2d + add + relu (src/ops/fused_conv2d.ts).
-      return fusedConv2d({ x, filter: this.kernel!, strides: this.strides as [number, number], pad: this.padding as 'valid' | 'same', dataFormat: 'NHWC', dilations: this.dilationRate as [number, number], bias: this.bias ?? null, activation: this.activation });
+      return fusedConv2d({
+        x,
+        filter: this.kernel!,
+        strides: this.strides as [number, number],
+        pad: this.padding as 'valid' | 'same',
+        dataFormat: 'NHWC',
+        dilations: this.dilationRate as [number, number],
+        bias: this.bias ?? null,
+        activation: this.activation,
+      });
     }
     const y = conv2d(x, this.kernel!, this.strides as [number, number], this.padding as 'valid' | 'same', 'NHWC', this.dilationRate as [number, number]);
     return this.finish(y);
@@ -411,7 +426,10 @@ export interface SeparableConv2DArgs extends DepthwiseConv2DArgs {
   pointwiseConstraint?: ConstraintIdentifier;
 }
 
-const DW_KEYS = ['kernelSize', 'strides', 'padding', 'depthMultiplier', 'dataFormat', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer', 'depthwiseRegularizer', 'biasRegularizer', 'depthwiseConstraint', 'biasConstraint'];
+const DW_KEYS = [
+  'kernelSize', 'strides', 'padding', 'depthMultiplier', 'dataFormat', 'dilationRate', 'activation', 'useBias',
+  'depthwiseInitializer', 'biasInitializer', 'depthwiseRegularizer', 'biasRegularizer', 'depthwiseConstraint', 'biasConstraint',
+];
 
 /** Shared arguments of DepthwiseConv2D and SeparableConv2D. */
 abstract class BaseDepthwise extends Layer {
@@ -523,7 +541,9 @@ export class DepthwiseConv2D extends BaseDepthwise {
   }
   override build(inputShape: Shape | Shape[]): void {
     const c = this.buildChannels(inputShape);
-    this.kernel = this.addWeight('kernel', [this.kernelSize[0]!, this.kernelSize[1]!, c, this.depthMultiplier], { initializer: this.depthwiseInitializer, regularizer: this.depthwiseRegularizer, constraint: this.depthwiseConstraint });
+    this.kernel = this.addWeight('kernel', [this.kernelSize[0]!, this.kernelSize[1]!, c, this.depthMultiplier], {
+      initializer: this.depthwiseInitializer, regularizer: this.depthwiseRegularizer, constraint: this.depthwiseConstraint,
+    });
     if (this.useBias) this.bias = this.addWeight('bias', [c * this.depthMultiplier], { initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
   }
   call(inputs: Tensor | Tensor[]): Tensor {
@@ -560,8 +580,12 @@ export class SeparableConv2D extends BaseDepthwise {
   override build(inputShape: Shape | Shape[]): void {
     const c = this.buildChannels(inputShape);
     const m = this.depthMultiplier;
-    this.depthwiseKernel = this.addWeight('depthwise_kernel', [this.kernelSize[0]!, this.kernelSize[1]!, c, m], { initializer: this.depthwiseInitializer, regularizer: this.depthwiseRegularizer, constraint: this.depthwiseConstraint });
-    this.pointwiseKernel = this.addWeight('pointwise_kernel', [1, 1, c * m, this.filters], { initializer: this.pointwiseInitializer, regularizer: this.pointwiseRegularizer, constraint: this.pointwiseConstraint });
+    this.depthwiseKernel = this.addWeight('depthwise_kernel', [this.kernelSize[0]!, this.kernelSize[1]!, c, m], {
+      initializer: this.depthwiseInitializer, regularizer: this.depthwiseRegularizer, constraint: this.depthwiseConstraint,
+    });
+    this.pointwiseKernel = this.addWeight('pointwise_kernel', [1, 1, c * m, this.filters], {
+      initializer: this.pointwiseInitializer, regularizer: this.pointwiseRegularizer, constraint: this.pointwiseConstraint,
+    });
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], { initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
   }
   call(inputs: Tensor | Tensor[]): Tensor {

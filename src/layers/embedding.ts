@@ -78,7 +78,9 @@ export class Embedding extends Layer {
   }
 
   override build(): void {
-    this.embeddings = this.addWeight('embeddings', [this.embeddingInputDim, this.outputDim], { initializer: this.embeddingsInitializer, regularizer: this.embeddingsRegularizer, constraint: this.embeddingsConstraint });
+    this.embeddings = this.addWeight('embeddings', [this.embeddingInputDim, this.outputDim], {
+      initializer: this.embeddingsInitializer, regularizer: this.embeddingsRegularizer, constraint: this.embeddingsConstraint,
+    });
   }
 
   protected override inputDtype(): DataType {

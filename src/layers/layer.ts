@@ -168,7 +168,9 @@ export abstract class Layer {
     this.trainableFlag = args.trainable ?? true;
     this.dtype = args.dtype ?? 'float32';
     if (args.weights !== undefined && args.weights !== null) {
-      if (!Array.isArray(args.weights) || args.weights.some((w) => !(w instanceof Tensor))) fail(cls, `\`weights\` must be an array of tensors (the initial weight values), received ${typeof args.weights}`);
+      if (!Array.isArray(args.weights) || args.weights.some((w) => !(w instanceof Tensor))) {
+        fail(cls, `\`weights\` must be an array of tensors (the initial weight values), received ${typeof args.weights}`);
+      }
       this.initialWeights = args.weights.slice();
     }
     if (args.inputDType !== undefined && args.inputDType !== null) this.inputDType = args.inputDType;
@@ -341,7 +343,15 @@ export abstract class Layer {
    */
   addWeight(name: string, shape: number[], options?: AddWeightOptions): Variable;
   /** TF.js's positional form: `addWeight(name, shape, dtype?, initializer?, regularizer?, trainable?, constraint?)`. */
-  addWeight(name: string, shape: number[], dtype?: DataType | null, initializer?: InitializerIdentifier | Initializer | null, regularizer?: ((w: Tensor) => Tensor) | { apply(w: Tensor): Tensor } | null, trainable?: boolean | null, constraint?: ((w: Tensor) => Tensor) | { apply(w: Tensor): Tensor } | null): Variable;
+  addWeight(
+    name: string,
+    shape: number[],
+    dtype?: DataType | null,
+    initializer?: InitializerIdentifier | Initializer | null,
+    regularizer?: ((w: Tensor) => Tensor) | { apply(w: Tensor): Tensor } | null,
+    trainable?: boolean | null,
+    constraint?: ((w: Tensor) => Tensor) | { apply(w: Tensor): Tensor } | null,
+  ): Variable;
   addWeight(name: string, shape: number[], ...rest: unknown[]): Variable {
     const options = addWeightOptions(this.name, rest);
     const init = getInitializer(options.initializer ?? 'glorotUniform');
@@ -349,7 +359,10 @@ export abstract class Layer {
     const dtype = options.dtype ?? this.dtype;
     const size = shape.reduce((a, b) => a * b, 1);
     const max = getLimits().maxTensorElements;
-    if (!Number.isSafeInteger(size) || size > max) fail(this.name, `weight '${name}' of shape ${fmtShape(shape)} has ${fmtCount(size)} elements, more than a tensor holds (maxTensorElements ${fmtCount(max)}; tf.setLimits raises it)`);
+    if (!Number.isSafeInteger(size) || size > max) {
+      fail(this.name, `weight '${name}' of shape ${fmtShape(shape)} has ${fmtCount(size)} elements, ` +
+        `more than a tensor holds (maxTensorElements ${fmtCount(max)}; tf.setLimits raises it)`);
+    }
     // Building a model from a file: the file's values replace the weight, so its shape is checked
     // against the file before anything is allocated, and no initializer runs.
     if (weightGuard) weightGuard(this, name, shape, dtype);
@@ -517,7 +530,8 @@ function addWeightOptions(layer: string, rest: unknown[]): AddWeightOptions {
     const o = a as AddWeightOptions;
     return { ...o, regularizer: asWeightFn(o.regularizer), constraint: asWeightFn(o.constraint) };
   }
-  const [dtype, initializer, regularizer, trainable, constraint] = rest as [DataType | null | undefined, InitializerIdentifier | Initializer | null | undefined, unknown, boolean | null | undefined, unknown];
+  type Positional = [DataType | null | undefined, InitializerIdentifier | Initializer | null | undefined, unknown, boolean | null | undefined, unknown];
+  const [dtype, initializer, regularizer, trainable, constraint] = rest as Positional;
   if (dtype !== undefined && dtype !== null && typeof dtype !== 'string') fail(layer, `addWeight: the third argument must be a dtype string or an options object, received ${typeof dtype}`);
   const o: AddWeightOptions = {};
   if (dtype) o.dtype = dtype;

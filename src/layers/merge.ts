@@ -125,7 +125,8 @@ export abstract class Merge extends ListInputLayer {
     const cls = this.className;
     if (shapes.length < this.minInputs || shapes.length > this.maxInputs) {
       if (this.minInputs === this.maxInputs) fail(this.name, `A \`${cls}\` layer should be called on exactly ${this.minInputs} inputs. Received: input_shape=${fmtList(shapes)}`);
-      fail(this.name, `A merge layer should be called on a list of at least ${this.minInputs} input${this.minInputs === 1 ? '' : 's'}. Got ${shapes.length} inputs. Full input_shape received: ${fmtList(shapes)}`);
+      fail(this.name, `A merge layer should be called on a list of at least ${this.minInputs} input${this.minInputs === 1 ? '' : 's'}. ` +
+        `Got ${shapes.length} inputs. Full input_shape received: ${fmtList(shapes)}`);
     }
     const batch = new Set(shapes.map((s) => s[0]).filter((d) => d !== null && d !== undefined));
     if (batch.size > 1) fail(this.name, `Cannot merge tensors with different batch sizes. Received tensors with shapes ${fmtList(shapes)}`);

@@ -35,7 +35,10 @@ export class Permute extends Layer {
   }
 
   private check(rank: number, shape: readonly (number | null)[]): void {
-    if (rank !== this.dims.length + 1) fail(this.name, `expected an input of rank ${this.dims.length + 1} (batch + ${this.dims.length} permuted axes, dims=${JSON.stringify(this.dims)}), received shape ${fmt(shape)}`);
+    if (rank !== this.dims.length + 1) {
+      fail(this.name, `expected an input of rank ${this.dims.length + 1} (batch + ${this.dims.length} permuted axes, dims=${JSON.stringify(this.dims)}), ` +
+        `received shape ${fmt(shape)}`);
+    }
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {

@@ -167,7 +167,10 @@ export class GaussianDropout extends NoiseLayer {
     checkArgs('GaussianDropout', args, ['rate', 'seed']);
     super(args);
     this.rate = checkRate('GaussianDropout', args.rate);
-    if (this.rate === 1) fail('GaussianDropout', 'Invalid value received for argument `rate`. Expected a float value between 0 and 1 (exclusive of 1: the noise stddev sqrt(rate / (1 - rate)) is infinite). Received: rate=1');
+    if (this.rate === 1) {
+      fail('GaussianDropout', 'Invalid value received for argument `rate`. Expected a float value between 0 and 1 ' +
+        '(exclusive of 1: the noise stddev sqrt(rate / (1 - rate)) is infinite). Received: rate=1');
+    }
   }
   call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor {
     const x = single(this, inputs);
@@ -200,7 +203,10 @@ export class AlphaDropout extends NoiseLayer {
     const { noiseShape, ...rest } = args;
     super(rest);
     this.rate = checkRate('AlphaDropout', args.rate);
-    if (this.rate === 1) fail('AlphaDropout', 'Invalid value received for argument `rate`. Expected a float value between 0 and 1 (exclusive of 1: the affine scale a = ((1 - rate)(1 + rate·alpha\'²))^(-1/2) is infinite). Received: rate=1');
+    if (this.rate === 1) {
+      fail('AlphaDropout', 'Invalid value received for argument `rate`. Expected a float value between 0 and 1 ' +
+        '(exclusive of 1: the affine scale a = ((1 - rate)(1 + rate·alpha\'²))^(-1/2) is infinite). Received: rate=1');
+    }
     if (noiseShape !== undefined && noiseShape !== null && (!Array.isArray(noiseShape) || noiseShape.some((d) => d !== null && !(Number.isInteger(d) && d > 0)))) {
       fail('AlphaDropout', `Received an invalid value for \`noiseShape\`, expected an array of positive integers or nulls. Received: noiseShape=${JSON.stringify(noiseShape)}`);
     }

@@ -50,7 +50,10 @@ export class BatchNormalization extends Layer {
   private readonly gammaConstraint: ((w: Tensor) => Tensor) | null;
 
   constructor(args: BatchNormalizationArgs = {}) {
-    checkArgs('BatchNormalization', args, ['axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer', 'betaConstraint', 'gammaConstraint']);
+    checkArgs('BatchNormalization', args, [
+      'axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer',
+      'movingMeanInitializer', 'movingVarianceInitializer', 'betaConstraint', 'gammaConstraint',
+    ]);
     super(args);
     this.axis = args.axis ?? -1;
     this.momentum = args.momentum ?? 0.99;

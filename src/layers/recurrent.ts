@@ -89,7 +89,9 @@ export interface RNNBaseArgs extends LayerArgs {
 }
 
 const BASE_KEYS = [
-  'units', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'kernelConstraint', 'recurrentConstraint', 'biasConstraint',
+  'units', 'activation', 'useBias',
+  'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer',
+  'kernelConstraint', 'recurrentConstraint', 'biasConstraint',
   'dropout', 'recurrentDropout', 'returnSequences', 'returnState', 'goBackwards', 'seed', 'stateful', 'implementation', 'unroll', 'inputLength', 'dropoutFunc',
 ] as const;
 
@@ -181,7 +183,9 @@ export abstract class RNNBase extends Layer {
     }
     super(layerArgs);
     this.stateful = bool(cls, 'stateful', stateful, false);
-    if (implementation !== undefined && implementation !== 1 && implementation !== 2) fail(cls, `Received an invalid value for \`implementation\`, expected 1 or 2. Received: implementation=${String(implementation)}`);
+    if (implementation !== undefined && implementation !== 1 && implementation !== 2) {
+      fail(cls, `Received an invalid value for \`implementation\`, expected 1 or 2. Received: implementation=${String(implementation)}`);
+    }
     this.implementation = implementation ?? 2;
     this.unroll = bool(cls, 'unroll', unroll, false);
     if (dropoutFunc !== undefined && dropoutFunc !== null && typeof dropoutFunc !== 'function') fail(cls, `\`dropoutFunc\` must be a function (x, rate) => tensor, received ${typeof dropoutFunc}`);
@@ -238,7 +242,9 @@ export abstract class RNNBase extends Layer {
     const list = Array.isArray(states) ? states : [states];
     if (list.length !== vars.length) fail(this.name, `resetStates expected ${vars.length} state tensor(s), received ${list.length}`);
     list.forEach((s, i) => {
-      if (s.rank !== 2 || s.shape[0] !== vars[i]!.shape[0] || s.shape[1] !== this.units) fail(this.name, `resetStates: state ${i} must have shape ${fmtShape(vars[i]!.shape)}, received ${fmtShape(s.shape)}`);
+      if (s.rank !== 2 || s.shape[0] !== vars[i]!.shape[0] || s.shape[1] !== this.units) {
+        fail(this.name, `resetStates: state ${i} must have shape ${fmtShape(vars[i]!.shape)}, received ${fmtShape(s.shape)}`);
+      }
       vars[i]!.assign(s);
     });
   }
@@ -381,7 +387,9 @@ export abstract class RNNBase extends Layer {
 
   protected addKernels(kernelCols: number, recurrentCols: number, biasShape: number[], biasInit: Initializer): void {
     this.kernel = this.addWeight('kernel', [this.kernelInDim, kernelCols], { initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, recurrentCols], { initializer: this.recurrentInitializer, regularizer: this.recurrentRegularizer, constraint: this.recurrentConstraint });
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, recurrentCols], {
+      initializer: this.recurrentInitializer, regularizer: this.recurrentRegularizer, constraint: this.recurrentConstraint,
+    });
     if (this.useBias) this.bias = this.addWeight('bias', biasShape, { initializer: biasInit, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
   }
 

@@ -32,7 +32,8 @@ function pairs2d(cls: string, arg: string, v: unknown): Pair2 {
     if (ok(v[0]) && ok(v[1])) return [[v[0], v[0]], [v[1], v[1]]];
     if (v.every((p) => Array.isArray(p) && p.length === 2 && p.every(ok))) return [[v[0][0], v[0][1]], [v[1][0], v[1][1]]];
   }
-  fail(cls, `Received an invalid value for \`${arg}\`, expected a non-negative integer, an array of 2 non-negative integers [height, width], or [[top, bottom], [left, right]]. Received: ${arg}=${JSON.stringify(v)}`);
+  fail(cls, `Received an invalid value for \`${arg}\`, expected a non-negative integer, an array of 2 non-negative integers [height, width], ` +
+    `or [[top, bottom], [left, right]]. Received: ${arg}=${JSON.stringify(v)}`);
 }
 
 /** A layer on one [batch, height, width, channels] input (rank checked before build and call). */

@@ -31,7 +31,11 @@ const LAYER_ONLY = ['returnSequences', 'returnState', 'goBackwards', 'stateful',
 
 function cellArgs<A extends object>(cls: string, args: A): A {
   if (args === null || typeof args !== 'object') fail(cls, `expected an options object such as {units: 8}, received ${String(args)}`);
-  for (const k of LAYER_ONLY) if (k in args && (args as Record<string, unknown>)[k] !== undefined) fail(cls, `unknown option \`${k}\`: a cell computes one step; give it to the RNN layer (tf.layers.rnn({cell, ${k}}))`);
+  for (const k of LAYER_ONLY) {
+    if (k in args && (args as Record<string, unknown>)[k] !== undefined) {
+      fail(cls, `unknown option \`${k}\`: a cell computes one step; give it to the RNN layer (tf.layers.rnn({cell, ${k}}))`);
+    }
+  }
   return { ...args, returnState: true } as A;
 }
 

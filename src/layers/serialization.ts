@@ -13,7 +13,8 @@ type Registrable = (new (args: never) => Layer) & { className: string };
 export function registerClass<T extends Registrable>(cls: T, pkg?: string, name?: string): T {
   if (typeof cls !== 'function') fail('serialization.registerClass', `expected a class, received ${typeof cls}`);
   if (!(cls.prototype instanceof Layer)) {
-    fail('serialization.registerClass', `class '${cls.name}' is not a subclass of tf.layers.Layer; idem registers custom layers (custom initializers, regularizers and constraints are passed as objects or functions instead)`);
+    fail('serialization.registerClass', `class '${cls.name}' is not a subclass of tf.layers.Layer; idem registers custom layers ` +
+      '(custom initializers, regularizers and constraints are passed as objects or functions instead)');
   }
   if (!Object.prototype.hasOwnProperty.call(cls, 'className') || typeof cls.className !== 'string' || cls.className === '') {
     fail('serialization.registerClass', `class '${cls.name}' needs a static \`className\` (e.g. \`static className = '${cls.name}'\`), the name saved in model files`);
