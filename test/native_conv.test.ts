@@ -100,6 +100,10 @@ const convCases: ConvCase[] = [
   { batch: 2, h: 7, w: 7, inC: 3, outC: 4, fh: 1, fw: 1, s: [2, 2], d: [1, 1], pad: 'same' },
   { batch: 1, h: 10, w: 11, inC: 2, outC: 3, fh: 3, fw: 3, s: [1, 1], d: [2, 2], pad: 'same' },
   { batch: 2, h: 5, w: 6, inC: 1, outC: 17, fh: 5, fw: 2, s: [1, 3], d: [1, 1], pad: [1, 0, 2, 1] },
+  // Stride 1 with outC ≥ 2·inC: the input gradient by dcol + col2im (valid, same, dilated, uneven padding).
+  { batch: 3, h: 9, w: 8, inC: 3, outC: 7, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: 'valid' },
+  { batch: 2, h: 6, w: 7, inC: 1, outC: 5, fh: 3, fw: 2, s: [1, 1], d: [1, 1], pad: 'same' },
+  { batch: 1, h: 10, w: 9, inC: 2, outC: 9, fh: 3, fw: 3, s: [1, 1], d: [2, 2], pad: [2, 1, 0, 2] },
   { batch: 1, h: 8, w: 8, inC: 2, outC: 3, fh: 3, fw: 3, s: [2, 2], d: [1, 1], pad: [0, -1, 0, -1] },
   { batch: 0, h: 5, w: 5, inC: 2, outC: 3, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: 'same' },
   { batch: 2, h: 5, w: 5, inC: 0, outC: 3, fh: 3, fw: 3, s: [1, 1], d: [1, 1], pad: 'same' },

@@ -12,8 +12,9 @@
  * matrix, packed once per call:
  *   Conv2D:               Y[M, outC]  = col[M, K] · W[K, outC]   (+ an optional epilogue: bias,
  *                         inference batch norm, residual add, relu; isa.h's Epilogue)
- *   Conv2DBackpropInput:  stride 1: an implicit GEMM over input pixels with the taps mirrored
- *                         (dx = col'(dY) · W'); strided: dcol = dY · Wᵀ then col2im
+ *   Conv2DBackpropInput:  stride 1 and outC < 2·inC: an implicit GEMM over input pixels with the
+ *                         taps mirrored (dx = col'(dY) · W'); strided or outC ≥ 2·inC:
+ *                         dcol = dY · Wᵀ then col2im
  *   Conv2DBackpropFilter: dW[K, outC] = colᵀ · dY (colᵀ read from x)
  * with M = batch·outH·outW, K = fh·fw·inC. Numerics: float32 accumulation in the GEMM's order
  * (k blocks of 256, FMA; generic: multiply then add), within ~1e-6·√K relative of the reference

@@ -126,12 +126,21 @@ struct Gemm {
    * kConv: row i = pixel (b, ry, rx); columns (ky, kx, c) from k0, each tap's channels a
    * contiguous run of src — and, when the source column step of a tap is +1 (sx_k == 1: no
    * dilation, forward), the in-bounds taps of one ky row are one run together (7×7 on 3 channels:
-   * runs of up to 21 floats instead of 3).
+   * runs of up to 21 floats instead of 3). No division per row or run: the block's first row and
+   * column are located once, then stepped (a 3×3 filter on one channel has 9 columns per row, and
+   * a dozen 64-bit divisions per row cost more than its copy).
    */
   static void pack_a_conv(const ASource& s, long i0, long mc, long k0, long kc, float* Ap) {
     const long C = s.C;
-    const long pix = s.rowsH * s.rowsW;
     const long rowLen = s.fw * C;  // columns per ky
+    const long end = k0 + kc;
+    const long ky0 = k0 / rowLen, off0 = k0 % rowLen;
+    const long kx0 = off0 / C, c0 = off0 % C;
+    const long pix = s.rowsH * s.rowsW;
+    long b = i0 / pix;
+    const long rem0 = i0 % pix;
+    long ry = rem0 / s.rowsW, rx = rem0 % s.rowsW;
+    const long image = s.srcH * s.srcW * C;
     for (long p = 0; p < mc; p += MR) {
       const long mr = mc - p < MR ? mc - p : MR;
       for (long i = 0; i < MR; i++) {
@@ -140,30 +149,29 @@ struct Gemm {
           for (long l = 0; l < kc; l++) dst[l * MR] = 0.0f;
           continue;
         }
-        const long r = i0 + p + i;
-        const long b = r / pix, rem = r % pix, ry = rem / s.rowsW, rx = rem % s.rowsW;
-        const float* img = s.p + b * s.srcH * s.srcW * C;
-        const long end = k0 + kc;
-        long l = k0;
-        long ky = l / rowLen, off = l % rowLen;  // off = kx·C + c
+        const float* img = s.p + b * image;
+        long l = k0, ky = ky0, kx = kx0, c = c0;
         while (l < end) {
           const long sy = ry * s.sy_r + ky * s.sy_k + s.sy_0;
-          const long rowEnd = (end - l < rowLen - off ? end - l : rowLen - off) + l;  // this ky's columns in [l, rowEnd)
+          const long left = rowLen - (kx * C + c);                    // this ky's columns from l
+          const long rowEnd = (end - l < left ? end - l : left) + l;  // this ky's columns in [l, rowEnd)
           if (sy < 0 || sy >= s.srcH) {
             for (long t = l; t < rowEnd; t++) dst[(t - k0) * MR] = 0.0f;
           } else {
             const float* srow = img + sy * s.srcW * C;
             while (l < rowEnd) {
-              const long kx = off / C, c = off % C;
               const long sx = rx * s.sx_r + kx * s.sx_k + s.sx_0;
               // One tap's channels, or (sx_k == 1) every following tap still inside src.
-              long run = C - c;
+              long run = C - c, taps = 1;
               if (s.sx_k == 1 && sx >= 0) {
                 const long inside = s.srcW - sx;  // taps kx, kx+1, ... read sx, sx+1, ...
-                const long taps = inside < s.fw - kx ? inside : s.fw - kx;
-                if (taps > 1) run += (taps - 1) * C;
+                const long n = inside < s.fw - kx ? inside : s.fw - kx;
+                if (n > 1) {
+                  run += (n - 1) * C;
+                  taps = n;
+                }
               }
-              if (run > rowEnd - l) run = rowEnd - l;
+              if (run > rowEnd - l) run = rowEnd - l;  // the last run of the row or of the block
               float* d = dst + (l - k0) * MR;
               if (sx >= 0 && sx < s.srcW) {
                 const float* src = srow + sx * C + c;
@@ -172,12 +180,21 @@ struct Gemm {
                 for (long t = 0; t < run; t++) d[t * MR] = 0.0f;
               }
               l += run;
-              off += run;
+              kx += taps;
+              c = 0;
             }
           }
           l = rowEnd;
           ky++;
-          off = 0;
+          kx = 0;
+          c = 0;
+        }
+        if (++rx == s.rowsW) {
+          rx = 0;
+          if (++ry == s.rowsH) {
+            ry = 0;
+            b++;
+          }
         }
       }
       Ap += MR * kc;
