@@ -141,6 +141,30 @@ struct Gemm {
     const long rem0 = i0 % pix;
     long ry = rem0 / s.rowsW, rx = rem0 % s.rowsW;
     const long image = s.srcH * s.srcW * C;
+    // Short runs (a ky row of the filter under 64 floats: few channels, e.g. a first layer's 3×3
+    // on 1 channel or 7×7 on 3): a row whose every tap lies inside src is a gather through a table
+    // of the block's column offsets from the pixel's first tap, without the per-run bookkeeping.
+    long offs[KC];
+    const bool gather = rowLen < 64 && kc <= KC;
+    long yLo = 0, yHi = 0, xLo = 0, xHi = 0;  // tap displacements (rows, columns) over the filter
+    if (gather) {
+      long ky = ky0, kx = kx0, c = c0;
+      for (long t = 0; t < kc; t++) {
+        offs[t] = (ky * s.sy_k * s.srcW + kx * s.sx_k) * C + c;
+        if (++c == C) {
+          c = 0;
+          if (++kx == s.fw) {
+            kx = 0;
+            ky++;
+          }
+        }
+      }
+      const long ySpan = (s.fh - 1) * s.sy_k, xSpan = (s.fw - 1) * s.sx_k;
+      yLo = ySpan < 0 ? ySpan : 0;
+      yHi = ySpan > 0 ? ySpan : 0;
+      xLo = xSpan < 0 ? xSpan : 0;
+      xHi = xSpan > 0 ? xSpan : 0;
+    }
     for (long p = 0; p < mc; p += MR) {
       const long mr = mc - p < MR ? mc - p : MR;
       for (long i = 0; i < MR; i++) {
@@ -150,6 +174,21 @@ struct Gemm {
           continue;
         }
         const float* img = s.p + b * image;
+        if (gather) {
+          const long y0 = ry * s.sy_r + s.sy_0, x0 = rx * s.sx_r + s.sx_0;
+          if (y0 + yLo >= 0 && y0 + yHi < s.srcH && x0 + xLo >= 0 && x0 + xHi < s.srcW) {
+            const float* base = img + (y0 * s.srcW + x0) * C;
+            for (long t = 0; t < kc; t++) dst[t * MR] = base[offs[t]];
+            if (++rx == s.rowsW) {
+              rx = 0;
+              if (++ry == s.rowsH) {
+                ry = 0;
+                b++;
+              }
+            }
+            continue;
+          }
+        }
         long l = k0, ky = ky0, kx = kx0, c = c0;
         while (l < end) {
           const long sy = ry * s.sy_r + ky * s.sy_k + s.sy_0;
@@ -212,12 +251,20 @@ struct Gemm {
       // otherwise each row's source offsets, computed once per panel.
       const long tap0 = r0 / C, c0 = r0 % C;
       const bool oneTap = c0 + mr <= C;
-      long oy[MR], ox[MR], cc[MR];
+      long oy[MR], ox[MR], cc[MR], rel[MR];
+      // A pixel whose every row of the panel reads inside src (most of them) takes the rows at
+      // fixed offsets rel from its origin: no per-element bounds check.
+      long yLo = 0, yHi = -1, xLo = 0, xHi = -1;
       for (long i = 0; i < mr; i++) {
         const long tap = (r0 + i) / C;
         oy[i] = (tap / s.fw) * s.sy_k + s.sy_0;
         ox[i] = (tap % s.fw) * s.sx_k + s.sx_0;
         cc[i] = (r0 + i) % C;
+        rel[i] = (oy[i] * s.srcW + ox[i]) * C + cc[i];
+        if (i == 0 || oy[i] < yLo) yLo = oy[i];
+        if (i == 0 || oy[i] > yHi) yHi = oy[i];
+        if (i == 0 || ox[i] < xLo) xLo = ox[i];
+        if (i == 0 || ox[i] > xHi) xHi = ox[i];
       }
       long b = k0 / pix, rem = k0 % pix;
       long ry = rem / s.rowsW, rx = rem % s.rowsW;
@@ -226,7 +273,15 @@ struct Gemm {
         const float* img = s.p + b * s.srcH * s.srcW * C;
         const long by = ry * s.sy_r, bx = rx * s.sx_r;
         long i = 0;
-        if (oneTap) {
+        if (by + yLo >= 0 && by + yHi < s.srcH && bx + xLo >= 0 && bx + xHi < s.srcW) {
+          const float* base = img + (by * s.srcW + bx) * C;
+          if (mr == MR && oneTap) {
+            const float* src = base + rel[0];
+            for (; i < MR; i++) dst[i] = src[i];
+          } else {
+            for (; i < mr; i++) dst[i] = base[rel[i]];
+          }
+        } else if (oneTap) {
           const long sy = by + oy[0], sx = bx + ox[0];
           if (sy >= 0 && sy < s.srcH && sx >= 0 && sx < s.srcW) {
             const float* src = img + (sy * s.srcW + sx) * C + c0;
