@@ -89,7 +89,7 @@ export function grid1d(n: number, wg = 64, maxDim = 65535): [number, number, num
 export const MAIN_1D = '@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g3: vec3u, @builtin(num_workgroups) nwg: vec3u) {\n  let gid = g3.x + g3.y * nwg.x * 64u;\n';
 
 const PARAM_SLOT = 256; // minUniformBufferOffsetAlignment
-const ARENA_BYTES = 64 * 1024;
+const ARENA_BYTES = 256 * 1024;
 const MAX_PENDING = 128;
 
 /** Buffer sizes are rounded up to classes m·2^e, m in 8..15 (≤ 12.5% unused), at least 16 bytes. */
@@ -143,6 +143,7 @@ export class WebGPUBackend implements KernelBackend {
   private encoder: GPUCommandEncoderLike | null = null;
   private pass: GPUComputePassLike | null = null;
   private pending = 0;
+  private holds = 0;
   private flushQueued = false;
   private readonly arena: GPUBufferLike;
   private readonly arenaHost = new ArrayBuffer(ARENA_BYTES);
@@ -460,8 +461,22 @@ export class WebGPUBackend implements KernelBackend {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.stats.dispatches++;
-    if (++this.pending >= MAX_PENDING) this.flush();
+    if (++this.pending >= MAX_PENDING && this.holds === 0) this.flush();
     else this.queueFlush();
+  }
+
+  /**
+   * Runs `fn` (which records dispatches) without the every-128-dispatches submission, so that a
+   * fused kernel's dispatches (a recurrent layer's steps) go in one submission (up to the
+   * parameter arena's 1,024 dispatches; the end of the JavaScript turn still submits).
+   */
+  batch<R>(fn: () => R): R {
+    this.holds++;
+    try {
+      return fn();
+    } finally {
+      this.holds--;
+    }
   }
 
   private computePass(): GPUComputePassLike {
@@ -503,12 +518,12 @@ export class WebGPUBackend implements KernelBackend {
     for (const c of freed) this.toPool(c);
   }
 
-  /** Records a copy between two tensors' buffers (bytes from the start). */
-  copy(src: TensorInfo, dst: TensorInfo, bytes: number): void {
+  /** Records a copy between two tensors' buffers (`bytes` from byte `srcOffset` to `dstOffset`; multiples of 4). */
+  copy(src: TensorInfo, dst: TensorInfo, bytes: number, srcOffset = 0, dstOffset = 0): void {
     const s = this.buffer(src);
     const d = this.buffer(dst);
-    this.endPass().copyBufferToBuffer(s, 0, d, 0, bytes);
-    if (++this.pending >= MAX_PENDING) this.flush();
+    this.endPass().copyBufferToBuffer(s, srcOffset, d, dstOffset, bytes);
+    if (++this.pending >= MAX_PENDING && this.holds === 0) this.flush();
     else this.queueFlush();
   }
 

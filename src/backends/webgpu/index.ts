@@ -21,6 +21,7 @@ import { elementwiseKernels } from './kernels_elementwise.ts';
 import { fusedKernels } from './kernels_fused.ts';
 import { matmulKernels } from './kernels_matmul.ts';
 import { reduceKernels } from './kernels_reduce.ts';
+import { rnnKernels } from './kernels_rnn.ts';
 import { seqKernels } from './kernels_seq.ts';
 import { shapeKernels } from './kernels_shape.ts';
 
@@ -37,6 +38,7 @@ export const WEBGPU_KERNELS: Record<string, import('../../core/backend.ts').Kern
   ...convKernels,
   ...fusedKernels,
   ...seqKernels,
+  ...rnnKernels,
 };
 
 export interface WebGPUOptions extends WebGPUBackendOptions {
