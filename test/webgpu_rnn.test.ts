@@ -232,3 +232,59 @@ describe('webgpu fused recurrent kernels', () => {
     }
   });
 });
+
+describe('webgpu recurrent layers', () => {
+  /** W7 in miniature: Embedding → LSTM → Dense(1, sigmoid), binary cross-entropy, Adam; 3 steps. Losses and final weights. */
+  const w7 = async (backend: string, fused: boolean): Promise<{ losses: number[]; weights: Float32Array[] }> => {
+    await tf.setBackend(backend);
+    const table = tf.ENGINE.findBackend(backend)!.kernels as Record<string, tf.KernelFunc>;
+    const removed: Record<string, tf.KernelFunc> = {};
+    if (!fused) for (const k of ['_RNNSequence', '_RNNSequenceGrad']) if (table[k]) {
+      removed[k] = table[k]!;
+      delete table[k];
+    }
+    try {
+      tf.setSeed(42);
+      tf.resetLayerNames();
+      const model = tf.sequential();
+      model.add(tf.layers.embedding({ inputDim: 40, outputDim: 5, inputShape: [7] }));
+      model.add(tf.layers.lstm({ units: 6 }));
+      model.add(tf.layers.dense({ units: 1, activation: 'sigmoid' }));
+      model.compile({ optimizer: tf.train.adam(1e-2), loss: 'binaryCrossentropy' });
+      const r = rng(77);
+      const losses: number[] = [];
+      for (let s = 0; s < 3; s++) {
+        const x = tf.tensor(Array.from({ length: 3 * 7 }, () => Math.floor(r() * 40)), [3, 7]);
+        const y = tf.tensor([1, 0, 1], [3, 1]);
+        const l = (await model.trainOnBatchAsync(x, y)) as number | number[];
+        losses.push(Array.isArray(l) ? l[0]! : l);
+      }
+      const weights: Float32Array[] = [];
+      for (const w of model.getWeights()) weights.push(Float32Array.from(await w.data()));
+      return { losses, weights };
+    } finally {
+      Object.assign(table, removed);
+    }
+  };
+
+  it('W7 in miniature trains 3 steps on the fused kernels, no CPU fallback: the weights of the composition on webgpu bit for bit, within 1e-5 of wasm', async (t) => {
+    if (skip) return t.skip(skip);
+    const before = new Map(be!.fallbacks);
+    const [got, counts] = await counting(['_RNNSequence', '_RNNSequenceGrad'], () => w7('webgpu', true));
+    assert.ok(counts[0]! >= 3 && counts[1]! >= 3, `the fused kernels ran (${counts})`);
+    assert.deepEqual(new Map(be!.fallbacks), before, 'no kernel ran on the CPU');
+    const [comp, none] = await counting(['_RNNSequence'], () => w7('webgpu', false));
+    assert.equal(none[0], 0, 'the composition ran without the fused kernel');
+    assert.deepEqual(got.losses, comp.losses, 'losses, fused vs composition on webgpu');
+    got.weights.forEach((w, i) => {
+      const d = compare(w, comp.weights[i]!, 0, 0, true);
+      assert.equal(d.mismatches, 0, `weight ${i}, fused vs composition on webgpu: ${d.mismatches} differ (first ${d.first})`);
+    });
+    const wasm = await w7('wasm', true);
+    got.losses.forEach((l, i) => assert.ok(Math.abs(l - wasm.losses[i]!) <= 1e-5 * Math.abs(wasm.losses[i]!), `step ${i}: loss ${l} vs wasm ${wasm.losses[i]}`));
+    got.weights.forEach((w, i) => {
+      const d = compare(w, wasm.weights[i]!, 1e-5, 1e-5);
+      assert.equal(d.mismatches, 0, `weight ${i} vs wasm: ${d.mismatches} differ (first ${d.first}; max abs ${d.maxAbs})`);
+    });
+  });
+});
