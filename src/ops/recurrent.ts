@@ -20,7 +20,7 @@
  * step input (one mask, or one per gate with Keras's implementation 1 when recurrent dropout is
  * on) and the previous state (recurrent dropout).
  *
- * The fused path: with a backend that has the `_RNNSequence` kernel (native), activations among
+ * The fused path: with a backend that has the `_RNNSequence` kernel (native, webgpu), activations among
  * linear / tanh / sigmoid / relu, float32 operands and no per-gate dropout masks (LSTM / GRU
  * recurrent dropout runs the composition), one kernel call runs the whole loop — the input
  * projection of every step as one GEMM, then per step the recurrent GEMM and the gate
