@@ -70,7 +70,8 @@ async function step(kind: 'fused' | 'composition', s: number, timed: boolean): P
   console.log(`${kind} step ${s}: ${ms.toFixed(0)} ms, ${st.dispatches} dispatches, ${st.submits} submissions, loss ${l}`);
 }
 
-console.log(`W7-shaped step on webgpu (${be.adapterInfo.description ?? be.adapterInfo.vendor ?? 'adapter'}${be.isFallbackAdapter ? ', fallback adapter' : ''}): batch ${batch}, seq ${seq}, embed ${embed}, units ${units}`);
+const adapter = `${be.adapterInfo.description ?? be.adapterInfo.vendor ?? 'adapter'}${be.isFallbackAdapter ? ', fallback adapter' : ''}`;
+console.log(`W7-shaped step on webgpu (${adapter}): batch ${batch}, seq ${seq}, embed ${embed}, units ${units}`);
 for (let s = 0; s <= steps; s++) {
   for (const kind of ['fused', 'composition'] as const) await step(kind, s, s > 0);
 }

@@ -183,7 +183,9 @@ function cases(): Case[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const list: Case[] = [];
-  const cells: [RecurrentCell, boolean][] = [['lstm', false], ['gru', true], ['gru', false], ['simple', false], ['lstm', false], ['gru', true], ['gru', false], ['simple', false], ['lstm', false], ['gru', true]];
+  const cells: [RecurrentCell, boolean][] = [
+    ['lstm', false], ['gru', true], ['gru', false], ['simple', false], ['lstm', false], ['gru', true], ['gru', false], ['simple', false], ['lstm', false], ['gru', true],
+  ];
   cells.forEach(([cell, resetAfter], n) => {
     list.push({
       cell, resetAfter,

@@ -100,7 +100,9 @@ function geometry(args: KernelArgs, what: string): Geo {
   const act = args.attrs['activation'] as string;
   const ract = (args.attrs['recurrentActivation'] as string | undefined) ?? 'linear';
   if (!(cell in GATES) || !(act in ACT_FWD) || !(ract in ACT_FWD)) throw new IdemError(`webgpu ${what}: unsupported cell or activation (${cell}, ${act}, ${ract})`);
-  if (x.shape.length !== 3 || recurrentKernel.shape.length !== 2) throw new IdemError(`webgpu ${what}: expected x [B, T, I] and a recurrent kernel [U, G·U], got [${x.shape}] and [${recurrentKernel.shape}]`);
+  if (x.shape.length !== 3 || recurrentKernel.shape.length !== 2) {
+    throw new IdemError(`webgpu ${what}: expected x [B, T, I] and a recurrent kernel [U, G·U], got [${x.shape}] and [${recurrentKernel.shape}]`);
+  }
   for (const [k, t] of Object.entries(args.inputs)) {
     if (k !== 'mask' && t.dtype !== 'float32') throw new IdemError(`webgpu ${what}: input '${k}' must be float32, got ${t.dtype}`);
   }
@@ -307,7 +309,7 @@ const BF = {
 /**
  * The cell's gradients of one step. Inputs: saved, dy, mask (u32); outputs: GS (gradient
  * states: parity × [h, c, out] × [B, U]), DZ ([B, T, G·U] at the step's time; GRU with
- * resetAfter: the recurrent half's dz after B·T·G·U, at p.o4... see `di`).
+ * resetAfter: then the recurrent half's dz, the same layout from p.N = B·T·G·U).
  */
 function cellGradProgram(g: Geo): Program {
   const { cell } = g;
@@ -344,7 +346,8 @@ function cellGradProgram(g: Geo): Program {
     out1[dzb + 2u * p.U + j] = dah;
 ${g.resetAfter ? `    let w3b = dah * rh; out1[p.N + dzb + 2u * p.U + j] = dah * rr;
     let dr = ractb_(w3b, rr); let dzz = ractb_(w1, zz);
-    out1[dzb + p.U + j] = dr; out1[dzb + j] = dzz; out1[p.N + dzb + j] = dzz; out1[p.N + dzb + p.U + j] = dr;` : '    out1[dzb + j] = w1; // d z before its activation: the next program finishes it'}`;
+    out1[dzb + p.U + j] = dr; out1[dzb + j] = dzz; out1[p.N + dzb + j] = dzz; out1[p.N + dzb + p.U + j] = dr;`
+    : '    out1[dzb + j] = w1; // d z before its activation: the next program finishes it'}`;
   }
   const body = `  if (gid >= p.BU) { return; }
   let e = gid; let b = e / p.U; let j = e % p.U;
