@@ -5,8 +5,10 @@
  * them (the op-by-op composition), steps interleaved (fused, composition, fused, …) on two
  * models with the same initial weights: ms per `trainOnBatchAsync` step (wall clock, the loss
  * read back each step), and the GPU dispatches, submissions and pipelines per step from the
- * backend's own counters. Smaller shapes with --batch / --seq / --units / --steps:
- *   node --import tsx bench/webgpu_rnn.ts [--batch 64] [--seq 100] [--units 128] [--embed 128] [--steps 3]
+ * backend's own counters. Smaller shapes with --batch / --seq / --units / --steps; --no-embedding
+ * feeds the LSTM float sequences [batch, seq, embed] directly (on webgpu the Embedding's gradient,
+ * an UnsortedSegmentSum over the 10000-row table, costs more than the LSTM: this isolates it):
+ *   node --import tsx bench/webgpu_rnn.ts [--batch 64] [--seq 100] [--units 128] [--embed 128] [--steps 3] [--no-embedding]
  */
 import * as tf from '../src/index.ts';
 import { webgpuBackend } from '../test/webgpu_util.ts';
@@ -22,6 +24,7 @@ const units = arg('units', 128);
 const embed = arg('embed', 128);
 const steps = arg('steps', 3);
 const vocab = 10000;
+const embedding = !process.argv.includes('--no-embedding');
 
 // (test/webgpu_util.ts sets VK_ICD_FILENAMES to Debian chromium's SwiftShader driver when unset)
 const be = await webgpuBackend();
@@ -37,8 +40,10 @@ function model(): tf.Sequential {
   tf.setSeed(7);
   tf.resetLayerNames();
   const m = tf.sequential();
-  m.add(tf.layers.embedding({ inputDim: vocab, outputDim: embed, inputShape: [seq] }));
-  m.add(tf.layers.lstm({ units }));
+  if (embedding) {
+    m.add(tf.layers.embedding({ inputDim: vocab, outputDim: embed, inputShape: [seq] }));
+    m.add(tf.layers.lstm({ units }));
+  } else m.add(tf.layers.lstm({ units, inputShape: [seq, embed] }));
   m.add(tf.layers.dense({ units: 1, activation: 'sigmoid' }));
   m.compile({ optimizer: tf.train.adam(1e-3), loss: 'binaryCrossentropy' });
   return m;
@@ -51,7 +56,9 @@ const stats: Record<string, Stat> = { fused: { ms: [], dispatches: 0, submits: 0
 async function step(kind: 'fused' | 'composition', s: number, timed: boolean): Promise<void> {
   if (kind === 'fused') Object.assign(table, fusedKernels);
   else for (const k of Object.keys(fusedKernels)) delete table[k];
-  const x = tf.tensor(Float32Array.from(ints(batch * seq, 7000 + s, vocab)), [batch, seq]);
+  const x = embedding
+    ? tf.tensor(Float32Array.from(ints(batch * seq, 7000 + s, vocab)), [batch, seq])
+    : tf.tensor(Float32Array.from(ints(batch * seq * embed, 7000 + s, 2001), (v) => v / 1000 - 1), [batch, seq, embed]);
   const y = tf.tensor(Float32Array.from(ints(batch, 7100 + s, 2)), [batch, 1]);
   await be.sync();
   const m0 = be.memory();
@@ -71,7 +78,7 @@ async function step(kind: 'fused' | 'composition', s: number, timed: boolean): P
 }
 
 const adapter = `${be.adapterInfo.description ?? be.adapterInfo.vendor ?? 'adapter'}${be.isFallbackAdapter ? ', fallback adapter' : ''}`;
-console.log(`W7-shaped step on webgpu (${adapter}): batch ${batch}, seq ${seq}, embed ${embed}, units ${units}`);
+console.log(`W7-shaped step on webgpu (${adapter}): batch ${batch}, seq ${seq}, embed ${embed}, units ${units}${embedding ? '' : ', no Embedding layer'}`);
 for (let s = 0; s <= steps; s++) {
   for (const kind of ['fused', 'composition'] as const) await step(kind, s, s > 0);
 }
