@@ -5,14 +5,17 @@
  *
  * Forward: the input projection of every step as one GEMM (this backend's, [B·T, I]·[I, G·U]),
  * then one dispatch per step (GRU without resetAfter: two) in which each invocation computes one
- * (row, unit): the recurrent products of its gates (`acc = acc + h·R` in increasing k, the GEMM's
- * order), the gate arithmetic, the mask's selections, the new states, the output and the
- * intermediates the backward pass reads. Backward: per step in reverse, one dispatch for the
- * cell's gradients (per row and unit) and one for the recurrent product's gradient to the
- * previous state (GRU without resetAfter: three), then the weight gradients as one dispatch per
- * weight (each step's product summed over the batch, the steps' products added in the tape's
- * order), the bias gradient (each step's compensated column sum, as the Sum kernel), and the
- * input gradient as one GEMM. All of a call's dispatches go in one submission (`batch`).
+ * unit of 4 rows: the recurrent products of its gates (`acc = acc + h·R` in increasing k, the
+ * GEMM's order, as 4-row vectors like the blocked GEMM's), then per row the gate arithmetic, the
+ * mask's selections, the new states, the output and the intermediates the backward pass reads.
+ * Backward: per step in reverse, one dispatch for the cell's gradients (per row and unit) and one
+ * for the recurrent product's gradient to the previous state (4 rows × 4 units per invocation;
+ * GRU without resetAfter: three dispatches), then the weight gradients as one dispatch per weight
+ * (4 × 4 outputs per invocation: each step's product summed over the batch, the steps' products
+ * added in the tape's order), the bias gradient (each step's compensated column sum, as the Sum
+ * kernel), and the input gradient as one GEMM. All of a call's dispatches go in one submission
+ * (`batch`). Register blocking by 4 (a first version computed one output per invocation) makes a
+ * W7-shaped LSTM step about 3× faster on SwiftShader (bench/RESULTS.md).
  *
  * Numerics: every float32 operation is the one the op-by-op composition runs on this backend —
  * the GEMM's sums, the Tanh / Sigmoid / Relu kernels' expressions, the activations' gradient ops
@@ -56,7 +59,7 @@ fn ractb_(d: f32, y: f32) -> f32 { ${ACT_BWD[ract]} }`;
 const PARAMS: [string, WgslType][] = [
   ['B', 'u32'], ['T', 'u32'], ['U', 'u32'], ['GU', 'u32'], ['BU', 'u32'], ['s', 'u32'], ['t', 'u32'], ['f', 'u32'],
   ['o1', 'u32'], ['o2', 'u32'], ['o3', 'u32'], ['o4', 'u32'], ['par', 'u32'], ['dys', 'u32'], ['dsl', 'u32'], ['n', 'u32'],
-  ['M', 'u32'], ['N', 'u32'], ['I', 'u32'], ['zero', 'u32'],
+  ['M', 'u32'], ['N', 'u32'], ['I', 'u32'], ['zero', 'u32'], ['kb', 'u32'], ['co', 'u32'], ['rows', 'u32'], ['ldo', 'u32'],
 ];
 type P = Partial<Record<(typeof PARAMS)[number][0], number>>;
 const values = (p: P): number[] => PARAMS.map(([k]) => p[k as keyof P] ?? 0);
@@ -163,19 +166,23 @@ function maskedInput(be: WebGPUBackend, g: Geo, x: TensorInfo, inMask: TensorInf
  */
 function forwardProgram(g: Geo, part: 'all' | 'zr' | 'h'): Program {
   const { cell } = g;
-  const head = `  if (gid >= p.BU) { return; }
-  let e = gid; let b = e / p.U; let j = e % p.U;
+  // Each invocation: unit j of 4 rows b0 … b0 + 3 (the recurrent products as 4-row vectors, as
+  // the blocked GEMM: each component is its own acc + h·R), then each row's gate arithmetic.
+  const head = `  if (gid >= p.n) { return; }
+  let j = gid % p.U; let b0 = (gid / p.U) * 4u;
   let F = p.f;
   let sb = p.s * p.BU;
-  let hb = sb + b * p.U;
-  let xr = (b * p.T + p.t) * p.GU;
-  let hp = out0[sb + e];`;
+  var rows: array<u32, 4>;
+  for (var r = 0u; r < 4u; r++) { rows[r] = min(b0 + r, p.B - 1u); }`;
   const dots = (gates: number[], col0 = '0u'): string => {
-    let s = gates.map((k) => `var a${k} = 0.0;`).join(' ') + '\n  for (var k = 0u; k < p.U; k++) {\n';
-    s += cell === 'simple' ? '    var h = out0[hb + k]; if ((F & 16u) != 0u) { h = h * in4[b * p.U + k]; }\n' : part === 'h' ? '    let h = out0[p.o3 + hb + k];\n' : '    let h = out0[hb + k];\n';
+    const hBase = part === 'h' ? 'p.o3 + sb' : 'sb';
+    let s = gates.map((k) => `var A${k} = vec4f(0.0);`).join(' ') + '\n  for (var k = 0u; k < p.U; k++) {\n';
+    s += `    var h = vec4f(out0[${hBase} + rows[0] * p.U + k], out0[${hBase} + rows[1] * p.U + k], out0[${hBase} + rows[2] * p.U + k], out0[${hBase} + rows[3] * p.U + k]);\n`;
+    if (cell === 'simple') s += '    if ((F & 16u) != 0u) { h = h * vec4f(in4[rows[0] * p.U + k], in4[rows[1] * p.U + k], in4[rows[2] * p.U + k], in4[rows[3] * p.U + k]); }\n';
     s += '    let rr = k * p.GU + j + ' + col0 + ';\n';
-    for (const k of gates) s += `    a${k} = a${k} + h * in1[rr + ${k}u * p.U];\n`;
-    return s + '  }';
+    for (const k of gates) s += `    A${k} = A${k} + h * in1[rr + ${k}u * p.U];\n`;
+    return s + '  }\n  for (var r = 0u; r < 4u; r++) {\n  let b = b0 + r; if (b >= p.B) { break; }\n  let e = b * p.U + j;\n  let xr = (b * p.T + p.t) * p.GU;\n  let hp = out0[sb + e];\n  ' +
+      gates.map((k) => `let a${k} = A${k}[r];`).join(' ');
   };
   // v + bias[off + k·U + j] only when there is a bias (adding 0 would turn −0 into +0).
   const plusBias = (v: string, k: number, off = '0u'): string => `if ((F & 1u) != 0u) { ${v} = ${v} + in2[${off} + ${k}u * p.U + j]; }`;
@@ -208,17 +215,18 @@ function forwardProgram(g: Geo, part: 'all' | 'zr' | 'h'): Program {
   ${plusBias('rz', 0, 'p.GU')} ${plusBias('rrr', 1, 'p.GU')} ${plusBias('rh', 2, 'p.GU')}
   var xz = in0[xr + j]; var xrr = in0[xr + p.U + j]; var xh = in0[xr + 2u * p.U + j];
   ${plusBias('xz', 0)} ${plusBias('xrr', 1)} ${plusBias('xh', 2)}
-  let zz = ract_(xz + rz); let r = ract_(xrr + rrr);
-  let rrh = r * rh; let hh = act_(xh + rrh);
+  let zz = ract_(xz + rz); let rg = ract_(xrr + rrr);
+  let rrh = rg * rh; let hh = act_(xh + rrh);
   let zh = zz * hp; let omz = 1.0 - zz; let ohh = omz * hh; let ht = zh + ohh;
-  out0[p.o1 + sb + e] = zz; out0[p.o2 + sb + e] = r; out0[p.o3 + sb + e] = rh; out0[p.o4 + sb + e] = hh;`;
+  out0[p.o1 + sb + e] = zz; out0[p.o2 + sb + e] = rg; out0[p.o3 + sb + e] = rh; out0[p.o4 + sb + e] = hh;`;
   } else if (part === 'zr') {
     // GRU without resetAfter, first part: the gates z and r from matMul(h₋, R[:, :2U]), and r·h₋.
     body = `${dots([0, 1])}
   var xz = in0[xr + j]; var xrr = in0[xr + p.U + j];
   ${plusBias('xz', 0)} ${plusBias('xrr', 1)}
-  let zz = ract_(xz + a0); let r = ract_(xrr + a1);
-  out0[p.o1 + sb + e] = zz; out0[p.o2 + sb + e] = r; out0[p.o3 + sb + e] = r * hp;`;
+  let zz = ract_(xz + a0); let rg = ract_(xrr + a1);
+  out0[p.o1 + sb + e] = zz; out0[p.o2 + sb + e] = rg; out0[p.o3 + sb + e] = rg * hp;
+  }`;
     return program(`rnn_fwd:gru:zr:${g.act}:${g.ract}`, ['f32', 'f32', 'f32', 'u32', 'f32'], 2, `${head}\n  ${body}`, actFns(g.act, g.ract));
   } else {
     // GRU without resetAfter, second part: matMul(r·h₋, R[:, 2U:]), the candidate, the new state.
@@ -242,7 +250,8 @@ function forwardProgram(g: Geo, part: 'all' | 'zr' | 'h'): Program {
     ov = select(prev, ht, m);
   }
   out0[sb + p.BU + e] = hn;
-  if ((F & 4u) != 0u) { out1[(b * p.T + p.s) * p.U + j] = ov; } else if ((F & 2u) != 0u) { out1[sb + e] = ov; }`;
+  if ((F & 4u) != 0u) { out1[(b * p.T + p.s) * p.U + j] = ov; } else if ((F & 2u) != 0u) { out1[sb + e] = ov; }
+  }`;
   return program(`rnn_fwd:${cell}:${part}:${g.act}:${g.ract}`, ['f32', 'f32', 'f32', 'u32', 'f32'], 2, `${head}\n  ${body}${tail}`, actFns(g.act, g.ract));
 }
 
@@ -283,9 +292,10 @@ function rnnForward(args: KernelArgs): TensorInfo[] {
     const stepIns = [xp, ins['recurrentKernel']!, ins['bias'] ?? none, mask ?? none, ins['recMask'] ?? none];
     const parts: ('all' | 'zr' | 'h')[] = g.cell === 'gru' && !g.resetAfter ? ['zr', 'h'] : ['all'];
     const progs = parts.map((part) => forwardProgram(g, part));
+    const nInv = Math.ceil(B / 4) * U; // 4 rows per invocation
     for (let s = 0; s < T; s++) {
       const t = g.goBackwards ? T - 1 - s : s;
-      for (const prog of progs) be.run(prog, stepIns, [saved, outs], values({ B, T, U, GU, BU, s, t, f, o1: g.o1, o2: g.o2, o3: g.o3, o4: g.o4 }), grid1d(BU));
+      for (const prog of progs) be.run(prog, stepIns, [saved, outs], values({ B, T, U, GU, BU, s, t, f, o1: g.o1, o2: g.o2, o3: g.o3, o4: g.o4, n: nInv }), grid1d(nInv));
     }
     be.copy(saved, hT, BU * 4, T * BU * 4);
     if (cT) be.copy(saved, cT, BU * 4, (g.o1 + T * BU) * 4);
@@ -389,64 +399,92 @@ ${cellCode}
 }
 
 /**
- * The recurrent product's gradient to the previous state: nh (+)= dz·Rᵀ over `cols` columns
- * from `src` (f: 1 add to nh, 2 recMask). Inputs: R, recMask, saved; outputs: GS, DZ. `zr`:
- * GRU without resetAfter's middle program (d(r·h₋) = dah·rHᵀ, then the z and r gates).
+ * The recurrent product's gradient to the previous state: nh (+)= dz·Rᵀ over `N` columns from
+ * column `co` of DZ (at `o4`: GRU with resetAfter's recurrent half) and of R (f: 1 add to nh,
+ * 2 recMask). Inputs: R, recMask, saved; outputs: GS, DZ. Each invocation computes 4 rows × 4
+ * units as the blocked GEMM does (each component its own acc + dz·R, increasing column), then
+ * each one's epilogue. `zr`: GRU without resetAfter's middle program (d(r·h₋) = dah·rHᵀ, then
+ * the z and r gates).
  */
 function recGradProgram(g: Geo, kind: 'dot' | 'zr'): Program {
-  const head = `  if (gid >= p.BU) { return; }
-  let e = gid; let b = e / p.U; let k = e % p.U;
+  const epilogue = kind === 'dot'
+    ? `      var acc = cs[r][c];
+      if ((p.f & 2u) != 0u) { acc = acc * in1[b * p.U + k]; }
+      if ((p.f & 1u) != 0u) { out0[nxt + e] = out0[nxt + e] + acc; } else { out0[nxt + e] = acc; }`
+    : `      let d = cs[r][c];
+      let hp = in2[sb + e]; let rr = in2[p.o2 + sb + e]; let zz = in2[p.o1 + sb + e];
+      let w3 = d * hp; let m2 = d * rr;
+      out0[nxt + e] = out0[nxt + e] + m2;
+      let dzb = (b * p.T + p.t) * p.GU;
+      out1[dzb + p.U + k] = ractb_(w3, rr);
+      out1[dzb + k] = ractb_(out1[dzb + k], zz);`;
+  return program(kind === 'dot' ? 'rnn_bwd_dot' : `rnn_bwd_zr:${g.ract}`, ['f32', 'f32', 'f32'], 2, `  if (gid >= p.M) { return; }
+  let k0 = (gid % p.kb) * 4u; let b0 = (gid / p.kb) * 4u;
   let sb = p.s * p.BU;
   let nxt = (1u - p.par) * 3u * p.BU;
-  let dzb = (b * p.T + p.t) * p.GU;`;
-  if (kind === 'zr') {
-    return program(`rnn_bwd_zr:${g.ract}`, ['f32', 'f32', 'f32'], 2, `${head}
-  var d = 0.0;
-  for (var j = 0u; j < p.U; j++) { d = d + out1[dzb + 2u * p.U + j] * in0[k * p.GU + 2u * p.U + j]; }
-  let hp = in2[sb + e]; let rr = in2[p.o2 + sb + e]; let zz = in2[p.o1 + sb + e];
-  let w3 = d * hp; let m2 = d * rr;
-  out0[nxt + e] = out0[nxt + e] + m2;
-  out1[dzb + p.U + k] = ractb_(w3, rr);
-  out1[dzb + k] = ractb_(out1[dzb + k], zz);`, actFns(g.act, g.ract));
+  var zr: array<u32, 4>; var kr: array<u32, 4>;
+  for (var r = 0u; r < 4u; r++) { zr[r] = p.o4 + (min(b0 + r, p.B - 1u) * p.T + p.t) * p.GU + p.co; kr[r] = min(k0 + r, p.U - 1u) * p.GU + p.co; }
+  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+  for (var j = 0u; j < p.N; j++) {
+    let rv = vec4f(in0[kr[0] + j], in0[kr[1] + j], in0[kr[2] + j], in0[kr[3] + j]);
+    c0 = c0 + out1[zr[0] + j] * rv;
+    c1 = c1 + out1[zr[1] + j] * rv;
+    c2 = c2 + out1[zr[2] + j] * rv;
+    c3 = c3 + out1[zr[3] + j] * rv;
   }
-  return program('rnn_bwd_dot', ['f32', 'f32', 'f32'], 2, `${head}
-  var acc = 0.0;
-  let src = p.o4 + dzb;
-  for (var j = 0u; j < p.N; j++) { acc = acc + out1[src + j] * in0[k * p.GU + j]; }
-  if ((p.f & 2u) != 0u) { acc = acc * in1[b * p.U + k]; }
-  if ((p.f & 1u) != 0u) { out0[nxt + e] = out0[nxt + e] + acc; } else { out0[nxt + e] = acc; }`, '');
+  let cs = array<vec4f, 4>(c0, c1, c2, c3);
+  for (var r = 0u; r < 4u; r++) {
+    let b = b0 + r; if (b >= p.B) { break; }
+    for (var c = 0u; c < 4u; c++) {
+      let k = k0 + c; if (k >= p.U) { break; }
+      let e = b * p.U + k;
+${epilogue}
+    }
+  }`, kind === 'zr' ? actFns(g.act, g.ract) : '');
 }
 
 /**
- * A weight gradient [M, N]: for the steps s = top … 0 (the tape's order), the step's product
- * Σ_b A_s(b, i)·B_s(b, n) (increasing b, the GEMM's), the first being the sum and each later
- * added. A_s(b, i) = in0[o1 + (time or step)·o2 + b·o3 + i] (f 4: the step index, else the time;
- * f 2: times recMask[b, i]); B_s(b, n) = in1[o4 + t·GU + b·T·GU + n]. f 8: GRU without
- * resetAfter's recurrent kernel — columns ≥ 2U from A at `dys` (r·h₋), and each value + 0
- * (the slices' padded gradients added).
+ * Weight-gradient columns [co, co + N) of an [rows, ldo] output: for the steps s = top … 0 (the
+ * tape's order), the step's product Σ_b A_s(b, i)·B_s(b, n) (increasing b, the GEMM's), the
+ * first being the sum and each later added. A_s(b, i) = in0[o1 + (time or step)·o2 + b·o3 + i]
+ * (f 4: the step index, else the time; f 2: times recMask[b, i]); B_s(b, n) = in1[o4 + t·GU +
+ * b·T·GU + co + n]. f 8: each value + 0 (GRU without resetAfter: the two slices' padded
+ * gradients added). Each invocation computes 4 × 4 outputs.
  */
 function weightProgram(): Program {
-  return program('rnn_weights', ['f32', 'f32', 'f32'], 1, `  if (gid >= p.M * p.N) { return; }
-  let i = gid / p.N; let n = gid % p.N;
-  var a0 = p.o1;
-  if ((p.f & 8u) != 0u && n >= 2u * p.U) { a0 = p.dys; }
-  var total = 0.0;
+  return program('rnn_weights', ['f32', 'f32', 'f32'], 1, `  if (gid >= p.M) { return; }
+  let i0 = (gid / p.kb) * 4u; let n0 = (gid % p.kb) * 4u;
+  var ii: array<u32, 4>; var nn: array<u32, 4>;
+  for (var r = 0u; r < 4u; r++) { ii[r] = min(i0 + r, p.rows - 1u); nn[r] = p.co + min(n0 + r, p.N - 1u); }
+  var t0 = vec4f(0.0); var t1 = vec4f(0.0); var t2 = vec4f(0.0); var t3 = vec4f(0.0);
   for (var q = 0u; q < p.n; q++) {
     let s = p.s - q;
     let t = select(s, p.T - 1u - s, (p.f & 16u) != 0u);
-    let aStep = select(t, s, (p.f & 4u) != 0u);
-    let ab = a0 + aStep * p.o2 + i;
-    let bb = p.o4 + t * p.GU + n;
-    var acc = 0.0;
+    let ab = p.o1 + select(t, s, (p.f & 4u) != 0u) * p.o2;
+    let bb = p.o4 + t * p.GU;
+    var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
     for (var b = 0u; b < p.B; b++) {
-      var av = in0[ab + b * p.o3];
-      if ((p.f & 2u) != 0u) { av = av * in2[b * p.U + i]; }
-      acc = acc + av * in1[bb + b * p.T * p.GU];
+      let ar = ab + b * p.o3; let br = bb + b * p.T * p.GU;
+      var av = vec4f(in0[ar + ii[0]], in0[ar + ii[1]], in0[ar + ii[2]], in0[ar + ii[3]]);
+      if ((p.f & 2u) != 0u) { av = av * vec4f(in2[b * p.U + ii[0]], in2[b * p.U + ii[1]], in2[b * p.U + ii[2]], in2[b * p.U + ii[3]]); }
+      let bv = vec4f(in1[br + nn[0]], in1[br + nn[1]], in1[br + nn[2]], in1[br + nn[3]]);
+      c0 = c0 + av[0] * bv;
+      c1 = c1 + av[1] * bv;
+      c2 = c2 + av[2] * bv;
+      c3 = c3 + av[3] * bv;
     }
-    if (q == 0u) { total = acc; } else { total = total + acc; }
+    if (q == 0u) { t0 = c0; t1 = c1; t2 = c2; t3 = c3; } else { t0 = t0 + c0; t1 = t1 + c1; t2 = t2 + c2; t3 = t3 + c3; }
   }
-  if ((p.f & 8u) != 0u) { total = total + bitcast<f32>(p.zero); }
-  out0[gid] = total;`, '');
+  let ts = array<vec4f, 4>(t0, t1, t2, t3);
+  for (var r = 0u; r < 4u; r++) {
+    let i = i0 + r; if (i >= p.rows) { break; }
+    for (var c = 0u; c < 4u; c++) {
+      let n = n0 + c; if (n >= p.N) { break; }
+      var v = ts[r][c];
+      if ((p.f & 8u) != 0u) { v = v + bitcast<f32>(p.zero); }
+      out0[i * p.ldo + p.co + n] = v;
+    }
+  }`, '');
 }
 
 /** The bias gradient: per column, the steps' compensated sums over the batch (the Sum kernel), added in the tape's order. */
@@ -463,6 +501,12 @@ function biasProgram(): Program {
     if (q == 0u) { total = v; } else { total = total + v; }
   }
   out0[gid] = total;`, '');
+}
+
+function runWeights(be: WebGPUBackend, ins: TensorInfo[], out: TensorInfo, p: P): void {
+  const kb = Math.ceil(p.N! / 4);
+  const M = Math.ceil(p.rows! / 4) * kb;
+  be.run(weightProgram(), ins, [out], values({ ...p, kb, M }), grid1d(M));
 }
 
 function rnnBackward(args: KernelArgs): TensorInfo[] {
@@ -515,6 +559,8 @@ function rnnBackward(args: KernelArgs): TensorInfo[] {
     let top = -1; // the first (highest) active step: every step below it is active too
     let par = 0;
     const base = { B, T, U, GU, BU, o1: g.o1, o2: g.o2, o3: g.o3, o4: g.o4, dys, dsl, N: nDZ };
+    const kb = Math.ceil(U / 4);
+    const M = Math.ceil(B / 4) * kb; // the recurrent gradient: 4 rows × 4 units per invocation
     for (let s = T - 1; s >= 0; s--) {
       const t = g.goBackwards ? T - 1 - s : s;
       const pHt = pGH || (masked && pGO);
@@ -542,11 +588,11 @@ function rnnBackward(args: KernelArgs): TensorInfo[] {
         if (gru) nPH = true; // z·h₋'s contribution
         const rec = [ins['recurrentKernel']!, recMask ?? none, saved];
         if (zrProg) {
-          be.run(zrProg, rec, [GS, DZ], values(p), grid1d(BU));
-          be.run(dotProg, rec, [GS, DZ], values({ ...p, o4: 0, N: 2 * U, f: 1 }), grid1d(BU));
+          be.run(zrProg, rec, [GS, DZ], values({ ...p, o4: 0, N: U, co: 2 * U, M, kb }), grid1d(M));
+          be.run(dotProg, rec, [GS, DZ], values({ ...p, o4: 0, N: 2 * U, f: 1, M, kb }), grid1d(M));
         } else {
           const hFirst = gru ? true : nPH;
-          be.run(dotProg, rec, [GS, DZ], values({ ...p, o4: g.resetAfter ? nDZ : 0, N: GU, f: (hFirst ? 1 : 0) | (recMask ? 2 : 0) }), grid1d(BU));
+          be.run(dotProg, rec, [GS, DZ], values({ ...p, o4: g.resetAfter ? nDZ : 0, N: GU, f: (hFirst ? 1 : 0) | (recMask ? 2 : 0), M, kb }), grid1d(M));
         }
         nPH = true;
         if (lstm) nPC = true;
@@ -560,7 +606,6 @@ function rnnBackward(args: KernelArgs): TensorInfo[] {
     const out: TensorInfo[] = [];
     const dzInfo: TensorInfo = { dataId: DZ.dataId, shape: [B * T, GU], dtype: 'float32' };
     const gb = g.goBackwards ? 16 : 0;
-    const weights = weightProgram();
     if (want & 1) {
       const dxm = runGemm(be, { a: dzInfo, b: ins['kernel']!, ta: false, tb: true, ba: 1, bb: 1, batch: 1, m: B * T, k: GU, n: I }, [B, T, I]);
       const inMask = ins['inMask'];
@@ -573,15 +618,22 @@ function rnnBackward(args: KernelArgs): TensorInfo[] {
       const xin = maskedInput(be, g, ins['x']!, ins['inMask']);
       const dW = be.makeOutput([I, GU], 'float32');
       // A = x'[b, t, i]: offset t·I, row stride T·I.
-      be.run(weights, [xin, DZ, none], [dW], values({ B, T, U, GU, M: I, N: GU, n: steps, s: top, o1: 0, o2: I, o3: T * I, o4: 0, f: gb }), grid1d(I * GU));
+      runWeights(be, [xin, DZ, none], dW, { B, T, U, GU, rows: I, N: GU, ldo: GU, n: steps, s: top, o1: 0, o2: I, o3: T * I, o4: 0, f: gb });
       if (xin !== ins['x']) be.disposeData(xin.dataId);
       out.push(dW);
     }
     if (want & 4) {
       const dR = be.makeOutput([U, GU], 'float32');
       // A = H[s] (b, i) (SimpleRNN: times recMask), B = DZ (GRU with resetAfter: the recurrent half).
-      const f = gb | 4 | (recMask ? 2 : 0) | (gru && !g.resetAfter ? 8 : 0);
-      be.run(weights, [saved, DZ, recMask ?? none], [dR], values({ B, T, U, GU, M: U, N: GU, n: steps, s: top, o1: 0, o2: BU, o3: U, o4: g.resetAfter ? nDZ : 0, dys: g.o3, f }), grid1d(U * GU));
+      const f = gb | 4 | (recMask ? 2 : 0);
+      const common = { B, T, U, GU, rows: U, ldo: GU, n: steps, s: top, o2: BU, o3: U };
+      if (gru && !g.resetAfter) {
+        // The slices R[:, :2U] (product with h₋) and R[:, 2U:] (with r·h₋): separate sums, each + 0.
+        runWeights(be, [saved, DZ, none], dR, { ...common, o1: 0, o4: 0, N: 2 * U, co: 0, f: f | 8 });
+        runWeights(be, [saved, DZ, none], dR, { ...common, o1: g.o3, o4: 0, N: U, co: 2 * U, f: f | 8 });
+      } else {
+        runWeights(be, [saved, DZ, recMask ?? none], dR, { ...common, o1: 0, o4: g.resetAfter ? nDZ : 0, N: GU, co: 0, f });
+      }
       out.push(dR);
     }
     if (want & 8) {
