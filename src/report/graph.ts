@@ -95,7 +95,8 @@ export function graphSvg(g: GraphDef): string {
   const L = layoutGraph(g);
   const at = new Map(L.boxes.map((b) => [b.node.name, b]));
   const o: string[] = [];
-  o.push(`<svg class="graph" xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(L.width)}" height="${Math.ceil(L.height)}" viewBox="0 0 ${Math.ceil(L.width)} ${Math.ceil(L.height)}" role="img" aria-label="model graph">`);
+  const [w, h] = [Math.ceil(L.width), Math.ceil(L.height)];
+  o.push(`<svg class="graph" xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="model graph">`);
   o.push('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#667"/></marker></defs>');
   for (const b of L.boxes) {
     for (const i of b.node.input ?? []) {
@@ -106,7 +107,8 @@ export function graphSvg(g: GraphDef): string {
       const x2 = b.x + b.w / 2;
       const y2 = b.y;
       const my = (y1 + y2) / 2;
-      o.push(`<path class="edge" data-from="${esc(p.node.name)}" data-to="${esc(b.node.name)}" d="M${x1.toFixed(1)},${y1} C${x1.toFixed(1)},${my} ${x2.toFixed(1)},${my} ${x2.toFixed(1)},${y2 - 1}" marker-end="url(#arrow)"/>`);
+      o.push(`<path class="edge" data-from="${esc(p.node.name)}" data-to="${esc(b.node.name)}" ` +
+        `d="M${x1.toFixed(1)},${y1} C${x1.toFixed(1)},${my} ${x2.toFixed(1)},${my} ${x2.toFixed(1)},${y2 - 1}" marker-end="url(#arrow)"/>`);
     }
   }
   for (const b of L.boxes) {

@@ -44,7 +44,11 @@ export function curveGroups(data: LogData): CurveGroup[] {
   const sorted = [...tags].sort((a, b) => rank(a) - rank(b) || metricRank(a) - metricRank(b) || a.localeCompare(b));
   return sorted.map((tag) => ({
     tag,
-    series: data.runs.filter((r) => r.scalars.has(tag)).map((r) => ({ name: runLabel(data, r.name), color: runColor(data, r.name), points: r.scalars.get(tag)!.map((p) => ({ step: p.step, value: p.value })) })),
+    series: data.runs.filter((r) => r.scalars.has(tag)).map((r) => ({
+      name: runLabel(data, r.name),
+      color: runColor(data, r.name),
+      points: r.scalars.get(tag)!.map((p) => ({ step: p.step, value: p.value })),
+    })),
   }));
 }
 
@@ -147,7 +151,10 @@ export function reportHtml(data: LogData, options: ReportOptions = {}): string {
 
   if (groups.length) {
     nav.push('<a href="#curves">Curves</a>');
-    body.push(`<section id="curves"><h2>Curves</h2><p class="muted">Runs: ${data.runs.filter((r) => r.scalars.size).map((r) => `<span style="color:${runColor(data, r.name)}">■</span> ${esc(runLabel(data, r.name))}`).join(' · ')}. Click a legend entry to hide or show a run. <code>epoch_*</code>: one point per epoch (step = epoch index); <code>batch_*</code>: running averages within the epoch (step = batches done).</p><div class="grid">${groups.map((g) => `<div class="card">${curveSvg(g.tag, g.series)}</div>`).join('')}</div></section>`);
+    const runs = data.runs.filter((r) => r.scalars.size).map((r) => `<span style="color:${runColor(data, r.name)}">■</span> ${esc(runLabel(data, r.name))}`);
+    body.push(`<section id="curves"><h2>Curves</h2><p class="muted">Runs: ${runs.join(' · ')}. Click a legend entry to hide or show a run. ` +
+      '<code>epoch_*</code>: one point per epoch (step = epoch index); <code>batch_*</code>: running averages within the epoch (step = batches done).</p>' +
+      `<div class="grid">${groups.map((g) => `<div class="card">${curveSvg(g.tag, g.series)}</div>`).join('')}</div></section>`);
   }
   if (options.compare) {
     nav.push('<a href="#compare">Compare</a>');
@@ -167,19 +174,28 @@ export function reportHtml(data: LogData, options: ReportOptions = {}): string {
         byLayer.get(layer)!.push(tag);
       }
       for (const [layer, tags] of byLayer) {
-        parts.push(`<h3 data-layer="${esc(layer)}">${esc(layer)}${histRuns.length > 1 ? ` <span class="muted">(${esc(runLabel(data, r.name))})</span>` : ''}</h3><div class="grid">${tags.map((t) => `<div class="card">${histogramSvg(t, r.histograms.get(t)!)}</div>`).join('')}</div>`);
+        const run = histRuns.length > 1 ? ` <span class="muted">(${esc(runLabel(data, r.name))})</span>` : '';
+        const cards = tags.map((t) => `<div class="card">${histogramSvg(t, r.histograms.get(t)!)}</div>`).join('');
+        parts.push(`<h3 data-layer="${esc(layer)}">${esc(layer)}${run}</h3><div class="grid">${cards}</div>`);
       }
     }
-    body.push(`<section id="histograms"><h2>Weight histograms over epochs</h2><p class="muted">One outline per epoch, later epochs lower and darker; height is density (count per unit of value).</p>${parts.join('')}</section>`);
+    body.push('<section id="histograms"><h2>Weight histograms over epochs</h2>' +
+      `<p class="muted">One outline per epoch, later epochs lower and darker; height is density (count per unit of value).</p>${parts.join('')}</section>`);
   }
   if (summary !== null || graphRun) {
     nav.push('<a href="#model">Model</a>');
     const g = graphRun?.graph;
-    body.push(`<section id="model"><h2>Model</h2>${summary !== null ? `<h3>Summary</h3><pre class="summary">${esc(summary)}</pre>` : ''}${g ? `<h3>Graph <span class="muted">(${(g.node ?? []).length} nodes; hover a box for its config)</span></h3><div class="graph-wrap">${graphSvg(g)}</div>` : ''}</section>`);
+    const summaryHtml = summary !== null ? `<h3>Summary</h3><pre class="summary">${esc(summary)}</pre>` : '';
+    const graphHtml = g
+      ? `<h3>Graph <span class="muted">(${(g.node ?? []).length} nodes; hover a box for its config)</span></h3><div class="graph-wrap">${graphSvg(g)}</div>`
+      : '';
+    body.push(`<section id="model"><h2>Model</h2>${summaryHtml}${graphHtml}</section>`);
   }
   if (otherTexts.length) {
     nav.push('<a href="#text">Text</a>');
-    body.push(`<section id="text"><h2>Text</h2>${otherTexts.map((t) => `<h3>${esc(t.tag)} <span class="muted">(${esc(t.run)})</span></h3>${t.v.map((x) => `<p class="muted">step ${x.step}</p><pre class="summary">${esc(x.text)}</pre>`).join('')}`).join('')}</section>`);
+    const texts = otherTexts.map((t) => `<h3>${esc(t.tag)} <span class="muted">(${esc(t.run)})</span></h3>` +
+      t.v.map((x) => `<p class="muted">step ${x.step}</p><pre class="summary">${esc(x.text)}</pre>`).join(''));
+    body.push(`<section id="text"><h2>Text</h2>${texts.join('')}</section>`);
   }
   if (body.length === 0) body.push('<p>No scalars, histograms, text or graph in these event files.</p>');
   const files = data.runs.flatMap((r) => r.files.map((f) => path.relative(data.logdir, f)));

@@ -71,7 +71,9 @@ export class LiveChart extends Callback {
     if (!isElement && typeof target !== 'function') fail(op, `\`target\` must be a DOM element or a function (svg: string) => void, received ${target === null ? 'null' : typeof target}`);
     if (options === null || typeof options !== 'object') fail(op, `\`options\` must be an object, received ${String(options)}`);
     for (const k of Object.keys(options)) if (!KEYS.includes(k)) fail(op, `unknown option '${k}' (expected ${KEYS.join(', ')})`);
-    if (options.metrics !== undefined && (!Array.isArray(options.metrics) || options.metrics.some((m) => typeof m !== 'string'))) fail(op, '`metrics` must be an array of names, e.g. [\'loss\', \'acc\']');
+    if (options.metrics !== undefined && (!Array.isArray(options.metrics) || options.metrics.some((m) => typeof m !== 'string'))) {
+      fail(op, "`metrics` must be an array of names, e.g. ['loss', 'acc']");
+    }
     for (const k of ['width', 'height', 'minInterval'] as const) {
       const v = options[k];
       if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) fail(op, `\`${k}\` must be a non-negative number, received ${String(v)}`);
@@ -116,7 +118,8 @@ export class LiveChart extends Callback {
       if (doc && !doc.getElementById(STYLE_ID)) {
         const style = doc.createElement('style');
         style.id = STYLE_ID;
-        style.textContent = `.idem-live{display:flex;flex-wrap:wrap;gap:12px}.idem-live svg{background:#fff;border:1px solid #dadce0;border-radius:6px}\n${(await svgCode()).CURVE_CSS.split('\n').map((l) => `.idem-live ${l}`).join('\n')}`;
+        const curveCss = (await svgCode()).CURVE_CSS.split('\n').map((l) => `.idem-live ${l}`).join('\n');
+        style.textContent = `.idem-live{display:flex;flex-wrap:wrap;gap:12px}.idem-live svg{background:#fff;border:1px solid #dadce0;border-radius:6px}\n${curveCss}`;
         doc.head.appendChild(style);
       }
       this.target.classList.add('idem-live');

@@ -55,7 +55,8 @@ export function curveSvg(tag: string, series: SeriesInput[], width = 560, height
     if (pts.length <= MAX_DOTS) {
       pts.forEach((p, i) => {
         const [x, y] = s.px[i]!;
-        o.push(`<circle cx="${r1(x)}" cy="${r1(y)}" r="${pts.length > 60 ? 1.5 : 3}" data-step="${p.step}" data-value="${p.value}"><title>${esc(s.name)} · step ${p.step}: ${formatValue(p.value)}</title></circle>`);
+        o.push(`<circle cx="${r1(x)}" cy="${r1(y)}" r="${pts.length > 60 ? 1.5 : 3}" data-step="${p.step}" data-value="${p.value}">` +
+          `<title>${esc(s.name)} · step ${p.step}: ${formatValue(p.value)}</title></circle>`);
       });
     }
     o.push('</g>');
@@ -82,7 +83,8 @@ export function histogramSvg(tag: string, points: HistogramPoint[], width = 560)
   const dens = points.map((p) => p.bins.map((b) => (b.right > b.left ? b.count / (b.right - b.left) : b.count)));
   const top = dens.reduce((m, d) => d.reduce((a, b) => Math.max(a, b), m), 1e-300);
   const o: string[] = [];
-  o.push(`<svg class="histogram" data-tag="${esc(tag)}" data-steps="${points.map((p) => p.step).join(',')}" data-nums="${points.map((p) => p.num).join(',')}" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${r1(height)}" viewBox="0 0 ${width} ${r1(height)}" role="img" aria-label="${esc(tag)}">`);
+  o.push(`<svg class="histogram" data-tag="${esc(tag)}" data-steps="${points.map((p) => p.step).join(',')}" data-nums="${points.map((p) => p.num).join(',')}" ` +
+    `xmlns="http://www.w3.org/2000/svg" width="${width}" height="${r1(height)}" viewBox="0 0 ${width} ${r1(height)}" role="img" aria-label="${esc(tag)}">`);
   o.push(`<text class="title" x="${plot.left}" y="18">${esc(tag)}</text>`);
   points.forEach((p, i) => {
     const base = plot.top + i * rowGap;
@@ -94,7 +96,8 @@ export function histogramSvg(tag: string, points: HistogramPoint[], width = 560)
       path.push(`L${r1(sx(b.left))},${r1(base - h)}`, `L${r1(sx(b.right))},${r1(base - h)}`);
     });
     path.push(`L${r1(sx(p.bins.at(-1)?.right ?? hi))},${r1(base)}Z`);
-    o.push(`<path class="ridge" data-step="${p.step}" d="${path.join('')}" style="fill:${col};stroke:hsl(24,90%,${Math.round(60 - 40 * shade)}%)"><title>step ${p.step}: n=${p.num}, min ${formatValue(p.min)}, max ${formatValue(p.max)}</title></path>`);
+    o.push(`<path class="ridge" data-step="${p.step}" d="${path.join('')}" style="fill:${col};stroke:hsl(24,90%,${Math.round(60 - 40 * shade)}%)">` +
+      `<title>step ${p.step}: n=${p.num}, min ${formatValue(p.min)}, max ${formatValue(p.max)}</title></path>`);
     if (i === 0 || i === steps - 1 || steps <= 8) o.push(`<text class="tick" x="${plot.right + 6}" y="${r1(base + 4)}">${p.step}</text>`);
   });
   const axisY = plot.top + rowGap * Math.max(0, steps - 1) + 14;

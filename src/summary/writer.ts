@@ -163,7 +163,9 @@ export class SummaryFileWriter {
   /** Text (markdown in TensorBoard's text plugin); an array gives a 1-D string tensor. */
   text(name: string, data: string | string[], step: number, description?: string): void {
     const op = 'summary.text';
-    const list = typeof data === 'string' ? [data] : Array.isArray(data) && data.every((s) => typeof s === 'string') ? data : fail(op, `\`data\` must be a string or an array of strings, received ${typeof data}`);
+    const list = typeof data === 'string' ? [data]
+      : Array.isArray(data) && data.every((s) => typeof s === 'string') ? data
+      : fail(op, `\`data\` must be a string or an array of strings, received ${typeof data}`);
     const enc = new TextEncoder();
     this.value(op, step, {
       tag: checkTag(op, name),
