@@ -78,10 +78,13 @@ async function loadModel(file: string): Promise<{ model: CompareModel; inputShap
     break;
   }
   if (!isModel(model)) {
-    throw new Error(`compare: '${file}' must export a model: \`export default function build()\`, \`export function build()\` or \`export const model\` returning a Keras model or a hand model {fn, variables}; found exports ${Object.keys(mod).join(', ') || '(none)'}`);
+    throw new Error(`compare: '${file}' must export a model: \`export default function build()\`, \`export function build()\` or \`export const model\` ` +
+      `returning a Keras model or a hand model {fn, variables}; found exports ${Object.keys(mod).join(', ') || '(none)'}`);
   }
   const shape = mod['inputShape'];
-  if (shape !== undefined && !(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d > 0))) throw new Error(`compare: '${file}' exports inputShape ${JSON.stringify(shape)}; expected a list of positive integers`);
+  if (shape !== undefined && !(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d > 0))) {
+    throw new Error(`compare: '${file}' exports inputShape ${JSON.stringify(shape)}; expected a list of positive integers`);
+  }
   return { model, inputShape: (shape as number[] | undefined) ?? null };
 }
 
@@ -196,7 +199,11 @@ export async function run(argv: string[]): Promise<number> {
     const t = report.training;
     if (t) {
       stdout.write(`\nTrained both ${t.steps} steps on the same MNIST batches: `);
-      stdout.write(t.firstDifferentStep === null ? `losses bit-identical at every step (last A ${t.lossesA[t.steps - 1]}, B ${t.lossesB[t.steps - 1]})` : `losses first differ at step ${t.firstDifferentStep + 1} (A ${t.lossesA[t.firstDifferentStep]}, B ${t.lossesB[t.firstDifferentStep]}); last A ${t.lossesA[t.steps - 1]}, B ${t.lossesB[t.steps - 1]}`);
+      const last = `last A ${t.lossesA[t.steps - 1]}, B ${t.lossesB[t.steps - 1]}`;
+      const first = t.firstDifferentStep;
+      stdout.write(first === null
+        ? `losses bit-identical at every step (${last})`
+        : `losses first differ at step ${first + 1} (A ${t.lossesA[first]}, B ${t.lossesB[first]}); ${last}`);
       stdout.write(t.paramsIdentical === null ? '\n' : `; parameters after training ${t.paramsIdentical ? 'bit-identical' : 'differ'}\n`);
     }
     if (out) stdout.write(`wrote ${out}\n`);

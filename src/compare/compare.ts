@@ -345,7 +345,10 @@ function initSection(b: Builder, sa: Subject, sb: Subject, pa: Variable[], pb: V
     else {
       const sA = A.st!;
       const sB = B.st!;
-      const sameDist = A.g!.name === B.g!.name && A.g!.name !== 'unrecognised' ? Math.abs(Math.log((sA.std || 1e-30) / (sB.std || 1e-30))) < 0.15 : sA.std > 0 && Math.abs(Math.log(sA.std / sB.std)) < 0.05 && Math.abs(sA.mean - sB.mean) < 0.1 * sA.std;
+      const sameInit = A.g!.name === B.g!.name && A.g!.name !== 'unrecognised';
+      const sameDist = sameInit
+        ? Math.abs(Math.log((sA.std || 1e-30) / (sB.std || 1e-30))) < 0.15
+        : sA.std > 0 && Math.abs(Math.log(sA.std / sB.std)) < 0.05 && Math.abs(sA.mean - sB.mean) < 0.1 * sA.std;
       status = sameDist ? 'close' : statusOf(dd, tol);
       if (sameDist) notes.unshift('same distribution, different values');
     }
@@ -383,10 +386,15 @@ function onlyWhy(present: 'a' | 'b', r: OpRecord, s: Subject, training: boolean)
   const O = side(present === 'a' ? 'b' : 'a');
   if (r.op === 'dropout') {
     return training
-      ? { cause: `${P} applies dropout (rate ${r.rate}, ${shortWhere(r)}) in training mode and ${O} applies none there: ${O} lacks the Dropout or never sees the training flag.`, fix: `Apply the same dropout ` +
-        `in ${O}, and pass \`training\` through to it.` }
-      : { cause: `${P} applies dropout (${shortWhere(r)}) with training = false: in inference dropout must be the identity.`, fix: `In ${P}, apply dropout only when training (pass the learning ` +
-        `phase: fn(x, training) → if (training) ...).` };
+      ? {
+        cause: `${P} applies dropout (rate ${r.rate}, ${shortWhere(r)}) in training mode and ${O} applies none there: ` +
+          `${O} lacks the Dropout or never sees the training flag.`,
+        fix: `Apply the same dropout in ${O}, and pass \`training\` through to it.`,
+      }
+      : {
+        cause: `${P} applies dropout (${shortWhere(r)}) with training = false: in inference dropout must be the identity.`,
+        fix: `In ${P}, apply dropout only when training (pass the learning phase: fn(x, training) → if (training) ...).`,
+      };
   }
   if (r.op === 'softmax' || r.op === 'sigmoid') {
     return { cause: `${P} applies ${r.op} (${shortWhere(r)}) that ${O} does not: one model outputs probabilities, the other logits.`, fix: `Use the same output: logits with a fromLogits / ` +
@@ -490,10 +498,15 @@ function forwardSection(b: Builder, id: SectionId, sa: Subject, sb: Subject, pai
       const paramsSame = p.a.params.length === p.b.params.length && p.a.params.every((v, i) => diff(v, p.b!.params[i]!).identical);
       why = inSame
         ? paramsSame
-          ? { cause: `${item}: same input and weights, different output (max |A−B| ${num(d.maxAbs)}): the op is configured differently (activation, axis, epsilon, ...).`, fix: `Compare the arguments ` +
-            `of ${p.a.op} in A (${shortWhere(p.a)}) and B (${shortWhere(p.b)}).` }
-          : { cause: `${item}: the weights used here differ (max |A−B| of the output ${num(d.maxAbs)}).`, fix: 'Initialise both models alike (see the initial-weight section) or copy ' +
-            'A\'s weights into B.' }
+          ? {
+            cause: `${item}: same input and weights, different output (max |A−B| ${num(d.maxAbs)}): ` +
+              'the op is configured differently (activation, axis, epsilon, ...).',
+            fix: `Compare the arguments of ${p.a.op} in A (${shortWhere(p.a)}) and B (${shortWhere(p.b)}).`,
+          }
+          : {
+            cause: `${item}: the weights used here differ (max |A−B| of the output ${num(d.maxAbs)}).`,
+            fix: "Initialise both models alike (see the initial-weight section) or copy A's weights into B.",
+          }
         : { cause: `${item}: the outputs differ (max |A−B| ${num(d.maxAbs)}) and so does what flows in: an earlier difference the alignment ` +
           `could not pin down.`, fix: 'Check the rows above this one.' };
     }
@@ -501,7 +514,11 @@ function forwardSection(b: Builder, id: SectionId, sa: Subject, sb: Subject, pai
   }
 }
 
-function stochasticSection(b: Builder, sa: Subject, sb: Subject, pairs: { a: OpRecord | null; b: OpRecord | null }[], infA: Trace<Tensor>, infB: Trace<Tensor>, trA: Trace<Tensor>, trB: Trace<Tensor>): void {
+function stochasticSection(
+  b: Builder, sa: Subject, sb: Subject,
+  pairs: { a: OpRecord | null; b: OpRecord | null }[],
+  infA: Trace<Tensor>, infB: Trace<Tensor>, trA: Trace<Tensor>, trB: Trace<Tensor>,
+): void {
   let k = 0;
   for (const p of pairs) {
     const r = p.a ?? p.b!;
@@ -541,7 +558,12 @@ function stochasticSection(b: Builder, sa: Subject, sb: Subject, pairs: { a: OpR
   });
 }
 
-function gradientSection(b: Builder, sa: Subject, sb: Subject, x: Tensor, y: Tensor | null, pa: Variable[], pb: Variable[], seed: number, tol: number, restore: () => void): { a: (Tensor | null)[] | null; b: (Tensor | null)[] | null } {
+function gradientSection(
+  b: Builder, sa: Subject, sb: Subject,
+  x: Tensor, y: Tensor | null,
+  pa: Variable[], pb: Variable[],
+  seed: number, tol: number, restore: () => void,
+): { a: (Tensor | null)[] | null; b: (Tensor | null)[] | null } {
   const skip = (why: string) => {
     b.add('gradients', { item: 'gradients', a: '—', b: '—', status: 'skipped', note: why });
     return { a: null, b: null };
@@ -695,7 +717,12 @@ function bnOf(s: Subject, v: Variable): BatchNormalization | null {
   return null;
 }
 
-function stateSection(b: Builder, sa: Subject, sb: Subject, qa: Variable[], qb: Variable[], working: Map<Variable, Tensor>, afterA: Map<Variable, Tensor>, afterB: Map<Variable, Tensor>, tol: number): void {
+function stateSection(
+  b: Builder, sa: Subject, sb: Subject,
+  qa: Variable[], qb: Variable[],
+  working: Map<Variable, Tensor>, afterA: Map<Variable, Tensor>, afterB: Map<Variable, Tensor>,
+  tol: number,
+): void {
   const n = Math.max(qa.length, qb.length);
   if (n === 0) {
     b.add('state', { item: 'state variables', a: 'none', b: 'none', status: 'same' });

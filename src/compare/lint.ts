@@ -240,14 +240,20 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
         });
       }
       if (s.model.trainableWeights.length === 0 && s.model.weights.length > 0) {
-        add({ code: 'nothing-to-train', severity: 'error', layer: null, message: `Model '${s.model.name}' has an optimizer but no trainable weights: fit changes nothing.`, fix: 'Unfreeze the layers ' +
-          'that should learn (layer.trainable = true).' });
+        add({
+          code: 'nothing-to-train', severity: 'error', layer: null,
+          message: `Model '${s.model.name}' has an optimizer but no trainable weights: fit changes nothing.`,
+          fix: 'Unfreeze the layers that should learn (layer.trainable = true).',
+        });
       }
     } else {
       const kernels = new Set(inf.ops.filter((r) => WEIGHT_OPS.has(r.op)).flatMap((r) => r.params).filter((v) => !v.trainable));
       for (const v of kernels) {
-        add({ code: 'frozen-layer', severity: 'warning', layer: varLabel(s, v), message: `${varLabel(s, v)} is used as a weight but is not trainable: the optimizer will not change it.`, fix: `Create it with trainable ` +
-          `true (tf.variable(value, true, name)) if it is meant to learn.` });
+        add({
+          code: 'frozen-layer', severity: 'warning', layer: varLabel(s, v),
+          message: `${varLabel(s, v)} is used as a weight but is not trainable: the optimizer will not change it.`,
+          fix: 'Create it with trainable true (tf.variable(value, true, name)) if it is meant to learn.',
+        });
       }
     }
   }
@@ -259,12 +265,18 @@ export function lint(model: CompareModel, options: LintOptions = {}): LintFindin
     // By shape, not dtype: tf.oneHot gives int32 one-hot labels [batch, units], which are fine.
     const intLike = y.rank === 1 || (y.shape[y.rank - 1] === 1 && units > 1);
     if (n.includes('categorical') && !n.includes('sparse') && intLike) {
-      add({ code: 'labels-not-one-hot', severity: 'error', layer: null, message: `${loss.name} expects one-hot labels of shape [batch, ${units}], received integer class labels of shape [${y.shape}] (${y.dtype}).`, fix: `Use sparseCategoricalCrossentropy, ` +
-        `or one-hot the labels (tf.oneHot(labels, ${units}) / tf.utils.toCategorical).` });
+      add({
+        code: 'labels-not-one-hot', severity: 'error', layer: null,
+        message: `${loss.name} expects one-hot labels of shape [batch, ${units}], received integer class labels of shape [${y.shape}] (${y.dtype}).`,
+        fix: `Use sparseCategoricalCrossentropy, or one-hot the labels (tf.oneHot(labels, ${units}) / tf.utils.toCategorical).`,
+      });
     }
     if (n.includes('sparse') && y.rank >= 2 && y.shape[y.rank - 1] === units && units > 1) {
-      add({ code: 'labels-one-hot-with-sparse', severity: 'error', layer: null, message: `${loss.name} expects integer class labels, received one-hot labels of shape [${y.shape}].`, fix: 'Use categoricalCrossentropy, ' +
-        'or pass the class indices (tf.argMax(labels, -1)).' });
+      add({
+        code: 'labels-one-hot-with-sparse', severity: 'error', layer: null,
+        message: `${loss.name} expects integer class labels, received one-hot labels of shape [${y.shape}].`,
+        fix: 'Use categoricalCrossentropy, or pass the class indices (tf.argMax(labels, -1)).',
+      });
     }
   }
   return out;
