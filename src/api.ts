@@ -161,12 +161,21 @@ export { variableScope, getVariable, globalVariables, trainableVariables, resetV
 export { utils, Dataset, readIdx, toCategorical, CSVDataset, type CSVConfig, type ColumnConfig } from './data/common.ts';
 export type { ImageFolderOptions } from './data/image_folder.ts';
 
-export { layers, serialization, input, Layer, KerasTensor, Dense, Dropout, Activation, Flatten, Reshape, InputLayer, BatchNormalization, resetLayerNames, l1l2, registerLayer, deserializeLayer, type CallKwargs, type Shape, type LayerArgs } from './layers/index.ts';
+export {
+  layers, serialization, input, Layer, KerasTensor, Dense, Dropout, Activation, Flatten, Reshape, InputLayer, BatchNormalization,
+  resetLayerNames, l1l2, registerLayer, deserializeLayer, type CallKwargs, type Shape, type LayerArgs,
+} from './layers/index.ts';
 export { constraints, getConstraint } from './layers/constraints.ts';
 export { regularizers } from './layers/regularizers.ts';
-export { LayersModel, Sequential, model, sequential, Callback, CustomCallback, History, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, TerminateOnNaN, ModelCheckpoint, saveModelWeights, loadModelWeights, type FitArgs, type CompileArgs } from './models/index.ts';
+export {
+  LayersModel, Sequential, model, sequential, Callback, CustomCallback, History, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler,
+  CSVLogger, TerminateOnNaN, ModelCheckpoint, saveModelWeights, loadModelWeights, type FitArgs, type CompileArgs,
+} from './models/index.ts';
 /** Saving and loading (Keras .keras/.h5, TF.js model.json, safetensors); importing it enables model.save/saveWeights/loadWeights. */
-export { loadLayersModel, saveModel, saveWeights, loadWeights, type IOHandler, type ModelArtifacts, type SaveResult, type LoadWeightsOptions, type LoadModelOptions, type HttpOptions, type ModelArtifactsInfo } from './io/front.ts';
+export {
+  loadLayersModel, saveModel, saveWeights, loadWeights,
+  type IOHandler, type ModelArtifacts, type SaveResult, type LoadWeightsOptions, type LoadModelOptions, type HttpOptions, type ModelArtifactsInfo,
+} from './io/front.ts';
 export type { TensorBoardArgs } from './summary/index.ts';
 // `tf.io` and `tf.applications` are defined by each entry (the browser loads parts of them with `await tf.ready()`).
 export { moreLossObjects, confusionMatrix } from './metrics/index.ts';

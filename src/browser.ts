@@ -80,9 +80,18 @@ export const io = {
  * after `await tf.ready()` in the browser; the preprocessing is loaded with the core.
  */
 export const applications: typeof Applications = {
-  resnet50: Object.assign(((...args) => applicationsChunk.get('tf.applications.resnet50').resnet50(...args)) as typeof Applications.resnet50, { preprocessInput: resnet50PreprocessInput }),
-  vgg16: Object.assign(((...args) => applicationsChunk.get('tf.applications.vgg16').vgg16(...args)) as typeof Applications.vgg16, { preprocessInput: vgg16PreprocessInput }),
-  mobileNetV2: Object.assign(((...args) => applicationsChunk.get('tf.applications.mobileNetV2').mobileNetV2(...args)) as typeof Applications.mobileNetV2, { preprocessInput: mobileNetV2PreprocessInput }),
+  resnet50: Object.assign(
+    ((...args) => applicationsChunk.get('tf.applications.resnet50').resnet50(...args)) as typeof Applications.resnet50,
+    { preprocessInput: resnet50PreprocessInput },
+  ),
+  vgg16: Object.assign(
+    ((...args) => applicationsChunk.get('tf.applications.vgg16').vgg16(...args)) as typeof Applications.vgg16,
+    { preprocessInput: vgg16PreprocessInput },
+  ),
+  mobileNetV2: Object.assign(
+    ((...args) => applicationsChunk.get('tf.applications.mobileNetV2').mobileNetV2(...args)) as typeof Applications.mobileNetV2,
+    { preprocessInput: mobileNetV2PreprocessInput },
+  ),
   makeDivisible: ((...args) => applicationsChunk.get('tf.applications.makeDivisible').makeDivisible(...args)) as typeof Applications.makeDivisible,
   correctPad: ((...args) => applicationsChunk.get('tf.applications.correctPad').correctPad(...args)) as typeof Applications.correctPad,
   preprocessInput,
@@ -112,7 +121,8 @@ ENGINE.registerBackend('native', () => nodeOnly('setBackend', "the 'native' back
 
 /** Node-only: reads image files from a directory tree. */
 export const imageFolder: typeof ImageFolderFn = (() =>
-  nodeOnly('tf.data.imageFolder', 'reading an image folder from disk', 'in the browser decode images with tf.browser.fromPixels (or fromPixelsAsync) and feed them with tf.data.generator or tf.data.array')) as typeof ImageFolderFn;
+  nodeOnly('tf.data.imageFolder', 'reading an image folder from disk',
+    'in the browser decode images with tf.browser.fromPixels (or fromPixelsAsync) and feed them with tf.data.generator or tf.data.array')) as typeof ImageFolderFn;
 
 /** `tf.data`: dataset sources (TF.js names), CSV and IDX (`imageFolder` is Node-only). */
 export const data = { ...commonData, imageFolder };
@@ -152,7 +162,10 @@ export const TensorBoard = class TensorBoard {
   }
 } as unknown as typeof Summary.TensorBoard;
 
-const SUMMARY_NAMES = ['SummaryFileWriter', 'createFileWriter', 'scalar', 'histogram', 'text', 'flush', 'histogramProto', 'TensorBoard', 'tensorBoard', 'modelGraphDef', 'readEventFile', 'crc32c', 'maskCrc', 'unmaskCrc', 'frameRecord', 'readRecords'] as const;
+const SUMMARY_NAMES = [
+  'SummaryFileWriter', 'createFileWriter', 'scalar', 'histogram', 'text', 'flush', 'histogramProto', 'TensorBoard', 'tensorBoard',
+  'modelGraphDef', 'readEventFile', 'crc32c', 'maskCrc', 'unmaskCrc', 'frameRecord', 'readRecords',
+] as const;
 
 /** `tf.summary`: Node-only (TensorBoard event files); every member throws, saying so. */
 export const summary = Object.freeze(Object.fromEntries(SUMMARY_NAMES.map((name) => [name, function () {

@@ -67,21 +67,29 @@ export function resolveArgs(app: string, args: unknown, extraKeys: readonly stri
   if (typeof includeTop !== 'boolean') fail(app, `Received an invalid value for \`includeTop\`, expected a boolean. Received: includeTop=${String(includeTop)}`);
   const weights = a['weights'] ?? null;
   if (weights === 'imagenet') {
-    fail(app, "`weights: 'imagenet'` would download pretrained weights, which idem never does; pass the path of a local Keras .h5 or .keras file of this architecture (e.g. saved by Keras with model.save_weights), or null for random weights");
+    fail(app, "`weights: 'imagenet'` would download pretrained weights, which idem never does; pass the path of a local Keras .h5 or .keras file " +
+      'of this architecture (e.g. saved by Keras with model.save_weights), or null for random weights');
   }
-  if (weights !== null && (typeof weights !== 'string' || weights === '')) fail(app, `Received an invalid value for \`weights\`, expected null or the path of a local .h5/.keras file. Received: weights=${String(weights)}`);
+  if (weights !== null && (typeof weights !== 'string' || weights === '')) {
+    fail(app, `Received an invalid value for \`weights\`, expected null or the path of a local .h5/.keras file. Received: weights=${String(weights)}`);
+  }
   const inputTensor = a['inputTensor'] ?? null;
   if (inputTensor !== null && !(inputTensor instanceof KerasTensor)) fail(app, `\`inputTensor\` must be a symbolic tensor from tf.input, received ${typeof inputTensor}`);
   let inputShape = a['inputShape'] ?? null;
   if (inputShape !== null) {
     const ok = Array.isArray(inputShape) && inputShape.length === 3 && inputShape.every((d) => d === null || (typeof d === 'number' && Number.isInteger(d) && d > 0));
-    if (!ok) fail(app, `Received an invalid value for \`inputShape\`, expected [height, width, channels] (positive integers; height and width may be null without the top). Received: inputShape=${JSON.stringify(inputShape)}`);
+    if (!ok) {
+      fail(app, 'Received an invalid value for `inputShape`, expected [height, width, channels] ' +
+        `(positive integers; height and width may be null without the top). Received: inputShape=${JSON.stringify(inputShape)}`);
+    }
     inputShape = (inputShape as ImageShape).slice();
   }
   const pooling = a['pooling'] ?? null;
   if (pooling !== null && pooling !== 'avg' && pooling !== 'max') fail(app, `Received an invalid value for \`pooling\`, expected null, 'avg' or 'max'. Received: pooling=${JSON.stringify(pooling)}`);
   const classes = a['classes'] ?? 1000;
-  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes <= 0) fail(app, `Received an invalid value for \`classes\`, expected a positive integer. Received: classes=${String(classes)}`);
+  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes <= 0) {
+    fail(app, `Received an invalid value for \`classes\`, expected a positive integer. Received: classes=${String(classes)}`);
+  }
   const act = a['classifierActivation'] === undefined ? 'softmax' : (a['classifierActivation'] as string | null);
   if (act !== null) activationName(act, app);
   if (weights !== null && includeTop && act !== null && activationName(act, app) !== 'softmax') {
@@ -161,7 +169,11 @@ export function finishWithWeights(app: string, model: LayersModel, path: string 
  * A builder's result type: a model; a Promise of one when `weights` is a string; either when the
  * type of `weights` does not say which.
  */
-export type Built<A> = 'weights' extends keyof A ? (A[keyof A & 'weights'] extends string ? Promise<LayersModel> : A[keyof A & 'weights'] extends null | undefined ? LayersModel : LayersModel | Promise<LayersModel>) : LayersModel;
+export type Built<A> = 'weights' extends keyof A
+  ? (A[keyof A & 'weights'] extends string ? Promise<LayersModel>
+    : A[keyof A & 'weights'] extends null | undefined ? LayersModel
+    : LayersModel | Promise<LayersModel>)
+  : LayersModel;
 
 /** Keras `get_source_inputs`: the `tf.input` tensors a symbolic tensor was computed from. */
 export function sourceInputs(t: KerasTensor): KerasTensor[] {

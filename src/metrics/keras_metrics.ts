@@ -127,7 +127,9 @@ export function getBasicMetric(id: string | Metric | ((a: Tensor, b: Tensor) => 
   if (id instanceof Metric) return id;
   if (typeof id === 'function') return new MeanMetricWrapper(id.name || 'metric', id);
   if (id === 'accuracy' || id === 'acc') {
-    const fn = lossName.startsWith('sparse') ? sparseCategoricalAccuracy : lossName === 'binaryCrossentropy' || outputUnits === 1 ? (a: Tensor, b: Tensor) => binaryAccuracy(a, b) : categoricalAccuracy;
+    const fn = lossName.startsWith('sparse') ? sparseCategoricalAccuracy
+      : lossName === 'binaryCrossentropy' || outputUnits === 1 ? (a: Tensor, b: Tensor) => binaryAccuracy(a, b)
+      : categoricalAccuracy;
     return new MeanMetricWrapper(id, fn);
   }
   const n = ALIASES[id] ?? id;

@@ -96,13 +96,18 @@ function r2Score(yTrue: Tensor, yPred: Tensor): Tensor {
 
 const isPair = (a: unknown, b: unknown) => a instanceof Tensor && b instanceof Tensor;
 
+/** TF.js's function when called on two tensors, else Keras's metric factory (`precision`, `recall`, ...). */
+function either<F extends (...args: never[]) => unknown>(fn: (yTrue: Tensor, yPred: Tensor) => Tensor, factory: F): F & ((yTrue: Tensor, yPred: Tensor) => Tensor) {
+  return ((a?: unknown, b?: unknown) => (isPair(a, b) ? fn(a as Tensor, b as Tensor) : factory(a as never))) as F & ((yTrue: Tensor, yPred: Tensor) => Tensor);
+}
+
 export const metrics = {
   ...metricFactories,
   /** `precision(yTrue, yPred)` (TF.js's function) or `precision({thresholds, classId, name})` (Keras's metric). */
-  precision: ((a?: unknown, b?: unknown) => (isPair(a, b) ? precisionFn(a, b) : metricFactories.precision(a as never))) as typeof metricFactories.precision & ((yTrue: Tensor, yPred: Tensor) => Tensor),
-  recall: ((a?: unknown, b?: unknown) => (isPair(a, b) ? recallFn(a, b) : metricFactories.recall(a as never))) as typeof metricFactories.recall & ((yTrue: Tensor, yPred: Tensor) => Tensor),
-  meanSquaredError: ((a?: unknown, b?: unknown) => (isPair(a, b) ? mse(a as Tensor, b as Tensor) : metricFactories.meanSquaredError(a as never))) as typeof metricFactories.meanSquaredError & ((yTrue: Tensor, yPred: Tensor) => Tensor),
-  meanAbsoluteError: ((a?: unknown, b?: unknown) => (isPair(a, b) ? mae(a as Tensor, b as Tensor) : metricFactories.meanAbsoluteError(a as never))) as typeof metricFactories.meanAbsoluteError & ((yTrue: Tensor, yPred: Tensor) => Tensor),
+  precision: either(precisionFn, metricFactories.precision),
+  recall: either(recallFn, metricFactories.recall),
+  meanSquaredError: either(mse, metricFactories.meanSquaredError),
+  meanAbsoluteError: either(mae, metricFactories.meanAbsoluteError),
   binaryAccuracy: (yTrue: Tensor, yPred: Tensor): Tensor => binaryAccuracy(...pair('binaryAccuracy', yTrue, yPred)),
   categoricalAccuracy: (yTrue: Tensor, yPred: Tensor): Tensor => categoricalAccuracy(...pair('categoricalAccuracy', yTrue, yPred)),
   sparseCategoricalAccuracy: (yTrue: Tensor, yPred: Tensor): Tensor => sparseCategoricalAccuracy(...pair('sparseCategoricalAccuracy', yTrue, yPred)),

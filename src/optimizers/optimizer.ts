@@ -147,7 +147,10 @@ export function configToArgs(op: string, config: OptimizerConfig, own: Record<st
     if (k === 'jit_compile' || k === 'is_legacy_optimizer') continue;
     // Keras 2's legacy optimizers: `decay` is a learning-rate decay, `lr` the old name of the rate.
     if (k === 'decay') {
-      if (v !== 0 && v !== null && v !== undefined) fail(op, `\`decay\` ${String(v)} (Keras 2's inverse-time learning-rate decay) is not supported; use a learning-rate schedule (tf.schedules.inverseTimeDecay)`);
+      if (v !== 0 && v !== null && v !== undefined) {
+        fail(op, `\`decay\` ${String(v)} (Keras 2's inverse-time learning-rate decay) is not supported; ` +
+          'use a learning-rate schedule (tf.schedules.inverseTimeDecay)');
+      }
       continue;
     }
     if (k === 'lr' && !('learning_rate' in config)) {

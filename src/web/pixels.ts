@@ -71,7 +71,10 @@ function rgba(pixels: unknown, op: string): { data: Uint8Array | Uint8ClampedArr
     if (pixels.readyState < 2) fail(op, '`pixels` is a <video> that has no frame yet (readyState < HAVE_CURRENT_DATA): wait for its `loadeddata` event');
     [source, width, height] = [pixels, pixels.videoWidth, pixels.videoHeight];
   } else if (isA<HTMLImageElement>(pixels, 'HTMLImageElement')) {
-    if (!pixels.complete || pixels.naturalWidth === 0) fail(op, `\`pixels\` is an <img> that has not loaded${pixels.complete ? ' (it failed to load, or has no size)' : ' yet'}: wait for its load event, \`await img.decode()\`, or use tf.browser.fromPixelsAsync`);
+    if (!pixels.complete || pixels.naturalWidth === 0) {
+      fail(op, `\`pixels\` is an <img> that has not loaded${pixels.complete ? ' (it failed to load, or has no size)' : ' yet'}: ` +
+        'wait for its load event, `await img.decode()`, or use tf.browser.fromPixelsAsync');
+    }
     [source, width, height] = [pixels, pixels.naturalWidth, pixels.naturalHeight];
   } else if (isA<HTMLCanvasElement>(pixels, 'HTMLCanvasElement') || isA<OffscreenCanvas>(pixels, 'OffscreenCanvas')) {
     const c = pixels as HTMLCanvasElement | OffscreenCanvas;
@@ -91,7 +94,9 @@ function rgba(pixels: unknown, op: string): { data: Uint8Array | Uint8ClampedArr
     const p = pixels as Partial<PixelData>;
     if (typeof p === 'object' && p.data !== undefined && typeof p.width === 'number' && typeof p.height === 'number') {
       if (!(p.data instanceof Uint8Array || p.data instanceof Uint8ClampedArray)) fail(op, `\`pixels.data\` must be a Uint8Array or Uint8ClampedArray of RGBA bytes, received ${describe(p.data)}`);
-      if (!Number.isInteger(p.width) || !Number.isInteger(p.height) || p.width < 0 || p.height < 0) fail(op, `\`pixels.width\` and \`pixels.height\` must be non-negative integers, received ${p.width} × ${p.height}`);
+      if (!Number.isInteger(p.width) || !Number.isInteger(p.height) || p.width < 0 || p.height < 0) {
+        fail(op, `\`pixels.width\` and \`pixels.height\` must be non-negative integers, received ${p.width} × ${p.height}`);
+      }
       if (p.data.length !== p.width * p.height * 4) fail(op, `\`pixels.data\` must hold width × height × 4 = ${p.width * p.height * 4} RGBA bytes, it holds ${p.data.length}`);
       return { data: p.data, width: p.width, height: p.height };
     }
@@ -107,7 +112,8 @@ function rgba(pixels: unknown, op: string): { data: Uint8Array | Uint8ClampedArr
   try {
     return { data: ctx.getImageData(0, 0, width, height).data, width, height };
   } catch (e) {
-    fail(op, `\`pixels\` cannot be read back: ${(e as Error).message} (an image from another origin without CORS taints the canvas: serve it with Access-Control-Allow-Origin and set img.crossOrigin = 'anonymous')`);
+    fail(op, `\`pixels\` cannot be read back: ${(e as Error).message} (an image from another origin without CORS taints the canvas: ` +
+      "serve it with Access-Control-Allow-Origin and set img.crossOrigin = 'anonymous')");
   }
 }
 
@@ -141,7 +147,8 @@ export async function fromPixelsAsync(pixels: PixelSource | Blob, numChannels: n
     try {
       bitmap = await createImageBitmap(pixels);
     } catch (e) {
-      fail(op, `\`pixels\` (a ${pixels.type ? `${pixels.type} ` : ''}${isA<File>(pixels, 'File') ? 'File' : 'Blob'} of ${pixels.size} bytes) is not an image the browser can decode: ${(e as Error).message}`);
+      const what = `${pixels.type ? `${pixels.type} ` : ''}${isA<File>(pixels, 'File') ? 'File' : 'Blob'} of ${pixels.size} bytes`;
+      fail(op, `\`pixels\` (a ${what}) is not an image the browser can decode: ${(e as Error).message}`);
     }
     try {
       return fromPixels(bitmap, numChannels);
@@ -176,7 +183,8 @@ function pixelsOf(img: Tensor, values: ArrayLike<number>, op: string): { bytes: 
       const v = values[i * depth + k]!;
       if (!(v >= 0 && v <= max)) {
         const at = img.rank === 2 ? `[${Math.floor(i / width)},${i % width}]` : `[${Math.floor(i / width)},${i % width},${k}]`;
-        fail(op, `\`img\` values for a${float ? ' float32' : 'n int32'} tensor must be in [0, ${max}], found ${v} at ${at}${float && v > 1 && v <= 255 ? ' (divide by 255, or cast to int32, for 0–255 values)' : ''}`);
+        const hint = float && v > 1 && v <= 255 ? ' (divide by 255, or cast to int32, for 0–255 values)' : '';
+        fail(op, `\`img\` values for a${float ? ' float32' : 'n int32'} tensor must be in [0, ${max}], found ${v} at ${at}${hint}`);
       }
       px[k] = Math.round(float ? v * 255 : v);
     }
@@ -187,7 +195,9 @@ function pixelsOf(img: Tensor, values: ArrayLike<number>, op: string): { bytes: 
 }
 
 function paint(canvas: HTMLCanvasElement | OffscreenCanvas, bytes: Uint8ClampedArray, width: number, height: number, op: string): void {
-  if (!isA<HTMLCanvasElement>(canvas, 'HTMLCanvasElement') && !isA<OffscreenCanvas>(canvas, 'OffscreenCanvas')) fail(op, `\`canvas\` must be an HTMLCanvasElement or an OffscreenCanvas, received ${describe(canvas)}`);
+  if (!isA<HTMLCanvasElement>(canvas, 'HTMLCanvasElement') && !isA<OffscreenCanvas>(canvas, 'OffscreenCanvas')) {
+    fail(op, `\`canvas\` must be an HTMLCanvasElement or an OffscreenCanvas, received ${describe(canvas)}`);
+  }
   let ctx: Canvas2D | null;
   try {
     canvas.width = width;
