@@ -253,7 +253,10 @@ function sameShape(x: readonly number[], y: readonly number[]): boolean {
 }
 
 /** Names of the kernels this backend implements natively (the rest are the reference ones). */
-export const NATIVE_KERNELS = ['BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Slice', 'PadV2', 'Sum', 'Mean', ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS, ...NATIVE_BACKWARD_KERNELS, ...NATIVE_SEQ_KERNELS] as const;
+export const NATIVE_KERNELS = [
+  'BatchMatMul', 'Add', 'Sub', 'Mul', 'Div', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Relu', 'Select', 'Slice', 'PadV2', 'Sum', 'Mean',
+  ...NATIVE_NN_KERNELS, ...NATIVE_FUSED_KERNELS, ...NATIVE_BACKWARD_KERNELS, ...NATIVE_SEQ_KERNELS,
+] as const;
 
 export class NativeBackend extends PooledBackend {
   override readonly kernels: Readonly<Record<string, KernelFunc>>;

@@ -88,7 +88,8 @@ export function hasBackwardKernels(addon: object): addon is FusedAddon & Backwar
 
 export function hasFusedKernels(addon: object): addon is FusedAddon {
   const a = addon as Partial<FusedAddon>;
-  return typeof a.dropout === 'function' && typeof a.philoxWords === 'function' && typeof a.adamUpdate === 'function' && typeof a.sgdUpdate === 'function' && typeof a.rmspropUpdate === 'function' && typeof a.fusedMatMul === 'function' && typeof a.reluGrad === 'function' && typeof a.binary === 'function';
+  return typeof a.dropout === 'function' && typeof a.philoxWords === 'function' && typeof a.adamUpdate === 'function' && typeof a.sgdUpdate === 'function' &&
+    typeof a.rmspropUpdate === 'function' && typeof a.fusedMatMul === 'function' && typeof a.reluGrad === 'function' && typeof a.binary === 'function';
 }
 
 /** The native backend as its fused kernels see it (outputs from its storage pool). */

@@ -62,10 +62,15 @@ export interface SeqAddon {
 
 export function hasSeqKernels(addon: object): addon is SeqAddon {
   const a = addon as Partial<SeqAddon>;
-  return typeof a.tanh === 'function' && typeof a.sigmoid === 'function' && typeof a.rnnForward === 'function' && typeof a.rnnBackward === 'function' && typeof a.gather === 'function' && typeof a.segmentSum === 'function' && typeof a.layerNorm === 'function' && typeof a.attention === 'function' && typeof a.broadcastTo === 'function';
+  return typeof a.tanh === 'function' && typeof a.sigmoid === 'function' && typeof a.rnnForward === 'function' && typeof a.rnnBackward === 'function' &&
+    typeof a.gather === 'function' && typeof a.segmentSum === 'function' && typeof a.layerNorm === 'function' && typeof a.attention === 'function' &&
+    typeof a.broadcastTo === 'function';
 }
 
-export const NATIVE_SEQ_KERNELS = ['Tanh', 'Sigmoid', 'BroadcastTo', 'GatherV2', 'UnsortedSegmentSum', '_RNNSequence', '_RNNSequenceGrad', '_LayerNorm', '_LayerNormGrad', '_Attention', '_AttentionGrad'] as const;
+export const NATIVE_SEQ_KERNELS = [
+  'Tanh', 'Sigmoid', 'BroadcastTo', 'GatherV2', 'UnsortedSegmentSum',
+  '_RNNSequence', '_RNNSequenceGrad', '_LayerNorm', '_LayerNormGrad', '_Attention', '_AttentionGrad',
+] as const;
 
 type NativeLike = ReferenceBackend & { allocF32(n: number, zero?: boolean): Float32Array };
 
@@ -104,8 +109,12 @@ function geometry(args: KernelArgs, what: string): Geometry {
   const cell = args.attrs['cell'] as string;
   const act = ACTS[args.attrs['activation'] as string];
   const ract = ACTS[(args.attrs['recurrentActivation'] as string | undefined) ?? 'linear'];
-  if (!(cell in CELLS) || act === undefined || ract === undefined) throw new IdemError(`native ${what}: unsupported cell or activation (${cell}, ${String(args.attrs['activation'])}, ${String(args.attrs['recurrentActivation'])})`);
-  if (x.shape.length !== 3 || recurrentKernel.shape.length !== 2) throw new IdemError(`native ${what}: expected x [B, T, I] and a recurrent kernel [U, G·U], got [${x.shape}] and [${recurrentKernel.shape}]`);
+  if (!(cell in CELLS) || act === undefined || ract === undefined) {
+    throw new IdemError(`native ${what}: unsupported cell or activation (${cell}, ${String(args.attrs['activation'])}, ${String(args.attrs['recurrentActivation'])})`);
+  }
+  if (x.shape.length !== 3 || recurrentKernel.shape.length !== 2) {
+    throw new IdemError(`native ${what}: expected x [B, T, I] and a recurrent kernel [U, G·U], got [${x.shape}] and [${recurrentKernel.shape}]`);
+  }
   const [B, T, I] = x.shape as [number, number, number];
   const U = recurrentKernel.shape[0]!;
   const flags = (args.attrs['goBackwards'] ? 1 : 0) | (args.attrs['returnSequences'] ? 2 : 0) | (args.attrs['zeroOutputForMask'] ? 4 : 0) | (args.attrs['resetAfter'] ? 8 : 0);

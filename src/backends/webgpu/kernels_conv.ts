@@ -69,7 +69,8 @@ function launch(be: WebGPUBackend, prog: Program, inputs: TensorInfo[], shape: n
 }
 
 // y[b, oy, ox, o]: in0 = x, in1 = w [fh, fw, inC, outC]; `epi(v, o, index)` the fused epilogue (identity for Conv2D)
-const CONV = (epi: Epilogue = (v) => v): string => `  let o = gid % p.outC; var q = gid / p.outC; let ox = i32(q % u32(p.outW)); q = q / u32(p.outW); let oy = i32(q % u32(p.outH)); let b = q / u32(p.outH);
+const CONV = (epi: Epilogue = (v) => v): string => `  let o = gid % p.outC; var q = gid / p.outC;
+  let ox = i32(q % u32(p.outW)); q = q / u32(p.outW); let oy = i32(q % u32(p.outH)); let b = q / u32(p.outH);
   var acc = 0.0;
   for (var ky = 0; ky < p.fh; ky++) {
     let iy = oy * p.sh + ky * p.dh - p.top; if (iy < 0 || iy >= p.inH) { continue; }
@@ -83,7 +84,8 @@ const CONV = (epi: Epilogue = (v) => v): string => `  let o = gid % p.outC; var 
   out0[gid] = ${epi('acc', 'o', 'gid')};`;
 
 // The same with 4 output channels per invocation (outC % 4 == 0): each sum in the same order.
-const CONV4 = (epi: Epilogue = (v) => v): string => `  let o4 = gid % (p.outC / 4u); let o = o4 * 4u; var q = gid / (p.outC / 4u); let ox = i32(q % u32(p.outW)); q = q / u32(p.outW); let oy = i32(q % u32(p.outH)); let b = q / u32(p.outH);
+const CONV4 = (epi: Epilogue = (v) => v): string => `  let o4 = gid % (p.outC / 4u); let o = o4 * 4u; var q = gid / (p.outC / 4u);
+  let ox = i32(q % u32(p.outW)); q = q / u32(p.outW); let oy = i32(q % u32(p.outH)); let b = q / u32(p.outH);
   var acc = vec4f(0.0);
   for (var ky = 0; ky < p.fh; ky++) {
     let iy = oy * p.sh + ky * p.dh - p.top; if (iy < 0 || iy >= p.inH) { continue; }
@@ -95,7 +97,8 @@ const CONV4 = (epi: Epilogue = (v) => v): string => `  let o4 = gid % (p.outC / 
     }
   }
   let yo = gid * 4u;
-  out0[yo] = ${epi('acc.x', 'o', 'yo')}; out0[yo + 1u] = ${epi('acc.y', 'o + 1u', 'yo + 1u')}; out0[yo + 2u] = ${epi('acc.z', 'o + 2u', 'yo + 2u')}; out0[yo + 3u] = ${epi('acc.w', 'o + 3u', 'yo + 3u')};`;
+  out0[yo] = ${epi('acc.x', 'o', 'yo')}; out0[yo + 1u] = ${epi('acc.y', 'o + 1u', 'yo + 1u')};
+  out0[yo + 2u] = ${epi('acc.z', 'o + 2u', 'yo + 2u')}; out0[yo + 3u] = ${epi('acc.w', 'o + 3u', 'yo + 3u')};`;
 
 // dw[ky, kx, i, o..o+3] with 4 output channels per invocation.
 const CONV_DW4 = `  let o = (gid % (p.outC / 4u)) * 4u; var q = gid / (p.outC / 4u); let i = q % p.inC; q = q / p.inC; let kx = i32(q % u32(p.fw)); let ky = i32(q / u32(p.fw));
@@ -305,7 +308,9 @@ function fusedConv2D(args: KernelArgs): TensorInfo {
   }
   const at = (n: string): number => 2 + names.indexOf(n);
   const relu = args.attrs['activation'] === 'relu';
-  if (args.attrs['activation'] !== undefined && args.attrs['activation'] !== 'linear' && !relu) throw new IdemError(`webgpu _FusedConv2D: activation must be 'linear' or 'relu', got ${String(args.attrs['activation'])}`);
+  if (args.attrs['activation'] !== undefined && args.attrs['activation'] !== 'linear' && !relu) {
+    throw new IdemError(`webgpu _FusedConv2D: activation must be 'linear' or 'relu', got ${String(args.attrs['activation'])}`);
+  }
   const epi: Epilogue = (v, o, idx) => {
     let e = v;
     if (names.includes('bias')) e = `(${e} + in${at('bias')}[${o}])`;

@@ -62,7 +62,10 @@ fn pow_(a: f32, b: f32) -> f32 {
   return r; }
 fn ifloordiv_(a: i32, b: i32) -> i32 { if (b == 0) { return 0; } let q = a / b; if ((a % b != 0) && ((a < 0) != (b < 0))) { return q - 1; } return q; }
 fn ifloormod_(a: i32, b: i32) -> i32 { if (b == 0) { return 0; } let r = a % b; if (r != 0 && ((r < 0) != (b < 0))) { return r + b; } return r; }
-fn ipow_(a: i32, e0: i32) -> i32 { var r = 1; var base = a; var e = e0; if (e < 0) { return 0; } loop { if (e == 0) { break; } if ((e & 1) == 1) { r = r * base; } base = base * base; e = e >> 1u; } return r; }
+fn ipow_(a: i32, e0: i32) -> i32 {
+  var r = 1; var base = a; var e = e0; if (e < 0) { return 0; }
+  loop { if (e == 0) { break; } if ((e & 1) == 1) { r = r * base; } base = base * base; e = e >> 1u; }
+  return r; }
 fn ffloormod_(a: f32, b: f32) -> f32 { let r = a - b * trunc(a / b); if (r != 0.0 && ((r < 0.0) != (b < 0.0))) { return r + b; } return r; }
 `;
 
@@ -348,7 +351,10 @@ function select(args: KernelArgs): TensorInfo {
     inputs: [wgslType(condition.dtype), ty, ty],
     outputs: [ty],
     params: [['n', 'u32'], ...plan.params],
-    code: () => `${MAIN_1D}  if (gid >= p.n) { return; }\n${plan.code}  out0[gid] = select(in2[o2], in1[o1], in0[o0] != ${condition.dtype === 'float32' ? '0.0' : condition.dtype === 'int32' ? '0' : '0u'});\n}`,
+    code: () => {
+      const zero = condition.dtype === 'float32' ? '0.0' : condition.dtype === 'int32' ? '0' : '0u';
+      return `${MAIN_1D}  if (gid >= p.n) { return; }\n${plan.code}  out0[gid] = select(in2[o2], in1[o1], in0[o0] != ${zero});\n}`;
+    },
   };
   be.run(prog, [condition, t, e], [y], [n, ...plan.values], grid1d(n));
   return y;

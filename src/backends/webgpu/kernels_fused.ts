@@ -142,7 +142,8 @@ function rmspropUpdate(args: KernelArgs): TensorInfo[] {
     let vel2: TensorInfo;
     let mg2: TensorInfo | null = null;
     if (centered) {
-      [vel2, mg2] = elementwise(be, 'rms_stats_c', [g, vel, mg!], 2, '  let g = in0[i]; out0[i] = in1[i] * p.r + (g * g) * p.c; out1[i] = in2[i] * p.r + g * p.c;', params, values, shape) as [TensorInfo, TensorInfo];
+      [vel2, mg2] = elementwise(be, 'rms_stats_c', [g, vel, mg!], 2,
+        '  let g = in0[i]; out0[i] = in1[i] * p.r + (g * g) * p.c; out1[i] = in2[i] * p.r + g * p.c;', params, values, shape) as [TensorInfo, TensorInfo];
     } else {
       [vel2] = elementwise(be, 'rms_stats', [g, vel], 1, '  let g = in0[i]; out0[i] = in1[i] * p.r + (g * g) * p.c;', params, values, shape) as [TensorInfo];
     }

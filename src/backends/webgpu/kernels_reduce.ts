@@ -96,7 +96,8 @@ export function runReduce(be: WebGPUBackend, op: ReduceOp, x: TensorInfo, axesIn
     inputs: [t],
     outputs: [wgslType(outDtype)],
     params,
-    code: () => `${HELPERS}\n${KAHAN}\n${MAIN_1D}  if (gid >= p.n) { return; }\n${base}  ${fold.init}\n  for (var r = 0u; r < p.count; r++) {\n${off}    let v = in0[base + off];\n    ${fold.step}\n  }\n  out0[gid] = ${fold.result};\n}`,
+    code: () => `${HELPERS}\n${KAHAN}\n${MAIN_1D}  if (gid >= p.n) { return; }\n${base}  ${fold.init}\n` +
+      `  for (var r = 0u; r < p.count; r++) {\n${off}    let v = in0[base + off];\n    ${fold.step}\n  }\n  out0[gid] = ${fold.result};\n}`,
   };
   be.run(prog, [x], [y], values, grid1d(nOut));
   return y;
