@@ -142,27 +142,15 @@ function pool3d(name: string, mode: 'max' | 'avg', x: TensorLike, filterSize: nu
 }
 
 /** `tf.maxPool3d(x, filterSize, strides, pad, dimRoundingMode?, dataFormat = 'NDHWC')`. */
-export const maxPool3d = op('maxPool3d', (
-  x: TensorLike,
-  filterSize: number | Triple,
-  strides: number | Triple,
-  pad: 'valid' | 'same',
-  dimRoundingMode?: unknown,
-  dataFormat: 'NDHWC' = 'NDHWC',
-): Tensor => {
+export const maxPool3d = op('maxPool3d', (x: TensorLike, filterSize: number | Triple, strides: number | Triple, pad: 'valid' | 'same',
+  dimRoundingMode?: unknown, dataFormat: 'NDHWC' = 'NDHWC'): Tensor => {
   if (dimRoundingMode !== undefined && dimRoundingMode !== null) fail('maxPool3d', '`dimRoundingMode` is not supported (use pad \'valid\' or \'same\')');
   return pool3d('maxPool3d', 'max', x, filterSize, strides, pad, dataFormat);
 });
 
 /** `tf.avgPool3d(x, filterSize, strides, pad, dimRoundingMode?, dataFormat = 'NDHWC')`: SAME padding averages the real elements only. */
-export const avgPool3d = op('avgPool3d', (
-  x: TensorLike,
-  filterSize: number | Triple,
-  strides: number | Triple,
-  pad: 'valid' | 'same',
-  dimRoundingMode?: unknown,
-  dataFormat: 'NDHWC' = 'NDHWC',
-): Tensor => {
+export const avgPool3d = op('avgPool3d', (x: TensorLike, filterSize: number | Triple, strides: number | Triple, pad: 'valid' | 'same',
+  dimRoundingMode?: unknown, dataFormat: 'NDHWC' = 'NDHWC'): Tensor => {
   if (dimRoundingMode !== undefined && dimRoundingMode !== null) fail('avgPool3d', '`dimRoundingMode` is not supported (use pad \'valid\' or \'same\')');
   return pool3d('avgPool3d', 'avg', x, filterSize, strides, pad, dataFormat);
 });
