@@ -80,87 +80,81 @@ function cellConfig(c: Record<string, unknown>): Record<string, unknown> {
   return c;
 }
 
+/**
+ * What a built-in cell changes on its recurrent layer: it builds from [batch, features], calls on
+ * `[x, ...states]` (one step: the layer over a sequence of length 1, no mask) and returns
+ * `[output, ...newStates]`; its config drops the layer-only options.
+ */
+export interface CellStep {
+  build(inputShape: Shape | Shape[]): void;
+  call(inputs: Tensor | Tensor[], kwargs?: CallKwargs): Tensor[];
+  computeOutputShape(s: Shape | Shape[]): Shape[];
+  computeMask(): null;
+}
+
+/**
+ * The one-step cell of a recurrent layer class (`SimpleRNN`, `LSTM`, `GRU`): a subclass of it, so
+ * the cell has the layer's weights, step kernels and config. The return type is written out (the
+ * layer class and the members above) so that the declaration emit names it instead of spelling
+ * out an anonymous class, which it cannot do where the base has protected members.
+ */
+function stepCell<B extends new (...args: any[]) => RNNBase>(Base: B, cls: string): (new (...args: any[]) => CellStep) & B {
+  // Abstract only to the checker (B's instance type is the abstract RNNBase); B is concrete.
+  abstract class Cell extends Base {
+    constructor(...args: any[]) {
+      super(cellArgs(cls, args[0] as object));
+    }
+    override build(inputShape: Shape | Shape[]): void {
+      this.buildCell(cellFeatures(this, inputShape));
+      this.built = true;
+    }
+    override call(inputs: Tensor | Tensor[], kwargs: CallKwargs = {}): Tensor[] {
+      const { x, states } = cellInputs(this, inputs);
+      return super.call(states.length ? [expandDims(x, 1), ...states] : expandDims(x, 1), { ...kwargs, mask: null }) as Tensor[];
+    }
+    override computeOutputShape(s: Shape | Shape[]): Shape[] {
+      return cellOutputShape(this, s);
+    }
+    override computeMask(): null {
+      return null;
+    }
+    override getConfig(): Record<string, unknown> {
+      return cellConfig(super.getConfig());
+    }
+  }
+  return Cell as unknown as (new (...args: any[]) => CellStep) & B;
+}
+
 /** Keras `SimpleRNNCell`: h = activation(x·kernel + bias + h₋·recurrent_kernel). */
-export class SimpleRNNCell extends SimpleRNN {
+export class SimpleRNNCell extends stepCell(SimpleRNN, 'SimpleRNNCell') {
   static override className = 'SimpleRNNCell';
   constructor(args: SimpleRNNArgs) {
-    super(cellArgs('SimpleRNNCell', args));
+    super(args);
   }
   get stateSize(): number {
     return this.units;
-  }
-  override build(inputShape: Shape | Shape[]): void {
-    this.buildCell(cellFeatures(this, inputShape));
-    this.built = true;
-  }
-  override call(inputs: Tensor | Tensor[], kwargs: CallKwargs = {}): Tensor[] {
-    const { x, states } = cellInputs(this, inputs);
-    return super.call(states.length ? [expandDims(x, 1), ...states] : expandDims(x, 1), { ...kwargs, mask: null }) as Tensor[];
-  }
-  override computeOutputShape(s: Shape | Shape[]): Shape[] {
-    return cellOutputShape(this, s);
-  }
-  override computeMask(): null {
-    return null;
-  }
-  override getConfig(): Record<string, unknown> {
-    return cellConfig(super.getConfig());
   }
 }
 
 /** Keras `LSTMCell`: states [h, c]; returns [h, h, c]. */
-export class LSTMCell extends LSTM {
+export class LSTMCell extends stepCell(LSTM, 'LSTMCell') {
   static override className = 'LSTMCell';
   constructor(args: LSTMArgs) {
-    super(cellArgs('LSTMCell', args));
+    super(args);
   }
   get stateSize(): number[] {
     return [this.units, this.units];
   }
-  override build(inputShape: Shape | Shape[]): void {
-    this.buildCell(cellFeatures(this, inputShape));
-    this.built = true;
-  }
-  override call(inputs: Tensor | Tensor[], kwargs: CallKwargs = {}): Tensor[] {
-    const { x, states } = cellInputs(this, inputs);
-    return super.call(states.length ? [expandDims(x, 1), ...states] : expandDims(x, 1), { ...kwargs, mask: null }) as Tensor[];
-  }
-  override computeOutputShape(s: Shape | Shape[]): Shape[] {
-    return cellOutputShape(this, s);
-  }
-  override computeMask(): null {
-    return null;
-  }
-  override getConfig(): Record<string, unknown> {
-    return cellConfig(super.getConfig());
-  }
 }
 
 /** Keras `GRUCell` (`resetAfter` true by default, as Keras 3). */
-export class GRUCell extends GRU {
+export class GRUCell extends stepCell(GRU, 'GRUCell') {
   static override className = 'GRUCell';
   constructor(args: GRUArgs) {
-    super(cellArgs('GRUCell', args));
+    super(args);
   }
   get stateSize(): number {
     return this.units;
-  }
-  override build(inputShape: Shape | Shape[]): void {
-    this.buildCell(cellFeatures(this, inputShape));
-    this.built = true;
-  }
-  override call(inputs: Tensor | Tensor[], kwargs: CallKwargs = {}): Tensor[] {
-    const { x, states } = cellInputs(this, inputs);
-    return super.call(states.length ? [expandDims(x, 1), ...states] : expandDims(x, 1), { ...kwargs, mask: null }) as Tensor[];
-  }
-  override computeOutputShape(s: Shape | Shape[]): Shape[] {
-    return cellOutputShape(this, s);
-  }
-  override computeMask(): null {
-    return null;
-  }
-  override getConfig(): Record<string, unknown> {
-    return cellConfig(super.getConfig());
   }
 }
 
