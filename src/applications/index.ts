@@ -9,7 +9,7 @@
 import { resnet50 as buildResNet50 } from './resnet50.ts';
 import { vgg16 as buildVGG16 } from './vgg16.ts';
 import { mobileNetV2 as buildMobileNetV2 } from './mobilenet_v2.ts';
-import { mobileNetV2PreprocessInput, preprocessInput, resnet50PreprocessInput, vgg16PreprocessInput } from './preprocess.ts';
+import { mobileNetV2PreprocessInput, resnet50PreprocessInput, vgg16PreprocessInput } from './preprocess.ts';
 
 export type { ApplicationArgs, ImageShape, Built } from './common.ts';
 export type { MobileNetV2Args } from './mobilenet_v2.ts';

@@ -31,9 +31,6 @@
  * ```
  */
 
-/** Which side of the comparison: model A (first argument) or model B (second). */
-export type Side = 'a' | 'b';
-
 /**
  * - `same`: bit-identical (or configurations equal);
  * - `close`: equal within `options.tolerance` (relative), not bit for bit;

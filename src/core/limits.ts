@@ -54,11 +54,6 @@ export function setLimits(changes: Partial<Limits>): Limits {
   return prev;
 }
 
-/** Restores the defaults (tests). */
-export function resetLimits(): void {
-  current = { ...DEFAULTS };
-}
-
 /** "1.5 GiB", "300 MiB", "12 KiB", "17 bytes": sizes in messages. */
 export function fmtBytes(n: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];

@@ -16,7 +16,6 @@
  *   const m = await tf.loadLayersModel('m.keras' | 'm.h5' | 'file://dir/model.json' | handler);
  */
 import { fail } from '../core/errors.ts';
-import type { Tensor } from '../core/tensor.ts';
 import { LayersModel } from '../models/model.ts';
 import { atomicWriteFile, decodeWeights } from '../models/weights_io.ts';
 import type { LoadContext } from './keras_config.ts';

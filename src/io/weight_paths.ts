@@ -146,10 +146,6 @@ export function kerasVarGroups(model: LayersModel): VarGroup[] {
 }
 
 /** Layers that hold weights, in model order (legacy `.h5` by-name and topological loading). */
-export function weightedLayers(model: LayersModel): Layer[] {
-  return model.layers.filter((l) => l.weights.length > 0);
-}
-
 /** A model's layers for the legacy `.h5` `layer_names` list (Keras 2 writes every layer). */
 export function legacyLayers(model: LayersModel): Layer[] {
   return model instanceof Sequential ? model.layers : model.layers;

@@ -45,7 +45,6 @@ import { mul } from '../ops/mul.ts';
 import { neg } from '../ops/neg.ts';
 import { reshape } from '../ops/reshape.ts';
 import { rsqrt } from '../ops/rsqrt.ts';
-import { where } from '../ops/where.ts';
 import { tensor } from '../ops/creation.ts';
 import { getInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.ts';
 import { SeedGenerator } from '../random/seed.ts';

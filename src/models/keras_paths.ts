@@ -6,7 +6,7 @@
  * `seq/dense/kernel`). Checked against Keras 3.6.0 and 3.15.1.
  */
 import type { Variable } from '../core/variable.ts';
-import { toSnakeCase, type Layer } from '../layers/layer.ts';
+import type { Layer } from '../layers/layer.ts';
 import { Sequential, type LayersModel } from './model.ts';
 
 const CELLS: Record<string, string> = { SimpleRNN: 'simple_rnn_cell', LSTM: 'lstm_cell', GRU: 'gru_cell' };
@@ -24,5 +24,3 @@ export function kerasWeightPath(model: LayersModel | null, layer: Layer, w: Vari
   return model instanceof Sequential ? `${model.name}/${path}` : path;
 }
 
-/** Keras's snake_case of a class name (re-exported for callers that name cells). */
-export const kerasSnake = toSnakeCase;

@@ -257,9 +257,3 @@ export function readFileBytes(file: string, op: string): Uint8Array {
     throw new IdemError(`${op}: cannot read ${file}: ${(e as Error).message}`);
   }
 }
-
-/** Whether `file` exists (false outside Node). */
-export function fileExists(file: string): boolean {
-  const n = nodeApis();
-  return n ? n.fs.existsSync(file) : false;
-}

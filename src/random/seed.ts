@@ -160,12 +160,6 @@ export function randomWords(st: Stream, n: number): Uint32Array {
   return philoxWords(st.key, st.stream, n);
 }
 
-/** Uniform floats in [0, 1) with 23-bit resolution (TensorFlow's float conversion: mantissa from the top bits). */
-export function uniformFromWords(words: Uint32Array, out: Float64Array | Float32Array = new Float64Array(words.length)): Float64Array | Float32Array {
-  for (let i = 0; i < words.length; i++) out[i] = (words[i]! >>> 9) * 1.1920928955078125e-7;
-  return out;
-}
-
 /** Standard normals by Box–Muller over consecutive pairs of words (float64). */
 export function normalsFromWords(words: Uint32Array, n: number): Float64Array {
   const out = new Float64Array(n);

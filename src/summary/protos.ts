@@ -151,9 +151,7 @@ const DESCRIPTOR: protobuf.INamespace = {
 const ROOT = protobuf.Root.fromJSON(DESCRIPTOR);
 
 export const EventType = ROOT.lookupType('tensorflow.Event');
-export const SummaryType = ROOT.lookupType('tensorflow.Summary');
 export const GraphDefType = ROOT.lookupType('tensorflow.GraphDef');
-export const TensorProtoType = ROOT.lookupType('tensorflow.TensorProto');
 
 /** DataType enum values (types.proto). */
 export const DT = { FLOAT: 1, DOUBLE: 2, INT32: 3, STRING: 7, INT64: 9, BOOL: 10 } as const;

@@ -6,7 +6,7 @@
  * uploaded when a kernel first uses them). Exact: values are copied, never computed (except
  * UnsortedSegmentSum's float32 sums, compensated as the reductions).
  */
-import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
+import type { KernelFunc, TensorInfo } from '../../core/backend.ts';
 import type { DataType } from '../../core/dtypes.ts';
 import { sizeFromShape, stridesOf } from '../../core/shape.ts';
 import { kernels as referenceKernels } from '../reference/kernels/index.ts';

@@ -1,6 +1,6 @@
 /** Helpers shared by reference kernels: broadcasting loops, reductions, typed access. */
 import type { KernelArgs, TensorInfo } from '../../../core/backend.ts';
-import type { DataType, TypedArray } from '../../../core/dtypes.ts';
+import type { DataType } from '../../../core/dtypes.ts';
 import { broadcastShapes, sizeFromShape, stridesOf } from '../../../core/shape.ts';
 import type { ReferenceBackend } from '../backend.ts';
 
