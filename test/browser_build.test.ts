@@ -80,7 +80,7 @@ describe('browser build', () => {
             b.onResolve({ filter: /^idem$/ }, async (a) => {
               if (a.pluginData === 'probe') return undefined;
               const r = await b.resolve('idem', { kind: a.kind, resolveDir: a.resolveDir, pluginData: 'probe' });
-              assert.deepEqual(r.errors, [], `esbuild (${platform}) resolves idem`);
+              assert.deepEqual(r.errors, [], `esbuild (${platform}) resolves idem (its entries are in dist/, made by npm run build, which npm ci runs)`);
               resolved[platform] = path.relative(root, r.path);
               return { path: r.path, external: true };
             });

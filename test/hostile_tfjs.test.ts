@@ -17,12 +17,12 @@ import { scratchDir, smallModel } from './hostile_util.ts';
 const dir = scratchDir('hostile-tfjs');
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Loads `model.json` in a fresh Node process (60 s at most); returns its error message or 'loaded'. */
+/** Loads `model.json` in a fresh Node process (120 s at most: a hang guard, the child's start alone can take seconds on a loaded machine); returns its error message or 'loaded'. */
 function loadInChild(modelJson: string): string {
   const code = `import * as tf from './src/index.ts';
     try { await tf.loadLayersModel(${JSON.stringify(`file://${modelJson}`)}); console.log('loaded'); } catch (e) { console.log(e.message); }`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  assert.ok(!(r.error as NodeJS.ErrnoException | undefined)?.code, `the load did not finish within 60 s (${(r.error as Error | undefined)?.message})`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  assert.ok(!(r.error as NodeJS.ErrnoException | undefined)?.code, `the load did not finish within 120 s, a hang guard (${(r.error as Error | undefined)?.message})`);
   assert.equal(r.signal, null, `the child died of ${r.signal}: ${r.stderr}`);
   return r.stdout.trim().split('\n').pop()!;
 }

@@ -49,8 +49,8 @@ test('predict and evaluate with batchSize 0 (or not an integer) are refused inst
     }
     out.push(JSON.stringify(m.predict(tf.zeros([0, 4])).shape));
     console.log(JSON.stringify(out));`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  assert.ok(!(r.error as NodeJS.ErrnoException | undefined)?.code, `did not finish within 60 s: ${(r.error as Error | undefined)?.message}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  assert.ok(!(r.error as NodeJS.ErrnoException | undefined)?.code, `did not finish within 120 s, a hang guard: ${(r.error as Error | undefined)?.message}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as string[];
   for (let i = 0; i < 8; i += 2) {
     assert.match(out[i]!, /predict: `batchSize` must be a positive integer/);
