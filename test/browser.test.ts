@@ -49,7 +49,7 @@ self.onmessage = async (e) => {
   try {
     const used = tf.setNumThreads(e.data.threads);
     const t0 = performance.now();
-    while (tf.ENGINE.backend.threads && !tf.ENGINE.backend.threads.ready && performance.now() - t0 < 30000) await new Promise((r) => setTimeout(r, 20));
+    while (tf.ENGINE.backend.threads && !tf.ENGINE.backend.threads.ready && performance.now() - t0 < 120000) await new Promise((r) => setTimeout(r, 20));
     const r = await trainProgram(tf);
     const be = tf.ENGINE.backend;
     self.postMessage({ ok: true, used, threads: tf.getNumThreads(), ready: !!(be.threads && be.threads.ready), threaded: be.threadedProducts, isolated: self.crossOriginIsolated, ...r });
@@ -133,6 +133,10 @@ describe('idem in headless Chromium', { skip }, () => {
       const b = fs.readFileSync(path.join(dataDir, 'mnist', f));
       fs.writeFileSync(path.join(dataDir, 'mnist-plain', f.replace(/\.gz$/, '')), f.endsWith('.gz') ? zlib.gunzipSync(b) : b);
     }
+    // A decompression bomb: a test-images .gz whose header says 100 images but whose data inflates to 64 MiB.
+    fs.mkdirSync(path.join(dataDir, 'mnist-bomb'), { recursive: true });
+    for (const f of fs.readdirSync(path.join(dataDir, 'mnist'))) fs.copyFileSync(path.join(dataDir, 'mnist', f), path.join(dataDir, 'mnist-bomb', f));
+    fs.writeFileSync(path.join(dataDir, 'mnist-bomb', 't10k-images-idx3-ubyte.gz'), zlib.gzipSync(idx([100, 28, 28], new Uint8Array(64 * 2 ** 20)), { level: 9 }));
     fs.writeFileSync(path.join(dataDir, 'iris.csv'), 'sepal_length,sepal_width,species\n5.1,3.5,0\n4.9,,1\n"6,2",2.9,2\n');
     const mounts = { '/bundle/': bundleDir, '/fixtures/': FIXTURES, '/models/': modelsDir, '/data/': dataDir, '/readme/node_modules/idem/dist/': bundleDir, '/readme/mnist/': path.join(dataDir, 'mnist-plain') };
     const pages = { '/t/page.html': harnessPage('/bundle/idem.browser.js'), '/t/worker.mjs': WORKER, '/t/threads.mjs': THREADS_WORKER, '/readme/index.html': readmeSnippet() };
@@ -174,7 +178,7 @@ describe('idem in headless Chromium', { skip }, () => {
     await page.page.close();
   });
 
-  it('trains in a Worker on 2 threads (cross-origin isolated page) bit-identical to Node', { timeout: 180_000 }, async () => {
+  it('trains in a Worker on 2 threads (cross-origin isolated page) bit-identical to Node', { timeout: 300_000 }, async () => {
     const r = (await run.page.evaluate(() => new Promise<unknown>((resolve) => {
       const w = new Worker('/t/worker.mjs', { type: 'module' });
       w.onmessage = (e) => {
@@ -450,9 +454,11 @@ describe('idem in headless Chromium', { skip }, () => {
       const charts = Array.from(div.querySelectorAll('svg.curve')).map((s: any) => s.getAttribute('data-tag'));
       const trainLoss = div.querySelector('svg.curve[data-tag="loss"] g.series[data-run="train"]')!.getAttribute('data-values')!.split(',').map(Number);
       const valLoss = div.querySelector('svg.curve[data-tag="loss"] g.series[data-run="validation"]')!.getAttribute('data-values')!.split(',').map(Number);
-      return { shapes: [train.images.shape, train.labels.shape, test.images.shape], pixel: train.images.dataSync()[28 * 14 + 14], label0: train.labels.dataSync()[0], rows, charts, trainLoss, valLoss, history: h.history, before };
+      const bomb = await tf.datasets.mnist.loadData({ url: '/data/mnist-bomb/', files: { testImages: 't10k-images-idx3-ubyte.gz' } }).then(() => 'loaded', (e: Error) => e.message);
+      return { bomb, shapes: [train.images.shape, train.labels.shape, test.images.shape], pixel: train.images.dataSync()[28 * 14 + 14], label0: train.labels.dataSync()[0], rows, charts, trainLoss, valLoss, history: h.history, before };
     })) as Record<string, any>;
     assert.deepEqual(r['shapes'], [[200, 28, 28], [200], [100, 28, 28]]);
+    assert.equal(r['bomb'], 'mnist: /data/mnist-bomb/t10k-images-idx3-ubyte.gz inflates to more than the 78416 bytes its IDX header announces (refused without inflating the rest)', 'a .gz bomb stops at its IDX header\'s size, as in Node');
     const raw = tf.datasets.mnist.loadData();
     assert.equal(r['pixel'], raw.train.images.dataSync()[28 * 14 + 14]);
     assert.equal(r['label0'], raw.train.labels.dataSync()[0]);

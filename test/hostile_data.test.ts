@@ -12,10 +12,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, gzipSync } from 'node:zlib';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as tf from '../src/index.ts';
 import { crc32 } from '../src/io/zip.ts';
 import { scratchDir, withLimits } from './hostile_util.ts';
 
+setFlagsFromString('--expose-gc');
 const dir = scratchDir('hostile-data');
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -44,6 +47,9 @@ test('an MNIST .gz inflating far past its IDX header is stopped at the header\'s
   // Header: 2 images of 28×28 (1,584 bytes with the header); data: 256 MiB of zeros (256 KiB compressed).
   const bomb = gzipSync(Buffer.concat([idxHeader([2, 28, 28]), new Uint8Array(256 * 2 ** 20)]), { level: 9 });
   const d = mnistDir('bomb', bomb);
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc(); // a baseline of live memory: what the call allocates counts, collected or not
   const before = process.memoryUsage().arrayBuffers;
   assert.throws(() => tf.datasets.mnist.loadData({ dir: d }), /train-images-idx3-ubyte\.gz inflates to more than the 1584 bytes its IDX header announces/);
   assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 2 ** 20, 'nothing near 256 MiB was allocated');
@@ -55,6 +61,52 @@ test('an MNIST .gz inflating far past its IDX header is stopped at the header\'s
   const { train } = tf.datasets.mnist.loadData({ dir: ok });
   assert.deepEqual(train.images.shape, [2, 28, 28]);
   assert.equal(train.images.dataSync()[0], 1);
+});
+
+test('in a page (DecompressionStream, the code `mnist.loadData({url})` runs there): the same bounds and errors as in Node', async () => {
+  // Node has DecompressionStream too: this calls the function the browser entry uses for a
+  // gzipped IDX file fetched from a URL (test/browser.test.ts runs it in Chromium as well).
+  const { gunzipIdx, gunzipIdxStream } = await import('../src/data/mnist.ts');
+  const gc = runInNewContext('gc') as () => void;
+  const bomb = gzipSync(Buffer.concat([idxHeader([2, 28, 28]), new Uint8Array(256 * 2 ** 20)]), { level: 9 });
+  const bombMsg = /bomb\.gz inflates to more than the 1584 bytes its IDX header announces \(refused without inflating the rest\)/;
+  gc();
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers - before)), 1);
+  try {
+    await assert.rejects(gunzipIdxStream(bomb, 'https://host/bomb.gz'), bombMsg);
+  } finally {
+    clearInterval(sampler);
+  }
+  peak = Math.max(peak, process.memoryUsage().arrayBuffers - before);
+  assert.ok(peak < 64 * 2 ** 20, `nothing near 256 MiB was inflated (arrayBuffers grew by ${peak} bytes)`);
+  assert.throws(() => gunzipIdx(bomb, 'https://host/bomb.gz'), bombMsg, 'Node says the same');
+  const huge = gzipSync(Buffer.concat([idxHeader([65535, 65535, 255]), new Uint8Array(16)]));
+  const hugeMsg = /huge\.gz: its IDX header announces 1020 GiB, above the 1\.0 GiB cap \(tf\.setLimits\(\{maxInflatedBytes\}\) raises it\)/;
+  await assert.rejects(gunzipIdxStream(huge, 'huge.gz'), hugeMsg);
+  assert.throws(() => gunzipIdx(huge, 'huge.gz'), hugeMsg);
+  // The cap is the one tf.setLimits sets: a header of 1584 bytes under a 1000-byte cap.
+  await withLimits({ maxInflatedBytes: 1000 }, async () => {
+    await assert.rejects(gunzipIdxStream(gzipSync(idxHeader([2, 28, 28])), 'small.gz'), /small\.gz: its IDX header announces 1\.5 KiB, above the 1000 bytes cap/);
+  });
+  // A right file inflates to its bytes (in many output chunks: 70,000 images of 28×28 would be
+  // slow here, 3,000 make 2.2 MiB); a header split across the first chunks is read.
+  const good = Buffer.concat([idxHeader([3000, 28, 28]), Buffer.from(Array.from({ length: 3000 * 784 }, (_, i) => (i * 7) & 255))]);
+  assert.deepEqual(Buffer.from(await gunzipIdxStream(gzipSync(good), 'good.gz')), good);
+  const rank3 = Buffer.concat([idxHeader([1, 1, 3]), Buffer.from([1, 2, 3])]);
+  assert.deepEqual(Buffer.from(await gunzipIdxStream(gzipSync(rank3), 'r.gz')), rank3);
+  // Shorter than its header says: returned as is, for readIdx to report (as Node's path does).
+  const short = Buffer.concat([idxHeader([2, 28, 28]), new Uint8Array(10)]);
+  assert.equal((await gunzipIdxStream(gzipSync(short), 's.gz')).length, short.length);
+  assert.equal(gunzipIdx(gzipSync(short), 's.gz').length, short.length);
+  // Not gzip, cut short, too short for a header.
+  const gz = gzipSync(good);
+  await assert.rejects(gunzipIdxStream(gz.subarray(0, 5000), 'cut.gz'), /mnist: cut\.gz is not a readable gzip file: /);
+  await assert.rejects(gunzipIdxStream(new Uint8Array([0x1f, 0x8b, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), 'junk.gz'), /mnist: junk\.gz is not a readable gzip file: /);
+  await assert.rejects(gunzipIdxStream(gzipSync(Buffer.from([0, 0])), 'tiny.gz'), /mnist: tiny\.gz inflates to 2 bytes, too short for an IDX header/);
+  await assert.rejects(gunzipIdxStream(gzipSync(Buffer.from([0, 0, 8, 3, 0, 0])), 'h.gz'), /mnist: h\.gz inflates to 6 bytes, too short for its 3-dimension IDX header/);
 });
 
 /** A grey 8-bit PNG of w×h zero pixels (optionally flagged interlaced, with `rows` of data). */
@@ -103,11 +155,11 @@ test('an interlaced PNG whose data inflates past its header\'s size is refused b
   await assert.rejects(ds.toArray(), /x\.png: its interlaced image data inflates past the 204 bytes a 10×10 image holds/);
 });
 
-/** Runs `body` (using `tf`) in a fresh Node process (60 s at most); returns what it printed last. */
+/** Runs `body` (using `tf`) in a fresh Node process (120 s at most: a hang guard, the child's start alone can take seconds on a loaded machine); returns what it printed last. */
 function inChild(body: string): string {
   const code = `import * as tf from './src/index.ts';\ntry { ${body} } catch (e) { console.log('error: ' + e.message); }`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  assert.ok(!(r.error as NodeJS.ErrnoException | undefined)?.code, `did not finish within 60 s (a hang): ${(r.error as Error | undefined)?.message}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  assert.ok(!(r.error as NodeJS.ErrnoException | undefined)?.code, `did not finish within 120 s (a hang): ${(r.error as Error | undefined)?.message}`);
   assert.equal(r.signal, null, `the child died of ${r.signal}: ${r.stderr}`);
   return r.stdout.trim().split('\n').pop()!;
 }

@@ -28,7 +28,7 @@ import { fmtBytes, getLimits } from '../core/limits.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { SeedGenerator, randomWords } from '../random/seed.ts';
 import { readIdx } from './idx.ts';
-import { fetchBytes, gunzip, nodeApis, requireNode } from '../platform/index.ts';
+import { fetchBytes, nodeApis, requireNode } from '../platform/index.ts';
 import { MNIST_IN_BROWSER } from './mnist_advice.ts';
 
 export interface MnistOptions {
@@ -88,10 +88,40 @@ function readFile(dir: string, name: string): Uint8Array {
 }
 
 /**
+ * The size an IDX file's header announces (header + values, bytes), from its first inflated
+ * bytes `head`; null while `head` is too short to hold the header (`final`: no more bytes will
+ * come, so that is an error). Refuses a size above `maxInflatedBytes` before anything is inflated.
+ */
+function idxAnnouncedBytes(head: Uint8Array, name: string, final: boolean): number | null {
+  const op = 'mnist';
+  if (head.length < 4) {
+    if (final) fail(op, `${name} inflates to ${head.length} bytes, too short for an IDX header`);
+    return null;
+  }
+  const rank = head[3]!;
+  const headerLen = 4 + 4 * rank;
+  if (head.length < headerLen) {
+    if (final) fail(op, `${name} inflates to ${head.length} bytes, too short for its ${rank}-dimension IDX header`);
+    return null;
+  }
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  for (let i = 0; i < rank; i++) count *= dv.getUint32(4 + 4 * i, false);
+  const total = headerLen + count;
+  const cap = getLimits().maxInflatedBytes;
+  if (total > cap) fail(op, `${name}: its IDX header announces ${fmtBytes(total)}, above the ${fmtBytes(cap)} cap (tf.setLimits({maxInflatedBytes}) raises it)`);
+  return total;
+}
+
+function inflatesPast(name: string, total: number): never {
+  fail('mnist', `${name} inflates to more than the ${total} bytes its IDX header announces (refused without inflating the rest)`);
+}
+
+/**
  * A gzipped IDX file, inflated to exactly the size its header announces: the header comes from a
  * bounded inflate of the first compressed bytes, then the whole file is inflated with that size
  * (capped by `maxInflatedBytes`) as the most it may produce. A decompression bomb stops at its
- * header's size instead of filling memory.
+ * header's size instead of filling memory. Node (zlib); pages use `gunzipIdxStream`.
  */
 export function gunzipIdx(gz: Uint8Array, name: string): Uint8Array {
   const op = 'mnist';
@@ -110,22 +140,81 @@ export function gunzipIdx(gz: Uint8Array, name: string): Uint8Array {
     }
     if (head.length >= 4 + 4 * Math.min(head[3] ?? 3, 4) || part.length === gz.length) break;
   }
-  if (head.length < 4) fail(op, `${name} inflates to ${head.length} bytes, too short for an IDX header`);
-  const rank = head[3]!;
-  const headerLen = 4 + 4 * rank;
-  if (head.length < headerLen) fail(op, `${name} inflates to ${head.length} bytes, too short for its ${rank}-dimension IDX header`);
-  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  let count = 1;
-  for (let i = 0; i < rank; i++) count *= dv.getUint32(4 + 4 * i, false);
-  const total = headerLen + count;
-  if (total > cap) fail(op, `${name}: its IDX header announces ${fmtBytes(total)}, above the ${fmtBytes(cap)} cap (tf.setLimits({maxInflatedBytes}) raises it)`);
+  const total = idxAnnouncedBytes(head, name, true)!;
   try {
     return gunzipSync(gz, { maxOutputLength: total });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_BUFFER_TOO_LARGE') fail(op, `${name} inflates to more than the ${total} bytes its IDX header announces (refused without inflating the rest)`);
+    if (err.code === 'ERR_BUFFER_TOO_LARGE') inflatesPast(name, total);
     fail(op, `${name} is not a readable gzip file: ${err.message}`);
   }
+}
+
+/** Compressed bytes handed to the DecompressionStream at a time (inflate to at most ~1 MiB). */
+const STREAM_PIECE = 1024;
+
+/**
+ * `gunzipIdx` for web pages (any engine with DecompressionStream, Node's too): the same bounds
+ * and errors. The compressed bytes go in 1 KiB pieces, each written only once the previous
+ * output was read; reading stops (and the stream is cancelled) as soon as the output passes the
+ * size the IDX header announces, and a header above `maxInflatedBytes` is refused before the
+ * values are inflated. The output buffer is allocated once, at the announced size.
+ */
+export async function gunzipIdxStream(gz: Uint8Array, name: string): Promise<Uint8Array> {
+  const op = 'mnist';
+  if (typeof DecompressionStream !== 'function') fail(op, `cannot decompress ${name}: this JavaScript engine has no DecompressionStream`);
+  const ds = new DecompressionStream('gzip');
+  const writer = ds.writable.getWriter();
+  const reader = ds.readable.getReader();
+  let stopped = false;
+  const feeding = (async () => {
+    for (let i = 0; i < gz.length && !stopped; i += STREAM_PIECE) {
+      await writer.ready;
+      if (stopped) return;
+      await writer.write(gz.slice(i, i + STREAM_PIECE));
+    }
+    if (!stopped) await writer.close();
+  })();
+  feeding.catch(() => undefined); // its failure surfaces through the reader
+  let head = new Uint8Array(0);
+  let out: Uint8Array | null = null;
+  let total = 0;
+  let got = 0;
+  try {
+    for (;;) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        fail(op, `${name} is not a readable gzip file: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (r.done) break;
+      let chunk = r.value;
+      if (!out) {
+        const joined = new Uint8Array(head.length + chunk.length);
+        joined.set(head);
+        joined.set(chunk, head.length);
+        const t = idxAnnouncedBytes(joined, name, false);
+        if (t === null) {
+          head = joined;
+          continue;
+        }
+        total = t;
+        out = new Uint8Array(total);
+        chunk = joined;
+      }
+      if (got + chunk.length > total) inflatesPast(name, total);
+      out.set(chunk, got);
+      got += chunk.length;
+    }
+  } catch (e) {
+    stopped = true;
+    await reader.cancel().catch(() => undefined);
+    await writer.abort().catch(() => undefined);
+    throw e;
+  }
+  if (!out) idxAnnouncedBytes(head, name, true);
+  return out!.subarray(0, got);
 }
 
 function readSplit(dir: string, imagesName: string, labelsName: string): RawSplit {
@@ -178,7 +267,7 @@ export function loadRawFromUrl(url: string, files: MnistOptions['files'] = {}, o
       const get = async (name: string): Promise<Uint8Array> => {
         const u = fileUrl(url, name);
         const bytes = await fetchBytes(u, op);
-        return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? (nodeApis() ? gunzipIdx(bytes, u) : gunzip(bytes, u, op)) : bytes;
+        return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? (nodeApis() ? gunzipIdx(bytes, u) : gunzipIdxStream(bytes, u)) : bytes;
       };
       // Fetched together; a failure is reported for the first file in this order, whichever failed first.
       const settled = await Promise.allSettled([get(names.trainImages), get(names.trainLabels), get(names.testImages), get(names.testLabels)]);

@@ -235,19 +235,6 @@ export function isHttpUrl(s: string): boolean {
   return /^https?:\/\//i.test(s);
 }
 
-/** gzip-decompressed bytes: Node's zlib, or the browser's DecompressionStream. */
-export async function gunzip(bytes: Uint8Array, what: string, op: string): Promise<Uint8Array> {
-  try {
-    const n = nodeApis();
-    if (n) return new Uint8Array(n.zlib.gunzipSync(bytes));
-    if (typeof DecompressionStream !== 'function') throw new Error('this JavaScript engine has no DecompressionStream');
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch (e) {
-    throw new IdemError(`${op}: cannot decompress ${what} (gzip): ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
-
 /** A file's bytes (Node only); errors name `op` and the file. */
 export function readFileBytes(file: string, op: string): Uint8Array {
   const n = requireNode(op, `reading the file '${file}'`, BROWSER_STORAGE_ADVICE);
