@@ -16,6 +16,7 @@ import type { Tensor } from '../core/tensor.ts';
 import { add } from './add.ts';
 import { avgPool } from './avg_pool.ts';
 import { conv2d } from './conv2d.ts';
+import { clipPoolWindow } from './conv_util.ts';
 import { convertToTensor, type TensorLike } from './convert.ts';
 import { tensor } from './creation.ts';
 import { maxPool } from './max_pool.ts';
@@ -111,11 +112,16 @@ function padDepth(x5: Tensor, before: number, after: number, value: number): Ten
 function pool3d(name: string, mode: 'max' | 'avg', x: TensorLike, filterSize: number | Triple, strides: number | Triple, padding: 'valid' | 'same', dataFormat: unknown): Tensor {
   checkDataFormat(dataFormat, name);
   const { x5, back } = as5d(x, name);
-  const [kd, kh, kw] = triple(filterSize, 'filterSize', name);
+  const [kd0, kh, kw] = triple(filterSize, 'filterSize', name);
   const [sd, sh, sw] = triple(strides, 'strides', name);
   const p = padArg(padding, name);
   const [n, depth, , , c] = x5.shape as [number, number, number, number, number];
-  const g = axisGeometry(name, depth, kd, sd, 1, p);
+  // The depth window clipped to what the input can fill (the same taps; see clipPoolWindow):
+  // a filter far deeper than the input neither pads nor loops beyond it.
+  const g0 = axisGeometry(name, depth, kd0, sd, 1, p);
+  const clipped = clipPoolWindow(depth, kd0, sd, g0.before, g0.after);
+  const g = { out: g0.out, before: clipped.before, after: clipped.after };
+  const kd = clipped.f;
   const xp = g.before || g.after ? padDepth(x5, g.before, g.after, mode === 'max' ? -Infinity : 0) : x5;
   let acc: Tensor | null = null;
   for (let t = 0; t < kd; t++) {

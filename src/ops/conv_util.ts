@@ -192,3 +192,29 @@ export function registerConvGradients(
     return { x: () => k.input(dy, g, x.shape, attrs), dy: () => k.forward(x, g, attrs) };
   });
 }
+
+/**
+ * A pooling window (no dilation) on one axis, clipped to what the input can fill: the filter
+ * size `f` and padding `before`/`after` replaced by the smallest ones that give every output
+ * position the same in-bounds taps, in the same order, and the same output size. A window far
+ * larger than its input (a filter of 10^6 with 'same' padding: 10^6 taps per output, almost all
+ * in the padding) becomes at most `in + (out - 1)·s` taps, so the work is bounded by the input
+ * whatever the filter; ordinary windows (no tap wholly beyond the input at both ends) are
+ * returned unchanged. Exact for max and average pooling and their gradients: each output's taps
+ * read the same input elements, padding is skipped (max) or not counted (average), and only the
+ * taps' relative order, not their number, is used.
+ *
+ * With out = ⌊(in + before + after − f)/s⌋ + 1, output o's window covers input positions
+ * [o·s − before, o·s − before + f − 1]. Lowering `before` by δ ≤ before − (out−1)·s leaves the
+ * clipped start (0) of every window as it was; lowering the end by γ ≤ f − before − in (every
+ * window still reaches past the input's end) leaves the clipped end (in − 1) as it was; `after`
+ * drops by γ (γ ≤ after) so the output size is unchanged; δ + γ < f keeps one tap (a window
+ * wholly in the padding stays one, empty as before).
+ */
+export function clipPoolWindow(inSize: number, f: number, s: number, before: number, after: number): { f: number; before: number; after: number } {
+  const out = Math.floor((inSize + before + after - f) / s) + 1;
+  if (inSize <= 0 || out <= 0) return { f, before, after };
+  const gamma = Math.max(0, Math.min(f - before - inSize, after));
+  const delta = Math.max(0, Math.min(before - (out - 1) * s, f - 1 - gamma)); // at least one tap is left
+  return { f: f - delta - gamma, before: before - delta, after: after - gamma };
+}

@@ -11,7 +11,7 @@ import type { Attrs } from '../core/backend.ts';
 import { ENGINE } from '../core/engine.ts';
 import { fail, fmtShape } from '../core/errors.ts';
 import type { Tensor } from '../core/tensor.ts';
-import { convInfo, pair, type PadSpec, type RoundingMode } from './conv_util.ts';
+import { clipPoolWindow, convInfo, pair, type PadSpec, type RoundingMode } from './conv_util.ts';
 import { assertFloat, convertToTensor, type TensorLike } from './convert.ts';
 import { zerosLike } from './creation.ts';
 import { op } from './op.ts';
@@ -38,7 +38,12 @@ export function poolArgs(
   const batched = $x.rank === 4;
   const x4 = batched ? $x : reshape($x, [1, ...$x.shape]);
   const info = convInfo(name, x4.shape, f, x4.shape[3]!, s, [1, 1], pad, dimRoundingMode, `, filterSize is [${f}]`);
-  return { x4, batched, attrs: { filterSize: f, strides: s, pad: info.pad } };
+  // Windows clipped to what the input can fill (the same taps): every backend's work is then
+  // bounded by the input, whatever the filter size.
+  const [top, bottom, left, right] = info.pad as [number, number, number, number];
+  const h = clipPoolWindow(info.inH, f[0], s[0], top, bottom);
+  const w = clipPoolWindow(info.inW, f[1], s[1], left, right);
+  return { x4, batched, attrs: { filterSize: [h.f, w.f], strides: s, pad: [h.before, h.after, w.before, w.after] } };
 }
 
 /** 2-D max pooling. x: [batch, h, w, c] or [h, w, c]. */

@@ -62,20 +62,33 @@ function geo(args: KernelArgs, xShape: readonly number[], fh: number, fw: number
 }
 
 /**
- * Calls `fn(xPix, yPix, ky, kx)` for every in-bounds tap, where `xPix` = b*inH*inW + iy*inW + ix
- * and `yPix` = b*outH*outW + oy*outW + ox are pixel indices (multiply by channels for offsets).
+ * The taps k in [0, f) of output position o whose input position o·s + k·d − before lies in
+ * [0, inSize): [lo, hi), empty when lo ≥ hi. A window far larger than the input visits only
+ * these (its work is bounded by the input), in the same order as a loop over every tap.
+ */
+function tapRange(o: number, s: number, d: number, before: number, f: number, inSize: number): [number, number] {
+  const start = o * s - before; // input position of tap 0
+  const lo = start >= 0 ? 0 : Math.ceil(-start / d);
+  const hi = Math.min(f, Math.floor((inSize - 1 - start) / d) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/**
+ * Calls `fn(xPix, yPix, ky, kx)` for every in-bounds tap, in row-major tap order, where `xPix` =
+ * b*inH*inW + iy*inW + ix and `yPix` = b*outH*outW + oy*outW + ox are pixel indices (multiply by
+ * channels for offsets).
  */
 function forEachTap(g: Geo, fn: (xPix: number, yPix: number, ky: number, kx: number) => void): void {
   for (let b = 0; b < g.batch; b++) {
     for (let oy = 0; oy < g.outH; oy++) {
+      const [ky0, ky1] = tapRange(oy, g.sh, g.dh, g.top, g.fh, g.inH);
       for (let ox = 0; ox < g.outW; ox++) {
         const yPix = (b * g.outH + oy) * g.outW + ox;
-        for (let ky = 0; ky < g.fh; ky++) {
+        const [kx0, kx1] = tapRange(ox, g.sw, g.dw, g.left, g.fw, g.inW);
+        for (let ky = ky0; ky < ky1; ky++) {
           const iy = oy * g.sh + ky * g.dh - g.top;
-          if (iy < 0 || iy >= g.inH) continue;
-          for (let kx = 0; kx < g.fw; kx++) {
+          for (let kx = kx0; kx < kx1; kx++) {
             const ix = ox * g.sw + kx * g.dw - g.left;
-            if (ix < 0 || ix >= g.inW) continue;
             fn((b * g.inH + iy) * g.inW + ix, yPix, ky, kx);
           }
         }
