@@ -473,6 +473,31 @@ describe('idem in headless Chromium', { skip }, () => {
     assert.match(epochLines[1]!, new RegExp(`^log: Epoch 2/2 - 4/4 - \\d+s \\d+ms/step - loss: \\d\\.\\d{4} - ${metric}: \\d\\.\\d{4} - val_loss: \\d\\.\\d{4} - val_${metric}: \\d\\.\\d{4}$`));
   });
 
+  it('CSVLogger in a page: an error when it is made (not when fit starts) that says it is Node-only and what to use instead', { timeout: 60_000 }, async () => {
+    const r = (await run.page.evaluate(`(async () => {
+      const tf = window.tf;
+      const out = [];
+      for (const make of [() => new tf.CSVLogger('training.log'), () => tf.callbacks.csvLogger('training.log', { separator: ';' })]) {
+        try {
+          make();
+          out.push('no error');
+        } catch (e) {
+          out.push(String(e.message));
+        }
+      }
+      // What the message points to works: history and a callback collecting the logs per epoch.
+      const m = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const rows = [];
+      const h = await m.fit(tf.ones([4, 2]), tf.zeros([4, 1]), { epochs: 2, verbose: 0, callbacks: { onEpochEnd: (epoch, logs) => { rows.push([epoch, logs.loss]); } } });
+      return { out, rows, history: h.history.loss };
+    })()`)) as { out: string[]; rows: [number, number][]; history: number[] };
+    const msg = "CSVLogger: writing the CSV file 'training.log' is Node-only (this is a browser); in a page read each epoch's logs from what model.fit returns (history.history), collect them as they come with a callback ({onEpochEnd: (epoch, logs) => ...}), print Keras-style lines with tf.callbacks.progressLines(fn), or draw them with tf.callbacks.liveChart(element)";
+    assert.deepEqual(r.out, [msg, msg]);
+    assert.deepEqual(r.rows.map((x) => x[1]), r.history);
+    assert.deepEqual(r.rows.map((x) => x[0]), [0, 1]);
+  });
+
   it('tf.compare, tf.io\'s safetensors helpers, tf.applications\' builders: their code loads with `await tf.ready()` (an error says so before); native says it is Node-only; webgpu loads on demand', { timeout: 60_000 }, async () => {
     const page = await openPage(browser, server.url('/t/page.html'));
     await waitForTf(page.page);

@@ -373,6 +373,11 @@ export class LearningRateScheduler extends Callback {
   }
 }
 
+/** What a page uses instead of CSVLogger (which writes a file: Node only). */
+const CSV_IN_BROWSER =
+  "in a page read each epoch's logs from what model.fit returns (history.history), collect them as they come with a callback " +
+  '({onEpochEnd: (epoch, logs) => ...}), print Keras-style lines with tf.callbacks.progressLines(fn), or draw them with tf.callbacks.liveChart(element)';
+
 export class CSVLogger extends Callback {
   readonly separator: string;
   readonly append: boolean;
@@ -388,6 +393,8 @@ export class CSVLogger extends Callback {
     super();
     const C = 'CSVLogger';
     if (typeof filename !== 'string' || filename === '') fail(C, `Received an invalid value for \`filename\`, expected a file path. Received: filename=${String(filename)}`);
+    // In a page there is no file to write: say so when the callback is made, not when fit starts.
+    requireNode(C, `writing the CSV file '${filename}'`, CSV_IN_BROWSER);
     checkKeys(C, args, ['separator', 'append']);
     this.separator = args.separator ?? ',';
     if (typeof this.separator !== 'string' || this.separator.length !== 1) {
@@ -403,7 +410,7 @@ export class CSVLogger extends Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
-    const { fs } = requireNode('CSVLogger', 'writing a CSV file', 'in the browser log with tf.callbacks.progressLines(fn) or a custom callback');
+    const { fs } = requireNode('CSVLogger', `writing the CSV file '${this.filename}'`, CSV_IN_BROWSER);
     this.appendHeader = true;
     if (this.append && fs.existsSync(this.filename)) {
       const first = fs.readFileSync(this.filename, 'utf8').split('\n')[0] ?? '';
