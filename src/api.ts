@@ -192,3 +192,4 @@ export type { LintOptions } from './compare/lint.ts';
 export type { CompareOptions, CompareReport, CompareRow, CompareSection, Divergence, LintFinding, HandModel, CompareModel, CompareData } from './compare/index.ts';
 /** `tf.browser`: fromPixels, fromPixelsAsync, toPixels, draw (TF.js's conventions). */
 export { browser, type PixelData, type PixelSource } from './web/pixels.ts';
+export type { WebcamIterator, WebcamConfig } from './web/webcam.ts';

@@ -8,6 +8,7 @@
  */
 import { ENGINE } from './core/engine.ts';
 import { commonData } from './data/common.ts';
+import type { WebcamConfig, WebcamIterator } from './web/webcam.ts';
 import type { imageFolder as ImageFolderFn } from './data/image_folder.ts';
 import { sharedCallbacks } from './callbacks.ts';
 import { ready as coreReady } from './core/api.ts';
@@ -124,8 +125,12 @@ export const imageFolder: typeof ImageFolderFn = (() =>
   nodeOnly('tf.data.imageFolder', 'reading an image folder from disk',
     'in the browser decode images with tf.browser.fromPixels (or fromPixelsAsync) and feed them with tf.data.generator or tf.data.array')) as typeof ImageFolderFn;
 
-/** `tf.data`: dataset sources (TF.js names), CSV and IDX (`imageFolder` is Node-only). */
-export const data = { ...commonData, imageFolder };
+/** `tf.data.webcam(videoElement?, config?)`: its code is a chunk loaded on the first call. */
+const webcam = async (webcamVideoElement?: HTMLVideoElement | null, webcamConfig?: WebcamConfig): Promise<WebcamIterator> =>
+  (await import('./web/webcam.ts')).webcam(webcamVideoElement, webcamConfig);
+
+/** `tf.data`: dataset sources (TF.js names), CSV, IDX and the webcam (`imageFolder` is Node-only). */
+export const data = { ...commonData, imageFolder, webcam };
 
 // MNIST in a page always comes from a URL, asynchronously: its reader is a chunk of its own,
 // fetched by the first call (the Node-only folder forms throw as they do in the full reader).

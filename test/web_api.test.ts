@@ -16,6 +16,7 @@ import * as tf from '../src/index.ts';
 import { startServer, type TestServer } from './browser_harness.ts';
 import { nodeOnly, requireNode, writeOut, setConsoleWriter, sayOnce } from '../src/platform/index.ts';
 import { ProgressBar } from '../src/models/callbacks.ts';
+import { cropAndResizeBox } from '../src/web/webcam.ts';
 
 describe('browser-facing APIs in Node', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idem-web-'));
@@ -178,6 +179,19 @@ describe('browser-facing APIs in Node', () => {
     }
     assert.equal(out.length, 2);
     assert.match(out[1]!, /^Epoch 2\/2 - 5\/5 - 0s \d+ms\/step - loss: 0\.5000 - val_loss: 0\.2500$/);
+  });
+
+  it('tf.data.webcam is browser-only in Node (a rejection saying so); its crop-and-resize is TensorFlow\'s bilinear one', async () => {
+    await assert.rejects(tf.data.webcam(), /^IdemError: tf\.data\.webcam: a webcam is browser-only \(this is not a web page: no document\); in Node read images from disk with tf\.data\.imageFolder, or feed frames you already have with tf\.data\.generator$/);
+    await assert.rejects(tf.data.webcam(null, { resizeWidth: 8, resizeHeight: 8 }), /browser-only/);
+    // The full box at the same size is the image; 2×2 → 3×3 interpolates halfway; a box past
+    // the image reads 0 there (TensorFlow's extrapolation value).
+    const img = [0, 10, 20, 30]; // 2×2, one channel
+    assert.deepEqual(Array.from(cropAndResizeBox(img, 2, 2, 1, [0, 0, 1, 1], 2, 2)), img);
+    assert.deepEqual(Array.from(cropAndResizeBox(img, 2, 2, 1, [0, 0, 1, 1], 3, 3)), [0, 5, 10, 10, 15, 20, 20, 25, 30]);
+    assert.deepEqual(Array.from(cropAndResizeBox(img, 2, 2, 1, [0, 0, 2, 2], 3, 3)), [0, 10, 0, 20, 30, 0, 0, 0, 0]);
+    // One output pixel: the box's centre; channels interpolate independently.
+    assert.deepEqual(Array.from(cropAndResizeBox([0, 100, 10, 200, 20, 300, 30, 400], 2, 2, 2, [0, 0, 1, 1], 1, 1)), [15, 250]);
   });
 
   it('the platform layer: Node-only errors, Node built-ins, sayOnce', () => {
