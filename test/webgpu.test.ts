@@ -116,6 +116,12 @@ describe('webgpu backend', () => {
     await check('log', () => tf.log(pos()), { rtol: 4e-6, atol: 2e-7 });
     await check('log1p', () => tf.log1p(r([31], 23, -0.9, 5)), { rtol: 4e-6, atol: 2e-7 });
     await check('erf', () => tf.erf(x()), { atol: 5e-7 });
+    const unit = () => tf.concat([r([31], 28, -1.2, 1.2), tf.tensor([-1, 1, 0, -0, NaN])]);
+    for (const op of ['asin', 'acos', 'atan'] as const) await check(op, () => tf[op](unit()), { rtol: 4e-6, atol: 2e-7 });
+    await check('atan (large |x|)', () => tf.atan(x()), { rtol: 4e-6, atol: 2e-7 });
+    const zs = [0, -0, 0, -0, 1, -1, 0, 0, NaN, 2];
+    await check('atan2 (signed zeros, axes, NaN, broadcasting)', () => [tf.atan2(r([3, 5], 29, -2, 2), r([5], 30, -2, 2)),
+      tf.atan2(tf.tensor(zs), tf.tensor([0, 0, -0, -0, 0, 0, -1, 1, 1, NaN]))], { rtol: 4e-6, atol: 2e-7 });
     await check('gelu', () => tf.gelu(x()), { atol: 5e-7, rtol: 4e-6 });
     await check('gelu approximate', () => tf.gelu(x(), true), { atol: 5e-7, rtol: 4e-6 });
     await check('leakyRelu (alpha as float32; the reference multiplies by the float64 alpha)', () => tf.leakyRelu(x(), 0.2), ULP);

@@ -32,12 +32,16 @@ type OptimizerSig<K extends OptimizerKernelName> = { inputs: string; attrs: Opti
  */
 export interface KernelSignatures {
   Abs: Unary;
+  Acos: Unary;
   AdamUpdate: OptimizerSig<'AdamUpdate'>;
   Add: Binary;
   All: Sig<'x', 'axes' | 'keepDims'>;
   Any: Sig<'x', 'axes' | 'keepDims'>;
   ArgMax: Sig<'x', 'axis'>;
   ArgMin: Sig<'x', 'axis'>;
+  Asin: Unary;
+  Atan: Unary;
+  Atan2: Binary;
   AvgPool: Sig<'x', Pool>;
   AvgPoolGrad: Sig<'dy', Pool | 'inputShape'>;
   BatchMatMul: Sig<'a' | 'b', 'transposeA' | 'transposeB'>;
@@ -166,7 +170,7 @@ export type KernelUse = KernelKind | 'inference';
 const P: KernelKind = 'primitive';
 /** Every kernel's kind (the table is complete: a missing or unknown name does not compile). */
 const KERNEL_KINDS: { [K in KernelName]: KernelKind } = {
-  Abs: P, Add: P, All: P, Any: P, ArgMax: P, ArgMin: P, AvgPool: P, AvgPoolGrad: P, BatchMatMul: P,
+  Abs: P, Acos: P, Add: P, All: P, Any: P, ArgMax: P, ArgMin: P, Asin: P, Atan: P, Atan2: P, AvgPool: P, AvgPoolGrad: P, BatchMatMul: P,
   BroadcastTo: P, Cast: P, Ceil: P, ClipByValue: P, Concat: P, Conv2D: P, Conv2DBackpropFilter: P,
   Conv2DBackpropInput: P, Cos: P, DepthwiseConv2dNative: P, DepthwiseConv2dNativeBackpropFilter: P,
   DepthwiseConv2dNativeBackpropInput: P, Div: P, Elu: P, Equal: P, Erf: P, Exp: P, Expm1: P, Floor: P,

@@ -49,6 +49,12 @@ fn sincos_(x: f32, cosine: bool) -> f32 {
   let cv = ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z - 0.5 * z + 1.0;
   let v = select(sv, cv, (qi & 1) == 1);
   return select(v, -v, (qi & 2) == 2); }
+fn atan2_(y: f32, x: f32) -> f32 {
+  // C's atan2 on the cases WGSL leaves indeterminate (NaN, a zero x or y).
+  if (isnan_(y) || isnan_(x)) { return nan_(); }
+  if (y == 0.0) { if ((bitcast<u32>(x) >> 31u) == 1u) { return select(3.14159274, -3.14159274, (bitcast<u32>(y) >> 31u) == 1u); } return y; }
+  if (x == 0.0) { return select(-1.57079637, 1.57079637, y > 0.0); }
+  return atan2(y, x); }
 fn max_(a: f32, b: f32) -> f32 { if (isnan_(a) || isnan_(b)) { return nan_(); } if (a == b) { return bitcast<f32>(bitcast<u32>(a) & bitcast<u32>(b)); } return select(b, a, a > b); }
 fn min_(a: f32, b: f32) -> f32 { if (isnan_(a) || isnan_(b)) { return nan_(); } if (a == b) { return bitcast<f32>(bitcast<u32>(a) | bitcast<u32>(b)); } return select(b, a, a < b); }
 fn pow_(a: f32, b: f32) -> f32 {
@@ -90,6 +96,11 @@ const UNARY_F32: Record<string, string> = {
   Reciprocal: '1.0 / x',
   Sin: 'sincos_(x, false)',
   Cos: 'sincos_(x, true)',
+  // WGSL leaves asin/acos outside [-1, 1] indeterminate: NaN there (and for NaN), as Math.asin.
+  Asin: 'select(nan_(), asin(x), abs(x) <= 1.0)',
+  // (SwiftShader's acos is ~5e-5 off; atan2 of the same point is within a few ulps.)
+  Acos: 'select(nan_(), atan2_(sqrt((1.0 - x) * (1.0 + x)), x), abs(x) <= 1.0)',
+  Atan: 'select(atan(x), x, isnan_(x))',
   Tanh: 'tanh_(x)',
   Erf: 'erf_(x)',
   Floor: 'floor(x)',
@@ -262,6 +273,7 @@ const BINARY_F32: Record<string, [string, DataType | null]> = {
   Minimum: ['min_(a, b)', null],
   SquaredDifference: ['(a - b) * (a - b)', null],
   Pow: ['pow_(a, b)', null],
+  Atan2: ['atan2_(a, b)', null],
   FloorDiv: ['floor(a / b)', null],
   FloorMod: ['ffloormod_(a, b)', null],
   Prelu: ['select(b * a, a, a > 0.0)', null],

@@ -161,6 +161,9 @@ export const elementwiseKernels: Record<string, KernelFunc> = {
   Reciprocal: (args) => unaryOp(args, null, (x) => 1 / x),
   Sin: (args) => unaryOp(args, null, Math.sin),
   Cos: (args) => unaryOp(args, null, Math.cos),
+  Asin: (args) => unaryOp(args, null, Math.asin),
+  Acos: (args) => unaryOp(args, null, Math.acos),
+  Atan: (args) => unaryOp(args, null, Math.atan),
   Tanh: (args) => unaryOp(args, null, Math.tanh),
   Erf: (args) => unaryOp(args, null, erfScalar),
   Floor: (args) => unaryOp(args, null, Math.floor),
@@ -202,6 +205,7 @@ export const elementwiseKernels: Record<string, KernelFunc> = {
     isInt(args, 'a') ? binaryOp(args, 'int32', intFloorDiv) : binaryOp(args, 'float32', (a, b) => Math.floor(a / b)),
   FloorMod: (args) => (isInt(args, 'a') ? binaryOp(args, 'int32', intFloorMod) : binaryOp(args, 'float32', floorMod)),
   Pow: (args) => (isInt(args, 'a') ? binaryOp(args, 'int32', intPow) : binaryOp(args, 'float32', floatPow)),
+  Atan2: (args) => binaryOp(args, 'float32', Math.atan2),
   Maximum: (args) => binaryOp(args, sameAsA(args), Math.max),
   Minimum: (args) => binaryOp(args, sameAsA(args), Math.min),
   SquaredDifference: (args) =>

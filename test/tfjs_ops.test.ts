@@ -1,0 +1,58 @@
+/**
+ * TF.js ops that programs use and idem lacked (issue 20, follow-up): the inverse trigonometric
+ * functions, cumulative sums and products, topk, einsum, tf.image, tf.linalg, gatherND /
+ * scatterND / tensorScatterUpdate, mirrorPad, the space/batch/depth rearrangements, diag, the
+ * async data-dependent ops and localResponseNormalization. The oracle is @tensorflow/tfjs 4.22
+ * itself, run in the same test on the same inputs (the semantics to match are TF.js's); gradients
+ * are checked against finite differences (float64 reference backend).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '../src/index.ts';
+import * as tfjs from '@tensorflow/tfjs';
+import { checkGrad, close, expectThrows } from './util.ts';
+
+const arr = (t: tf.Tensor) => Array.from(t.dataSync());
+const T = (t: tfjs.Tensor) => Array.from(t.dataSync());
+/** A deterministic float sequence (no Math.random). */
+const seq = (n: number, seed = 1, lo = -1, hi = 1): number[] => {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return lo + ((hi - lo) * s) / 2 ** 32;
+  });
+};
+/** idem's and TF.js's results agree: shape, dtype and values (within `tol`). */
+function same(ours: tf.Tensor, theirs: tfjs.Tensor, tol = 1e-6, msg = ''): void {
+  assert.deepEqual(ours.shape, theirs.shape, `${msg} shape`);
+  assert.equal(ours.dtype, theirs.dtype, `${msg} dtype`);
+  close(arr(ours), T(theirs), tol, msg);
+}
+
+describe('asin, acos, atan, atan2', () => {
+  it('TF.js values (NaN outside [-1, 1], signed zeros, broadcasting), chained, gradients', () => {
+    const xs = [-1.5, -1, -0.9, -0.3, 0, 0.2, 0.7, 1, 1.5, NaN];
+    for (const name of ['asin', 'acos', 'atan'] as const) {
+      same(tf[name](tf.tensor1d(xs)), tfjs[name](tfjs.tensor1d(xs)), 2e-7, name);
+      same(tf.tensor1d(xs)[name](), tfjs[name](tfjs.tensor1d(xs)), 2e-7, `${name} chained`);
+      same(tf[name](tf.zeros([0, 3])), tfjs[name](tfjs.zeros([0, 3])), 0, `${name} empty`);
+    }
+    same(tf.atan(tf.tensor1d([-1e30, 1e30, -Infinity, Infinity])), tfjs.atan(tfjs.tensor1d([-1e30, 1e30, -Infinity, Infinity])), 2e-7);
+    const a = [[0, -0, 1, -1, 0], [2, -3, 0.5, NaN, 1]];
+    const b = [[0, 0, 0, 0, -1], [0.5, -0.25, -2, 1, NaN]];
+    same(tf.atan2(tf.tensor2d(a), tf.tensor2d(b)), tfjs.atan2(tfjs.tensor2d(a), tfjs.tensor2d(b)), 2e-7, 'atan2');
+    assert.ok(Object.is(arr(tf.atan2(-0, 1))[0], -0));
+    close(arr(tf.atan2(0, -1)), [Math.fround(Math.PI)]);
+    close(arr(tf.atan2(-0, -1)), [-Math.fround(Math.PI)]);
+    same(tf.atan2(tf.tensor2d(a), tf.tensor1d([1, -1, 2, 3, -4])), tfjs.atan2(tfjs.tensor2d(a), tfjs.tensor1d([1, -1, 2, 3, -4])), 2e-7, 'atan2 broadcast');
+    same(tf.tensor2d(a).atan2(tf.scalar(-2)), tfjs.tensor2d(a).atan2(tfjs.scalar(-2)), 2e-7, 'atan2 chained');
+    const inner = { values: [-0.8, -0.3, 0.1, 0.6], shape: [4] };
+    for (const f of [tf.asin, tf.acos, tf.atan]) checkGrad((x) => f(x), [inner]);
+    checkGrad((x) => tf.atan(x), [{ values: [-30, -2, 5, 40], shape: [2, 2] }]);
+    checkGrad((y, x) => tf.atan2(y, x), [{ values: [0.5, -1, 2, -0.3, 0.7, 1.1], shape: [2, 3] }, { values: [1.5, -2, 0.4], shape: [3] }]);
+    checkGrad((y, x) => tf.atan2(y, x), [{ values: [0.5], shape: [] }, { values: [1.5, -2, 0.4, -0.1], shape: [2, 2] }]);
+    expectThrows(() => tf.asin(tf.tensor1d([1], 'int32')), /asin: `x` must have dtype float32, received int32/);
+    expectThrows(() => tf.atan2(tf.tensor1d([1], 'int32'), tf.tensor1d([1], 'int32')), /atan2: `a` must have dtype float32, received int32/);
+    expectThrows(() => tf.atan2(tf.zeros([2, 3]), tf.zeros([2])), /atan2.*\[2,3\].*\[2\]/);
+  });
+});
