@@ -56,3 +56,41 @@ describe('asin, acos, atan, atan2', () => {
     expectThrows(() => tf.atan2(tf.zeros([2, 3]), tf.zeros([2])), /atan2.*\[2,3\].*\[2\]/);
   });
 });
+
+describe('cumsum, cumprod', () => {
+  it('TF.js values on every axis, exclusive and reverse, int32 and bool, empty; chained', () => {
+    const v = seq(3 * 4 * 5, 3, -2, 2);
+    for (const axis of [0, 1, 2]) {
+      for (const exclusive of [false, true]) {
+        for (const reverse of [false, true]) {
+          const m = `axis ${axis} exclusive ${exclusive} reverse ${reverse}`;
+          same(tf.cumsum(tf.tensor3d(v, [3, 4, 5]), axis, exclusive, reverse), tfjs.cumsum(tfjs.tensor3d(v, [3, 4, 5]), axis, exclusive, reverse), 1e-6, `cumsum ${m}`);
+          same(tf.cumprod(tf.tensor3d(v, [3, 4, 5]), axis, exclusive, reverse), tfjs.cumprod(tfjs.tensor3d(v, [3, 4, 5]), axis, exclusive, reverse), 1e-6, `cumprod ${m}`);
+        }
+      }
+    }
+    const ints = [[3, -1, 4], [1, 5, -9]];
+    same(tf.cumsum(tf.tensor2d(ints, undefined, 'int32'), 1), tfjs.cumsum(tfjs.tensor2d(ints, undefined, 'int32'), 1), 0, 'int32');
+    same(tf.cumprod(tf.tensor2d(ints, undefined, 'int32'), 0, true), tfjs.cumprod(tfjs.tensor2d(ints, undefined, 'int32'), 0, true), 0, 'int32 prod');
+    same(tf.cumsum(tf.tensor1d([true, false, true], 'bool')), tfjs.cumsum(tfjs.tensor1d([true, false, true], 'bool')), 0, 'bool');
+    same(tf.cumsum(tf.tensor2d(ints, undefined, 'int32'), -1), tfjs.cumsum(tfjs.tensor2d(ints, undefined, 'int32'), 1), 0, 'negative axis');
+    assert.deepEqual(arr(tf.tensor1d([1, 2, 3]).cumsum()), [1, 3, 6]);
+    assert.deepEqual(arr(tf.tensor1d([1, 2, 3]).cumprod(0, false, true)), [6, 6, 3]);
+    assert.deepEqual(tf.cumsum(tf.zeros([2, 0, 3]), 1).shape, [2, 0, 3]);
+    assert.deepEqual(tf.cumprod(tf.zeros([0]), 0).shape, [0]);
+    assert.deepEqual(arr(tf.cumsum(tf.tensor1d([1, NaN, 2]))).map(Number.isNaN), [false, true, true]);
+  });
+
+  it('gradients match finite differences; errors name the argument', () => {
+    const x = { values: seq(12, 5, 0.5, 2), shape: [3, 4] };
+    for (const axis of [0, 1]) {
+      for (const [ex, rev] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        checkGrad((t) => tf.cumsum(t, axis, ex, rev), [x]);
+        checkGrad((t) => tf.cumprod(t, axis, ex, rev), [x]);
+      }
+    }
+    expectThrows(() => tf.cumsum(tf.scalar(1)), /cumsum: `x` must have rank at least 1, received a scalar/);
+    expectThrows(() => tf.cumsum(tf.zeros([2, 3]), 2), /cumsum: `axis` must be an integer in \[-2, 2\), received 2/);
+    expectThrows(() => tf.cumprod(tf.zeros([2]), 0, 1 as never), /cumprod: `exclusive` must be a boolean, received number/);
+  });
+});

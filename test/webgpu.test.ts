@@ -136,6 +136,17 @@ describe('webgpu backend', () => {
     await check('empty', () => [tf.exp(tf.zeros([0, 3])), tf.add(tf.zeros([2, 0]), tf.zeros([0]))]);
   });
 
+  it('cumsum / cumprod on every axis, exclusive, reverse, int32, empty', async (t) => {
+    if (skip) return t.skip(skip);
+    for (const axis of [0, 1, 2]) {
+      for (const [ex, rev] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        await check(`cumsum ${axis} ${ex} ${rev}`, () => [tf.cumsum(r([3, 7, 5], 40 + axis), axis, ex, rev), tf.cumsum(ri([3, 7, 5], 41, -9, 9), axis, ex, rev)], FEW_ULP);
+        await check(`cumprod ${axis} ${ex} ${rev}`, () => [tf.cumprod(r([3, 7, 5], 42 + axis, 0.5, 1.5), axis, ex, rev), tf.cumprod(ri([3, 7, 5], 43, -3, 3), axis, ex, rev)], FEW_ULP);
+      }
+    }
+    await check('cumsum empty', () => [tf.cumsum(tf.zeros([2, 0, 3]), 1), tf.cumsum(tf.zeros([0, 4]), 1)], { exact: true });
+  });
+
   it('reductions over any axes (float32 compensated sums)', async (t) => {
     if (skip) return t.skip(skip);
     const shape = [3, 4, 5];

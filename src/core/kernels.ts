@@ -54,6 +54,8 @@ export interface KernelSignatures {
   Conv2DBackpropFilter: Sig<'x' | 'dy', Conv | 'filterShape'>;
   Conv2DBackpropInput: Sig<'dy' | 'filter', Conv | 'inputShape'>;
   Cos: Unary;
+  Cumprod: Sig<'x', 'axis' | 'exclusive' | 'reverse'>;
+  Cumsum: Sig<'x', 'axis' | 'exclusive' | 'reverse'>;
   DepthwiseConv2dNative: Sig<'x' | 'filter', Conv>;
   DepthwiseConv2dNativeBackpropFilter: Sig<'x' | 'dy', Conv | 'filterShape'>;
   DepthwiseConv2dNativeBackpropInput: Sig<'dy' | 'filter', Conv | 'inputShape'>;
@@ -172,7 +174,7 @@ const P: KernelKind = 'primitive';
 const KERNEL_KINDS: { [K in KernelName]: KernelKind } = {
   Abs: P, Acos: P, Add: P, All: P, Any: P, ArgMax: P, ArgMin: P, Asin: P, Atan: P, Atan2: P, AvgPool: P, AvgPoolGrad: P, BatchMatMul: P,
   BroadcastTo: P, Cast: P, Ceil: P, ClipByValue: P, Concat: P, Conv2D: P, Conv2DBackpropFilter: P,
-  Conv2DBackpropInput: P, Cos: P, DepthwiseConv2dNative: P, DepthwiseConv2dNativeBackpropFilter: P,
+  Conv2DBackpropInput: P, Cos: P, Cumprod: P, Cumsum: P, DepthwiseConv2dNative: P, DepthwiseConv2dNativeBackpropFilter: P,
   DepthwiseConv2dNativeBackpropInput: P, Div: P, Elu: P, Equal: P, Erf: P, Exp: P, Expm1: P, Floor: P,
   FloorDiv: P, FloorMod: P, GatherV2: P, Gelu: P, Greater: P, GreaterEqual: P, Identity: P, IsFinite: P,
   IsInf: P, IsNan: P, LeakyRelu: P, Less: P, LessEqual: P, LinSpace: P, Log: P, Log1p: P, LogSoftmax: P,

@@ -249,7 +249,47 @@ function softmaxCEGrad(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/**
+ * Cumsum / Cumprod: one invocation per line along the axis, in the reference's order (float32
+ * sums compensated, as the reductions; products and int32 in their own type).
+ */
+function scanKernel(kind: 'sum' | 'prod'): KernelFunc {
+  return (args) => {
+    const be = args.backend as WebGPUBackend;
+    const x = args.inputs['x']!;
+    const axis = args.attrs['axis'] as number;
+    const y = be.makeOutput(x.shape, x.dtype);
+    const n = x.shape[axis]!;
+    const inner = sizeFromShape(x.shape.slice(axis + 1));
+    const lines = sizeFromShape(x.shape.slice(0, axis)) * inner;
+    if (lines === 0 || n === 0) return y;
+    const t = wgslType(x.dtype);
+    const f = t === 'f32';
+    const init = kind === 'sum' ? (f ? 'var s = 0.0; var c = 0.0;' : 'var s = 0;') : f ? 'var s = 1.0;' : 'var s = 1;';
+    const add = kind === 'sum' ? (f ? 'kadd_(&s, &c, in0[q]);' : 's = s + in0[q];') : 's = s * in0[q];';
+    const val = kind === 'sum' && f ? 's + c' : 's';
+    const prog: Program = {
+      key: `scan:${kind}:${t}`,
+      inputs: [t],
+      outputs: [t],
+      params: [['lines', 'u32'], ['n', 'u32'], ['inner', 'u32'], ['exclusive', 'u32'], ['reverse', 'u32']],
+      code: () => `${KAHAN}\n${MAIN_1D}  if (gid >= p.lines) { return; }
+  let base = (gid / p.inner) * p.n * p.inner + gid % p.inner;
+  ${init}
+  for (var j = 0u; j < p.n; j = j + 1u) {
+    let q = base + select(j, p.n - 1u - j, p.reverse == 1u) * p.inner;
+    if (p.exclusive == 1u) { out0[q] = ${val}; ${add} } else { ${add} out0[q] = ${val}; }
+  }
+}`,
+    };
+    be.run(prog, [x], [y], [lines, n, inner, args.attrs['exclusive'] ? 1 : 0, args.attrs['reverse'] ? 1 : 0], grid1d(lines));
+    return y;
+  };
+}
+
 export const reduceKernels: Record<string, KernelFunc> = {
+  Cumsum: scanKernel('sum'),
+  Cumprod: scanKernel('prod'),
   Sum: reduceKernel('Sum'),
   Mean: reduceKernel('Mean'),
   Max: reduceKernel('Max'),

@@ -6,9 +6,10 @@ import { elementwiseKernels } from './elementwise.ts';
 import { linalgKernels } from './linalg.ts';
 import { nnKernels } from './nn.ts';
 import { reduceKernels } from './reduce.ts';
+import { scanKernels } from './scan.ts';
 import { shapeKernels } from './shape.ts';
 
-const tables = [basicKernels, elementwiseKernels, shapeKernels, reduceKernels, linalgKernels, nnKernels, convKernels];
+const tables = [basicKernels, elementwiseKernels, shapeKernels, reduceKernels, linalgKernels, nnKernels, convKernels, scanKernels];
 
 export const kernels: Record<string, KernelFunc> = {};
 for (const table of tables) {
