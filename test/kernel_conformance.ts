@@ -82,6 +82,28 @@ export const CASES: ConformanceCase[] = [
     ...(name === 'round' || name === 'leakyRelu' ? { close: { webgpu: 3e-7 } } : {}),
   })),
   {
+    name: 'asin, acos, atan, atan2 and their gradients',
+    run: () => [
+      ...withGrads((x) => tf.asin(x), [t([4, 5], 60, -0.95, 0.95)], 61),
+      ...withGrads((x) => tf.acos(x), [t([4, 5], 62, -0.95, 0.95)], 63),
+      ...withGrads((x) => tf.atan(x), [t([4, 5], 64, -5, 5)], 65),
+      ...withGrads((a, b) => tf.atan2(a, b), [t([3, 4], 66, -2, 2), t([4], 67, -2, 2)], 68),
+      tf.asin(t([0, 3], 69)),
+    ],
+    tol: 2e-6,
+  },
+  {
+    name: 'cumsum, cumprod (exclusive, reverse, int32) and their gradients',
+    run: () => [
+      ...withGrads((x) => tf.cumsum(x, 1, true), [t([3, 6, 2], 70)], 71),
+      ...withGrads((x) => tf.cumprod(x, 0, false, true), [t([4, 3], 72, 0.5, 1.5)], 73),
+      tf.cumsum(tf.cast(tf.mul(t([5, 4], 74), 9), 'int32'), 0),
+      tf.cumprod(tf.cast(tf.mul(t([3, 4], 75), 3), 'int32'), 1, false, true),
+      tf.cumsum(t([2, 0], 76), 1),
+    ],
+    tol: 2e-6,
+  },
+  {
     name: 'floorDiv, floorMod, pow, prelu',
     run: () => [
       tf.floorDiv(t([4, 5], 36, -9, 9), t([5], 37, 1, 3)),
