@@ -104,6 +104,16 @@ export const CASES: ConformanceCase[] = [
     tol: 2e-6,
   },
   {
+    name: 'topk (ties, int32) and its gradient',
+    run: () => {
+      const x = tf.floor(tf.mul(t([4, 9], 77), 3));
+      const a = tf.topk(x, 4);
+      const b = tf.topk(tf.cast(x, 'int32'), 9);
+      return [a.values, a.indices, b.values, b.indices, ...withGrads((y) => tf.topk(y, 3).values, [t([3, 8], 78)], 79)];
+    },
+    exact: true,
+  },
+  {
     name: 'floorDiv, floorMod, pow, prelu',
     run: () => [
       tf.floorDiv(t([4, 5], 36, -9, 9), t([5], 37, 1, 3)),

@@ -94,3 +94,35 @@ describe('cumsum, cumprod', () => {
     expectThrows(() => tf.cumprod(tf.zeros([2]), 0, 1 as never), /cumprod: `exclusive` must be a boolean, received number/);
   });
 });
+
+describe('topk', () => {
+  it('TF.js values and indices, ties in index order, int32, odd shapes, k = 0; chained', () => {
+    const x = [[1, 5, 5, 2, 9, 9, 0], [3, 3, 3, 3, 3, 3, 3], [-1, -7, 4, 4, 8, -2, 4]];
+    for (const k of [0, 1, 3, 7]) {
+      const a = tf.topk(tf.tensor2d(x), k);
+      const b = tfjs.topk(tfjs.tensor2d(x), k);
+      same(a.values, b.values, 0, `values k=${k}`);
+      same(a.indices, b.indices, 0, `indices k=${k}`);
+    }
+    const v = seq(2 * 3 * 11, 9, -5, 5).map((u) => Math.round(u));
+    const a = tf.topk(tf.tensor3d(v, [2, 3, 11], 'int32'), 4);
+    const b = tfjs.topk(tfjs.tensor3d(v, [2, 3, 11], 'int32'), 4);
+    same(a.values, b.values, 0, 'int32 values');
+    same(a.indices, b.indices, 0, 'int32 indices');
+    const c = tf.tensor1d([0.5, 2, -1]).topk(2);
+    assert.deepEqual([arr(c.values), arr(c.indices)], [[2, 0.5], [1, 0]]);
+    assert.deepEqual(arr(tf.topk(tf.tensor1d([1, NaN, 3]), 2).indices), [1, 2]);
+    const e = tf.topk(tf.zeros([0, 4]), 2);
+    assert.deepEqual([e.values.shape, e.indices.shape, e.indices.dtype], [[0, 2], [0, 2], 'int32']);
+    assert.deepEqual(tf.topk(tf.zeros([3, 0]), 0).values.shape, [3, 0]);
+  });
+
+  it('gradient reaches the chosen entries; errors', () => {
+    checkGrad((t) => tf.topk(t, 3).values, [{ values: seq(14, 11), shape: [2, 7] }]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.topk(t, 2).values))(tf.tensor1d([1, 4, 2, 4]));
+    assert.deepEqual(arr(g), [0, 1, 0, 1]);
+    expectThrows(() => tf.topk(tf.zeros([2, 3]), 4), /topk: `k` must be an integer in \[0, 3\] \(the last dimension of x, shape \[2,3\]\), received 4/);
+    expectThrows(() => tf.topk(tf.scalar(1)), /topk: `x` must have rank at least 1, received a scalar/);
+    expectThrows(() => tf.topk(tf.tensor1d([true], 'bool')), /topk: `x` must have dtype float32 or int32, received bool/);
+  });
+});

@@ -136,7 +136,7 @@ describe('webgpu backend', () => {
     await check('empty', () => [tf.exp(tf.zeros([0, 3])), tf.add(tf.zeros([2, 0]), tf.zeros([0]))]);
   });
 
-  it('cumsum / cumprod on every axis, exclusive, reverse, int32, empty', async (t) => {
+  it('cumsum / cumprod on every axis, exclusive, reverse, int32, empty; topk', async (t) => {
     if (skip) return t.skip(skip);
     for (const axis of [0, 1, 2]) {
       for (const [ex, rev] of [[false, false], [true, false], [false, true], [true, true]] as const) {
@@ -144,6 +144,14 @@ describe('webgpu backend', () => {
         await check(`cumprod ${axis} ${ex} ${rev}`, () => [tf.cumprod(r([3, 7, 5], 42 + axis, 0.5, 1.5), axis, ex, rev), tf.cumprod(ri([3, 7, 5], 43, -3, 3), axis, ex, rev)], FEW_ULP);
       }
     }
+    const ties = () => tf.tensor([1, 5, 5, 2, NaN, 9, 0, 3, 3, 3, 3, 3, 3, 3], [2, 7]);
+    for (const k of [0, 1, 4, 7]) await check(`topk ${k}`, () => { const r1 = tf.topk(ties(), k); return [r1.values, r1.indices]; }, { exact: true });
+    await check('topk random, int32, empty', () => {
+      const a1 = tf.topk(r([3, 5, 33], 44), 6);
+      const b1 = tf.topk(ri([4, 9], 45, -4, 4), 5);
+      const c1 = tf.topk(tf.zeros([0, 3]), 2);
+      return [a1.values, a1.indices, b1.values, b1.indices, c1.values, c1.indices];
+    }, { exact: true });
     await check('cumsum empty', () => [tf.cumsum(tf.zeros([2, 0, 3]), 1), tf.cumsum(tf.zeros([0, 4]), 1)], { exact: true });
   });
 

@@ -137,6 +137,7 @@ export interface KernelSignatures {
   Sum: Sig<'x', 'axes' | 'keepDims'>;
   Tanh: Unary;
   Tile: Sig<'x', 'reps'>;
+  TopK: Sig<'x', 'k'>;
   Transpose: Sig<'x', 'perm'>;
   UnsortedSegmentSum: Sig<'x' | 'segmentIds', 'numSegments'>;
   _Attention: Sig<'q' | 'k' | 'v' | 'mask'>;
@@ -184,7 +185,7 @@ const KERNEL_KINDS: { [K in KernelName]: KernelKind } = {
   Select: P, Selu: P, Sigmoid: P, SigmoidCrossEntropyWithLogits: P, Sign: P, Sin: P, Slice: P, Softmax: P,
   SoftmaxCrossEntropyWithLogits: P, Softplus: P, Softsign: P, SparseSoftmaxCrossEntropyWithLogits: P,
   SplitV: P, Sqrt: P, Square: P, SquaredDifference: P, StridedSlice: P, StridedSliceGrad: P, Sub: P, Sum: P,
-  Tanh: P, Tile: P, Transpose: P, UnsortedSegmentSum: P,
+  Tanh: P, Tile: P, TopK: P, Transpose: P, UnsortedSegmentSum: P,
   AdamUpdate: 'fused',
   Dropout: 'fused',
   FusedBatchNorm: 'fused',

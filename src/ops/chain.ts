@@ -21,7 +21,7 @@ const CHAINED = [
   'broadcastTo', 'split', 'unstack', 'softmax', 'logSoftmax', 'conv1d', 'conv2d',
   'depthwiseConv2d', 'conv2dTranspose', 'maxPool', 'avgPool', 'batchNorm', 'dropout',
   'tan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'asin', 'acos', 'atan', 'atan2', 'logSigmoid',
-  'step', 'divNoNan', 'euclideanNorm', 'cumsum', 'cumprod',
+  'step', 'divNoNan', 'euclideanNorm', 'cumsum', 'cumprod', 'topk',
 ] as const;
 
 /** `x.op(...rest)` for every chained op: the op's signature without its first argument. */

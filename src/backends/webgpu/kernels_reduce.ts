@@ -287,7 +287,54 @@ function scanKernel(kind: 'sum' | 'prod'): KernelFunc {
   };
 }
 
+/**
+ * TopK over the last axis: one invocation per row picks its k outputs in order, each the first in
+ * the reference's order (value descending, NaN first, equal values by index) after the previous
+ * one — O(k·n) per row, no scratch memory.
+ */
+function topkKernel(args: KernelArgs): TensorInfo[] {
+  const be = args.backend as WebGPUBackend;
+  const x = args.inputs['x']!;
+  const k = args.attrs['k'] as number;
+  const n = x.shape[x.shape.length - 1]!;
+  const shape = [...x.shape.slice(0, -1), k];
+  const values = be.makeOutput(shape, x.dtype);
+  const indices = be.makeOutput(shape, 'int32');
+  const rows = n === 0 ? 0 : sizeFromShape(x.shape) / n;
+  if (rows === 0 || k === 0) return [values, indices];
+  const t = wgslType(x.dtype);
+  const nan = (v: string): string => (t === 'f32' ? `isnan_(${v})` : 'false');
+  const prog: Program = {
+    key: `topk:${t}`,
+    inputs: [t],
+    outputs: [t, 'i32'],
+    params: [['rows', 'u32'], ['n', 'u32'], ['k', 'u32']],
+    code: () => `${HELPERS}
+fn before_(v: ${t}, i: u32, w: ${t}, j: u32) -> bool {
+  if (${nan('v')}) { return !${nan('w')} || i < j; }
+  if (${nan('w')}) { return false; }
+  return v > w || (v == w && i < j);
+}
+${MAIN_1D}  if (gid >= p.rows) { return; }
+  let base = gid * p.n;
+  var pv = in0[base]; var pi = 0u;
+  for (var q = 0u; q < p.k; q = q + 1u) {
+    var found = false; var bv = pv; var bi = 0u;
+    for (var i = 0u; i < p.n; i = i + 1u) {
+      let v = in0[base + i];
+      if ((q == 0u || before_(pv, pi, v, i)) && (!found || before_(v, i, bv, bi))) { found = true; bv = v; bi = i; }
+    }
+    out0[gid * p.k + q] = bv; out1[gid * p.k + q] = i32(bi);
+    pv = bv; pi = bi;
+  }
+}`,
+  };
+  be.run(prog, [x], [values, indices], [rows, n, k], grid1d(rows));
+  return [values, indices];
+}
+
 export const reduceKernels: Record<string, KernelFunc> = {
+  TopK: topkKernel,
   Cumsum: scanKernel('sum'),
   Cumprod: scanKernel('prod'),
   Sum: reduceKernel('Sum'),

@@ -1,5 +1,7 @@
 /**
- * Scans along one axis: `Cumsum`, `Cumprod` (attrs `axis`, `exclusive`, `reverse`).
+ * Scans along one axis: `Cumsum`, `Cumprod` (attrs `axis`, `exclusive`, `reverse`), and `TopK`
+ * (the last axis: the `k` largest of each row, largest first; equal values in index order; NaN
+ * counts as larger than every number; outputs values and int32 indices).
  *
  * Each line along the axis is folded in order (from its end when `reverse`); out[k] is the fold
  * of the elements up to k (before k when `exclusive`: 0 for the sum, 1 for the product first).
@@ -44,7 +46,38 @@ function scan(kind: 'sum' | 'prod'): KernelFunc {
   };
 }
 
+/** Whether (v, i) comes before (w, j) in TopK's order. */
+export function topkBefore(v: number, i: number, w: number, j: number): boolean {
+  if (v !== v) return w === w || i < j;
+  if (w !== w) return false;
+  return v > w || (v === w && i < j);
+}
+
+function topk(args: Parameters<KernelFunc>[0]): TensorInfo[] {
+  const be = ref(args);
+  const x = args.inputs['x']!;
+  const k = args.attrs['k'] as number;
+  const n = x.shape[x.shape.length - 1]!;
+  const rows = n === 0 ? 0 : sizeFromShape(x.shape) / n;
+  const xv = be.values(x);
+  const values = be.alloc(x.dtype, rows * k);
+  const indices = be.alloc('int32', rows * k);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let r = 0; r < rows; r++) {
+    const at = (i: number): number => xv[r * n + i]!;
+    order.sort((i, j) => (topkBefore(at(i), i, at(j), j) ? -1 : 1));
+    for (let q = 0; q < k; q++) {
+      values[r * k + q] = at(order[q]!);
+      indices[r * k + q] = order[q]!;
+    }
+    order.sort((i, j) => i - j);
+  }
+  const shape = [...x.shape.slice(0, -1), k];
+  return [be.make(values, shape, x.dtype), be.make(indices, shape, 'int32')];
+}
+
 export const scanKernels: Record<string, KernelFunc> = {
+  TopK: topk,
   Cumsum: scan('sum'),
   Cumprod: scan('prod'),
 };
