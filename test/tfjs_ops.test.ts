@@ -126,3 +126,43 @@ describe('topk', () => {
     expectThrows(() => tf.topk(tf.tensor1d([true], 'bool')), /topk: `x` must have dtype float32 or int32, received bool/);
   });
 });
+
+describe('einsum', () => {
+  it('TF.js values: matmul, batch matmul, dot, outer, transpose, sums, odd shapes, empty', () => {
+    const t = (shape: number[], seed: number) => [tf.tensor(seq(shape.reduce((p, d) => p * d, 1), seed), shape), tfjs.tensor(seq(shape.reduce((p, d) => p * d, 1), seed), shape)] as const;
+    const cases: [string, number[][]][] = [
+      ['ij,jk->ik', [[3, 5], [5, 2]]], ['bij,bjk->bik', [[2, 3, 4], [2, 4, 5]]], ['i,i->', [[7], [7]]], ['i,j->ij', [[3], [4]]],
+      ['ij->ji', [[3, 5]]], ['bij->bji', [[2, 3, 4]]], ['ij->', [[3, 4]]], ['ij->j', [[3, 4]]], ['bi,bi->b', [[3, 5], [3, 5]]],
+      ['ijk,kj->i', [[2, 3, 4], [4, 3]]], ['abc,cd->dba', [[2, 3, 4], [4, 5]]], ['ij,k->ikj', [[2, 3], [4]]], ['i,ij->j', [[3], [3, 2]]],
+      ['ij,jk->ik', [[0, 3], [3, 2]]], ['ij,jk->ik', [[2, 0], [0, 3]]], ['bij,bjk->bik', [[1, 1, 1], [1, 1, 1]]],
+    ];
+    cases.forEach(([eq, shapes], k) => {
+      const ins = shapes.map((s, i) => t(s, 20 + 3 * k + i));
+      same(tf.einsum(eq, ...ins.map((p) => p[0])), tfjs.einsum(eq, ...ins.map((p) => p[1])), 2e-6, eq);
+    });
+    const ia = tf.tensor2d([[1, 2], [3, 4]], undefined, 'int32');
+    const r = tf.einsum('ij,jk->ik', ia, ia);
+    assert.deepEqual([r.dtype, arr(r)], ['int32', [7, 10, 15, 22]]);
+    assert.deepEqual(arr(tf.einsum(' i j -> j i ', [[1, 2], [3, 4]])), [1, 3, 2, 4]);
+    // TF.js 4.22 returns shape [4, 5] here (it never sums b's labels); the sum is Σa·Σb, as NumPy.
+    const e = tf.einsum('ab,cd->', tf.ones([2, 3]), tf.fill([4, 5], 2));
+    assert.deepEqual([e.shape, arr(e)], [[], [240]]);
+  });
+
+  it('gradients match finite differences; TF.js\'s limits are errors naming what came', () => {
+    const s = (shape: number[], seed: number) => ({ values: seq(shape.reduce((p, d) => p * d, 1), seed), shape });
+    checkGrad((a, b) => tf.einsum('bij,bjk->bik', a, b), [s([2, 2, 3], 1), s([2, 3, 2], 2)]);
+    checkGrad((a, b) => tf.einsum('ijk,kj->i', a, b), [s([2, 3, 2], 3), s([2, 3], 4)]);
+    checkGrad((a, b) => tf.einsum('ij,k->ikj', a, b), [s([2, 3], 5), s([2], 6)]);
+    checkGrad((a) => tf.einsum('abc->cb', a), [s([2, 3, 2], 7)]);
+    const x = tf.zeros([2, 3]);
+    expectThrows(() => tf.einsum('ij', x), /einsum: `equation` must have exactly one '->'.*received 'ij'/);
+    expectThrows(() => tf.einsum('ij,jk,kl->il', x, x, x), /einsum: at most 2 inputs are supported.*has 3/);
+    expectThrows(() => tf.einsum('ii->i', tf.zeros([2, 2])), /einsum: input subscripts 'ii' repeat a label/);
+    expectThrows(() => tf.einsum('...i->i', x), /einsum: the ellipsis/);
+    expectThrows(() => tf.einsum('ij,jk->ik', x, tf.zeros([4, 2])), /einsum: label 'j' has size 3 in one place and 4 in `tensors\[1\]` \(shape \[4,2\], axis 0\)/);
+    expectThrows(() => tf.einsum('ijk->i', x), /einsum: `tensors\[0\]` has rank 2 \(shape \[2,3\]\) but its subscripts 'ijk' name 3 axes/);
+    expectThrows(() => tf.einsum('ij->k', x), /einsum: output label 'k' is in no input/);
+    expectThrows(() => tf.einsum('ij,jk->ik', x), /einsum: the equation 'ij,jk->ik' has 2 input\(s\), received 1 tensor/);
+  });
+});
