@@ -20,6 +20,9 @@ import type * as Compare from './compare/index.ts';
 import type * as Safetensors from './io/safetensors.ts';
 import type * as Applications from './applications/index.ts';
 import type * as Mnist from './data/mnist.ts';
+import type * as More from './ops/tfjs_more.ts';
+import { MORE_CHAINED_NAMES } from './ops/more_names.ts';
+import { Tensor } from './core/tensor.ts';
 import { MNIST_IN_BROWSER } from './data/mnist_advice.ts';
 import { ioRouting } from './io/front.ts';
 import { CAFFE_BGR_MEAN, TORCH_RGB_MEAN, TORCH_RGB_STD, mobileNetV2PreprocessInput, preprocessInput, resnet50PreprocessInput, vgg16PreprocessInput } from './applications/preprocess.ts';
@@ -54,15 +57,17 @@ function lazyChunk<T>(load: () => Promise<T>): { load(): Promise<T>; get(op: str
 const compareChunk = lazyChunk(() => import('./compare/index.ts'));
 const safetensorsChunk = lazyChunk(() => import('./io/safetensors.ts'));
 const applicationsChunk = lazyChunk(() => import('./applications/index.ts'));
+const moreChunk = lazyChunk(() => import('./ops/tfjs_more.ts'));
 const loadCompare = (): Promise<typeof Compare> => compareChunk.load();
 const compareLoaded = (op: string): typeof Compare => compareChunk.get(op);
 
 /**
  * Resolves once the current backend is initialized (in the browser, also once the code of
- * tf.compare / tf.lint, tf.io's safetensors helpers and tf.applications' builders has loaded).
+ * tf.compare / tf.lint, tf.io's safetensors helpers, tf.applications' builders and the ops of
+ * src/ops/tfjs_more.ts — einsum, tf.image, ... — has loaded).
  */
 export async function ready(): Promise<void> {
-  await Promise.all([coreReady(), compareChunk.load(), safetensorsChunk.load(), applicationsChunk.load()]);
+  await Promise.all([coreReady(), compareChunk.load(), safetensorsChunk.load(), applicationsChunk.load(), moreChunk.load()]);
 }
 
 /** `tf.io`: TF.js's handlers, the browser stores, model management; the safetensors helpers after `await tf.ready()`. */
@@ -100,6 +105,30 @@ export const applications: typeof Applications = {
   TORCH_RGB_MEAN,
   TORCH_RGB_STD,
 };
+
+// The ops of src/ops/tfjs_more.ts (einsum, tf.image, ...): after `await tf.ready()` in the browser;
+// the async ones load their chunk themselves. Their chained methods say so until it has loaded.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Fn = (...a: any[]) => any;
+type Ns = Record<string, Fn>;
+/** Wrappers of `names` of `ns` (the module or one of its namespaces): async ones (`…Async`) load the chunk, the rest need it loaded. */
+function later<T>(prefix: string, ns: (m: typeof More) => Ns, names: string[]): T {
+  return Object.fromEntries(names.map((n) => [n, n.endsWith('Async')
+    ? async (...a: unknown[]) => ns(await moreChunk.load())[n]!(...a)
+    : (...a: unknown[]) => ns(moreChunk.get(`${prefix}${n}`))[n]!(...a)])) as T;
+}
+export const { einsum } = later<Pick<typeof More, 'einsum'>>('tf.', (m) => m as unknown as Ns, ['einsum']);
+export const image = later<typeof More.image>('tf.image.', (m) => m.image, ['resizeBilinear', 'resizeNearestNeighbor', 'flipLeftRight', 'cropAndResize', 'rgbToGrayscale', 'nonMaxSuppression', 'nonMaxSuppressionAsync']);
+for (const name of MORE_CHAINED_NAMES) {
+  Object.defineProperty(Tensor.prototype, name, {
+    value: function (this: Tensor, ...a: unknown[]) {
+      moreChunk.get(`tensor.${name}()`);
+      return (this[name] as Fn)(...a);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
 
 /** `tf.compare(modelA, modelB, data, options)` (after `await tf.ready()` in the browser). */
 export const compare: typeof Compare.compare = (...args) => compareLoaded('tf.compare').compare(...args);

@@ -42,3 +42,4 @@ export { TensorBoard } from './summary/index.ts';
 export const io = { ...ioRouting, saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors };
 /** `tf.applications`: Keras's ResNet50, VGG16 and MobileNetV2, their preprocessing. */
 export * as applications from './applications/index.ts';
+export * from './ops/tfjs_more.ts';

@@ -166,3 +166,85 @@ describe('einsum', () => {
     expectThrows(() => tf.einsum('ij,jk->ik', x), /einsum: the equation 'ij,jk->ik' has 2 input\(s\), received 1 tensor/);
   });
 });
+
+describe('tf.image', () => {
+  const img = (shape: number[], seed: number) => [tf.tensor(seq(shape.reduce((p, d) => p * d, 1), seed, 0, 255), shape), tfjs.tensor(seq(shape.reduce((p, d) => p * d, 1), seed, 0, 255), shape)] as const;
+
+  it('resizeBilinear and resizeNearestNeighbor: TF.js values in every mode, up and down, rank 3 and 4, int32; chained', () => {
+    const [a, b] = img([2, 5, 7, 3], 1);
+    for (const size of [[9, 4], [3, 11], [1, 1], [5, 7], [10, 14]] as [number, number][]) {
+      for (const [ac, hp] of [[false, false], [true, false], [false, true]]) {
+        const m = `${size} alignCorners ${ac} halfPixelCenters ${hp}`;
+        same(tf.image.resizeBilinear(a, size, ac, hp), tfjs.image.resizeBilinear(b as tfjs.Tensor4D, size, ac, hp), 1e-5, `bilinear ${m}`);
+        same(tf.image.resizeNearestNeighbor(a, size, ac, hp), tfjs.image.resizeNearestNeighbor(b as tfjs.Tensor4D, size, ac, hp), 0, `nearest ${m}`);
+      }
+    }
+    const a3 = tf.tensor3d([[[1], [2]], [[3], [4]]], undefined, 'int32');
+    const b3 = tfjs.tensor3d([[[1], [2]], [[3], [4]]], undefined, 'int32');
+    same(tf.image.resizeBilinear(a3, [3, 3]), tfjs.image.resizeBilinear(b3, [3, 3]), 1e-6, 'rank 3 int32 bilinear');
+    same(tf.image.resizeNearestNeighbor(a3, [3, 5]), tfjs.image.resizeNearestNeighbor(b3, [3, 5]), 0, 'rank 3 int32 nearest');
+    same(a.resizeBilinear([4, 4], true), b.resizeBilinear([4, 4], true), 1e-5, 'chained');
+    same(a.resizeNearestNeighbor([4, 4]), b.resizeNearestNeighbor([4, 4]), 0, 'chained');
+    assert.deepEqual(tf.image.resizeBilinear(tf.zeros([0, 2, 2, 3]), [4, 4]).shape, [0, 4, 4, 3]);
+    assert.deepEqual(tf.image.resizeNearestNeighbor(tf.zeros([1, 2, 2, 1]), [0, 3]).shape, [1, 0, 3, 1]);
+  });
+
+  it('resize gradients match finite differences; bad arguments are errors', () => {
+    const x = { values: seq(2 * 3 * 4 * 2, 3), shape: [2, 3, 4, 2] };
+    checkGrad((t) => tf.image.resizeBilinear(t, [5, 3]), [x]);
+    const sq = { values: seq(2 * 4 * 4 * 2, 3), shape: [2, 4, 4, 2] };
+    checkGrad((t) => tf.image.resizeBilinear(t, [2, 7], false, true), [x]);
+    checkGrad((t) => tf.image.resizeNearestNeighbor(t, [5, 6], true), [x]);
+    // TF.js's own gradient of resizeBilinear: the same values.
+    // TF.js's own gradient of resizeBilinear: the same values (square images: TF.js's gradient
+    // kernel mixes up height and width otherwise).
+    const dy = seq(2 * 5 * 3 * 2, 4);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeBilinear(t, [5, 3]), tf.tensor(dy, [2, 5, 3, 2]))))(tf.tensor(sq.values, sq.shape));
+    const h = tfjs.grad((t: tfjs.Tensor4D) => tfjs.sum(tfjs.mul(tfjs.image.resizeBilinear(t, [5, 3]), tfjs.tensor(dy, [2, 5, 3, 2]))))(tfjs.tensor4d(sq.values, sq.shape as never));
+    same(g, h, 1e-5, 'TF.js gradient');
+    expectThrows(() => tf.image.resizeBilinear(tf.zeros([2, 2]), [3, 3]), /resizeBilinear: `images` must have rank 3 or 4, received rank 2/);
+    expectThrows(() => tf.image.resizeBilinear(tf.zeros([2, 2, 1]), [3] as never), /resizeBilinear: `size` must be \[height, width\], two integers >= 0, received \[3\]/);
+    expectThrows(() => tf.image.resizeNearestNeighbor(tf.zeros([2, 2, 1]), [3, 3], true, true), /resizeNearestNeighbor: `alignCorners` and `halfPixelCenters` cannot both be true/);
+  });
+
+  it('flipLeftRight, rgbToGrayscale: TF.js values', () => {
+    const [a, b] = img([2, 3, 5, 3], 5);
+    same(tf.image.flipLeftRight(a), tfjs.image.flipLeftRight(b as tfjs.Tensor4D), 0, 'flip');
+    same(tf.image.rgbToGrayscale(a), tfjs.image.rgbToGrayscale(b), 1e-6, 'gray rank 4');
+    const [c, d] = img([4, 3], 6);
+    same(tf.image.rgbToGrayscale(c), tfjs.image.rgbToGrayscale(d), 1e-6, 'gray rank 2');
+    same(tf.image.rgbToGrayscale(tf.cast(c, 'int32')), tfjs.image.rgbToGrayscale(tfjs.cast(d, 'int32')), 0, 'gray int32');
+    expectThrows(() => tf.image.flipLeftRight(tf.zeros([2, 2, 3])), /flipLeftRight: `image` must have rank 4 .*received rank 3/);
+    expectThrows(() => tf.image.rgbToGrayscale(tf.zeros([2, 4])), /rgbToGrayscale: `image` must have rank >= 2 and a last dimension of 3 \(RGB\), received shape \[2,4\]/);
+  });
+
+  it('cropAndResize: TF.js values (bilinear, nearest, extrapolation, flipped boxes, bad box index); image gradient', () => {
+    const [a, b] = img([2, 6, 7, 2], 7);
+    const boxes = [[0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], [0.5, 0.5, 0.5, 0.5], [-0.2, 0.3, 1.3, 0.6], [0.93, 0.81, 0.13, 0.07], [0.2, 0.1, 0.6, 0.7]];
+    const ind = [0, 1, 1, 0, 1, 5];
+    for (const method of ['bilinear', 'nearest'] as const) {
+      for (const size of [[3, 4], [1, 1], [5, 1]] as [number, number][]) {
+        same(tf.image.cropAndResize(a, boxes, ind, size, method, -1), tfjs.image.cropAndResize(b as tfjs.Tensor4D, boxes, ind, size, method, -1), 1e-4, `${method} ${size}`);
+      }
+    }
+    assert.deepEqual(tf.image.cropAndResize(a, tf.zeros([0, 4]), tf.zeros([0], 'int32'), [2, 2]).shape, [0, 2, 2, 2]);
+    checkGrad((t) => tf.image.cropAndResize(t, [[0.1, 0.2, 0.8, 0.7], [0, 0, 1, 1]], [1, 0], [3, 2]), [{ values: seq(2 * 3 * 4, 8), shape: [2, 3, 4, 1] }]);
+    expectThrows(() => tf.image.cropAndResize(a, [[0, 0, 1]], [0], [2, 2]), /cropAndResize: `boxes` must be float32 of shape \[numBoxes, 4\], received float32 \[1,3\]/);
+    expectThrows(() => tf.image.cropAndResize(a, [[0, 0, 1, 1]], [0, 1], [2, 2]), /cropAndResize: `boxInd` must be int32 of shape \[1\], received int32 \[2\]/);
+    expectThrows(() => tf.image.cropAndResize(a, [[0, 0, 1, 1]], [0], [0, 2]), /cropAndResize: `cropSize` must be \[height, width\], two integers >= 1, received \[0,2\]/);
+    expectThrows(() => tf.image.cropAndResize(a, [[0, 0, 1, 1]], [0], [2, 2], 'cubic' as never), /cropAndResize: `method` must be 'bilinear' or 'nearest', received "cubic"/);
+  });
+
+  it('nonMaxSuppression (sync and async): TF.js indices (ties, thresholds, degenerate boxes)', async () => {
+    const boxes = [[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9], [0, 10, 1, 11], [0, 10.1, 1, 11.1], [0, 100, 1, 101], [1, 1, 0, 0], [5, 5, 5, 5]];
+    const scores = [0.9, 0.75, 0.6, 0.95, 0.5, 0.3, 0.9, 0.8];
+    for (const [max, iou, st] of [[10, 0.5, -Infinity], [3, 0.5, -Infinity], [10, 0.2, 0.55], [10, 1, -Infinity], [0, 0.5, -Infinity]] as const) {
+      const want = T(tfjs.image.nonMaxSuppression(boxes, scores, max, iou, st));
+      assert.deepEqual(arr(tf.image.nonMaxSuppression(boxes, scores, max, iou, st)), want, `${max} ${iou} ${st}`);
+      assert.deepEqual(arr(await tf.image.nonMaxSuppressionAsync(tf.tensor2d(boxes), tf.tensor1d(scores), max, iou, st)), want);
+    }
+    assert.equal(tf.image.nonMaxSuppression(boxes, scores, 2).dtype, 'int32');
+    expectThrows(() => tf.image.nonMaxSuppression([[0, 0, 1, 1]], [0.5, 0.2], 1), /nonMaxSuppression: `scores` must have shape \[1\] \(one per box\), received \[2\]/);
+    expectThrows(() => tf.image.nonMaxSuppression([[0, 0, 1, 1]], [0.5], 1, 1.5), /nonMaxSuppression: `iouThreshold` must be in \[0, 1\], received 1.5/);
+  });
+});

@@ -28,4 +28,3 @@ export { tan, sinh, cosh, asinh, acosh, atanh, logSigmoid, step, divNoNan, eucli
 export { asin, acos, atan, atan2 } from './inverse_trig.ts';
 export { cumsum, cumprod } from './cumulative.ts';
 export { topk } from './topk.ts';
-export { einsum } from './einsum.ts';

@@ -1,0 +1,2 @@
+/** The chained methods of src/ops/tfjs_more.ts, by name (the browser's core defines them before its chunk loads). */
+export const MORE_CHAINED_NAMES = ['resizeBilinear', 'resizeNearestNeighbor'] as const;
