@@ -200,7 +200,7 @@ describe('tf.image', () => {
     // kernel mixes up height and width otherwise).
     const dy = seq(2 * 5 * 3 * 2, 4);
     const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeBilinear(t, [5, 3]), tf.tensor(dy, [2, 5, 3, 2]))))(tf.tensor(sq.values, sq.shape));
-    const h = tfjs.grad((t: tfjs.Tensor4D) => tfjs.sum(tfjs.mul(tfjs.image.resizeBilinear(t, [5, 3]), tfjs.tensor(dy, [2, 5, 3, 2]))))(tfjs.tensor4d(sq.values, sq.shape as never));
+    const h = tfjs.grad((t: tfjs.Tensor) => tfjs.sum(tfjs.mul(tfjs.image.resizeBilinear(t as tfjs.Tensor4D, [5, 3]), tfjs.tensor(dy, [2, 5, 3, 2]))))(tfjs.tensor4d(sq.values, sq.shape as never));
     same(g, h, 1e-5, 'TF.js gradient');
     expectThrows(() => tf.image.resizeBilinear(tf.zeros([2, 2]), [3, 3]), /resizeBilinear: `images` must have rank 3 or 4, received rank 2/);
     expectThrows(() => tf.image.resizeBilinear(tf.zeros([2, 2, 1]), [3] as never), /resizeBilinear: `size` must be \[height, width\], two integers >= 0, received \[3\]/);
@@ -210,10 +210,10 @@ describe('tf.image', () => {
   it('flipLeftRight, rgbToGrayscale: TF.js values', () => {
     const [a, b] = img([2, 3, 5, 3], 5);
     same(tf.image.flipLeftRight(a), tfjs.image.flipLeftRight(b as tfjs.Tensor4D), 0, 'flip');
-    same(tf.image.rgbToGrayscale(a), tfjs.image.rgbToGrayscale(b), 1e-6, 'gray rank 4');
+    same(tf.image.rgbToGrayscale(a), tfjs.image.rgbToGrayscale(b as tfjs.Tensor4D), 1e-6, 'gray rank 4');
     const [c, d] = img([4, 3], 6);
-    same(tf.image.rgbToGrayscale(c), tfjs.image.rgbToGrayscale(d), 1e-6, 'gray rank 2');
-    same(tf.image.rgbToGrayscale(tf.cast(c, 'int32')), tfjs.image.rgbToGrayscale(tfjs.cast(d, 'int32')), 0, 'gray int32');
+    same(tf.image.rgbToGrayscale(c), tfjs.image.rgbToGrayscale(d as tfjs.Tensor2D), 1e-6, 'gray rank 2');
+    same(tf.image.rgbToGrayscale(tf.cast(c, 'int32')), tfjs.image.rgbToGrayscale(tfjs.cast(d, 'int32') as tfjs.Tensor2D), 0, 'gray int32');
     expectThrows(() => tf.image.flipLeftRight(tf.zeros([2, 2, 3])), /flipLeftRight: `image` must have rank 4 .*received rank 3/);
     expectThrows(() => tf.image.rgbToGrayscale(tf.zeros([2, 4])), /rgbToGrayscale: `image` must have rank >= 2 and a last dimension of 3 \(RGB\), received shape \[2,4\]/);
   });
