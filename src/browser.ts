@@ -111,14 +111,17 @@ export const applications: typeof Applications = {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...a: any[]) => any;
 type Ns = Record<string, Fn>;
-/** Wrappers of `names` of `ns` (the module or one of its namespaces): async ones (`…Async`) load the chunk, the rest need it loaded. */
-function later<T>(prefix: string, ns: (m: typeof More) => Ns, names: string[]): T {
-  return Object.fromEntries(names.map((n) => [n, n.endsWith('Async')
-    ? async (...a: unknown[]) => ns(await moreChunk.load())[n]!(...a)
-    : (...a: unknown[]) => ns(moreChunk.get(`${prefix}${n}`))[n]!(...a)])) as T;
-}
-export const { einsum } = later<Pick<typeof More, 'einsum'>>('tf.', (m) => m as unknown as Ns, ['einsum']);
-export const image = later<typeof More.image>('tf.image.', (m) => m.image, ['resizeBilinear', 'resizeNearestNeighbor', 'flipLeftRight', 'cropAndResize', 'rgbToGrayscale', 'nonMaxSuppression', 'nonMaxSuppressionAsync']);
+/** A wrapper of `ns(module)[n]`: an async one (`…Async`) loads the chunk, the others need it loaded. */
+const wrap = (prefix: string, ns: (m: typeof More) => Ns, n: string): Fn => n.endsWith('Async')
+  ? async (...a: unknown[]) => ns(await moreChunk.load())[n]!(...a)
+  : (...a: unknown[]) => ns(moreChunk.get(prefix + n))[n]!(...a);
+const later = <T>(prefix: string, ns: (m: typeof More) => Ns, names: string[]): T => Object.fromEntries(names.map((n) => [n, wrap(prefix, ns, n)])) as T;
+// (Destructured from a proxy that makes each wrapper as it is read: the names once.)
+export const { asin, acos, atan, atan2, cumsum, cumprod, topk, einsum, gatherND, scatterND, tensorScatterUpdate, mirrorPad, spaceToBatchND, batchToSpaceND, depthToSpace, diag, localResponseNormalization,
+  whereAsync, booleanMaskAsync, setdiff1dAsync, inTopKAsync } = new Proxy({}, { get: (_, n) => wrap('tf.', (m) => m as unknown as Ns, n as string) }) as typeof More;
+export const image = later<typeof More.image>('tf.image.', (m) => m.image, ['resizeBilinear', 'resizeNearestNeighbor', 'flipLeftRight', 'cropAndResize',
+  'rgbToGrayscale', 'nonMaxSuppression', 'nonMaxSuppressionAsync']);
+export const linalg = later<typeof More.linalg>('tf.linalg.', (m) => m.linalg, ['bandPart', 'gramSchmidt', 'qr']);
 for (const name of MORE_CHAINED_NAMES) {
   Object.defineProperty(Tensor.prototype, name, {
     value: function (this: Tensor, ...a: unknown[]) {

@@ -248,3 +248,129 @@ describe('tf.image', () => {
     expectThrows(() => tf.image.nonMaxSuppression([[0, 0, 1, 1]], [0.5], 1, 1.5), /nonMaxSuppression: `iouThreshold` must be in \[0, 1\], received 1.5/);
   });
 });
+
+describe('gatherND, scatterND, tensorScatterUpdate', () => {
+  it('TF.js values (slices, rank-1 indices, duplicates, int32), gradients, errors', () => {
+    const x = seq(2 * 3 * 4, 12);
+    const cases: [number[], number[][]][] = [[[2, 3, 4], [[0, 1, 2], [1, 2, 3]]], [[2, 3, 4], [[1, 0], [0, 2], [1, 1]]], [[2, 3, 4], [[1]]]];
+    for (const [shape, idx] of cases) {
+      same(tf.gatherND(tf.tensor(x, shape), tf.tensor2d(idx, undefined, 'int32')), tfjs.gatherND(tfjs.tensor(x, shape), tfjs.tensor2d(idx, undefined, 'int32')), 0, `gatherND ${JSON.stringify(idx)}`);
+    }
+    same(tf.gatherND(tf.tensor(x, [6, 4]), tf.tensor3d([[[5], [0]], [[2], [2]]], undefined, 'int32')), tfjs.gatherND(tfjs.tensor(x, [6, 4]), tfjs.tensor3d([[[5], [0]], [[2], [2]]], undefined, 'int32')), 0, 'gatherND batch');
+    same(tf.scatterND(tf.tensor1d([4, 3, 1, 7, 3], 'int32'), tf.tensor1d([9, 10, 11, 12, 1]), [8]), tfjs.scatterND(tfjs.tensor1d([4, 3, 1, 7, 3], 'int32'), tfjs.tensor1d([9, 10, 11, 12, 1]), [8]), 0, 'scatterND duplicates add');
+    same(tf.scatterND(tf.tensor2d([[0], [2]], undefined, 'int32'), tf.tensor2d([[1, 2], [3, 4]], undefined, 'int32'), [3, 2]), tfjs.scatterND(tfjs.tensor2d([[0], [2]], undefined, 'int32'), tfjs.tensor2d([[1, 2], [3, 4]], undefined, 'int32'), [3, 2]), 0, 'scatterND int32 slices');
+    same(tf.scatterND(tf.tensor2d([[1, 1], [0, 2]], undefined, 'int32'), tf.tensor1d([5, 6]), [2, 3]), tfjs.scatterND(tfjs.tensor2d([[1, 1], [0, 2]], undefined, 'int32'), tfjs.tensor1d([5, 6]), [2, 3]), 0, 'scatterND elements');
+    const t = seq(8, 13);
+    same(tf.tensorScatterUpdate(tf.tensor2d(t, [4, 2]), tf.tensor2d([[1], [3], [1]], undefined, 'int32'), tf.tensor2d([[1, 2], [3, 4], [5, 6]])),
+      tfjs.tensorScatterUpdate(tfjs.tensor2d(t, [4, 2]), tfjs.tensor2d([[1], [3], [1]], undefined, 'int32'), tfjs.tensor2d([[1, 2], [3, 4], [5, 6]])), 0, 'tensorScatterUpdate last wins');
+    same(tf.tensorScatterUpdate(tf.tensor2d(t, [4, 2]), tf.tensor2d([[0, 1], [2, 0]], undefined, 'int32'), tf.tensor1d([-1, -2])),
+      tfjs.tensorScatterUpdate(tfjs.tensor2d(t, [4, 2]), tfjs.tensor2d([[0, 1], [2, 0]], undefined, 'int32'), tfjs.tensor1d([-1, -2])), 0, 'tensorScatterUpdate elements');
+    assert.deepEqual(tf.gatherND(tf.tensor(x, [2, 3, 4]), tf.zeros([0, 2], 'int32')).shape, [0, 4]);
+    assert.deepEqual(arr(tf.scatterND(tf.zeros([0, 1], 'int32'), tf.zeros([0]), [3])), [0, 0, 0]);
+    checkGrad((a) => tf.gatherND(a, tf.tensor2d([[1, 0], [0, 2], [1, 0]], undefined, 'int32')), [{ values: seq(12, 14), shape: [2, 3, 2] }]);
+    checkGrad((u) => tf.scatterND(tf.tensor2d([[1], [0], [1]], undefined, 'int32'), u, [3, 2]), [{ values: seq(6, 15), shape: [3, 2] }]);
+    checkGrad((a, u) => tf.tensorScatterUpdate(a, tf.tensor2d([[2], [0], [2]], undefined, 'int32'), u), [{ values: seq(8, 16), shape: [4, 2] }, { values: seq(6, 17), shape: [3, 2] }]);
+    expectThrows(() => tf.gatherND(tf.zeros([3, 3]), tf.tensor2d([[0, 3]], undefined, 'int32')), /gatherND: `indices` row 0 is \[0,3\]: component 1 must be in \[0, 3\)/);
+    expectThrows(() => tf.gatherND(tf.zeros([3]), tf.tensor2d([[0, 1]], undefined, 'int32')), /gatherND: the last dimension of `indices` \(2\) must be <= the rank of x \(1/);
+    expectThrows(() => tf.scatterND(tf.tensor1d([0, 1], 'int32'), tf.tensor1d([1, 2, 3]), [4]), /scatterND: `updates` must have shape \[2\] .* received \[3\]/);
+    expectThrows(() => tf.scatterND(tf.tensor1d([5], 'int32'), tf.tensor1d([1]), [4]), /scatterND: `indices` row 0 is \[5\]: component 0 must be in \[0, 4\)/);
+    expectThrows(() => tf.tensorScatterUpdate(tf.zeros([2]), tf.tensor1d([0], 'int32'), tf.tensor1d([1], 'int32')), /tensorScatterUpdate: `tensor` and `updates` must have one dtype, received float32 and int32/);
+  });
+});
+
+describe('mirrorPad, spaceToBatchND, batchToSpaceND, depthToSpace, diag, localResponseNormalization', () => {
+  it('TF.js values; chained; gradients; errors', () => {
+    const x = seq(3 * 4, 21);
+    for (const [p, mode] of [[[[1, 1], [2, 2]], 'reflect'], [[[2, 0], [0, 3]], 'reflect'], [[[3, 1], [4, 0]], 'symmetric'], [[[0, 0], [0, 0]], 'symmetric']] as const) {
+      same(tf.mirrorPad(tf.tensor2d(x, [3, 4]), p as never, mode), tfjs.mirrorPad(tfjs.tensor2d(x, [3, 4]), p as never, mode), 0, `mirrorPad ${JSON.stringify(p)} ${mode}`);
+    }
+    same(tf.tensor1d([1, 2, 3]).mirrorPad([[2, 2]], 'reflect'), tfjs.tensor1d([1, 2, 3]).mirrorPad([[2, 2]], 'reflect'), 0, 'chained');
+    const v = seq(2 * 4 * 6 * 2, 22);
+    same(tf.spaceToBatchND(tf.tensor4d(v, [2, 4, 6, 2]), [2, 3], [[0, 2], [3, 0]]), tfjs.spaceToBatchND(tfjs.tensor4d(v, [2, 4, 6, 2]), [2, 3], [[0, 2], [3, 0]]), 0, 'spaceToBatchND');
+    same(tf.spaceToBatchND(tf.tensor3d(v.slice(0, 24), [2, 6, 2]), [3], [[0, 0]]), tfjs.spaceToBatchND(tfjs.tensor3d(v.slice(0, 24), [2, 6, 2]), [3], [[0, 0]]), 0, 'spaceToBatchND 1-D');
+    same(tf.batchToSpaceND(tf.tensor4d(v.slice(0, 48), [12, 2, 1, 2]), [2, 3], [[1, 0], [0, 2]]), tfjs.batchToSpaceND(tfjs.tensor4d(v.slice(0, 48), [12, 2, 1, 2]), [2, 3], [[1, 0], [0, 2]]), 0, 'batchToSpaceND');
+    const back = tf.batchToSpaceND(tf.spaceToBatchND(tf.tensor4d(v, [2, 4, 6, 2]), [2, 2], [[0, 0], [0, 0]]), [2, 2], [[0, 0], [0, 0]]);
+    assert.deepEqual(arr(back), arr(tf.tensor(v)));
+    same(tf.depthToSpace(tf.tensor4d(v.slice(0, 64), [2, 2, 2, 8]), 2), tfjs.depthToSpace(tfjs.tensor4d(v.slice(0, 64), [2, 2, 2, 8]), 2), 0, 'depthToSpace');
+    // NCHW (TF.js's CPU backend has only NHWC): the NHWC result transposed.
+    const nchw = tf.depthToSpace(tf.transpose(tf.tensor4d(v.slice(0, 64), [2, 2, 2, 8]), [0, 3, 1, 2]), 2, 'NCHW');
+    assert.deepEqual(arr(tf.transpose(nchw, [0, 2, 3, 1])), T(tfjs.depthToSpace(tfjs.tensor4d(v.slice(0, 64), [2, 2, 2, 8]), 2)));
+    same(tf.diag(tf.tensor2d(x, [3, 4])), tfjs.diag(tfjs.tensor2d(x, [3, 4])), 0, 'diag');
+    same(tf.diag(tf.tensor1d([1, 2], 'int32')), tfjs.diag(tfjs.tensor1d([1, 2], 'int32')), 0, 'diag int32');
+    const r = seq(2 * 4 * 3 * 7, 23);
+    for (const [radius, bias, alpha, beta] of [[1, 2, 0.5, 0.75], [5, 1, 1, 0.5], [0, 1, 2, 1], [10, 0.5, 0.1, 0.3]]) {
+      same(tf.localResponseNormalization(tf.tensor4d(r, [2, 4, 3, 7]), radius, bias, alpha, beta), tfjs.localResponseNormalization(tfjs.tensor4d(r, [2, 4, 3, 7]), radius, bias, alpha, beta), 2e-6, `lrn ${radius}`);
+    }
+    same(tf.tensor3d(r.slice(0, 28), [2, 2, 7]).localResponseNormalization(2), tfjs.tensor3d(r.slice(0, 28), [2, 2, 7]).localResponseNormalization(2), 2e-6, 'lrn rank 3 chained');
+    checkGrad((a) => tf.mirrorPad(a, [[1, 2], [2, 0]], 'reflect'), [{ values: seq(12, 24), shape: [3, 4] }]);
+    checkGrad((a) => tf.spaceToBatchND(a, [2, 2], [[1, 1], [0, 2]]), [{ values: seq(16, 25), shape: [1, 4, 2, 2] }]);
+    checkGrad((a) => tf.localResponseNormalization(a, 1, 1.5, 0.7, 0.6), [{ values: seq(20, 26), shape: [1, 2, 2, 5] }]);
+    checkGrad((a) => tf.diag(a), [{ values: [1, -2, 3], shape: [3] }]);
+    expectThrows(() => tf.mirrorPad(tf.zeros([3]), [[3, 0]], 'reflect'), /mirrorPad: `paddings\[0\]` must be two integers in \[0, 2\] \(reflect, x shape \[3\]\), received \[3,0\]/);
+    expectThrows(() => tf.mirrorPad(tf.zeros([3]), [[1, 0]], 'wrap' as never), /mirrorPad: `mode` must be 'reflect' or 'symmetric', received "wrap"/);
+    expectThrows(() => tf.spaceToBatchND(tf.zeros([1, 5, 2]), [2], [[0, 0]]), /spaceToBatchND: spatial axis 1 \(5 \+ paddings \[0,0\] = 5\) must be divisible by blockShape\[0\] = 2/);
+    expectThrows(() => tf.batchToSpaceND(tf.zeros([3, 2, 2]), [2], [[0, 0]]), /batchToSpaceND: the batch axis of x \(3\) must be divisible by the product of blockShape \[2\] = 2/);
+    expectThrows(() => tf.depthToSpace(tf.zeros([1, 2, 2, 6]), 2), /depthToSpace: the depth of x \(6\) must be divisible by blockSize² = 4/);
+    expectThrows(() => tf.localResponseNormalization(tf.zeros([2, 2]), 1), /localResponseNormalization: `x` must have rank 3 or 4, received shape \[2,2\]/);
+  });
+});
+
+describe('tf.linalg', () => {
+  it('bandPart, gramSchmidt, qr: TF.js values, batches, gradients, errors', () => {
+    const a = seq(3 * 4 * 5, 31);
+    for (const [lo, hi] of [[0, 0], [1, -1], [-1, 0], [2, 1], [-1, -1]]) {
+      same(tf.linalg.bandPart(tf.tensor3d(a, [3, 4, 5]), lo!, hi!), tfjs.linalg.bandPart(tfjs.tensor3d(a, [3, 4, 5]), lo!, hi!), 0, `bandPart ${lo} ${hi}`);
+    }
+    same(tf.linalg.bandPart(tf.tensor2d(a.slice(0, 20), [4, 5]), tf.scalar(1, 'int32'), tf.scalar(-1, 'int32')),
+      tfjs.linalg.bandPart(tfjs.tensor2d(a.slice(0, 20), [4, 5]), tfjs.scalar(1, 'int32'), tfjs.scalar(-1, 'int32')), 0, 'bandPart tensors');
+    same(tf.linalg.gramSchmidt(tf.tensor2d(a.slice(0, 12), [3, 4])) as tf.Tensor, tfjs.linalg.gramSchmidt(tfjs.tensor2d(a.slice(0, 12), [3, 4])) as tfjs.Tensor, 2e-6, 'gramSchmidt');
+    const list = tf.linalg.gramSchmidt([tf.tensor1d([1, 1]), tf.tensor1d([1, 2])]) as tf.Tensor[];
+    close([...arr(list[0]!), ...arr(list[1]!)], [Math.SQRT1_2, Math.SQRT1_2, -Math.SQRT1_2, Math.SQRT1_2]);
+    for (const [m, n, full] of [[3, 3, false], [5, 3, false], [5, 3, true], [3, 5, false], [3, 5, true], [1, 1, false]] as const) {
+      const v = a.slice(0, m * n);
+      const [q, r] = tf.linalg.qr(tf.tensor2d(v, [m, n]), full);
+      const [q2, r2] = tfjs.linalg.qr(tfjs.tensor2d(v, [m, n]), full);
+      same(q, q2, 2e-5, `q ${m}x${n} ${full}`);
+      same(r, r2, 2e-5, `r ${m}x${n} ${full}`);
+      close(arr(tf.matMul(q, r)), v, 2e-5, 'q·r = x');
+    }
+    const [qb, rb] = tf.linalg.qr(tf.tensor3d(a.slice(0, 24), [2, 4, 3]));
+    assert.deepEqual([qb.shape, rb.shape], [[2, 4, 3], [2, 3, 3]]);
+    for (let i = 0; i < 2; i++) {
+      const [qi, ri] = tf.linalg.qr(tf.tensor2d(a.slice(12 * i, 12 * i + 12), [4, 3]));
+      close(arr(tf.slice(qb, [i, 0, 0], [1, 4, 3])), arr(qi), 1e-6, 'batched q');
+      close(arr(tf.slice(rb, [i, 0, 0], [1, 3, 3])), arr(ri), 1e-6, 'batched r');
+    }
+    const [qz, rz] = tf.linalg.qr(tf.tensor2d([[0, 1], [0, 2]]));
+    assert.ok([...arr(qz), ...arr(rz)].every(Number.isFinite), 'a zero column gives finite factors');
+    checkGrad((t) => tf.linalg.bandPart(t, 1, 0), [{ values: seq(9, 32), shape: [3, 3] }]);
+    checkGrad((t) => tf.linalg.gramSchmidt(t) as tf.Tensor, [{ values: seq(6, 33), shape: [2, 3] }]);
+    checkGrad((t) => tf.linalg.qr(t)[1]!, [{ values: seq(6, 34), shape: [3, 2] }], { tol: 1e-4 });
+    expectThrows(() => tf.linalg.bandPart(tf.zeros([3]), 0, 0), /bandPart: `a` must have rank >= 2, received rank 1/);
+    expectThrows(() => tf.linalg.bandPart(tf.zeros([2, 2]), 3, 0), /bandPart: `numLower` must be an integer <= 2 \(negative: no bound\), received 3/);
+    expectThrows(() => tf.linalg.gramSchmidt(tf.zeros([3, 2])), /gramSchmidt: 3 vectors cannot be orthonormal in 2 dimensions/);
+    expectThrows(() => tf.linalg.qr(tf.zeros([3])), /qr: `x` must have rank >= 2, received rank 1/);
+  });
+});
+
+describe('async data-dependent ops', () => {
+  it('whereAsync, booleanMaskAsync, setdiff1dAsync, inTopKAsync: TF.js values; errors', async () => {
+    const c = [[true, false, true], [false, false, true]];
+    same(await tf.whereAsync(tf.tensor2d(c, undefined, 'bool')), await tfjs.whereAsync(tfjs.tensor2d(c, undefined, 'bool')), 0, 'whereAsync');
+    same(await tf.whereAsync(tf.zeros([0, 2], 'bool')), await tfjs.whereAsync(tfjs.zeros([0, 2], 'bool')), 0, 'whereAsync empty');
+    const x = seq(2 * 3 * 4, 41);
+    same(await tf.booleanMaskAsync(tf.tensor3d(x, [2, 3, 4]), tf.tensor2d(c, undefined, 'bool')), await tfjs.booleanMaskAsync(tfjs.tensor3d(x, [2, 3, 4]), tfjs.tensor2d(c, undefined, 'bool')), 0, 'booleanMask');
+    same(await tf.booleanMaskAsync(tf.tensor3d(x, [2, 3, 4]), tf.tensor1d([true, false, false, true], 'bool'), 2), await tfjs.booleanMaskAsync(tfjs.tensor3d(x, [2, 3, 4]), tfjs.tensor1d([true, false, false, true], 'bool'), 2), 0, 'booleanMask axis');
+    const [v, i] = await tf.setdiff1dAsync(tf.tensor1d([7, 1, 3, 7, 2, 9], 'int32'), tf.tensor1d([7, 2], 'int32'));
+    const [v2, i2] = await tfjs.setdiff1dAsync(tfjs.tensor1d([7, 1, 3, 7, 2, 9], 'int32'), tfjs.tensor1d([7, 2], 'int32'));
+    same(v, v2, 0, 'setdiff values');
+    same(i, i2, 0, 'setdiff indices');
+    const p = [[1, 5, 5, 2], [3, 1, 0, 9], [0, 0, 0, 0]];
+    for (const k of [1, 2, 4]) {
+      same(await tf.inTopKAsync(tf.tensor2d(p), tf.tensor1d([2, 0, 3], 'int32'), k), await tfjs.inTopKAsync(tfjs.tensor2d(p), tfjs.tensor1d([2, 0, 3], 'int32'), k), 0, `inTopK ${k}`);
+    }
+    await assert.rejects(tf.booleanMaskAsync(tf.zeros([2, 3]), tf.tensor1d([true], 'bool')), /booleanMaskAsync: `mask` \[1\] must match the axes of tensor \[2,3\] from `axis` 0/);
+    await assert.rejects(tf.setdiff1dAsync(tf.zeros([2]), tf.zeros([2], 'int32')), /setdiff1dAsync: `x` and `y` must have one dtype, received float32 and int32/);
+    await assert.rejects(tf.inTopKAsync(tf.zeros([2, 3]), tf.zeros([2], 'int32'), 4), /inTopKAsync: `k` must be an integer in \[1, 3\]/);
+  });
+});

@@ -20,8 +20,7 @@ const CHAINED = [
   'squeeze', 'slice', 'stridedSlice', 'tile', 'pad', 'gather', 'reverse', 'cast', 'clone',
   'broadcastTo', 'split', 'unstack', 'softmax', 'logSoftmax', 'conv1d', 'conv2d',
   'depthwiseConv2d', 'conv2dTranspose', 'maxPool', 'avgPool', 'batchNorm', 'dropout',
-  'tan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'asin', 'acos', 'atan', 'atan2', 'logSigmoid',
-  'step', 'divNoNan', 'euclideanNorm', 'cumsum', 'cumprod', 'topk',
+  'tan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'logSigmoid', 'step', 'divNoNan', 'euclideanNorm',
 ] as const;
 
 /** `x.op(...rest)` for every chained op: the op's signature without its first argument. */

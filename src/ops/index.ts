@@ -25,6 +25,3 @@ export * from './family_random.ts';
 export * from './rank_aliases.ts';
 export { conv3d, maxPool3d, avgPool3d } from './conv3d.ts';
 export { tan, sinh, cosh, asinh, acosh, atanh, logSigmoid, step, divNoNan, euclideanNorm } from './tfjs_extra.ts';
-export { asin, acos, atan, atan2 } from './inverse_trig.ts';
-export { cumsum, cumprod } from './cumulative.ts';
-export { topk } from './topk.ts';
