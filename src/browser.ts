@@ -117,7 +117,8 @@ const wrap = (prefix: string, ns: (m: typeof More) => Ns, n: string): Fn => n.en
   : (...a: unknown[]) => ns(moreChunk.get(prefix + n))[n]!(...a);
 const later = <T>(prefix: string, ns: (m: typeof More) => Ns, names: string[]): T => Object.fromEntries(names.map((n) => [n, wrap(prefix, ns, n)])) as T;
 // (Destructured from a proxy that makes each wrapper as it is read: the names once.)
-export const { asin, acos, atan, atan2, cumsum, cumprod, topk, einsum, gatherND, scatterND, tensorScatterUpdate, mirrorPad, spaceToBatchND, batchToSpaceND, depthToSpace, diag, localResponseNormalization,
+export const { asin, acos, atan, atan2, cumsum, cumprod, topk, einsum,
+  gatherND, scatterND, tensorScatterUpdate, mirrorPad, spaceToBatchND, batchToSpaceND, depthToSpace, diag, localResponseNormalization,
   whereAsync, booleanMaskAsync, setdiff1dAsync, inTopKAsync } = new Proxy({}, { get: (_, n) => wrap('tf.', (m) => m as unknown as Ns, n as string) }) as typeof More;
 export const image = later<typeof More.image>('tf.image.', (m) => m.image, ['resizeBilinear', 'resizeNearestNeighbor', 'flipLeftRight', 'cropAndResize',
   'rgbToGrayscale', 'nonMaxSuppression', 'nonMaxSuppressionAsync']);

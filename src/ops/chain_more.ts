@@ -11,7 +11,10 @@ import { batchToSpaceND, depthToSpace, localResponseNormalization, mirrorPad, sp
 import type { MORE_CHAINED_NAMES } from './more_names.ts';
 
 /** The ops of tfjs_more.ts that TF.js chains, by method name. */
-export const MORE_CHAINED = { asin, acos, atan, atan2, cumsum, cumprod, topk, resizeBilinear, resizeNearestNeighbor, mirrorPad, spaceToBatchND, batchToSpaceND, depthToSpace, localResponseNormalization } satisfies Record<(typeof MORE_CHAINED_NAMES)[number], unknown>;
+export const MORE_CHAINED = {
+  asin, acos, atan, atan2, cumsum, cumprod, topk, resizeBilinear, resizeNearestNeighbor, mirrorPad, spaceToBatchND, batchToSpaceND, depthToSpace,
+  localResponseNormalization,
+} satisfies Record<(typeof MORE_CHAINED_NAMES)[number], unknown>;
 
 type Chained<F> = F extends (x: Tensor, ...rest: infer R) => infer O ? (...rest: R) => O : never;
 

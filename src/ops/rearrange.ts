@@ -71,7 +71,9 @@ export const spaceToBatchND = op('spaceToBatchND', (x: TensorLike, blockShape: n
   const spatial = rest.slice(0, m);
   const inner = rest.slice(m);
   spatial.forEach((d, i) => {
-    if (d % blockShape[i]! !== 0) fail('spaceToBatchND', `spatial axis ${i + 1} (${t.shape[i + 1]} + paddings ${JSON.stringify(paddings[i])} = ${d}) must be divisible by blockShape[${i}] = ${blockShape[i]}`);
+    if (d % blockShape[i]! !== 0) {
+      fail('spaceToBatchND', `spatial axis ${i + 1} (${t.shape[i + 1]} + paddings ${JSON.stringify(paddings[i])} = ${d}) must be divisible by blockShape[${i}] = ${blockShape[i]}`);
+    }
   });
   // [b, s1/b1, b1, ..., sM/bM, bM, inner] → [b1, ..., bM, b, s1/b1, ..., sM/bM, inner].
   const split = reshape(padded, [b!, ...spatial.flatMap((d, i) => [d / blockShape[i]!, blockShape[i]!]), ...inner]);
