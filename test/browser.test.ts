@@ -592,7 +592,9 @@ describe('idem in headless Chromium', { skip }, () => {
       }
       // Other chunks tf.ready() loads: tf.io's safetensors helpers and tf.applications' builders.
       const lazyBefore = [];
-      for (const f of [() => tf.io.encodeSafetensors([{ name: 'w', tensor: tf.ones([2]) }]), () => tf.applications.makeDivisible(37, 8)]) {
+      // (and the TF.js ops of src/ops/tfjs_more.ts: tf.image, x.cumsum(), ...; the async ones load it themselves).
+      for (const f of [() => tf.io.encodeSafetensors([{ name: 'w', tensor: tf.ones([2]) }]), () => tf.applications.makeDivisible(37, 8),
+        () => tf.image.flipLeftRight(tf.ones([1, 2, 2, 1])), () => tf.ones([3]).cumsum()]) {
         try {
           f();
           lazyBefore.push('no error');
@@ -600,6 +602,7 @@ describe('idem in headless Chromium', { skip }, () => {
           lazyBefore.push(String(e.message));
         }
       }
+      const coords = Array.from((await tf.whereAsync(tf.tensor([true, false, true], [3], 'bool'))).dataSync());
       const preprocessed = Array.from(tf.applications.mobileNetV2.preprocessInput(tf.tensor([0, 127.5, 255], [1, 1, 3])).dataSync());
       // fit with verbose on lints the model first (loading the code itself): a keep probability passed as a rate.
       const trap = build(0.7);
@@ -607,7 +610,8 @@ describe('idem in headless Chromium', { skip }, () => {
       await trap.fit(tf.ones([8, 4]), tf.zeros([8, 2]), { epochs: 1, batchSize: 8, verbose: 1 });
       await tf.ready();
       const st = tf.io.decodeSafetensors(tf.io.encodeSafetensors([{ name: 'w', tensor: tf.tensor([1.5, -2]) }]), 'bytes');
-      const lazyAfter = { safetensors: [st.entries[0].name, Array.from(st.entries[0].shape)], divisible: tf.applications.makeDivisible(37, 8) };
+      const lazyAfter = { safetensors: [st.entries[0].name, Array.from(st.entries[0].shape)], divisible: tf.applications.makeDivisible(37, 8),
+        flipped: Array.from(tf.image.flipLeftRight(tf.tensor([1, 2, 3, 4], [1, 1, 4, 1])).dataSync()), cumsum: Array.from(tf.tensor([1, 2, 3]).cumsum().dataSync()), coords };
       const rep = tf.compare(build(0.3), build(0.7), tf.ones([16, 4]));
       const failures = [];
       for (const name of ['native', 'webgpu']) {
@@ -624,7 +628,9 @@ describe('idem in headless Chromium', { skip }, () => {
     assert.match(r.lazyBefore[0]!, /^tf\.io\.encodeSafetensors: in the browser its code is loaded by `await tf\.ready\(\)`/);
     assert.match(r.lazyBefore[1]!, /^tf\.applications\.makeDivisible: in the browser its code is loaded by `await tf\.ready\(\)`/);
     assert.deepEqual(r.preprocessed, [-1, 0, 1], 'the preprocessing is in the core');
-    assert.deepEqual(r.lazyAfter, { safetensors: ['w', [2]], divisible: 40 });
+    assert.match(r.lazyBefore[2]!, /^tf\.image\.flipLeftRight: in the browser its code is loaded by `await tf\.ready\(\)`/);
+    assert.match(r.lazyBefore[3]!, /^tensor\.cumsum\(\): in the browser its code is loaded by `await tf\.ready\(\)`/);
+    assert.deepEqual(r.lazyAfter, { safetensors: ['w', [2]], divisible: 40, flipped: [4, 3, 2, 1], cumsum: [1, 3, 6], coords: [0, 2] });
     assert.equal(r.section, 'architecture');
     assert.match(r.text, /^tf\.compare  A: Keras model 'sequential_\d+' \(58 trainable parameters\)/);
     // The Node-only backend says so; WebGPU's code loads on demand and says why it cannot start here (--disable-gpu).

@@ -305,6 +305,8 @@ describe('mirrorPad, spaceToBatchND, batchToSpaceND, depthToSpace, diag, localRe
     checkGrad((a) => tf.mirrorPad(a, [[1, 2], [2, 0]], 'reflect'), [{ values: seq(12, 24), shape: [3, 4] }]);
     checkGrad((a) => tf.spaceToBatchND(a, [2, 2], [[1, 1], [0, 2]]), [{ values: seq(16, 25), shape: [1, 4, 2, 2] }]);
     checkGrad((a) => tf.localResponseNormalization(a, 1, 1.5, 0.7, 0.6), [{ values: seq(20, 26), shape: [1, 2, 2, 5] }]);
+    checkGrad((a) => tf.batchToSpaceND(a, [2, 2], [[1, 0], [0, 1]]), [{ values: seq(16, 27), shape: [4, 2, 1, 2] }]);
+    checkGrad((a) => tf.depthToSpace(a, 2), [{ values: seq(16, 28), shape: [1, 1, 2, 8] }]);
     checkGrad((a) => tf.diag(a), [{ values: [1, -2, 3], shape: [3] }]);
     expectThrows(() => tf.mirrorPad(tf.zeros([3]), [[3, 0]], 'reflect'), /mirrorPad: `paddings\[0\]` must be two integers in \[0, 2\] \(reflect, x shape \[3\]\), received \[3,0\]/);
     expectThrows(() => tf.mirrorPad(tf.zeros([3]), [[1, 0]], 'wrap' as never), /mirrorPad: `mode` must be 'reflect' or 'symmetric', received "wrap"/);

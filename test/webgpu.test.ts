@@ -306,6 +306,27 @@ describe('webgpu backend', () => {
     }
   });
 
+  it('the TF.js compositions (tf.image, tf.linalg, gatherND, scatterND, mirrorPad, LRN, ...) run on GPU-resident inputs', async (t) => {
+    if (skip) return t.skip(skip);
+    // Inputs made by a kernel (so on the GPU under webgpu), indices from the host.
+    const img = () => tf.add(r([2, 5, 6, 3], 80), 0);
+    const idx = () => tf.tensor([[1, 0, 2], [0, 4, 5]], [2, 3], 'int32');
+    await check('image', () => [tf.image.resizeBilinear(img(), [7, 4]), tf.image.resizeBilinear(img(), [3, 9], false, true), tf.image.resizeNearestNeighbor(img(), [8, 3], true),
+      tf.image.flipLeftRight(img()), tf.image.rgbToGrayscale(img()),
+      tf.image.cropAndResize(img(), tf.add(tf.tensor([[0.1, 0.2, 0.8, 0.9], [0.3, 0.1, 0.6, 1.2]]), 0), tf.tensor([1, 0], [2], 'int32'), [3, 4], 'bilinear', -1)], FEW_ULP);
+    await check('gatherND, scatterND, tensorScatterUpdate', () => [tf.gatherND(img(), idx()),
+      tf.scatterND(tf.tensor([[1], [3], [1]], [3, 1], 'int32'), tf.add(r([3, 4], 81), 0), [5, 4]),
+      tf.tensorScatterUpdate(tf.add(r([5, 4], 82), 0), tf.tensor([[1], [3], [1]], [3, 1], 'int32'), tf.add(r([3, 4], 83), 0))], FEW_ULP);
+    await check('mirrorPad, spaceToBatchND, batchToSpaceND, depthToSpace, diag, LRN', () => [tf.mirrorPad(tf.add(r([3, 4], 84), 0), [[1, 2], [3, 0]], 'reflect'),
+      tf.spaceToBatchND(img(), [1, 2], [[0, 1], [0, 0]]), tf.batchToSpaceND(tf.add(r([4, 2, 3, 1], 85), 0), [2, 2], [[0, 1], [1, 0]]),
+      tf.depthToSpace(tf.add(r([1, 2, 3, 8], 86), 0), 2), tf.diag(tf.add(r([3], 87), 0)), tf.localResponseNormalization(img(), 1, 1.5, 0.5, 0.75)], FEW_ULP);
+    await check('linalg, einsum', () => [tf.linalg.bandPart(tf.add(r([2, 4, 4], 88), 0), 1, 0), ...tf.linalg.qr(tf.add(r([4, 3], 89), 0)),
+      tf.linalg.gramSchmidt(tf.add(r([2, 3], 90), 0)) as tf.Tensor, tf.einsum('bij,bjk->bik', tf.add(r([2, 3, 4], 91), 0), tf.add(r([2, 4, 2], 92), 0))], { rtol: 1e-5, atol: 1e-6 });
+    await tf.setBackend('webgpu');
+    assert.deepEqual(Array.from((await tf.image.nonMaxSuppressionAsync(tf.add(tf.tensor([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, 5, 1, 6]]), 0), tf.add(tf.tensor([0.9, 0.8, 0.7]), 0), 3)).dataSync()), [0, 2]);
+    assert.deepEqual(Array.from((await tf.whereAsync(tf.greater(tf.add(tf.tensor([1, -1, 2]), 0), 0))).dataSync()), [0, 2]);
+  });
+
   it('reading: await data() works, dataSync() on a GPU result throws a clear error; no kernel silently falls back', async (t) => {
     if (skip) return t.skip(skip);
     await tf.setBackend('webgpu');
