@@ -327,10 +327,12 @@ const idemCols = IDEM.filter((i) => impls.includes(i));
 const peerCols = PEERS.filter((i) => impls.includes(i));
 const extraCols = impls.filter((i) => !idemCols.includes(i) && !peerCols.includes(i));
 const tables = buildTables(runs, [...idemCols, ...extraCols], peerCols);
-// Ratios only for the idem backends users get by default (native) or in browsers (wasm).
-const ratioTables = buildTables(runs, idemCols, peerCols);
+// Ratios for the idem backends users get by default (native) or in browsers (wasm), and for
+// native on one thread (beside the peers' one-thread columns: the like-for-like pairing).
+const ratioCols = [...idemCols, ...(impls.includes('idem-native-1t') ? ['idem-native-1t'] : [])];
+const ratioTables = buildTables(runs, ratioCols, peerCols);
 const cpuTables = buildTables(runs, [...idemCols, ...extraCols], peerCols, true);
-const cpuRatioTables = buildTables(runs, idemCols, peerCols, true);
+const cpuRatioTables = buildTables(runs, ratioCols, peerCols, true);
 
 const machine = [
   `- CPU: ${cpuModel()}, ${cpus().length} cores; memory ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
