@@ -4,7 +4,7 @@
  * backend, with the fused recurrent kernels (`_RNNSequence` / `_RNNSequenceGrad`) and without
  * them (the op-by-op composition), steps interleaved (fused, composition, fused, …) on two
  * models with the same initial weights: ms per `trainOnBatchAsync` step (wall clock, the loss
- * read back each step), and the GPU dispatches, submissions and pipelines per step from the
+ * read back each step, and the process's CPU time: SwiftShader runs in it), and the GPU dispatches, submissions and pipelines per step from the
  * backend's own counters. Smaller shapes with --batch / --seq / --units / --steps; --no-embedding
  * feeds the LSTM float sequences [batch, seq, embed] directly (on webgpu the Embedding's gradient,
  * an UnsortedSegmentSum over the 10000-row table, costs more than the LSTM: this isolates it):
@@ -50,8 +50,8 @@ function model(): tf.Sequential {
 }
 
 const models = { fused: model(), composition: model() };
-interface Stat { ms: number[]; dispatches: number; submits: number; loss: number[] }
-const stats: Record<string, Stat> = { fused: { ms: [], dispatches: 0, submits: 0, loss: [] }, composition: { ms: [], dispatches: 0, submits: 0, loss: [] } };
+interface Stat { ms: number[]; cpu: number[]; dispatches: number; submits: number; loss: number[] }
+const stats: Record<string, Stat> = { fused: { ms: [], cpu: [], dispatches: 0, submits: 0, loss: [] }, composition: { ms: [], cpu: [], dispatches: 0, submits: 0, loss: [] } };
 
 async function step(kind: 'fused' | 'composition', s: number, timed: boolean): Promise<void> {
   if (kind === 'fused') Object.assign(table, fusedKernels);
@@ -63,18 +63,22 @@ async function step(kind: 'fused' | 'composition', s: number, timed: boolean): P
   await be.sync();
   const m0 = be.memory();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const l = (await models[kind].trainOnBatchAsync(x, y)) as number;
   await be.sync();
   const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1000;
   const m1 = be.memory();
   tf.dispose([x, y]);
   const st = stats[kind]!;
   st.loss.push(l);
   if (!timed) return;
   st.ms.push(ms);
+  st.cpu.push(cpu);
   st.dispatches = m1.dispatches - m0.dispatches;
   st.submits = m1.submits - m0.submits;
-  console.log(`${kind} step ${s}: ${ms.toFixed(0)} ms, ${st.dispatches} dispatches, ${st.submits} submissions, loss ${l}`);
+  console.log(`${kind} step ${s}: ${ms.toFixed(0)} ms (CPU ${cpu.toFixed(0)} ms, SwiftShader's threads included), ${st.dispatches} dispatches, ${st.submits} submissions, loss ${l}`);
 }
 
 const adapter = `${be.adapterInfo.description ?? be.adapterInfo.vendor ?? 'adapter'}${be.isFallbackAdapter ? ', fallback adapter' : ''}`;
@@ -88,6 +92,7 @@ const f = stats['fused']!;
 const c = stats['composition']!;
 console.log(`\n| W7-shaped step, webgpu | fused _RNNSequence | composition | ratio |\n|---|---|---|---|`);
 console.log(`| ms per step (median of ${steps}) | ${median(f.ms).toFixed(0)} | ${median(c.ms).toFixed(0)} | ${(median(c.ms) / median(f.ms)).toFixed(2)}× |`);
+console.log(`| CPU ms per step (median; SwiftShader runs in this process) | ${median(f.cpu).toFixed(0)} | ${median(c.cpu).toFixed(0)} | ${(median(c.cpu) / median(f.cpu)).toFixed(2)}× |`);
 console.log(`| dispatches per step | ${f.dispatches} | ${c.dispatches} | ${(c.dispatches / f.dispatches).toFixed(1)}× |`);
 console.log(`| submissions per step | ${f.submits} | ${c.submits} | |`);
 console.log(`losses fused ${f.loss.join(', ')}\nlosses composition ${c.loss.join(', ')}`);

@@ -176,11 +176,14 @@ function forwardProgram(g: Geo, part: 'all' | 'zr' | 'h'): Program {
   for (var r = 0u; r < 4u; r++) { rows[r] = min(b0 + r, p.B - 1u); }`;
   const dots = (gates: number[], col0 = '0u'): string => {
     const hBase = part === 'h' ? 'p.o3 + sb' : 'sb';
-    let s = gates.map((k) => `var A${k} = vec4f(0.0);`).join(' ') + '\n  for (var k = 0u; k < p.U; k++) {\n';
-    s += `    var h = vec4f(out0[${hBase} + rows[0] * p.U + k], out0[${hBase} + rows[1] * p.U + k], out0[${hBase} + rows[2] * p.U + k], out0[${hBase} + rows[3] * p.U + k]);\n`;
-    if (cell === 'simple') s += '    if ((F & 16u) != 0u) { h = h * vec4f(in4[rows[0] * p.U + k], in4[rows[1] * p.U + k], in4[rows[2] * p.U + k], in4[rows[3] * p.U + k]); }\n';
-    s += '    let rr = k * p.GU + j + ' + col0 + ';\n';
+    let s = gates.map((k) => `var A${k} = vec4f(0.0);`).join(' ') + '\n';
+    s += `  var h0 = ${hBase} + rows[0] * p.U; let h1 = (rows[1] - rows[0]) * p.U; let h2 = (rows[2] - rows[0]) * p.U; let h3 = (rows[3] - rows[0]) * p.U;\n`;
+    s += '  var m0 = rows[0] * p.U;\n';
+    s += `  var rr = j + ${col0};\n  for (var k = 0u; k < p.U; k++) {\n`;
+    s += '    var h = vec4f(out0[h0], out0[h0 + h1], out0[h0 + h2], out0[h0 + h3]);\n';
+    if (cell === 'simple') s += '    if ((F & 16u) != 0u) { h = h * vec4f(in4[m0], in4[m0 + h1], in4[m0 + h2], in4[m0 + h3]); }\n';
     for (const k of gates) s += `    A${k} = A${k} + h * in1[rr + ${k}u * p.U];\n`;
+    s += '    h0 = h0 + 1u; m0 = m0 + 1u; rr = rr + p.GU;\n';
     return s + '  }\n  for (var r = 0u; r < 4u; r++) {\n  let b = b0 + r; if (b >= p.B) { break; }\n  let e = b * p.U + j;\n  let xr = (b * p.T + p.t) * p.GU;\n  let hp = out0[sb + e];\n  ' +
       gates.map((k) => `let a${k} = A${k}[r];`).join(' ');
   };
@@ -422,15 +425,20 @@ function recGradProgram(g: Geo, kind: 'dot' | 'zr'): Program {
   let k0 = (gid % p.kb) * 4u; let b0 = (gid / p.kb) * 4u;
   let sb = p.s * p.BU;
   let nxt = (1u - p.par) * 3u * p.BU;
-  var zr: array<u32, 4>; var kr: array<u32, 4>;
-  for (var r = 0u; r < 4u; r++) { zr[r] = p.o4 + (min(b0 + r, p.B - 1u) * p.T + p.t) * p.GU + p.co; kr[r] = min(k0 + r, p.U - 1u) * p.GU + p.co; }
+  // Row and column offsets relative to the first (index arithmetic out of the inner loop).
+  let step = p.T * p.GU;
+  var z0 = p.o4 + (b0 * p.T + p.t) * p.GU + p.co;
+  let z1 = (min(b0 + 1u, p.B - 1u) - b0) * step; let z2 = (min(b0 + 2u, p.B - 1u) - b0) * step; let z3 = (min(b0 + 3u, p.B - 1u) - b0) * step;
+  var k0r = k0 * p.GU + p.co;
+  let k1 = (min(k0 + 1u, p.U - 1u) - k0) * p.GU; let k2 = (min(k0 + 2u, p.U - 1u) - k0) * p.GU; let k3 = (min(k0 + 3u, p.U - 1u) - k0) * p.GU;
   var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
   for (var j = 0u; j < p.N; j++) {
-    let rv = vec4f(in0[kr[0] + j], in0[kr[1] + j], in0[kr[2] + j], in0[kr[3] + j]);
-    c0 = c0 + out1[zr[0] + j] * rv;
-    c1 = c1 + out1[zr[1] + j] * rv;
-    c2 = c2 + out1[zr[2] + j] * rv;
-    c3 = c3 + out1[zr[3] + j] * rv;
+    let rv = vec4f(in0[k0r], in0[k0r + k1], in0[k0r + k2], in0[k0r + k3]);
+    c0 = c0 + out1[z0] * rv;
+    c1 = c1 + out1[z0 + z1] * rv;
+    c2 = c2 + out1[z0 + z2] * rv;
+    c3 = c3 + out1[z0 + z3] * rv;
+    z0 = z0 + 1u; k0r = k0r + 1u;
   }
   let cs = array<vec4f, 4>(c0, c1, c2, c3);
   for (var r = 0u; r < 4u; r++) {
@@ -451,27 +459,30 @@ ${epilogue}
  * b·T·GU + co + n]. f 8: each value + 0 (GRU without resetAfter: the two slices' padded
  * gradients added). Each invocation computes 4 × 4 outputs.
  */
-function weightProgram(): Program {
-  return program('rnn_weights', ['f32', 'f32', 'f32'], 1, `  if (gid >= p.M) { return; }
+function weightProgram(recMask: boolean): Program {
+  // Scalar index arithmetic kept out of the inner loop (SwiftShader runs it per lane).
+  return program(`rnn_weights:${recMask}`, ['f32', 'f32', 'f32'], 1, `  if (gid >= p.M) { return; }
   let i0 = (gid / p.kb) * 4u; let n0 = (gid % p.kb) * 4u;
-  var ii: array<u32, 4>; var nn: array<u32, 4>;
-  for (var r = 0u; r < 4u; r++) { ii[r] = min(i0 + r, p.rows - 1u); nn[r] = p.co + min(n0 + r, p.N - 1u); }
+  let i1 = min(i0 + 1u, p.rows - 1u) - i0; let i2 = min(i0 + 2u, p.rows - 1u) - i0; let i3 = min(i0 + 3u, p.rows - 1u) - i0;
+  let nb = p.co + n0;
+  let n1 = min(n0 + 1u, p.N - 1u) - n0; let n2 = min(n0 + 2u, p.N - 1u) - n0; let n3 = min(n0 + 3u, p.N - 1u) - n0;
+  let bstride = p.T * p.GU;
   var t0 = vec4f(0.0); var t1 = vec4f(0.0); var t2 = vec4f(0.0); var t3 = vec4f(0.0);
   for (var q = 0u; q < p.n; q++) {
     let s = p.s - q;
     let t = select(s, p.T - 1u - s, (p.f & 16u) != 0u);
-    let ab = p.o1 + select(t, s, (p.f & 4u) != 0u) * p.o2;
-    let bb = p.o4 + t * p.GU;
+    var ar = p.o1 + select(t, s, (p.f & 4u) != 0u) * p.o2 + i0;
+    var br = p.o4 + t * p.GU + nb;
+    var mr = i0;
     var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
     for (var b = 0u; b < p.B; b++) {
-      let ar = ab + b * p.o3; let br = bb + b * p.T * p.GU;
-      var av = vec4f(in0[ar + ii[0]], in0[ar + ii[1]], in0[ar + ii[2]], in0[ar + ii[3]]);
-      if ((p.f & 2u) != 0u) { av = av * vec4f(in2[b * p.U + ii[0]], in2[b * p.U + ii[1]], in2[b * p.U + ii[2]], in2[b * p.U + ii[3]]); }
-      let bv = vec4f(in1[br + nn[0]], in1[br + nn[1]], in1[br + nn[2]], in1[br + nn[3]]);
-      c0 = c0 + av[0] * bv;
-      c1 = c1 + av[1] * bv;
-      c2 = c2 + av[2] * bv;
-      c3 = c3 + av[3] * bv;
+      ${recMask ? 'let av = vec4f(in0[ar], in0[ar + i1], in0[ar + i2], in0[ar + i3]) * vec4f(in2[mr], in2[mr + i1], in2[mr + i2], in2[mr + i3]);' : 'let av = vec4f(in0[ar], in0[ar + i1], in0[ar + i2], in0[ar + i3]);'}
+      let bv = vec4f(in1[br], in1[br + n1], in1[br + n2], in1[br + n3]);
+      c0 = c0 + av.x * bv;
+      c1 = c1 + av.y * bv;
+      c2 = c2 + av.z * bv;
+      c3 = c3 + av.w * bv;
+      ar = ar + p.o3; br = br + bstride; mr = mr + p.U;
     }
     if (q == 0u) { t0 = c0; t1 = c1; t2 = c2; t3 = c3; } else { t0 = t0 + c0; t1 = t1 + c1; t2 = t2 + c2; t3 = t3 + c3; }
   }
@@ -506,7 +517,7 @@ function biasProgram(): Program {
 function runWeights(be: WebGPUBackend, ins: TensorInfo[], out: TensorInfo, p: P): void {
   const kb = Math.ceil(p.N! / 4);
   const M = Math.ceil(p.rows! / 4) * kb;
-  be.run(weightProgram(), ins, [out], values({ ...p, kb, M }), grid1d(M));
+  be.run(weightProgram(((p.f ?? 0) & 2) !== 0), ins, [out], values({ ...p, kb, M }), grid1d(M));
 }
 
 function rnnBackward(args: KernelArgs): TensorInfo[] {
