@@ -87,7 +87,11 @@ for (let s = 0; s <= steps; s++) {
   for (const kind of ['fused', 'composition'] as const) await step(kind, s, s > 0);
 }
 Object.assign(table, fusedKernels);
-const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+const median = (v: number[]): number => {
+  const o = [...v].sort((a, b) => a - b);
+  const h = Math.floor(o.length / 2);
+  return o.length % 2 ? o[h]! : (o[h - 1]! + o[h]!) / 2;
+};
 const f = stats['fused']!;
 const c = stats['composition']!;
 console.log(`\n| W7-shaped step, webgpu | fused _RNNSequence | composition | ratio |\n|---|---|---|---|`);
