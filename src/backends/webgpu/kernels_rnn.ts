@@ -476,7 +476,7 @@ function weightProgram(recMask: boolean): Program {
     var mr = i0;
     var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
     for (var b = 0u; b < p.B; b++) {
-      ${recMask ? 'let av = vec4f(in0[ar], in0[ar + i1], in0[ar + i2], in0[ar + i3]) * vec4f(in2[mr], in2[mr + i1], in2[mr + i2], in2[mr + i3]);' : 'let av = vec4f(in0[ar], in0[ar + i1], in0[ar + i2], in0[ar + i3]);'}
+      let av = vec4f(in0[ar], in0[ar + i1], in0[ar + i2], in0[ar + i3])${recMask ? ' * vec4f(in2[mr], in2[mr + i1], in2[mr + i2], in2[mr + i3])' : ''};
       let bv = vec4f(in1[br], in1[br + n1], in1[br + n2], in1[br + n3]);
       c0 = c0 + av.x * bv;
       c1 = c1 + av.y * bv;
