@@ -21,45 +21,13 @@ import assert from 'node:assert/strict';
 import * as tf from '../src/index.ts';
 import { loadNativeAddon, nativeLoadError } from '../src/backends/native/index.ts';
 import { hasSeqKernels, type SeqAddon } from '../src/backends/native/seq_kernels.ts';
-import { FUSABLE_ACTIVATIONS, recurrentComposition, recurrentSequence, type RecurrentCell, type RecurrentSequenceArgs } from '../src/ops/recurrent.ts';
+import { recurrentComposition, recurrentSequence, type RecurrentSequenceArgs } from '../src/ops/recurrent.ts';
 import type { KernelFunc } from '../src/core/backend.ts';
 import { rng, onNative, bitsEqual } from './util.ts';
+import { ACTS, makeRaw, seededLoss, sequenceArgs, toTensors, values, type Case, type CaseTensors } from './rnn_cases.ts';
 
 const addon = loadNativeAddon();
 const skip = addon && hasSeqKernels(addon) ? false : `native addon not built (${nativeLoadError() ?? 'missing'})`;
-
-/** Values in about [-scale, scale] with zeros and signed zeros mixed in. */
-function values(n: number, r: () => number, scale = 1): Float32Array {
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = Math.floor(r() * 23);
-    v[i] = k === 0 ? 0 : k === 1 ? -0 : scale * (2 * r() - 1);
-  }
-  return v;
-}
-
-interface Case {
-  cell: RecurrentCell;
-  B: number;
-  T: number;
-  I: number;
-  U: number;
-  act: string;
-  ract: string;
-  bias: boolean;
-  mask: boolean;
-  goBackwards: boolean;
-  returnSequences: boolean;
-  zeroOutputForMask: boolean;
-  initial: boolean;
-  inDrop: boolean;
-  recDrop: boolean;
-  resetAfter: boolean;
-  /** Which outputs the loss uses: bit 1 output, 2 h, 4 c. */
-  uses: number;
-}
-
-const ACTS = Object.keys(FUSABLE_ACTIVATIONS);
 
 function randomCase(r: () => number, big = false): Case {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -87,110 +55,30 @@ function randomCase(r: () => number, big = false): Case {
   };
 }
 
-interface Inputs {
-  tensors: tf.Tensor[];
-  names: string[];
-  mask: tf.Tensor | null;
-  inMask: tf.Tensor | null;
-  recMask: tf.Tensor | null;
-  seeds: tf.Tensor[];
-}
-
-function makeInputs(c: Case, r: () => number): Inputs {
-  const G = c.cell === 'lstm' ? 4 : c.cell === 'gru' ? 3 : 1;
-  const names = ['x', 'kernel', 'recurrentKernel'];
-  const tensors = [tf.tensor(values(c.B * c.T * c.I, r), [c.B, c.T, c.I]), tf.tensor(values(c.I * G * c.U, r, 0.6), [c.I, G * c.U]), tf.tensor(values(c.U * G * c.U, r, 0.6), [c.U, G * c.U])];
-  if (c.bias) {
-    const shape = c.cell === 'gru' && c.resetAfter ? [2, G * c.U] : [G * c.U];
-    names.push('bias');
-    tensors.push(tf.tensor(values(shape[0]! * (shape[1] ?? 1), r, 0.5), shape));
-  }
-  if (c.initial) {
-    names.push('h0');
-    tensors.push(tf.tensor(values(c.B * c.U, r), [c.B, c.U]));
-    if (c.cell === 'lstm') {
-      names.push('c0');
-      tensors.push(tf.tensor(values(c.B * c.U, r), [c.B, c.U]));
-    }
-  }
-  let mask: tf.Tensor | null = null;
-  if (c.mask) {
-    const m: boolean[] = [];
-    for (let b = 0; b < c.B; b++) {
-      const all = r() < 0.15 ? (r() < 0.5 ? 0 : 1) : -1; // some rows fully masked / unmasked
-      for (let t = 0; t < c.T; t++) m.push(all === -1 ? r() < 0.6 : all === 1);
-    }
-    mask = tf.tensor(m, [c.B, c.T], 'bool');
-  }
-  const drop = (n: number, shape: number[], rate: number) => {
-    const v = new Float32Array(n);
-    for (let i = 0; i < n; i++) v[i] = r() < rate ? 0 : Math.fround(1 / (1 - rate));
-    return tf.tensor(v, shape);
-  };
-  const inMask = c.inDrop ? drop(c.B * c.I, [c.B, c.I], 0.3) : null;
-  const recMask = c.recDrop ? drop(c.B * c.U, [c.B, c.U], 0.4) : null;
-  const outShape = c.returnSequences ? [c.B, c.T, c.U] : [c.B, c.U];
-  const seeds = [tf.tensor(values(outShape.reduce((a, b) => a * b, 1), r), outShape), tf.tensor(values(c.B * c.U, r), [c.B, c.U]), tf.tensor(values(c.B * c.U, r), [c.B, c.U])];
-  return { tensors, names, mask, inMask, recMask, seeds };
-}
-
-function args(c: Case, inp: Inputs, xs: tf.Tensor[]): RecurrentSequenceArgs {
-  const get = (n: string) => {
-    const i = inp.names.indexOf(n);
-    return i >= 0 ? xs[i]! : null;
-  };
-  const h0 = get('h0');
-  return {
-    cell: c.cell,
-    x: get('x')!,
-    kernel: get('kernel')!,
-    recurrentKernel: get('recurrentKernel')!,
-    bias: get('bias'),
-    initialStates: h0 ? (c.cell === 'lstm' ? [h0, get('c0')!] : [h0]) : null,
-    mask: inp.mask,
-    activation: { name: c.act, fn: FUSABLE_ACTIVATIONS[c.act]! },
-    recurrentActivation: { name: c.ract, fn: FUSABLE_ACTIVATIONS[c.ract]! },
-    resetAfter: c.resetAfter,
-    goBackwards: c.goBackwards,
-    returnSequences: c.returnSequences,
-    zeroOutputForMask: c.zeroOutputForMask,
-    inputMasks: inp.inMask ? [inp.inMask] : [],
-    recurrentMasks: inp.recMask ? [inp.recMask] : [],
-  };
-}
-
-/** Σ output·seed over the outputs the case uses (the same ops on both sides). */
-function loss(c: Case, res: tf.Tensor[], seeds: tf.Tensor[]): tf.Tensor {
-  let l: tf.Tensor | null = null;
-  for (let k = 0; k < res.length; k++) {
-    if (!(c.uses & (1 << k))) continue;
-    const term = tf.sum(tf.mul(res[k]!, seeds[k]!));
-    l = l ? tf.add(l, term) : term;
-  }
-  return l!;
-}
+/** The case's inputs as tensors on the native backend (drawn from r as webgpu_rnn's are). */
+const makeInputs = (c: Case, r: () => number): CaseTensors => toTensors(makeRaw(c, r));
 
 type Run = (a: RecurrentSequenceArgs) => tf.Tensor[];
 
 /** Forward values and gradients of every input (tf.grads: no outer tape, the fused backward kernel). */
-function evaluate(c: Case, inp: Inputs, run: Run): Float32Array[] {
-  const fwd = run(args(c, inp, inp.tensors)).map((t) => t.dataSync() as Float32Array);
-  const g = tf.grads((...xs: tf.Tensor[]) => loss(c, run(args(c, inp, xs)), inp.seeds))(inp.tensors);
+function evaluate(c: Case, inp: CaseTensors, run: Run): Float32Array[] {
+  const fwd = run(sequenceArgs(c, inp, inp.tensors)).map((t) => t.dataSync() as Float32Array);
+  const g = tf.grads((...xs: tf.Tensor[]) => seededLoss(c, run(sequenceArgs(c, inp, xs)), inp.seeds))(inp.tensors);
   return [...fwd, ...g.map((t) => t.dataSync() as Float32Array)];
 }
 
 /** The same gradients taken under an outer tape (the fused forward's gradient then recomputes the composition). */
-function evaluateTaped(c: Case, inp: Inputs, run: Run): Float32Array[] {
+function evaluateTaped(c: Case, inp: CaseTensors, run: Run): Float32Array[] {
   const outer = new tf.GradientTape({ persistent: true });
   let g: tf.Tensor[] = [];
   outer.record(() => {
-    g = tf.grads((...xs: tf.Tensor[]) => loss(c, run(args(c, inp, xs)), inp.seeds))(inp.tensors);
+    g = tf.grads((...xs: tf.Tensor[]) => seededLoss(c, run(sequenceArgs(c, inp, xs)), inp.seeds))(inp.tensors);
     return g[0]!;
   });
   return g.map((t) => t.dataSync() as Float32Array);
 }
 
-function usedFused(c: Case, inp: Inputs): boolean {
+function usedFused(c: Case, inp: CaseTensors): boolean {
   const kernels = tf.ENGINE.backend.kernels as Record<string, KernelFunc>;
   const k = kernels['_RNNSequence']!;
   let calls = 0;
@@ -199,7 +87,7 @@ function usedFused(c: Case, inp: Inputs): boolean {
     return k(x);
   };
   try {
-    recurrentSequence(args(c, inp, inp.tensors));
+    recurrentSequence(sequenceArgs(c, inp, inp.tensors));
   } finally {
     kernels['_RNNSequence'] = k;
   }

@@ -11,7 +11,7 @@ import * as tf from '../src/index.ts';
 import { attentionComposition, dotProductAttention } from '../src/ops/attention.ts';
 import { conv2dBatchNormActivation, conv2dBatchNormActivationComposition, fusedConv2dComposition } from '../src/ops/fused_conv2d.ts';
 import { layerNorm, layerNormComposition } from '../src/ops/layer_norm.ts';
-import { compare, rand, webgpuBackend } from './webgpu_util.ts';
+import { compare, counting, rand, webgpuBackend } from './webgpu_util.ts';
 
 type T = tf.Tensor;
 
@@ -32,19 +32,6 @@ after(() => {
 const r = (shape: number[], seed: number, lo = -1, hi = 1): T => tf.tensor(rand(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape);
 const mask = (shape: number[], seed: number): T => tf.greater(r(shape, seed), -0.4);
 
-/** Counts the calls of these kernels on the webgpu backend while fn runs. */
-async function counting<R>(names: string[], fn: () => Promise<R>): Promise<[R, Record<string, number>]> {
-  const table = be!.kernels as Record<string, tf.KernelFunc>;
-  const saved = names.map((n) => table[n]!);
-  const counts: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
-  names.forEach((n, i) => (table[n] = (args) => (counts[n]!++, saved[i]!(args))));
-  try {
-    return [await fn(), counts];
-  } finally {
-    names.forEach((n, i) => (table[n] = saved[i]!));
-  }
-}
-
 async function values(fn: () => T | T[]): Promise<Float32Array[]> {
   const out = fn();
   const list = Array.isArray(out) ? out : [out];
@@ -64,7 +51,7 @@ function same(name: string, got: Float32Array[], want: Float32Array[], atol = 0,
 /** fused (counting `kernels`, each must run) and composition on webgpu bit for bit; fused on webgpu vs reference within tol. */
 async function checkFused(name: string, kernels: string[], fused: () => T | T[], composition: () => T | T[], tol: { atol: number; rtol: number }): Promise<void> {
   await tf.setBackend('webgpu');
-  const [got, counts] = await counting(kernels, () => values(fused));
+  const [got, counts] = await counting(be!, kernels, () => values(fused));
   for (const k of kernels) assert.ok(counts[k]! > 0, `${name}: kernel ${k} did not run`);
   const comp = await values(composition);
   same(`${name} (fused vs composition on webgpu)`, got, comp);

@@ -14,9 +14,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '../src/index.ts';
-import { FUSABLE_ACTIVATIONS, recurrentComposition, recurrentSequence, type RecurrentCell, type RecurrentSequenceArgs } from '../src/ops/recurrent.ts';
-import { compare, webgpuBackend } from './webgpu_util.ts';
+import { recurrentComposition, recurrentSequence, type RecurrentCell, type RecurrentSequenceArgs } from '../src/ops/recurrent.ts';
+import { compare, counting, webgpuBackend } from './webgpu_util.ts';
 import { rng } from './util.ts';
+import { ACTS, makeRaw, seededLoss, sequenceArgs, toTensors, type Case, type RawCase } from './rnn_cases.ts';
 
 let be: tf.WebGPUBackend | null = null;
 let skip: string | false = false;
@@ -32,150 +33,26 @@ after(() => {
   void tf.setBackend(tf.ENGINE.backendNames().includes('native') ? 'native' : 'wasm');
 });
 
-interface Case {
-  cell: RecurrentCell;
-  B: number;
-  T: number;
-  I: number;
-  U: number;
-  act: string;
-  ract: string;
-  bias: boolean;
-  mask: boolean;
-  goBackwards: boolean;
-  returnSequences: boolean;
-  zeroOutputForMask: boolean;
-  initial: boolean;
-  inDrop: boolean;
-  recDrop: boolean;
-  resetAfter: boolean;
-  /** Which outputs the loss uses: bit 1 output, 2 h, 4 c. */
-  uses: number;
-}
-
-/** Values in about [-scale, scale] with zeros and signed zeros mixed in. */
-function values(n: number, r: () => number, scale = 1): Float32Array {
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = Math.floor(r() * 23);
-    v[i] = k === 0 ? 0 : k === 1 ? -0 : scale * (2 * r() - 1);
-  }
-  return v;
-}
-
-/** The raw inputs of a case (made into tensors on each backend). */
-interface Raw {
-  names: string[];
-  arrays: [Float32Array, number[]][];
-  mask: [boolean[], number[]] | null;
-  inMask: [Float32Array, number[]] | null;
-  recMask: [Float32Array, number[]] | null;
-  seeds: [Float32Array, number[]][];
-}
-
-function makeRaw(c: Case, r: () => number): Raw {
-  const G = c.cell === 'lstm' ? 4 : c.cell === 'gru' ? 3 : 1;
-  const names = ['x', 'kernel', 'recurrentKernel'];
-  const arrays: [Float32Array, number[]][] = [[values(c.B * c.T * c.I, r), [c.B, c.T, c.I]], [values(c.I * G * c.U, r, 0.6), [c.I, G * c.U]], [values(c.U * G * c.U, r, 0.6), [c.U, G * c.U]]];
-  if (c.bias) {
-    const shape = c.cell === 'gru' && c.resetAfter ? [2, G * c.U] : [G * c.U];
-    names.push('bias');
-    arrays.push([values(shape[0]! * (shape[1] ?? 1), r, 0.5), shape]);
-  }
-  if (c.initial) {
-    names.push('h0');
-    arrays.push([values(c.B * c.U, r), [c.B, c.U]]);
-    if (c.cell === 'lstm') {
-      names.push('c0');
-      arrays.push([values(c.B * c.U, r), [c.B, c.U]]);
-    }
-  }
-  let mask: Raw['mask'] = null;
-  if (c.mask) {
-    const m: boolean[] = [];
-    for (let b = 0; b < c.B; b++) {
-      const all = r() < 0.15 ? (r() < 0.5 ? 0 : 1) : -1; // some rows fully masked / unmasked
-      for (let t = 0; t < c.T; t++) m.push(all === -1 ? r() < 0.6 : all === 1);
-    }
-    mask = [m, [c.B, c.T]];
-  }
-  const drop = (n: number, shape: number[], rate: number): [Float32Array, number[]] => {
-    const v = new Float32Array(n);
-    for (let i = 0; i < n; i++) v[i] = r() < rate ? 0 : Math.fround(1 / (1 - rate));
-    return [v, shape];
-  };
-  const outShape = c.returnSequences ? [c.B, c.T, c.U] : [c.B, c.U];
-  return {
-    names, arrays, mask,
-    inMask: c.inDrop ? drop(c.B * c.I, [c.B, c.I], 0.3) : null,
-    recMask: c.recDrop ? drop(c.B * c.U, [c.B, c.U], 0.4) : null,
-    seeds: [[values(outShape.reduce((a, b) => a * b, 1), r), outShape], [values(c.B * c.U, r), [c.B, c.U]], [values(c.B * c.U, r), [c.B, c.U]]],
-  };
-}
-
 type Run = (a: RecurrentSequenceArgs) => tf.Tensor[];
 
 /** Forward values and the gradients of every input, on the current backend. */
-async function evaluate(c: Case, raw: Raw, run: Run, taped = false): Promise<Float32Array[]> {
-  const xs = raw.arrays.map(([v, s]) => tf.tensor(v, s));
-  const mask = raw.mask ? tf.tensor(raw.mask[0], raw.mask[1], 'bool') : null;
-  const inMask = raw.inMask ? tf.tensor(raw.inMask[0], raw.inMask[1]) : null;
-  const recMask = raw.recMask ? tf.tensor(raw.recMask[0], raw.recMask[1]) : null;
-  const seeds = raw.seeds.map(([v, s]) => tf.tensor(v, s));
-  const args = (ts: tf.Tensor[]): RecurrentSequenceArgs => {
-    const get = (n: string) => {
-      const i = raw.names.indexOf(n);
-      return i >= 0 ? ts[i]! : null;
-    };
-    const h0 = get('h0');
-    return {
-      cell: c.cell, x: get('x')!, kernel: get('kernel')!, recurrentKernel: get('recurrentKernel')!, bias: get('bias'),
-      initialStates: h0 ? (c.cell === 'lstm' ? [h0, get('c0')!] : [h0]) : null,
-      mask,
-      activation: { name: c.act, fn: FUSABLE_ACTIVATIONS[c.act]! },
-      recurrentActivation: { name: c.ract, fn: FUSABLE_ACTIVATIONS[c.ract]! },
-      resetAfter: c.resetAfter, goBackwards: c.goBackwards, returnSequences: c.returnSequences, zeroOutputForMask: c.zeroOutputForMask,
-      inputMasks: inMask ? [inMask] : [], recurrentMasks: recMask ? [recMask] : [],
-    };
-  };
-  const loss = (res: tf.Tensor[]): tf.Tensor => {
-    let l: tf.Tensor | null = null;
-    for (let k = 0; k < res.length; k++) {
-      if (!(c.uses & (1 << k))) continue;
-      const term = tf.sum(tf.mul(res[k]!, seeds[k]!));
-      l = l ? tf.add(l, term) : term;
-    }
-    return l!;
-  };
-  const fwd = taped ? [] : run(args(xs));
+async function evaluate(c: Case, raw: RawCase, run: Run, taped = false): Promise<Float32Array[]> {
+  const inp = toTensors(raw);
+  const grads = () => tf.grads((...ts: tf.Tensor[]) => seededLoss(c, run(sequenceArgs(c, inp, ts)), inp.seeds))(inp.tensors);
+  const fwd = taped ? [] : run(sequenceArgs(c, inp, inp.tensors));
   let g: tf.Tensor[] = [];
   if (taped) {
     // Under an outer tape: the fused forward's gradient recomputes the composition and differentiates it.
     const outer = new tf.GradientTape({ persistent: true });
     outer.record(() => {
-      g = tf.grads((...ts: tf.Tensor[]) => loss(run(args(ts))))(xs);
+      g = grads();
       return g[0]!;
     });
-  } else g = tf.grads((...ts: tf.Tensor[]) => loss(run(args(ts))))(xs);
+  } else g = grads();
   const out: Float32Array[] = [];
   for (const t of [...fwd, ...g]) out.push(Float32Array.from(await t.data()));
   return out;
 }
-
-/** Counts the calls of these kernels on the webgpu backend while fn runs. */
-async function counting<R>(names: string[], fn: () => Promise<R>): Promise<[R, number[]]> {
-  const table = be!.kernels as Record<string, tf.KernelFunc>;
-  const saved = names.map((n) => table[n]!);
-  const counts = names.map(() => 0);
-  names.forEach((n, i) => (table[n] = (args) => (counts[i]!++, saved[i]!(args))));
-  try {
-    return [await fn(), counts];
-  } finally {
-    names.forEach((n, i) => (table[n] = saved[i]!));
-  }
-}
-
-const ACTS = Object.keys(FUSABLE_ACTIVATIONS);
 
 /** Small odd cases that together take every option (deterministic draws). */
 function cases(): Case[] {
@@ -225,8 +102,8 @@ describe('webgpu fused recurrent kernels', () => {
       const label = JSON.stringify(c);
       const raw = makeRaw(c, rng(c.B * 1000 + c.T * 100 + c.I * 10 + c.U));
       await tf.setBackend('webgpu');
-      const [got, counts] = await counting(['_RNNSequence', '_RNNSequenceGrad'], () => evaluate(c, raw, recurrentSequence));
-      assert.ok(counts[0]! >= 2 && counts[1]! >= 1, `${label}: the fused kernels ran (${counts})`);
+      const [got, counts] = await counting(be!, ['_RNNSequence', '_RNNSequenceGrad'], () => evaluate(c, raw, recurrentSequence));
+      assert.ok(counts['_RNNSequence']! >= 2 && counts['_RNNSequenceGrad']! >= 1, `${label}: the fused kernels ran (${JSON.stringify(counts)})`);
       const comp = await evaluate(c, raw, recurrentComposition);
       assert.equal(got.length, comp.length);
       got.forEach((v, i) => {
@@ -288,11 +165,11 @@ describe('webgpu recurrent layers', () => {
   it('W7 in miniature trains 3 steps on the fused kernels, no CPU fallback: the weights of the composition on webgpu bit for bit, within 1e-5 of wasm', async (t) => {
     if (skip) return t.skip(skip);
     const before = new Map(be!.fallbacks);
-    const [got, counts] = await counting(['_RNNSequence', '_RNNSequenceGrad'], () => w7('webgpu', true));
-    assert.ok(counts[0]! >= 3 && counts[1]! >= 3, `the fused kernels ran (${counts})`);
+    const [got, counts] = await counting(be!, ['_RNNSequence', '_RNNSequenceGrad'], () => w7('webgpu', true));
+    assert.ok(counts['_RNNSequence']! >= 3 && counts['_RNNSequenceGrad']! >= 3, `the fused kernels ran (${JSON.stringify(counts)})`);
     assert.deepEqual(new Map(be!.fallbacks), before, 'no kernel ran on the CPU');
-    const [comp, none] = await counting(['_RNNSequence'], () => w7('webgpu', false));
-    assert.equal(none[0], 0, 'the composition ran without the fused kernel');
+    const [comp, none] = await counting(be!, ['_RNNSequence'], () => w7('webgpu', false));
+    assert.equal(none['_RNNSequence'], 0, 'the composition ran without the fused kernel');
     assert.deepEqual(got.losses, comp.losses, 'losses, fused vs composition on webgpu');
     got.weights.forEach((w, i) => {
       const d = compare(w, comp.weights[i]!, 0, 0, true);

@@ -25,6 +25,19 @@ export function webgpuBackend(): Promise<tf.WebGPUBackend | string> {
   return ready;
 }
 
+/** Counts the calls of these kernels on a backend while fn runs (each kernel wrapped, then put back). */
+export async function counting<R>(be: tf.KernelBackend, names: string[], fn: () => Promise<R>): Promise<[R, Record<string, number>]> {
+  const table = be.kernels as Record<string, tf.KernelFunc>;
+  const saved = names.map((n) => table[n]!);
+  const counts: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  names.forEach((n, i) => (table[n] = (args) => (counts[n]!++, saved[i]!(args))));
+  try {
+    return [await fn(), counts];
+  } finally {
+    names.forEach((n, i) => (table[n] = saved[i]!));
+  }
+}
+
 /** A deterministic fill in [lo, hi) (LCG; no Math.random). */
 export function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const v = new Float32Array(n);
