@@ -357,3 +357,20 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** Gates per cell of `_RNNSequence` / `_RNNSequenceGrad` (the kernel's `G·U`-wide weight blocks). */
+export const RNN_GATES: Readonly<Record<string, number>> = { simple: 1, lstm: 4, gru: 3 };
+
+/**
+ * The `saved` output of `_RNNSequence` (native/src/rnn.cc's `layout`, which every backend that has
+ * the kernel keeps): the states H [T+1, B, U] at 0, then per cell, in rnn.cc's names — LSTM: C
+ * [T+1, B, U], GATES [T, B, 4U], TH [T, B, U]; GRU: Z, RG, RH, HH, each [T, B, U]; SimpleRNN: O
+ * [T, B, U]. `offsets` are those blocks' starts in that order (0 where a cell has fewer).
+ */
+export function rnnSavedLayout(cell: string, B: number, T: number, U: number): { offsets: [number, number, number, number]; size: number } {
+  const st = (T + 1) * B * U;
+  const per = T * B * U;
+  if (cell === 'lstm') return { offsets: [st, 2 * st, 2 * st + 4 * per, 0], size: 2 * st + 5 * per };
+  if (cell === 'gru') return { offsets: [st, st + per, st + 2 * per, st + 3 * per], size: st + 4 * per };
+  return { offsets: [st, 0, 0, 0], size: st + per };
+}

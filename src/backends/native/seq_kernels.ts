@@ -34,6 +34,7 @@
  */
 import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
 import { IdemError } from '../../core/errors.ts';
+import { rnnSavedLayout, RNN_GATES } from '../../core/kernels.ts';
 import type { ReferenceBackend } from '../reference/backend.ts';
 
 /** The addon's sequence entry points (native/src/seq_napi.cc). */
@@ -76,22 +77,12 @@ type NativeLike = ReferenceBackend & { allocF32(n: number, zero?: boolean): Floa
 
 const CELLS: Record<string, number> = { simple: 0, lstm: 1, gru: 2 };
 const ACTS: Record<string, number> = { linear: 0, tanh: 1, sigmoid: 2, relu: 3 };
-/** Gates per cell (the kernel has G·units columns). */
-export const RNN_GATES: Record<string, number> = { simple: 1, lstm: 4, gru: 3 };
 
 function f32(be: ReferenceBackend, t: TensorInfo | undefined, what: string): Float32Array | null {
   if (t === undefined) return null;
   const v = be.values(t);
   if (!(v instanceof Float32Array)) throw new IdemError(`native ${what}: expected float32 storage, got ${t.dtype}`);
   return v;
-}
-
-/** Saved floats of the forward pass (native/src/rnn.cc rnn_saved_size). */
-function savedSize(cell: string, B: number, T: number, U: number): number {
-  const BU = B * U;
-  const st = (T + 1) * BU;
-  const per = T * BU;
-  return cell === 'lstm' ? 2 * st + 5 * per : cell === 'gru' ? st + 4 * per : st + per;
 }
 
 interface Geometry {
@@ -201,7 +192,7 @@ export function nativeSeqKernels(addon: SeqAddon): Record<string, KernelFunc> {
       const y = be.allocF32(args.attrs['returnSequences'] ? BU * g.T : BU);
       const hT = be.allocF32(BU);
       const cT = g.cell === 'lstm' ? be.allocF32(BU) : null;
-      const saved = args.attrs['save'] ? be.allocF32(savedSize(g.cell, g.B, g.T, g.U)) : null;
+      const saved = args.attrs['save'] ? be.allocF32(rnnSavedLayout(g.cell, g.B, g.T, g.U).size) : null;
       const mask = ins['mask'] ? (be.values(ins['mask']) as Uint8Array) : null;
       addon.rnnForward(g.cfg, f32(be, ins['x'], '_RNNSequence')!, f32(be, ins['kernel'], '_RNNSequence')!, f32(be, ins['recurrentKernel'], '_RNNSequence')!,
         f32(be, ins['bias'], '_RNNSequence'), f32(be, ins['h0'], '_RNNSequence'), f32(be, ins['c0'], '_RNNSequence'), mask,

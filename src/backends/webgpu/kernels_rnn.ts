@@ -27,12 +27,12 @@
  */
 import type { KernelArgs, KernelFunc, TensorInfo } from '../../core/backend.ts';
 import { IdemError } from '../../core/errors.ts';
+import { rnnSavedLayout, RNN_GATES } from '../../core/kernels.ts';
 import { grid1d, MAIN_1D, type Program, type WebGPUBackend, type WgslType } from './backend.ts';
 import { HELPERS } from './kernels_elementwise.ts';
 import { runGemm } from './kernels_matmul.ts';
 import { KAHAN } from './kernels_reduce.ts';
 
-const GATES: Record<string, number> = { simple: 1, lstm: 4, gru: 3 };
 
 /** The activation and its gradient op (from the activation's output y), as WGSL expressions. */
 const ACT_FWD: Record<string, string> = {
@@ -89,7 +89,7 @@ interface Geo {
   returnSequences: boolean;
   zeroOutputForMask: boolean;
   resetAfter: boolean;
-  /** Offsets in `saved` (native/src/rnn.cc's layout): H at 0, then per cell (see savedLayout). */
+  /** Offsets in `saved` (native/src/rnn.cc's layout): H at 0, then per cell (core/kernels.ts rnnSavedLayout). */
   o1: number;
   o2: number;
   o3: number;
@@ -102,7 +102,7 @@ function geometry(args: KernelArgs, what: string): Geo {
   const cell = args.attrs['cell'] as Geo['cell'];
   const act = args.attrs['activation'] as string;
   const ract = (args.attrs['recurrentActivation'] as string | undefined) ?? 'linear';
-  if (!(cell in GATES) || !(act in ACT_FWD) || !(ract in ACT_FWD)) throw new IdemError(`webgpu ${what}: unsupported cell or activation (${cell}, ${act}, ${ract})`);
+  if (!(cell in RNN_GATES) || !(act in ACT_FWD) || !(ract in ACT_FWD)) throw new IdemError(`webgpu ${what}: unsupported cell or activation (${cell}, ${act}, ${ract})`);
   if (x.shape.length !== 3 || recurrentKernel.shape.length !== 2) {
     throw new IdemError(`webgpu ${what}: expected x [B, T, I] and a recurrent kernel [U, G·U], got [${x.shape}] and [${recurrentKernel.shape}]`);
   }
@@ -111,22 +111,9 @@ function geometry(args: KernelArgs, what: string): Geo {
   }
   const [B, T, I] = x.shape as [number, number, number];
   const U = recurrentKernel.shape[0]!;
-  const G = GATES[cell]!;
+  const G = RNN_GATES[cell]!;
   const BU = B * U;
-  const st = (T + 1) * BU;
-  const per = T * BU;
-  let o: [number, number, number, number];
-  let savedSize: number;
-  if (cell === 'lstm') {
-    o = [st, 2 * st, 2 * st + 4 * per, 0]; // C, GATES [T, B, 4U], TH
-    savedSize = 2 * st + 5 * per;
-  } else if (cell === 'gru') {
-    o = [st, st + per, st + 2 * per, st + 3 * per]; // Z, RG (r), RH, HH
-    savedSize = st + 4 * per;
-  } else {
-    o = [st, 0, 0, 0]; // O
-    savedSize = st + per;
-  }
+  const { offsets: o, size: savedSize } = rnnSavedLayout(cell, B, T, U);
   return {
     cell, act, ract, B, T, I, U, G, GU: G * U, BU,
     goBackwards: args.attrs['goBackwards'] === true,
