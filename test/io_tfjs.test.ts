@@ -112,3 +112,23 @@ test('an idem model loads in TF.js (tf.loadLayersModel(tf.io.fromMemory(...))): 
   const viaFiles = await tfjs.loadLayersModel(tfjs.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: data.buffer }));
   closeTo((viaFiles.predict(tfjs.tensor(x, [3, 5, 4])) as tfjs.Tensor).dataSync(), m.predict(tf.tensor(x, [3, 5, 4])).dataSync(), 'TF.js predictions from the file:// directory');
 });
+
+test('a file:// directory gives back the same artifacts as a URL or a store would: userDefinedMetadata too', async () => {
+  const d = path.join(dir, 'metadata');
+  const specs = [{ name: 'w', shape: [2], dtype: 'float32' as const }];
+  const art = {
+    modelTopology: { class_name: 'Sequential', config: { layers: [] } },
+    format: 'layers-model',
+    generatedBy: 'test',
+    convertedBy: null,
+    weightSpecs: specs,
+    weightData: new Float32Array([1.5, -2]).buffer,
+    userDefinedMetadata: { label: 'digits', classes: [0, 1, 2] },
+  };
+  await tf.io.fileSystem(`file://${d}`).save!(art as never);
+  const back = await tf.io.fileSystem(`file://${d}`).load!();
+  assert.deepEqual(back.userDefinedMetadata, { label: 'digits', classes: [0, 1, 2] });
+  assert.deepEqual(back.weightSpecs, specs);
+  assert.deepEqual(Array.from(new Float32Array(back.weightData as ArrayBuffer)), [1.5, -2]);
+  assert.equal(back.format, 'layers-model');
+});

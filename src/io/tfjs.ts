@@ -26,6 +26,7 @@ import { checkAssign, commit, fileShapeGuard, type Assignment } from './state.ts
 import { withWeightGuard } from '../layers/layer.ts';
 import { shortName } from './weight_paths.ts';
 import { crc32 } from './zip.ts';
+import { artifactsFromModelJson } from './http.ts';
 import { BROWSER_STORAGE_ADVICE, requireNode, type NodeApis } from '../platform/index.ts';
 
 function nodeFiles(op: string, what: string): NodeApis {
@@ -356,7 +357,6 @@ export function loadFromFiles(p: string): ModelArtifacts {
   if (!json || typeof json !== 'object' || !json.modelTopology) fail(op, `${file}: no modelTopology`);
   if (!Array.isArray(json.weightsManifest)) fail(op, `${file}: no weightsManifest list`);
   const dir = path.dirname(file);
-  const specs: WeightsManifestEntry[] = [];
   const shards: { sp: string; full: string; size: number }[] = [];
   const named = new Map<string, string>();
   for (const g of json.weightsManifest) {
@@ -375,7 +375,6 @@ export function loadFromFiles(p: string): ModelArtifacts {
       shards.push({ sp, full, size });
     }
     if (have !== need) fail(op, `${file}: the weight shards ${g.paths.map((x) => `'${x}'`).join(', ')} hold ${have} bytes, the manifest's ${g.weights.length} weights need ${need}`);
-    specs.push(...g.weights);
   }
   const data = new Uint8Array(shards.reduce((n, s) => n + s.size, 0));
   let off = 0;
@@ -383,15 +382,8 @@ export function loadFromFiles(p: string): ModelArtifacts {
     data.set(readRegularFile(s.full, op, { within: dir, size: s.size, label: `${file}: weight shard '${s.sp}'` }), off);
     off += s.size;
   }
-  return {
-    modelTopology: json.modelTopology,
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy ?? null,
-    weightSpecs: specs,
-    weightData: data.buffer as ArrayBuffer,
-    trainingConfig: json.trainingConfig,
-  };
+  // The same artifacts as from a URL or a browser store (userDefinedMetadata included).
+  return artifactsFromModelJson(json, data);
 }
 
 /** `tf.io` handler for a `file://` URL (TF.js Node's `fileSystem`). */
