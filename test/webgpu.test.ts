@@ -4,31 +4,19 @@
  * `webgpu` package on SwiftShader (see webgpu_util.ts). Skipped, saying why, without an adapter.
  * Shapes are small: SwiftShader runs on the CPU and compiles each pipeline on first use.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as tf from '../src/index.ts';
 import { referenceBatchNormKernels } from '../src/backends/native/norm_kernels.ts';
 import { GEMM_CHOICE, WEBGPU_KERNELS } from '../src/backends/webgpu/index.ts';
-import { compare, rand, webgpuBackend } from './webgpu_util.ts';
+import { compare, rand, webgpuSuite } from './webgpu_util.ts';
 
 type T = tf.Tensor;
 type Out = T | T[];
 
-let be: tf.WebGPUBackend | null = null;
-let skip: string | false = false;
-
-before(async () => {
-  const r = await webgpuBackend();
-  if (typeof r === 'string') skip = r;
-  else be = r;
-  if (skip) console.log(`# webgpu tests skipped: ${skip}`);
-});
-
-after(() => {
-  void tf.setBackend(tf.ENGINE.backendNames().includes('native') ? 'native' : 'wasm');
-});
+const gpu = webgpuSuite('webgpu tests');
 
 async function valuesOn(backend: string, fn: () => Out): Promise<Float32Array[]> {
   await tf.setBackend(backend);
@@ -69,7 +57,7 @@ const BCAST: [number[], number[]][] = [
 
 describe('webgpu backend', () => {
   it('elementwise arithmetic with broadcasting is bit-identical to the reference', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     for (const [sa, sb] of BCAST) {
       for (const op of ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const) {
         await check(`${op} ${JSON.stringify([sa, sb])}`, () => tf[op](r(sa, 1), r(sb, 2)), { exact: op !== 'maximum' && op !== 'minimum' });
@@ -82,7 +70,7 @@ describe('webgpu backend', () => {
   });
 
   it('other binary ops, int32 and bool', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     await check('pow', () => tf.pow(r([4, 5], 1, 0, 3), r([5], 2, -2, 2)), FEW_ULP);
     await check('pow int exps of negatives', () => tf.pow(tf.tensor([-2, -2, -3, 2, 0, 1, -1.5]), tf.tensor([2, 3, -1, 0.5, 2, 7, 2])), FEW_ULP);
     await check('floorDiv', () => tf.floorDiv(r([3, 4], 3, -5, 5), r([4], 4, 0.5, 2)));
@@ -103,7 +91,7 @@ describe('webgpu backend', () => {
   });
 
   it('unary math and activations', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     const x = () => tf.concat([r([37], 21, -4, 4), tf.tensor([0, -0, 1e-8, -1e-8, 30, -30, 0.5, -0.5, 1.5, 2.5, -2.5])]);
     const pos = () => r([29], 22, 1e-3, 9);
     const exact = { exact: true };
@@ -137,7 +125,7 @@ describe('webgpu backend', () => {
   });
 
   it('cumsum / cumprod on every axis, exclusive, reverse, int32, empty; topk', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     for (const axis of [0, 1, 2]) {
       for (const [ex, rev] of [[false, false], [true, false], [false, true], [true, true]] as const) {
         await check(`cumsum ${axis} ${ex} ${rev}`, () => [tf.cumsum(r([3, 7, 5], 40 + axis), axis, ex, rev), tf.cumsum(ri([3, 7, 5], 41, -9, 9), axis, ex, rev)], FEW_ULP);
@@ -156,7 +144,7 @@ describe('webgpu backend', () => {
   });
 
   it('reductions over any axes (float32 compensated sums)', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     const shape = [3, 4, 5];
     for (const axes of [[0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]]) {
       for (const keepDims of [false, true]) {
@@ -181,7 +169,7 @@ describe('webgpu backend', () => {
   });
 
   it('softmax family', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     await check('softmax', () => [tf.softmax(r([5, 7], 51, -5, 5)), tf.softmax(r([3, 1], 52))], FEW_ULP);
     await check('logSoftmax', () => tf.logSoftmax(r([5, 7], 53, -5, 5)), FEW_ULP);
     const labels = () => tf.softmax(r([5, 7], 54));
@@ -195,7 +183,7 @@ describe('webgpu backend', () => {
   });
 
   it('data movement: transpose, slices, pad, concat, tile, gather, segments, one-hot', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     const x = () => r([3, 4, 5], 61);
     const exact = { exact: true };
     await check('transpose', () => [tf.transpose(x(), [2, 0, 1]), tf.transpose(x(), [1, 0, 2]), tf.transpose(r([6, 7], 62))], exact);
@@ -215,7 +203,7 @@ describe('webgpu backend', () => {
   });
 
   it('convolution and pooling, forward and gradients', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     const tol = { rtol: 2e-6, atol: 2e-6 };
     for (const [stride, pad, dil] of [[1, 'valid', 1], [2, 'same', 1], [1, 'same', 2]] as const) {
       const x = () => r([2, 7, 6, 3], 81);
@@ -238,9 +226,9 @@ describe('webgpu backend', () => {
   });
 
   it('GEMM: every transposed form and batch broadcast, bit-identical to wasm (blocked and tiled programs)', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     for (const kind of ['blocked', 'tiled'] as const) {
-      GEMM_CHOICE.set(be!, kind);
+      GEMM_CHOICE.set(gpu.be!, kind);
       for (const [m, k, n] of [[1, 1, 1], [5, 7, 3], [13, 70, 9], [66, 17, 65]] as const) {
         for (const ta of [false, true]) {
           for (const tb of [false, true]) {
@@ -252,12 +240,12 @@ describe('webgpu backend', () => {
       await check(`${kind} empty and k = 0`, () => [tf.matMul(r([0, 3], 93), r([3, 4], 94)), tf.matMul(tf.zeros([2, 0]), tf.zeros([0, 3]))], { exact: true }, 'wasm');
       await check(`${kind} fused matMul + bias + relu`, () => tf.fused.matMul({ a: r([9, 11], 95), b: r([11, 6], 96), bias: r([6], 97), activation: 'relu' }), { exact: true }, 'wasm');
     }
-    GEMM_CHOICE.delete(be!);
+    GEMM_CHOICE.delete(gpu.be!);
     await check('matMul vs reference (float64 sums)', () => tf.matMul(r([17, 300], 98), r([300, 5], 99)), { rtol: 1e-5, atol: 1e-5 });
   });
 
   it('dropout draws the same masks as every backend; optimizer updates are bit-identical to wasm', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     const drop = () => {
       tf.setSeed(7);
       return [tf.dropout(r([5, 37], 101), 0.3), tf.dropout(r([3, 1], 102), 0.5, null, 4), tf.dropout(r([1001], 103), 0.9)];
@@ -269,7 +257,7 @@ describe('webgpu backend', () => {
       return tf.grad((x: T) => tf.sum(tf.mul(tf.dropout(x, 0.4), r([6, 7], 104))))(r([6, 7], 105));
     }, { exact: true });
     // The fused optimizer kernels run on the GPU (no fallback to the composition).
-    for (const k of ['AdamUpdate', 'SGDUpdate', 'RMSpropUpdate']) assert.ok(k in be!.kernels, `webgpu has ${k}`);
+    for (const k of ['AdamUpdate', 'SGDUpdate', 'RMSpropUpdate']) assert.ok(k in gpu.be!.kernels, `webgpu has ${k}`);
     for (const opt of ['adam', 'sgd', 'momentum', 'rmsprop', 'rmspropCentered'] as const) {
       await check(`optimizer ${opt}`, () => {
         const o = opt === 'adam' ? new tf.Adam({ learningRate: 0.01 }) : opt === 'sgd' ? new tf.SGD({ learningRate: 0.1 }) : opt === 'momentum' ? new tf.SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true })
@@ -283,7 +271,7 @@ describe('webgpu backend', () => {
   });
 
   it('fused batch norm, forward and backward', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     const cpu = new tf.ReferenceBackend();
     const info = (v: Float32Array, shape: number[]) => ({ dataId: cpu.write(v, shape, 'float32'), shape, dtype: 'float32' as const });
     const xs = rand(6 * 5 * 4, 121, -2, 3);
@@ -307,7 +295,7 @@ describe('webgpu backend', () => {
   });
 
   it('the TF.js compositions (tf.image, tf.linalg, gatherND, scatterND, mirrorPad, LRN, ...) run on GPU-resident inputs', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     // Inputs made by a kernel (so on the GPU under webgpu), indices from the host.
     const img = () => tf.add(r([2, 5, 6, 3], 80), 0);
     const idx = () => tf.tensor([[1, 0, 2], [0, 4, 5]], [2, 3], 'int32');
@@ -328,7 +316,7 @@ describe('webgpu backend', () => {
   });
 
   it('reading: await data() works, dataSync() on a GPU result throws a clear error; no kernel silently falls back', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     await tf.setBackend('webgpu');
     const y = tf.exp(tf.tensor([1, 2, 3]));
     assert.throws(() => y.dataSync(), /cannot read it synchronously: use `await t.data\(\)`/);
@@ -338,11 +326,11 @@ describe('webgpu backend', () => {
     assert.deepEqual(tf.tensor([4, 5]).dataSync(), new Float32Array([4, 5]), 'uploaded values are readable synchronously');
     const missing = Object.keys(tf.ENGINE.findBackend('reference')!.kernels).filter((k) => !(k in WEBGPU_KERNELS));
     assert.deepEqual(missing, [], 'every reference kernel has a WebGPU implementation');
-    assert.deepEqual([...be!.fallbacks.keys()].filter((k) => !['GatherV2', 'SparseSoftmaxCrossEntropyWithLogits', 'UnsortedSegmentSum', 'BatchMatMul'].includes(k)), []);
+    assert.deepEqual([...gpu.be!.fallbacks.keys()].filter((k) => !['GatherV2', 'SparseSoftmaxCrossEntropyWithLogits', 'UnsortedSegmentSum', 'BatchMatMul'].includes(k)), []);
   });
 
   it('memory: disposed and collected tensors give their buffers back (pool reuse, no growth)', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     await tf.setBackend('webgpu');
     const w = tf.tensor(rand(32 * 32, 131), [32, 32]);
     const step = () => tf.relu(tf.matMul(tf.add(w, 1), w));
@@ -362,21 +350,21 @@ describe('webgpu backend', () => {
         await new Promise((res) => setTimeout(res, 20));
         await new Promise((res) => setImmediate(res));
       }
-      await be!.sync();
-      return be!.memory().numBytesAllocated;
+      await gpu.be!.sync();
+      return gpu.be!.memory().numBytesAllocated;
     };
-    const live0 = be!.memory().numBytesExternal;
+    const live0 = gpu.be!.memory().numBytesExternal;
     const a1 = await cycle();
     const a2 = await cycle();
     const a3 = await cycle();
-    assert.ok(be!.memory().reclaimedByGC >= 900 * 3, `the GC reclaimed ${be!.memory().reclaimedByGC} buffers`);
-    assert.ok(be!.memory().numBytesExternal - live0 < 64 * 1024, 'collected tensors hold no GPU memory');
+    assert.ok(gpu.be!.memory().reclaimedByGC >= 900 * 3, `the GC reclaimed ${gpu.be!.memory().reclaimedByGC} buffers`);
+    assert.ok(gpu.be!.memory().numBytesExternal - live0 < 64 * 1024, 'collected tensors hold no GPU memory');
     assert.ok(a3 <= a2, `GPU bytes allocated after each cycle: ${a1}, ${a2}, ${a3} (the pool is reused)`);
     const x = tf.tensor(rand(1000, 132));
     const y = tf.exp(x);
     await y.data();
-    const live = be!.memory().numDataBuffers;
+    const live = gpu.be!.memory().numDataBuffers;
     tf.dispose([x, y]);
-    assert.equal(be!.memory().numDataBuffers, live - 2);
+    assert.equal(gpu.be!.memory().numDataBuffers, live - 2);
   });
 });

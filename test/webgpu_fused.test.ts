@@ -5,29 +5,17 @@
  * vectorized convolution input gradient against the scalar program; small odd shapes.
  * Skipped, saying why, without an adapter (see webgpu_util.ts).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '../src/index.ts';
 import { attentionComposition, dotProductAttention } from '../src/ops/attention.ts';
 import { conv2dBatchNormActivation, conv2dBatchNormActivationComposition, fusedConv2dComposition } from '../src/ops/fused_conv2d.ts';
 import { layerNorm, layerNormComposition } from '../src/ops/layer_norm.ts';
-import { compare, counting, rand, webgpuBackend } from './webgpu_util.ts';
+import { compare, counting, rand, webgpuSuite } from './webgpu_util.ts';
 
 type T = tf.Tensor;
 
-let be: tf.WebGPUBackend | null = null;
-let skip: string | false = false;
-
-before(async () => {
-  const r = await webgpuBackend();
-  if (typeof r === 'string') skip = r;
-  else be = r;
-  if (skip) console.log(`# webgpu fused-kernel tests skipped: ${skip}`);
-});
-
-after(() => {
-  void tf.setBackend(tf.ENGINE.backendNames().includes('native') ? 'native' : 'wasm');
-});
+const gpu = webgpuSuite('webgpu fused-kernel tests');
 
 const r = (shape: number[], seed: number, lo = -1, hi = 1): T => tf.tensor(rand(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape);
 const mask = (shape: number[], seed: number): T => tf.greater(r(shape, seed), -0.4);
@@ -51,7 +39,7 @@ function same(name: string, got: Float32Array[], want: Float32Array[], atol = 0,
 /** fused (counting `kernels`, each must run) and composition on webgpu bit for bit; fused on webgpu vs reference within tol. */
 async function checkFused(name: string, kernels: string[], fused: () => T | T[], composition: () => T | T[], tol: { atol: number; rtol: number }): Promise<void> {
   await tf.setBackend('webgpu');
-  const [got, counts] = await counting(be!, kernels, () => values(fused));
+  const [got, counts] = await counting(gpu.be!, kernels, () => values(fused));
   for (const k of kernels) assert.ok(counts[k]! > 0, `${name}: kernel ${k} did not run`);
   const comp = await values(composition);
   same(`${name} (fused vs composition on webgpu)`, got, comp);
@@ -62,7 +50,7 @@ async function checkFused(name: string, kernels: string[], fused: () => T | T[],
 
 describe('webgpu fused kernels', () => {
   it('_LayerNorm / _LayerNormGrad: bit-identical to the composition on webgpu, forward and gradients', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     const tol = { atol: 2e-6, rtol: 2e-5 };
     for (const [shape, eps] of [[[3, 7], 1e-3], [[2, 3, 5], 1e-5], [[1, 1], 1e-3], [[5, 33], 1e-6]] as const) {
       const C = shape[shape.length - 1]!;
@@ -83,7 +71,7 @@ describe('webgpu fused kernels', () => {
   });
 
   it('_Attention / _AttentionGrad: bit-identical to the composition on webgpu, with and without masks, gradients from o and probs', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     const tol = { atol: 3e-6, rtol: 3e-5 };
     const B = 2, T = 3, S = 5, H = 2, K = 4, V = 3;
     const q = () => r([B, T, H, K], 1);
@@ -110,7 +98,7 @@ describe('webgpu fused kernels', () => {
   });
 
   it('_FusedConv2D: bias, relu, batch-norm and residual epilogues bit-identical to the composition on webgpu and to wasm; gradients', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     const tol = { atol: 2e-6, rtol: 2e-5 };
     const x = () => r([2, 7, 6, 3], 11);
     for (const [oc, stride, pad, act, bias] of [[4, 1, 'same', 'relu', true], [3, 2, 'valid', 'linear', true], [5, 1, 'valid', 'relu', false], [8, 2, 'same', 'linear', false]] as const) {
@@ -135,7 +123,7 @@ describe('webgpu fused kernels', () => {
   });
 
   it('conv input gradient: the 4-channel program equals the scalar one bit for bit; max-pool gradient in two passes', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     await tf.setBackend('webgpu');
     for (const [stride, pad, dil] of [[1, 'same', 1], [2, 'valid', 1], [1, 'same', 2], [2, 'same', 1]] as const) {
       const w8 = rand(3 * 3 * 8 * 5, 31);

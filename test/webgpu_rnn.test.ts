@@ -11,27 +11,15 @@
  * trains 3 steps on webgpu with the fused kernels, without a CPU fallback, within 1e-5 of wasm.
  * Skipped, saying why, without an adapter (see webgpu_util.ts).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '../src/index.ts';
 import { recurrentComposition, recurrentSequence, type RecurrentCell, type RecurrentSequenceArgs } from '../src/ops/recurrent.ts';
-import { compare, counting, webgpuBackend } from './webgpu_util.ts';
+import { compare, counting, webgpuSuite } from './webgpu_util.ts';
 import { rng } from './util.ts';
 import { ACTS, makeRaw, seededLoss, sequenceArgs, toTensors, type Case, type RawCase } from './rnn_cases.ts';
 
-let be: tf.WebGPUBackend | null = null;
-let skip: string | false = false;
-
-before(async () => {
-  const r = await webgpuBackend();
-  if (typeof r === 'string') skip = r;
-  else be = r;
-  if (skip) console.log(`# webgpu recurrent-kernel tests skipped: ${skip}`);
-});
-
-after(() => {
-  void tf.setBackend(tf.ENGINE.backendNames().includes('native') ? 'native' : 'wasm');
-});
+const gpu = webgpuSuite('webgpu recurrent-kernel tests');
 
 type Run = (a: RecurrentSequenceArgs) => tf.Tensor[];
 
@@ -97,12 +85,12 @@ function cases(): Case[] {
 
 describe('webgpu fused recurrent kernels', () => {
   it('_RNNSequence / _RNNSequenceGrad: bit-identical to the composition on webgpu, within 1e-5 of wasm, forward and gradients', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     for (const c of cases()) {
       const label = JSON.stringify(c);
       const raw = makeRaw(c, rng(c.B * 1000 + c.T * 100 + c.I * 10 + c.U));
       await tf.setBackend('webgpu');
-      const [got, counts] = await counting(be!, ['_RNNSequence', '_RNNSequenceGrad'], () => evaluate(c, raw, recurrentSequence));
+      const [got, counts] = await counting(gpu.be!, ['_RNNSequence', '_RNNSequenceGrad'], () => evaluate(c, raw, recurrentSequence));
       assert.ok(counts['_RNNSequence']! >= 2 && counts['_RNNSequenceGrad']! >= 1, `${label}: the fused kernels ran (${JSON.stringify(counts)})`);
       const comp = await evaluate(c, raw, recurrentComposition);
       assert.equal(got.length, comp.length);
@@ -163,12 +151,12 @@ describe('webgpu recurrent layers', () => {
   };
 
   it('W7 in miniature trains 3 steps on the fused kernels, no CPU fallback: the weights of the composition on webgpu bit for bit, within 1e-5 of wasm', async (t) => {
-    if (skip) return t.skip(skip);
-    const before = new Map(be!.fallbacks);
-    const [got, counts] = await counting(be!, ['_RNNSequence', '_RNNSequenceGrad'], () => w7('webgpu', true));
+    if (gpu.skip) return t.skip(gpu.skip);
+    const before = new Map(gpu.be!.fallbacks);
+    const [got, counts] = await counting(gpu.be!, ['_RNNSequence', '_RNNSequenceGrad'], () => w7('webgpu', true));
     assert.ok(counts['_RNNSequence']! >= 3 && counts['_RNNSequenceGrad']! >= 3, `the fused kernels ran (${JSON.stringify(counts)})`);
-    assert.deepEqual(new Map(be!.fallbacks), before, 'no kernel ran on the CPU');
-    const [comp, none] = await counting(be!, ['_RNNSequence'], () => w7('webgpu', false));
+    assert.deepEqual(new Map(gpu.be!.fallbacks), before, 'no kernel ran on the CPU');
+    const [comp, none] = await counting(gpu.be!, ['_RNNSequence'], () => w7('webgpu', false));
     assert.equal(none['_RNNSequence'], 0, 'the composition ran without the fused kernel');
     assert.deepEqual(got.losses, comp.losses, 'losses, fused vs composition on webgpu');
     got.weights.forEach((w, i) => {

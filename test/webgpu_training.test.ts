@@ -8,20 +8,12 @@
  * LayerNormalization, LSTM, dense) trains with the fused attention and layer-norm kernels, no
  * CPU fallback, losses within 1e-5 of wasm. Small batches: SwiftShader runs on the CPU.
  */
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '../src/index.ts';
-import { rand, webgpuBackend } from './webgpu_util.ts';
+import { rand, webgpuSuite } from './webgpu_util.ts';
 
-let be: tf.WebGPUBackend | null = null;
-let skip: string | false = false;
-
-before(async () => {
-  const r = await webgpuBackend();
-  if (typeof r === 'string') skip = r;
-  else be = r;
-  if (skip) console.log(`# webgpu training tests skipped: ${skip}`);
-});
+const gpu = webgpuSuite('webgpu training tests');
 
 function w1(): tf.Sequential {
   const model = tf.sequential();
@@ -91,28 +83,28 @@ function close(a: number[], b: number[], rtol: number, what: string): void {
 
 describe('webgpu training', () => {
   it('W1 MLP: 3 steps, losses within 1e-5 of wasm (identical dropout masks)', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     const want = await threeSteps('wasm', w1, 16, false);
-    const before = new Map(be!.fallbacks);
+    const before = new Map(gpu.be!.fallbacks);
     const got = await threeSteps('webgpu', w1, 16, false);
     close(got, want, 1e-5, 'W1');
-    assert.deepEqual(new Map(be!.fallbacks), before, 'no kernel ran on the CPU');
+    assert.deepEqual(new Map(gpu.be!.fallbacks), before, 'no kernel ran on the CPU');
   });
 
   it('W3 CNN: 3 steps, losses within 1e-4 of wasm', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     const want = await threeSteps('wasm', w3, 2, true);
-    const before = new Map(be!.fallbacks);
+    const before = new Map(gpu.be!.fallbacks);
     const got = await threeSteps('webgpu', w3, 2, true);
     close(got, want, 1e-4, 'W3');
-    assert.deepEqual(new Map(be!.fallbacks), before, 'no kernel ran on the CPU');
+    assert.deepEqual(new Map(gpu.be!.fallbacks), before, 'no kernel ran on the CPU');
   });
 
   it('Transformer block + LSTM: 3 steps on the fused attention and layer-norm kernels, no CPU fallback, losses within 1e-5 of wasm', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     const want = await threeSteps('wasm', block, 3, [5, 8]);
-    const before = new Map(be!.fallbacks);
-    const table = be!.kernels as Record<string, tf.KernelFunc>;
+    const before = new Map(gpu.be!.fallbacks);
+    const table = gpu.be!.kernels as Record<string, tf.KernelFunc>;
     const names = ['_Attention', '_AttentionGrad', '_LayerNorm', '_LayerNormGrad'];
     const saved = names.map((n) => table[n]!);
     const counts = names.map(() => 0);
@@ -125,11 +117,11 @@ describe('webgpu training', () => {
     }
     close(got, want, 1e-5, 'Transformer block');
     names.forEach((n, i) => assert.ok(counts[i]! >= 3, `${n} ran ${counts[i]} times`));
-    assert.deepEqual(new Map(be!.fallbacks), before, 'no kernel ran on the CPU');
+    assert.deepEqual(new Map(gpu.be!.fallbacks), before, 'no kernel ran on the CPU');
   });
 
   it('fit, evaluateAsync, predict and the synchronous forms', async (t) => {
-    if (skip) return t.skip(skip);
+    if (gpu.skip) return t.skip(gpu.skip);
     const run = async (backend: string) => {
       await tf.setBackend(backend);
       tf.setSeed(3);

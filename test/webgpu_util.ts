@@ -4,6 +4,7 @@
  * and the variable is not), else nothing — callers skip with the reason.
  */
 import { existsSync } from 'node:fs';
+import { after, before } from 'node:test';
 import * as tf from '../src/index.ts';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -23,6 +24,24 @@ export function webgpuBackend(): Promise<tf.WebGPUBackend | string> {
     }
   })();
   return ready;
+}
+
+/**
+ * A test file's webgpu backend: registered before its tests (or why it cannot be, printed once and
+ * given to `t.skip`), and the CPU backend set back after them.
+ */
+export function webgpuSuite(what: string): { be: tf.WebGPUBackend | null; skip: string | false } {
+  const gpu: { be: tf.WebGPUBackend | null; skip: string | false } = { be: null, skip: false };
+  before(async () => {
+    const r = await webgpuBackend();
+    if (typeof r === 'string') gpu.skip = r;
+    else gpu.be = r;
+    if (gpu.skip) console.log(`# ${what} skipped: ${gpu.skip}`);
+  });
+  after(() => {
+    void tf.setBackend(tf.ENGINE.backendNames().includes('native') ? 'native' : 'wasm');
+  });
+  return gpu;
 }
 
 /** Counts the calls of these kernels on a backend while fn runs (each kernel wrapped, then put back). */
